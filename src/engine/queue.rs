@@ -1,0 +1,338 @@
+//! The pending-event set: a min-heap of events keyed by `(time, insertion sequence)`.
+//!
+//! Every discrete-event run is only as deterministic as its tie-breaking. Keying the heap on an
+//! insertion counter as well as the time makes the pop order a pure function of the schedule
+//! calls, so the same seed gives the same run on any machine.
+//!
+//! # Ordering guarantee
+//!
+//! [`EventQueue::pop`] returns events in ascending time; events scheduled for the same time pop
+//! in the order they were scheduled (first in, first out). This holds across cancellations and
+//! for any `E`.
+//!
+//! # Cancellation
+//!
+//! [`EventQueue::cancel`] is lazy: the entry stays in the heap, its sequence number goes into a
+//! small set, and it is discarded when it reaches the head. While that set is empty (nothing
+//! cancelled, or every cancelled entry already discarded) popping pays one predictable branch.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+
+use crate::engine::time::SimTime;
+
+/// Names one scheduled event so that it can be cancelled.
+///
+/// Valid until the event pops, is cancelled, or the queue is [cleared](EventQueue::clear).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventId(u64);
+
+/// One heap entry. Kept to two words plus the event; `time` is raw seconds so that the
+/// comparison is plain integer work.
+#[derive(Clone, Debug)]
+struct Entry<E> {
+    /// Due time, seconds since the start.
+    time: u64,
+    /// Insertion sequence number; unique within the queue since the last `clear`.
+    seq: u64,
+    event: E,
+}
+
+impl<E> Entry<E> {
+    /// `(time, seq)` packed so that one unsigned comparison orders entries.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        (u128::from(self.time) << 64) | u128::from(self.seq)
+    }
+}
+
+impl<E> PartialEq for Entry<E> {
+    #[inline(always)]
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<E> Eq for Entry<E> {}
+
+impl<E> PartialOrd for Entry<E> {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Entry<E> {
+    /// Reversed, because `BinaryHeap` is a max-heap and the earliest `(time, seq)` must win.
+    #[inline(always)]
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+/// A deterministic future-event list.
+///
+/// Events pop in ascending time, ties in insertion order (see the [module docs](self)).
+/// `E` is meant to be a small `Copy` enum, but any type works.
+///
+/// Costs: [`schedule`](Self::schedule) and [`pop`](Self::pop) are O(log n) with no allocation
+/// beyond heap growth; [`cancel`](Self::cancel) is O(n) in the number of queued entries (a
+/// linear scan, needed to tell a pending event from one that already popped), so it suits
+/// occasional cancellation, not one per event.
+#[derive(Clone, Debug)]
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    /// Sequence number of the next scheduled event.
+    next_seq: u64,
+    /// Sequence numbers cancelled but still in `heap`.
+    cancelled: HashSet<u64>,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty queue with room for `n` pending events before it reallocates.
+    pub fn with_capacity(n: usize) -> Self {
+        EventQueue {
+            heap: BinaryHeap::with_capacity(n),
+            next_seq: 0,
+            cancelled: HashSet::new(),
+        }
+    }
+
+    /// Schedules `event` at instant `at` and returns its id.
+    ///
+    /// Scheduling before the instant of the event being handled is a logic error (time would run
+    /// backwards); [`run_until`](crate::engine::sim::run_until) checks it in debug builds.
+    #[inline]
+    pub fn schedule(&mut self, at: SimTime, event: E) -> EventId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry {
+            time: at.secs(),
+            seq,
+            event,
+        });
+        EventId(seq)
+    }
+
+    /// Cancels a pending event. Returns `true` if it was pending and is now cancelled; `false`
+    /// (and no effect) if it already popped, was already cancelled, or is unknown.
+    ///
+    /// O(n) in the number of queued entries.
+    pub fn cancel(&mut self, id: EventId) -> bool {
+        let seq = id.0;
+        if seq >= self.next_seq || self.cancelled.contains(&seq) {
+            return false;
+        }
+        // Seqs are unique, so the entry is pending iff it is still in the heap.
+        if !self.heap.iter().any(|e| e.seq == seq) {
+            return false;
+        }
+        self.cancelled.insert(seq)
+    }
+
+    /// Removes and returns the earliest live event with its due time, or `None` if there is
+    /// none.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        loop {
+            let e = self.heap.pop()?;
+            if self.cancelled.is_empty() || !self.cancelled.remove(&e.seq) {
+                return Some((SimTime::from_secs(e.time), e.event));
+            }
+        }
+    }
+
+    /// Like [`pop`](Self::pop), but only if the earliest live event is due at or before `end`;
+    /// otherwise it stays queued and the result is `None`.
+    #[inline]
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        loop {
+            if self.heap.peek()?.time > end.secs() {
+                return None;
+            }
+            let e = self.heap.pop()?;
+            if self.cancelled.is_empty() || !self.cancelled.remove(&e.seq) {
+                return Some((SimTime::from_secs(e.time), e.event));
+            }
+        }
+    }
+
+    /// Due time of the earliest live event, discarding cancelled entries at the head.
+    #[inline]
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        loop {
+            let head = self.heap.peek()?;
+            if self.cancelled.is_empty() || !self.cancelled.contains(&head.seq) {
+                return Some(SimTime::from_secs(head.time));
+            }
+            let seq = head.seq;
+            self.heap.pop();
+            self.cancelled.remove(&seq);
+        }
+    }
+
+    /// Number of live (scheduled, not cancelled, not yet popped) events.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.heap.len() - self.cancelled.len()
+    }
+
+    /// `true` if no live event is queued.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every queued event and resets the sequence counter, keeping the allocation, so one
+    /// queue can serve many replications with identical ids in each.
+    ///
+    /// Ids issued before the call must not be used after it: they may name new events.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.cancelled.clear();
+        self.next_seq = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain<E>(q: &mut EventQueue<E>) -> Vec<(u64, E)> {
+        std::iter::from_fn(|| q.pop())
+            .map(|(t, e)| (t.secs(), e))
+            .collect()
+    }
+
+    #[test]
+    fn ties_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        for i in 0..1000u32 {
+            q.schedule(SimTime::from_secs(7), i);
+        }
+        // All 1000 share t = 7, so FIFO: payloads 0, 1, ..., 999 in order.
+        let expected: Vec<(u64, u32)> = (0..1000).map(|i| (7, i)).collect();
+        assert_eq!(drain(&mut q), expected);
+    }
+
+    #[test]
+    fn mixed_times_pop_sorted_then_fifo() {
+        let mut q = EventQueue::new();
+        for (i, t) in [5u64, 1, 3, 1, 5, 0].into_iter().enumerate() {
+            q.schedule(SimTime::from_secs(t), i);
+        }
+        // Sorted by time; the two t = 1 (payloads 1, 3) and two t = 5 (0, 4) keep insertion
+        // order.
+        assert_eq!(
+            drain(&mut q),
+            vec![(0, 5), (1, 1), (1, 3), (3, 2), (5, 0), (5, 4)]
+        );
+    }
+
+    #[test]
+    fn many_mixed_times_match_stable_sort() {
+        // Times from a fixed LCG with only 16 distinct values, so ties are frequent. The
+        // expected order is an independent stable sort of (time, insertion index) by time.
+        let mut x: u64 = 12345;
+        let mut input = Vec::new();
+        let mut q = EventQueue::with_capacity(4096);
+        for i in 0..4096u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = x >> 60;
+            input.push((t, i));
+            q.schedule(SimTime::from_secs(t), i);
+        }
+        input.sort_by_key(|&(t, _)| t);
+        assert_eq!(drain(&mut q), input);
+    }
+
+    #[test]
+    fn cancelled_events_never_pop() {
+        let mut q = EventQueue::new();
+        let a = q.schedule(SimTime::from_secs(10), 'a');
+        let b = q.schedule(SimTime::from_secs(20), 'b');
+        let c = q.schedule(SimTime::from_secs(30), 'c');
+        assert_eq!(q.len(), 3);
+        // b is pending: cancelling succeeds once, then it is no longer pending.
+        assert!(q.cancel(b));
+        assert!(!q.cancel(b));
+        // 3 scheduled − 1 cancelled = 2 live.
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some((SimTime::from_secs(10), 'a')));
+        // a already popped: false, no effect on the live count (1: c).
+        assert!(!q.cancel(a));
+        assert_eq!(q.len(), 1);
+        // An id never issued (seq 99 > 2) is unknown.
+        assert!(!q.cancel(EventId(99)));
+        // b was cancelled, so c is next and then nothing.
+        assert_eq!(q.pop(), Some((SimTime::from_secs(30), 'c')));
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+        assert!(!q.cancel(c));
+    }
+
+    #[test]
+    fn peek_time_skips_cancelled_heads() {
+        let mut q = EventQueue::new();
+        let a = q.schedule(SimTime::from_secs(1), 0);
+        let b = q.schedule(SimTime::from_secs(2), 1);
+        q.schedule(SimTime::from_secs(3), 2);
+        assert!(q.cancel(a));
+        assert!(q.cancel(b));
+        // Heads at t = 1 and t = 2 are cancelled, so the first live time is 3.
+        assert_eq!(q.peek_time(), Some(SimTime::from_secs(3)));
+        assert_eq!(q.len(), 1);
+        // The discarded heads have left the heap and the cancelled set alike.
+        assert_eq!(q.heap.len(), 1);
+        assert!(q.cancelled.is_empty());
+        assert_eq!(q.pop(), Some((SimTime::from_secs(3), 2)));
+        assert_eq!(q.peek_time(), None);
+    }
+
+    #[test]
+    fn pop_until_leaves_later_events() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_secs(5), 'x');
+        let y = q.schedule(SimTime::from_secs(6), 'y');
+        q.schedule(SimTime::from_secs(9), 'z');
+        assert!(q.cancel(y));
+        // Due at or before 8: x (5); y (6) is cancelled; z (9) is later and stays.
+        assert_eq!(
+            q.pop_until(SimTime::from_secs(8)),
+            Some((SimTime::from_secs(5), 'x'))
+        );
+        assert_eq!(q.pop_until(SimTime::from_secs(8)), None);
+        assert_eq!(q.len(), 1);
+        // Inclusive bound: z pops at end = 9.
+        assert_eq!(
+            q.pop_until(SimTime::from_secs(9)),
+            Some((SimTime::from_secs(9), 'z'))
+        );
+    }
+
+    #[test]
+    fn clear_resets_counter_and_keeps_capacity() {
+        let mut q = EventQueue::with_capacity(64);
+        let first = q.schedule(SimTime::from_secs(1), ());
+        q.schedule(SimTime::from_secs(2), ());
+        let cap = q.heap.capacity();
+        q.clear();
+        assert!(q.is_empty());
+        assert_eq!(q.heap.capacity(), cap);
+        // The counter restarts at 0, so the first id after clear equals the first before.
+        assert_eq!(q.schedule(SimTime::from_secs(3), ()), first);
+    }
+}

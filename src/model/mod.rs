@@ -1,0 +1,63 @@
+//! The domain model: markets, sites, fleets, plans and the books, as a pure function.
+//!
+//! One replication of one plan is `(scenario, plan, replication, seed) -> RunMetrics`, with no
+//! I/O and no threads. The world of a replication is generated once ([`World::generate`]) and
+//! every plan runs on it, so plan comparisons are paired on the same futures.
+
+pub mod bitcoin;
+pub mod compiled;
+pub mod energy;
+pub mod fleet;
+pub mod metrics;
+pub mod operator;
+pub mod world;
+
+pub use compiled::CompiledScenario;
+pub use metrics::{Metric, RunMetrics};
+pub use operator::{MonthRecord, Operator, OperatorEvent};
+pub use world::World;
+
+use crate::engine::{EventQueue, run_until};
+
+/// Buffers reused across replications on one thread, so the hot path does not allocate.
+#[derive(Default)]
+pub struct Scratch {
+    world: World,
+    queue: EventQueue<OperatorEvent>,
+}
+
+/// Simulates one plan on an already generated world.
+pub fn simulate_plan(
+    model: &CompiledScenario,
+    world: &World,
+    seed: u64,
+    replication: u64,
+    queue: &mut EventQueue<OperatorEvent>,
+) -> RunMetrics {
+    queue.clear();
+    let mut operator = Operator::new(model, world, seed, replication);
+    operator.schedule_initial(queue);
+    run_until(queue, &mut operator, model.end);
+    operator.metrics()
+}
+
+/// Simulates replication `replication` of every plan; `out[p]` receives plan `p`'s metrics.
+pub fn simulate_replication(
+    model: &CompiledScenario,
+    seed: u64,
+    replication: u64,
+    scratch: &mut Scratch,
+    out: &mut Vec<RunMetrics>,
+) {
+    out.clear();
+    scratch.world.generate(model, seed, replication);
+    for _plan in &model.plans {
+        out.push(simulate_plan(
+            model,
+            &scratch.world,
+            seed,
+            replication,
+            &mut scratch.queue,
+        ));
+    }
+}

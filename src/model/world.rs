@@ -1,0 +1,135 @@
+//! The world of one replication: everything the operator cannot influence, generated once and
+//! shared by every plan.
+//!
+//! Its random streams depend only on (seed, replication, process), never on the plan, so all
+//! plans see the same futures (common random numbers) and their comparison is paired. The
+//! world is stored as paths the operator reads by time: market segments (the revenue rate is
+//! constant within each, changing at midnight and at retarget or halving boundaries) and one
+//! energy price per hour.
+
+use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
+use crate::model::compiled::CompiledScenario;
+use crate::model::energy::generate_hourly_prices;
+
+/// Stream kinds of world processes. Never renumber: a seed's futures would change.
+pub mod process {
+    /// BTC price.
+    pub const BTC_PRICE: u16 = 1;
+    /// Network hashrate.
+    pub const NETWORK_HASHRATE: u16 = 2;
+    /// Block arrivals.
+    pub const BLOCKS: u16 = 3;
+    /// Fees.
+    pub const FEES: u16 = 4;
+    /// Hourly energy price.
+    pub const ENERGY_PRICE: u16 = 5;
+    /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
+    pub const ASIC_FAILURES: u16 = 100;
+}
+
+/// An interval over which the market's revenue rate is constant.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct MarketSegment {
+    /// When it starts.
+    pub start: SimTime,
+    /// Expected revenue, USD per TH/s per second, before pool fees.
+    pub usd_per_th_second: f64,
+    /// Network hashprice, USD per PH/s per day.
+    pub hashprice: f64,
+    /// BTC price, USD.
+    pub btc_price_usd: f64,
+}
+
+/// The exogenous paths of one replication.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    /// Market segments in time order; the first starts at 0.
+    pub segments: Vec<MarketSegment>,
+    /// Energy price of each hour, USD/MWh.
+    pub hourly_price: Vec<f64>,
+    /// Retargets and halvings with their times.
+    pub chain_events: Vec<(SimTime, ChainEvent)>,
+    /// Time-averaged hashprice over the horizon, USD per PH/s per day.
+    pub mean_hashprice: f64,
+    /// Hashprice in force at the horizon, USD per PH/s per day.
+    pub final_hashprice: f64,
+}
+
+impl World {
+    /// Generates the world of `replication` into `self`, reusing its buffers.
+    pub fn generate(&mut self, model: &CompiledScenario, seed: u64, replication: u64) {
+        self.segments.clear();
+        self.chain_events.clear();
+        let p = &model.bitcoin;
+        let mut streams = BitcoinStreams {
+            price: stream(seed, replication, ProcessId::new(process::BTC_PRICE, 0)),
+            hashrate: stream(
+                seed,
+                replication,
+                ProcessId::new(process::NETWORK_HASHRATE, 0),
+            ),
+            blocks: stream(seed, replication, ProcessId::new(process::BLOCKS, 0)),
+            fees: stream(seed, replication, ProcessId::new(process::FEES, 0)),
+        };
+        let mut state = BitcoinState::initial(p);
+        let end = model.end.secs() as f64;
+        for day in 0..model.days {
+            let day_start = (day * SECONDS_PER_DAY) as f64;
+            if day == 0 {
+                state.draw_fees(p, 0, &mut streams.fees);
+            } else {
+                state.step_day(p, day, &mut streams);
+            }
+            self.push_segment(SimTime::from_secs(day * SECONDS_PER_DAY), &state);
+            let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
+            let mut t = day_start;
+            while let Some((at, event)) = state.mine_until_boundary(t, day_end, &mut streams.blocks)
+            {
+                // Whole seconds: the boundary block's time, floored, never before the day.
+                let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
+                self.chain_events.push((when, event));
+                self.push_segment(when, &state);
+                t = at;
+            }
+        }
+        let mut energy_rng = stream(seed, replication, ProcessId::new(process::ENERGY_PRICE, 0));
+        generate_hourly_prices(
+            &model.energy,
+            &model.daily_energy_factor,
+            model.hours,
+            &mut energy_rng,
+            &mut self.hourly_price,
+        );
+        self.summarise(model.end);
+    }
+
+    /// Appends a segment; one starting at the same second as the last replaces it.
+    fn push_segment(&mut self, start: SimTime, state: &BitcoinState) {
+        let segment = MarketSegment {
+            start,
+            usd_per_th_second: state.usd_per_th_second(),
+            hashprice: state.hashprice(),
+            btc_price_usd: state.price_usd,
+        };
+        match self.segments.last_mut() {
+            Some(last) if last.start == start => *last = segment,
+            _ => self.segments.push(segment),
+        }
+    }
+
+    fn summarise(&mut self, end: SimTime) {
+        let mut weighted = 0.0;
+        for (i, s) in self.segments.iter().enumerate() {
+            let until = self.segments.get(i + 1).map_or(end, |n| n.start);
+            weighted += s.hashprice * until.secs_since(s.start) as f64;
+        }
+        self.mean_hashprice = weighted / end.secs().max(1) as f64;
+        self.final_hashprice = self.segments.last().map_or(0.0, |s| s.hashprice);
+    }
+
+    /// The end of segment `i` (the next one's start, or `end`).
+    pub fn segment_end(&self, i: usize, end: SimTime) -> SimTime {
+        self.segments.get(i + 1).map_or(end, |n| n.start)
+    }
+}

@@ -1,0 +1,61 @@
+//! Everything that knows a file format or a terminal: CSV, JSON and tables.
+//!
+//! The layers below produce numbers; this one decides how they look. Every file is written
+//! atomically (see [`atomic`]), so a failed or interrupted run leaves no half-written output.
+
+pub mod atomic;
+pub mod format;
+pub mod runs_csv;
+pub mod summary;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// A failure to write an output.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    /// A file or directory could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A CSV row could not be written.
+    #[error("cannot write {path}: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+    /// A JSON document could not be produced.
+    #[error("cannot encode {what} as JSON: {source}")]
+    Json {
+        /// What was being encoded.
+        what: &'static str,
+        /// The cause.
+        source: serde_json::Error,
+    },
+}
+
+impl ReportError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A CSV error on `path`.
+    pub fn csv(path: &Path, source: csv::Error) -> Self {
+        ReportError::Csv {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `summary.json`: provenance and, per plan and metric, the statistics of all runs.
+//!
+//! The document holds no timing or host information, so the same scenario and seed give the
+//! same bytes on any machine and thread count. Keys are stable; the README documents them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::Metric;
+use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
+use crate::scenario::LoadedScenario;
+use crate::stats::MetricSummary;
+
+/// The whole summary document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Version of pivotsim that produced it.
+    pub pivotsim_version: &'static str,
+    /// Which scenario was simulated.
+    pub scenario: ScenarioProvenance,
+    /// Root seed.
+    pub seed: u64,
+    /// Replications per plan.
+    pub runs: u64,
+    /// Replications per deterministic chunk (results depend on it, never on threads).
+    pub chunk_size: u64,
+    /// One entry per plan, in scenario order.
+    pub plans: Vec<PlanSummary>,
+}
+
+/// Identifies the scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioProvenance {
+    /// The scenario's name.
+    pub name: String,
+    /// Fingerprint of the effective scenario (after overrides).
+    pub fingerprint: String,
+    /// The effective scenario itself.
+    pub effective: serde_json::Value,
+}
+
+/// Statistics of one plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    /// Plan name.
+    pub name: String,
+    /// Per metric key (`npv_usd`, ...), its statistics; absent when no run produced it.
+    pub metrics: BTreeMap<&'static str, MetricSummary>,
+}
+
+impl Summary {
+    /// Builds the summary of a finished run.
+    pub fn new(loaded: &LoadedScenario, result: &MonteCarloResult) -> Self {
+        let plans = result
+            .plans
+            .iter()
+            .map(|plan| PlanSummary {
+                name: plan.name.clone(),
+                metrics: Metric::ALL
+                    .iter()
+                    .filter_map(|m| plan.metric(*m).summarize().map(|s| (m.key(), s)))
+                    .collect(),
+            })
+            .collect();
+        Summary {
+            pivotsim_version: env!("CARGO_PKG_VERSION"),
+            scenario: ScenarioProvenance {
+                name: loaded.scenario.name.clone(),
+                fingerprint: loaded.fingerprint(),
+                effective: serde_json::to_value(&loaded.scenario).unwrap_or_default(),
+            },
+            seed: result.seed,
+            runs: result.runs,
+            chunk_size: CHUNK_SIZE,
+            plans,
+        }
+    }
+
+    /// The document as pretty-printed JSON with a trailing newline.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut s = serde_json::to_string_pretty(self)?;
+        s.push('\n');
+        Ok(s)
+    }
+}
