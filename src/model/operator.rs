@@ -222,6 +222,11 @@ impl<'a> Operator<'a> {
         self.month = Flows::default();
     }
 
+    /// What has accrued in the month not yet closed.
+    pub fn accrued_this_month(&self) -> &Flows {
+        &self.month
+    }
+
     /// Closed months so far.
     pub fn months(&self) -> &[MonthRecord] {
         &self.months

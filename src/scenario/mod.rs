@@ -143,8 +143,6 @@ fn typing_error(
             ),
             full,
         )
-    } else if message.starts_with("unknown variant") {
-        (ErrorKind::Type, message, path)
     } else {
         (ErrorKind::Type, message, path)
     };

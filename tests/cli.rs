@@ -1,0 +1,193 @@
+//! The command line as users and scripts see it: outputs, exit codes, determinism.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pivotsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pivotsim"))
+}
+
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = pivotsim();
+    cmd.current_dir(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn outputs_are_byte_identical_at_one_and_two_threads() {
+    // 150 runs span three 64-run chunks, so the chunk merge order is exercised.
+    let dir = tempfile::tempdir().unwrap();
+    let one = run_in(
+        dir.path(),
+        &["run", "--runs", "150", "--out", "one", "-q"],
+        &[("RAYON_NUM_THREADS", "1")],
+    );
+    assert!(one.status.success(), "{}", stderr(&one));
+    let two = run_in(
+        dir.path(),
+        &["run", "--runs", "150", "--out", "two", "-q", "-j", "2"],
+        &[],
+    );
+    assert!(two.status.success(), "{}", stderr(&two));
+    for file in ["summary.json", "runs.csv"] {
+        let a = std::fs::read(dir.path().join("one").join(file)).unwrap();
+        let b = std::fs::read(dir.path().join("two").join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+    assert_eq!(one.stdout, two.stdout, "the terminal table differs");
+}
+
+#[test]
+fn runs_csv_has_one_row_per_replication_and_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &["run", "--runs", "70", "--out", "out", "-q"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("out/runs.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("replication,plan,revenue_usd,"),
+        "{header}"
+    );
+    let rows: Vec<&str> = lines.collect();
+    // One plan in the default scenario: 70 rows, replications 0..69 in order.
+    assert_eq!(rows.len(), 70);
+    assert!(rows[0].starts_with("0,stay-mining,"));
+    assert!(rows[69].starts_with("69,stay-mining,"));
+    let columns = header.split(',').count();
+    assert!(rows.iter().all(|r| r.split(',').count() == columns));
+}
+
+#[test]
+fn json_format_prints_the_summary_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "run", "--runs", "20", "--seed", "5", "--out", "out", "--format", "json",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(printed, file);
+    assert_eq!(file["seed"], 5);
+    assert_eq!(file["runs"], 20);
+    assert_eq!(file["pivotsim_version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        file["scenario"]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("fnv1a64:")
+    );
+    let npv = &file["plans"][0]["metrics"]["npv_usd"];
+    for key in ["mean", "std_error", "ci95_low", "ci95_high"] {
+        assert!(npv[key].is_number(), "npv_usd.{key} missing: {npv}");
+    }
+    for key in ["p5", "p50", "p95"] {
+        assert!(
+            npv["percentiles"][key].is_number(),
+            "percentile {key} missing: {npv}"
+        );
+    }
+}
+
+#[test]
+fn the_seed_changes_the_futures_and_repeats_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = |out: &str, seed: &str| {
+        let o = run_in(
+            dir.path(),
+            &["run", "--runs", "10", "--seed", seed, "--out", out, "-q"],
+            &[],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(dir.path().join(out).join("runs.csv")).unwrap()
+    };
+    assert_eq!(go("a", "1"), go("b", "1"));
+    assert_ne!(go("a", "1"), go("c", "2"));
+}
+
+#[test]
+fn validate_accepts_every_shipped_config() {
+    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    for entry in std::fs::read_dir(configs).unwrap() {
+        let path = entry.unwrap().path();
+        let o = pivotsim().arg("validate").arg(&path).output().unwrap();
+        assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: "));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["run", "--runs", "abc"][..],
+        &["frobnicate"],
+        &["run", "--format", "xml"],
+        &["run", "--runs", "0", "--out", "out"],
+        &["run", "--jobs", "0", "--out", "out"],
+        &["validate"],
+    ] {
+        let o = run_in(dir.path(), args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "a rejected run must write nothing"
+    );
+    let help = run_in(dir.path(), &["--help"], &[]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("validate"));
+}
+
+#[test]
+fn an_unwritable_output_folder_is_a_runtime_failure() {
+    // A regular file where the output folder should be: the run cannot write, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("taken"), "x").unwrap();
+    let o = run_in(
+        dir.path(),
+        &["run", "--runs", "5", "--out", "taken", "-q"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("taken"));
+}
+
+#[test]
+fn a_table_goes_to_stdout_and_notes_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["run", "--runs", "10", "--out", "out"], &[]);
+    assert!(o.status.success());
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("Plan: stay-mining"), "{table}");
+    assert!(table.contains("NPV"));
+    assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
+    let quiet = run_in(
+        dir.path(),
+        &["run", "--runs", "10", "--out", "out", "-q"],
+        &[],
+    );
+    assert!(
+        quiet.stderr.is_empty(),
+        "--quiet printed: {}",
+        stderr(&quiet)
+    );
+}

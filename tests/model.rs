@@ -1,0 +1,214 @@
+//! End-to-end checks of the model against values worked out by hand or published.
+//!
+//! Each test builds a deterministic market from the default scenario (no volatility, no
+//! jumps, no spikes, constant energy price) so that the expected value follows from a formula.
+
+use pivotsim::engine::{EventQueue, SimTime, run_until};
+use pivotsim::model::{self, CompiledScenario, Metric, Operator, World};
+use pivotsim::scenario::{self, Scenario};
+
+/// The default scenario with every source of randomness switched off.
+fn deterministic() -> Scenario {
+    let mut s = scenario::load_default().unwrap().scenario;
+    let b = &mut s.market.bitcoin;
+    b.volatility = 0.0;
+    b.drift_per_year = 0.0;
+    b.jumps.rate_per_year = 0.0;
+    b.hashrate.volatility = 0.0;
+    b.hashrate.trend_per_year = 0.0;
+    b.hashrate.response_per_year = 0.0;
+    b.fees.volatility = 0.0;
+    b.fees.spike_rate_per_year = 0.0;
+    let e = &mut s.market.energy;
+    e.volatility = 0.0;
+    e.spike_rate_per_year = 0.0;
+    e.monthly_factors = None;
+    for site in &mut s.sites {
+        site.demand_response = None;
+        for hall in &mut site.halls {
+            for fleet in &mut hall.asics {
+                fleet.annual_failure_rate = 0.0;
+            }
+        }
+    }
+    s.horizon_years = 1;
+    s
+}
+
+fn compile(s: &Scenario) -> CompiledScenario {
+    CompiledScenario::new(s).unwrap()
+}
+
+/// Installed facility load of the default site: Σ units × W × PUE, MW.
+fn facility_mw(s: &Scenario) -> f64 {
+    s.sites[0]
+        .halls
+        .iter()
+        .map(|h| {
+            h.asics
+                .iter()
+                .map(|f| f64::from(f.units) * f.watts / 1e6)
+                .sum::<f64>()
+                * h.pue
+        })
+        .sum()
+}
+
+#[test]
+fn a_price_above_every_breakeven_curtails_every_hour() {
+    // At $2,000/MWh no machine earns its power (the best, S21 Hyd at 16 J/TH and PUE 1.04,
+    // earns about $100/MWh at a ~$45 hashprice), so nothing hashes all year: no energy is
+    // drawn, every installed MWh is curtailed, revenue is zero, and the energy cost is only the
+    // PPA block resold at the spot price: share × load × hours × (35 − 2,000).
+    let mut s = deterministic();
+    s.market.energy.mean_usd_per_mwh = 2_000.0;
+    let m = compile(&s);
+    let mut world = World::default();
+    world.generate(&m, 1, 0);
+    assert!(
+        world
+            .hourly_price
+            .iter()
+            .all(|p| (p - 2_000.0).abs() < 1e-6)
+    );
+    let mut q = EventQueue::new();
+    let r = model::simulate_plan(&m, &world, 1, 0, &mut q);
+    let hours = m.hours as f64;
+    let load = facility_mw(&s);
+    assert_eq!(r.get(Metric::EnergyUsed), 0.0);
+    assert_eq!(r.get(Metric::Revenue), 0.0);
+    assert!((r.get(Metric::CurtailedEnergy) / (load * hours) - 1.0).abs() < 1e-9);
+    let ppa = s.sites[0].ppa.as_ref().unwrap();
+    let expected_cost = ppa.share * load * hours * (ppa.price_usd_per_mwh - 2_000.0);
+    assert!((r.get(Metric::EnergyCost) / expected_cost - 1.0).abs() < 1e-6);
+    assert_eq!(r.get(Metric::MeanHashrateOnline), 0.0);
+}
+
+#[test]
+fn a_price_below_every_breakeven_hashes_every_hour() {
+    // At $5/MWh everything hashes: energy drawn = installed facility load × hours, nothing is
+    // curtailed, and the time-averaged hashrate is the installed fleet: Σ units × TH/s.
+    let mut s = deterministic();
+    s.market.energy.mean_usd_per_mwh = 5.0;
+    let m = compile(&s);
+    let mut world = World::default();
+    world.generate(&m, 1, 0);
+    let mut q = EventQueue::new();
+    let r = model::simulate_plan(&m, &world, 1, 0, &mut q);
+    let load = facility_mw(&s);
+    assert!((r.get(Metric::EnergyUsed) / (load * m.hours as f64) - 1.0).abs() < 1e-9);
+    assert_eq!(r.get(Metric::CurtailedEnergy), 0.0);
+    let installed_ph: f64 = s.sites[0]
+        .halls
+        .iter()
+        .flat_map(|h| &h.asics)
+        .map(|f| f64::from(f.units) * f.th_s / 1_000.0)
+        .sum();
+    assert!((r.get(Metric::MeanHashrateOnline) / installed_ph - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
+    // REFERENCE §1.2: on 2024-12-23 BTC was $93,450, difficulty 108.52 T, and fees were 2.42%
+    // of rewards (0.0775 BTC per block); Hashrate Index published $55.21/PH/day. A fleet of
+    // 1,000 × 1 TH/s machines with no pool fee, hashing for the first day, must earn that
+    // within 3%. The window starts fresh, so no retarget falls on day one.
+    let mut s = deterministic();
+    let b = &mut s.market.bitcoin;
+    b.price_usd = 93_450.0;
+    b.difficulty = 108.52e12;
+    b.epoch_blocks_mined = Some(0);
+    b.height = 2016 * 435;
+    b.network_hashrate_eh_s = 108.52e12 * 4_294_967_296.0 / 600.0 / 1e18;
+    b.fees.mean_btc_per_block = 3.125 * 0.0242 / (1.0 - 0.0242);
+    s.market.energy.mean_usd_per_mwh = 5.0;
+    let site = &mut s.sites[0];
+    site.pool_fee = 0.0;
+    site.halls.truncate(1);
+    site.halls[0].asics = vec![scenario::AsicFleet {
+        model: "1 TH/s test unit".into(),
+        th_s: 1.0,
+        watts: 20.0,
+        units: 1_000,
+        units_per_rack: 10,
+        annual_failure_rate: 0.0,
+        repair_days: 30,
+    }];
+    let m = compile(&s);
+    let mut world = World::default();
+    world.generate(&m, 3, 0);
+    let mut op = Operator::new(&m, &world, 3, 0);
+    op.advance(SimTime::from_days(1));
+    let day_one = op.accrued_this_month().mining_revenue_usd;
+    assert!(
+        (day_one / 55.21 - 1.0).abs() < 0.03,
+        "earned ${day_one:.2} for 1 PH/s-day"
+    );
+}
+
+#[test]
+fn monthly_cash_flows_add_up_to_the_change_in_cash() {
+    // Accounting identity: starting cash + Σ monthly net cash flows = end cash, and the months
+    // tile the horizon (12 closes for a year starting on the 1st, the last at the horizon).
+    let s = {
+        let mut s = scenario::load_default().unwrap().scenario;
+        s.horizon_years = 1;
+        s
+    };
+    let m = compile(&s);
+    let mut world = World::default();
+    world.generate(&m, 9, 4);
+    let mut op = Operator::new(&m, &world, 9, 4);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, m.end);
+    let months = op.months();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months.last().unwrap().end, m.end);
+    let net: f64 = months.iter().map(|mo| mo.flows.net_cash()).sum();
+    assert!((s.starting_cash_usd + net - op.cash()).abs() < 1e-3);
+    let metrics = op.metrics();
+    assert!((metrics.get(Metric::EndCash) - op.cash()).abs() < 1e-9);
+    let gross = metrics.get(Metric::Revenue) - metrics.get(Metric::EnergyCost);
+    assert!((gross - metrics.get(Metric::GrossMargin)).abs() < 1e-6);
+}
+
+#[test]
+#[should_panic(expected = "invariant violated")]
+fn the_grid_limit_is_checked_at_every_event() {
+    // A site whose grid limit is below its load must trip the per-event invariant check in a
+    // test build (validation rejects such a scenario, so the compiled form is edited here).
+    let s = deterministic();
+    let mut m = compile(&s);
+    m.sites[0].grid_mw = 10.0;
+    let mut world = World::default();
+    world.generate(&m, 1, 0);
+    let mut q = EventQueue::new();
+    model::simulate_plan(&m, &world, 1, 0, &mut q);
+}
+
+#[test]
+fn the_halving_falls_near_its_expected_date() {
+    // From height 941,472 on 2026-03-01, 108,528 blocks remain to 1,050,000. At the 930 EH/s
+    // start (under the 957.7 EH/s that 133.79 T implies) and the default hashrate dynamics, the
+    // halving should land within 2027-09 .. 2028-12 in nearly every future (REFERENCE §1.1:
+    // "about April 2028").
+    let s = scenario::load_default().unwrap().scenario;
+    let m = compile(&s);
+    let mut world = World::default();
+    let mut dates = Vec::new();
+    for rep in 0..50 {
+        world.generate(&m, 20260301, rep);
+        let halving = world.chain_events.iter().find_map(|(t, e)| match e {
+            model::bitcoin::ChainEvent::Halving { height, .. } => Some((*t, *height)),
+            _ => None,
+        });
+        let (t, height) = halving.expect("a halving within ten years");
+        assert_eq!(height, 1_050_000);
+        dates.push(m.calendar.date_of(t));
+    }
+    let lo = chrono::NaiveDate::from_ymd_opt(2027, 9, 1).unwrap();
+    let hi = chrono::NaiveDate::from_ymd_opt(2028, 12, 31).unwrap();
+    let inside = dates.iter().filter(|d| **d >= lo && **d <= hi).count();
+    assert!(inside >= 48, "halving dates: {dates:?}");
+}
