@@ -102,6 +102,9 @@ pub fn from_document(document: SourceDocument) -> Result<LoadedScenario, Scenari
         Ok(s) => s,
         Err(e) => return Err(typing_error(&document, &e)),
     };
+    if let Ok(typed) = serde_json::to_value(&scenario) {
+        reject_lists_as_mappings(&document, &document.value, &typed, "")?;
+    }
     validate::validate(&scenario, &document)?;
     Ok(LoadedScenario { scenario, document })
 }
@@ -114,7 +117,8 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// Turns a serde error into a located one, classifying it and completing its path.
+/// Turns a serde error into a located one, classifying it, completing its path, and saying
+/// what was expected in the user's words rather than Rust's (`a number`, not `f64`).
 fn typing_error(
     doc: &SourceDocument,
     e: &serde_path_to_error::Error<serde_json::Error>,
@@ -126,28 +130,110 @@ fn typing_error(
     let message = e.inner().to_string();
     // serde's messages name the offending key in backticks: `unknown field `x`, expected ...`.
     let quoted = message.split('`').nth(1).unwrap_or("").to_owned();
+    let with_field = |path: &str| {
+        if path == quoted || path.ends_with(&format!(".{quoted}")) {
+            path.to_owned()
+        } else {
+            source::join_field(path, &quoted)
+        }
+    };
     let (kind, message, path) = if message.starts_with("unknown field") {
-        let full = source::join_field(&path, &quoted);
-        (
-            ErrorKind::UnknownField,
-            message.replacen("unknown field", "unknown field name", 1),
-            full,
-        )
+        let full = with_field(&path);
+        let message = message.replacen("unknown field", "unknown field name", 1);
+        (ErrorKind::UnknownField, message, full)
     } else if message.starts_with("missing field") {
-        let full = source::join_field(&path, &quoted);
-        (
-            ErrorKind::MissingField,
-            format!(
-                "this required field is missing (in {})",
-                describe_parent(&path)
-            ),
-            full,
-        )
+        let full = with_field(&path);
+        let message = format!(
+            "this required field is missing (in {})",
+            describe_parent(&path)
+        );
+        (ErrorKind::MissingField, message, full)
     } else {
-        (ErrorKind::Type, message, path)
+        (ErrorKind::Type, humanize_serde(&message), path)
     };
     let position = doc.map.position(&path);
     ScenarioError::new(&doc.origin, &path, position, kind, message)
+}
+
+/// Rewrites serde's `invalid type: X, expected Y` in plain words.
+fn humanize_serde(message: &str) -> String {
+    let body = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "));
+    let Some((got, expected)) = body.and_then(|b| b.rsplit_once(", expected ")) else {
+        return message.to_owned();
+    };
+    let expected = match expected.trim() {
+        "f64" | "f32" => "a number".to_owned(),
+        "u32" => "a whole number from 0 to 4294967295".to_owned(),
+        "u64" => "a whole number from 0 to 18446744073709551615".to_owned(),
+        "u16" => "a whole number from 0 to 65535".to_owned(),
+        "i64" | "i32" => "a whole number".to_owned(),
+        "a boolean" => "true or false".to_owned(),
+        "a string" => "text".to_owned(),
+        "a sequence" => "a list".to_owned(),
+        "a map" => "a mapping".to_owned(),
+        e if e.starts_with("struct ") => "a mapping of fields".to_owned(),
+        e => e.to_owned(),
+    };
+    let got = got.trim();
+    let got = if let Some(text) = got.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if got == "null" || got == "unit value" {
+        "nothing (an empty value)".to_owned()
+    } else if got == "sequence" {
+        "a list".to_owned()
+    } else if got == "map" {
+        "a mapping".to_owned()
+    } else {
+        // "integer `-7000`", "floating point `600.5`", "boolean `true`": keep the value.
+        got.split('`')
+            .nth(1)
+            .map_or_else(|| got.to_owned(), |v| v.to_owned())
+    };
+    format!("expected {expected}, got {got}")
+}
+
+/// serde lets a list fill a struct by position (`ppa: [35, 0.5]`), which would silently bind
+/// values to the wrong fields. Walk the input beside the typed result and refuse any list that
+/// became a mapping.
+fn reject_lists_as_mappings(
+    doc: &SourceDocument,
+    input: &serde_json::Value,
+    typed: &serde_json::Value,
+    path: &str,
+) -> Result<(), ScenarioError> {
+    use serde_json::Value;
+    match (input, typed) {
+        (Value::Array(_), Value::Object(fields)) => {
+            let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+            Err(ScenarioError::new(
+                &doc.origin,
+                path,
+                doc.map.position(path),
+                ErrorKind::Type,
+                format!(
+                    "expected a mapping with the fields {}, got a list",
+                    names.join(", ")
+                ),
+            ))
+        }
+        (Value::Object(given), Value::Object(fields)) => {
+            for (key, value) in given {
+                if let Some(t) = fields.get(key) {
+                    reject_lists_as_mappings(doc, value, t, &source::join_field(path, key))?;
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(given), Value::Array(items)) => {
+            for (i, (value, t)) in given.iter().zip(items).enumerate() {
+                reject_lists_as_mappings(doc, value, t, &source::join_index(path, i))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn describe_parent(path: &str) -> String {

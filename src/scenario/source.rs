@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, DuplicateKeyPolicy, NonFiniteFloatPolicy, Options, Spanned};
 
 use crate::scenario::error::{ErrorKind, ScenarioError};
 
@@ -25,8 +26,12 @@ pub const MAX_DEPTH: usize = 64;
 /// Most alias uses (`*name`) accepted in one file. Blocks alias bombs.
 pub const MAX_ALIASES: usize = 1_000;
 
-/// Most YAML nodes accepted in one file.
-pub const MAX_NODES: usize = 250_000;
+/// Most YAML nodes accepted in one file, counting those that aliases expand to. A large real
+/// scenario (hundreds of halls) has a few tens of thousands.
+pub const MAX_NODES: usize = 100_000;
+
+/// Most parser events replayed through aliases in one file.
+pub const MAX_ALIAS_REPLAY_EVENTS: usize = 100_000;
 
 /// A line and column in the scenario file, both 1-based. Line 0 means "unknown".
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -184,6 +189,11 @@ fn parse_options() -> Options {
     let mut options = Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAY_EVENTS;
+    // NaN and infinities reach `to_json`, which rejects them naming their field path.
+    options.non_finite_float_policy = NonFiniteFloatPolicy::PassThrough;
+    // Errors are reported as one located line; an unwrapped error also exposes its kind.
+    options.with_snippet = false;
     options
 }
 
@@ -213,7 +223,7 @@ pub fn parse(text: &str, origin: &str) -> Result<SourceDocument, ScenarioError> 
         ));
     }
     let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, parse_options())
-        .map_err(|e| syntax_error(origin, &e))?;
+        .map_err(|e| locate_tab(syntax_error(origin, &e), text))?;
     let mut map = SourceMap::default();
     let value = to_json(root, "", &mut map, origin)?;
     if !value.is_object() {
@@ -243,8 +253,18 @@ fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> ScenarioError {
             column: l.column() as usize,
         })
         .unwrap_or_default();
+    if let serde_saphyr::Error::Budget { breach, .. } = error {
+        return ScenarioError::new(
+            origin,
+            "",
+            position,
+            ErrorKind::Limit,
+            describe_breach(breach),
+        );
+    }
     // The crate's message reads "error: line L column C: reason" followed by a snippet; keep
-    // the reason only, since the file and position are printed by the caller.
+    // the reason only, since the file and position are printed by the caller, and drop advice
+    // addressed to programmers ("set DuplicateKeyPolicy in Options").
     let full = error.to_string();
     let first = full.lines().next().unwrap_or("").trim();
     let reason = first
@@ -252,18 +272,83 @@ fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> ScenarioError {
         .and_then(|i| first[i..].find(": ").map(|j| &first[i + j + 2..]))
         .unwrap_or(first)
         .trim();
-    let kind = if reason.contains("budget") || reason.contains("limit") {
-        ErrorKind::Limit
+    let reason = reason.split(", set ").next().unwrap_or(reason);
+    // Without snippets the crate appends " at line L, column C", which we print already.
+    let reason = reason.split(" at line ").next().unwrap_or(reason).trim();
+    if reason.starts_with("alias replay limit") {
+        return ScenarioError::new(
+            origin,
+            "",
+            position,
+            ErrorKind::Limit,
+            format!(
+                "aliases in the document expand to more than {MAX_ALIAS_REPLAY_EVENTS} parser \
+                 events; the limit guards against alias bombs"
+            ),
+        );
+    }
+    if reason.contains("recursion limit") {
+        return ScenarioError::new(
+            origin,
+            "",
+            position,
+            ErrorKind::Limit,
+            format!("the document nests deeper than the limit of {MAX_DEPTH} levels"),
+        );
+    }
+    let message = if reason.starts_with("duplicate mapping key") {
+        format!("{reason}; each key may appear once in a mapping")
     } else {
-        ErrorKind::Syntax
+        format!("malformed YAML: {reason} (check brackets, quotes and indentation near this line)")
     };
-    ScenarioError::new(
-        origin,
-        "",
-        position,
-        kind,
-        format!("malformed YAML: {reason}"),
-    )
+    ScenarioError::new(origin, "", position, ErrorKind::Syntax, message)
+}
+
+/// The scanner reports a tab at the start of the scalar it was reading; point instead at the
+/// first line from there on that holds the tab.
+fn locate_tab(mut error: ScenarioError, text: &str) -> ScenarioError {
+    if error.message.contains("found a tab") && error.position.line > 0 {
+        let tab_line = text
+            .lines()
+            .enumerate()
+            .skip(error.position.line - 1)
+            .find_map(|(i, l)| l.find('\t').map(|col| (i + 1, col + 1)));
+        if let Some((line, column)) = tab_line {
+            error.position = Position { line, column };
+            error.message = "malformed YAML: a tab character where YAML expects spaces \
+                             (indent with spaces only)"
+                .into();
+        }
+    }
+    error
+}
+
+/// Says which parser limit a document broke, in the limit's own terms.
+fn describe_breach(breach: &BudgetBreach) -> String {
+    match breach {
+        BudgetBreach::Nodes { .. } => format!(
+            "the document has more than {MAX_NODES} values (counting what aliases expand to); \
+             the limit guards against alias bombs"
+        ),
+        BudgetBreach::Aliases { .. } => {
+            format!("the document uses more than {MAX_ALIASES} aliases (`*name`)")
+        }
+        BudgetBreach::AliasAnchorRatio { .. } => {
+            "the document expands aliases far more often than it defines anchors (an alias bomb)"
+                .into()
+        }
+        BudgetBreach::Depth { .. } => {
+            format!("the document nests deeper than the limit of {MAX_DEPTH} levels")
+        }
+        BudgetBreach::Documents { .. } => {
+            "the file holds more than one YAML document (`---`); expected exactly one scenario"
+                .into()
+        }
+        BudgetBreach::ScalarBytes { .. } | BudgetBreach::InputBytes { .. } => {
+            format!("the document's text exceeds the limit of {MAX_FILE_BYTES} bytes")
+        }
+        _ => "the document exceeds a parser limit (events, anchors or merge keys)".into(),
+    }
 }
 
 fn position_of<T>(spanned: &Spanned<T>) -> Position {
