@@ -72,7 +72,7 @@ fn a_price_above_every_breakeven_curtails_every_hour() {
             .all(|p| (p - 2_000.0).abs() < 1e-6)
     );
     let mut q = EventQueue::new();
-    let r = model::simulate_plan(&m, &world, 1, 0, &mut q);
+    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
     let hours = m.hours as f64;
     let load = facility_mw(&s);
     assert_eq!(r.get(Metric::EnergyUsed), 0.0);
@@ -94,7 +94,7 @@ fn a_price_below_every_breakeven_hashes_every_hour() {
     let mut world = World::default();
     world.generate(&m, 1, 0);
     let mut q = EventQueue::new();
-    let r = model::simulate_plan(&m, &world, 1, 0, &mut q);
+    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
     let load = facility_mw(&s);
     assert!((r.get(Metric::EnergyUsed) / (load * m.hours as f64) - 1.0).abs() < 1e-9);
     assert_eq!(r.get(Metric::CurtailedEnergy), 0.0);
@@ -137,7 +137,7 @@ fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
     let m = compile(&s);
     let mut world = World::default();
     world.generate(&m, 3, 0);
-    let mut op = Operator::new(&m, &world, 3, 0);
+    let mut op = Operator::new(&m, &world, &m.plans[0], 3, 0);
     op.advance(SimTime::from_days(1));
     let day_one = op.accrued_this_month().mining_revenue_usd;
     assert!(
@@ -158,7 +158,7 @@ fn monthly_cash_flows_add_up_to_the_change_in_cash() {
     let m = compile(&s);
     let mut world = World::default();
     world.generate(&m, 9, 4);
-    let mut op = Operator::new(&m, &world, 9, 4);
+    let mut op = Operator::new(&m, &world, &m.plans[0], 9, 4);
     let mut q = EventQueue::new();
     op.schedule_initial(&mut q);
     run_until(&mut q, &mut op, m.end);
@@ -184,7 +184,7 @@ fn the_grid_limit_is_checked_at_every_event() {
     let mut world = World::default();
     world.generate(&m, 1, 0);
     let mut q = EventQueue::new();
-    model::simulate_plan(&m, &world, 1, 0, &mut q);
+    model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
 }
 
 #[test]

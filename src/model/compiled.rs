@@ -4,13 +4,16 @@
 //! loops want per-second and per-unit constants and flat arrays. Compiling once per run keeps
 //! those conversions out of every replication.
 
+use chrono::{Datelike, Months, NaiveDate};
+
 use crate::engine::{Calendar, SECONDS_PER_DAY, SimTime};
+use crate::model::ai::AiParams;
 use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
 use crate::model::energy::EnergyParams;
-use crate::scenario::Scenario;
-
-/// Average seconds in a calendar month (365.25 / 12 days), for monthly rates.
-pub const SECONDS_PER_MONTH: f64 = 365.25 / 12.0 * 86_400.0;
+use crate::scenario::{
+    Action, AsicDisposal, AsicFleet, Cooling, Date, HallState, HallTarget, PlacementPolicy, Rule,
+    Scenario,
+};
 
 /// A site in simulation units.
 #[derive(Debug, Clone)]
@@ -19,8 +22,10 @@ pub struct SiteSpec {
     pub name: String,
     /// Grid limit, MW.
     pub grid_mw: f64,
-    /// Non-power opex, USD per second for the whole site (installed IT MW × rate).
-    pub opex_usd_per_sec: f64,
+    /// Non-power opex of ASIC capacity, USD per MW of installed ASIC IT per calendar month.
+    pub asic_opex_usd_per_mw_month: f64,
+    /// Opex of GPU-ready capacity, USD per MW of IT capacity per calendar month.
+    pub gpu_opex_usd_per_mw_month: f64,
     /// Share of mining revenue kept after pool fees.
     pub revenue_share: f64,
     /// PPA block, MW (share × full facility load); 0 without a PPA.
@@ -33,13 +38,11 @@ pub struct SiteSpec {
     pub dr_credit: f64,
 }
 
-/// A hall in simulation units (for the physical invariants).
-#[derive(Debug, Clone)]
-pub struct HallSpec {
-    /// Index of its site.
-    pub site: usize,
-    /// Name.
-    pub name: String,
+/// The physical shape of a hall: what limits the IT load it can carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HallShape {
+    /// Cooling technology.
+    pub cooling: Cooling,
     /// Rack positions.
     pub rack_slots: u32,
     /// Most IT kW per rack.
@@ -48,6 +51,37 @@ pub struct HallSpec {
     pub cooling_mw: f64,
     /// PUE.
     pub pue: f64,
+}
+
+impl HallShape {
+    /// IT capacity, MW: the lesser of cooling and rack density.
+    pub fn it_capacity_mw(&self) -> f64 {
+        self.cooling_mw
+            .min(f64::from(self.rack_slots) * self.max_kw_per_rack / 1_000.0)
+    }
+
+    fn from_target(t: &HallTarget) -> Self {
+        HallShape {
+            cooling: t.cooling,
+            rack_slots: t.rack_slots,
+            max_kw_per_rack: t.max_kw_per_rack,
+            cooling_mw: t.cooling_mw,
+            pue: t.pue,
+        }
+    }
+}
+
+/// A hall in simulation units.
+#[derive(Debug, Clone)]
+pub struct HallSpec {
+    /// Index of its site.
+    pub site: usize,
+    /// Name.
+    pub name: String,
+    /// Shape at the start.
+    pub shape: HallShape,
+    /// Use at the start.
+    pub state: HallState,
 }
 
 /// One ASIC model in one hall, in simulation units.
@@ -76,13 +110,193 @@ pub struct FleetSpec {
     /// Revenue per facility MWh for each USD per TH/s per second of net revenue rate: a unit
     /// is worth running while the hourly price is below `rate × breakeven_factor`.
     pub breakeven_factor: f64,
+    /// Efficiency, J/TH.
+    pub j_per_th: f64,
 }
 
-/// A plan in simulation form.
+impl FleetSpec {
+    /// A fleet of `f` in hall `hall` (global index) of site `site`, at the hall's PUE.
+    pub fn new(site: usize, hall: usize, f: &AsicFleet, pue: f64) -> Self {
+        let it_mw = f.watts / 1e6;
+        let facility = it_mw * pue;
+        FleetSpec {
+            site,
+            hall,
+            model: f.model.clone(),
+            units: f.units,
+            units_per_rack: f.units_per_rack,
+            th_per_unit: f.th_s,
+            it_mw_per_unit: it_mw,
+            facility_mw_per_unit: facility,
+            daily_failure_prob: 1.0 - (-f.annual_failure_rate / 365.25).exp(),
+            repair_days: f.repair_days,
+            // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
+            breakeven_factor: f.th_s * 3_600.0 / facility,
+            j_per_th: f.watts / f.th_s,
+        }
+    }
+}
+
+/// A plan in simulation form: actions sorted by time with names resolved to indices.
 #[derive(Debug, Clone)]
 pub struct PlanSpec {
     /// Name.
     pub name: String,
+    /// Placement policy.
+    pub placement: PlacementPolicy,
+    /// Actions in time order (ties in file order), each with its index in the file.
+    pub actions: Vec<TimedAction>,
+    /// Rules, in file order.
+    pub rules: Vec<RuleSpec>,
+}
+
+/// An action at a time.
+#[derive(Debug, Clone)]
+pub struct TimedAction {
+    /// When.
+    pub at: SimTime,
+    /// Index in the plan's `actions` list (names anchor tenants' random streams).
+    pub index: usize,
+    /// What.
+    pub action: ActionSpec,
+}
+
+/// A conversion in simulation form (from an action or a rule).
+#[derive(Debug, Clone)]
+pub struct ConversionSpec {
+    /// Shape after conversion.
+    pub to: HallShape,
+    /// Capex per MW of IT capacity after conversion, USD/MW.
+    pub capex_usd_per_mw: f64,
+    /// Lead time, calendar months.
+    pub lead_time_months: u32,
+}
+
+/// What an action does, with names resolved to global hall and site indices.
+#[derive(Debug, Clone)]
+pub enum ActionSpec {
+    /// Convert `hall`.
+    Convert {
+        /// Global hall index.
+        hall: usize,
+        /// The conversion.
+        conversion: ConversionSpec,
+        /// Global index of the hall receiving the ASICs, or None to sell them.
+        move_asics_to: Option<usize>,
+    },
+    /// Sign an anchor tenant.
+    SignTenant {
+        /// Global hall index.
+        hall: usize,
+        /// MW IT.
+        mw: f64,
+        /// Term, seconds.
+        term_secs: u64,
+        /// Rent, USD per kW-month.
+        price: f64,
+        /// Escalator per year.
+        escalator: f64,
+        /// Seconds from signing to start.
+        start_delay_secs: u64,
+    },
+    /// Install operator-owned GPUs.
+    DeployGpuCloud {
+        /// Global hall index.
+        hall: usize,
+        /// GPUs.
+        gpus: u32,
+        /// kW IT per GPU.
+        kw_per_gpu: f64,
+        /// USD per GPU.
+        capex_per_gpu: f64,
+        /// Life, seconds.
+        life_secs: u64,
+        /// Share of hours rented.
+        utilization: f64,
+    },
+    /// Buy ASICs.
+    BuyAsics {
+        /// Global hall index.
+        hall: usize,
+        /// The machines.
+        fleet: AsicFleet,
+        /// USD per TH/s.
+        usd_per_th: f64,
+    },
+    /// Sell ASICs.
+    SellAsics {
+        /// Global hall index.
+        hall: usize,
+        /// Model name.
+        model: String,
+        /// Units.
+        units: u32,
+    },
+    /// Raise a grid limit.
+    UpgradeGrid {
+        /// Site index.
+        site: usize,
+        /// MW added.
+        add_mw: f64,
+        /// Capex, USD.
+        capex_usd: f64,
+        /// Lead time, calendar months.
+        lead_time_months: u32,
+    },
+}
+
+/// A monthly rule in simulation form.
+#[derive(Debug, Clone)]
+pub enum RuleSpec {
+    /// Convert the next ASIC hall when hashprice is low and inquiries are being lost.
+    ConvertNextAsicHall {
+        /// Trailing 30-day hashprice threshold, USD per PH/s per day.
+        hashprice_below: f64,
+        /// Lost inquiries needed within the lookback.
+        min_lost: u32,
+        /// Lookback, seconds.
+        lookback_secs: u64,
+        /// The conversion.
+        conversion: ConversionSpec,
+        /// Most conversions.
+        max_conversions: u32,
+        /// Not before this time.
+        not_before: SimTime,
+    },
+}
+
+/// Used-ASIC resale pricing.
+#[derive(Debug, Clone, Copy)]
+pub struct ResaleSpec {
+    /// USD per TH/s at the reference point.
+    pub usd_per_th: f64,
+    /// Reference hashprice, USD per PH/s per day.
+    pub reference_hashprice: f64,
+    /// Reference efficiency, J/TH.
+    pub reference_j_per_th: f64,
+}
+
+impl ResaleSpec {
+    /// Resale value of one unit, USD: proportional to hashprice and inversely to J/TH.
+    pub fn unit_value(&self, th_per_unit: f64, j_per_th: f64, hashprice: f64) -> f64 {
+        th_per_unit
+            * self.usd_per_th
+            * (hashprice / self.reference_hashprice)
+            * (self.reference_j_per_th / j_per_th)
+    }
+}
+
+impl CompiledScenario {
+    /// The time `months` calendar months after `t` (same day of month, clamped by chrono), or
+    /// the end of the horizon if that is later.
+    pub fn add_months(&self, t: SimTime, months: u32) -> SimTime {
+        let date: NaiveDate = self.calendar.date_of(t);
+        let secs_into_day = t.secs() % SECONDS_PER_DAY;
+        date.checked_add_months(Months::new(months))
+            .and_then(|d| self.calendar.time_of(d))
+            .map_or(SimTime::MAX, |d| d + secs_into_day)
+            .min(SimTime::MAX)
+    }
 }
 
 /// Everything a replication needs, precomputed.
@@ -98,12 +312,18 @@ pub struct CompiledScenario {
     pub hours: usize,
     /// Month boundaries strictly inside the horizon.
     pub month_starts: Vec<SimTime>,
+    /// Length of each simulated month's calendar month, seconds (index 0: the start's month).
+    pub month_secs: Vec<f64>,
     /// Seasonal energy-price multiplier of each day.
     pub daily_energy_factor: Vec<f64>,
     /// Bitcoin market.
     pub bitcoin: BitcoinParams,
     /// Energy market.
     pub energy: EnergyParams,
+    /// AI market, if the scenario has one.
+    pub ai: Option<AiParams>,
+    /// Used-ASIC resale pricing, if any (otherwise ASICs sell for nothing).
+    pub resale: Option<ResaleSpec>,
     /// Discount rate per year.
     pub discount_rate: f64,
     /// Starting cash, USD.
@@ -131,6 +351,14 @@ impl CompiledScenario {
             .into_iter()
             .filter(|t| *t < end)
             .collect();
+        let first_of_month = s.start.0.with_day(1)?;
+        let month_secs = (0..=month_starts.len() as u32)
+            .map(|k| {
+                let a = first_of_month.checked_add_months(Months::new(k))?;
+                let b = first_of_month.checked_add_months(Months::new(k + 1))?;
+                Some((b - a).num_seconds() as f64)
+            })
+            .collect::<Option<Vec<f64>>>()?;
         let factors = s
             .market
             .energy
@@ -139,7 +367,6 @@ impl CompiledScenario {
             .unwrap_or_else(|| vec![1.0; 12]);
         let daily_energy_factor = (0..days)
             .map(|d| {
-                use chrono::Datelike;
                 let month0 = calendar.date_of(SimTime::from_days(d)).month0() as usize;
                 factors.get(month0).copied().unwrap_or(1.0)
             })
@@ -182,37 +409,25 @@ impl CompiledScenario {
         let mut halls = Vec::new();
         let mut fleets = Vec::new();
         for (si, site) in s.sites.iter().enumerate() {
-            let mut installed_it_mw = 0.0;
             let mut facility_mw = 0.0;
             for hall in &site.halls {
                 let hi = halls.len();
                 halls.push(HallSpec {
                     site: si,
                     name: hall.name.clone(),
-                    rack_slots: hall.rack_slots,
-                    max_kw_per_rack: hall.max_kw_per_rack,
-                    cooling_mw: hall.cooling_mw,
-                    pue: hall.pue,
+                    shape: HallShape {
+                        cooling: hall.cooling,
+                        rack_slots: hall.rack_slots,
+                        max_kw_per_rack: hall.max_kw_per_rack,
+                        cooling_mw: hall.cooling_mw,
+                        pue: hall.pue,
+                    },
+                    state: hall.state,
                 });
                 for f in &hall.asics {
-                    let it_mw = f.watts / 1e6;
-                    let facility = it_mw * hall.pue;
-                    installed_it_mw += it_mw * f64::from(f.units);
-                    facility_mw += facility * f64::from(f.units);
-                    fleets.push(FleetSpec {
-                        site: si,
-                        hall: hi,
-                        model: f.model.clone(),
-                        units: f.units,
-                        units_per_rack: f.units_per_rack,
-                        th_per_unit: f.th_s,
-                        it_mw_per_unit: it_mw,
-                        facility_mw_per_unit: facility,
-                        daily_failure_prob: 1.0 - (-f.annual_failure_rate / 365.25).exp(),
-                        repair_days: f.repair_days,
-                        // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
-                        breakeven_factor: f.th_s * 3_600.0 / facility,
-                    });
+                    let spec = FleetSpec::new(si, hi, f, hall.pue);
+                    facility_mw += spec.facility_mw_per_unit * f64::from(f.units);
+                    fleets.push(spec);
                 }
             }
             let (ppa_block_mw, ppa_price) = match &site.ppa {
@@ -226,12 +441,175 @@ impl CompiledScenario {
             sites.push(SiteSpec {
                 name: site.name.clone(),
                 grid_mw: site.grid_mw,
-                opex_usd_per_sec: site.opex_usd_per_mw_month * installed_it_mw / SECONDS_PER_MONTH,
+                asic_opex_usd_per_mw_month: site.opex_usd_per_mw_month,
+                gpu_opex_usd_per_mw_month: site.gpu_opex_usd_per_mw_month,
                 revenue_share: 1.0 - site.pool_fee,
                 ppa_block_mw,
                 ppa_price,
                 dr_trigger,
                 dr_credit,
+            });
+        }
+        let hall_index = |site: &str, hall: &str| -> Option<usize> {
+            halls
+                .iter()
+                .position(|h| sites[h.site].name == site && h.name == hall)
+        };
+        let at = |d: &Date| calendar.time_of(d.0);
+        let mut plans = Vec::with_capacity(s.plans.len());
+        for plan in &s.plans {
+            let mut actions = Vec::with_capacity(plan.actions.len());
+            for (index, a) in plan.actions.iter().enumerate() {
+                let (when, action) = match a {
+                    Action::ConvertHall {
+                        date,
+                        site,
+                        hall,
+                        to,
+                        capex_usd_per_mw,
+                        lead_time_months,
+                        asics,
+                    } => (
+                        at(date)?,
+                        ActionSpec::Convert {
+                            hall: hall_index(site, hall)?,
+                            conversion: ConversionSpec {
+                                to: HallShape::from_target(to),
+                                capex_usd_per_mw: *capex_usd_per_mw,
+                                lead_time_months: *lead_time_months,
+                            },
+                            move_asics_to: match asics {
+                                AsicDisposal::Sell => None,
+                                AsicDisposal::MoveTo(other) => Some(hall_index(site, other)?),
+                            },
+                        },
+                    ),
+                    Action::SignTenant {
+                        date,
+                        site,
+                        hall,
+                        mw,
+                        term_years,
+                        price_usd_per_kw_month,
+                        escalator_per_year,
+                        start_delay_months,
+                    } => (
+                        at(date)?,
+                        ActionSpec::SignTenant {
+                            hall: hall_index(site, hall)?,
+                            mw: *mw,
+                            term_secs: (term_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
+                            price: *price_usd_per_kw_month,
+                            escalator: *escalator_per_year,
+                            start_delay_secs: crate::model::ai::months_to_secs(*start_delay_months),
+                        },
+                    ),
+                    Action::DeployGpuCloud {
+                        date,
+                        site,
+                        hall,
+                        gpus,
+                        kw_per_gpu,
+                        capex_usd_per_gpu,
+                        life_years,
+                        utilization,
+                    } => (
+                        at(date)?,
+                        ActionSpec::DeployGpuCloud {
+                            hall: hall_index(site, hall)?,
+                            gpus: *gpus,
+                            kw_per_gpu: *kw_per_gpu,
+                            capex_per_gpu: *capex_usd_per_gpu,
+                            life_secs: (life_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
+                            utilization: *utilization,
+                        },
+                    ),
+                    Action::BuyAsics {
+                        date,
+                        site,
+                        hall,
+                        fleet,
+                        usd_per_th,
+                    } => (
+                        at(date)?,
+                        ActionSpec::BuyAsics {
+                            hall: hall_index(site, hall)?,
+                            fleet: fleet.clone(),
+                            usd_per_th: *usd_per_th,
+                        },
+                    ),
+                    Action::SellAsics {
+                        date,
+                        site,
+                        hall,
+                        model,
+                        units,
+                    } => (
+                        at(date)?,
+                        ActionSpec::SellAsics {
+                            hall: hall_index(site, hall)?,
+                            model: model.clone(),
+                            units: *units,
+                        },
+                    ),
+                    Action::UpgradeGrid {
+                        date,
+                        site,
+                        add_mw,
+                        capex_usd,
+                        lead_time_months,
+                    } => (
+                        at(date)?,
+                        ActionSpec::UpgradeGrid {
+                            site: sites.iter().position(|x| &x.name == site)?,
+                            add_mw: *add_mw,
+                            capex_usd: *capex_usd,
+                            lead_time_months: *lead_time_months,
+                        },
+                    ),
+                };
+                actions.push(TimedAction {
+                    at: when,
+                    index,
+                    action,
+                });
+            }
+            // Stable: same-day actions keep their file order.
+            actions.sort_by_key(|a| a.at);
+            let rules = plan
+                .rules
+                .iter()
+                .map(|r| match r {
+                    Rule::ConvertNextAsicHall {
+                        hashprice_30d_below_usd_per_ph_day,
+                        min_lost_inquiries,
+                        lookback_months,
+                        to,
+                        capex_usd_per_mw,
+                        lead_time_months,
+                        max_conversions,
+                        not_before,
+                    } => RuleSpec::ConvertNextAsicHall {
+                        hashprice_below: *hashprice_30d_below_usd_per_ph_day,
+                        min_lost: *min_lost_inquiries,
+                        lookback_secs: crate::model::ai::months_to_secs(f64::from(
+                            *lookback_months,
+                        )),
+                        conversion: ConversionSpec {
+                            to: HallShape::from_target(to),
+                            capex_usd_per_mw: *capex_usd_per_mw,
+                            lead_time_months: *lead_time_months,
+                        },
+                        max_conversions: *max_conversions,
+                        not_before: not_before.as_ref().and_then(at).unwrap_or(SimTime::ZERO),
+                    },
+                })
+                .collect();
+            plans.push(PlanSpec {
+                name: plan.name.clone(),
+                placement: plan.placement,
+                actions,
+                rules,
             });
         }
         Some(CompiledScenario {
@@ -240,21 +618,22 @@ impl CompiledScenario {
             days,
             hours: (end.secs() / 3_600) as usize,
             month_starts,
+            month_secs,
             daily_energy_factor,
             bitcoin,
             energy,
+            ai: s.market.ai.as_ref().map(AiParams::new),
+            resale: s.market.asic_resale.as_ref().map(|r| ResaleSpec {
+                usd_per_th: r.usd_per_th,
+                reference_hashprice: r.reference_hashprice_usd_per_ph_day,
+                reference_j_per_th: r.reference_j_per_th,
+            }),
             discount_rate: s.discount_rate,
             starting_cash: s.starting_cash_usd,
             sites,
             halls,
             fleets,
-            plans: s
-                .plans
-                .iter()
-                .map(|p| PlanSpec {
-                    name: p.name.clone(),
-                })
-                .collect(),
+            plans,
         })
     }
 }

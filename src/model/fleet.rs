@@ -37,6 +37,26 @@ impl FleetState {
         self.units - self.failed
     }
 
+    /// Removes `n` units (sold or moved out), working ones first, then those in repair.
+    pub fn remove(&mut self, n: u32) {
+        let n = n.min(self.units);
+        let from_working = n.min(self.working());
+        let mut from_failed = n - from_working;
+        self.units -= n;
+        // Units in repair leave from the cohorts due back soonest.
+        for slot in self.returning.iter_mut() {
+            let take = from_failed.min(*slot);
+            *slot -= take;
+            self.failed -= take;
+            from_failed -= take;
+        }
+    }
+
+    /// Adds `n` working units (moved back in).
+    pub fn add(&mut self, n: u32) {
+        self.units += n;
+    }
+
     /// Advances to day `day`: units that failed `repair_days` ago return, then today's failures
     /// are drawn among the working units.
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {

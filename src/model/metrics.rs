@@ -4,49 +4,78 @@
 //! becomes a column of `runs.csv` and a key of `summary.json`. Keeping the list in one table
 //! means statistics, files and the terminal never disagree about what was measured.
 
-/// One per-run scalar output.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Metric {
-    /// Mining revenue after pool fees plus demand-response credits, USD.
-    Revenue,
-    /// Spot energy bought plus PPA settlement, USD.
-    EnergyCost,
-    /// Revenue minus energy cost, USD.
-    GrossMargin,
-    /// Non-power operating cost, USD.
-    Opex,
-    /// Cash at the horizon, USD.
-    EndCash,
-    /// Net present value of monthly net cash flows at the scenario's discount rate, USD.
-    Npv,
-    /// Time-averaged network hashprice, USD per PH/s per day.
-    MeanHashprice,
-    /// Network hashprice at the horizon, USD per PH/s per day.
-    HashpriceAtHorizon,
-    /// Energy not drawn because machines were curtailed for price, MWh.
-    CurtailedEnergy,
-    /// Energy drawn by the sites (facility, incl. PUE), MWh.
-    EnergyUsed,
-    /// Time-averaged hashrate actually hashing (excludes failed and curtailed machines), PH/s.
-    MeanHashrateOnline,
+/// How a metric's values are written for people.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// US dollars.
+    Usd,
+    /// Any other quantity (the unit is in the key).
+    Plain,
+}
+
+macro_rules! metrics {
+    ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $doc:literal; )*) => {
+        /// One per-run scalar output.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Metric {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Metric {
+            /// Every metric, in column order.
+            pub const ALL: [Metric; [$( Metric::$variant ),*].len()] = [$( Metric::$variant ),*];
+
+            /// Stable key with its unit, used as a column and JSON key.
+            pub const fn key(self) -> &'static str {
+                match self { $( Metric::$variant => $key, )* }
+            }
+
+            /// A short label for terminal tables.
+            pub const fn label(self) -> &'static str {
+                match self { $( Metric::$variant => $label, )* }
+            }
+
+            /// One-line description for docs.
+            pub const fn description(self) -> &'static str {
+                match self { $( Metric::$variant => $doc, )* }
+            }
+
+            /// How values are written.
+            pub const fn unit(self) -> Unit {
+                match self { $( Metric::$variant => Unit::$unit, )* }
+            }
+        }
+    };
+}
+
+metrics! {
+    Revenue => "revenue_usd", "Revenue", Usd, "all revenue: mining after pool fees, demand-response credits, rent and GPU-hours";
+    MiningRevenue => "mining_revenue_usd", "Mining revenue", Usd, "mining revenue after pool fees plus demand-response credits";
+    GpuRevenue => "gpu_revenue_usd", "GPU revenue", Usd, "rent from leases plus GPU-hour revenue of operator-owned GPUs";
+    EnergyCost => "energy_cost_usd", "Energy cost", Usd, "spot energy bought plus PPA settlement (negative when resold power earns more)";
+    GrossMargin => "gross_margin_usd", "Gross margin", Usd, "revenue minus energy cost";
+    Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity";
+    Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
+    ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions";
+    SalvageProceeds => "salvage_proceeds_usd", "ASIC salvage", Usd, "proceeds of ASICs sold";
+    EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
+    Npv => "npv_usd", "NPV", Usd, "net present value of monthly net cash flows at the discount rate";
+    MeanHashprice => "mean_hashprice_usd_per_ph_day", "Mean hashprice $/PH/d", Plain, "time-averaged network hashprice";
+    HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day", "Hashprice at horizon", Plain, "network hashprice at the horizon";
+    CurtailedEnergy => "curtailed_mwh", "Curtailed MWh", Plain, "energy not drawn because machines were curtailed for price";
+    EnergyUsed => "energy_mwh", "Energy MWh", Plain, "facility energy drawn (IT load times PUE), mining and GPU";
+    MeanHashrateOnline => "mean_hashrate_online_ph_s", "Mean hashrate PH/s", Plain, "time-averaged hashrate actually hashing";
+    LeasedMwMean => "leased_mw_mean", "Leased MW (mean)", Plain, "time-averaged capacity under billing leases, MW IT";
+    LeasedMwAtHorizon => "leased_mw_at_horizon", "Leased MW (horizon)", Plain, "capacity under billing leases at the horizon, MW IT";
+    VacantGpuMwMonths => "vacant_gpu_mw_months", "Vacant GPU MW-months", Plain, "GPU-ready capacity left unpromised, integrated over time (stranded capacity)";
+    Inquiries => "inquiries", "Inquiries", Plain, "tenant inquiries and anchor deals received";
+    LostInquiries => "lost_inquiries", "Lost inquiries", Plain, "inquiries that found no capacity within their patience";
+    LostMw => "lost_mw", "Lost MW", Plain, "MW IT asked for by lost inquiries";
+    LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
+    TenantDefaults => "tenant_defaults", "Tenant defaults", Plain, "leases ended early by a tenant default";
 }
 
 impl Metric {
-    /// Every metric, in column order.
-    pub const ALL: [Metric; 11] = [
-        Metric::Revenue,
-        Metric::EnergyCost,
-        Metric::GrossMargin,
-        Metric::Opex,
-        Metric::EndCash,
-        Metric::Npv,
-        Metric::MeanHashprice,
-        Metric::HashpriceAtHorizon,
-        Metric::CurtailedEnergy,
-        Metric::EnergyUsed,
-        Metric::MeanHashrateOnline,
-    ];
-
     /// Number of metrics.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -55,70 +84,9 @@ impl Metric {
         self as usize
     }
 
-    /// Stable key with its unit, used as a column and JSON key.
-    pub const fn key(self) -> &'static str {
-        match self {
-            Metric::Revenue => "revenue_usd",
-            Metric::EnergyCost => "energy_cost_usd",
-            Metric::GrossMargin => "gross_margin_usd",
-            Metric::Opex => "opex_usd",
-            Metric::EndCash => "end_cash_usd",
-            Metric::Npv => "npv_usd",
-            Metric::MeanHashprice => "mean_hashprice_usd_per_ph_day",
-            Metric::HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day",
-            Metric::CurtailedEnergy => "curtailed_mwh",
-            Metric::EnergyUsed => "energy_mwh",
-            Metric::MeanHashrateOnline => "mean_hashrate_online_ph_s",
-        }
-    }
-
-    /// One-line description for docs and `--help`.
-    pub const fn description(self) -> &'static str {
-        match self {
-            Metric::Revenue => "mining revenue after pool fees plus demand-response credits",
-            Metric::EnergyCost => {
-                "spot energy bought plus PPA settlement (negative when power is resold)"
-            }
-            Metric::GrossMargin => "revenue minus energy cost",
-            Metric::Opex => "non-power operating cost",
-            Metric::EndCash => "cash at the horizon",
-            Metric::Npv => "net present value of monthly net cash flows at the discount rate",
-            Metric::MeanHashprice => "time-averaged network hashprice",
-            Metric::HashpriceAtHorizon => "network hashprice at the horizon",
-            Metric::CurtailedEnergy => "energy not drawn because machines were curtailed for price",
-            Metric::EnergyUsed => "facility energy drawn (IT load times PUE)",
-            Metric::MeanHashrateOnline => "time-averaged hashrate actually hashing",
-        }
-    }
-
-    /// A short label for terminal tables.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Metric::Revenue => "Revenue",
-            Metric::EnergyCost => "Energy cost",
-            Metric::GrossMargin => "Gross margin",
-            Metric::Opex => "Opex",
-            Metric::EndCash => "End cash",
-            Metric::Npv => "NPV",
-            Metric::MeanHashprice => "Mean hashprice $/PH/d",
-            Metric::HashpriceAtHorizon => "Hashprice at horizon",
-            Metric::CurtailedEnergy => "Curtailed MWh",
-            Metric::EnergyUsed => "Energy MWh",
-            Metric::MeanHashrateOnline => "Mean hashrate PH/s",
-        }
-    }
-
     /// Whether the value is an amount of US dollars (for formatting).
     pub const fn is_usd(self) -> bool {
-        matches!(
-            self,
-            Metric::Revenue
-                | Metric::EnergyCost
-                | Metric::GrossMargin
-                | Metric::Opex
-                | Metric::EndCash
-                | Metric::Npv
-        )
+        matches!(self.unit(), Unit::Usd)
     }
 }
 

@@ -4,12 +4,15 @@
 //! I/O and no threads. The world of a replication is generated once ([`World::generate`]) and
 //! every plan runs on it, so plan comparisons are paired on the same futures.
 
+pub mod ai;
 pub mod bitcoin;
 pub mod compiled;
+pub mod dist;
 pub mod energy;
 pub mod fleet;
 pub mod metrics;
 pub mod operator;
+pub mod placement;
 pub mod world;
 
 pub use compiled::CompiledScenario;
@@ -26,16 +29,17 @@ pub struct Scratch {
     queue: EventQueue<OperatorEvent>,
 }
 
-/// Simulates one plan on an already generated world.
+/// Simulates plan `plan` (index into `model.plans`) on an already generated world.
 pub fn simulate_plan(
     model: &CompiledScenario,
     world: &World,
+    plan: usize,
     seed: u64,
     replication: u64,
     queue: &mut EventQueue<OperatorEvent>,
 ) -> RunMetrics {
     queue.clear();
-    let mut operator = Operator::new(model, world, seed, replication);
+    let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
     operator.schedule_initial(queue);
     run_until(queue, &mut operator, model.end);
     operator.metrics()
@@ -51,10 +55,11 @@ pub fn simulate_replication(
 ) {
     out.clear();
     scratch.world.generate(model, seed, replication);
-    for _plan in &model.plans {
+    for plan in 0..model.plans.len() {
         out.push(simulate_plan(
             model,
             &scratch.world,
+            plan,
             seed,
             replication,
             &mut scratch.queue,

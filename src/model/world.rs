@@ -8,6 +8,7 @@
 //! energy price per hour.
 
 use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
 use crate::model::compiled::CompiledScenario;
 use crate::model::energy::generate_hourly_prices;
@@ -54,6 +55,8 @@ pub struct World {
     pub mean_hashprice: f64,
     /// Hashprice in force at the horizon, USD per PH/s per day.
     pub final_hashprice: f64,
+    /// The AI market (empty when the scenario has none).
+    pub ai: AiWorld,
 }
 
 impl World {
@@ -102,6 +105,12 @@ impl World {
             &mut self.hourly_price,
         );
         self.summarise(model.end);
+        match &model.ai {
+            Some(p) => self
+                .ai
+                .generate(p, model.end, model.days, seed, replication),
+            None => self.ai = AiWorld::default(),
+        }
     }
 
     /// Appends a segment; one starting at the same second as the last replaces it.
@@ -126,6 +135,33 @@ impl World {
         }
         self.mean_hashprice = weighted / end.secs().max(1) as f64;
         self.final_hashprice = self.segments.last().map_or(0.0, |s| s.hashprice);
+    }
+
+    /// Time-averaged hashprice over [from, to), USD per PH/s per day (the value at `to` when
+    /// the interval is empty).
+    pub fn mean_hashprice_between(&self, from: SimTime, to: SimTime) -> f64 {
+        let first = self
+            .segments
+            .partition_point(|s| s.start <= from)
+            .saturating_sub(1);
+        let mut weighted = 0.0;
+        for (i, s) in self.segments.iter().enumerate().skip(first) {
+            if s.start >= to {
+                break;
+            }
+            let a = s.start.max(from);
+            let b = self.segments.get(i + 1).map_or(to, |n| n.start.min(to));
+            weighted += s.hashprice * b.secs_since(a) as f64;
+        }
+        let span = to.secs_since(from);
+        if span == 0 {
+            let k = self
+                .segments
+                .partition_point(|s| s.start <= to)
+                .saturating_sub(1);
+            return self.segments.get(k).map_or(0.0, |s| s.hashprice);
+        }
+        weighted / span as f64
     }
 
     /// The end of segment `i` (the next one's start, or `end`).

@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::model::{self, CompiledScenario, Metric, RunMetrics, Scratch};
-use crate::stats::MetricAccumulator;
+use crate::stats::{MetricAccumulator, PairedAccumulator};
 
 /// Replications per chunk: the unit of parallel work and of deterministic merging.
 pub const CHUNK_SIZE: u64 = 64;
@@ -63,6 +63,54 @@ impl PlanStatistics {
     }
 }
 
+/// Paired statistics of plan `a` against plan `b` on the same futures.
+#[derive(Debug, Clone)]
+pub struct PairStatistics {
+    /// Index of plan A.
+    pub a: usize,
+    /// Index of plan B.
+    pub b: usize,
+    /// One accumulator of (A, B) per metric, indexed by [`Metric::index`].
+    pub metrics: Vec<PairedAccumulator>,
+}
+
+impl PairStatistics {
+    /// Every pair (a, b) with a < b.
+    fn all(plans: usize) -> Vec<PairStatistics> {
+        let mut out = Vec::new();
+        for a in 0..plans {
+            for b in a + 1..plans {
+                out.push(PairStatistics {
+                    a,
+                    b,
+                    metrics: (0..Metric::COUNT)
+                        .map(|_| PairedAccumulator::new())
+                        .collect(),
+                });
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, runs: &[RunMetrics]) {
+        let (ra, rb) = (&runs[self.a], &runs[self.b]);
+        for (m, acc) in self.metrics.iter_mut().enumerate() {
+            acc.push(ra.values[m], rb.values[m]);
+        }
+    }
+
+    fn merge(&mut self, other: &PairStatistics) {
+        for (x, y) in self.metrics.iter_mut().zip(&other.metrics) {
+            x.merge(y);
+        }
+    }
+
+    /// The accumulator of one metric.
+    pub fn metric(&self, metric: Metric) -> &PairedAccumulator {
+        &self.metrics[metric.index()]
+    }
+}
+
 /// The result of a Monte Carlo run.
 #[derive(Debug, Clone)]
 pub struct MonteCarloResult {
@@ -72,6 +120,8 @@ pub struct MonteCarloResult {
     pub seed: u64,
     /// Per-plan statistics, in scenario order.
     pub plans: Vec<PlanStatistics>,
+    /// Paired comparisons of every two plans (a < b).
+    pub pairs: Vec<PairStatistics>,
 }
 
 /// One replication's metrics for every plan, as handed to the sink.
@@ -86,6 +136,7 @@ pub struct ReplicationRow {
 struct ChunkOutput {
     rows: Vec<ReplicationRow>,
     stats: Vec<PlanStatistics>,
+    pairs: Vec<PairStatistics>,
 }
 
 fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> ChunkOutput {
@@ -97,6 +148,7 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .iter()
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
+    let mut pairs = PairStatistics::all(model.plans.len());
     let mut rows = Vec::with_capacity((last - first) as usize);
     for replication in first..last {
         let mut plans = Vec::with_capacity(model.plans.len());
@@ -104,9 +156,12 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         for (s, run) in stats.iter_mut().zip(&plans) {
             s.push(run);
         }
+        for pair in &mut pairs {
+            pair.push(&plans);
+        }
         rows.push(ReplicationRow { replication, plans });
     }
-    ChunkOutput { rows, stats }
+    ChunkOutput { rows, stats, pairs }
 }
 
 /// Runs every replication of every plan. Rows reach `sink` in replication order; `progress`
@@ -130,6 +185,7 @@ pub fn run<E>(
         .iter()
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
+    let mut pairs = PairStatistics::all(model.plans.len());
     let mut start = 0;
     while start < chunks {
         let end = (start + batch).min(chunks);
@@ -144,6 +200,9 @@ pub fn run<E>(
             for (total, chunk) in totals.iter_mut().zip(&output.stats) {
                 total.merge(chunk);
             }
+            for (total, chunk) in pairs.iter_mut().zip(&output.pairs) {
+                total.merge(chunk);
+            }
         }
         progress((end * CHUNK_SIZE).min(opts.runs));
         start = end;
@@ -152,6 +211,7 @@ pub fn run<E>(
         runs: opts.runs,
         seed: opts.seed,
         plans: totals,
+        pairs,
     })
 }
 

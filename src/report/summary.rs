@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::Metric;
 use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
 use crate::scenario::LoadedScenario;
-use crate::stats::MetricSummary;
+use crate::stats::{MetricSummary, PairedSummary};
 
 /// The whole summary document.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +27,19 @@ pub struct Summary {
     pub chunk_size: u64,
     /// One entry per plan, in scenario order.
     pub plans: Vec<PlanSummary>,
+    /// Paired comparisons of every two plans on the same futures.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// Plan A against plan B on the same futures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Plan A's name.
+    pub a: String,
+    /// Plan B's name.
+    pub b: String,
+    /// Per metric key: statistics of A − B per future and P(A > B).
+    pub metrics: BTreeMap<&'static str, PairedSummary>,
 }
 
 /// Identifies the scenario.
@@ -63,7 +76,20 @@ impl Summary {
                     .collect(),
             })
             .collect();
+        let comparisons = result
+            .pairs
+            .iter()
+            .map(|pair| Comparison {
+                a: result.plans[pair.a].name.clone(),
+                b: result.plans[pair.b].name.clone(),
+                metrics: Metric::ALL
+                    .iter()
+                    .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
+                    .collect(),
+            })
+            .collect();
         Summary {
+            comparisons,
             pivotsim_version: env!("CARGO_PKG_VERSION"),
             scenario: ScenarioProvenance {
                 name: loaded.scenario.name.clone(),

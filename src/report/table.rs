@@ -1,44 +1,141 @@
-//! The terminal report: a compact table per plan of each metric's mean and spread.
+//! The terminal report: plans side by side on the key metrics, then the paired comparison.
+//!
+//! Plans are columns and metrics rows, so three or four plans read across at a glance. The
+//! full statistics of every metric are in `summary.json`; this shows what a board asks first.
 
 use std::fmt::Write;
 
 use crate::model::Metric;
 use crate::report::format::{quantity, usd};
-use crate::report::summary::Summary;
+use crate::report::summary::{PlanSummary, Summary};
+
+/// Rows of the table: (label, metric, what to show).
+const ROWS: &[(&str, Metric, Shown)] = &[
+    ("NPV, median", Metric::Npv, Shown::Median),
+    ("NPV, P5 … P95", Metric::Npv, Shown::Band),
+    ("End cash, mean", Metric::EndCash, Shown::Mean),
+    ("Revenue, mean", Metric::Revenue, Shown::Mean),
+    ("  mining", Metric::MiningRevenue, Shown::Mean),
+    ("  GPU (leases + cloud)", Metric::GpuRevenue, Shown::Mean),
+    ("Energy cost, mean", Metric::EnergyCost, Shown::Mean),
+    ("Capex, mean", Metric::Capex, Shown::Mean),
+    ("ASIC salvage, mean", Metric::SalvageProceeds, Shown::Mean),
+    ("Leased MW, mean", Metric::LeasedMwMean, Shown::Mean),
+    (
+        "Vacant GPU MW-months",
+        Metric::VacantGpuMwMonths,
+        Shown::Mean,
+    ),
+    ("Lost inquiries, mean", Metric::LostInquiries, Shown::Mean),
+    ("Lost MW, mean", Metric::LostMw, Shown::Mean),
+    (
+        "Hashrate online PH/s",
+        Metric::MeanHashrateOnline,
+        Shown::Mean,
+    ),
+    ("Curtailed MWh, mean", Metric::CurtailedEnergy, Shown::Mean),
+    ("Hashprice $/PH/day", Metric::MeanHashprice, Shown::Mean),
+];
+
+#[derive(Copy, Clone)]
+enum Shown {
+    Mean,
+    Median,
+    Band,
+}
+
+fn fmt(metric: Metric, x: f64) -> String {
+    if metric.is_usd() { usd(x) } else { quantity(x) }
+}
+
+fn cell(plan: &PlanSummary, metric: Metric, shown: Shown) -> String {
+    let Some(s) = plan.metrics.get(metric.key()) else {
+        return "–".into();
+    };
+    match shown {
+        Shown::Mean => fmt(metric, s.mean),
+        Shown::Median => fmt(metric, s.percentiles.p50),
+        Shown::Band => format!(
+            "{} … {}",
+            fmt(metric, s.percentiles.p5),
+            fmt(metric, s.percentiles.p95)
+        ),
+    }
+}
 
 /// Renders the results table shown on stdout.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "pivotsim {} · {} · {} runs · seed {}",
+        "pivotsim {} · {} · {} futures · seed {}\n",
         summary.pivotsim_version,
         summary.scenario.name,
         quantity(summary.runs as f64),
         summary.seed
     );
-    for plan in &summary.plans {
-        let _ = writeln!(out, "\nPlan: {}", plan.name);
+    let label_width = ROWS.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
+    let cells: Vec<Vec<String>> = ROWS
+        .iter()
+        .map(|(_, metric, shown)| {
+            summary
+                .plans
+                .iter()
+                .map(|p| cell(p, *metric, *shown))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = summary
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            cells
+                .iter()
+                .map(|row| row[j].chars().count())
+                .chain([p.name.chars().count()])
+                .max()
+                .unwrap_or(8)
+        })
+        .collect();
+    let _ = write!(out, "{:<label_width$}", "");
+    for (p, w) in summary.plans.iter().zip(&widths) {
+        let _ = write!(out, "  {:>w$}", p.name);
+    }
+    out.push('\n');
+    for ((label, _, _), row) in ROWS.iter().zip(&cells) {
+        let _ = write!(out, "{label:<label_width$}");
+        for (c, w) in row.iter().zip(&widths) {
+            let _ = write!(out, "  {c:>w$}");
+        }
+        out.push('\n');
+    }
+    if !summary.comparisons.is_empty() {
         let _ = writeln!(
             out,
-            "  {:<24} {:>12} {:>10} {:>12} {:>12} {:>12}",
-            "Metric", "Mean", "± 95% CI", "P5", "P50", "P95"
+            "\nPaired comparison on the same {} futures (NPV):",
+            quantity(summary.runs as f64)
         );
-        for metric in Metric::ALL {
-            let Some(s) = plan.metrics.get(metric.key()) else {
+        for c in &summary.comparisons {
+            let Some(p) = c.metrics.get(Metric::Npv.key()) else {
                 continue;
             };
-            let f = |x: f64| if metric.is_usd() { usd(x) } else { quantity(x) };
-            let half = (s.ci95_high - s.ci95_low) / 2.0;
+            // Stored as A − B and P(A > B); shown from B's side, the later (usually bolder) plan.
+            let n = p.diff.count.max(1) as f64;
+            let p_b = (1.0 - p.p_a_beats_b - p.ties as f64 / n).max(0.0);
+            let half = (p.diff.ci95_high - p.diff.ci95_low) / 2.0;
+            let mean_b_minus_a = -p.diff.mean;
+            let sign = if mean_b_minus_a >= 0.0 { "+" } else { "-" };
             let _ = writeln!(
                 out,
-                "  {:<24} {:>12} {:>10} {:>12} {:>12} {:>12}",
-                metric.label(),
-                f(s.mean),
-                f(half),
-                f(s.percentiles.p5),
-                f(s.percentiles.p50),
-                f(s.percentiles.p95)
+                "  {} vs {}: {} beats {} in {:.1}% of futures; mean ΔNPV {sign}{} ± {}",
+                c.b,
+                c.a,
+                c.b,
+                c.a,
+                100.0 * p_b,
+                usd(mean_b_minus_a.abs()),
+                usd(half)
             );
         }
     }

@@ -85,6 +85,178 @@ pub struct Market {
     pub bitcoin: BitcoinMarket,
     /// Wholesale electricity.
     pub energy: EnergyMarket,
+    /// The AI/HPC hosting market: tenant inquiries, lease terms, GPU-hour prices. Without it
+    /// no tenant ever asks for capacity.
+    #[serde(default)]
+    pub ai: Option<AiMarket>,
+    /// What used ASICs sell for.
+    #[serde(default)]
+    pub asic_resale: Option<AsicResale>,
+}
+
+/// A probability distribution for a sampled quantity, written `{dist: NAME, ...}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dist {
+    /// Always `value`.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// Uniform on [min, max].
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean.
+        mean: f64,
+    },
+    /// Lognormal with the given median and σ of the log.
+    Lognormal {
+        /// Median (e^μ).
+        median: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
+    /// Weibull with shape k and scale λ: mean λ·Γ(1 + 1/k).
+    Weibull {
+        /// Shape k.
+        shape: f64,
+        /// Scale λ.
+        scale: f64,
+    },
+    /// Gamma with shape k and scale θ: mean k·θ.
+    Gamma {
+        /// Shape k.
+        shape: f64,
+        /// Scale θ.
+        scale: f64,
+    },
+}
+
+/// Boom/bust regime switching of the AI market (a two-state Markov chain in continuous time).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiRegimes {
+    /// Regime at the start.
+    pub initial: AiRegime,
+    /// Hazard of a boom ending, per year.
+    pub boom_to_bust_per_year: f64,
+    /// Hazard of a bust ending, per year.
+    pub bust_to_boom_per_year: f64,
+    /// Inquiry rate in a bust as a multiple of the boom rate.
+    pub bust_inquiry_factor: f64,
+    /// Lease and GPU-hour price level in a bust as a multiple of the boom level.
+    pub bust_price_factor: f64,
+    /// Tenant default hazard in a bust as a multiple of the base hazard.
+    pub bust_default_factor: f64,
+}
+
+/// A regime of the AI market.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiRegime {
+    /// Demand outruns supply.
+    Boom,
+    /// The bubble has burst.
+    Bust,
+}
+
+/// Tenant inquiries: a Poisson stream of requests for GPU-ready capacity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inquiries {
+    /// Inquiries per year in a boom.
+    pub rate_per_year: f64,
+    /// Capacity asked for, MW of IT load.
+    pub size_mw: Dist,
+    /// Lease term, years.
+    pub term_years: Dist,
+    /// Market lease level in a boom, USD per kW of IT per month.
+    pub price_usd_per_kw_month: f64,
+    /// Lognormal σ of an inquiry's price around the market level.
+    pub price_dispersion: f64,
+    /// Annual rent escalator, fraction per year.
+    pub escalator_per_year: f64,
+    /// Share of inquiries that need liquid cooling (the rest accept any cooling).
+    pub liquid_share: f64,
+    /// Rack density needed, kW per rack.
+    pub density_kw_per_rack: Dist,
+    /// Months from signing to the start of the lease.
+    pub start_delay_months: Dist,
+    /// Months an inquiry waits for capacity before it is lost (0: only capacity free now).
+    pub patience_months: Dist,
+}
+
+/// How leases are billed and end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseTerms {
+    /// Whether the tenant pays for its power (`passthrough`) or the rent includes it
+    /// (`included`, the operator pays the energy).
+    pub power: PowerTerms,
+    /// Months over which billed capacity ramps linearly to 100% (0: full from the start).
+    pub ramp_months: u32,
+    /// Probability a lease renews at its end for another term at the market price.
+    pub renewal_probability: f64,
+    /// Tenant default hazard per year in a boom.
+    pub default_hazard_per_year: f64,
+}
+
+/// Who pays a tenant's power.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerTerms {
+    /// The tenant reimburses its energy: neither revenue nor cost to the operator.
+    Passthrough,
+    /// The operator pays the tenant's energy out of the rent.
+    Included,
+}
+
+/// The GPU-hour rental price (for GPU-cloud deployments the operator owns): a mean-reverting
+/// log price stepped daily, scaled by the regime's price factor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuHourPrice {
+    /// Price at the start, USD per GPU-hour.
+    pub price_usd: f64,
+    /// Long-run level in a boom, USD per GPU-hour.
+    pub long_run_usd: f64,
+    /// Mean-reversion speed, per year.
+    pub reversion_per_year: f64,
+    /// Volatility of the log price, per √year.
+    pub volatility: f64,
+}
+
+/// The AI/HPC hosting market.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiMarket {
+    /// Boom and bust.
+    pub regimes: AiRegimes,
+    /// Tenant inquiries.
+    pub inquiries: Inquiries,
+    /// Lease terms.
+    pub lease: LeaseTerms,
+    /// GPU-hour price.
+    pub gpu_hour: GpuHourPrice,
+}
+
+/// Resale price of used ASICs: `usd_per_th` at the reference hashprice and efficiency,
+/// proportional to hashprice and inversely to J/TH.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsicResale {
+    /// Price of a machine at the reference efficiency and hashprice, USD per TH/s.
+    pub usd_per_th: f64,
+    /// Reference hashprice, USD per PH/s per day.
+    pub reference_hashprice_usd_per_ph_day: f64,
+    /// Reference efficiency, J/TH.
+    pub reference_j_per_th: f64,
 }
 
 /// The bitcoin market and network, stepped daily.
@@ -192,6 +364,9 @@ pub struct Site {
     pub grid_mw: f64,
     /// Non-power operating cost, USD per MW of installed IT capacity per month.
     pub opex_usd_per_mw_month: f64,
+    /// Operating cost of GPU-ready capacity (leased or vacant), USD per MW of IT per month.
+    #[serde(default)]
+    pub gpu_opex_usd_per_mw_month: f64,
     /// Mining pool fee, fraction of mining revenue (0.02 = 2%).
     #[serde(default)]
     pub pool_fee: f64,
@@ -257,9 +432,41 @@ pub struct Hall {
     pub cooling_mw: f64,
     /// Power usage effectiveness: facility power / IT power (≥ 1).
     pub pue: f64,
-    /// ASIC fleets installed at the start.
+    /// What the hall does at the start. Default: `asic`.
+    #[serde(default)]
+    pub state: HallState,
+    /// ASIC fleets installed at the start (only in an `asic` hall).
     #[serde(default)]
     pub asics: Vec<AsicFleet>,
+}
+
+/// What a hall does at the start of the horizon.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HallState {
+    /// Hashing with its ASIC fleets.
+    #[default]
+    Asic,
+    /// Converted and vacant, ready for GPU tenants.
+    GpuReady,
+    /// Empty and unpowered.
+    Idle,
+}
+
+/// The physical shape of a converted hall.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallTarget {
+    /// Cooling after conversion.
+    pub cooling: Cooling,
+    /// Rack positions after conversion.
+    pub rack_slots: u32,
+    /// Most IT kW per rack after conversion.
+    pub max_kw_per_rack: f64,
+    /// Cooling capacity after conversion, MW (the IT load it can carry).
+    pub cooling_mw: f64,
+    /// PUE after conversion.
+    pub pue: f64,
 }
 
 /// One model of ASIC in a hall.
@@ -288,17 +495,169 @@ pub struct AsicFleet {
 pub struct Plan {
     /// Unique name.
     pub name: String,
-    /// Dated actions, applied in date order.
+    /// How inquiries are placed into GPU-ready capacity. Default: `first_fit`.
+    #[serde(default)]
+    pub placement: PlacementPolicy,
+    /// Dated actions, applied in date order (ties in file order).
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// Rules evaluated at every monthly review.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
 }
 
-/// A dated change the operator makes. This version knows no action kinds yet: every plan is
-/// "keep the sites as they are" (the mining baseline). Conversions, ASIC purchases and sales,
-/// grid upgrades and tenant signings are added here as variants.
+/// Which GPU-ready hall an inquiry goes to.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementPolicy {
+    /// The first hall (in file order) that fits.
+    #[default]
+    FirstFit,
+    /// The hall that fits with the least IT capacity left over.
+    BestFit,
+}
+
+/// What happens to a converted hall's ASICs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum AsicDisposal {
+    /// Sold at the resale price of the day.
+    #[default]
+    Sell,
+    /// Moved into another ASIC hall of the same site as far as it has room; the rest sold.
+    MoveTo(String),
+}
+
+/// A dated change the operator makes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Action {}
+pub enum Action {
+    /// Convert a hall to GPU-ready: offline for the lead time, capex spent evenly over it.
+    ConvertHall {
+        /// When work starts.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// Shape after conversion.
+        to: HallTarget,
+        /// Capex per MW of IT capacity after conversion, USD/MW.
+        capex_usd_per_mw: f64,
+        /// Months from start to GPU-ready.
+        lead_time_months: u32,
+        /// What happens to the hall's ASICs.
+        #[serde(default)]
+        asics: AsicDisposal,
+    },
+    /// Sign a tenant for a hall on a date (an anchor tenant; billing starts when the lease
+    /// starts and the hall is GPU-ready, whichever is later).
+    SignTenant {
+        /// Signing date.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// Capacity leased, MW of IT.
+        mw: f64,
+        /// Term, years.
+        term_years: f64,
+        /// Rent, USD per kW of IT per month.
+        price_usd_per_kw_month: f64,
+        /// Annual escalator, fraction per year.
+        #[serde(default)]
+        escalator_per_year: f64,
+        /// Months from signing to the lease start.
+        #[serde(default)]
+        start_delay_months: f64,
+    },
+    /// Install operator-owned GPUs in a GPU-ready hall and rent them by the hour.
+    DeployGpuCloud {
+        /// Date installed.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// GPUs.
+        gpus: u32,
+        /// IT power per GPU including its share of the server and network, kW.
+        kw_per_gpu: f64,
+        /// Capex per GPU, USD.
+        capex_usd_per_gpu: f64,
+        /// Years until the GPUs are retired.
+        life_years: f64,
+        /// Share of hours rented in a boom (0–1); a bust scales it by the price factor.
+        utilization: f64,
+    },
+    /// Buy and install ASICs in an ASIC hall.
+    BuyAsics {
+        /// Date installed.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// The machines.
+        fleet: AsicFleet,
+        /// Price, USD per TH/s.
+        usd_per_th: f64,
+    },
+    /// Sell some units of one ASIC model from a hall at the resale price of the day.
+    SellAsics {
+        /// Date sold.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// Model name.
+        model: String,
+        /// Units sold (at most those installed).
+        units: u32,
+    },
+    /// Raise a site's grid limit after a lead time.
+    UpgradeGrid {
+        /// When work starts.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// MW added.
+        add_mw: f64,
+        /// Capex, USD, spent evenly over the lead time.
+        capex_usd: f64,
+        /// Months until the extra capacity is usable.
+        lead_time_months: u32,
+    },
+}
+
+/// A rule evaluated at each monthly review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// When the trailing 30-day hashprice is below a threshold and enough inquiries were lost
+    /// recently, start converting the next ASIC hall (file order).
+    ConvertNextAsicHall {
+        /// Trailing 30-day mean hashprice below which the rule fires, USD per PH/s per day.
+        hashprice_30d_below_usd_per_ph_day: f64,
+        /// Inquiries lost within the lookback needed to fire (0: no condition).
+        min_lost_inquiries: u32,
+        /// Lookback for lost inquiries, months.
+        lookback_months: u32,
+        /// Shape after conversion.
+        to: HallTarget,
+        /// Capex per MW of IT after conversion, USD/MW.
+        capex_usd_per_mw: f64,
+        /// Months from start to GPU-ready.
+        lead_time_months: u32,
+        /// Most halls this rule converts.
+        max_conversions: u32,
+        /// Earliest date the rule may fire. Default: the start.
+        #[serde(default)]
+        not_before: Option<Date>,
+    },
+}
 
 impl fmt::Display for Cooling {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,10 @@ use std::collections::HashSet;
 
 use crate::scenario::error::{ErrorKind, ScenarioError};
 use crate::scenario::source::SourceDocument;
-use crate::scenario::types::{AsicFleet, BitcoinMarket, EnergyMarket, Hall, Scenario, Site};
+use crate::scenario::types::{
+    Action, AiMarket, AsicDisposal, AsicFleet, BitcoinMarket, Date, Dist, EnergyMarket, Hall,
+    HallState, HallTarget, Plan, Rule, Scenario, Site,
+};
 
 /// Longest horizon accepted, years.
 pub const MAX_HORIZON_YEARS: u32 = 50;
@@ -45,6 +48,33 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
     )?;
     bitcoin(&c, &scenario.market.bitcoin)?;
     energy(&c, &scenario.market.energy)?;
+    if let Some(ai) = &scenario.market.ai {
+        ai_market(&c, ai)?;
+    }
+    if let Some(r) = &scenario.market.asic_resale {
+        let p = "market.asic_resale";
+        c.range(
+            &format!("{p}.usd_per_th"),
+            r.usd_per_th,
+            0.0,
+            10_000.0,
+            "USD per TH/s",
+        )?;
+        c.range(
+            &format!("{p}.reference_hashprice_usd_per_ph_day"),
+            r.reference_hashprice_usd_per_ph_day,
+            1e-6,
+            1e7,
+            "USD per PH/s per day, above 0",
+        )?;
+        c.range(
+            &format!("{p}.reference_j_per_th"),
+            r.reference_j_per_th,
+            1e-3,
+            1e4,
+            "J/TH, above 0",
+        )?;
+    }
     if scenario.sites.is_empty() {
         return Err(c.err(
             "sites",
@@ -88,7 +118,568 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
                 ),
             ));
         }
+        check_plan(&c, &format!("plans[{i}]"), plan, scenario)?;
     }
+    Ok(())
+}
+
+fn ai_market(c: &Checker<'_>, ai: &AiMarket) -> Result<(), ScenarioError> {
+    let p = "market.ai";
+    let r = &ai.regimes;
+    c.range(
+        &format!("{p}.regimes.boom_to_bust_per_year"),
+        r.boom_to_bust_per_year,
+        0.0,
+        100.0,
+        "per year",
+    )?;
+    c.range(
+        &format!("{p}.regimes.bust_to_boom_per_year"),
+        r.bust_to_boom_per_year,
+        0.0,
+        100.0,
+        "per year",
+    )?;
+    c.range(
+        &format!("{p}.regimes.bust_inquiry_factor"),
+        r.bust_inquiry_factor,
+        0.0,
+        100.0,
+        "a multiple",
+    )?;
+    c.range(
+        &format!("{p}.regimes.bust_price_factor"),
+        r.bust_price_factor,
+        0.0,
+        100.0,
+        "a multiple",
+    )?;
+    c.range(
+        &format!("{p}.regimes.bust_default_factor"),
+        r.bust_default_factor,
+        0.0,
+        100.0,
+        "a multiple",
+    )?;
+    let q = &ai.inquiries;
+    let qp = format!("{p}.inquiries");
+    c.range(
+        &format!("{qp}.rate_per_year"),
+        q.rate_per_year,
+        0.0,
+        10_000.0,
+        "inquiries per year",
+    )?;
+    c.dist(&format!("{qp}.size_mw"), &q.size_mw, 1e-3, 10_000.0)?;
+    c.dist(&format!("{qp}.term_years"), &q.term_years, 1.0 / 12.0, 50.0)?;
+    c.range(
+        &format!("{qp}.price_usd_per_kw_month"),
+        q.price_usd_per_kw_month,
+        1e-6,
+        1e5,
+        "USD per kW-month, above 0",
+    )?;
+    c.range(
+        &format!("{qp}.price_dispersion"),
+        q.price_dispersion,
+        0.0,
+        5.0,
+        "σ of ln price",
+    )?;
+    c.range(
+        &format!("{qp}.escalator_per_year"),
+        q.escalator_per_year,
+        -0.5,
+        1.0,
+        "a fraction per year",
+    )?;
+    c.range(
+        &format!("{qp}.liquid_share"),
+        q.liquid_share,
+        0.0,
+        1.0,
+        "a fraction",
+    )?;
+    c.dist(
+        &format!("{qp}.density_kw_per_rack"),
+        &q.density_kw_per_rack,
+        0.1,
+        2_000.0,
+    )?;
+    c.dist(
+        &format!("{qp}.start_delay_months"),
+        &q.start_delay_months,
+        0.0,
+        120.0,
+    )?;
+    c.dist(
+        &format!("{qp}.patience_months"),
+        &q.patience_months,
+        0.0,
+        120.0,
+    )?;
+    let l = &ai.lease;
+    c.int(
+        &format!("{p}.lease.ramp_months"),
+        u64::from(l.ramp_months),
+        0,
+        120,
+    )?;
+    c.range(
+        &format!("{p}.lease.renewal_probability"),
+        l.renewal_probability,
+        0.0,
+        1.0,
+        "a probability",
+    )?;
+    c.range(
+        &format!("{p}.lease.default_hazard_per_year"),
+        l.default_hazard_per_year,
+        0.0,
+        100.0,
+        "per year",
+    )?;
+    let g = &ai.gpu_hour;
+    c.range(
+        &format!("{p}.gpu_hour.price_usd"),
+        g.price_usd,
+        1e-6,
+        1_000.0,
+        "USD per GPU-hour, above 0",
+    )?;
+    c.range(
+        &format!("{p}.gpu_hour.long_run_usd"),
+        g.long_run_usd,
+        1e-6,
+        1_000.0,
+        "USD per GPU-hour, above 0",
+    )?;
+    c.range(
+        &format!("{p}.gpu_hour.reversion_per_year"),
+        g.reversion_per_year,
+        0.0,
+        1_000.0,
+        "per year",
+    )?;
+    c.range(
+        &format!("{p}.gpu_hour.volatility"),
+        g.volatility,
+        0.0,
+        10.0,
+        "per √year",
+    )?;
+    Ok(())
+}
+
+/// Checks a plan's actions and rules against the halls' initial states: actions name real
+/// sites and halls, fall inside the horizon, and fit the hall they target.
+fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(), ScenarioError> {
+    let start = s.start.0;
+    let end = start
+        .checked_add_months(chrono::Months::new(s.horizon_years.saturating_mul(12)))
+        .unwrap_or(chrono::NaiveDate::MAX);
+    let in_horizon = |path: &str, d: &Date| -> Result<(), ScenarioError> {
+        if d.0 < start || d.0 >= end {
+            return Err(c.err(
+                path,
+                ErrorKind::Range,
+                format!("{d} is outside the horizon; expected a date from {start} to before {end}"),
+            ));
+        }
+        Ok(())
+    };
+    let find_site = |path: &str, site: &str| -> Result<usize, ScenarioError> {
+        s.sites.iter().position(|x| x.name == site).ok_or_else(|| {
+            let names: Vec<&str> = s.sites.iter().map(|x| x.name.as_str()).collect();
+            c.err(
+                &format!("{path}.site"),
+                ErrorKind::Reference,
+                format!(
+                    "no site is named `{site}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            )
+        })
+    };
+    let find_hall = |path: &str,
+                     field: &str,
+                     site: &str,
+                     hall: &str|
+     -> Result<(usize, usize), ScenarioError> {
+        let si = find_site(path, site)?;
+        let hi = s.sites[si]
+            .halls
+            .iter()
+            .position(|h| h.name == hall)
+            .ok_or_else(|| {
+                let names: Vec<&str> = s.sites[si].halls.iter().map(|h| h.name.as_str()).collect();
+                c.err(
+                    &format!("{path}.{field}"),
+                    ErrorKind::Reference,
+                    format!(
+                        "site `{site}` has no hall named `{hall}`; expected one of: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+        Ok((si, hi))
+    };
+    let mut converted: HashSet<(usize, usize)> = HashSet::new();
+    for (k, action) in plan.actions.iter().enumerate() {
+        let ap = format!("{p}.actions[{k}]");
+        match action {
+            Action::ConvertHall {
+                date,
+                site,
+                hall,
+                to,
+                capex_usd_per_mw,
+                lead_time_months,
+                asics,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let (si, hi) = find_hall(&ap, "hall", site, hall)?;
+                if s.sites[si].halls[hi].state == HallState::GpuReady || !converted.insert((si, hi))
+                {
+                    return Err(c.err(
+                        &format!("{ap}.hall"),
+                        ErrorKind::Reference,
+                        format!(
+                            "hall `{hall}` is already GPU-ready or converted by an earlier action \
+                             of this plan; a hall converts once"
+                        ),
+                    ));
+                }
+                target(c, &format!("{ap}.to"), to)?;
+                c.range(
+                    &format!("{ap}.capex_usd_per_mw"),
+                    *capex_usd_per_mw,
+                    0.0,
+                    1e9,
+                    "USD per MW",
+                )?;
+                c.int(
+                    &format!("{ap}.lead_time_months"),
+                    u64::from(*lead_time_months),
+                    0,
+                    120,
+                )?;
+                if let AsicDisposal::MoveTo(other) = asics {
+                    let (_, oi) = find_hall(&format!("{ap}.asics"), "move_to", site, other)?;
+                    if oi == hi {
+                        return Err(c.err(
+                            &format!("{ap}.asics.move_to"),
+                            ErrorKind::Reference,
+                            "cannot move a hall's ASICs into the hall being converted".into(),
+                        ));
+                    }
+                }
+            }
+            Action::SignTenant {
+                date,
+                site,
+                hall,
+                mw,
+                term_years,
+                price_usd_per_kw_month,
+                escalator_per_year,
+                start_delay_months,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let (si, hi) = find_hall(&ap, "hall", site, hall)?;
+                let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
+                    return Err(c.err(
+                        &format!("{ap}.hall"),
+                        ErrorKind::Reference,
+                        format!(
+                            "hall `{hall}` is neither GPU-ready at the start nor converted by this \
+                             plan; a tenant needs GPU-ready capacity"
+                        ),
+                    ));
+                };
+                c.range(
+                    &format!("{ap}.mw"),
+                    *mw,
+                    1e-3,
+                    capacity,
+                    "MW of IT, within the hall's GPU capacity",
+                )?;
+                c.range(
+                    &format!("{ap}.term_years"),
+                    *term_years,
+                    1.0 / 12.0,
+                    50.0,
+                    "years",
+                )?;
+                c.range(
+                    &format!("{ap}.price_usd_per_kw_month"),
+                    *price_usd_per_kw_month,
+                    0.0,
+                    1e5,
+                    "USD per kW-month",
+                )?;
+                c.range(
+                    &format!("{ap}.escalator_per_year"),
+                    *escalator_per_year,
+                    -0.5,
+                    1.0,
+                    "a fraction per year",
+                )?;
+                c.range(
+                    &format!("{ap}.start_delay_months"),
+                    *start_delay_months,
+                    0.0,
+                    120.0,
+                    "months",
+                )?;
+            }
+            Action::DeployGpuCloud {
+                date,
+                site,
+                hall,
+                gpus,
+                kw_per_gpu,
+                capex_usd_per_gpu,
+                life_years,
+                utilization,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let (si, hi) = find_hall(&ap, "hall", site, hall)?;
+                let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
+                    return Err(c.err(
+                        &format!("{ap}.hall"),
+                        ErrorKind::Reference,
+                        format!(
+                            "hall `{hall}` is neither GPU-ready at the start nor converted by this \
+                             plan; GPUs need GPU-ready capacity"
+                        ),
+                    ));
+                };
+                c.int(&format!("{ap}.gpus"), u64::from(*gpus), 1, 10_000_000)?;
+                c.range(
+                    &format!("{ap}.kw_per_gpu"),
+                    *kw_per_gpu,
+                    1e-3,
+                    100.0,
+                    "kW per GPU",
+                )?;
+                let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
+                if mw > capacity * (1.0 + 1e-9) {
+                    return Err(c.err(
+                        &format!("{ap}.gpus"),
+                        ErrorKind::Physics,
+                        format!(
+                            "{gpus} GPUs at {kw_per_gpu} kW draw {mw:.2} MW, above the hall's GPU \
+                             capacity of {capacity:.2} MW"
+                        ),
+                    ));
+                }
+                c.range(
+                    &format!("{ap}.capex_usd_per_gpu"),
+                    *capex_usd_per_gpu,
+                    0.0,
+                    1e7,
+                    "USD per GPU",
+                )?;
+                c.range(&format!("{ap}.life_years"), *life_years, 0.1, 30.0, "years")?;
+                c.range(
+                    &format!("{ap}.utilization"),
+                    *utilization,
+                    0.0,
+                    1.0,
+                    "a fraction",
+                )?;
+            }
+            Action::BuyAsics {
+                date,
+                site,
+                hall,
+                fleet,
+                usd_per_th,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let (si, hi) = find_hall(&ap, "hall", site, hall)?;
+                let h = &s.sites[si].halls[hi];
+                check_fleet(c, &format!("{ap}.fleet"), fleet)?;
+                if h.state != HallState::Asic || converted.contains(&(si, hi)) {
+                    return Err(c.err(
+                        &format!("{ap}.hall"),
+                        ErrorKind::Reference,
+                        format!("hall `{hall}` is not an ASIC hall (or this plan converts it)"),
+                    ));
+                }
+                let per_rack_kw = f64::from(fleet.units_per_rack) * fleet.watts / 1_000.0;
+                if per_rack_kw > h.max_kw_per_rack * (1.0 + 1e-9) {
+                    return Err(c.err(
+                        &format!("{ap}.fleet.units_per_rack"),
+                        ErrorKind::Physics,
+                        format!(
+                            "{per_rack_kw:.1} kW per rack is above the hall's max_kw_per_rack of {}",
+                            h.max_kw_per_rack
+                        ),
+                    ));
+                }
+                c.range(
+                    &format!("{ap}.usd_per_th"),
+                    *usd_per_th,
+                    0.0,
+                    10_000.0,
+                    "USD per TH/s",
+                )?;
+            }
+            Action::SellAsics {
+                date,
+                site,
+                hall,
+                model,
+                units,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let (si, hi) = find_hall(&ap, "hall", site, hall)?;
+                let h = &s.sites[si].halls[hi];
+                let bought = plan.actions.iter().any(|a| {
+                    matches!(a, Action::BuyAsics { site: s2, hall: h2, fleet, .. }
+                        if s2 == site && h2 == hall && &fleet.model == model)
+                });
+                if !bought && !h.asics.iter().any(|f| &f.model == model) {
+                    return Err(c.err(
+                        &format!("{ap}.model"),
+                        ErrorKind::Reference,
+                        format!("hall `{hall}` has no ASIC model `{model}`"),
+                    ));
+                }
+                c.int(&format!("{ap}.units"), u64::from(*units), 1, 100_000_000)?;
+            }
+            Action::UpgradeGrid {
+                date,
+                site,
+                add_mw,
+                capex_usd,
+                lead_time_months,
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                find_site(&ap, site)?;
+                c.range(
+                    &format!("{ap}.add_mw"),
+                    *add_mw,
+                    1e-3,
+                    100_000.0,
+                    "MW, above 0",
+                )?;
+                c.range(&format!("{ap}.capex_usd"), *capex_usd, 0.0, 1e12, "USD")?;
+                c.int(
+                    &format!("{ap}.lead_time_months"),
+                    u64::from(*lead_time_months),
+                    0,
+                    120,
+                )?;
+            }
+        }
+    }
+    for (k, rule) in plan.rules.iter().enumerate() {
+        let rp = format!("{p}.rules[{k}]");
+        match rule {
+            Rule::ConvertNextAsicHall {
+                hashprice_30d_below_usd_per_ph_day,
+                min_lost_inquiries,
+                lookback_months,
+                to,
+                capex_usd_per_mw,
+                lead_time_months,
+                max_conversions,
+                not_before,
+            } => {
+                c.range(
+                    &format!("{rp}.hashprice_30d_below_usd_per_ph_day"),
+                    *hashprice_30d_below_usd_per_ph_day,
+                    0.0,
+                    1e7,
+                    "USD per PH/s per day",
+                )?;
+                c.int(
+                    &format!("{rp}.min_lost_inquiries"),
+                    u64::from(*min_lost_inquiries),
+                    0,
+                    1_000_000,
+                )?;
+                c.int(
+                    &format!("{rp}.lookback_months"),
+                    u64::from(*lookback_months),
+                    1,
+                    600,
+                )?;
+                target(c, &format!("{rp}.to"), to)?;
+                c.range(
+                    &format!("{rp}.capex_usd_per_mw"),
+                    *capex_usd_per_mw,
+                    0.0,
+                    1e9,
+                    "USD per MW",
+                )?;
+                c.int(
+                    &format!("{rp}.lead_time_months"),
+                    u64::from(*lead_time_months),
+                    0,
+                    120,
+                )?;
+                c.int(
+                    &format!("{rp}.max_conversions"),
+                    u64::from(*max_conversions),
+                    1,
+                    10_000,
+                )?;
+                if let Some(d) = not_before {
+                    in_horizon(&format!("{rp}.not_before"), d)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The GPU capacity (MW of IT) that hall `hi` of site `si` has at the start or gets from a
+/// conversion in `plan`; None when it never becomes GPU-ready.
+fn gpu_capacity_mw(plan: &Plan, s: &Scenario, si: usize, hi: usize) -> Option<f64> {
+    let hall = &s.sites[si].halls[hi];
+    if hall.state == HallState::GpuReady {
+        return Some(
+            hall.cooling_mw
+                .min(f64::from(hall.rack_slots) * hall.max_kw_per_rack / 1_000.0),
+        );
+    }
+    plan.actions.iter().find_map(|a| match a {
+        Action::ConvertHall {
+            site, hall: h, to, ..
+        } if *site == s.sites[si].name && *h == hall.name => Some(
+            to.cooling_mw
+                .min(f64::from(to.rack_slots) * to.max_kw_per_rack / 1_000.0),
+        ),
+        _ => None,
+    })
+}
+
+fn target(c: &Checker<'_>, p: &str, t: &HallTarget) -> Result<(), ScenarioError> {
+    c.int(
+        &format!("{p}.rack_slots"),
+        u64::from(t.rack_slots),
+        1,
+        10_000_000,
+    )?;
+    c.range(
+        &format!("{p}.max_kw_per_rack"),
+        t.max_kw_per_rack,
+        1e-3,
+        2_000.0,
+        "kW per rack, above 0",
+    )?;
+    c.range(
+        &format!("{p}.cooling_mw"),
+        t.cooling_mw,
+        1e-6,
+        10_000.0,
+        "MW of heat, above 0",
+    )?;
+    c.range(&format!("{p}.pue"), t.pue, 1.0, 5.0, "a ratio from 1 to 5")?;
     Ok(())
 }
 
@@ -531,6 +1122,45 @@ impl Checker<'_> {
                 fmt_num(hi)
             ),
         ))
+    }
+
+    /// A distribution whose parameters are finite and whose support lies within [lo, hi].
+    fn dist(&self, path: &str, d: &Dist, lo: f64, hi: f64) -> Result<(), ScenarioError> {
+        let what = "a value of the quantity's range";
+        match *d {
+            Dist::Constant { value } => self.range(&format!("{path}.value"), value, lo, hi, what),
+            Dist::Uniform { min, max } => {
+                self.range(&format!("{path}.min"), min, lo, hi, what)?;
+                self.range(&format!("{path}.max"), max, min, hi, "at least `min`")
+            }
+            Dist::Exponential { mean } => {
+                self.range(&format!("{path}.mean"), mean, lo.max(1e-9), hi, what)
+            }
+            Dist::Lognormal { median, sigma } => {
+                self.range(&format!("{path}.median"), median, lo.max(1e-9), hi, what)?;
+                self.range(&format!("{path}.sigma"), sigma, 0.0, 5.0, "σ of the log")
+            }
+            Dist::Weibull { shape, scale } => {
+                self.range(
+                    &format!("{path}.shape"),
+                    shape,
+                    0.05,
+                    100.0,
+                    "a shape above 0",
+                )?;
+                self.range(&format!("{path}.scale"), scale, lo.max(1e-9), hi, what)
+            }
+            Dist::Gamma { shape, scale } => {
+                self.range(
+                    &format!("{path}.shape"),
+                    shape,
+                    0.01,
+                    1_000.0,
+                    "a shape above 0",
+                )?;
+                self.range(&format!("{path}.scale"), scale, 1e-9, hi, "a scale above 0")
+            }
+        }
     }
 
     fn int(&self, path: &str, v: u64, lo: u64, hi: u64) -> Result<(), ScenarioError> {

@@ -1,0 +1,730 @@
+//! The operator under one plan: halls, fleets, tenants, projects, and the books.
+//!
+//! Between events the state is piecewise constant, and everything that accrues (revenue,
+//! energy, curtailment, rent, opex, capex) is integrated exactly as rate × elapsed time. The
+//! hourly energy price, the market's revenue rate and the daily GPU-hour price are read from
+//! the shared [`World`] by sweeping over hour and segment boundaries inside
+//! [`Operator::advance`], so hourly ticks never pass through the event queue. Events are what
+//! changes the operator's own state: failures and repairs, plan actions, projects finishing,
+//! inquiries, leases, month closes and reviews, and the horizon.
+//!
+//! Rent and opex are monthly amounts: they accrue at amount / (seconds in the current calendar
+//! month), so a full month bills exactly its monthly amount, and a partial one pro rata.
+
+mod actions;
+mod tenancy;
+
+use std::collections::VecDeque;
+
+use rand::rngs::ChaCha8Rng;
+
+use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec};
+use crate::model::fleet::FleetState;
+use crate::model::metrics::{Metric, RunMetrics};
+use crate::model::world::{World, process};
+use crate::scenario::HallState;
+
+pub use tenancy::{InquiryStatus, Lease, LeaseState};
+
+/// Seconds per year for discounting (365.25 days).
+const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
+
+/// What happens to the operator, in time order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OperatorEvent {
+    /// Start of day `n`: failures and repairs.
+    Day(u64),
+    /// A month ends: book its cash flows, then review the plan's rules.
+    MonthClose(usize),
+    /// The horizon: book the last (partial) month and stop.
+    End,
+    /// The plan's action `k` (index into the time-sorted list) is due.
+    Action(u32),
+    /// Project `k` (a conversion or grid upgrade) is finished.
+    ProjectDone(u32),
+    /// World inquiry `i` arrives.
+    InquiryArrives(u32),
+    /// Waiting inquiry `i` runs out of patience.
+    InquiryExpires(u32),
+    /// Lease `k` is due to start billing.
+    LeaseStarts(u32),
+    /// Lease `k` steps up its ramp.
+    LeaseRamps(u32),
+    /// Lease `k` reaches an anniversary: the escalator applies.
+    LeaseEscalates(u32),
+    /// Lease `k` reaches the end of its term.
+    LeaseEnds(u32),
+    /// Lease `k`'s tenant defaults.
+    LeaseDefaults(u32),
+    /// GPU-cloud deployment `k` reaches the end of its life.
+    GpuCloudRetires(u32),
+}
+
+/// Money and energy accrued over an interval.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct Flows {
+    /// Mining revenue after pool fees, USD.
+    pub mining_revenue_usd: f64,
+    /// Demand-response credits, USD.
+    pub dr_credits_usd: f64,
+    /// Rent from colocation leases, USD.
+    pub lease_revenue_usd: f64,
+    /// GPU-hour revenue of operator-owned GPUs, USD.
+    pub gpu_cloud_revenue_usd: f64,
+    /// Energy bought at the hourly price, USD.
+    pub spot_energy_usd: f64,
+    /// PPA settlement, USD: the block's contract price minus the hourly price, times its
+    /// volume. Negative when power is worth more than the contract (the site gains).
+    pub ppa_settlement_usd: f64,
+    /// Operating cost, USD.
+    pub opex_usd: f64,
+    /// Capital spent, USD (conversions, grid upgrades, ASICs, GPUs).
+    pub capex_usd: f64,
+    /// Of which conversions, USD.
+    pub conversion_capex_usd: f64,
+    /// Proceeds of ASICs sold, USD.
+    pub salvage_usd: f64,
+    /// Facility energy drawn, MWh.
+    pub energy_mwh: f64,
+    /// Facility energy not drawn because machines were curtailed, MWh.
+    pub curtailed_mwh: f64,
+    /// Hashing done, TH/s × seconds.
+    pub th_seconds: f64,
+    /// Leased capacity (billing leases, contracted MW) × seconds.
+    pub leased_mw_seconds: f64,
+    /// Vacant GPU-ready capacity, MW × seconds.
+    pub vacant_gpu_mw_seconds: f64,
+}
+
+impl Flows {
+    /// GPU revenue (leases and GPU cloud), USD.
+    pub fn gpu_revenue(&self) -> f64 {
+        self.lease_revenue_usd + self.gpu_cloud_revenue_usd
+    }
+
+    /// All revenue, USD.
+    pub fn revenue(&self) -> f64 {
+        self.mining_revenue_usd + self.dr_credits_usd + self.gpu_revenue()
+    }
+
+    /// Energy cost, USD.
+    pub fn energy_cost(&self) -> f64 {
+        self.spot_energy_usd + self.ppa_settlement_usd
+    }
+
+    /// Net cash flow, USD.
+    pub fn net_cash(&self) -> f64 {
+        self.revenue() - self.energy_cost() - self.opex_usd - self.capex_usd + self.salvage_usd
+    }
+
+    fn add(&mut self, o: &Flows) {
+        self.mining_revenue_usd += o.mining_revenue_usd;
+        self.dr_credits_usd += o.dr_credits_usd;
+        self.lease_revenue_usd += o.lease_revenue_usd;
+        self.gpu_cloud_revenue_usd += o.gpu_cloud_revenue_usd;
+        self.spot_energy_usd += o.spot_energy_usd;
+        self.ppa_settlement_usd += o.ppa_settlement_usd;
+        self.opex_usd += o.opex_usd;
+        self.capex_usd += o.capex_usd;
+        self.conversion_capex_usd += o.conversion_capex_usd;
+        self.salvage_usd += o.salvage_usd;
+        self.energy_mwh += o.energy_mwh;
+        self.curtailed_mwh += o.curtailed_mwh;
+        self.th_seconds += o.th_seconds;
+        self.leased_mw_seconds += o.leased_mw_seconds;
+        self.vacant_gpu_mw_seconds += o.vacant_gpu_mw_seconds;
+    }
+}
+
+/// One closed month.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct MonthRecord {
+    /// When the month was closed (its end).
+    pub end: SimTime,
+    /// What accrued during it.
+    pub flows: Flows,
+    /// Cash after booking it, USD.
+    pub cash_after_usd: f64,
+    /// Leased capacity at the close, MW IT (billing leases).
+    pub leased_mw: f64,
+}
+
+/// What a hall is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HallUse {
+    /// Hashing.
+    Asic,
+    /// Offline for conversion; GPU-ready at the given time.
+    Converting(SimTime),
+    /// GPU-ready: hosts leases and GPU-cloud deployments.
+    GpuReady,
+    /// Empty and unpowered.
+    Idle,
+}
+
+/// A hall's state under the plan.
+#[derive(Debug, Clone)]
+pub struct HallRuntime {
+    /// Site index.
+    pub site: usize,
+    /// Current use.
+    pub use_: HallUse,
+    /// Current (or, while converting, future) shape.
+    pub shape: HallShape,
+    /// GPU capacity promised to leases and GPU clouds (signed, waiting or billing), MW IT.
+    pub committed_mw: f64,
+    /// Racks promised to them.
+    pub committed_racks: u64,
+}
+
+impl HallRuntime {
+    /// GPU capacity not yet promised, MW IT.
+    pub fn free_gpu_mw(&self) -> f64 {
+        (self.shape.it_capacity_mw() - self.committed_mw).max(0.0)
+    }
+}
+
+/// One ASIC fleet with its state and failure stream.
+struct Fleet {
+    spec: FleetSpec,
+    state: FleetState,
+    rng: ChaCha8Rng,
+}
+
+/// Operator-owned GPUs in a hall.
+#[derive(Debug, Clone)]
+struct GpuCloud {
+    hall: usize,
+    gpus: u32,
+    kw_per_gpu: f64,
+    utilization: f64,
+    life_secs: u64,
+    /// Waiting for the hall, renting, or retired.
+    state: CloudState,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum CloudState {
+    Pending,
+    Active,
+    Retired,
+}
+
+/// A conversion or grid upgrade under way.
+#[derive(Debug, Clone)]
+struct Project {
+    /// Capex rate while under way, USD per second.
+    rate: f64,
+    /// Whether it is a conversion (for the conversion-capex metric).
+    conversion: bool,
+    /// What finishing does.
+    kind: ProjectKind,
+    done: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ProjectKind {
+    Conversion { hall: usize },
+    Grid { site: usize, add_mw: f64 },
+}
+
+/// Quantities derived from the state, constant between events, used by the accrual sweep.
+#[derive(Debug, Clone, Default)]
+struct Rates {
+    lease_usd_per_month: f64,
+    leased_mw: f64,
+    paid_tenant_facility_mw: f64,
+    passthrough_facility_mw: f64,
+    gpus_rented: f64,
+    opex_usd_per_month: f64,
+    capex_usd_per_sec: f64,
+    conversion_capex_usd_per_sec: f64,
+    vacant_gpu_mw: f64,
+}
+
+/// Counts that are not cash flows.
+#[derive(Debug, Clone, Default)]
+struct Tallies {
+    inquiries: u64,
+    lost_inquiries: u64,
+    lost_mw: f64,
+    lost_contract_value_usd: f64,
+    tenant_defaults: u64,
+}
+
+/// The operator's state under one plan in one replication.
+pub struct Operator<'a> {
+    model: &'a CompiledScenario,
+    world: &'a World,
+    plan: &'a PlanSpec,
+    seed: u64,
+    replication: u64,
+    /// Everything before this time has been accrued.
+    clock: SimTime,
+    /// Index of the market segment in force at `clock`.
+    segment: usize,
+    /// Index of the current month (into `model.month_secs`).
+    month_index: usize,
+    fleets: Vec<Fleet>,
+    halls: Vec<HallRuntime>,
+    grid_mw: Vec<f64>,
+    leases: Vec<Lease>,
+    clouds: Vec<GpuCloud>,
+    projects: Vec<Project>,
+    waiting: VecDeque<u32>,
+    inquiry_status: Vec<InquiryStatus>,
+    lost_times: Vec<SimTime>,
+    rule_conversions: Vec<u32>,
+    rates: Rates,
+    tallies: Tallies,
+    month: Flows,
+    total: Flows,
+    cash: f64,
+    npv: f64,
+    months: Vec<MonthRecord>,
+}
+
+impl<'a> Operator<'a> {
+    /// The operator at time zero under `plan`, with the scenario's installed fleets.
+    pub fn new(
+        model: &'a CompiledScenario,
+        world: &'a World,
+        plan: &'a PlanSpec,
+        seed: u64,
+        replication: u64,
+    ) -> Self {
+        let mut op = Operator {
+            model,
+            world,
+            plan,
+            seed,
+            replication,
+            clock: SimTime::ZERO,
+            segment: 0,
+            month_index: 0,
+            fleets: Vec::with_capacity(model.fleets.len()),
+            halls: model
+                .halls
+                .iter()
+                .map(|h| HallRuntime {
+                    site: h.site,
+                    use_: match h.state {
+                        HallState::Asic => HallUse::Asic,
+                        HallState::GpuReady => HallUse::GpuReady,
+                        HallState::Idle => HallUse::Idle,
+                    },
+                    shape: h.shape,
+                    committed_mw: 0.0,
+                    committed_racks: 0,
+                })
+                .collect(),
+            grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
+            leases: Vec::new(),
+            clouds: Vec::new(),
+            projects: Vec::new(),
+            waiting: VecDeque::new(),
+            inquiry_status: vec![InquiryStatus::NotYet; world.ai.inquiries.len()],
+            lost_times: Vec::new(),
+            rule_conversions: vec![0; plan.rules.len()],
+            rates: Rates::default(),
+            tallies: Tallies::default(),
+            month: Flows::default(),
+            total: Flows::default(),
+            cash: model.starting_cash,
+            npv: 0.0,
+            months: Vec::with_capacity(model.month_starts.len() + 1),
+        };
+        for spec in &model.fleets {
+            op.add_fleet(spec.clone());
+        }
+        op.refresh_rates();
+        op
+    }
+
+    /// Adds a fleet with its own failure stream (instance = its position in the list).
+    fn add_fleet(&mut self, spec: FleetSpec) {
+        let instance = u16::try_from(self.fleets.len()).unwrap_or(u16::MAX);
+        let rng = stream(
+            self.seed,
+            self.replication,
+            ProcessId::new(process::ASIC_FAILURES, instance),
+        );
+        let state = FleetState::new(spec.units, spec.repair_days);
+        self.fleets.push(Fleet { spec, state, rng });
+    }
+
+    /// Schedules the operator's first events.
+    pub fn schedule_initial(&self, queue: &mut EventQueue<OperatorEvent>) {
+        queue.schedule(SimTime::ZERO, OperatorEvent::Day(0));
+        if let Some(first) = self.model.month_starts.first() {
+            queue.schedule(*first, OperatorEvent::MonthClose(0));
+        }
+        for (k, a) in self.plan.actions.iter().enumerate() {
+            queue.schedule(a.at, OperatorEvent::Action(k as u32));
+        }
+        for (i, inq) in self.world.ai.inquiries.iter().enumerate() {
+            queue.schedule(inq.at, OperatorEvent::InquiryArrives(i as u32));
+        }
+        queue.schedule(self.model.end, OperatorEvent::End);
+    }
+
+    /// Accrues everything from the clock up to `to`.
+    pub fn advance(&mut self, to: SimTime) {
+        let world = self.world;
+        while self.clock < to {
+            let hour = self.clock.hour_index();
+            let hour_end = SimTime::from_hours(hour + 1);
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let until = to.min(hour_end).min(segment_end);
+            let price = world
+                .hourly_price
+                .get(hour as usize)
+                .copied()
+                .unwrap_or(0.0);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            let gpu_price = world
+                .ai
+                .gpu_price_daily
+                .get((hour / 24) as usize)
+                .copied()
+                .unwrap_or(0.0);
+            self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
+    /// TH/s per second, before pool fees) and one GPU-hour price (USD). A machine hashes while
+    /// the price is below what its energy earns: rate × revenue share × TH/s × 3600 / facility
+    /// MW. GPU loads are never curtailed.
+    fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
+        let hours = secs / 3_600.0;
+        let months = secs
+            / self
+                .model
+                .month_secs
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(2_629_800.0);
+        let m = &mut self.month;
+        for fleet in &self.fleets {
+            let working = f64::from(fleet.state.working());
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit * hours;
+            if price < net_rate * spec.breakeven_factor {
+                let th = working * spec.th_per_unit;
+                m.mining_revenue_usd += th * net_rate * secs;
+                m.th_seconds += th * secs;
+                m.energy_mwh += mwh;
+                m.spot_energy_usd += mwh * price;
+            } else {
+                m.curtailed_mwh += mwh;
+                if price >= site.dr_trigger {
+                    m.dr_credits_usd += mwh * site.dr_credit;
+                }
+            }
+        }
+        let r = &self.rates;
+        m.lease_revenue_usd += r.lease_usd_per_month * months;
+        m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price * hours;
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
+        m.spot_energy_usd += paid_mwh * price;
+        m.opex_usd += r.opex_usd_per_month * months;
+        m.capex_usd += r.capex_usd_per_sec * secs;
+        m.conversion_capex_usd += r.conversion_capex_usd_per_sec * secs;
+        m.leased_mw_seconds += r.leased_mw * secs;
+        m.vacant_gpu_mw_seconds += r.vacant_gpu_mw * secs;
+        for site in &self.model.sites {
+            m.ppa_settlement_usd += site.ppa_block_mw * hours * (site.ppa_price - price);
+        }
+    }
+
+    /// Recomputes the derived rates after a change of state.
+    fn refresh_rates(&mut self) {
+        let mut r = Rates::default();
+        for lease in &self.leases {
+            if lease.state != LeaseState::Billing {
+                continue;
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            r.leased_mw += lease.mw;
+            let facility = billed_mw * self.halls[lease.hall].shape.pue;
+            if lease.power_included {
+                r.paid_tenant_facility_mw += facility;
+            } else {
+                r.passthrough_facility_mw += facility;
+            }
+        }
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                r.gpus_rented += f64::from(c.gpus) * c.utilization;
+                r.paid_tenant_facility_mw +=
+                    f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue;
+            }
+        }
+        for f in &self.fleets {
+            let site = &self.model.sites[f.spec.site];
+            r.opex_usd_per_month +=
+                site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
+        }
+        for h in &self.halls {
+            if h.use_ == HallUse::GpuReady {
+                let capacity = h.shape.it_capacity_mw();
+                r.opex_usd_per_month +=
+                    self.model.sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
+            }
+        }
+        for p in &self.projects {
+            if !p.done {
+                r.capex_usd_per_sec += p.rate;
+                if p.conversion {
+                    r.conversion_capex_usd_per_sec += p.rate;
+                }
+            }
+        }
+        self.rates = r;
+    }
+
+    /// Books the month accrued so far at the clock.
+    fn close_month(&mut self) {
+        let net = self.month.net_cash();
+        self.cash += net;
+        let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
+        self.npv += net * (1.0 + self.model.discount_rate).powf(-years);
+        self.total.add(&self.month);
+        self.months.push(MonthRecord {
+            end: self.clock,
+            flows: self.month,
+            cash_after_usd: self.cash,
+            leased_mw: self.rates.leased_mw,
+        });
+        self.month = Flows::default();
+        self.month_index += 1;
+    }
+
+    /// Pays a lump sum now (ASICs, GPUs, a zero-lead-time project).
+    fn pay_capex(&mut self, usd: f64, conversion: bool) {
+        self.month.capex_usd += usd;
+        if conversion {
+            self.month.conversion_capex_usd += usd;
+        }
+    }
+
+    /// The hashprice in force now, USD per PH/s per day.
+    fn hashprice_now(&self) -> f64 {
+        self.world
+            .segments
+            .get(self.segment)
+            .map_or(0.0, |s| s.hashprice)
+    }
+
+    /// What has accrued in the month not yet closed.
+    pub fn accrued_this_month(&self) -> &Flows {
+        &self.month
+    }
+
+    /// Closed months so far.
+    pub fn months(&self) -> &[MonthRecord] {
+        &self.months
+    }
+
+    /// Cash now, USD (months booked so far).
+    pub fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// The halls' states.
+    pub fn halls(&self) -> &[HallRuntime] {
+        &self.halls
+    }
+
+    /// The leases signed so far.
+    pub fn leases(&self) -> &[Lease] {
+        &self.leases
+    }
+
+    /// The run's metrics (call after the horizon).
+    pub fn metrics(&self) -> RunMetrics {
+        let t = &self.total;
+        let mut values = [0.0; Metric::COUNT];
+        let horizon_secs = self.model.end.secs().max(1) as f64;
+        let month_secs = SECONDS_PER_YEAR / 12.0;
+        for metric in Metric::ALL {
+            values[metric.index()] = match metric {
+                Metric::Revenue => t.revenue(),
+                Metric::MiningRevenue => t.mining_revenue_usd + t.dr_credits_usd,
+                Metric::GpuRevenue => t.gpu_revenue(),
+                Metric::EnergyCost => t.energy_cost(),
+                Metric::GrossMargin => t.revenue() - t.energy_cost(),
+                Metric::Opex => t.opex_usd,
+                Metric::Capex => t.capex_usd,
+                Metric::ConversionCapex => t.conversion_capex_usd,
+                Metric::SalvageProceeds => t.salvage_usd,
+                Metric::EndCash => self.cash,
+                Metric::Npv => self.npv,
+                Metric::MeanHashprice => self.world.mean_hashprice,
+                Metric::HashpriceAtHorizon => self.world.final_hashprice,
+                Metric::CurtailedEnergy => t.curtailed_mwh,
+                Metric::EnergyUsed => t.energy_mwh,
+                Metric::MeanHashrateOnline => t.th_seconds / horizon_secs / 1_000.0,
+                Metric::LeasedMwMean => t.leased_mw_seconds / horizon_secs,
+                Metric::LeasedMwAtHorizon => self.rates.leased_mw,
+                Metric::VacantGpuMwMonths => t.vacant_gpu_mw_seconds / month_secs,
+                Metric::Inquiries => self.tallies.inquiries as f64,
+                Metric::LostInquiries => self.tallies.lost_inquiries as f64,
+                Metric::LostMw => self.tallies.lost_mw,
+                Metric::LostContractValue => self.tallies.lost_contract_value_usd,
+                Metric::TenantDefaults => self.tallies.tenant_defaults as f64,
+            };
+        }
+        RunMetrics { values }
+    }
+
+    /// Checks the physical invariants of DESIGN §3.4 for the current state:
+    /// - each site's load (every working machine hashing, every billing tenant and active GPU
+    ///   cloud drawing) times PUE is within its grid limit;
+    /// - each ASIC hall's IT load is within its cooling and rack density, and its racks within
+    ///   its slots;
+    /// - each GPU hall's promised capacity and racks are within its capacity and slots.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        const SLACK: f64 = 1.0 + 1e-9;
+        let mut site_mw = vec![0.0; self.model.sites.len()];
+        let mut hall_it_mw = vec![0.0; self.halls.len()];
+        let mut hall_racks = vec![0u64; self.halls.len()];
+        for f in &self.fleets {
+            let working = f64::from(f.state.working());
+            site_mw[f.spec.site] += working * f.spec.facility_mw_per_unit;
+            hall_it_mw[f.spec.hall] += f64::from(f.state.units) * f.spec.it_mw_per_unit;
+            hall_racks[f.spec.hall] +=
+                u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
+        }
+        for lease in &self.leases {
+            if lease.state == LeaseState::Billing {
+                let hall = &self.halls[lease.hall];
+                site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
+            }
+        }
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                let hall = &self.halls[c.hall];
+                site_mw[hall.site] += f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * hall.shape.pue;
+            }
+        }
+        for (i, (mw, grid)) in site_mw.iter().zip(&self.grid_mw).enumerate() {
+            if *mw > grid * SLACK {
+                return Err(format!(
+                    "site {}: facility load {mw:.3} MW exceeds grid limit {grid} MW at {}",
+                    self.model.sites[i].name, self.clock
+                ));
+            }
+        }
+        for (i, hall) in self.halls.iter().enumerate() {
+            let name = &self.model.halls[i].name;
+            let capacity = hall.shape.it_capacity_mw();
+            match hall.use_ {
+                HallUse::Asic => {
+                    if hall_it_mw[i] > capacity * SLACK {
+                        return Err(format!(
+                            "hall {name}: ASIC IT load {:.3} MW exceeds cooling/density {capacity:.3} MW",
+                            hall_it_mw[i]
+                        ));
+                    }
+                    if hall_racks[i] > u64::from(hall.shape.rack_slots) {
+                        return Err(format!(
+                            "hall {name}: {} racks in use, {} slots",
+                            hall_racks[i], hall.shape.rack_slots
+                        ));
+                    }
+                }
+                HallUse::GpuReady | HallUse::Converting(_) => {
+                    if hall_it_mw[i] > 0.0 {
+                        return Err(format!("hall {name}: ASICs left in a GPU hall"));
+                    }
+                    if hall.committed_mw > capacity * SLACK
+                        || hall.committed_racks > u64::from(hall.shape.rack_slots)
+                    {
+                        return Err(format!(
+                            "hall {name}: {:.3} MW and {} racks promised, capacity {capacity:.3} MW and {} slots",
+                            hall.committed_mw, hall.committed_racks, hall.shape.rack_slots
+                        ));
+                    }
+                }
+                HallUse::Idle => {
+                    if hall_it_mw[i] > 0.0 || hall.committed_mw > 0.0 {
+                        return Err(format!("hall {name}: load in an idle hall"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Handler<OperatorEvent> for Operator<'_> {
+    fn handle(
+        &mut self,
+        now: SimTime,
+        event: OperatorEvent,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.advance(now);
+        match event {
+            OperatorEvent::Day(day) => {
+                for f in &mut self.fleets {
+                    f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
+                }
+                let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
+                if next < self.model.end {
+                    queue.schedule(next, OperatorEvent::Day(day + 1));
+                }
+                // Failures change nothing the rates depend on (opex counts installed units).
+            }
+            OperatorEvent::MonthClose(k) => {
+                self.close_month();
+                self.review_rules(now, queue);
+                if let Some(next) = self.model.month_starts.get(k + 1) {
+                    queue.schedule(*next, OperatorEvent::MonthClose(k + 1));
+                }
+            }
+            OperatorEvent::End => {
+                if self.months.last().is_none_or(|m| m.end < now) {
+                    self.close_month();
+                }
+            }
+            OperatorEvent::Action(k) => self.apply_action(k as usize, now, queue),
+            OperatorEvent::ProjectDone(k) => self.finish_project(k as usize, now, queue),
+            OperatorEvent::InquiryArrives(i) => self.inquiry_arrives(i as usize, now, queue),
+            OperatorEvent::InquiryExpires(i) => self.inquiry_expires(i as usize, now),
+            OperatorEvent::LeaseStarts(k) => self.lease_starts(k as usize, now, queue),
+            OperatorEvent::LeaseRamps(k) => self.lease_ramps(k as usize, now, queue),
+            OperatorEvent::LeaseEscalates(k) => self.lease_escalates(k as usize, now, queue),
+            OperatorEvent::LeaseEnds(k) => self.lease_ends(k as usize, now, queue),
+            OperatorEvent::LeaseDefaults(k) => self.lease_defaults(k as usize, now, queue),
+            OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
+        }
+        if !matches!(event, OperatorEvent::Day(_)) {
+            self.refresh_rates();
+        }
+        // Test and debug builds check the physical invariants after every event.
+        if cfg!(debug_assertions) {
+            if let Err(violation) = self.check_invariants() {
+                panic!("invariant violated: {violation}");
+            }
+        }
+    }
+}
