@@ -61,10 +61,12 @@ fn runs_csv_has_one_row_per_replication_and_plan() {
         "{header}"
     );
     let rows: Vec<&str> = lines.collect();
-    // One plan in the default scenario: 70 rows, replications 0..69 in order.
-    assert_eq!(rows.len(), 70);
+    // Three plans in the default scenario: 210 rows, by replication then plan in file order.
+    assert_eq!(rows.len(), 210);
     assert!(rows[0].starts_with("0,stay-mining,"));
-    assert!(rows[69].starts_with("69,stay-mining,"));
+    assert!(rows[1].starts_with("0,convert-half-2027,"));
+    assert!(rows[2].starts_with("0,adaptive,"));
+    assert!(rows[209].starts_with("69,adaptive,"));
     let columns = header.split(',').count();
     assert!(rows.iter().all(|r| r.split(',').count() == columns));
 }
@@ -177,8 +179,10 @@ fn a_table_goes_to_stdout_and_notes_to_stderr() {
     let o = run_in(dir.path(), &["run", "--runs", "10", "--out", "out"], &[]);
     assert!(o.status.success());
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(table.contains("Plan: stay-mining"), "{table}");
-    assert!(table.contains("NPV"));
+    assert!(table.contains("stay-mining") && table.contains("adaptive"), "{table}");
+    assert!(table.contains("NPV, median"));
+    assert!(table.contains("Paired comparison on the same 10 futures"), "{table}");
+    assert!(table.contains("convert-half-2027 vs stay-mining: convert-half-2027 beats stay-mining in"));
     assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
     let quiet = run_in(
         dir.path(),

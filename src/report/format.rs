@@ -38,6 +38,11 @@ pub fn quantity(x: f64) -> String {
     }
 }
 
+/// Formats a whole count with thousands separators: `10`, `1,000`.
+pub fn count(n: u64) -> String {
+    group_thousands(n as f64)
+}
+
 fn group_thousands(x: f64) -> String {
     let digits = format!("{:.0}", x.abs());
     let mut out = String::new();

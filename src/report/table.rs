@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::model::Metric;
-use crate::report::format::{quantity, usd};
+use crate::report::format::{count, quantity, usd};
 use crate::report::summary::{PlanSummary, Summary};
 
 /// Rows of the table: (label, metric, what to show).
@@ -71,7 +71,7 @@ pub fn render(summary: &Summary) -> String {
         "pivotsim {} · {} · {} futures · seed {}\n",
         summary.pivotsim_version,
         summary.scenario.name,
-        quantity(summary.runs as f64),
+        count(summary.runs),
         summary.seed
     );
     let label_width = ROWS.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
@@ -114,7 +114,7 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "\nPaired comparison on the same {} futures (NPV):",
-            quantity(summary.runs as f64)
+            count(summary.runs)
         );
         for c in &summary.comparisons {
             let Some(p) = c.metrics.get(Metric::Npv.key()) else {
