@@ -179,10 +179,18 @@ fn a_table_goes_to_stdout_and_notes_to_stderr() {
     let o = run_in(dir.path(), &["run", "--runs", "10", "--out", "out"], &[]);
     assert!(o.status.success());
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(table.contains("stay-mining") && table.contains("adaptive"), "{table}");
+    assert!(
+        table.contains("stay-mining") && table.contains("adaptive"),
+        "{table}"
+    );
     assert!(table.contains("NPV, median"));
-    assert!(table.contains("Paired comparison on the same 10 futures"), "{table}");
-    assert!(table.contains("convert-half-2027 vs stay-mining: convert-half-2027 beats stay-mining in"));
+    assert!(
+        table.contains("Paired comparison on the same 10 futures"),
+        "{table}"
+    );
+    assert!(
+        table.contains("convert-half-2027 vs stay-mining: convert-half-2027 beats stay-mining in")
+    );
     assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
     let quiet = run_in(
         dir.path(),

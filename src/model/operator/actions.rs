@@ -32,45 +32,8 @@ impl Operator<'_> {
             } => {
                 self.start_conversion(*hall, conversion, *move_asics_to, now, queue);
             }
-            ActionSpec::SignTenant {
-                hall,
-                mw,
-                term_secs,
-                price,
-                escalator,
-                start_delay_secs,
-            } => {
-                self.sign_anchor(
-                    timed.index,
-                    *hall,
-                    *mw,
-                    *term_secs,
-                    *price,
-                    *escalator,
-                    *start_delay_secs,
-                    now,
-                    queue,
-                );
-            }
-            ActionSpec::DeployGpuCloud {
-                hall,
-                gpus,
-                kw_per_gpu,
-                capex_per_gpu,
-                life_secs,
-                utilization,
-            } => {
-                self.deploy_cloud(
-                    *hall,
-                    *gpus,
-                    *kw_per_gpu,
-                    *capex_per_gpu,
-                    *life_secs,
-                    *utilization,
-                    now,
-                    queue,
-                );
-            }
+            ActionSpec::SignTenant { .. } => self.sign_anchor(timed, now, queue),
+            ActionSpec::DeployGpuCloud { .. } => self.deploy_cloud(&timed.action, now, queue),
             ActionSpec::BuyAsics {
                 hall,
                 fleet,
@@ -268,23 +231,29 @@ impl Operator<'_> {
         u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Installs operator-owned GPUs (a `DeployGpuCloud` action): as many as the hall, its
+    /// racks and the site's grid still allow; they rent from when the hall is GPU-ready.
     fn deploy_cloud(
         &mut self,
-        hall: usize,
-        gpus: u32,
-        kw_per_gpu: f64,
-        capex_per_gpu: f64,
-        life_secs: u64,
-        utilization: f64,
+        action: &ActionSpec,
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
+        let ActionSpec::DeployGpuCloud {
+            hall,
+            gpus,
+            kw_per_gpu,
+            capex_per_gpu,
+            life_secs,
+            utilization,
+        } = *action
+        else {
+            return;
+        };
         let h = &self.halls[hall];
         if !matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_)) {
             return;
         }
-        // As many GPUs as the hall, its racks and the site's grid still allow.
         let per_gpu_mw = kw_per_gpu / 1_000.0;
         let by_mw = (h.free_gpu_mw() / per_gpu_mw + 1e-9).floor();
         let by_grid = ((self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0)

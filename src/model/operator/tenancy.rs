@@ -14,6 +14,7 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::engine::{EventQueue, SimTime};
 use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
+use crate::model::compiled::{ActionSpec, TimedAction};
 use crate::model::operator::{CloudState, HallUse, Operator, OperatorEvent};
 use crate::model::placement::{self, Candidate};
 use crate::scenario::{Cooling, PowerTerms};
@@ -223,19 +224,25 @@ impl Operator<'_> {
         queue.schedule(start, OperatorEvent::LeaseStarts(k));
     }
 
-    /// An anchor tenant signed by a plan action, with its own stream keyed by the action.
+    /// An anchor tenant signed by plan action `timed` (a `SignTenant`), with its own stream
+    /// keyed by the action's index in the file.
     pub(super) fn sign_anchor(
         &mut self,
-        action_index: usize,
-        hall: usize,
-        mw: f64,
-        term_secs: u64,
-        price: f64,
-        escalator: f64,
-        start_delay_secs: u64,
+        timed: &TimedAction,
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
+        let ActionSpec::SignTenant {
+            hall,
+            mw,
+            term_secs,
+            price,
+            escalator,
+            start_delay_secs,
+        } = timed.action
+        else {
+            return;
+        };
         let h = &self.halls[hall];
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
@@ -263,7 +270,7 @@ impl Operator<'_> {
             self.seed,
             self.replication,
             process::ANCHOR_TENANT,
-            action_index,
+            timed.index,
         );
         let lease = Lease {
             hall,

@@ -1,0 +1,402 @@
+//! GPU tenants, conversions and paired comparison, checked against analytic results.
+
+use pivotsim::engine::{EventQueue, run_until};
+use pivotsim::model::{CompiledScenario, Metric, Operator, World};
+use pivotsim::montecarlo::{self, RunOptions};
+use pivotsim::scenario::{self, Scenario};
+
+/// A site of `halls` GPU-ready liquid halls of `hall_mw` MW IT each (10 racks per MW) and no ASICs, in a market with
+/// no regime switching, under `plans_yaml`. Bitcoin and energy are the default's (they do not
+/// touch GPU tenants whose power is passed through).
+fn gpu_site(
+    halls: usize,
+    hall_mw: f64,
+    horizon_years: u32,
+    inquiries_yaml: &str,
+    plans_yaml: &str,
+) -> Scenario {
+    let default = scenario::DEFAULT_SCENARIO_YAML;
+    let market_start = default.find("market:").unwrap();
+    let ai_start = default.find("  ai:").unwrap();
+    let bitcoin_and_energy = &default[market_start..ai_start];
+    let mut hall_list = String::new();
+    for i in 0..halls {
+        hall_list.push_str(&format!(
+            "      - {{name: H{i}, state: gpu_ready, rack_slots: {racks}, max_kw_per_rack: 132, cooling: liquid, cooling_mw: {hall_mw}, pue: 1.2}}\n",
+            racks = (hall_mw * 10.0).ceil()
+        ));
+    }
+    let ai = [
+        "  ai:".to_owned(),
+        "    regimes: {initial: boom, boom_to_bust_per_year: 0, bust_to_boom_per_year: 0, \
+         bust_inquiry_factor: 1, bust_price_factor: 1, bust_default_factor: 1}"
+            .to_owned(),
+        format!("    inquiries:\n{inquiries_yaml}"),
+        "    lease: {power: passthrough, ramp_months: 0, renewal_probability: 0, \
+         default_hazard_per_year: 0}"
+            .to_owned(),
+        "    gpu_hour: {price_usd: 2, long_run_usd: 2, reversion_per_year: 1, volatility: 0}"
+            .to_owned(),
+    ]
+    .join("\n");
+    let yaml = format!(
+        "name: gpu test\nstart: 2026-01-01\nhorizon_years: {horizon_years}\nseed: 1\nruns: 10\n\
+         discount_rate: 0.10\nstarting_cash_usd: 0\n{bitcoin_and_energy}{ai}\n\
+         sites:\n  - name: S\n    grid_mw: 1000\n    opex_usd_per_mw_month: 0\n    halls:\n{hall_list}\
+         plans:\n{plans_yaml}"
+    );
+    match scenario::load_str(&yaml, "<gpu test>") {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}\n{yaml}"),
+    }
+}
+
+fn inquiries(rate: f64, size: f64, term: &str, patience: f64) -> String {
+    [
+        format!("rate_per_year: {rate}"),
+        format!("size_mw: {{dist: constant, value: {size}}}"),
+        format!("term_years: {term}"),
+        "price_usd_per_kw_month: 140".into(),
+        "price_dispersion: 0".into(),
+        "escalator_per_year: 0".into(),
+        "liquid_share: 1".into(),
+        "density_kw_per_rack: {dist: constant, value: 100}".into(),
+        "start_delay_months: {dist: constant, value: 0}".into(),
+        format!("patience_months: {{dist: constant, value: {patience}}}"),
+    ]
+    .iter()
+    .map(|l| format!("      {l}\n"))
+    .collect()
+}
+
+/// Erlang B by the recursion B(0) = 1, B(k) = a·B(k−1) / (k + a·B(k−1)).
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+/// Mean over runs of the lost fraction, and its standard error across runs.
+fn loss_fraction(s: &Scenario, runs: u64) -> (f64, f64) {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut fractions = Vec::new();
+    montecarlo::run(
+        &model,
+        &RunOptions {
+            runs,
+            seed: 42,
+            threads: 0,
+        },
+        |row| {
+            let r = &row.plans[0];
+            fractions.push(r.get(Metric::LostInquiries) / r.get(Metric::Inquiries));
+            Ok::<(), ()>(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    let n = fractions.len() as f64;
+    let mean = fractions.iter().sum::<f64>() / n;
+    let var = fractions.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+#[test]
+fn lost_inquiries_match_erlang_b_for_any_term_distribution() {
+    // c = 5 halls that each hold exactly one 10 MW tenant, Poisson inquiries at λ = 4/yr, no
+    // patience, no defaults or renewals: an M/G/c/c loss system with offered load
+    // a = λ × mean term = 4 × 1 yr = 4 Erlangs. Erlang B(5, 4) = 0.19907 (recursion: 0.8,
+    // 0.61538, 0.45070, 0.31068, 0.19907), whatever the term
+    // distribution (insensitivity). Over 120 runs of 50 years (~24,000 inquiries), the mean
+    // loss fraction must be within 4 standard errors (plus 0.005 for the empty start).
+    let b = erlang_b(5, 4.0);
+    assert!((b - 0.19907).abs() < 1e-5, "{b}");
+    for term in [
+        "{dist: exponential, mean: 1}",
+        "{dist: constant, value: 1}",
+        "{dist: uniform, min: 0.5, max: 1.5}",
+    ] {
+        let s = gpu_site(
+            5,
+            10.0,
+            50,
+            &inquiries(4.0, 10.0, term, 0.0),
+            "  - name: hold\n",
+        );
+        let (mean, se) = loss_fraction(&s, 120);
+        assert!(
+            (mean - b).abs() < 4.0 * se + 0.005,
+            "term {term}: loss {mean:.4} ± {se:.4}, Erlang B {b:.4}"
+        );
+    }
+}
+
+#[test]
+fn a_fully_leased_70_mw_hall_earns_the_core_scientific_contract() {
+    // REFERENCE §3.2/§8: Core Scientific ← CoreWeave, 70 MW IT for 12 years at $121.5/kW-month
+    // = 70,000 kW × $121.5 × 144 months = $1,224,720,000. Rent bills per calendar month, and
+    // the lease starts on the 1st, so exactly 144 full months are billed.
+    let plans = "  - name: anchor\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H0, \
+                 mw: 70, term_years: 12, price_usd_per_kw_month: 121.5}\n";
+    let s = gpu_site(
+        1,
+        70.0,
+        12,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        plans,
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let m = op.metrics();
+    let rent = m.get(Metric::GpuRevenue);
+    assert!((rent - 1_224_720_000.0).abs() < 1.0, "lease revenue {rent}");
+    // NPV: 144 monthly payments P = $8,505,000 discounted at r = 10%/yr. With the monthly
+    // equivalent rate i = 1.1^(1/12) − 1, the annuity formula gives PV = P·(1 − (1+i)^−144)/i.
+    // Month ends fall on calendar dates (28–31 days apart), which moves each discount factor
+    // by at most ~1.5 days of interest: agreement within 0.05%.
+    let p = 70_000.0 * 121.5;
+    let i = 1.1f64.powf(1.0 / 12.0) - 1.0;
+    let annuity = p * (1.0 - (1.0 + i).powi(-144)) / i;
+    let npv = m.get(Metric::Npv);
+    assert!(
+        (npv / annuity - 1.0).abs() < 5e-4,
+        "NPV {npv} vs annuity {annuity}"
+    );
+    assert_eq!(
+        m.get(Metric::LeasedMwAtHorizon),
+        0.0,
+        "the lease has ended at the horizon"
+    );
+    assert!((m.get(Metric::LeasedMwMean) - 70.0).abs() < 1e-6);
+}
+
+#[test]
+fn identical_plans_differ_by_exactly_zero_in_every_future() {
+    let mut s = scenario::load_default().unwrap().scenario;
+    s.horizon_years = 4;
+    let mut twin = s.plans[1].clone();
+    twin.name = "twin".into();
+    s.plans = vec![s.plans[1].clone(), twin];
+    let model = CompiledScenario::new(&s).unwrap();
+    let result = montecarlo::run(
+        &model,
+        &RunOptions {
+            runs: 40,
+            seed: 3,
+            threads: 0,
+        },
+        |row| {
+            assert_eq!(
+                row.plans[0], row.plans[1],
+                "replication {}",
+                row.replication
+            );
+            Ok::<(), ()>(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    let npv = result.pairs[0].metric(Metric::Npv).summarize().unwrap();
+    assert_eq!(npv.diff.min, 0.0);
+    assert_eq!(npv.diff.max, 0.0);
+    assert_eq!(npv.ties, 40);
+}
+
+#[test]
+fn plans_that_differ_after_year_five_are_identical_before() {
+    // Two plans convert hall A on different dates in year 6 (2031-06 vs 2031-09): every month
+    // closed before 2031-03-01 (year five from the 2026-03-01 start) must be the same.
+    let mut s = scenario::load_default().unwrap().scenario;
+    let convert = |date: &str| -> scenario::Plan {
+        let yaml = format!(
+            "name: p{date}\nactions:\n  - {{type: convert_hall, date: {date}, site: West Texas, hall: A, \
+             to: {{cooling: liquid, rack_slots: 400, max_kw_per_rack: 132, cooling_mw: 20, pue: 1.2}}, \
+             capex_usd_per_mw: 9000000, lead_time_months: 12}}\n"
+        );
+        serde_json::from_value(
+            serde_json::to_value(scenario::source::parse(&yaml, "plan").unwrap().value).unwrap(),
+        )
+        .unwrap()
+    };
+    s.plans = vec![convert("2031-06-01"), convert("2031-09-01")];
+    let model = CompiledScenario::new(&s).unwrap();
+    let year_five = model
+        .calendar
+        .time_of(chrono::NaiveDate::from_ymd_opt(2031, 3, 1).unwrap())
+        .unwrap();
+    for rep in 0..5 {
+        let mut world = World::default();
+        world.generate(&model, 11, rep);
+        let months: Vec<Vec<_>> = (0..2)
+            .map(|p| {
+                let mut op = Operator::new(&model, &world, &model.plans[p], 11, rep);
+                let mut q = EventQueue::new();
+                op.schedule_initial(&mut q);
+                run_until(&mut q, &mut op, model.end);
+                op.months().to_vec()
+            })
+            .collect();
+        let before: Vec<_> = months[0].iter().filter(|m| m.end <= year_five).collect();
+        assert_eq!(before.len(), 60);
+        for (a, b) in before.iter().zip(&months[1]) {
+            assert_eq!(*a, b, "replication {rep}: months differ before year five");
+        }
+        assert_ne!(
+            months[0].last(),
+            months[1].last(),
+            "the plans do differ later"
+        );
+    }
+}
+
+#[test]
+fn a_converted_hall_without_tenants_is_stranded_capacity() {
+    // No inquiries at all: hall H0 (GPU-ready from the start, 10 MW IT) stays vacant for the
+    // whole 2-year horizon: vacant GPU MW-months = 10 MW × 24 months (average months of
+    // 365.25/12 days over 2 calendar years = exactly 24), and GPU revenue is zero.
+    let s = gpu_site(
+        1,
+        10.0,
+        2,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        "  - name: idle\n",
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let m = op.metrics();
+    // 2026-01-01 to 2028-01-01 is 730 days; 730 / (365.25/12) = 23.984 months.
+    let expected = 10.0 * 730.0 / (365.25 / 12.0);
+    assert!(
+        (m.get(Metric::VacantGpuMwMonths) - expected).abs() < 1e-6,
+        "{}",
+        m.get(Metric::VacantGpuMwMonths)
+    );
+    assert_eq!(m.get(Metric::GpuRevenue), 0.0);
+}
+
+#[test]
+fn patient_inquiries_wait_and_both_policies_fill_halls_to_capacity() {
+    // Two halls of 10 MW and a stream of patient 4 MW inquiries under each placement policy
+    // (the policies' choices themselves are unit-tested in model::placement).
+    let plans =
+        "  - name: first\n    placement: first_fit\n  - name: best\n    placement: best_fit\n";
+    let s = gpu_site(
+        2,
+        10.0,
+        3,
+        &inquiries(6.0, 4.0, "{dist: constant, value: 10}", 12.0),
+        plans,
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 5, 0);
+    for p in 0..2 {
+        let mut op = Operator::new(&model, &world, &model.plans[p], 5, 0);
+        let mut q = EventQueue::new();
+        op.schedule_initial(&mut q);
+        run_until(&mut q, &mut op, model.end);
+        // 4 MW tenants, 10-year terms, 2 halls of 10 MW: each hall holds two (8 MW), so
+        // exactly four are ever signed; later inquiries wait 12 months and are lost (or are
+        // still waiting at the horizon).
+        let m = op.metrics();
+        assert_eq!(op.leases().len(), 4, "plan {p}");
+        assert!(m.get(Metric::LostInquiries) >= 1.0);
+        assert!((m.get(Metric::LeasedMwAtHorizon) - 16.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn gpu_cloud_revenue_is_gpus_times_utilization_times_price_times_hours() {
+    // 1,000 GPUs at 80% utilization for 2 years at a constant $2.00/GPU-hour (volatility 0 and
+    // price = long-run level): 1,000 × 0.8 × 2.00 × 17,520 h (730 days) = $28,032,000. The
+    // deployment's life (3 years) outlasts the horizon.
+    let plans = "  - name: cloud\n    actions:\n      - {type: deploy_gpu_cloud, date: 2026-01-01, site: S, \
+                 hall: H0, gpus: 1000, kw_per_gpu: 1.0, capex_usd_per_gpu: 30000, life_years: 3, utilization: 0.8}\n";
+    let s = gpu_site(
+        1,
+        10.0,
+        2,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        plans,
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let m = op.metrics();
+    assert!(
+        (m.get(Metric::GpuRevenue) - 28_032_000.0).abs() < 1.0,
+        "{}",
+        m.get(Metric::GpuRevenue)
+    );
+    // Capex: 1,000 GPUs × $30,000 paid on deployment.
+    assert_eq!(m.get(Metric::Capex), 30_000_000.0);
+}
+
+#[test]
+fn a_converted_halls_asics_sell_at_the_resale_formula() {
+    // Converting hall A on day one sells its 7,000 S19 XP (140 TH/s, 21.5 J/TH) at
+    // $6/TH × (hashprice / $40) × (20 / 21.5): at the day-one hashprice HP, 7,000 × 140 × 6 ×
+    // HP/40 × 20/21.5. Conversion capex: $9M × 20 MW = $180M, spent evenly over 12 months.
+    let mut s = scenario::load_default().unwrap().scenario;
+    s.horizon_years = 2;
+    s.plans.truncate(2);
+    if let scenario::Action::ConvertHall { date, .. } = &mut s.plans[1].actions[0] {
+        *date = s.start;
+    }
+    s.plans[1].actions.truncate(1);
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 4, 0);
+    let hp = world.segments[0].hashprice;
+    let mut op = Operator::new(&model, &world, &model.plans[1], 4, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let m = op.metrics();
+    let expected = 7_000.0 * 140.0 * 6.0 * hp / 40.0 * 20.0 / (3_010.0 / 140.0);
+    assert!(
+        (m.get(Metric::SalvageProceeds) / expected - 1.0).abs() < 1e-9,
+        "{} vs {expected}",
+        m.get(Metric::SalvageProceeds)
+    );
+    assert!(
+        (m.get(Metric::ConversionCapex) - 180_000_000.0).abs() < 1.0,
+        "{}",
+        m.get(Metric::ConversionCapex)
+    );
+}
+
+#[test]
+fn every_shipped_config_keeps_its_invariants_at_every_event() {
+    // Test builds check grid, cooling, density and rack invariants after every event
+    // (Operator::check_invariants); running each shipped config's plans, conversions and grid
+    // upgrades included, for a few futures exercises them.
+    let configs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    for entry in std::fs::read_dir(configs).unwrap() {
+        let loaded = scenario::load_file(&entry.unwrap().path()).unwrap();
+        let model = CompiledScenario::new(&loaded.scenario).unwrap();
+        montecarlo::run(
+            &model,
+            &RunOptions {
+                runs: 6,
+                seed: 9,
+                threads: 0,
+            },
+            |_| Ok::<(), ()>(()),
+            |_| {},
+        )
+        .unwrap();
+    }
+}
