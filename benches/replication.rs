@@ -34,10 +34,18 @@ fn bench_replication(c: &mut Criterion) {
 
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
+    let mut series = Vec::new();
     group.bench_function("replication_all_plans", |b| {
         b.iter(|| {
             replication += 1;
-            model::simulate_replication(&model, 42, replication, &mut scratch, &mut out);
+            model::simulate_replication(
+                &model,
+                42,
+                replication,
+                &mut scratch,
+                &mut out,
+                &mut series,
+            );
             black_box(out.len())
         })
     });

@@ -33,11 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
 
     let model = CompiledScenario::new(&loaded.scenario).ok_or("horizon out of range")?;
-    let opts = RunOptions {
-        runs: 200,
-        seed: 7,
-        threads: 0,
-    };
+    let opts = RunOptions::new(200, 7, 0);
     // The sink sees every replication's metrics as they arrive; here we only count them.
     let mut rows = 0u64;
     let result = montecarlo::run(

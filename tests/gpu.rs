@@ -80,11 +80,7 @@ fn loss_fraction(s: &Scenario, runs: u64) -> (f64, f64) {
     let mut fractions = Vec::new();
     montecarlo::run(
         &model,
-        &RunOptions {
-            runs,
-            seed: 42,
-            threads: 0,
-        },
+        &RunOptions::new(runs, 42, 0),
         |row| {
             let r = &row.plans[0];
             fractions.push(r.get(Metric::LostInquiries) / r.get(Metric::Inquiries));
@@ -183,11 +179,7 @@ fn identical_plans_differ_by_exactly_zero_in_every_future() {
     let model = CompiledScenario::new(&s).unwrap();
     let result = montecarlo::run(
         &model,
-        &RunOptions {
-            runs: 40,
-            seed: 3,
-            threads: 0,
-        },
+        &RunOptions::new(40, 3, 0),
         |row| {
             assert_eq!(
                 row.plans[0], row.plans[1],
@@ -389,11 +381,7 @@ fn every_shipped_config_keeps_its_invariants_at_every_event() {
         let model = CompiledScenario::new(&loaded.scenario).unwrap();
         montecarlo::run(
             &model,
-            &RunOptions {
-                runs: 6,
-                seed: 9,
-                threads: 0,
-            },
+            &RunOptions::new(6, 9, 0),
             |_| Ok::<(), ()>(()),
             |_| {},
         )

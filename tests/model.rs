@@ -74,7 +74,7 @@ fn a_price_above_every_breakeven_curtails_every_hour() {
             .all(|p| (p - 2_000.0).abs() < 1e-6)
     );
     let mut q = EventQueue::new();
-    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
+    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q, None);
     let hours = m.hours as f64;
     let load = facility_mw(&s);
     assert_eq!(r.get(Metric::EnergyUsed), 0.0);
@@ -96,7 +96,7 @@ fn a_price_below_every_breakeven_hashes_every_hour() {
     let mut world = World::default();
     world.generate(&m, 1, 0);
     let mut q = EventQueue::new();
-    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
+    let r = model::simulate_plan(&m, &world, 0, 1, 0, &mut q, None);
     let load = facility_mw(&s);
     assert!((r.get(Metric::EnergyUsed) / (load * m.hours as f64) - 1.0).abs() < 1e-9);
     assert_eq!(r.get(Metric::CurtailedEnergy), 0.0);
@@ -186,7 +186,7 @@ fn the_grid_limit_is_checked_at_every_event() {
     let mut world = World::default();
     world.generate(&m, 1, 0);
     let mut q = EventQueue::new();
-    model::simulate_plan(&m, &world, 0, 1, 0, &mut q);
+    model::simulate_plan(&m, &world, 0, 1, 0, &mut q, None);
 }
 
 #[test]

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::Metric;
+use crate::montecarlo::ConvergenceTarget;
+
 /// Monte Carlo simulator of bitcoin-mining sites converting capacity to GPU/AI tenants.
 ///
 /// With no command, runs the embedded default scenario (same as `pivotsim run`).
@@ -47,6 +50,49 @@ pub struct RunArgs {
     /// Print nothing on stderr (no progress, no notes).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Stop early once the 95% CI half-width of METRIC is below HALFWIDTH for every plan,
+    /// checked every 1,024 runs (e.g. `npv=5e6`; metric names as in runs.csv, with or without
+    /// the unit suffix). `--runs` is then the most that will be run.
+    #[arg(long, value_name = "METRIC=HALFWIDTH", value_parser = parse_target)]
+    pub target_ci: Option<ConvergenceTarget>,
+    /// With --target-ci: exit with code 3 when `--runs` is reached before the target is met.
+    #[arg(long, requires = "target_ci")]
+    pub require_target: bool,
+    /// Do not draw the PNG and SVG plots.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Parses `METRIC=HALFWIDTH`.
+fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected METRIC=HALFWIDTH (e.g. npv=5e6), got `{text}`"))?;
+    let metric = metric_by_name(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+        format!(
+            "unknown metric `{name}`; expected one of: {}",
+            names.join(", ")
+        )
+    })?;
+    let half_width: f64 = value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+        .ok_or_else(|| format!("expected a positive half-width after `=`, got `{value}`"))?;
+    Ok(ConvergenceTarget { metric, half_width })
+}
+
+/// A metric by its key (`npv_usd`) or its key without the unit suffix (`npv`).
+pub fn metric_by_name(name: &str) -> Option<Metric> {
+    Metric::ALL.iter().copied().find(|m| {
+        let key = m.key();
+        key == name
+            || ["_usd", "_mwh", "_ph_s", "_usd_per_ph_day"]
+                .iter()
+                .any(|suffix| key.strip_suffix(suffix) == Some(name))
+    })
 }
 
 /// Options of `pivotsim validate`.

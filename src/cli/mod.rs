@@ -1,7 +1,8 @@
 //! The command line: parse, dispatch, and map every failure to a documented exit code.
 //!
 //! Exit codes: 0 success; 1 runtime failure (an output could not be written); 2 invalid input
-//! or usage (bad scenario, bad option). stdout carries results, stderr progress and messages.
+//! or usage (bad scenario, bad option); 3 `--require-target` given and the `--target-ci`
+//! half-width not reached. stdout carries results, stderr progress and messages.
 
 pub mod args;
 mod run;
@@ -20,6 +21,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_RUNTIME: u8 = 1;
 /// Exit code for invalid input or usage.
 pub const EXIT_INVALID: u8 = 2;
+/// Exit code when `--require-target` was given and the convergence target was not met.
+pub const EXIT_TARGET_MISSED: u8 = 3;
 
 /// A failure, classified by its exit code.
 #[derive(Debug)]
@@ -28,6 +31,8 @@ pub enum Failure {
     Invalid(String),
     /// A runtime failure (exit 1).
     Runtime(anyhow::Error),
+    /// The convergence target was not met and the user asked for that to fail (exit 3).
+    TargetMissed,
 }
 
 impl From<scenario::ScenarioError> for Failure {
@@ -65,6 +70,13 @@ pub fn main() -> ExitCode {
         Err(Failure::Runtime(e)) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(EXIT_RUNTIME)
+        }
+        Err(Failure::TargetMissed) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: the --target-ci half-width was not reached within --runs"
+            );
+            ExitCode::from(EXIT_TARGET_MISSED)
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::montecarlo::{self, RunOptions};
 use crate::report::atomic::write_atomic;
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::summary::Summary;
-use crate::report::table;
+use crate::report::{figures, table, timeseries_csv};
 use crate::scenario::{self, validate::MAX_RUNS};
 
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
@@ -69,6 +69,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         runs,
         seed,
         threads: args.jobs.unwrap_or(0),
+        target: args.target_ci,
     };
     let result = montecarlo::run_in_pool(
         &model,
@@ -89,9 +90,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         .context("cannot encode summary.json")
         .map_err(Failure::Runtime)?;
     let summary_path = args.out.join("summary.json");
+    let timeseries_path = args.out.join("timeseries.csv");
+    timeseries_csv::write(&timeseries_path, &model, &result)
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    let plots = if args.no_plots {
+        Vec::new()
+    } else {
+        figures::write_all(&args.out, &model, &result).map_err(|e| Failure::Runtime(e.into()))?
+    };
     runs_csv
         .commit(&runs_path)
         .map_err(|e| Failure::Runtime(e.into()))?;
+    // summary.json last: its presence means the run completed.
     write_atomic(&summary_path, json.as_bytes())
         .with_context(|| format!("cannot write {}", summary_path.display()))
         .map_err(Failure::Runtime)?;
@@ -107,14 +117,30 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
             return Err(Failure::Runtime(e.into()));
         }
     }
+    if let Some(c) = &summary.convergence {
+        note(&format!(
+            "target {} ± {}: {} after {} runs (worst 95% half-width {})",
+            c.metric,
+            c.target_half_width,
+            if c.met { "met" } else { "NOT met" },
+            result.runs,
+            c.achieved_half_width
+        ));
+    }
     note(&format!(
-        "{} runs × {} plan(s) in {:.2} s; wrote {} and {}",
-        runs,
+        "{} runs × {} plan(s) in {:.2} s; wrote {}, {}, {} and {} plot files in {}",
+        result.runs,
         model.plans.len(),
         elapsed.as_secs_f64(),
-        summary_path.display(),
-        runs_path.display()
+        "summary.json",
+        "runs.csv",
+        "timeseries.csv",
+        plots.len(),
+        args.out.display()
     ));
+    if args.require_target && summary.convergence.as_ref().is_some_and(|c| !c.met) {
+        return Err(Failure::TargetMissed);
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
-use crate::engine::time::SimTime;
+use crate::engine::time::{SECONDS_PER_DAY, SimTime};
 
 /// Average days per year used by [`Calendar::year_fraction`] (Julian year).
 const DAYS_PER_YEAR: f64 = 365.25;
@@ -77,6 +77,21 @@ impl Calendar {
             out.push(t);
         }
         out
+    }
+
+    /// The decimal year of `t`: the calendar year plus the elapsed fraction of it
+    /// (2028-07-02 00:00 in a leap year is 2028 + 183/366 = 2028.5).
+    pub fn decimal_year(&self, t: SimTime) -> f64 {
+        let date = self.date_of(t);
+        let year = date.year();
+        let days_in_year = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+            366.0
+        } else {
+            365.0
+        };
+        let secs_into_day = (t.secs() % SECONDS_PER_DAY) as f64;
+        f64::from(year)
+            + (f64::from(date.ordinal0()) + secs_into_day / SECONDS_PER_DAY as f64) / days_in_year
     }
 
     /// Whole calendar months from the start's month to the month containing `t`.
@@ -199,5 +214,16 @@ mod tests {
             cal.year_fraction(SimTime::from_secs(730 * SECONDS_PER_DAY + 43_200)),
             2.0
         );
+    }
+
+    #[test]
+    fn decimal_year_counts_the_elapsed_fraction() {
+        // 2028 is a leap year (366 days); 2028-07-02 is day-of-year index 183, so 2028.5.
+        let cal = Calendar::new(NaiveDate::from_ymd_opt(2028, 1, 1).unwrap());
+        let t = cal
+            .time_of(NaiveDate::from_ymd_opt(2028, 7, 2).unwrap())
+            .unwrap();
+        assert_eq!(cal.decimal_year(t), 2028.5);
+        assert_eq!(cal.decimal_year(SimTime::ZERO), 2028.0);
     }
 }

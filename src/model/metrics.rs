@@ -1,8 +1,10 @@
-//! The per-run outputs of one plan in one future, named once here for every writer.
+//! The outputs of one plan in one future, named once here for every writer: per-run scalars
+//! ([`Metric`]) and per-month series ([`Series`]).
 //!
-//! Each metric has a stable key with its unit in the name (`npv_usd`, `curtailed_mwh`), which
-//! becomes a column of `runs.csv` and a key of `summary.json`. Keeping the list in one table
-//! means statistics, files and the terminal never disagree about what was measured.
+//! Each has a stable key with its unit in the name (`npv_usd`, `curtailed_mwh`,
+//! `leased_mw`), which becomes a column of `runs.csv`, a key of `summary.json` or a series of
+//! `timeseries.csv`. Keeping the lists in one table means statistics, files, plots and the
+//! terminal never disagree about what was measured.
 
 /// How a metric's values are written for people.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -13,42 +15,58 @@ pub enum Unit {
     Plain,
 }
 
-macro_rules! metrics {
-    ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $doc:literal; )*) => {
-        /// One per-run scalar output.
+/// Declares an output enum with its key, label, unit and description per variant.
+macro_rules! outputs {
+    ($(#[$meta:meta])* $name:ident { $( $variant:ident => $key:literal, $label:literal, $unit:ident, $doc:literal; )* }) => {
+        $(#[$meta])*
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-        pub enum Metric {
+        pub enum $name {
             $( #[doc = $doc] $variant, )*
         }
 
-        impl Metric {
-            /// Every metric, in column order.
-            pub const ALL: [Metric; [$( Metric::$variant ),*].len()] = [$( Metric::$variant ),*];
+        impl $name {
+            /// Every variant, in column order.
+            pub const ALL: [$name; [$( $name::$variant ),*].len()] = [$( $name::$variant ),*];
+
+            /// Number of variants.
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// Position in `ALL`.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// Whether values are US dollars (for formatting).
+            pub const fn is_usd(self) -> bool {
+                matches!(self.unit(), Unit::Usd)
+            }
 
             /// Stable key with its unit, used as a column and JSON key.
             pub const fn key(self) -> &'static str {
-                match self { $( Metric::$variant => $key, )* }
+                match self { $( $name::$variant => $key, )* }
             }
 
-            /// A short label for terminal tables.
+            /// A short label for terminal tables and plots.
             pub const fn label(self) -> &'static str {
-                match self { $( Metric::$variant => $label, )* }
+                match self { $( $name::$variant => $label, )* }
             }
 
             /// One-line description for docs.
             pub const fn description(self) -> &'static str {
-                match self { $( Metric::$variant => $doc, )* }
+                match self { $( $name::$variant => $doc, )* }
             }
 
             /// How values are written.
             pub const fn unit(self) -> Unit {
-                match self { $( Metric::$variant => Unit::$unit, )* }
+                match self { $( $name::$variant => Unit::$unit, )* }
             }
         }
     };
 }
 
-metrics! {
+outputs! {
+    /// One per-run scalar output.
+    Metric {
     Revenue => "revenue_usd", "Revenue", Usd, "all revenue: mining after pool fees, demand-response credits, rent and GPU-hours";
     MiningRevenue => "mining_revenue_usd", "Mining revenue", Usd, "mining revenue after pool fees plus demand-response credits";
     GpuRevenue => "gpu_revenue_usd", "GPU revenue", Usd, "rent from leases plus GPU-hour revenue of operator-owned GPUs";
@@ -73,21 +91,20 @@ metrics! {
     LostMw => "lost_mw", "Lost MW", Plain, "MW IT asked for by lost inquiries";
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Plain, "leases ended early by a tenant default";
+    YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
+}
 }
 
-impl Metric {
-    /// Number of metrics.
-    pub const COUNT: usize = Self::ALL.len();
-
-    /// Position in [`Metric::ALL`] and in [`RunMetrics::values`].
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// Whether the value is an amount of US dollars (for formatting).
-    pub const fn is_usd(self) -> bool {
-        matches!(self.unit(), Unit::Usd)
-    }
+outputs! {
+    /// One per-month series of a run.
+    Series {
+    Cash => "cash_usd", "Cash", Usd, "cash at the month's end";
+    MiningRevenue => "mining_revenue_usd", "Mining revenue", Usd, "mining revenue after pool fees plus demand-response credits in the month";
+    GpuRevenue => "gpu_revenue_usd", "GPU revenue", Usd, "rent plus GPU-hour revenue in the month";
+    Hashprice => "hashprice_usd_per_ph_day", "Hashprice", Plain, "network hashprice averaged over the month";
+    LeasedMw => "leased_mw", "Leased MW", Plain, "capacity under billing leases at the month's end, MW IT";
+    HashrateOnline => "hashrate_online_ph_s", "Hashrate online", Plain, "hashrate actually hashing, averaged over the month, PH/s";
+}
 }
 
 /// The outputs of one plan in one replication.

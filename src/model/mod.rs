@@ -16,7 +16,7 @@ pub mod placement;
 pub mod world;
 
 pub use compiled::CompiledScenario;
-pub use metrics::{Metric, RunMetrics};
+pub use metrics::{Metric, RunMetrics, Series, Unit};
 pub use operator::{MonthRecord, Operator, OperatorEvent};
 pub use world::World;
 
@@ -29,7 +29,9 @@ pub struct Scratch {
     queue: EventQueue<OperatorEvent>,
 }
 
-/// Simulates plan `plan` (index into `model.plans`) on an already generated world.
+/// Simulates plan `plan` (index into `model.plans`) on an already generated world. When
+/// `series` is given, the run's monthly series are appended to it (see
+/// [`Operator::write_series`]).
 pub fn simulate_plan(
     model: &CompiledScenario,
     world: &World,
@@ -37,23 +39,35 @@ pub fn simulate_plan(
     seed: u64,
     replication: u64,
     queue: &mut EventQueue<OperatorEvent>,
+    series: Option<&mut Vec<f64>>,
 ) -> RunMetrics {
     queue.clear();
     let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
     operator.schedule_initial(queue);
     run_until(queue, &mut operator, model.end);
+    if let Some(out) = series {
+        operator.write_series(out);
+    }
     operator.metrics()
 }
 
-/// Simulates replication `replication` of every plan; `out[p]` receives plan `p`'s metrics.
+/// Months each run reports in its series: one per month close, the last at the horizon.
+pub fn months_per_run(model: &CompiledScenario) -> usize {
+    model.month_starts.len() + 1
+}
+
+/// Simulates replication `replication` of every plan; `out[p]` receives plan `p`'s metrics
+/// and `series` (cleared first) every plan's monthly series, plan after plan.
 pub fn simulate_replication(
     model: &CompiledScenario,
     seed: u64,
     replication: u64,
     scratch: &mut Scratch,
     out: &mut Vec<RunMetrics>,
+    series: &mut Vec<f64>,
 ) {
     out.clear();
+    series.clear();
     scratch.world.generate(model, seed, replication);
     for plan in 0..model.plans.len() {
         out.push(simulate_plan(
@@ -63,6 +77,7 @@ pub fn simulate_replication(
             seed,
             replication,
             &mut scratch.queue,
+            Some(&mut *series),
         ));
     }
 }

@@ -57,6 +57,10 @@ pub struct World {
     pub final_hashprice: f64,
     /// The AI market (empty when the scenario has none).
     pub ai: AiWorld,
+    /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
+    /// Stored as an offset rather than a calendar year so that a relative-error sketch keeps
+    /// it to the day.
+    pub years_to_first_halving: Option<f64>,
 }
 
 impl World {
@@ -105,6 +109,10 @@ impl World {
             &mut self.hourly_price,
         );
         self.summarise(model.end);
+        self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
+            ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
+            ChainEvent::Retarget { .. } => None,
+        });
         match &model.ai {
             Some(p) => self
                 .ai

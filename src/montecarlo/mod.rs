@@ -6,24 +6,57 @@
 //! order. Floating-point sums therefore always happen in the same order, so the output is
 //! byte-identical for any thread count; memory holds one batch of rows at a time, never every
 //! run.
+//!
+//! With a convergence target, the target is checked after every [`CHECK_CHUNKS`] chunks
+//! merged (a fixed number of runs), so where a run stops never depends on threads either.
+
+pub mod timeseries;
 
 use rayon::prelude::*;
 
 use crate::model::{self, CompiledScenario, Metric, RunMetrics, Scratch};
-use crate::stats::{MetricAccumulator, PairedAccumulator};
+use crate::stats::{MetricAccumulator, PairedAccumulator, Z95};
+
+pub use timeseries::{BAND_LEVELS, BandCell, TimeSeriesStats};
 
 /// Replications per chunk: the unit of parallel work and of deterministic merging.
 pub const CHUNK_SIZE: u64 = 64;
 
+/// Chunks between convergence checks (1,024 runs).
+pub const CHECK_CHUNKS: u64 = 16;
+
+/// Stop when a metric's 95% CI half-width is below a target for every plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvergenceTarget {
+    /// The metric watched.
+    pub metric: Metric,
+    /// Largest acceptable 95% CI half-width, in the metric's unit.
+    pub half_width: f64,
+}
+
 /// What to run.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
-    /// Replications per plan.
+    /// Replications per plan (the most, with a convergence target).
     pub runs: u64,
     /// Root seed.
     pub seed: u64,
     /// Worker threads; 0 lets rayon decide (RAYON_NUM_THREADS or the core count).
     pub threads: usize,
+    /// Optional early stop.
+    pub target: Option<ConvergenceTarget>,
+}
+
+impl RunOptions {
+    /// Options without a convergence target.
+    pub fn new(runs: u64, seed: u64, threads: usize) -> Self {
+        RunOptions {
+            runs,
+            seed,
+            threads,
+            target: None,
+        }
+    }
 }
 
 /// Statistics of one plan's metrics over all replications.
@@ -111,6 +144,17 @@ impl PairStatistics {
     }
 }
 
+/// Whether and how a convergence target was met.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvergenceOutcome {
+    /// The target.
+    pub target: ConvergenceTarget,
+    /// Whether every plan's half-width fell below the target.
+    pub met: bool,
+    /// The largest half-width over plans at the stop.
+    pub worst_half_width: f64,
+}
+
 /// The result of a Monte Carlo run.
 #[derive(Debug, Clone)]
 pub struct MonteCarloResult {
@@ -122,6 +166,27 @@ pub struct MonteCarloResult {
     pub plans: Vec<PlanStatistics>,
     /// Paired comparisons of every two plans (a < b).
     pub pairs: Vec<PairStatistics>,
+    /// Monthly bands of every plan's series.
+    pub timeseries: TimeSeriesStats,
+    /// The convergence outcome, when a target was set.
+    pub convergence: Option<ConvergenceOutcome>,
+}
+
+impl MonteCarloResult {
+    /// The largest 95% CI half-width of `metric` over plans.
+    pub fn worst_half_width(&self, metric: Metric) -> f64 {
+        self.plans
+            .iter()
+            .map(|p| {
+                let m = p.metric(metric).moments();
+                if m.count() < 2 {
+                    f64::INFINITY
+                } else {
+                    Z95 * m.std_error()
+                }
+            })
+            .fold(0.0, f64::max)
+    }
 }
 
 /// One replication's metrics for every plan, as handed to the sink.
@@ -137,6 +202,8 @@ struct ChunkOutput {
     rows: Vec<ReplicationRow>,
     stats: Vec<PlanStatistics>,
     pairs: Vec<PairStatistics>,
+    /// Every replication's series, one after another.
+    series: Vec<f64>,
 }
 
 fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> ChunkOutput {
@@ -150,9 +217,19 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .collect();
     let mut pairs = PairStatistics::all(model.plans.len());
     let mut rows = Vec::with_capacity((last - first) as usize);
+    let mut series = Vec::new();
+    let mut one = Vec::new();
     for replication in first..last {
         let mut plans = Vec::with_capacity(model.plans.len());
-        model::simulate_replication(model, opts.seed, replication, &mut scratch, &mut plans);
+        model::simulate_replication(
+            model,
+            opts.seed,
+            replication,
+            &mut scratch,
+            &mut plans,
+            &mut one,
+        );
+        series.extend_from_slice(&one);
         for (s, run) in stats.iter_mut().zip(&plans) {
             s.push(run);
         }
@@ -161,7 +238,12 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         }
         rows.push(ReplicationRow { replication, plans });
     }
-    ChunkOutput { rows, stats, pairs }
+    ChunkOutput {
+        rows,
+        stats,
+        pairs,
+        series,
+    }
 }
 
 /// Runs every replication of every plan. Rows reach `sink` in replication order; `progress`
@@ -178,41 +260,65 @@ pub fn run<E>(
     } else {
         opts.threads
     };
-    // Enough chunks per batch to keep every thread busy, few enough to bound memory.
-    let batch = (threads as u64 * 4).max(1);
-    let mut totals: Vec<PlanStatistics> = model
-        .plans
-        .iter()
-        .map(|p| PlanStatistics::new(&p.name))
-        .collect();
-    let mut pairs = PairStatistics::all(model.plans.len());
+    // Enough chunks per batch to keep every thread busy, few enough to bound memory, and a
+    // multiple of CHECK_CHUNKS so convergence checks fall on batch boundaries.
+    let batch = (threads as u64 * 4).div_ceil(CHECK_CHUNKS).max(1) * CHECK_CHUNKS;
+    let months = model::months_per_run(model);
+    let mut result = MonteCarloResult {
+        runs: 0,
+        seed: opts.seed,
+        plans: model
+            .plans
+            .iter()
+            .map(|p| PlanStatistics::new(&p.name))
+            .collect(),
+        pairs: PairStatistics::all(model.plans.len()),
+        timeseries: TimeSeriesStats::new(model.plans.len(), months),
+        convergence: None,
+    };
+    let per_replication = model.plans.len() * months * model::Series::COUNT;
     let mut start = 0;
-    while start < chunks {
+    'batches: while start < chunks {
         let end = (start + batch).min(chunks);
         let outputs: Vec<ChunkOutput> = (start..end)
             .into_par_iter()
             .map(|c| simulate_chunk(model, opts, c))
             .collect();
-        for output in outputs {
+        for (offset, output) in outputs.into_iter().enumerate() {
             for row in &output.rows {
                 sink(row)?;
             }
-            for (total, chunk) in totals.iter_mut().zip(&output.stats) {
+            for (total, chunk) in result.plans.iter_mut().zip(&output.stats) {
                 total.merge(chunk);
             }
-            for (total, chunk) in pairs.iter_mut().zip(&output.pairs) {
+            for (total, chunk) in result.pairs.iter_mut().zip(&output.pairs) {
                 total.merge(chunk);
+            }
+            for one in output.series.chunks_exact(per_replication.max(1)) {
+                result.timeseries.push_replication(one);
+            }
+            result.runs += output.rows.len() as u64;
+            let done_chunks = start + offset as u64 + 1;
+            if let Some(target) = opts.target {
+                if done_chunks % CHECK_CHUNKS == 0 || done_chunks == chunks {
+                    let worst = result.worst_half_width(target.metric);
+                    let met = worst <= target.half_width;
+                    result.convergence = Some(ConvergenceOutcome {
+                        target,
+                        met,
+                        worst_half_width: worst,
+                    });
+                    if met {
+                        progress(result.runs);
+                        break 'batches;
+                    }
+                }
             }
         }
-        progress((end * CHUNK_SIZE).min(opts.runs));
+        progress(result.runs);
         start = end;
     }
-    Ok(MonteCarloResult {
-        runs: opts.runs,
-        seed: opts.seed,
-        plans: totals,
-        pairs,
-    })
+    Ok(result)
 }
 
 /// Runs inside a dedicated pool of `opts.threads` threads (0 = rayon's default), so that

@@ -4,10 +4,13 @@
 //! atomically (see [`atomic`]), so a failed or interrupted run leaves no half-written output.
 
 pub mod atomic;
+pub mod figures;
 pub mod format;
+pub mod plots;
 pub mod runs_csv;
 pub mod summary;
 pub mod table;
+pub mod timeseries_csv;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,9 @@ pub enum ReportError {
         /// The cause.
         source: csv::Error,
     },
+    /// A plot could not be drawn.
+    #[error("cannot draw a plot: {0}")]
+    Plot(String),
     /// A JSON document could not be produced.
     #[error("cannot encode {what} as JSON: {source}")]
     Json {

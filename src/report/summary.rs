@@ -21,14 +21,30 @@ pub struct Summary {
     pub scenario: ScenarioProvenance,
     /// Root seed.
     pub seed: u64,
-    /// Replications per plan.
+    /// Replications run per plan.
     pub runs: u64,
+    /// With a convergence target: whether it was met and at what half-width.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub convergence: Option<ConvergenceReport>,
     /// Replications per deterministic chunk (results depend on it, never on threads).
     pub chunk_size: u64,
     /// One entry per plan, in scenario order.
     pub plans: Vec<PlanSummary>,
     /// Paired comparisons of every two plans on the same futures.
     pub comparisons: Vec<Comparison>,
+}
+
+/// The outcome of `--target-ci`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConvergenceReport {
+    /// Metric watched (its key).
+    pub metric: &'static str,
+    /// Target 95% CI half-width.
+    pub target_half_width: f64,
+    /// Largest half-width over plans when the run stopped.
+    pub achieved_half_width: f64,
+    /// Whether the target was met (otherwise `--runs` was reached first).
+    pub met: bool,
 }
 
 /// Plan A against plan B on the same futures.
@@ -88,7 +104,14 @@ impl Summary {
                     .collect(),
             })
             .collect();
+        let convergence = result.convergence.map(|c| ConvergenceReport {
+            metric: c.target.metric.key(),
+            target_half_width: c.target.half_width,
+            achieved_half_width: c.worst_half_width,
+            met: c.met,
+        });
         Summary {
+            convergence,
             comparisons,
             pivotsim_version: env!("CARGO_PKG_VERSION"),
             scenario: ScenarioProvenance {

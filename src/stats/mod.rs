@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod exact_sum;
 pub mod moments;
 pub mod paired;
 pub mod proportion;
@@ -54,6 +55,7 @@ pub mod sketch;
 pub mod summary;
 
 pub use error::InvalidAccumulator;
+pub use exact_sum::ExactSum;
 pub use moments::Moments;
 pub use paired::{PairedAccumulator, PairedSummary};
 pub use proportion::{Proportion, Z95, wilson_interval};

@@ -21,7 +21,7 @@ use rand::rngs::ChaCha8Rng;
 use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec};
 use crate::model::fleet::FleetState;
-use crate::model::metrics::{Metric, RunMetrics};
+use crate::model::metrics::{Metric, RunMetrics, Series};
 use crate::model::world::{World, process};
 use crate::scenario::HallState;
 
@@ -590,9 +590,32 @@ impl<'a> Operator<'a> {
                 Metric::LostMw => self.tallies.lost_mw,
                 Metric::LostContractValue => self.tallies.lost_contract_value_usd,
                 Metric::TenantDefaults => self.tallies.tenant_defaults as f64,
+                Metric::YearsToFirstHalving => {
+                    self.world.years_to_first_halving.unwrap_or(f64::NAN)
+                }
             };
         }
         RunMetrics { values }
+    }
+
+    /// Appends the run's monthly series to `out`: for each closed month, one value per
+    /// [`Series`] in order.
+    pub fn write_series(&self, out: &mut Vec<f64>) {
+        let mut start = SimTime::ZERO;
+        for m in &self.months {
+            let secs = m.end.secs_since(start).max(1) as f64;
+            for series in Series::ALL {
+                out.push(match series {
+                    Series::Cash => m.cash_after_usd,
+                    Series::MiningRevenue => m.flows.mining_revenue_usd + m.flows.dr_credits_usd,
+                    Series::GpuRevenue => m.flows.gpu_revenue(),
+                    Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
+                    Series::LeasedMw => m.leased_mw,
+                    Series::HashrateOnline => m.flows.th_seconds / secs / 1_000.0,
+                });
+            }
+            start = m.end;
+        }
     }
 
     /// Checks the physical invariants of DESIGN §3.4 for the current state:

@@ -1,0 +1,220 @@
+//! The run's plots, drawn from the merged statistics: distributions from the quantile sketches,
+//! fans and mixes from the monthly bands.
+//!
+//! Files are drawn into a hidden staging folder and renamed into place only when every plot
+//! succeeded, so an interrupted run never leaves a partial set that looks complete.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::model::{CompiledScenario, Metric, Series};
+use crate::montecarlo::MonteCarloResult;
+use crate::report::ReportError;
+use crate::report::plots::{
+    self, Distribution, FanBands, Labels, Marker, Series as Line, ValueFormat,
+};
+use crate::report::timeseries_csv::month_ends;
+
+/// Draws every plot into `dir` and returns the files written.
+pub fn write_all(
+    dir: &Path,
+    model: &CompiledScenario,
+    result: &MonteCarloResult,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let staging = dir.join(format!(".plots.partial-{}", std::process::id()));
+    fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
+    let drawn = draw(&staging, model, result);
+    let outcome = drawn.and_then(|files| {
+        let mut moved = Vec::new();
+        for file in files {
+            let name = file.file_name().map(|n| n.to_owned()).unwrap_or_default();
+            let dest = dir.join(name);
+            fs::rename(&file, &dest).map_err(|e| ReportError::io(&dest, e))?;
+            moved.push(dest);
+        }
+        Ok(moved)
+    });
+    let _ = fs::remove_dir_all(&staging);
+    outcome
+}
+
+fn plot_err(e: plots::PlotError) -> ReportError {
+    ReportError::Plot(e.to_string())
+}
+
+fn distribution(name: &str, acc: &crate::stats::MetricAccumulator, negate: bool) -> Distribution {
+    let mut points: Vec<(f64, u64)> = acc.sketch().sorted().iter().collect();
+    if negate {
+        points = points.into_iter().rev().map(|(v, c)| (-v, c)).collect();
+    }
+    Distribution {
+        name: name.to_owned(),
+        points,
+    }
+}
+
+fn draw(
+    dir: &Path,
+    model: &CompiledScenario,
+    result: &MonteCarloResult,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut files = Vec::new();
+    let npv: Vec<Distribution> = result
+        .plans
+        .iter()
+        .map(|p| distribution(&p.name, p.metric(Metric::Npv), false))
+        .collect();
+    let labels = Labels {
+        title: "NPV by plan",
+        x_label: "NPV (USD)",
+        y_label: "Share of futures",
+    };
+    files.extend(
+        plots::histogram(&dir.join("npv_histogram"), &labels, ValueFormat::Usd, &npv)
+            .map_err(plot_err)?,
+    );
+    let labels = Labels {
+        title: "NPV distribution by plan",
+        x_label: "NPV (USD)",
+        y_label: "P(NPV ≤ x)",
+    };
+    files.extend(
+        plots::cdf(&dir.join("npv_cdf"), &labels, ValueFormat::Usd, &npv).map_err(plot_err)?,
+    );
+
+    let x_years: Vec<f64> = month_ends(model)
+        .iter()
+        .map(|t| model.calendar.decimal_year(*t))
+        .collect();
+    let fan = |plan: usize, series: Series| -> FanBands {
+        let mut f = FanBands {
+            name: result.plans[plan].name.clone(),
+            x_years: Vec::new(),
+            p5: Vec::new(),
+            p25: Vec::new(),
+            p50: Vec::new(),
+            p75: Vec::new(),
+            p95: Vec::new(),
+        };
+        for (m, x) in x_years.iter().enumerate().take(result.timeseries.months()) {
+            if let Some((_, b)) = result.timeseries.cell(plan, m, series).bands() {
+                f.x_years.push(*x);
+                f.p5.push(b[0]);
+                f.p25.push(b[1]);
+                f.p50.push(b[2]);
+                f.p75.push(b[3]);
+                f.p95.push(b[4]);
+            }
+        }
+        f
+    };
+    let cash: Vec<FanBands> = (0..result.plans.len())
+        .map(|p| fan(p, Series::Cash))
+        .collect();
+    let labels = Labels {
+        title: "Cash by plan (5–95% and 25–75% bands, median)",
+        x_label: "Year",
+        y_label: "Cash (USD)",
+    };
+    files.extend(
+        plots::fan_chart(&dir.join("cash_fan"), &labels, ValueFormat::Usd, &cash, &[])
+            .map_err(plot_err)?,
+    );
+
+    // The world is shared by plans: the first plan's hashprice is every plan's.
+    let halving = result.plans.first().and_then(|p| {
+        let h = p.metric(Metric::YearsToFirstHalving);
+        h.sketch().sorted().quantile(0.5)
+    });
+    let start_year = model.calendar.decimal_year(crate::engine::SimTime::ZERO);
+    let markers: Vec<Marker> = halving
+        .map(|x| Marker {
+            x_years: start_year + x,
+            label: "first halving (median date)".into(),
+        })
+        .into_iter()
+        .collect();
+    let labels = Labels {
+        title: "Network hashprice (5–95% and 25–75% bands, median)",
+        x_label: "Year",
+        y_label: "Hashprice (USD per PH/s per day)",
+    };
+    let mut hashprice = fan(0, Series::Hashprice);
+    hashprice.name = "hashprice".into();
+    files.extend(
+        plots::fan_chart(
+            &dir.join("hashprice_fan"),
+            &labels,
+            ValueFormat::Plain,
+            &[hashprice],
+            &markers,
+        )
+        .map_err(plot_err)?,
+    );
+
+    for (p, plan) in result.plans.iter().enumerate() {
+        let mean_of = |series: Series, name: &str| -> Line {
+            let mut line = Line {
+                name: name.into(),
+                x_years: Vec::new(),
+                y: Vec::new(),
+            };
+            for (m, x) in x_years.iter().enumerate().take(result.timeseries.months()) {
+                if let Some((mean, _)) = result.timeseries.cell(p, m, series).bands() {
+                    line.x_years.push(*x);
+                    line.y.push(mean);
+                }
+            }
+            line
+        };
+        let layers = [
+            mean_of(Series::MiningRevenue, "mining"),
+            mean_of(Series::GpuRevenue, "GPU (leases + cloud)"),
+        ];
+        let title = format!("Revenue mix, {} (mean per month)", plan.name);
+        let labels = Labels {
+            title: &title,
+            x_label: "Year",
+            y_label: "Revenue per month (USD)",
+        };
+        let stem = dir.join(format!("revenue_mix_{}", file_stem(&plan.name)));
+        files.extend(
+            plots::stacked_area(&stem, &labels, ValueFormat::Usd, &layers).map_err(plot_err)?,
+        );
+    }
+
+    if let Some(pair) = result.pairs.first() {
+        let (a, b) = (&result.plans[pair.a].name, &result.plans[pair.b].name);
+        let name = format!("{b} − {a}");
+        let diff = [distribution(&name, pair.metric(Metric::Npv).diff(), true)];
+        let title = format!("Paired NPV difference per future: {b} − {a}");
+        let labels = Labels {
+            title: &title,
+            x_label: "ΔNPV (USD)",
+            y_label: "Share of futures",
+        };
+        files.extend(
+            plots::histogram(
+                &dir.join("paired_npv_difference"),
+                &labels,
+                ValueFormat::Usd,
+                &diff,
+            )
+            .map_err(plot_err)?,
+        );
+    }
+    Ok(files)
+}
+
+/// A plan name made safe for a file name: letters, digits, `-` and `_` kept, others `_`.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,73 @@
+//! `timeseries.csv`: per plan, month and series, the mean and the 5–95 percentile bands.
+//!
+//! Tidy long format, one observation per row: `plan`, `month` (the calendar month accrued,
+//! `YYYY-MM`), `series` (its unit in the name), then `mean,p5,p25,p50,p75,p95`. Bands come from
+//! the mergeable sketch (relative error ≤ 0.1%); means are exact.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::model::{CompiledScenario, Series};
+use crate::montecarlo::MonteCarloResult;
+use crate::report::ReportError;
+use crate::report::atomic::AtomicFile;
+
+/// The month label (`YYYY-MM`) of each month a run reports.
+pub fn month_labels(model: &CompiledScenario) -> Vec<String> {
+    month_ends(model)
+        .iter()
+        .map(|end| {
+            let last_second = crate::engine::SimTime::from_secs(end.secs().saturating_sub(1));
+            model
+                .calendar
+                .date_of(last_second)
+                .format("%Y-%m")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The close time of each reported month.
+pub fn month_ends(model: &CompiledScenario) -> Vec<crate::engine::SimTime> {
+    let mut ends = model.month_starts.clone();
+    ends.push(model.end);
+    ends
+}
+
+/// Writes `timeseries.csv` atomically.
+pub fn write(
+    path: &Path,
+    model: &CompiledScenario,
+    result: &MonteCarloResult,
+) -> Result<(), ReportError> {
+    let file = AtomicFile::create(path).map_err(|e| ReportError::io(path, e))?;
+    let mut out = csv::Writer::from_writer(file);
+    let csv_err = |e| ReportError::csv(path, e);
+    out.write_record([
+        "plan", "month", "series", "mean", "p5", "p25", "p50", "p75", "p95",
+    ])
+    .map_err(csv_err)?;
+    let labels = month_labels(model);
+    let mut floats = ryu::Buffer::new();
+    for (p, plan) in result.plans.iter().enumerate() {
+        for (m, label) in labels.iter().enumerate().take(result.timeseries.months()) {
+            for series in Series::ALL {
+                let Some((mean, bands)) = result.timeseries.cell(p, m, series).bands() else {
+                    continue;
+                };
+                out.write_field(&plan.name).map_err(csv_err)?;
+                out.write_field(label).map_err(csv_err)?;
+                out.write_field(series.key()).map_err(csv_err)?;
+                for v in std::iter::once(mean).chain(bands) {
+                    out.write_field(floats.format(v)).map_err(csv_err)?;
+                }
+                out.write_record(None::<&[u8]>).map_err(csv_err)?;
+            }
+        }
+    }
+    let mut file = out
+        .into_inner()
+        .map_err(|e| ReportError::io(path, e.into_error()))?;
+    file.flush().map_err(|e| ReportError::io(path, e))?;
+    file.commit().map_err(|e| ReportError::io(path, e))
+}
