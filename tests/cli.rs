@@ -22,23 +22,34 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
-    // 150 runs span three 64-run chunks, so the chunk merge order is exercised.
-    let dir = tempfile::tempdir().unwrap();
+    // 150 runs span three 64-run chunks, so the chunk merge order is exercised. Each run gets
+    // its own folder named `out`, so even the table's footer is comparable.
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let one = run_in(
-        dir.path(),
-        &["run", "--runs", "150", "--out", "one", "-q"],
+        d1.path(),
+        &["run", "--runs", "150", "--out", "out", "-q", "--no-plots"],
         &[("RAYON_NUM_THREADS", "1")],
     );
     assert!(one.status.success(), "{}", stderr(&one));
     let two = run_in(
-        dir.path(),
-        &["run", "--runs", "150", "--out", "two", "-q", "-j", "2"],
+        d2.path(),
+        &[
+            "run",
+            "--runs",
+            "150",
+            "--out",
+            "out",
+            "-q",
+            "--no-plots",
+            "-j",
+            "2",
+        ],
         &[],
     );
     assert!(two.status.success(), "{}", stderr(&two));
-    for file in ["summary.json", "runs.csv"] {
-        let a = std::fs::read(dir.path().join("one").join(file)).unwrap();
-        let b = std::fs::read(dir.path().join("two").join(file)).unwrap();
+    for file in ["summary.json", "runs.csv", "timeseries.csv"] {
+        let a = std::fs::read(d1.path().join("out").join(file)).unwrap();
+        let b = std::fs::read(d2.path().join("out").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");
     }
     assert_eq!(one.stdout, two.stdout, "the terminal table differs");

@@ -108,7 +108,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let mut stdout = std::io::stdout().lock();
     let printed = match args.format {
-        OutputFormat::Table => stdout.write_all(table::render(&summary).as_bytes()),
+        OutputFormat::Table => {
+            let footer = format!(
+                "Outputs in {}: summary.json, runs.csv, timeseries.csv{}",
+                args.out.display(),
+                if plots.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} plot files (PNG and SVG)", plots.len())
+                }
+            );
+            stdout.write_all(table::render(&summary, &footer).as_bytes())
+        }
         OutputFormat::Json => stdout.write_all(json.as_bytes()),
     };
     // A closed pipe (`pivotsim run | head`) is not an error.

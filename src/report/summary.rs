@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::Metric;
 use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
 use crate::scenario::LoadedScenario;
-use crate::stats::{MetricSummary, PairedSummary};
+use crate::stats::{MetricAccumulator, MetricSummary, PairedSummary, Z95, wilson_interval};
 
 /// The whole summary document.
 #[derive(Debug, Clone, Serialize)]
@@ -74,8 +74,29 @@ pub struct ScenarioProvenance {
 pub struct PlanSummary {
     /// Plan name.
     pub name: String,
+    /// Share of futures with a negative NPV (exact: sketch bins never straddle zero).
+    pub p_npv_negative: f64,
+    /// Wilson 95% interval of `p_npv_negative`.
+    pub p_npv_negative_ci95: (f64, f64),
     /// Per metric key (`npv_usd`, ...), its statistics; absent when no run produced it.
     pub metrics: BTreeMap<&'static str, MetricSummary>,
+}
+
+/// The share of finite values below zero, with its Wilson 95% interval.
+fn share_negative(acc: &MetricAccumulator) -> (f64, (f64, f64)) {
+    let (mut below, mut total) = (0u64, 0u64);
+    for (value, count) in acc.sketch().sorted().iter() {
+        total += count;
+        if value < 0.0 {
+            below += count;
+        }
+    }
+    let share = if total == 0 {
+        0.0
+    } else {
+        below as f64 / total as f64
+    };
+    (share, wilson_interval(below, total, Z95))
 }
 
 impl Summary {
@@ -86,6 +107,8 @@ impl Summary {
             .iter()
             .map(|plan| PlanSummary {
                 name: plan.name.clone(),
+                p_npv_negative: share_negative(plan.metric(Metric::Npv)).0,
+                p_npv_negative_ci95: share_negative(plan.metric(Metric::Npv)).1,
                 metrics: Metric::ALL
                     .iter()
                     .filter_map(|m| plan.metric(*m).summarize().map(|s| (m.key(), s)))

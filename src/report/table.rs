@@ -13,6 +13,7 @@ use crate::report::summary::{PlanSummary, Summary};
 const ROWS: &[(&str, Metric, Shown)] = &[
     ("NPV, median", Metric::Npv, Shown::Median),
     ("NPV, P5 … P95", Metric::Npv, Shown::Band),
+    ("P(NPV < 0)", Metric::Npv, Shown::ShareNegative),
     ("End cash, mean", Metric::EndCash, Shown::Mean),
     ("Revenue, mean", Metric::Revenue, Shown::Mean),
     ("  mining", Metric::MiningRevenue, Shown::Mean),
@@ -42,6 +43,7 @@ enum Shown {
     Mean,
     Median,
     Band,
+    ShareNegative,
 }
 
 fn fmt(metric: Metric, x: f64) -> String {
@@ -60,11 +62,12 @@ fn cell(plan: &PlanSummary, metric: Metric, shown: Shown) -> String {
             fmt(metric, s.percentiles.p5),
             fmt(metric, s.percentiles.p95)
         ),
+        Shown::ShareNegative => format!("{:.1}%", 100.0 * plan.p_npv_negative),
     }
 }
 
-/// Renders the results table shown on stdout.
-pub fn render(summary: &Summary) -> String {
+/// Renders the results table shown on stdout, ending with `footer` (where the files went).
+pub fn render(summary: &Summary, footer: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -138,6 +141,9 @@ pub fn render(summary: &Summary) -> String {
                 usd(half)
             );
         }
+    }
+    if !footer.is_empty() {
+        let _ = writeln!(out, "\n{footer}");
     }
     out
 }

@@ -1,0 +1,182 @@
+//! The output files and the terminal report, pinned: CSV headers, the JSON structure and the
+//! table (insta snapshots), determinism of every file, and the convergence option.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pivotsim(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pivotsim"));
+    cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+/// A small fixed scenario: the default over 2 years.
+fn small_scenario(dir: &Path) -> std::path::PathBuf {
+    let text =
+        pivotsim::scenario::DEFAULT_SCENARIO_YAML.replace("horizon_years: 10", "horizon_years: 2");
+    let path = dir.join("small.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The JSON document with every number replaced by "<number>" and long arrays cut to their
+/// first element: its structure, independent of simulated values.
+fn skeleton(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(_) => Value::String("<number>".into()),
+        Value::String(_) => Value::String("<string>".into()),
+        Value::Array(items) => Value::Array(items.iter().take(1).map(skeleton).collect()),
+        Value::Object(map) => {
+            // Metric maps repeat one shape per metric: keep the keys, skeleton one value.
+            Value::Object(map.iter().map(|(k, x)| (k.clone(), skeleton(x))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn output_formats_are_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let o = pivotsim(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--runs",
+            "40",
+            "--seed",
+            "7",
+            "--out",
+            "out",
+            "--no-plots",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("out");
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    insta::assert_snapshot!("runs_csv_header", runs.lines().next().unwrap());
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    insta::assert_snapshot!("timeseries_csv_header", ts.lines().next().unwrap());
+    // 3 plans × 24 months × 6 series, plus the header.
+    assert_eq!(ts.lines().count(), 1 + 3 * 24 * 6);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    insta::assert_json_snapshot!("summary_json_structure", skeleton(&summary));
+    insta::assert_snapshot!("terminal_table", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn every_output_file_is_identical_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let s = scenario.to_str().unwrap();
+    for (out, env) in [
+        ("t1", [("RAYON_NUM_THREADS", "1")]),
+        ("t2", [("RAYON_NUM_THREADS", "2")]),
+    ] {
+        let o = pivotsim(
+            dir.path(),
+            &["run", s, "--runs", "150", "--out", out, "-q"],
+            &env,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("t1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        files.len() >= 10,
+        "expected the CSVs, the summary and the plots: {files:?}"
+    );
+    for name in files {
+        let a = std::fs::read(dir.path().join("t1").join(&name)).unwrap();
+        let b = std::fs::read(dir.path().join("t2").join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn a_convergence_target_stops_at_a_check_point_or_reports_it_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let s = scenario.to_str().unwrap();
+    // A loose target (NPV ± $1B) is met at the first check, after 1,024 runs of the 3,000.
+    let o = pivotsim(
+        dir.path(),
+        &[
+            "run",
+            s,
+            "--runs",
+            "3000",
+            "--target-ci",
+            "npv=1e9",
+            "--out",
+            "a",
+            "--no-plots",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["runs"], 1024);
+    assert_eq!(summary["convergence"]["met"], true);
+    assert_eq!(summary["convergence"]["metric"], "npv_usd");
+    // An impossible target ($1) is not met within 50 runs: reported, exit 0 by default…
+    let o = pivotsim(
+        dir.path(),
+        &[
+            "run",
+            s,
+            "--runs",
+            "50",
+            "--target-ci",
+            "npv_usd=1",
+            "--out",
+            "b",
+            "--no-plots",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(o.status.success());
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["runs"], 50);
+    assert_eq!(summary["convergence"]["met"], false);
+    // …and exit 3 when the user asks for a missed target to fail.
+    let o = pivotsim(
+        dir.path(),
+        &[
+            "run",
+            s,
+            "--runs",
+            "50",
+            "--target-ci",
+            "npv=1",
+            "--require-target",
+            "--out",
+            "c",
+            "--no-plots",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    // A bad target is a usage error.
+    let o = pivotsim(
+        dir.path(),
+        &["run", s, "--target-ci", "nope=5", "--out", "d"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown metric `nope`"));
+}
