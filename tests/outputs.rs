@@ -63,8 +63,8 @@ fn output_formats_are_pinned() {
     insta::assert_snapshot!("runs_csv_header", runs.lines().next().unwrap());
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     insta::assert_snapshot!("timeseries_csv_header", ts.lines().next().unwrap());
-    // 3 plans × 24 months × 6 series, plus the header.
-    assert_eq!(ts.lines().count(), 1 + 3 * 24 * 6);
+    // 3 plans × 24 months × every series, plus the header.
+    assert_eq!(ts.lines().count(), 1 + 3 * 24 * pivotsim::model::Series::COUNT);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     insta::assert_json_snapshot!("summary_json_structure", skeleton(&summary));

@@ -84,7 +84,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
-    let summary = Summary::new(&loaded, &result);
+    let summary = Summary::new(&loaded, &result, &timeseries_csv::month_labels(&model));
     let json = summary
         .to_json()
         .context("cannot encode summary.json")

@@ -170,14 +170,28 @@ pub mod process {
 
 impl AiWorld {
     /// Generates the AI market of a replication into `self`.
-    pub fn generate(&mut self, p: &AiParams, end: SimTime, days: u64, seed: u64, replication: u64) {
+    /// Generates the AI market of a replication into `self`. `forced_busts` (sorted or not)
+    /// are scheduled shocks: the market turns to bust then, whatever its state.
+    pub fn generate(
+        &mut self,
+        p: &AiParams,
+        end: SimTime,
+        days: u64,
+        seed: u64,
+        replication: u64,
+        forced_busts: &[SimTime],
+    ) {
         self.regimes.clear();
         self.inquiries.clear();
         self.gpu_price_daily.clear();
         let end_s = end.secs() as f64;
 
-        // Regimes: exponential holding times with the hazard of the current regime.
+        // Regimes: exponential holding times with the hazard of the current regime. A forced
+        // bust interrupts the holding time; the chain is memoryless, so it restarts from there.
         let mut rng = stream(seed, replication, ProcessId::new(process::AI_REGIME, 0));
+        let mut busts: Vec<f64> = forced_busts.iter().map(|t| t.secs() as f64).collect();
+        busts.sort_by(f64::total_cmp);
+        let mut next_bust = busts.into_iter().peekable();
         let mut t = 0.0;
         let mut regime = p.initial;
         self.regimes.push((SimTime::ZERO, regime));
@@ -186,18 +200,30 @@ impl AiWorld {
                 AiRegime::Boom => p.boom_to_bust,
                 AiRegime::Bust => p.bust_to_boom,
             };
-            if hazard <= 0.0 {
-                break;
-            }
             let e: f64 = Exp1.sample(&mut rng);
-            t += e / hazard;
-            if t >= end_s {
+            let natural = if hazard > 0.0 {
+                t + e / hazard
+            } else {
+                f64::INFINITY
+            };
+            let forced = next_bust.peek().copied().unwrap_or(f64::INFINITY);
+            if natural.min(forced) >= end_s {
                 break;
             }
-            regime = match regime {
-                AiRegime::Boom => AiRegime::Bust,
-                AiRegime::Bust => AiRegime::Boom,
-            };
+            if forced <= natural {
+                next_bust.next();
+                t = forced;
+                if regime == AiRegime::Bust {
+                    continue;
+                }
+                regime = AiRegime::Bust;
+            } else {
+                t = natural;
+                regime = match regime {
+                    AiRegime::Boom => AiRegime::Bust,
+                    AiRegime::Bust => AiRegime::Boom,
+                };
+            }
             self.regimes.push((SimTime::from_secs(t as u64), regime));
         }
 
@@ -367,7 +393,7 @@ mod tests {
         let mut total = 0.0;
         let mut w = AiWorld::default();
         for rep in 0..200 {
-            w.generate(&p, end, 1, 1, rep);
+            w.generate(&p, end, 1, 1, rep, &[]);
             for (k, r) in w.regimes.iter().enumerate() {
                 let until = w.regimes.get(k + 1).map_or(end, |n| n.0);
                 let span = until.secs_since(r.0) as f64;
@@ -389,7 +415,7 @@ mod tests {
         let mut w = AiWorld::default();
         let mut n = 0usize;
         for rep in 0..200 {
-            w.generate(&p, end, 1, 2, rep);
+            w.generate(&p, end, 1, 2, rep, &[]);
             n += w.inquiries.len();
         }
         let per_year = n as f64 / (200.0 * 50.0 * 365.0 / 365.25);
@@ -402,7 +428,7 @@ mod tests {
         let mut p = params();
         p.boom_to_bust = 0.0;
         let mut w = AiWorld::default();
-        w.generate(&p, SimTime::from_days(3650), 1, 3, 0);
+        w.generate(&p, SimTime::from_days(3650), 1, 3, 0, &[]);
         let h = p.default_hazard;
         let t = w
             .default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.1)

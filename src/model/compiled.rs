@@ -11,8 +11,8 @@ use crate::model::ai::AiParams;
 use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
 use crate::model::energy::EnergyParams;
 use crate::scenario::{
-    Action, AsicDisposal, AsicFleet, Cooling, Date, HallState, HallTarget, PlacementPolicy, Rule,
-    Scenario,
+    Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, HallState,
+    HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,
 };
 
 /// A site in simulation units.
@@ -170,6 +170,8 @@ pub struct ConversionSpec {
     pub capex_usd_per_mw: f64,
     /// Lead time, calendar months.
     pub lead_time_months: u32,
+    /// Loan funding part of the capex, drawn when work starts.
+    pub debt: Option<ConversionDebt>,
 }
 
 /// What an action does, with names resolved to global hall and site indices.
@@ -232,6 +234,8 @@ pub enum ActionSpec {
         /// Units.
         units: u32,
     },
+    /// Borrow.
+    DrawDebt(DebtSpec),
     /// Raise a grid limit.
     UpgradeGrid {
         /// Site index.
@@ -263,6 +267,85 @@ pub enum RuleSpec {
         /// Not before this time.
         not_before: SimTime,
     },
+}
+
+/// A loan in simulation form.
+#[derive(Debug, Clone)]
+pub struct DebtSpec {
+    /// Name.
+    pub name: String,
+    /// Amount borrowed, USD.
+    pub principal: f64,
+    /// When it is drawn; None when it is already outstanding at the start (no cash arrives).
+    pub drawn: Option<SimTime>,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months to maturity.
+    pub term_months: u32,
+    /// Repayment.
+    pub repayment: Repayment,
+}
+
+/// A scheduled shock in simulation form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShockSpec {
+    /// BTC price × factor from the start of a day.
+    BtcPrice {
+        /// When (the start of a day).
+        at: SimTime,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// Network hashrate × factor from the start of a day.
+    NetworkHashrate {
+        /// When (the start of a day).
+        at: SimTime,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// Energy price fixed over [from, to).
+    EnergySpike {
+        /// First hour.
+        from: SimTime,
+        /// End (exclusive).
+        to: SimTime,
+        /// Price, USD/MWh.
+        usd_per_mwh: f64,
+    },
+    /// AI regime forced to bust.
+    AiBust {
+        /// When.
+        at: SimTime,
+    },
+    /// Base rate + delta from a month on.
+    RateStep {
+        /// When.
+        at: SimTime,
+        /// Change, fraction per year.
+        delta: f64,
+    },
+    /// The largest billing lease defaults.
+    LargestTenantDefaults {
+        /// When.
+        at: SimTime,
+    },
+}
+
+/// The capital structure in simulation form.
+#[derive(Debug, Clone)]
+pub struct FinanceSpec {
+    /// Tax rate on positive monthly taxable income.
+    pub tax_rate: f64,
+    /// Depreciation life, months.
+    pub depreciation_months: u32,
+    /// Base-rate process, if any.
+    pub base_rate: Option<BaseRate>,
+    /// Debts of the scenario (plan debts come from actions).
+    pub debts: Vec<DebtSpec>,
+    /// DSCR covenant: (minimum, consecutive months allowed).
+    pub covenant: Option<(f64, u32)>,
+    /// Terminal value rule.
+    pub terminal: TerminalValue,
 }
 
 /// Used-ASIC resale pricing.
@@ -324,6 +407,10 @@ pub struct CompiledScenario {
     pub ai: Option<AiParams>,
     /// Used-ASIC resale pricing, if any (otherwise ASICs sell for nothing).
     pub resale: Option<ResaleSpec>,
+    /// Capital structure, taxes and valuation (defaults: none).
+    pub finance: FinanceSpec,
+    /// Scheduled shocks.
+    pub shocks: Vec<ShockSpec>,
     /// Discount rate per year.
     pub discount_rate: f64,
     /// Starting cash, USD.
@@ -469,6 +556,7 @@ impl CompiledScenario {
                         capex_usd_per_mw,
                         lead_time_months,
                         asics,
+                        debt,
                     } => (
                         at(date)?,
                         ActionSpec::Convert {
@@ -477,6 +565,7 @@ impl CompiledScenario {
                                 to: HallShape::from_target(to),
                                 capex_usd_per_mw: *capex_usd_per_mw,
                                 lead_time_months: *lead_time_months,
+                                debt: debt.clone(),
                             },
                             move_asics_to: match asics {
                                 AsicDisposal::Sell => None,
@@ -552,6 +641,24 @@ impl CompiledScenario {
                             units: *units,
                         },
                     ),
+                    Action::DrawDebt {
+                        date,
+                        name,
+                        principal_usd,
+                        rate,
+                        term_months,
+                        repayment,
+                    } => (
+                        at(date)?,
+                        ActionSpec::DrawDebt(DebtSpec {
+                            name: name.clone(),
+                            principal: *principal_usd,
+                            drawn: Some(at(date)?),
+                            rate: *rate,
+                            term_months: *term_months,
+                            repayment: *repayment,
+                        }),
+                    ),
                     Action::UpgradeGrid {
                         date,
                         site,
@@ -589,6 +696,7 @@ impl CompiledScenario {
                         lead_time_months,
                         max_conversions,
                         not_before,
+                        debt,
                     } => RuleSpec::ConvertNextAsicHall {
                         hashprice_below: *hashprice_30d_below_usd_per_ph_day,
                         min_lost: *min_lost_inquiries,
@@ -599,6 +707,7 @@ impl CompiledScenario {
                             to: HallShape::from_target(to),
                             capex_usd_per_mw: *capex_usd_per_mw,
                             lead_time_months: *lead_time_months,
+                            debt: debt.clone(),
                         },
                         max_conversions: *max_conversions,
                         not_before: not_before.as_ref().and_then(at).unwrap_or(SimTime::ZERO),
@@ -628,6 +737,74 @@ impl CompiledScenario {
                 reference_hashprice: r.reference_hashprice_usd_per_ph_day,
                 reference_j_per_th: r.reference_j_per_th,
             }),
+            shocks: s
+                .shocks
+                .iter()
+                .map(|shock| {
+                    use crate::scenario::Shock;
+                    Some(match shock {
+                        Shock::BtcPrice { date, factor } => ShockSpec::BtcPrice {
+                            at: at(date)?,
+                            factor: *factor,
+                        },
+                        Shock::NetworkHashrate { date, factor } => ShockSpec::NetworkHashrate {
+                            at: at(date)?,
+                            factor: *factor,
+                        },
+                        Shock::EnergySpike {
+                            from,
+                            to,
+                            usd_per_mwh,
+                        } => ShockSpec::EnergySpike {
+                            from: at(from)?,
+                            to: calendar.time_of(to.0).map_or(end, |t| t.min(end)),
+                            usd_per_mwh: *usd_per_mwh,
+                        },
+                        Shock::AiBust { date } => ShockSpec::AiBust { at: at(date)? },
+                        Shock::RateStep { date, delta } => ShockSpec::RateStep {
+                            at: at(date)?,
+                            delta: *delta,
+                        },
+                        Shock::LargestTenantDefaults { date } => {
+                            ShockSpec::LargestTenantDefaults { at: at(date)? }
+                        }
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?,
+            finance: {
+                let f = s.finance.as_ref();
+                FinanceSpec {
+                    tax_rate: f.map_or(0.0, |f| f.tax_rate),
+                    depreciation_months: f.map_or(60, |f| {
+                        (f.depreciation_years * 12.0).round().max(1.0) as u32
+                    }),
+                    base_rate: f.and_then(|f| f.base_rate.clone()),
+                    debts: f
+                        .map(|f| {
+                            f.debts
+                                .iter()
+                                .map(|d| {
+                                    Some(DebtSpec {
+                                        name: d.name.clone(),
+                                        principal: d.principal_usd,
+                                        drawn: match &d.drawn {
+                                            Some(date) => Some(at(date)?),
+                                            None => None,
+                                        },
+                                        rate: d.rate,
+                                        term_months: d.term_months,
+                                        repayment: d.repayment,
+                                    })
+                                })
+                                .collect::<Option<Vec<_>>>()
+                        })
+                        .unwrap_or(Some(Vec::new()))?,
+                    covenant: f
+                        .and_then(|f| f.covenant.as_ref())
+                        .map(|c| (c.min_dscr, c.months_allowed)),
+                    terminal: f.map_or(TerminalValue::None, |f| f.terminal_value),
+                }
+            },
             discount_rate: s.discount_rate,
             starting_cash: s.starting_cash_usd,
             sites,

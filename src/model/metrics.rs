@@ -92,6 +92,19 @@ outputs! {
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Plain, "leases ended early by a tenant default";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
+    Interest => "interest_usd", "Interest", Usd, "interest paid on debt";
+    PrincipalRepaid => "principal_repaid_usd", "Principal repaid", Usd, "debt principal repaid";
+    Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";
+    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value at the horizon of trailing-12-month EBITDA (0 without a rule or after a default)";
+    Irr => "irr", "IRR", Plain, "annual IRR of unlevered monthly cash flows plus the terminal value (empty when not defined)";
+    IrrDefined => "irr_defined", "IRR defined", Plain, "1 when the IRR exists (the flows change sign), else 0";
+    MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";
+    MinCashMonth => "min_cash_month", "Minimum-cash month", Plain, "month (1-based) of the lowest cash; 0 when it never fell below the start";
+    PaybackMonth => "payback_month", "Payback month", Plain, "first month the cumulative unlevered cash flow recovers to zero; 0 if it never went negative; empty if never";
+    Defaulted => "defaulted", "Defaulted", Plain, "1 when the run defaulted, else 0";
+    DefaultYears => "default_years", "Default (years)", Plain, "years from the start to the default (empty if none)";
+    DefaultedOnCash => "defaulted_on_cash", "Default: cash", Plain, "1 when the run defaulted because cash went below zero";
+    DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Plain, "1 when the run defaulted on the DSCR covenant";
 }
 }
 
@@ -104,6 +117,7 @@ outputs! {
     Hashprice => "hashprice_usd_per_ph_day", "Hashprice", Plain, "network hashprice averaged over the month";
     LeasedMw => "leased_mw", "Leased MW", Plain, "capacity under billing leases at the month's end, MW IT";
     HashrateOnline => "hashrate_online_ph_s", "Hashrate online", Plain, "hashrate actually hashing, averaged over the month, PH/s";
+    Defaulted => "defaulted", "Defaulted", Plain, "1 when the run has defaulted by the month's end (its mean is the cumulative P(default))";
 }
 }
 

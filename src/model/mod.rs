@@ -9,6 +9,7 @@ pub mod bitcoin;
 pub mod compiled;
 pub mod dist;
 pub mod energy;
+pub mod finance;
 pub mod fleet;
 pub mod metrics;
 pub mod operator;

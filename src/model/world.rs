@@ -10,7 +10,7 @@
 use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
 use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
-use crate::model::compiled::CompiledScenario;
+use crate::model::compiled::{CompiledScenario, ShockSpec};
 use crate::model::energy::generate_hourly_prices;
 
 /// Stream kinds of world processes. Never renumber: a seed's futures would change.
@@ -25,8 +25,23 @@ pub mod process {
     pub const FEES: u16 = 4;
     /// Hourly energy price.
     pub const ENERGY_PRICE: u16 = 5;
+    /// The floating base rate.
+    pub const BASE_RATE: u16 = 11;
     /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
     pub const ASIC_FAILURES: u16 = 100;
+}
+
+/// Applies the BTC-price and hashrate shocks dated `day_start` (the start of a day).
+fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut BitcoinState) {
+    for shock in shocks {
+        match *shock {
+            ShockSpec::BtcPrice { at, factor } if at == day_start => state.price_usd *= factor,
+            ShockSpec::NetworkHashrate { at, factor } if at == day_start => {
+                state.hashrate_h_s *= factor
+            }
+            _ => {}
+        }
+    }
 }
 
 /// An interval over which the market's revenue rate is constant.
@@ -57,6 +72,8 @@ pub struct World {
     pub final_hashprice: f64,
     /// The AI market (empty when the scenario has none).
     pub ai: AiWorld,
+    /// The floating base rate of each simulated month, fraction per year (empty without one).
+    pub base_rate: Vec<f64>,
     /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
     /// Stored as an offset rather than a calendar year so that a relative-error sketch keeps
     /// it to the day.
@@ -88,6 +105,11 @@ impl World {
             } else {
                 state.step_day(p, day, &mut streams);
             }
+            apply_day_shocks(
+                &model.shocks,
+                SimTime::from_secs(day * SECONDS_PER_DAY),
+                &mut state,
+            );
             self.push_segment(SimTime::from_secs(day * SECONDS_PER_DAY), &state);
             let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
             let mut t = day_start;
@@ -108,15 +130,63 @@ impl World {
             &mut energy_rng,
             &mut self.hourly_price,
         );
+        for shock in &model.shocks {
+            if let ShockSpec::EnergySpike {
+                from,
+                to,
+                usd_per_mwh,
+            } = *shock
+            {
+                let (a, b) = (from.hour_index() as usize, to.hour_index() as usize);
+                let price = usd_per_mwh.min(model.energy.cap);
+                for h in self.hourly_price.iter_mut().take(b).skip(a) {
+                    *h = price;
+                }
+            }
+        }
         self.summarise(model.end);
         self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
             ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
             ChainEvent::Retarget { .. } => None,
         });
+        self.base_rate.clear();
+        if let Some(b) = &model.finance.base_rate {
+            // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
+            let mut rng = stream(seed, replication, ProcessId::new(process::BASE_RATE, 0));
+            let dt: f64 = 1.0 / 12.0;
+            let mut x = b.initial;
+            for month in 0..=model.month_starts.len() {
+                if month > 0 {
+                    let z: f64 =
+                        rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng);
+                    x +=
+                        b.reversion_per_year * (b.long_run - x) * dt + b.volatility * dt.sqrt() * z;
+                }
+                self.base_rate.push(x);
+            }
+            // Rate steps shift the path from their month on (the process is not re-anchored).
+            for shock in &model.shocks {
+                if let ShockSpec::RateStep { at, delta } = *shock {
+                    let first = model.month_starts.partition_point(|t| *t <= at);
+                    for r in self.base_rate.iter_mut().skip(first) {
+                        *r += delta;
+                    }
+                }
+            }
+        }
         match &model.ai {
-            Some(p) => self
-                .ai
-                .generate(p, model.end, model.days, seed, replication),
+            Some(p) => {
+                let busts: Vec<SimTime> = model
+                    .shocks
+                    .iter()
+                    .filter_map(|s| match s {
+                        ShockSpec::AiBust { at } => Some(*at),
+                        _ => None,
+                    })
+                    .collect();
+                self.ai
+                    .generate(p, model.end, model.days, seed, replication, &busts);
+            }
             None => self.ai = AiWorld::default(),
         }
     }

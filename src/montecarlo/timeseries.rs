@@ -18,6 +18,11 @@ pub struct BandCell {
 }
 
 impl BandCell {
+    /// Values counted.
+    pub fn count(&self) -> u64 {
+        self.sum.count()
+    }
+
     /// The mean and the five band percentiles (5, 25, 50, 75, 95), or None when empty.
     pub fn bands(&self) -> Option<(f64, [f64; 5])> {
         let mean = self.sum.mean()?;

@@ -183,6 +183,39 @@ fn draw(
         );
     }
 
+    // Cumulative P(default) by plan: the exact mean of the 0/1 `defaulted` series.
+    let default_lines: Vec<Line> = (0..result.plans.len())
+        .map(|p| {
+            let mut line = Line {
+                name: result.plans[p].name.clone(),
+                x_years: Vec::new(),
+                y: Vec::new(),
+            };
+            for (m, x) in x_years.iter().enumerate().take(result.timeseries.months()) {
+                if let Some((mean, _)) = result.timeseries.cell(p, m, Series::Defaulted).bands() {
+                    line.x_years.push(*x);
+                    line.y.push(mean);
+                }
+            }
+            line
+        })
+        .collect();
+    let labels = Labels {
+        title: "Cumulative probability of default",
+        x_label: "Year",
+        y_label: "P(default so far)",
+    };
+    files.extend(
+        plots::lines(
+            &dir.join("default_probability"),
+            &labels,
+            ValueFormat::Probability,
+            &default_lines,
+            &[],
+        )
+        .map_err(plot_err)?,
+    );
+
     if let Some(pair) = result.pairs.first() {
         let (a, b) = (&result.plans[pair.a].name, &result.plans[pair.b].name);
         let name = format!("{b} − {a}");

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::Metric;
+use crate::model::{Metric, Series};
 use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
 use crate::scenario::LoadedScenario;
 use crate::stats::{MetricAccumulator, MetricSummary, PairedSummary, Z95, wilson_interval};
@@ -78,8 +78,65 @@ pub struct PlanSummary {
     pub p_npv_negative: f64,
     /// Wilson 95% interval of `p_npv_negative`.
     pub p_npv_negative_ci95: (f64, f64),
+    /// Share of futures that defaulted, and its Wilson 95% interval.
+    pub p_default: f64,
+    /// Wilson 95% interval of `p_default`.
+    pub p_default_ci95: (f64, f64),
+    /// Defaults by reason: `cash` (cash below zero) and `covenant` (DSCR breached).
+    pub default_reasons: BTreeMap<&'static str, u64>,
+    /// Cumulative P(default) at the end of each year of the horizon (and at the horizon).
+    pub default_by_year: Vec<DefaultByYear>,
     /// Per metric key (`npv_usd`, ...), its statistics; absent when no run produced it.
     pub metrics: BTreeMap<&'static str, MetricSummary>,
+}
+
+/// Cumulative probability of default by a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DefaultByYear {
+    /// Years from the start (the last entry may be a fraction for a partial year).
+    pub year: f64,
+    /// The last month counted (`YYYY-MM`).
+    pub through_month: String,
+    /// Share of futures defaulted by then.
+    pub p: f64,
+    /// Wilson 95% interval.
+    pub ci95: (f64, f64),
+}
+
+/// For a 0/1 metric: the share of ones, its Wilson 95% interval, and the count of ones.
+fn share_of_ones(acc: &MetricAccumulator) -> (f64, (f64, f64), u64) {
+    let n = acc.count();
+    let ones = (acc.moments().mean() * n as f64).round().max(0.0) as u64;
+    let share = if n == 0 { 0.0 } else { ones as f64 / n as f64 };
+    (share, wilson_interval(ones, n, Z95), ones)
+}
+
+/// Cumulative P(default) at each twelfth month and at the last month, from the `defaulted`
+/// series (its exact mean is the share defaulted by that month).
+fn default_by_year(
+    result: &MonteCarloResult,
+    plan: usize,
+    months: &[String],
+) -> Vec<DefaultByYear> {
+    let total = result.timeseries.months();
+    let mut out = Vec::new();
+    for m in 0..total {
+        let last = m + 1 == total;
+        if (m + 1) % 12 != 0 && !last {
+            continue;
+        }
+        let cell = result.timeseries.cell(plan, m, Series::Defaulted);
+        let n = cell.count();
+        let p = cell.bands().map_or(0.0, |(mean, _)| mean);
+        let ones = (p * n as f64).round() as u64;
+        out.push(DefaultByYear {
+            year: (m + 1) as f64 / 12.0,
+            through_month: months.get(m).cloned().unwrap_or_default(),
+            p,
+            ci95: wilson_interval(ones, n, Z95),
+        });
+    }
+    out
 }
 
 /// The share of finite values below zero, with its Wilson 95% interval.
@@ -100,12 +157,28 @@ fn share_negative(acc: &MetricAccumulator) -> (f64, (f64, f64)) {
 }
 
 impl Summary {
-    /// Builds the summary of a finished run.
-    pub fn new(loaded: &LoadedScenario, result: &MonteCarloResult) -> Self {
+    /// Builds the summary of a finished run; `months` labels the months of the series.
+    pub fn new(loaded: &LoadedScenario, result: &MonteCarloResult, months: &[String]) -> Self {
         let plans = result
             .plans
             .iter()
-            .map(|plan| PlanSummary {
+            .enumerate()
+            .map(|(p, plan)| PlanSummary {
+                p_default: share_of_ones(plan.metric(Metric::Defaulted)).0,
+                p_default_ci95: share_of_ones(plan.metric(Metric::Defaulted)).1,
+                default_reasons: [
+                    (
+                        "cash",
+                        share_of_ones(plan.metric(Metric::DefaultedOnCash)).2,
+                    ),
+                    (
+                        "covenant",
+                        share_of_ones(plan.metric(Metric::DefaultedOnCovenant)).2,
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+                default_by_year: default_by_year(result, p, months),
                 name: plan.name.clone(),
                 p_npv_negative: share_negative(plan.metric(Metric::Npv)).0,
                 p_npv_negative_ci95: share_negative(plan.metric(Metric::Npv)).1,

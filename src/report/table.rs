@@ -14,6 +14,7 @@ const ROWS: &[(&str, Metric, Shown)] = &[
     ("NPV, median", Metric::Npv, Shown::Median),
     ("NPV, P5 … P95", Metric::Npv, Shown::Band),
     ("P(NPV < 0)", Metric::Npv, Shown::ShareNegative),
+    ("P(default)", Metric::Defaulted, Shown::DefaultShare),
     ("End cash, mean", Metric::EndCash, Shown::Mean),
     ("Revenue, mean", Metric::Revenue, Shown::Mean),
     ("  mining", Metric::MiningRevenue, Shown::Mean),
@@ -44,6 +45,7 @@ enum Shown {
     Median,
     Band,
     ShareNegative,
+    DefaultShare,
 }
 
 fn fmt(metric: Metric, x: f64) -> String {
@@ -63,6 +65,7 @@ fn cell(plan: &PlanSummary, metric: Metric, shown: Shown) -> String {
             fmt(metric, s.percentiles.p95)
         ),
         Shown::ShareNegative => format!("{:.1}%", 100.0 * plan.p_npv_negative),
+        Shown::DefaultShare => format!("{:.1}%", 100.0 * plan.p_default),
     }
 }
 

@@ -67,6 +67,12 @@ pub struct Scenario {
     pub starting_cash_usd: f64,
     /// The world: markets the operator cannot influence.
     pub market: Market,
+    /// Debt, covenants, taxes and valuation. Without it: no debt, no taxes, no terminal value.
+    #[serde(default)]
+    pub finance: Option<Finance>,
+    /// Scheduled shocks, applied identically in every replication and plan.
+    #[serde(default)]
+    pub shocks: Vec<Shock>,
     /// The operator's sites.
     pub sites: Vec<Site>,
     /// Plans to compare on the same futures. At least one.
@@ -92,6 +98,158 @@ pub struct Market {
     /// What used ASICs sell for.
     #[serde(default)]
     pub asic_resale: Option<AsicResale>,
+}
+
+/// A scheduled event applied identically in every replication and plan: how an operator
+/// stress-tests a plan ("BTC −50% on 2027-06-01").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Shock {
+    /// The BTC price is multiplied by `factor` at the start of `date`.
+    BtcPrice {
+        /// When.
+        date: Date,
+        /// Multiplier (0.5 = −50%).
+        factor: f64,
+    },
+    /// The network hashrate is multiplied by `factor` at the start of `date`.
+    NetworkHashrate {
+        /// When.
+        date: Date,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// The hourly energy price is `usd_per_mwh` from `from` to `to` (exclusive).
+    EnergySpike {
+        /// First day.
+        from: Date,
+        /// Day after the last.
+        to: Date,
+        /// Price, USD/MWh (capped at the market cap).
+        usd_per_mwh: f64,
+    },
+    /// The AI market turns to bust on `date` (it may recover by its hazard).
+    AiBust {
+        /// When.
+        date: Date,
+    },
+    /// The base rate steps by `delta` from `date` on.
+    RateStep {
+        /// When.
+        date: Date,
+        /// Change, fraction per year (0.02 = +200 bp).
+        delta: f64,
+    },
+    /// The largest billing lease (by MW) defaults on `date`.
+    LargestTenantDefaults {
+        /// When.
+        date: Date,
+    },
+}
+
+/// The operator's capital structure and valuation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// Tax rate on positive monthly taxable income (EBITDA − interest − depreciation).
+    #[serde(default)]
+    pub tax_rate: f64,
+    /// Straight-line depreciation life of capex, years (for taxes only; cash is unaffected).
+    #[serde(default = "default_depreciation_years")]
+    pub depreciation_years: f64,
+    /// The floating base rate (SOFR-like), needed by floating-rate debts.
+    #[serde(default)]
+    pub base_rate: Option<BaseRate>,
+    /// Debts outstanding or drawn on a date.
+    #[serde(default)]
+    pub debts: Vec<Debt>,
+    /// The debt-service coverage covenant, if any.
+    #[serde(default)]
+    pub covenant: Option<Covenant>,
+    /// Terminal value at the horizon, added to NPV. Default: none.
+    #[serde(default)]
+    pub terminal_value: TerminalValue,
+}
+
+fn default_depreciation_years() -> f64 {
+    5.0
+}
+
+/// A mean-reverting base rate, stepped monthly: x' = x + κ(θ − x)Δ + σ√Δ Z.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseRate {
+    /// Rate at the start, fraction per year (0.043 = 4.3%).
+    pub initial: f64,
+    /// Long-run level, fraction per year.
+    pub long_run: f64,
+    /// Mean-reversion speed, per year.
+    pub reversion_per_year: f64,
+    /// Volatility, fraction per √year (absolute, e.g. 0.01 = 100 bp).
+    pub volatility: f64,
+}
+
+/// A loan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Debt {
+    /// Name, for reports.
+    pub name: String,
+    /// Amount borrowed, USD.
+    pub principal_usd: f64,
+    /// When it is drawn (its cash arrives then). Absent: the loan is already outstanding at
+    /// the start, so its principal brings no cash (it was spent before).
+    #[serde(default)]
+    pub drawn: Option<Date>,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months from drawing to maturity.
+    pub term_months: u32,
+    /// How principal is repaid.
+    pub repayment: Repayment,
+}
+
+/// A loan's interest rate, per year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DebtRate {
+    /// A fixed rate, fraction per year.
+    Fixed(f64),
+    /// The base rate plus a spread, fraction per year, reset monthly.
+    FloatingSpread(f64),
+}
+
+/// How principal is repaid.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repayment {
+    /// Level monthly payments (annuity), recomputed on the remaining balance and term.
+    Amortizing,
+    /// Interest monthly, all principal at maturity.
+    Bullet,
+}
+
+/// A minimum debt-service coverage ratio, tested monthly on trailing twelve months.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Covenant {
+    /// Minimum DSCR: (EBITDA − taxes) / (interest + principal), trailing 12 months.
+    pub min_dscr: f64,
+    /// Consecutive breached months that trigger a default.
+    pub months_allowed: u32,
+}
+
+/// How the business is valued at the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TerminalValue {
+    /// No terminal value.
+    #[default]
+    None,
+    /// Trailing 12-month EBITDA × a multiple.
+    ExitMultiple(f64),
+    /// Trailing 12-month EBITDA / a capitalisation rate.
+    CapRate(f64),
 }
 
 /// A probability distribution for a sampled quantity, written `{dist: NAME, ...}`.
@@ -549,6 +707,9 @@ pub enum Action {
         /// What happens to the hall's ASICs.
         #[serde(default)]
         asics: AsicDisposal,
+        /// A loan drawn when work starts, for a share of the capex.
+        #[serde(default)]
+        debt: Option<ConversionDebt>,
     },
     /// Sign a tenant for a hall on a date (an anchor tenant; billing starts when the lease
     /// starts and the hall is GPU-ready, whichever is later).
@@ -617,6 +778,21 @@ pub enum Action {
         /// Units sold (at most those installed).
         units: u32,
     },
+    /// Borrow on a date (e.g. to fund a conversion).
+    DrawDebt {
+        /// The loan; its `drawn` date is this action's date.
+        date: Date,
+        /// Name, for reports.
+        name: String,
+        /// Amount borrowed, USD.
+        principal_usd: f64,
+        /// Interest rate.
+        rate: DebtRate,
+        /// Months from drawing to maturity.
+        term_months: u32,
+        /// How principal is repaid.
+        repayment: Repayment,
+    },
     /// Raise a site's grid limit after a lead time.
     UpgradeGrid {
         /// When work starts.
@@ -656,7 +832,24 @@ pub enum Rule {
         /// Earliest date the rule may fire. Default: the start.
         #[serde(default)]
         not_before: Option<Date>,
+        /// A loan drawn when each conversion starts, for a share of its capex.
+        #[serde(default)]
+        debt: Option<ConversionDebt>,
     },
+}
+
+/// A loan that funds a share of a conversion's capex, drawn when work starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionDebt {
+    /// Share of the conversion capex borrowed (0.8 = 80% loan-to-cost).
+    pub share_of_capex: f64,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months to maturity.
+    pub term_months: u32,
+    /// Repayment.
+    pub repayment: Repayment,
 }
 
 impl fmt::Display for Cooling {

@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use crate::scenario::error::{ErrorKind, ScenarioError};
 use crate::scenario::source::SourceDocument;
 use crate::scenario::types::{
-    Action, AiMarket, AsicDisposal, AsicFleet, BitcoinMarket, Date, Dist, EnergyMarket, Hall,
-    HallState, HallTarget, Plan, Rule, Scenario, Site,
+    Action, AiMarket, AsicDisposal, AsicFleet, BitcoinMarket, Date, DebtRate, Dist, EnergyMarket,
+    Finance, Hall, HallState, HallTarget, Plan, Rule, Scenario, Shock, Site, TerminalValue,
 };
 
 /// Longest horizon accepted, years.
@@ -51,6 +51,10 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
     if let Some(ai) = &scenario.market.ai {
         ai_market(&c, ai)?;
     }
+    if let Some(f) = &scenario.finance {
+        finance(&c, f, scenario)?;
+    }
+    shocks(&c, scenario)?;
     if let Some(r) = &scenario.market.asic_resale {
         let p = "market.asic_resale";
         c.range(
@@ -119,6 +123,260 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
             ));
         }
         check_plan(&c, &format!("plans[{i}]"), plan, scenario)?;
+    }
+    Ok(())
+}
+
+fn shocks(c: &Checker<'_>, s: &Scenario) -> Result<(), ScenarioError> {
+    let start = s.start.0;
+    let end = start
+        .checked_add_months(chrono::Months::new(s.horizon_years.saturating_mul(12)))
+        .unwrap_or(chrono::NaiveDate::MAX);
+    let date_in = |path: String, d: &Date| -> Result<(), ScenarioError> {
+        if d.0 < start || d.0 >= end {
+            return Err(c.err(
+                &path,
+                ErrorKind::Range,
+                format!("{d} is outside the horizon; expected a date from {start} to before {end}"),
+            ));
+        }
+        Ok(())
+    };
+    for (i, shock) in s.shocks.iter().enumerate() {
+        let p = format!("shocks[{i}]");
+        match shock {
+            Shock::BtcPrice { date, factor } | Shock::NetworkHashrate { date, factor } => {
+                date_in(format!("{p}.date"), date)?;
+                c.range(
+                    &format!("{p}.factor"),
+                    *factor,
+                    1e-6,
+                    1_000.0,
+                    "a multiplier above 0",
+                )?;
+            }
+            Shock::EnergySpike {
+                from,
+                to,
+                usd_per_mwh,
+            } => {
+                date_in(format!("{p}.from"), from)?;
+                if to.0 <= from.0 {
+                    return Err(c.err(
+                        &format!("{p}.to"),
+                        ErrorKind::Range,
+                        format!("{to} is not after `from` ({from})"),
+                    ));
+                }
+                c.range(
+                    &format!("{p}.usd_per_mwh"),
+                    *usd_per_mwh,
+                    0.0,
+                    1e6,
+                    "USD/MWh",
+                )?;
+            }
+            Shock::AiBust { date } | Shock::LargestTenantDefaults { date } => {
+                date_in(format!("{p}.date"), date)?;
+                if matches!(shock, Shock::AiBust { .. }) && s.market.ai.is_none() {
+                    return Err(c.err(
+                        &p,
+                        ErrorKind::Reference,
+                        "an AI bust needs `market.ai`".into(),
+                    ));
+                }
+            }
+            Shock::RateStep { date, delta } => {
+                date_in(format!("{p}.date"), date)?;
+                c.range(
+                    &format!("{p}.delta"),
+                    *delta,
+                    -0.5,
+                    0.5,
+                    "a change in the rate per year",
+                )?;
+                if s.finance
+                    .as_ref()
+                    .and_then(|f| f.base_rate.as_ref())
+                    .is_none()
+                {
+                    return Err(c.err(
+                        &p,
+                        ErrorKind::Reference,
+                        "a rate step needs `finance.base_rate`".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn finance(c: &Checker<'_>, f: &Finance, s: &Scenario) -> Result<(), ScenarioError> {
+    let p = "finance";
+    c.range(
+        &format!("{p}.tax_rate"),
+        f.tax_rate,
+        0.0,
+        0.9,
+        "a fraction of taxable income",
+    )?;
+    c.range(
+        &format!("{p}.depreciation_years"),
+        f.depreciation_years,
+        0.1,
+        100.0,
+        "years",
+    )?;
+    if let Some(b) = &f.base_rate {
+        c.range(
+            &format!("{p}.base_rate.initial"),
+            b.initial,
+            -0.05,
+            1.0,
+            "a fraction per year",
+        )?;
+        c.range(
+            &format!("{p}.base_rate.long_run"),
+            b.long_run,
+            -0.05,
+            1.0,
+            "a fraction per year",
+        )?;
+        c.range(
+            &format!("{p}.base_rate.reversion_per_year"),
+            b.reversion_per_year,
+            0.0,
+            100.0,
+            "per year",
+        )?;
+        c.range(
+            &format!("{p}.base_rate.volatility"),
+            b.volatility,
+            0.0,
+            1.0,
+            "a fraction per √year",
+        )?;
+    }
+    for (i, d) in f.debts.iter().enumerate() {
+        let dp = format!("{p}.debts[{i}]");
+        check_debt(c, &dp, d, s)?;
+        if let Some(date) = &d.drawn {
+            let start = s.start.0;
+            if date.0 < start {
+                return Err(c.err(&format!("{dp}.drawn"), ErrorKind::Range, format!("{date} is before the start {start}; a debt outstanding at the start is drawn on the start date")));
+            }
+        }
+    }
+    if let Some(cov) = &f.covenant {
+        c.range(
+            &format!("{p}.covenant.min_dscr"),
+            cov.min_dscr,
+            0.0,
+            100.0,
+            "a ratio",
+        )?;
+        c.int(
+            &format!("{p}.covenant.months_allowed"),
+            u64::from(cov.months_allowed),
+            1,
+            600,
+        )?;
+    }
+    match f.terminal_value {
+        TerminalValue::None => {}
+        TerminalValue::ExitMultiple(m) => c.range(
+            &format!("{p}.terminal_value.exit_multiple"),
+            m,
+            0.0,
+            100.0,
+            "a multiple of EBITDA",
+        )?,
+        TerminalValue::CapRate(r) => c.range(
+            &format!("{p}.terminal_value.cap_rate"),
+            r,
+            0.001,
+            1.0,
+            "a fraction per year",
+        )?,
+    }
+    Ok(())
+}
+
+/// A conversion's funding loan: a share of capex, a term and a rate.
+fn check_conversion_debt(
+    c: &Checker<'_>,
+    p: &str,
+    d: &crate::scenario::types::ConversionDebt,
+    s: &Scenario,
+) -> Result<(), ScenarioError> {
+    c.range(
+        &format!("{p}.share_of_capex"),
+        d.share_of_capex,
+        0.0,
+        1.0,
+        "a fraction of the capex",
+    )?;
+    let debt = crate::scenario::types::Debt {
+        name: "conversion".into(),
+        principal_usd: 0.0,
+        drawn: None,
+        rate: d.rate,
+        term_months: d.term_months,
+        repayment: d.repayment,
+    };
+    check_debt(c, p, &debt, s)
+}
+
+/// A debt's amounts, term and rate; floating rates need a base rate.
+fn check_debt(
+    c: &Checker<'_>,
+    p: &str,
+    d: &crate::scenario::types::Debt,
+    s: &Scenario,
+) -> Result<(), ScenarioError> {
+    c.text(&format!("{p}.name"), &d.name)?;
+    c.range(
+        &format!("{p}.principal_usd"),
+        d.principal_usd,
+        0.0,
+        1e13,
+        "USD",
+    )?;
+    c.int(
+        &format!("{p}.term_months"),
+        u64::from(d.term_months),
+        1,
+        600,
+    )?;
+    match d.rate {
+        DebtRate::Fixed(r) => c.range(
+            &format!("{p}.rate.fixed"),
+            r,
+            -0.05,
+            1.0,
+            "a fraction per year",
+        )?,
+        DebtRate::FloatingSpread(r) => {
+            c.range(
+                &format!("{p}.rate.floating_spread"),
+                r,
+                -0.05,
+                1.0,
+                "a fraction per year",
+            )?;
+            if s.finance
+                .as_ref()
+                .and_then(|f| f.base_rate.as_ref())
+                .is_none()
+            {
+                return Err(c.err(
+                    &format!("{p}.rate"),
+                    ErrorKind::Reference,
+                    "a floating rate needs `finance.base_rate`".into(),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -336,6 +594,7 @@ fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(),
                 capex_usd_per_mw,
                 lead_time_months,
                 asics,
+                debt,
             } => {
                 in_horizon(&format!("{ap}.date"), date)?;
                 let (si, hi) = find_hall(&ap, "hall", site, hall)?;
@@ -364,6 +623,9 @@ fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(),
                     0,
                     120,
                 )?;
+                if let Some(d) = debt {
+                    check_conversion_debt(c, &format!("{ap}.debt"), d, s)?;
+                }
                 if let AsicDisposal::MoveTo(other) = asics {
                     let (_, oi) = find_hall(&format!("{ap}.asics"), "move_to", site, other)?;
                     if oi == hi {
@@ -550,6 +812,25 @@ fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(),
                 }
                 c.int(&format!("{ap}.units"), u64::from(*units), 1, 100_000_000)?;
             }
+            Action::DrawDebt {
+                date,
+                name,
+                principal_usd,
+                rate,
+                term_months,
+                ..
+            } => {
+                in_horizon(&format!("{ap}.date"), date)?;
+                let debt = crate::scenario::types::Debt {
+                    name: name.clone(),
+                    principal_usd: *principal_usd,
+                    drawn: Some(*date),
+                    rate: *rate,
+                    term_months: *term_months,
+                    repayment: crate::scenario::types::Repayment::Bullet,
+                };
+                check_debt(c, &ap, &debt, s)?;
+            }
             Action::UpgradeGrid {
                 date,
                 site,
@@ -588,7 +869,11 @@ fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(),
                 lead_time_months,
                 max_conversions,
                 not_before,
+                debt,
             } => {
+                if let Some(d) = debt {
+                    check_conversion_debt(c, &format!("{rp}.debt"), d, s)?;
+                }
                 c.range(
                     &format!("{rp}.hashprice_30d_below_usd_per_ph_day"),
                     *hashprice_30d_below_usd_per_ph_day,

@@ -7,7 +7,7 @@
 //! capacity is a possible outcome.
 
 use crate::engine::{EventQueue, SimTime};
-use crate::model::compiled::{ActionSpec, ConversionSpec, FleetSpec, RuleSpec};
+use crate::model::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
 use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{
     CloudState, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
@@ -63,6 +63,7 @@ impl Operator<'_> {
                     }
                 }
             }
+            ActionSpec::DrawDebt(spec) => self.draw_debt(spec.clone(), 0),
             ActionSpec::UpgradeGrid {
                 site,
                 add_mw,
@@ -106,6 +107,19 @@ impl Operator<'_> {
         h.shape = c.to;
         h.use_ = HallUse::Converting(ready);
         let capex = c.capex_usd_per_mw * c.to.it_capacity_mw();
+        if let Some(d) = &c.debt {
+            self.draw_debt(
+                DebtSpec {
+                    name: format!("conversion of {}", self.model.halls[hall].name),
+                    principal: capex * d.share_of_capex,
+                    drawn: Some(now),
+                    rate: d.rate,
+                    term_months: d.term_months,
+                    repayment: d.repayment,
+                },
+                c.lead_time_months,
+            );
+        }
         self.start_project(
             ProjectKind::Conversion { hall },
             capex,

@@ -19,11 +19,12 @@ use std::collections::VecDeque;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
-use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec};
+use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
+use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
 use crate::model::fleet::FleetState;
 use crate::model::metrics::{Metric, RunMetrics, Series};
 use crate::model::world::{World, process};
-use crate::scenario::HallState;
+use crate::scenario::{HallState, TerminalValue};
 
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
@@ -59,6 +60,10 @@ pub enum OperatorEvent {
     LeaseDefaults(u32),
     /// GPU-cloud deployment `k` reaches the end of its life.
     GpuCloudRetires(u32),
+    /// The scenario's debt `k` is drawn.
+    DebtDrawn(u32),
+    /// A scheduled shock: the largest billing lease defaults.
+    LargestTenantDefaults,
 }
 
 /// Money and energy accrued over an interval.
@@ -95,6 +100,14 @@ pub struct Flows {
     pub leased_mw_seconds: f64,
     /// Vacant GPU-ready capacity, MW × seconds.
     pub vacant_gpu_mw_seconds: f64,
+    /// Loans drawn, USD.
+    pub debt_draws_usd: f64,
+    /// Interest paid, USD (booked at the month's close).
+    pub interest_usd: f64,
+    /// Principal repaid, USD (booked at the month's close).
+    pub principal_usd: f64,
+    /// Taxes paid, USD (booked at the month's close).
+    pub taxes_usd: f64,
 }
 
 impl Flows {
@@ -113,9 +126,22 @@ impl Flows {
         self.spot_energy_usd + self.ppa_settlement_usd
     }
 
-    /// Net cash flow, USD.
+    /// EBITDA: revenue − energy − opex, USD.
+    pub fn ebitda(&self) -> f64 {
+        self.revenue() - self.energy_cost() - self.opex_usd
+    }
+
+    /// Net cash flow, USD: EBITDA − capex + salvage + loans drawn − debt service − taxes.
     pub fn net_cash(&self) -> f64 {
-        self.revenue() - self.energy_cost() - self.opex_usd - self.capex_usd + self.salvage_usd
+        self.ebitda() - self.capex_usd + self.salvage_usd + self.debt_draws_usd
+            - self.interest_usd
+            - self.principal_usd
+            - self.taxes_usd
+    }
+
+    /// Unlevered cash flow (for IRR and payback), USD: EBITDA − capex + salvage − taxes.
+    pub fn project_cash(&self) -> f64 {
+        self.ebitda() - self.capex_usd + self.salvage_usd - self.taxes_usd
     }
 
     fn add(&mut self, o: &Flows) {
@@ -134,6 +160,10 @@ impl Flows {
         self.th_seconds += o.th_seconds;
         self.leased_mw_seconds += o.leased_mw_seconds;
         self.vacant_gpu_mw_seconds += o.vacant_gpu_mw_seconds;
+        self.debt_draws_usd += o.debt_draws_usd;
+        self.interest_usd += o.interest_usd;
+        self.principal_usd += o.principal_usd;
+        self.taxes_usd += o.taxes_usd;
     }
 }
 
@@ -148,6 +178,8 @@ pub struct MonthRecord {
     pub cash_after_usd: f64,
     /// Leased capacity at the close, MW IT (billing leases).
     pub leased_mw: f64,
+    /// Whether the run has defaulted by the close.
+    pub defaulted: bool,
 }
 
 /// What a hall is doing.
@@ -283,6 +315,24 @@ pub struct Operator<'a> {
     cash: f64,
     npv: f64,
     months: Vec<MonthRecord>,
+    books: Books,
+}
+
+/// Debt, depreciation, covenant and valuation state.
+#[derive(Debug, Default)]
+struct Books {
+    loans: Vec<Loan>,
+    depreciation: Depreciation,
+    trailing: Trailing,
+    /// EBITDA of the last twelve months, for the terminal value.
+    trailing_ebitda: std::collections::VecDeque<f64>,
+    breached_months: u32,
+    default: Option<(SimTime, DefaultReason)>,
+    /// Unlevered monthly flows; index 0 is time zero (no outlay).
+    project_flows: Vec<f64>,
+    min_cash: f64,
+    min_cash_month: usize,
+    terminal_value: f64,
 }
 
 impl<'a> Operator<'a> {
@@ -334,9 +384,18 @@ impl<'a> Operator<'a> {
             cash: model.starting_cash,
             npv: 0.0,
             months: Vec::with_capacity(model.month_starts.len() + 1),
+            books: Books {
+                project_flows: vec![0.0],
+                min_cash: model.starting_cash,
+                ..Books::default()
+            },
         };
         for spec in &model.fleets {
             op.add_fleet(spec.clone());
+        }
+        // Debts without a drawing date are outstanding at the start: no cash arrives.
+        for debt in model.finance.debts.iter().filter(|d| d.drawn.is_none()) {
+            op.books.loans.push(Loan::drawn(debt.clone()));
         }
         op.refresh_rates();
         op
@@ -365,6 +424,16 @@ impl<'a> Operator<'a> {
         }
         for (i, inq) in self.world.ai.inquiries.iter().enumerate() {
             queue.schedule(inq.at, OperatorEvent::InquiryArrives(i as u32));
+        }
+        for (k, debt) in self.model.finance.debts.iter().enumerate() {
+            if let Some(at) = debt.drawn {
+                queue.schedule(at, OperatorEvent::DebtDrawn(k as u32));
+            }
+        }
+        for shock in &self.model.shocks {
+            if let ShockSpec::LargestTenantDefaults { at } = shock {
+                queue.schedule(*at, OperatorEvent::LargestTenantDefaults);
+            }
         }
         queue.schedule(self.model.end, OperatorEvent::End);
     }
@@ -405,6 +474,10 @@ impl<'a> Operator<'a> {
     /// the price is below what its energy earns: rate × revenue share × TH/s × 3600 / facility
     /// MW. GPU loads are never curtailed.
     fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
+        // Default is absorbing: a defaulted operator accrues nothing more.
+        if self.books.default.is_some() {
+            return;
+        }
         let hours = secs / 3_600.0;
         let months = secs
             / self
@@ -500,21 +573,119 @@ impl<'a> Operator<'a> {
         self.rates = r;
     }
 
-    /// Books the month accrued so far at the clock.
+    /// Books the month accrued so far at the clock: operating flows, then debt service,
+    /// depreciation and taxes; tests the covenant and cash; records the month.
     fn close_month(&mut self) {
+        let finance = &self.model.finance;
+        if self.books.default.is_some() {
+            self.month = Flows::default();
+        } else {
+            let base = self
+                .world
+                .base_rate
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(0.0);
+            let (mut interest, mut principal) = (0.0, 0.0);
+            for loan in &mut self.books.loans {
+                let s = loan.pay_month(base);
+                interest += s.interest;
+                principal += s.principal;
+            }
+            let ebitda = self.month.ebitda();
+            self.books
+                .depreciation
+                .add(self.month.capex_usd, finance.depreciation_months);
+            let depreciation = self.books.depreciation.take_month();
+            self.month.interest_usd = interest;
+            self.month.principal_usd = principal;
+            self.month.taxes_usd = finance.tax_rate * (ebitda - interest - depreciation).max(0.0);
+            self.books
+                .trailing
+                .push(ebitda - self.month.taxes_usd, interest + principal);
+            self.books.trailing_ebitda.push_back(ebitda);
+            if self.books.trailing_ebitda.len() > 12 {
+                self.books.trailing_ebitda.pop_front();
+            }
+        }
         let net = self.month.net_cash();
         self.cash += net;
         let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
         self.npv += net * (1.0 + self.model.discount_rate).powf(-years);
+        self.books.project_flows.push(self.month.project_cash());
         self.total.add(&self.month);
+        let month_number = self.months.len() + 1;
+        if self.cash < self.books.min_cash {
+            self.books.min_cash = self.cash;
+            self.books.min_cash_month = month_number;
+        }
+        if self.books.default.is_none() {
+            self.test_default();
+            if self.books.default.is_some() {
+                // The equity is wiped out: any cash left goes to the creditors.
+                self.npv -= self.cash.max(0.0) * (1.0 + self.model.discount_rate).powf(-years);
+            }
+        }
         self.months.push(MonthRecord {
             end: self.clock,
             flows: self.month,
             cash_after_usd: self.cash,
             leased_mw: self.rates.leased_mw,
+            defaulted: self.books.default.is_some(),
         });
         self.month = Flows::default();
         self.month_index += 1;
+    }
+
+    /// Default when cash is below zero, or when the DSCR covenant has been breached for the
+    /// allowed number of consecutive months.
+    fn test_default(&mut self) {
+        if self.cash < 0.0 {
+            self.books.default = Some((self.clock, DefaultReason::Cash));
+            return;
+        }
+        if let Some((min_dscr, allowed)) = self.model.finance.covenant {
+            match self.books.trailing.dscr() {
+                Some(dscr) if dscr < min_dscr => self.books.breached_months += 1,
+                _ => self.books.breached_months = 0,
+            }
+            if self.books.breached_months >= allowed {
+                self.books.default = Some((self.clock, DefaultReason::Covenant));
+            }
+        }
+    }
+
+    /// At the horizon: the terminal value of trailing-twelve-month EBITDA, added to the IRR
+    /// flows whole and to NPV as equity (less outstanding debt, at least zero).
+    fn value_at_horizon(&mut self) {
+        if self.books.default.is_some() {
+            return;
+        }
+        let ebitda: f64 = self.books.trailing_ebitda.iter().sum();
+        let value = match self.model.finance.terminal {
+            TerminalValue::None => 0.0,
+            TerminalValue::ExitMultiple(m) => ebitda * m,
+            TerminalValue::CapRate(r) => ebitda / r,
+        }
+        .max(0.0);
+        self.books.terminal_value = value;
+        let debt: f64 = self.books.loans.iter().map(|l| l.balance).sum();
+        let equity = (value - debt).max(0.0);
+        let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
+        self.npv += equity * (1.0 + self.model.discount_rate).powf(-years);
+        if let Some(last) = self.books.project_flows.last_mut() {
+            *last += value;
+        }
+    }
+
+    /// Draws a loan: the cash arrives now; interest is capitalised for `grace_months`
+    /// closes, then service starts.
+    pub(super) fn draw_debt(&mut self, spec: crate::model::compiled::DebtSpec, grace_months: u32) {
+        if self.books.default.is_some() {
+            return;
+        }
+        self.month.debt_draws_usd += spec.principal;
+        self.books.loans.push(Loan::with_grace(spec, grace_months));
     }
 
     /// Pays a lump sum now (ASICs, GPUs, a zero-lead-time project).
@@ -561,6 +732,7 @@ impl<'a> Operator<'a> {
     /// The run's metrics (call after the horizon).
     pub fn metrics(&self) -> RunMetrics {
         let t = &self.total;
+        let irr = irr_monthly(&self.books.project_flows);
         let mut values = [0.0; Metric::COUNT];
         let horizon_secs = self.model.end.secs().max(1) as f64;
         let month_secs = SECONDS_PER_YEAR / 12.0;
@@ -593,6 +765,28 @@ impl<'a> Operator<'a> {
                 Metric::YearsToFirstHalving => {
                     self.world.years_to_first_halving.unwrap_or(f64::NAN)
                 }
+                Metric::Interest => t.interest_usd,
+                Metric::PrincipalRepaid => t.principal_usd,
+                Metric::Taxes => t.taxes_usd,
+                Metric::TerminalValue => self.books.terminal_value,
+                Metric::Irr => irr.unwrap_or(f64::NAN),
+                Metric::IrrDefined => f64::from(u8::from(irr.is_some())),
+                Metric::MinCash => self.books.min_cash,
+                Metric::MinCashMonth => self.books.min_cash_month as f64,
+                Metric::PaybackMonth => payback_month(&self.books.project_flows),
+                Metric::Defaulted => f64::from(u8::from(self.books.default.is_some())),
+                Metric::DefaultYears => self
+                    .books
+                    .default
+                    .map_or(f64::NAN, |(t, _)| t.secs() as f64 / SECONDS_PER_YEAR),
+                Metric::DefaultedOnCash => f64::from(u8::from(matches!(
+                    self.books.default,
+                    Some((_, DefaultReason::Cash))
+                ))),
+                Metric::DefaultedOnCovenant => f64::from(u8::from(matches!(
+                    self.books.default,
+                    Some((_, DefaultReason::Covenant))
+                ))),
             };
         }
         RunMetrics { values }
@@ -612,6 +806,7 @@ impl<'a> Operator<'a> {
                     Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
                     Series::LeasedMw => m.leased_mw,
                     Series::HashrateOnline => m.flows.th_seconds / secs / 1_000.0,
+                    Series::Defaulted => f64::from(u8::from(m.defaulted)),
                 });
             }
             start = m.end;
@@ -698,6 +893,22 @@ impl<'a> Operator<'a> {
     }
 }
 
+/// The first month (1-based) whose cumulative unlevered cash flow is back at or above zero
+/// after having gone below it; 0 when it never went below; NaN when it never came back.
+fn payback_month(flows: &[f64]) -> f64 {
+    let mut cumulative = 0.0;
+    let mut went_negative = false;
+    for (k, f) in flows.iter().enumerate() {
+        cumulative += f;
+        if cumulative < 0.0 {
+            went_negative = true;
+        } else if went_negative {
+            return k as f64;
+        }
+    }
+    if went_negative { f64::NAN } else { 0.0 }
+}
+
 impl Handler<OperatorEvent> for Operator<'_> {
     fn handle(
         &mut self,
@@ -727,6 +938,20 @@ impl Handler<OperatorEvent> for Operator<'_> {
             OperatorEvent::End => {
                 if self.months.last().is_none_or(|m| m.end < now) {
                     self.close_month();
+                }
+                self.value_at_horizon();
+            }
+            OperatorEvent::LargestTenantDefaults => {
+                let largest = (0..self.leases.len())
+                    .filter(|k| self.leases[*k].state == LeaseState::Billing)
+                    .max_by(|a, b| self.leases[*a].mw.total_cmp(&self.leases[*b].mw));
+                if let Some(k) = largest {
+                    self.lease_defaults(k, now, queue);
+                }
+            }
+            OperatorEvent::DebtDrawn(k) => {
+                if let Some(spec) = self.model.finance.debts.get(k as usize) {
+                    self.draw_debt(spec.clone(), 0);
                 }
             }
             OperatorEvent::Action(k) => self.apply_action(k as usize, now, queue),

@@ -1,0 +1,149 @@
+//! Debt, covenants, default and shocks, checked against hand-derived outcomes.
+
+use pivotsim::engine::{EventQueue, run_until};
+use pivotsim::model::{CompiledScenario, Metric, Operator, RunMetrics, World};
+use pivotsim::montecarlo::{self, RunOptions};
+use pivotsim::scenario::{self, Scenario};
+
+/// A site with one GPU-ready 10 MW hall and no ASICs (no mining, no PPA, no opex), starting on
+/// 2026-01-01 with `cash`, under `finance_yaml` and `plans_yaml`.
+fn quiet_site(cash: f64, finance_yaml: &str, plans_yaml: &str) -> Scenario {
+    let default = scenario::DEFAULT_SCENARIO_YAML;
+    let market = &default[default.find("market:").unwrap()..default.find("finance:").unwrap()];
+    let yaml = format!(
+        "name: finance test\nstart: 2026-01-01\nhorizon_years: 3\nseed: 1\nruns: 10\n\
+         discount_rate: 0.10\nstarting_cash_usd: {cash}\n{market}{finance_yaml}\n\
+         sites:\n  - name: S\n    grid_mw: 100\n    opex_usd_per_mw_month: 0\n    halls:\n      \
+         - {{name: H, state: gpu_ready, rack_slots: 200, max_kw_per_rack: 132, cooling: liquid, cooling_mw: 10, pue: 1.2}}\n\
+         plans:\n{plans_yaml}"
+    )
+    // The default market's AI inquiries would lease the hall: switch them off.
+    .replace("rate_per_year: 4 ", "rate_per_year: 0 ");
+    match scenario::load_str(&yaml, "<finance test>") {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}\n{yaml}"),
+    }
+}
+
+fn run_one(s: &Scenario, plan: usize) -> (RunMetrics, Vec<pivotsim::model::MonthRecord>) {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[plan], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    (op.metrics(), op.months().to_vec())
+}
+
+#[test]
+fn a_plan_whose_debt_service_exceeds_its_income_defaults_when_cash_runs_out() {
+    // No income. A $100M bullet loan at 12% already outstanding (no cash arrives) costs
+    // $1,000,000 of interest a month. Starting with $10.5M, cash is $0.5M after 10 closes and
+    // −$0.5M after the 11th (2026-12-01): the run defaults then, on cash, and books nothing more.
+    let finance = "finance:\n  debts:\n    - {name: legacy, principal_usd: 100000000, rate: {fixed: 0.12}, \
+                   term_months: 24, repayment: bullet}\n";
+    let s = quiet_site(10_500_000.0, finance, "  - name: hold\n");
+    let (m, months) = run_one(&s, 0);
+    assert_eq!(m.get(Metric::Defaulted), 1.0);
+    assert_eq!(m.get(Metric::DefaultedOnCash), 1.0);
+    let dec_1 = (31 + 28 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30) as f64 / 365.25;
+    assert!(
+        (m.get(Metric::DefaultYears) - dec_1).abs() < 1e-9,
+        "{}",
+        m.get(Metric::DefaultYears)
+    );
+    assert!(!months[9].defaulted && months[10].defaulted);
+    assert!((months[10].cash_after_usd + 500_000.0).abs() < 1e-3);
+    // Absorbing: the remaining months book nothing and cash stays where it fell.
+    assert!(months[11..].iter().all(|mo| mo.flows.net_cash() == 0.0));
+    assert!((m.get(Metric::EndCash) + 500_000.0).abs() < 1e-3);
+    assert_eq!(m.get(Metric::Interest), 11_000_000.0);
+}
+
+#[test]
+fn a_breached_dscr_covenant_defaults_after_the_allowed_months() {
+    // A 10 MW anchor lease at $100/kW-month earns $1,000,000 a month (power passed through, no
+    // opex); a $100M bullet loan at 12% costs $1,000,000 of interest: DSCR = 1.0 < 1.25 every
+    // month. With 3 breached months allowed, the run defaults at the third close (2026-04-01),
+    // on the covenant, with plenty of cash.
+    let finance = "finance:\n  covenant: {min_dscr: 1.25, months_allowed: 3}\n  debts:\n    - {name: loan, \
+                   principal_usd: 100000000, rate: {fixed: 0.12}, term_months: 36, repayment: bullet}\n";
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = quiet_site(50_000_000.0, finance, plans);
+    s.market.ai.as_mut().unwrap().lease.ramp_months = 0;
+    s.market.ai.as_mut().unwrap().lease.default_hazard_per_year = 0.0;
+    let (m, months) = run_one(&s, 0);
+    assert_eq!(m.get(Metric::DefaultedOnCovenant), 1.0);
+    assert!(
+        !months[1].defaulted && months[2].defaulted,
+        "default at the third close"
+    );
+    assert!((m.get(Metric::DefaultYears) - (31.0 + 28.0 + 31.0) / 365.25).abs() < 1e-9);
+    assert!(m.get(Metric::EndCash) > 40_000_000.0);
+}
+
+#[test]
+fn a_scheduled_btc_drop_shows_on_its_date_and_never_earlier() {
+    // BTC −50% on 2027-06-01 in every replication: against the same world without the shock,
+    // every market segment before that day is identical, and on the day the hashprice (which is
+    // proportional to the BTC price) is exactly half.
+    let base = scenario::load_default().unwrap().scenario;
+    let mut shocked = base.clone();
+    shocked.shocks.push(
+        serde_json::from_str(r#"{"type": "btc_price", "date": "2027-06-01", "factor": 0.5}"#)
+            .unwrap(),
+    );
+    let (m0, m1) = (
+        CompiledScenario::new(&base).unwrap(),
+        CompiledScenario::new(&shocked).unwrap(),
+    );
+    let day = m1
+        .calendar
+        .time_of(chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap())
+        .unwrap();
+    for rep in 0..20 {
+        let (mut w0, mut w1) = (World::default(), World::default());
+        w0.generate(&m0, 7, rep);
+        w1.generate(&m1, 7, rep);
+        let before = w0.segments.iter().take_while(|s| s.start < day).count();
+        assert_eq!(
+            w0.segments[..before],
+            w1.segments[..before],
+            "replication {rep}: earlier segments differ"
+        );
+        let (a, b) = (&w0.segments[before], &w1.segments[before]);
+        assert_eq!(a.start, day);
+        assert!(
+            (b.hashprice / a.hashprice - 0.5).abs() < 1e-12,
+            "replication {rep}"
+        );
+    }
+}
+
+#[test]
+fn the_2022_debt_stress_defaults_far_more_often_than_without_debt() {
+    // configs/stress-debt-2022.yaml (REFERENCE §6.2): equipment debt amortizing over 30 months
+    // through BTC −66% and a hosting client's default. With the debt most futures default;
+    // without it (same futures) almost none do.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/stress-debt-2022.yaml");
+    let with_debt = scenario::load_file(&path).unwrap().scenario;
+    let mut without = with_debt.clone();
+    without.finance.as_mut().unwrap().debts.clear();
+    let p_default = |s: &Scenario| {
+        let model = CompiledScenario::new(s).unwrap();
+        let r = montecarlo::run(
+            &model,
+            &RunOptions::new(60, 5, 0),
+            |_| Ok::<(), ()>(()),
+            |_| {},
+        )
+        .unwrap();
+        r.plans[0].metric(Metric::Defaulted).moments().mean()
+    };
+    let (with, none) = (p_default(&with_debt), p_default(&without));
+    assert!(with >= 0.5, "P(default) with debt {with}");
+    assert!(none <= 0.05, "P(default) without debt {none}");
+}
