@@ -147,3 +147,69 @@ fn the_2022_debt_stress_defaults_far_more_often_than_without_debt() {
     assert!(with >= 0.5, "P(default) with debt {with}");
     assert!(none <= 0.05, "P(default) without debt {none}");
 }
+
+#[test]
+fn downtime_beyond_the_sla_allowance_earns_capped_credits() {
+    // A 10 MW lease at $100/kW-month bills $1,000,000 a month. A scheduled 3-day grid outage in
+    // March (the hall has no backup generators) keeps the tenant down 72 h. With an allowance
+    // of 0.5 h and 10% of the month's rent per hour beyond it, capped at 50%: the credit share
+    // is min(0.5, 71.5 × 0.1) = 0.5, so March pays $500,000 back; no other month does.
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = quiet_site(50_000_000.0, "", plans);
+    let lease = &mut s.market.ai.as_mut().unwrap().lease;
+    lease.ramp_months = 0;
+    lease.default_hazard_per_year = 0.0;
+    lease.sla = Some(scenario::Sla {
+        allowance_hours_per_month: 0.5,
+        credit_per_hour: 0.1,
+        cap: 0.5,
+    });
+    s.shocks.push(
+        serde_json::from_str(
+            r#"{"type": "grid_outage", "site": "S", "date": "2026-03-10", "days": 3}"#,
+        )
+        .unwrap(),
+    );
+    let (m, months) = run_one(&s, 0);
+    assert!((months[2].flows.sla_credits_usd - 500_000.0).abs() < 1e-6);
+    assert!(
+        months
+            .iter()
+            .enumerate()
+            .all(|(k, mo)| k == 2 || mo.flows.sla_credits_usd == 0.0)
+    );
+    // 36 months × $1,000,000 of rent, less the credit.
+    assert!((m.get(Metric::GpuRevenue) - (36_000_000.0 - 500_000.0)).abs() < 1e-3);
+    assert_eq!(m.get(Metric::SlaCredits), 500_000.0);
+}
+
+#[test]
+fn backup_generators_carry_gpu_tenants_through_grid_outages() {
+    // Frequent random grid outages (every ~10 days, ~12 h) with generators that never fail: a
+    // hall with backup generators keeps its tenant up, so no SLA credit is ever owed; the same
+    // hall without backup owes credits.
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = quiet_site(50_000_000.0, "", plans);
+    let lease = &mut s.market.ai.as_mut().unwrap().lease;
+    lease.ramp_months = 0;
+    lease.default_hazard_per_year = 0.0;
+    lease.sla = Some(scenario::Sla {
+        allowance_hours_per_month: 0.5,
+        credit_per_hour: 0.01,
+        cap: 0.5,
+    });
+    s.sites[0].grid_outages = Some(scenario::OutageProcess {
+        between_days: scenario::Dist::Exponential { mean: 10.0 },
+        duration_hours: scenario::Dist::Exponential { mean: 12.0 },
+    });
+    s.sites[0].generator_failure_probability = 0.0;
+    s.sites[0].halls[0].backup_generators = true;
+    let (with_backup, _) = run_one(&s, 0);
+    assert!(with_backup.get(Metric::GridOutageHours) > 500.0);
+    assert_eq!(with_backup.get(Metric::SlaCredits), 0.0);
+    s.sites[0].halls[0].backup_generators = false;
+    let (without, _) = run_one(&s, 0);
+    assert!(without.get(Metric::SlaCredits) > 0.0);
+}

@@ -214,3 +214,34 @@ fn the_halving_falls_near_its_expected_date() {
     let inside = dates.iter().filter(|d| **d >= lo && **d <= hi).count();
     assert!(inside >= 48, "halving dates: {dates:?}");
 }
+
+#[test]
+fn a_grid_outage_stops_every_asic_for_its_length() {
+    // At $5/MWh everything hashes, so the energy drawn is load × hours. A scheduled 10-day
+    // grid outage from 2026-06-01 stops every machine for 240 h: exactly load × 240 MWh less
+    // energy, and 240 site-hours of outage.
+    let mut s = deterministic();
+    s.market.energy.mean_usd_per_mwh = 5.0;
+    let m0 = compile(&s);
+    s.shocks.push(
+        serde_json::from_str(
+            r#"{"type": "grid_outage", "site": "West Texas", "date": "2026-06-01", "days": 10}"#,
+        )
+        .unwrap(),
+    );
+    let m1 = compile(&s);
+    let run = |m: &CompiledScenario| {
+        let mut world = World::default();
+        world.generate(m, 1, 0);
+        let mut q = EventQueue::new();
+        model::simulate_plan(m, &world, 0, 1, 0, &mut q, None)
+    };
+    let (base, out) = (run(&m0), run(&m1));
+    let lost = base.get(Metric::EnergyUsed) - out.get(Metric::EnergyUsed);
+    assert!(
+        (lost / (facility_mw(&s) * 240.0) - 1.0).abs() < 1e-9,
+        "{lost}"
+    );
+    assert_eq!(out.get(Metric::GridOutageHours), 240.0);
+    assert_eq!(base.get(Metric::GridOutageHours), 0.0);
+}

@@ -64,7 +64,10 @@ fn output_formats_are_pinned() {
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     insta::assert_snapshot!("timeseries_csv_header", ts.lines().next().unwrap());
     // 3 plans × 24 months × every series, plus the header.
-    assert_eq!(ts.lines().count(), 1 + 3 * 24 * pivotsim::model::Series::COUNT);
+    assert_eq!(
+        ts.lines().count(),
+        1 + 3 * 24 * pivotsim::model::Series::COUNT
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     insta::assert_json_snapshot!("summary_json_structure", skeleton(&summary));

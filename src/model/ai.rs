@@ -62,6 +62,8 @@ pub struct AiParams {
     pub renewal_probability: f64,
     /// Default hazard in a boom, per second.
     pub default_hazard: f64,
+    /// Service credits for downtime.
+    pub sla: Option<crate::scenario::Sla>,
     /// GPU-hour price at the start, USD.
     pub gpu_price: f64,
     /// GPU-hour long-run level in a boom, USD.
@@ -96,6 +98,7 @@ impl AiParams {
             ramp_months: m.lease.ramp_months,
             renewal_probability: m.lease.renewal_probability,
             default_hazard: m.lease.default_hazard_per_year / SECONDS_PER_YEAR,
+            sla: m.lease.sla.clone(),
             gpu_price: m.gpu_hour.price_usd,
             gpu_long_run: m.gpu_hour.long_run_usd,
             gpu_reversion: m.gpu_hour.reversion_per_year,
@@ -375,6 +378,7 @@ mod tests {
             ramp_months: 0,
             renewal_probability: 0.0,
             default_hazard: 0.02 / SECONDS_PER_YEAR,
+            sla: None,
             gpu_price: 2.25,
             gpu_long_run: 2.0,
             gpu_reversion: 1.0,

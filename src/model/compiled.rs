@@ -11,8 +11,8 @@ use crate::model::ai::AiParams;
 use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
 use crate::model::energy::EnergyParams;
 use crate::scenario::{
-    Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, HallState,
-    HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,
+    Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist,
+    HallState, HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,
 };
 
 /// A site in simulation units.
@@ -36,6 +36,10 @@ pub struct SiteSpec {
     pub dr_trigger: f64,
     /// Demand-response credit, USD/MWh curtailed.
     pub dr_credit: f64,
+    /// Random grid outages: (days between, hours long).
+    pub grid_outages: Option<(Dist, Dist)>,
+    /// Probability the generators fail during an outage.
+    pub generator_failure_probability: f64,
 }
 
 /// The physical shape of a hall: what limits the IT load it can carry.
@@ -51,6 +55,8 @@ pub struct HallShape {
     pub cooling_mw: f64,
     /// PUE.
     pub pue: f64,
+    /// Backup generators carry GPU load through grid outages.
+    pub backup_generators: bool,
 }
 
 impl HallShape {
@@ -67,6 +73,7 @@ impl HallShape {
             max_kw_per_rack: t.max_kw_per_rack,
             cooling_mw: t.cooling_mw,
             pue: t.pue,
+            backup_generators: t.backup_generators,
         }
     }
 }
@@ -82,6 +89,8 @@ pub struct HallSpec {
     pub shape: HallShape,
     /// Use at the start.
     pub state: HallState,
+    /// Random cooling failures: (days between, hours long, share of capacity lost).
+    pub cooling_failures: Option<(Dist, Dist, f64)>,
 }
 
 /// One ASIC model in one hall, in simulation units.
@@ -324,6 +333,15 @@ pub enum ShockSpec {
         /// Change, fraction per year.
         delta: f64,
     },
+    /// A site's grid is down over [from, to).
+    GridOutage {
+        /// Site index.
+        site: usize,
+        /// Start.
+        from: SimTime,
+        /// End (exclusive).
+        to: SimTime,
+    },
     /// The largest billing lease defaults.
     LargestTenantDefaults {
         /// When.
@@ -508,8 +526,13 @@ impl CompiledScenario {
                         max_kw_per_rack: hall.max_kw_per_rack,
                         cooling_mw: hall.cooling_mw,
                         pue: hall.pue,
+                        backup_generators: hall.backup_generators,
                     },
                     state: hall.state,
+                    cooling_failures: hall
+                        .cooling_failures
+                        .as_ref()
+                        .map(|f| (f.between_days, f.duration_hours, f.derate)),
                 });
                 for f in &hall.asics {
                     let spec = FleetSpec::new(si, hi, f, hall.pue);
@@ -535,6 +558,11 @@ impl CompiledScenario {
                 ppa_price,
                 dr_trigger,
                 dr_credit,
+                grid_outages: site
+                    .grid_outages
+                    .as_ref()
+                    .map(|o| (o.between_days, o.duration_hours)),
+                generator_failure_probability: site.generator_failure_probability,
             });
         }
         let hall_index = |site: &str, hall: &str| -> Option<usize> {
@@ -761,6 +789,14 @@ impl CompiledScenario {
                             usd_per_mwh: *usd_per_mwh,
                         },
                         Shock::AiBust { date } => ShockSpec::AiBust { at: at(date)? },
+                        Shock::GridOutage { site, date, days } => {
+                            let from = at(date)?;
+                            ShockSpec::GridOutage {
+                                site: s.sites.iter().position(|x| &x.name == site)?,
+                                from,
+                                to: (from + (days * SECONDS_PER_DAY as f64) as u64).min(end),
+                            }
+                        }
                         Shock::RateStep { date, delta } => ShockSpec::RateStep {
                             at: at(date)?,
                             delta: *delta,

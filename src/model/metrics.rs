@@ -92,6 +92,8 @@ outputs! {
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Plain, "leases ended early by a tenant default";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
+    SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
+    GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";
     Interest => "interest_usd", "Interest", Usd, "interest paid on debt";
     PrincipalRepaid => "principal_repaid_usd", "Principal repaid", Usd, "debt principal repaid";
     Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";

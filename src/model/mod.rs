@@ -13,6 +13,7 @@ pub mod finance;
 pub mod fleet;
 pub mod metrics;
 pub mod operator;
+pub mod outages;
 pub mod placement;
 pub mod world;
 

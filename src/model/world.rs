@@ -12,6 +12,7 @@ use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
 use crate::model::energy::generate_hourly_prices;
+use crate::model::outages::Outages;
 
 /// Stream kinds of world processes. Never renumber: a seed's futures would change.
 pub mod process {
@@ -72,6 +73,8 @@ pub struct World {
     pub final_hashprice: f64,
     /// The AI market (empty when the scenario has none).
     pub ai: AiWorld,
+    /// Grid outages and cooling failures.
+    pub outages: Outages,
     /// The floating base rate of each simulated month, fraction per year (empty without one).
     pub base_rate: Vec<f64>,
     /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
@@ -149,6 +152,7 @@ impl World {
             ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
             ChainEvent::Retarget { .. } => None,
         });
+        self.outages.generate(model, seed, replication);
         self.base_rate.clear();
         if let Some(b) = &model.finance.base_rate {
             // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.

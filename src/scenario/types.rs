@@ -140,6 +140,15 @@ pub enum Shock {
         /// Change, fraction per year (0.02 = +200 bp).
         delta: f64,
     },
+    /// The grid at `site` is down for `days` from the start of `date`.
+    GridOutage {
+        /// Site name.
+        site: String,
+        /// First day.
+        date: Date,
+        /// Length, days.
+        days: f64,
+    },
     /// The largest billing lease (by MW) defaults on `date`.
     LargestTenantDefaults {
         /// When.
@@ -363,6 +372,21 @@ pub struct LeaseTerms {
     pub renewal_probability: f64,
     /// Tenant default hazard per year in a boom.
     pub default_hazard_per_year: f64,
+    /// Service credits for downtime. Default: none.
+    #[serde(default)]
+    pub sla: Option<Sla>,
+}
+
+/// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Downtime allowed per month before credits, hours.
+    pub allowance_hours_per_month: f64,
+    /// Credit per hour beyond the allowance, as a share of the month's rent.
+    pub credit_per_hour: f64,
+    /// Cap on a month's credit, as a share of its rent (REFERENCE §3.6: typically 0.5).
+    pub cap: f64,
 }
 
 /// Who pays a tenant's power.
@@ -534,8 +558,41 @@ pub struct Site {
     /// Payment for load curtailed during high-price hours.
     #[serde(default)]
     pub demand_response: Option<DemandResponse>,
+    /// Random grid outages at the site. During one, ASIC halls stop; GPU halls with backup
+    /// generators keep running unless the generators fail.
+    #[serde(default)]
+    pub grid_outages: Option<OutageProcess>,
+    /// Probability that the backup generators fail during a grid outage (per outage).
+    #[serde(default = "default_generator_failure")]
+    pub generator_failure_probability: f64,
     /// The site's halls.
     pub halls: Vec<Hall>,
+}
+
+fn default_generator_failure() -> f64 {
+    0.2
+}
+
+/// Outages as an alternating renewal process: time between outages, then outage length.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageProcess {
+    /// Days from the end of one outage to the start of the next.
+    pub between_days: Dist,
+    /// Length of an outage, hours.
+    pub duration_hours: Dist,
+}
+
+/// Cooling failures of a hall: outages that remove a share of its capacity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoolingFailures {
+    /// Days from the end of one failure to the start of the next.
+    pub between_days: Dist,
+    /// Length of a failure, hours.
+    pub duration_hours: Dist,
+    /// Share of the hall's capacity lost during a failure (1 = all).
+    pub derate: f64,
 }
 
 /// A fixed-price block of power: the site pays `price_usd_per_mwh` on a fixed volume and
@@ -593,6 +650,12 @@ pub struct Hall {
     /// What the hall does at the start. Default: `asic`.
     #[serde(default)]
     pub state: HallState,
+    /// Backup generators that carry GPU load through grid outages. Default: none.
+    #[serde(default)]
+    pub backup_generators: bool,
+    /// Random cooling failures.
+    #[serde(default)]
+    pub cooling_failures: Option<CoolingFailures>,
     /// ASIC fleets installed at the start (only in an `asic` hall).
     #[serde(default)]
     pub asics: Vec<AsicFleet>,
@@ -625,6 +688,9 @@ pub struct HallTarget {
     pub cooling_mw: f64,
     /// PUE after conversion.
     pub pue: f64,
+    /// Backup generators installed by the conversion. Default: none.
+    #[serde(default)]
+    pub backup_generators: bool,
 }
 
 /// One model of ASIC in a hall.

@@ -176,6 +176,17 @@ fn shocks(c: &Checker<'_>, s: &Scenario) -> Result<(), ScenarioError> {
                     "USD/MWh",
                 )?;
             }
+            Shock::GridOutage { site, date, days } => {
+                date_in(format!("{p}.date"), date)?;
+                c.range(&format!("{p}.days"), *days, 1.0 / 24.0, 3_650.0, "days")?;
+                if !s.sites.iter().any(|x| &x.name == site) {
+                    return Err(c.err(
+                        &format!("{p}.site"),
+                        ErrorKind::Reference,
+                        format!("no site is named `{site}`"),
+                    ));
+                }
+            }
             Shock::AiBust { date } | Shock::LargestTenantDefaults { date } => {
                 date_in(format!("{p}.date"), date)?;
                 if matches!(shock, Shock::AiBust { .. }) && s.market.ai.is_none() {
@@ -497,6 +508,29 @@ fn ai_market(c: &Checker<'_>, ai: &AiMarket) -> Result<(), ScenarioError> {
         100.0,
         "per year",
     )?;
+    if let Some(sla) = &l.sla {
+        c.range(
+            &format!("{p}.lease.sla.allowance_hours_per_month"),
+            sla.allowance_hours_per_month,
+            0.0,
+            744.0,
+            "hours",
+        )?;
+        c.range(
+            &format!("{p}.lease.sla.credit_per_hour"),
+            sla.credit_per_hour,
+            0.0,
+            1.0,
+            "a share of the month's rent",
+        )?;
+        c.range(
+            &format!("{p}.lease.sla.cap"),
+            sla.cap,
+            0.0,
+            1.0,
+            "a share of the month's rent",
+        )?;
+    }
     let g = &ai.gpu_hour;
     c.range(
         &format!("{p}.gpu_hour.price_usd"),
@@ -1228,6 +1262,27 @@ fn check_site(c: &Checker<'_>, p: &str, site: &Site) -> Result<(), ScenarioError
             "USD/MWh",
         )?;
     }
+    c.range(
+        &format!("{p}.generator_failure_probability"),
+        site.generator_failure_probability,
+        0.0,
+        1.0,
+        "a probability per outage",
+    )?;
+    if let Some(o) = &site.grid_outages {
+        c.dist(
+            &format!("{p}.grid_outages.between_days"),
+            &o.between_days,
+            1.0 / 24.0,
+            36_500.0,
+        )?;
+        c.dist(
+            &format!("{p}.grid_outages.duration_hours"),
+            &o.duration_hours,
+            1.0 / 60.0,
+            87_600.0,
+        )?;
+    }
     if site.halls.is_empty() {
         return Err(c.err(
             &format!("{p}.halls"),
@@ -1265,6 +1320,34 @@ fn check_site(c: &Checker<'_>, p: &str, site: &Site) -> Result<(), ScenarioError
 /// Checks one hall and returns its installed ASIC IT load in MW.
 fn check_hall(c: &Checker<'_>, p: &str, hall: &Hall) -> Result<f64, ScenarioError> {
     c.text(&format!("{p}.name"), &hall.name)?;
+    if hall.state != HallState::Asic && !hall.asics.is_empty() {
+        return Err(c.err(
+            &format!("{p}.asics"),
+            ErrorKind::Physics,
+            "only a hall whose state is `asic` can hold ASICs; expected an empty list".into(),
+        ));
+    }
+    if let Some(f) = &hall.cooling_failures {
+        c.dist(
+            &format!("{p}.cooling_failures.between_days"),
+            &f.between_days,
+            1.0 / 24.0,
+            36_500.0,
+        )?;
+        c.dist(
+            &format!("{p}.cooling_failures.duration_hours"),
+            &f.duration_hours,
+            1.0 / 60.0,
+            87_600.0,
+        )?;
+        c.range(
+            &format!("{p}.cooling_failures.derate"),
+            f.derate,
+            0.0,
+            1.0,
+            "a share of capacity",
+        )?;
+    }
     c.int(
         &format!("{p}.rack_slots"),
         u64::from(hall.rack_slots),

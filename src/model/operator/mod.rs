@@ -64,6 +64,14 @@ pub enum OperatorEvent {
     DebtDrawn(u32),
     /// A scheduled shock: the largest billing lease defaults.
     LargestTenantDefaults,
+    /// Grid outage `k` of site `s` starts.
+    GridDown(u16, u32),
+    /// Grid outage `k` of site `s` ends.
+    GridUp(u16, u32),
+    /// Cooling failure `k` of hall `h` starts.
+    CoolingDown(u16, u32),
+    /// Cooling failure `k` of hall `h` ends.
+    CoolingUp(u16, u32),
 }
 
 /// Money and energy accrued over an interval.
@@ -108,12 +116,16 @@ pub struct Flows {
     pub principal_usd: f64,
     /// Taxes paid, USD (booked at the month's close).
     pub taxes_usd: f64,
+    /// Service credits owed to tenants for downtime, USD (booked at the month's close).
+    pub sla_credits_usd: f64,
+    /// Site-hours of grid outage (summed over sites).
+    pub grid_outage_hours: f64,
 }
 
 impl Flows {
-    /// GPU revenue (leases and GPU cloud), USD.
+    /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
     pub fn gpu_revenue(&self) -> f64 {
-        self.lease_revenue_usd + self.gpu_cloud_revenue_usd
+        self.lease_revenue_usd - self.sla_credits_usd + self.gpu_cloud_revenue_usd
     }
 
     /// All revenue, USD.
@@ -164,6 +176,8 @@ impl Flows {
         self.interest_usd += o.interest_usd;
         self.principal_usd += o.principal_usd;
         self.taxes_usd += o.taxes_usd;
+        self.sla_credits_usd += o.sla_credits_usd;
+        self.grid_outage_hours += o.grid_outage_hours;
     }
 }
 
@@ -222,6 +236,9 @@ struct Fleet {
     spec: FleetSpec,
     state: FleetState,
     rng: ChaCha8Rng,
+    /// Share of its working units that can run now (0 in a grid outage, less in a cooling
+    /// failure).
+    online: f64,
 }
 
 /// Operator-owned GPUs in a hall.
@@ -273,6 +290,19 @@ struct Rates {
     capex_usd_per_sec: f64,
     conversion_capex_usd_per_sec: f64,
     vacant_gpu_mw: f64,
+    /// Billing leases that are (partly) down now: (lease, share down).
+    down_leases: Vec<(usize, f64)>,
+    /// Sites whose grid is down now.
+    sites_down: f64,
+}
+
+/// Outages in force: per site, outages active and those with failed generators; per hall,
+/// the summed derate of active cooling failures.
+#[derive(Debug, Clone, Default)]
+struct OutageState {
+    grid_active: Vec<u32>,
+    generators_failed: Vec<u32>,
+    cooling_derate: Vec<f64>,
 }
 
 /// Counts that are not cash flows.
@@ -316,6 +346,7 @@ pub struct Operator<'a> {
     npv: f64,
     months: Vec<MonthRecord>,
     books: Books,
+    outage_state: OutageState,
 }
 
 /// Debt, depreciation, covenant and valuation state.
@@ -389,6 +420,11 @@ impl<'a> Operator<'a> {
                 min_cash: model.starting_cash,
                 ..Books::default()
             },
+            outage_state: OutageState {
+                grid_active: vec![0; model.sites.len()],
+                generators_failed: vec![0; model.sites.len()],
+                cooling_derate: vec![0.0; model.halls.len()],
+            },
         };
         for spec in &model.fleets {
             op.add_fleet(spec.clone());
@@ -410,7 +446,12 @@ impl<'a> Operator<'a> {
             ProcessId::new(process::ASIC_FAILURES, instance),
         );
         let state = FleetState::new(spec.units, spec.repair_days);
-        self.fleets.push(Fleet { spec, state, rng });
+        self.fleets.push(Fleet {
+            spec,
+            state,
+            rng,
+            online: 1.0,
+        });
     }
 
     /// Schedules the operator's first events.
@@ -428,6 +469,18 @@ impl<'a> Operator<'a> {
         for (k, debt) in self.model.finance.debts.iter().enumerate() {
             if let Some(at) = debt.drawn {
                 queue.schedule(at, OperatorEvent::DebtDrawn(k as u32));
+            }
+        }
+        for (site, list) in self.world.outages.grid.iter().enumerate() {
+            for (k, o) in list.iter().enumerate() {
+                queue.schedule(o.from, OperatorEvent::GridDown(site as u16, k as u32));
+                queue.schedule(o.to, OperatorEvent::GridUp(site as u16, k as u32));
+            }
+        }
+        for (hall, list) in self.world.outages.cooling.iter().enumerate() {
+            for (k, o) in list.iter().enumerate() {
+                queue.schedule(o.from, OperatorEvent::CoolingDown(hall as u16, k as u32));
+                queue.schedule(o.to, OperatorEvent::CoolingUp(hall as u16, k as u32));
             }
         }
         for shock in &self.model.shocks {
@@ -488,7 +541,7 @@ impl<'a> Operator<'a> {
                 .unwrap_or(2_629_800.0);
         let m = &mut self.month;
         for fleet in &self.fleets {
-            let working = f64::from(fleet.state.working());
+            let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {
                 continue;
             }
@@ -520,6 +573,10 @@ impl<'a> Operator<'a> {
         m.conversion_capex_usd += r.conversion_capex_usd_per_sec * secs;
         m.leased_mw_seconds += r.leased_mw * secs;
         m.vacant_gpu_mw_seconds += r.vacant_gpu_mw * secs;
+        m.grid_outage_hours += r.sites_down * hours;
+        for &(k, down) in &r.down_leases {
+            self.leases[k].downtime_secs += down * secs;
+        }
         for site in &self.model.sites {
             m.ppa_settlement_usd += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
@@ -528,14 +585,28 @@ impl<'a> Operator<'a> {
     /// Recomputes the derived rates after a change of state.
     fn refresh_rates(&mut self) {
         let mut r = Rates::default();
-        for lease in &self.leases {
+        let (asic_down, gpu_down) = self.outage_shares();
+        r.sites_down = self
+            .outage_state
+            .grid_active
+            .iter()
+            .filter(|n| **n > 0)
+            .count() as f64;
+        for f in &mut self.fleets {
+            f.online = 1.0 - asic_down[f.spec.hall];
+        }
+        for (k, lease) in self.leases.iter().enumerate() {
             if lease.state != LeaseState::Billing {
                 continue;
+            }
+            let down = gpu_down[lease.hall];
+            if down > 0.0 {
+                r.down_leases.push((k, down));
             }
             let billed_mw = lease.mw * lease.billed_share;
             r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
             r.leased_mw += lease.mw;
-            let facility = billed_mw * self.halls[lease.hall].shape.pue;
+            let facility = billed_mw * self.halls[lease.hall].shape.pue * (1.0 - down);
             if lease.power_included {
                 r.paid_tenant_facility_mw += facility;
             } else {
@@ -544,9 +615,10 @@ impl<'a> Operator<'a> {
         }
         for c in &self.clouds {
             if c.state == CloudState::Active {
-                r.gpus_rented += f64::from(c.gpus) * c.utilization;
+                let up = 1.0 - gpu_down[c.hall];
+                r.gpus_rented += f64::from(c.gpus) * c.utilization * up;
                 r.paid_tenant_facility_mw +=
-                    f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue;
+                    f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
             }
         }
         for f in &self.fleets {
@@ -573,6 +645,51 @@ impl<'a> Operator<'a> {
         self.rates = r;
     }
 
+    /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
+    /// outage stops ASICs; GPU halls with backup generators ride through it unless the
+    /// generators failed. Cooling failures derate by their share.
+    fn outage_shares(&self) -> (Vec<f64>, Vec<f64>) {
+        let o = &self.outage_state;
+        let mut asic = Vec::with_capacity(self.halls.len());
+        let mut gpu = Vec::with_capacity(self.halls.len());
+        for (h, hall) in self.halls.iter().enumerate() {
+            let cooling = o.cooling_derate[h].min(1.0);
+            let grid_down = o.grid_active[hall.site] > 0;
+            let generators_carry =
+                hall.shape.backup_generators && o.generators_failed[hall.site] == 0;
+            asic.push(if grid_down { 1.0 } else { cooling });
+            gpu.push(if grid_down && !generators_carry {
+                1.0
+            } else {
+                cooling
+            });
+        }
+        (asic, gpu)
+    }
+
+    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
+    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`.
+    fn sla_credits(&mut self) -> f64 {
+        let Some(sla) = self.model.ai.as_ref().and_then(|a| a.sla.as_ref()) else {
+            for lease in &mut self.leases {
+                lease.downtime_secs = 0.0;
+            }
+            return 0.0;
+        };
+        let mut credits = 0.0;
+        for lease in &mut self.leases {
+            let hours = lease.downtime_secs / 3_600.0;
+            lease.downtime_secs = 0.0;
+            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
+                continue;
+            }
+            let share =
+                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
+            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+        }
+        credits
+    }
+
     /// Books the month accrued so far at the clock: operating flows, then debt service,
     /// depreciation and taxes; tests the covenant and cash; records the month.
     fn close_month(&mut self) {
@@ -592,6 +709,7 @@ impl<'a> Operator<'a> {
                 interest += s.interest;
                 principal += s.principal;
             }
+            self.month.sla_credits_usd = self.sla_credits();
             let ebitda = self.month.ebitda();
             self.books
                 .depreciation
@@ -766,6 +884,8 @@ impl<'a> Operator<'a> {
                     self.world.years_to_first_halving.unwrap_or(f64::NAN)
                 }
                 Metric::Interest => t.interest_usd,
+                Metric::SlaCredits => t.sla_credits_usd,
+                Metric::GridOutageHours => t.grid_outage_hours,
                 Metric::PrincipalRepaid => t.principal_usd,
                 Metric::Taxes => t.taxes_usd,
                 Metric::TerminalValue => self.books.terminal_value,
@@ -940,6 +1060,33 @@ impl Handler<OperatorEvent> for Operator<'_> {
                     self.close_month();
                 }
                 self.value_at_horizon();
+            }
+            OperatorEvent::GridDown(site, k) => {
+                let s = usize::from(site);
+                self.outage_state.grid_active[s] += 1;
+                if self.world.outages.grid[s][k as usize].generators_fail {
+                    self.outage_state.generators_failed[s] += 1;
+                }
+            }
+            OperatorEvent::GridUp(site, k) => {
+                let s = usize::from(site);
+                self.outage_state.grid_active[s] =
+                    self.outage_state.grid_active[s].saturating_sub(1);
+                if self.world.outages.grid[s][k as usize].generators_fail {
+                    self.outage_state.generators_failed[s] =
+                        self.outage_state.generators_failed[s].saturating_sub(1);
+                }
+            }
+            OperatorEvent::CoolingDown(hall, k) => {
+                let h = usize::from(hall);
+                self.outage_state.cooling_derate[h] +=
+                    self.world.outages.cooling[h][k as usize].derate;
+            }
+            OperatorEvent::CoolingUp(hall, k) => {
+                let h = usize::from(hall);
+                let d = self.world.outages.cooling[h][k as usize].derate;
+                self.outage_state.cooling_derate[h] =
+                    (self.outage_state.cooling_derate[h] - d).max(0.0);
             }
             OperatorEvent::LargestTenantDefaults => {
                 let largest = (0..self.leases.len())

@@ -72,6 +72,8 @@ pub struct Lease {
     pub price_factor: f64,
     /// State.
     pub state: LeaseState,
+    /// Downtime this month, seconds (weighted by the share down).
+    pub downtime_secs: f64,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -202,6 +204,7 @@ impl Operator<'_> {
             end: SimTime::MAX,
             price_factor: inq.price_factor,
             state: LeaseState::Signed,
+            downtime_secs: 0.0,
             rng,
         };
         self.inquiry_status[i] = InquiryStatus::Placed;
@@ -285,6 +288,7 @@ impl Operator<'_> {
             end: SimTime::MAX,
             price_factor: 1.0,
             state: LeaseState::Signed,
+            downtime_secs: 0.0,
             rng,
         };
         self.sign(lease, now + start_delay_secs, queue);
