@@ -25,6 +25,7 @@ fn deterministic() -> Scenario {
     e.monthly_factors = None;
     for site in &mut s.sites {
         site.demand_response = None;
+        site.grid_outages = None;
         for hall in &mut site.halls {
             for fleet in &mut hall.asics {
                 fleet.annual_failure_rate = 0.0;
