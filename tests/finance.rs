@@ -213,3 +213,26 @@ fn backup_generators_carry_gpu_tenants_through_grid_outages() {
     let (without, _) = run_one(&s, 0);
     assert!(without.get(Metric::SlaCredits) > 0.0);
 }
+
+#[test]
+fn a_sale_on_the_first_of_a_month_is_booked_in_the_month_it_opens() {
+    // The default plan converts hall A on 2027-01-01 and sells its ASICs that day: the
+    // proceeds belong to January (the month closed 2027-02-01), not to December.
+    let s = scenario::load_default().unwrap().scenario;
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 3, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[1], 3, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let close = |y, m, d| {
+        model
+            .calendar
+            .time_of(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
+            .unwrap()
+    };
+    let month = |end| op.months().iter().find(|mo| mo.end == end).unwrap().flows;
+    assert_eq!(month(close(2027, 1, 1)).salvage_usd, 0.0);
+    assert!(month(close(2027, 2, 1)).salvage_usd > 0.0);
+}

@@ -314,7 +314,8 @@ fn gpu_cloud_revenue_is_gpus_times_utilization_times_price_times_hours() {
     // price = long-run level): 1,000 × 0.8 × 2.00 × 17,520 h (730 days) = $28,032,000. The
     // deployment's life (3 years) outlasts the horizon.
     let plans = "  - name: cloud\n    actions:\n      - {type: deploy_gpu_cloud, date: 2026-01-01, site: S, \
-                 hall: H0, gpus: 1000, kw_per_gpu: 1.0, capex_usd_per_gpu: 30000, life_years: 3, utilization: 0.8}\n";
+                 hall: H0, gpus: 1000, kw_per_gpu: 1.0, capex_usd_per_gpu: 30000, life_years: 3, utilization: 0.8, \
+                 annual_failure_rate: 0}\n";
     let s = gpu_site(
         1,
         10.0,
@@ -391,4 +392,109 @@ fn every_shipped_config_keeps_its_invariants_at_every_event() {
         )
         .unwrap();
     }
+}
+
+#[test]
+fn the_escalator_applies_on_each_calendar_anniversary() {
+    // 1 MW at $100/kW-month with a 3% escalator from 2026-01-01 for two years, no ramp: the
+    // first 12 months bill $100,000, the next 12 $103,000 → $2,436,000.
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H0, \
+                 mw: 1, term_years: 5, price_usd_per_kw_month: 100, escalator_per_year: 0.03}\n";
+    let s = gpu_site(
+        1,
+        10.0,
+        2,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        plans,
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let rent = op.metrics().get(Metric::GpuRevenue);
+    assert!((rent - 2_436_000.0).abs() < 1e-3, "{rent}");
+}
+
+#[test]
+fn a_waiting_inquiry_is_offered_a_hall_as_soon_as_its_conversion_starts() {
+    // An idle hall is converted on 2026-04-01 with a 3-month lead (ready 2026-07-01). One
+    // inquiry arrives 2026-02-01 with 3 months of patience (until 2026-05-01) and a lease start
+    // 6 months after signing. Offered the hall when the conversion starts (its lease would
+    // start 2026-10-01, after the hall is ready) it signs; it must not wait for completion,
+    // by which time its patience has run out.
+    let mut s = gpu_site(
+        1,
+        10.0,
+        2,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        "  - name: convert\n",
+    );
+    s.sites[0].halls[0].state = scenario::HallState::Idle;
+    s.plans[0].actions.push(
+        serde_json::from_str(
+            r#"{"type": "convert_hall", "date": "2026-04-01", "site": "S", "hall": "H0",
+                "to": {"cooling": "liquid", "rack_slots": 100, "max_kw_per_rack": 132, "cooling_mw": 10, "pue": 1.2},
+                "capex_usd_per_mw": 1000000, "lead_time_months": 3}"#,
+        )
+        .unwrap(),
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let month = 365.25 / 12.0 * 86_400.0;
+    world.ai.inquiries = vec![pivotsim::model::ai::Inquiry {
+        at: model
+            .calendar
+            .time_of(chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())
+            .unwrap(),
+        size_mw: 5.0,
+        term_secs: (5.0 * 365.25 * 86_400.0) as u64,
+        price: 140.0,
+        price_factor: 1.0,
+        liquid: true,
+        density_kw: 100.0,
+        start_delay_secs: (6.0 * month) as u64,
+        patience_secs: (3.0 * month) as u64,
+    }];
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let m = op.metrics();
+    assert_eq!(m.get(Metric::LostInquiries), 0.0);
+    assert_eq!(op.leases().len(), 1);
+}
+
+#[test]
+fn gpu_failures_take_gpus_out_of_rental_at_the_renewal_rate() {
+    // 1,000 GPUs failing 36.525%/yr (p ≈ 0.1%/day) and out 10 days each: in steady state
+    // p·r/(1 + p·r) ≈ 0.99% are out, so revenue falls about 1% below the no-failure value of
+    // 1,000 × 0.8 × $2 × 17,520 h = $28,032,000 (1% ± 0.3% allowed for noise and warm-up).
+    let plans = "  - name: cloud\n    actions:\n      - {type: deploy_gpu_cloud, date: 2026-01-01, site: S, \
+                 hall: H0, gpus: 1000, kw_per_gpu: 1.0, capex_usd_per_gpu: 30000, life_years: 3, utilization: 0.8, \
+                 annual_failure_rate: 0.36525, repair_days: 10}\n";
+    let s = gpu_site(
+        1,
+        10.0,
+        2,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        plans,
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
+    let mut q = EventQueue::new();
+    op.schedule_initial(&mut q);
+    run_until(&mut q, &mut op, model.end);
+    let shortfall = 1.0 - op.metrics().get(Metric::GpuRevenue) / 28_032_000.0;
+    let p = 1.0 - (-0.36525f64 / 365.25).exp();
+    let expected = p * 10.0 / (1.0 + p * 10.0);
+    assert!(
+        (shortfall - expected).abs() < 0.003,
+        "shortfall {shortfall}, expected {expected}"
+    );
 }

@@ -252,17 +252,21 @@ impl AiWorld {
                 let z: f64 = StandardNormal.sample(&mut rng);
                 let price_factor = (p.price_dispersion * z).exp();
                 let level = p.price * p.price_factor(regime);
-                let years = sample(&p.term_years, &mut rng).max(1.0 / 12.0);
+                // Draws are clamped to the ranges validation allows for the parameters, so a
+                // heavy-tailed distribution cannot produce an absurd tenant.
+                let years = sample(&p.term_years, &mut rng).clamp(1.0 / 12.0, 50.0);
                 self.inquiries.push(Inquiry {
                     at: SimTime::from_secs(at as u64),
-                    size_mw: sample(&p.size_mw, &mut rng).max(1e-3),
+                    size_mw: sample(&p.size_mw, &mut rng).clamp(1e-3, 10_000.0),
                     term_secs: (years * SECONDS_PER_YEAR) as u64,
                     price: level * price_factor,
                     price_factor,
                     liquid: rng.random::<f64>() < p.liquid_share,
-                    density_kw: sample(&p.density, &mut rng).max(0.1),
-                    start_delay_secs: months_to_secs(sample(&p.start_delay_months, &mut rng)),
-                    patience_secs: months_to_secs(sample(&p.patience_months, &mut rng)),
+                    density_kw: sample(&p.density, &mut rng).clamp(0.1, 2_000.0),
+                    start_delay_secs: months_to_secs(
+                        sample(&p.start_delay_months, &mut rng).min(120.0),
+                    ),
+                    patience_secs: months_to_secs(sample(&p.patience_months, &mut rng).min(120.0)),
                 });
             }
         }

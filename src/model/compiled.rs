@@ -224,6 +224,10 @@ pub enum ActionSpec {
         life_secs: u64,
         /// Share of hours rented.
         utilization: f64,
+        /// Probability a working GPU fails on a given day.
+        daily_failure_prob: f64,
+        /// Days to replace a failed GPU.
+        repair_days: u32,
     },
     /// Buy ASICs.
     BuyAsics {
@@ -389,7 +393,7 @@ impl ResaleSpec {
 
 impl CompiledScenario {
     /// The time `months` calendar months after `t` (same day of month, clamped by chrono), or
-    /// the end of the horizon if that is later.
+    /// `SimTime::MAX` if that date overflows the calendar.
     pub fn add_months(&self, t: SimTime, months: u32) -> SimTime {
         let date: NaiveDate = self.calendar.date_of(t);
         let secs_into_day = t.secs() % SECONDS_PER_DAY;
@@ -534,6 +538,10 @@ impl CompiledScenario {
                         .as_ref()
                         .map(|f| (f.between_days, f.duration_hours, f.derate)),
                 });
+                if hall.state == HallState::GpuReady {
+                    let shape = &halls[hi].shape;
+                    facility_mw += shape.it_capacity_mw() * shape.pue;
+                }
                 for f in &hall.asics {
                     let spec = FleetSpec::new(si, hi, f, hall.pue);
                     facility_mw += spec.facility_mw_per_unit * f64::from(f.units);
@@ -630,6 +638,8 @@ impl CompiledScenario {
                         capex_usd_per_gpu,
                         life_years,
                         utilization,
+                        annual_failure_rate,
+                        repair_days,
                     } => (
                         at(date)?,
                         ActionSpec::DeployGpuCloud {
@@ -639,6 +649,8 @@ impl CompiledScenario {
                             capex_per_gpu: *capex_usd_per_gpu,
                             life_secs: (life_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
                             utilization: *utilization,
+                            daily_failure_prob: 1.0 - (-annual_failure_rate / 365.25).exp(),
+                            repair_days: *repair_days,
                         },
                     ),
                     Action::BuyAsics {

@@ -28,6 +28,8 @@ pub mod process {
     pub const ENERGY_PRICE: u16 = 5;
     /// The floating base rate.
     pub const BASE_RATE: u16 = 11;
+    /// GPU failures of operator-owned GPUs (instance = deployment index). Operator-side.
+    pub const GPU_FAILURES: u16 = 14;
     /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
     pub const ASIC_FAILURES: u16 = 100;
 }

@@ -180,6 +180,14 @@ pub struct Finance {
     pub terminal_value: TerminalValue,
 }
 
+fn default_gpu_failure_rate() -> f64 {
+    0.04
+}
+
+fn default_gpu_repair_days() -> u32 {
+    4
+}
+
 fn default_depreciation_years() -> f64 {
     5.0
 }
@@ -815,8 +823,14 @@ pub enum Action {
         capex_usd_per_gpu: f64,
         /// Years until the GPUs are retired.
         life_years: f64,
-        /// Share of hours rented in a boom (0–1); a bust scales it by the price factor.
+        /// Share of hours rented (0–1).
         utilization: f64,
+        /// Permanent GPU failures per GPU per year (REFERENCE §5.6 base 4%).
+        #[serde(default = "default_gpu_failure_rate")]
+        annual_failure_rate: f64,
+        /// Days to replace a failed GPU (REFERENCE §5.6 base 4).
+        #[serde(default = "default_gpu_repair_days")]
+        repair_days: u32,
     },
     /// Buy and install ASICs in an ASIC hall.
     BuyAsics {

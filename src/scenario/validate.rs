@@ -50,6 +50,15 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
     energy(&c, &scenario.market.energy)?;
     if let Some(ai) = &scenario.market.ai {
         ai_market(&c, ai)?;
+        // Each inquiry has its own random stream, numbered in 16 bits.
+        let expected = ai.inquiries.rate_per_year * f64::from(scenario.horizon_years);
+        if expected > 20_000.0 {
+            return Err(c.err(
+                "market.ai.inquiries.rate_per_year",
+                ErrorKind::Limit,
+                format!("{expected:.0} inquiries expected over the horizon; the limit is 20000"),
+            ));
+        }
     }
     if let Some(f) = &scenario.finance {
         finance(&c, f, scenario)?;
@@ -738,8 +747,23 @@ fn check_plan(c: &Checker<'_>, p: &str, plan: &Plan, s: &Scenario) -> Result<(),
                 capex_usd_per_gpu,
                 life_years,
                 utilization,
+                annual_failure_rate,
+                repair_days,
             } => {
                 in_horizon(&format!("{ap}.date"), date)?;
+                c.range(
+                    &format!("{ap}.annual_failure_rate"),
+                    *annual_failure_rate,
+                    0.0,
+                    10.0,
+                    "failures per GPU per year",
+                )?;
+                c.int(
+                    &format!("{ap}.repair_days"),
+                    u64::from(*repair_days),
+                    1,
+                    3_650,
+                )?;
                 let (si, hi) = find_hall(&ap, "hall", site, hall)?;
                 let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
                     return Err(c.err(

@@ -6,12 +6,14 @@
 //! over the lead time, and leaves the hall GPU-ready and vacant until a tenant signs: stranded
 //! capacity is a possible outcome.
 
-use crate::engine::{EventQueue, SimTime};
+use crate::engine::{EventQueue, ProcessId, SimTime, stream};
 use crate::model::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
+use crate::model::fleet::FleetState;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{
     CloudState, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
+use crate::model::world::process;
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -62,6 +64,8 @@ impl Operator<'_> {
                         left -= n;
                     }
                 }
+                // Selling frees grid headroom, which waiting inquiries may use.
+                self.retry_waiting(now, queue);
             }
             ActionSpec::DrawDebt(spec) => self.draw_debt(spec.clone(), 0),
             ActionSpec::UpgradeGrid {
@@ -70,10 +74,7 @@ impl Operator<'_> {
                 capex_usd,
                 lead_time_months,
             } => {
-                let ready = self
-                    .model
-                    .add_months(now, *lead_time_months)
-                    .min(self.model.end);
+                let ready = self.model.add_months(now, *lead_time_months);
                 self.start_project(
                     ProjectKind::Grid {
                         site: *site,
@@ -128,6 +129,8 @@ impl Operator<'_> {
             ready,
             queue,
         );
+        // The hall counts for inquiries whose lease starts after it is ready: offer it now.
+        self.retry_waiting(now, queue);
     }
 
     /// Registers a project spending `capex` evenly until `ready` (at once if `ready` is now).
@@ -186,6 +189,8 @@ impl Operator<'_> {
                 continue;
             }
             let units = self.fleets[f].state.units;
+            // Only working units move; those in repair are sold as they are.
+            let working = self.fleets[f].state.working();
             let mut moved = 0;
             if let Some(target) = move_to.filter(|t| self.halls[*t].use_ == HallUse::Asic) {
                 let pue = self.halls[target].shape.pue;
@@ -198,7 +203,7 @@ impl Operator<'_> {
                 };
                 // Take the units out first so the site's grid check does not count them twice.
                 self.fleets[f].state.remove(units);
-                moved = self.units_that_fit(target, &spec, units);
+                moved = self.units_that_fit(target, &spec, working);
                 if moved > 0 {
                     spec.units = moved;
                     self.add_fleet(spec);
@@ -260,6 +265,8 @@ impl Operator<'_> {
             capex_per_gpu,
             life_secs,
             utilization,
+            daily_failure_prob,
+            repair_days,
         } = *action
         else {
             return;
@@ -292,6 +299,13 @@ impl Operator<'_> {
         h.committed_racks += racks;
         self.pay_capex(f64::from(n) * capex_per_gpu, false);
         let k = self.clouds.len();
+        // Each deployment's failures draw from their own stream (instance = its position).
+        let instance = u16::try_from(k).unwrap_or(u16::MAX);
+        let rng = stream(
+            self.seed,
+            self.replication,
+            ProcessId::new(process::GPU_FAILURES, instance),
+        );
         self.clouds.push(GpuCloud {
             hall,
             gpus: n,
@@ -299,6 +313,9 @@ impl Operator<'_> {
             utilization,
             life_secs,
             state: CloudState::Pending,
+            failures: FleetState::new(n, repair_days),
+            daily_failure_prob,
+            rng,
         });
         if ready {
             self.cloud_activates(k, now, queue);

@@ -242,7 +242,7 @@ struct Fleet {
 }
 
 /// Operator-owned GPUs in a hall.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct GpuCloud {
     hall: usize,
     gpus: u32,
@@ -251,6 +251,10 @@ struct GpuCloud {
     life_secs: u64,
     /// Waiting for the hall, renting, or retired.
     state: CloudState,
+    /// GPUs failed and awaiting replacement.
+    failures: FleetState,
+    daily_failure_prob: f64,
+    rng: ChaCha8Rng,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -454,12 +458,14 @@ impl<'a> Operator<'a> {
         });
     }
 
-    /// Schedules the operator's first events.
+    /// Schedules the operator's first events. Every month close is scheduled first, so that
+    /// anything dated on the 1st of a month (sequence numbers order same-time events) falls
+    /// in the month it opens, not the one it closes.
     pub fn schedule_initial(&self, queue: &mut EventQueue<OperatorEvent>) {
-        queue.schedule(SimTime::ZERO, OperatorEvent::Day(0));
-        if let Some(first) = self.model.month_starts.first() {
-            queue.schedule(*first, OperatorEvent::MonthClose(0));
+        for (k, at) in self.model.month_starts.iter().enumerate() {
+            queue.schedule(*at, OperatorEvent::MonthClose(k));
         }
+        queue.schedule(SimTime::ZERO, OperatorEvent::Day(0));
         for (k, a) in self.plan.actions.iter().enumerate() {
             queue.schedule(a.at, OperatorEvent::Action(k as u32));
         }
@@ -616,9 +622,10 @@ impl<'a> Operator<'a> {
         for c in &self.clouds {
             if c.state == CloudState::Active {
                 let up = 1.0 - gpu_down[c.hall];
-                r.gpus_rented += f64::from(c.gpus) * c.utilization * up;
+                let working = f64::from(c.failures.working());
+                r.gpus_rented += working * c.utilization * up;
                 r.paid_tenant_facility_mw +=
-                    f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
             }
         }
         for f in &self.fleets {
@@ -1042,18 +1049,24 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 for f in &mut self.fleets {
                     f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
                 }
+                for c in &mut self.clouds {
+                    if c.state == CloudState::Active {
+                        c.failures.step_day(day, c.daily_failure_prob, &mut c.rng);
+                    }
+                }
                 let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
                 if next < self.model.end {
                     queue.schedule(next, OperatorEvent::Day(day + 1));
                 }
-                // Failures change nothing the rates depend on (opex counts installed units).
+                // ASIC failures change nothing the rates depend on (opex counts installed units);
+                // GPU failures change the GPUs rented.
+                if !self.clouds.is_empty() {
+                    self.refresh_rates();
+                }
             }
-            OperatorEvent::MonthClose(k) => {
+            OperatorEvent::MonthClose(_) => {
                 self.close_month();
                 self.review_rules(now, queue);
-                if let Some(next) = self.model.month_starts.get(k + 1) {
-                    queue.schedule(*next, OperatorEvent::MonthClose(k + 1));
-                }
             }
             OperatorEvent::End => {
                 if self.months.last().is_none_or(|m| m.end < now) {

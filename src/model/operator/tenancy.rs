@@ -74,6 +74,8 @@ pub struct Lease {
     pub state: LeaseState,
     /// Downtime this month, seconds (weighted by the share down).
     pub downtime_secs: f64,
+    /// The next anniversary of the term's start, when the escalator applies.
+    pub next_escalation: SimTime,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -120,7 +122,7 @@ impl Operator<'_> {
                 continue;
             }
             let racks = racks_for(mw, density_kw);
-            if h.committed_racks + racks > u64::from(h.shape.rack_slots) {
+            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
                 continue;
             }
             let free = h.free_gpu_mw();
@@ -205,6 +207,7 @@ impl Operator<'_> {
             price_factor: inq.price_factor,
             state: LeaseState::Signed,
             downtime_secs: 0.0,
+            next_escalation: SimTime::MAX,
             rng,
         };
         self.inquiry_status[i] = InquiryStatus::Placed;
@@ -250,7 +253,7 @@ impl Operator<'_> {
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
             && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
-            && h.committed_racks + racks <= u64::from(h.shape.rack_slots)
+            && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
             && self.committed_site_mw(h.site) + mw * h.shape.pue
                 <= self.grid_mw[h.site] * (1.0 + 1e-12);
         if !fits {
@@ -289,6 +292,7 @@ impl Operator<'_> {
             price_factor: 1.0,
             state: LeaseState::Signed,
             downtime_secs: 0.0,
+            next_escalation: SimTime::MAX,
             rng,
         };
         self.sign(lease, now + start_delay_secs, queue);
@@ -325,10 +329,7 @@ impl Operator<'_> {
                 OperatorEvent::LeaseRamps(k as u32),
             );
         }
-        queue.schedule(
-            now + SECONDS_PER_YEAR as u64,
-            OperatorEvent::LeaseEscalates(k as u32),
-        );
+        self.schedule_escalation(k, now, queue);
         self.schedule_term(k, now, queue);
     }
 
@@ -367,21 +368,31 @@ impl Operator<'_> {
         }
     }
 
+    /// Schedules lease `k`'s next escalation on the calendar anniversary of `from`.
+    fn schedule_escalation(
+        &mut self,
+        k: usize,
+        from: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let at = self.model.add_months(from, 12);
+        self.leases[k].next_escalation = at;
+        queue.schedule(at, OperatorEvent::LeaseEscalates(k as u32));
+    }
+
     pub(super) fn lease_escalates(
         &mut self,
         k: usize,
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let lease = &mut self.leases[k];
-        if lease.state != LeaseState::Billing {
+        // A renewal restarts the chain: an escalation not on the current schedule is stale.
+        if self.leases[k].state != LeaseState::Billing || self.leases[k].next_escalation != now {
             return;
         }
+        let lease = &mut self.leases[k];
         lease.price *= 1.0 + lease.escalator;
-        queue.schedule(
-            now + SECONDS_PER_YEAR as u64,
-            OperatorEvent::LeaseEscalates(k as u32),
-        );
+        self.schedule_escalation(k, now, queue);
     }
 
     pub(super) fn lease_ends(
@@ -404,6 +415,7 @@ impl Operator<'_> {
             let lease = &mut self.leases[k];
             lease.price = level * lease.price_factor;
             lease.end = now + lease.term_secs;
+            self.schedule_escalation(k, now, queue);
             self.schedule_term(k, now, queue);
         } else {
             self.release(k, now, queue);
