@@ -1,7 +1,6 @@
 //! Debt, covenants, default and shocks, checked against hand-derived outcomes.
 
-use pivotsim::engine::{EventQueue, run_until};
-use pivotsim::model::{CompiledScenario, Metric, Operator, RunMetrics, World};
+use pivotsim::model::{self, CompiledScenario, Metric, RunMetrics, World};
 use pivotsim::montecarlo::{self, RunOptions};
 use pivotsim::scenario::{self, Scenario};
 
@@ -25,14 +24,23 @@ fn quiet_site(cash: f64, finance_yaml: &str, plans_yaml: &str) -> Scenario {
     }
 }
 
+/// The quiet site with a 10 MW lease at $100/kW-month from 2026-01-01 ($1,000,000 a month),
+/// no ramp and no tenant default.
+fn leased_quiet_site() -> Scenario {
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = quiet_site(50_000_000.0, "", plans);
+    let lease = &mut s.market.ai.as_mut().unwrap().lease;
+    lease.ramp_months = 0;
+    lease.default_hazard_per_year = 0.0;
+    s
+}
+
 fn run_one(s: &Scenario, plan: usize) -> (RunMetrics, Vec<pivotsim::model::MonthRecord>) {
     let model = CompiledScenario::new(s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[plan], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, plan, 1, 0);
     (op.metrics(), op.months().to_vec())
 }
 
@@ -154,12 +162,8 @@ fn downtime_beyond_the_sla_allowance_earns_capped_credits() {
     // March (the hall has no backup generators) keeps the tenant down 72 h. With an allowance
     // of 0.5 h and 10% of the month's rent per hour beyond it, capped at 50%: the credit share
     // is min(0.5, 71.5 × 0.1) = 0.5, so March pays $500,000 back; no other month does.
-    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
-                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
-    let mut s = quiet_site(50_000_000.0, "", plans);
+    let mut s = leased_quiet_site();
     let lease = &mut s.market.ai.as_mut().unwrap().lease;
-    lease.ramp_months = 0;
-    lease.default_hazard_per_year = 0.0;
     lease.sla = Some(scenario::Sla {
         allowance_hours_per_month: 0.5,
         credit_per_hour: 0.1,
@@ -189,12 +193,8 @@ fn backup_generators_carry_gpu_tenants_through_grid_outages() {
     // Frequent random grid outages (every ~10 days, ~12 h) with generators that never fail: a
     // hall with backup generators keeps its tenant up, so no SLA credit is ever owed; the same
     // hall without backup owes credits.
-    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
-                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
-    let mut s = quiet_site(50_000_000.0, "", plans);
+    let mut s = leased_quiet_site();
     let lease = &mut s.market.ai.as_mut().unwrap().lease;
-    lease.ramp_months = 0;
-    lease.default_hazard_per_year = 0.0;
     lease.sla = Some(scenario::Sla {
         allowance_hours_per_month: 0.5,
         credit_per_hour: 0.01,
@@ -222,10 +222,7 @@ fn a_sale_on_the_first_of_a_month_is_booked_in_the_month_it_opens() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 3, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[1], 3, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 1, 3, 0);
     let close = |y, m, d| {
         model
             .calendar

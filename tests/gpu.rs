@@ -1,7 +1,6 @@
 //! GPU tenants, conversions and paired comparison, checked against analytic results.
 
-use pivotsim::engine::{EventQueue, run_until};
-use pivotsim::model::{CompiledScenario, Metric, Operator, World};
+use pivotsim::model::{self, CompiledScenario, Metric, World};
 use pivotsim::montecarlo::{self, RunOptions};
 use pivotsim::scenario::{self, Scenario};
 
@@ -142,10 +141,7 @@ fn a_fully_leased_70_mw_hall_earns_the_core_scientific_contract() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let m = op.metrics();
     let rent = m.get(Metric::GpuRevenue);
     assert!((rent - 1_224_720_000.0).abs() < 1.0, "lease revenue {rent}");
@@ -227,10 +223,7 @@ fn plans_that_differ_after_year_five_are_identical_before() {
         world.generate(&model, 11, rep);
         let months: Vec<Vec<_>> = (0..2)
             .map(|p| {
-                let mut op = Operator::new(&model, &world, &model.plans[p], 11, rep);
-                let mut q = EventQueue::new();
-                op.schedule_initial(&mut q);
-                run_until(&mut q, &mut op, model.end);
+                let op = model::run_to_horizon(&model, &world, p, 11, rep);
                 op.months().to_vec()
             })
             .collect();
@@ -262,10 +255,7 @@ fn a_converted_hall_without_tenants_is_stranded_capacity() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let m = op.metrics();
     // 2026-01-01 to 2028-01-01 is 730 days; 730 / (365.25/12) = 23.984 months.
     let expected = 10.0 * 730.0 / (365.25 / 12.0);
@@ -294,10 +284,7 @@ fn patient_inquiries_wait_and_both_policies_fill_halls_to_capacity() {
     let mut world = World::default();
     world.generate(&model, 5, 0);
     for p in 0..2 {
-        let mut op = Operator::new(&model, &world, &model.plans[p], 5, 0);
-        let mut q = EventQueue::new();
-        op.schedule_initial(&mut q);
-        run_until(&mut q, &mut op, model.end);
+        let op = model::run_to_horizon(&model, &world, p, 5, 0);
         // 4 MW tenants, 10-year terms, 2 halls of 10 MW: each hall holds two (8 MW), so
         // exactly four are ever signed; later inquiries wait 12 months and are lost (or are
         // still waiting at the horizon).
@@ -326,10 +313,7 @@ fn gpu_cloud_revenue_is_gpus_times_utilization_times_price_times_hours() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let m = op.metrics();
     assert!(
         (m.get(Metric::GpuRevenue) - 28_032_000.0).abs() < 1.0,
@@ -357,10 +341,7 @@ fn a_converted_halls_asics_sell_at_the_resale_formula() {
     let mut world = World::default();
     world.generate(&model, 4, 0);
     let hp = world.segments[0].hashprice;
-    let mut op = Operator::new(&model, &world, &model.plans[1], 4, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 1, 4, 0);
     let m = op.metrics();
     let expected = 7_000.0 * 140.0 * 6.0 * hp / 40.0 * 20.0 / (3_010.0 / 140.0);
     assert!(
@@ -410,10 +391,7 @@ fn the_escalator_applies_on_each_calendar_anniversary() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let rent = op.metrics().get(Metric::GpuRevenue);
     assert!((rent - 2_436_000.0).abs() < 1e-3, "{rent}");
 }
@@ -459,10 +437,7 @@ fn a_waiting_inquiry_is_offered_a_hall_as_soon_as_its_conversion_starts() {
         start_delay_secs: (6.0 * month) as u64,
         patience_secs: (3.0 * month) as u64,
     }];
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let m = op.metrics();
     assert_eq!(m.get(Metric::LostInquiries), 0.0);
     assert_eq!(op.leases().len(), 1);
@@ -486,10 +461,7 @@ fn gpu_failures_take_gpus_out_of_rental_at_the_renewal_rate() {
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 1, 0);
-    let mut op = Operator::new(&model, &world, &model.plans[0], 1, 0);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, model.end);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
     let shortfall = 1.0 - op.metrics().get(Metric::GpuRevenue) / 28_032_000.0;
     let p = 1.0 - (-0.36525f64 / 365.25).exp();
     let expected = p * 10.0 / (1.0 + p * 10.0);

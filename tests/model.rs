@@ -3,7 +3,7 @@
 //! Each test builds a deterministic market from the default scenario (no volatility, no
 //! jumps, no spikes, constant energy price) so that the expected value follows from a formula.
 
-use pivotsim::engine::{EventQueue, SimTime, run_until};
+use pivotsim::engine::{EventQueue, SimTime};
 use pivotsim::model::{self, CompiledScenario, Metric, Operator, World};
 use pivotsim::scenario::{self, Scenario};
 
@@ -161,10 +161,7 @@ fn monthly_cash_flows_add_up_to_the_change_in_cash() {
     let m = compile(&s);
     let mut world = World::default();
     world.generate(&m, 9, 4);
-    let mut op = Operator::new(&m, &world, &m.plans[0], 9, 4);
-    let mut q = EventQueue::new();
-    op.schedule_initial(&mut q);
-    run_until(&mut q, &mut op, m.end);
+    let op = model::run_to_horizon(&m, &world, 0, 9, 4);
     let months = op.months();
     assert_eq!(months.len(), 12);
     assert_eq!(months.last().unwrap().end, m.end);

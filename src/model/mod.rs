@@ -53,6 +53,22 @@ pub fn simulate_plan(
     operator.metrics()
 }
 
+/// Runs plan `plan` on `world` to the horizon and returns the operator, for callers that want
+/// more than the metrics (monthly records, leases, halls).
+pub fn run_to_horizon<'a>(
+    model: &'a CompiledScenario,
+    world: &'a World,
+    plan: usize,
+    seed: u64,
+    replication: u64,
+) -> Operator<'a> {
+    let mut queue = EventQueue::new();
+    let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
+    operator.schedule_initial(&mut queue);
+    run_until(&mut queue, &mut operator, model.end);
+    operator
+}
+
 /// Months each run reports in its series: one per month close, the last at the horizon.
 pub fn months_per_run(model: &CompiledScenario) -> usize {
     model.month_starts.len() + 1
