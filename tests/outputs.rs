@@ -13,10 +13,10 @@ fn pivotsim(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("the binary runs")
 }
 
-/// A small fixed scenario: the default over 2 years.
+/// A small fixed scenario: the default over 3 years (its stress sets fall inside).
 fn small_scenario(dir: &Path) -> std::path::PathBuf {
     let text =
-        pivotsim::scenario::DEFAULT_SCENARIO_YAML.replace("horizon_years: 10", "horizon_years: 2");
+        pivotsim::scenario::DEFAULT_SCENARIO_YAML.replace("horizon_years: 10", "horizon_years: 3");
     let path = dir.join("small.yaml");
     std::fs::write(&path, text).unwrap();
     path
@@ -63,10 +63,10 @@ fn output_formats_are_pinned() {
     insta::assert_snapshot!("runs_csv_header", runs.lines().next().unwrap());
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     insta::assert_snapshot!("timeseries_csv_header", ts.lines().next().unwrap());
-    // 3 plans × 24 months × every series, plus the header.
+    // 3 plans × 36 months × every series, plus the header.
     assert_eq!(
         ts.lines().count(),
-        1 + 3 * 24 * pivotsim::model::Series::COUNT
+        1 + 3 * 36 * pivotsim::model::Series::COUNT
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
@@ -182,4 +182,71 @@ fn a_convergence_target_stops_at_a_check_point_or_reports_it_missed() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown metric `nope`"));
+}
+
+#[test]
+fn a_stress_set_runs_every_plan_again_on_the_same_futures() {
+    // `--stress btc-crash-2027` adds "plan [btc-crash-2027]" for each of the default's three
+    // plans. The unstressed plans are exactly those of a run without the option (same futures),
+    // and the crash lowers the mean hashprice. An unknown stress is a usage error.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let s = scenario.to_str().unwrap();
+    let json = |out: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "run",
+            s,
+            "--runs",
+            "30",
+            "--out",
+            out,
+            "--no-plots",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = pivotsim(dir.path(), &args, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let base = json("a", &[]);
+    let stressed = json("b", &["--stress", "btc-crash-2027"]);
+    let names: Vec<&str> = stressed["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "stay-mining",
+            "convert-half-2027",
+            "adaptive",
+            "stay-mining [btc-crash-2027]",
+            "convert-half-2027 [btc-crash-2027]",
+            "adaptive [btc-crash-2027]"
+        ]
+    );
+    for p in 0..3 {
+        assert_eq!(base["plans"][p], stressed["plans"][p], "plan {p} changed");
+    }
+    let hashprice = |p: usize| {
+        stressed["plans"][p]["metrics"]["mean_hashprice_usd_per_ph_day"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        hashprice(3) < hashprice(0) * 0.95,
+        "{} vs {}",
+        hashprice(3),
+        hashprice(0)
+    );
+    let o = pivotsim(
+        dir.path(),
+        &["run", s, "--stress", "nope", "--out", "c"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("btc-crash-2027"));
 }

@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// Do not draw the PNG and SVG plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Also run every plan under the scenario's stress set NAME (its `stresses` list), on the
+    /// same futures, as "plan [NAME]". Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub stress: Vec<String>,
 }
 
 /// Parses `METRIC=HALFWIDTH`.

@@ -50,9 +50,28 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
             "seed: {seed} (drawn; pass --seed {seed} to repeat this run)"
         ));
     }
-    let model = CompiledScenario::new(&loaded.scenario).ok_or_else(|| {
-        Failure::Invalid("the horizon runs past the last date the calendar supports".into())
-    })?;
+    for name in &args.stress {
+        if !loaded.scenario.stresses.iter().any(|x| &x.name == name) {
+            let names: Vec<&str> = loaded
+                .scenario
+                .stresses
+                .iter()
+                .map(|x| x.name.as_str())
+                .collect();
+            return Err(Failure::Invalid(format!(
+                "--stress {name}: the scenario has no stress of that name; expected one of: {}",
+                if names.is_empty() {
+                    "(none defined)".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+    }
+    let model =
+        CompiledScenario::with_stresses(&loaded.scenario, &args.stress).ok_or_else(|| {
+            Failure::Invalid("the horizon runs past the last date the calendar supports".into())
+        })?;
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))

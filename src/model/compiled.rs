@@ -157,6 +157,17 @@ pub struct PlanSpec {
     pub actions: Vec<TimedAction>,
     /// Rules, in file order.
     pub rules: Vec<RuleSpec>,
+    /// Which world variant it runs in (0: the scenario as written; others: `--stress`).
+    pub variant: usize,
+}
+
+/// A version of the world: the scenario's shocks, plus a stress set's.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The stress's name (empty for the scenario as written).
+    pub name: String,
+    /// Every shock applied in this variant.
+    pub shocks: Vec<ShockSpec>,
 }
 
 /// An action at a time.
@@ -431,8 +442,10 @@ pub struct CompiledScenario {
     pub resale: Option<ResaleSpec>,
     /// Capital structure, taxes and valuation (defaults: none).
     pub finance: FinanceSpec,
-    /// Scheduled shocks.
+    /// Scheduled shocks of the scenario as written.
     pub shocks: Vec<ShockSpec>,
+    /// World variants: the scenario as written, then one per selected stress.
+    pub variants: Vec<Variant>,
     /// Discount rate per year.
     pub discount_rate: f64,
     /// Starting cash, USD.
@@ -451,6 +464,12 @@ impl CompiledScenario {
     /// Compiles a validated scenario. Returns `None` only if the horizon overflows the
     /// calendar, which validation rules out.
     pub fn new(s: &Scenario) -> Option<Self> {
+        Self::with_stresses(s, &[])
+    }
+
+    /// Compiles a validated scenario with the named stresses selected (see `Scenario::stresses`).
+    /// Returns `None` if a name is not one of the scenario's stresses.
+    pub fn with_stresses(s: &Scenario, stresses: &[String]) -> Option<Self> {
         let calendar = Calendar::new(s.start.0);
         let end_date = calendar.add_years(s.horizon_years)?;
         let end = calendar.time_of(end_date)?;
@@ -759,27 +778,11 @@ impl CompiledScenario {
                 placement: plan.placement,
                 actions,
                 rules,
+                variant: 0,
             });
         }
-        Some(CompiledScenario {
-            calendar,
-            end,
-            days,
-            hours: (end.secs() / 3_600) as usize,
-            month_starts,
-            month_secs,
-            daily_energy_factor,
-            bitcoin,
-            energy,
-            ai: s.market.ai.as_ref().map(AiParams::new),
-            resale: s.market.asic_resale.as_ref().map(|r| ResaleSpec {
-                usd_per_th: r.usd_per_th,
-                reference_hashprice: r.reference_hashprice_usd_per_ph_day,
-                reference_j_per_th: r.reference_j_per_th,
-            }),
-            shocks: s
-                .shocks
-                .iter()
+        let compile_shocks = |list: &[crate::scenario::Shock]| -> Option<Vec<ShockSpec>> {
+            list.iter()
                 .map(|shock| {
                     use crate::scenario::Shock;
                     Some(match shock {
@@ -818,7 +821,50 @@ impl CompiledScenario {
                         }
                     })
                 })
-                .collect::<Option<Vec<_>>>()?,
+                .collect::<Option<Vec<_>>>()
+        };
+        let shocks = compile_shocks(&s.shocks)?;
+        // Variant 0 is the scenario as written; each selected stress adds its shocks and a copy
+        // of every plan, named "plan [stress]".
+        let mut variants = vec![Variant {
+            name: String::new(),
+            shocks: shocks.clone(),
+        }];
+        let base_plans = plans.len();
+        for name in stresses {
+            let stress = s.stresses.iter().find(|x| &x.name == name)?;
+            let mut all = shocks.clone();
+            all.extend(compile_shocks(&stress.shocks)?);
+            variants.push(Variant {
+                name: name.clone(),
+                shocks: all,
+            });
+            let v = variants.len() - 1;
+            for p in 0..base_plans {
+                let mut copy = plans[p].clone();
+                copy.name = format!("{} [{name}]", copy.name);
+                copy.variant = v;
+                plans.push(copy);
+            }
+        }
+        Some(CompiledScenario {
+            calendar,
+            end,
+            days,
+            hours: (end.secs() / 3_600) as usize,
+            month_starts,
+            month_secs,
+            daily_energy_factor,
+            bitcoin,
+            energy,
+            ai: s.market.ai.as_ref().map(AiParams::new),
+            resale: s.market.asic_resale.as_ref().map(|r| ResaleSpec {
+                usd_per_th: r.usd_per_th,
+                reference_hashprice: r.reference_hashprice_usd_per_ph_day,
+                reference_j_per_th: r.reference_j_per_th,
+            }),
+            shocks,
+            variants,
             finance: {
                 let f = s.finance.as_ref();
                 FinanceSpec {

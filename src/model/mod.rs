@@ -27,7 +27,8 @@ use crate::engine::{EventQueue, run_until};
 /// Buffers reused across replications on one thread, so the hot path does not allocate.
 #[derive(Default)]
 pub struct Scratch {
-    world: World,
+    /// One world per variant (the scenario as written, then each stress).
+    worlds: Vec<World>,
     queue: EventQueue<OperatorEvent>,
 }
 
@@ -86,11 +87,16 @@ pub fn simulate_replication(
 ) {
     out.clear();
     series.clear();
-    scratch.world.generate(model, seed, replication);
+    scratch
+        .worlds
+        .resize_with(model.variants.len().max(1), World::default);
+    for (v, world) in scratch.worlds.iter_mut().enumerate() {
+        world.generate_variant(model, v, seed, replication);
+    }
     for plan in 0..model.plans.len() {
         out.push(simulate_plan(
             model,
-            &scratch.world,
+            &scratch.worlds[model.plans[plan].variant],
             plan,
             seed,
             replication,

@@ -68,7 +68,13 @@ fn renewal(
 
 impl Outages {
     /// Generates the outages of a replication into `self`.
-    pub fn generate(&mut self, model: &CompiledScenario, seed: u64, replication: u64) {
+    pub fn generate(
+        &mut self,
+        model: &CompiledScenario,
+        shocks: &[ShockSpec],
+        seed: u64,
+        replication: u64,
+    ) {
         self.grid.clear();
         self.cooling.clear();
         for (i, site) in model.sites.iter().enumerate() {
@@ -91,7 +97,7 @@ impl Outages {
                     });
                 });
             }
-            for shock in &model.shocks {
+            for shock in shocks {
                 if let ShockSpec::GridOutage { site: s, from, to } = *shock {
                     if s == i {
                         // A scheduled outage: the generators are assumed to fail (the stress).

@@ -77,6 +77,8 @@ pub struct World {
     pub ai: AiWorld,
     /// Grid outages and cooling failures.
     pub outages: Outages,
+    /// The shocks applied in this world (the operator applies the tenant-default ones).
+    pub shocks: Vec<ShockSpec>,
     /// The floating base rate of each simulated month, fraction per year (empty without one).
     pub base_rate: Vec<f64>,
     /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
@@ -88,6 +90,23 @@ pub struct World {
 impl World {
     /// Generates the world of `replication` into `self`, reusing its buffers.
     pub fn generate(&mut self, model: &CompiledScenario, seed: u64, replication: u64) {
+        self.generate_variant(model, 0, seed, replication);
+    }
+
+    /// Generates variant `variant` (see `CompiledScenario::variants`) of replication
+    /// `replication`: the same random streams, with that variant's shocks.
+    pub fn generate_variant(
+        &mut self,
+        model: &CompiledScenario,
+        variant: usize,
+        seed: u64,
+        replication: u64,
+    ) {
+        self.shocks.clear();
+        if let Some(v) = model.variants.get(variant) {
+            self.shocks.extend_from_slice(&v.shocks);
+        }
+        let shocks = std::mem::take(&mut self.shocks);
         self.segments.clear();
         self.chain_events.clear();
         let p = &model.bitcoin;
@@ -111,7 +130,7 @@ impl World {
                 state.step_day(p, day, &mut streams);
             }
             apply_day_shocks(
-                &model.shocks,
+                &shocks,
                 SimTime::from_secs(day * SECONDS_PER_DAY),
                 &mut state,
             );
@@ -135,7 +154,7 @@ impl World {
             &mut energy_rng,
             &mut self.hourly_price,
         );
-        for shock in &model.shocks {
+        for shock in &shocks {
             if let ShockSpec::EnergySpike {
                 from,
                 to,
@@ -154,7 +173,7 @@ impl World {
             ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
             ChainEvent::Retarget { .. } => None,
         });
-        self.outages.generate(model, seed, replication);
+        self.outages.generate(model, &shocks, seed, replication);
         self.base_rate.clear();
         if let Some(b) = &model.finance.base_rate {
             // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
@@ -171,7 +190,7 @@ impl World {
                 self.base_rate.push(x);
             }
             // Rate steps shift the path from their month on (the process is not re-anchored).
-            for shock in &model.shocks {
+            for shock in &shocks {
                 if let ShockSpec::RateStep { at, delta } = *shock {
                     let first = model.month_starts.partition_point(|t| *t <= at);
                     for r in self.base_rate.iter_mut().skip(first) {
@@ -182,8 +201,7 @@ impl World {
         }
         match &model.ai {
             Some(p) => {
-                let busts: Vec<SimTime> = model
-                    .shocks
+                let busts: Vec<SimTime> = shocks
                     .iter()
                     .filter_map(|s| match s {
                         ShockSpec::AiBust { at } => Some(*at),
@@ -195,6 +213,7 @@ impl World {
             }
             None => self.ai = AiWorld::default(),
         }
+        self.shocks = shocks;
     }
 
     /// Appends a segment; one starting at the same second as the last replaces it.

@@ -73,6 +73,10 @@ pub struct Scenario {
     /// Scheduled shocks, applied identically in every replication and plan.
     #[serde(default)]
     pub shocks: Vec<Shock>,
+    /// Named sets of extra shocks. `pivotsim run --stress NAME` runs every plan with and
+    /// without the set, on the same futures.
+    #[serde(default)]
+    pub stresses: Vec<Stress>,
     /// The operator's sites.
     pub sites: Vec<Site>,
     /// Plans to compare on the same futures. At least one.
@@ -154,6 +158,16 @@ pub enum Shock {
         /// When.
         date: Date,
     },
+}
+
+/// A named set of shocks for `--stress NAME`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stress {
+    /// Name, given to `--stress`.
+    pub name: String,
+    /// Shocks added to the scenario's own.
+    pub shocks: Vec<Shock>,
 }
 
 /// The operator's capital structure and valuation.

@@ -137,6 +137,29 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
 }
 
 fn shocks(c: &Checker<'_>, s: &Scenario) -> Result<(), ScenarioError> {
+    shock_list(c, s, "shocks", &s.shocks)?;
+    let mut names = HashSet::new();
+    for (i, stress) in s.stresses.iter().enumerate() {
+        let p = format!("stresses[{i}]");
+        c.text(&format!("{p}.name"), &stress.name)?;
+        if !names.insert(stress.name.as_str()) {
+            return Err(c.err(
+                &format!("{p}.name"),
+                ErrorKind::Reference,
+                format!("another stress is already named `{}`", stress.name),
+            ));
+        }
+        shock_list(c, s, &format!("{p}.shocks"), &stress.shocks)?;
+    }
+    Ok(())
+}
+
+fn shock_list(
+    c: &Checker<'_>,
+    s: &Scenario,
+    path: &str,
+    list: &[Shock],
+) -> Result<(), ScenarioError> {
     let start = s.start.0;
     let end = start
         .checked_add_months(chrono::Months::new(s.horizon_years.saturating_mul(12)))
@@ -151,8 +174,8 @@ fn shocks(c: &Checker<'_>, s: &Scenario) -> Result<(), ScenarioError> {
         }
         Ok(())
     };
-    for (i, shock) in s.shocks.iter().enumerate() {
-        let p = format!("shocks[{i}]");
+    for (i, shock) in list.iter().enumerate() {
+        let p = format!("{path}[{i}]");
         match shock {
             Shock::BtcPrice { date, factor } | Shock::NetworkHashrate { date, factor } => {
                 date_in(format!("{p}.date"), date)?;

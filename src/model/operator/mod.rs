@@ -489,7 +489,7 @@ impl<'a> Operator<'a> {
                 queue.schedule(o.to, OperatorEvent::CoolingUp(hall as u16, k as u32));
             }
         }
-        for shock in &self.model.shocks {
+        for shock in &self.world.shocks {
             if let ShockSpec::LargestTenantDefaults { at } = shock {
                 queue.schedule(*at, OperatorEvent::LargestTenantDefaults);
             }
