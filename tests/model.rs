@@ -243,3 +243,34 @@ fn a_grid_outage_stops_every_asic_for_its_length() {
     assert_eq!(out.get(Metric::GridOutageHours), 240.0);
     assert_eq!(base.get(Metric::GridOutageHours), 0.0);
 }
+
+#[test]
+fn a_grid_outage_trace_is_replayed_in_every_future() {
+    // tests/data/outage_trace.csv lists 10 h on 2026-06-01 and 14 h from 2026-09-15 06:00 (and
+    // one outage in 2040, past the horizon, which is ignored): 24 site-hours of outage in a
+    // one-year run, and at $5/MWh exactly load × 24 MWh less energy than without the trace.
+    let mut s = deterministic();
+    s.market.energy.mean_usd_per_mwh = 5.0;
+    let m0 = compile(&s);
+    let trace =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/outage_trace.csv");
+    s.sites[0].grid_outage_trace_events =
+        pivotsim::scenario::trace::parse(&std::fs::read_to_string(trace).unwrap(), "trace")
+            .unwrap();
+    let m1 = compile(&s);
+    for rep in 0..3 {
+        let run = |m: &CompiledScenario| {
+            let mut world = World::default();
+            world.generate(m, 1, rep);
+            let mut q = EventQueue::new();
+            model::simulate_plan(m, &world, 0, 1, rep, &mut q, None)
+        };
+        let (base, traced) = (run(&m0), run(&m1));
+        assert_eq!(traced.get(Metric::GridOutageHours), 24.0);
+        let lost = base.get(Metric::EnergyUsed) - traced.get(Metric::EnergyUsed);
+        assert!(
+            (lost / (facility_mw(&s) * 24.0) - 1.0).abs() < 1e-9,
+            "{lost}"
+        );
+    }
+}

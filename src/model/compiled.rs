@@ -38,6 +38,8 @@ pub struct SiteSpec {
     pub dr_credit: f64,
     /// Random grid outages: (days between, hours long).
     pub grid_outages: Option<(Dist, Dist)>,
+    /// Grid outages replayed from a trace: [from, to) within the horizon.
+    pub trace_outages: Vec<(SimTime, SimTime)>,
     /// Probability the generators fail during an outage.
     pub generator_failure_probability: f64,
 }
@@ -585,6 +587,19 @@ impl CompiledScenario {
                 ppa_price,
                 dr_trigger,
                 dr_credit,
+                trace_outages: site
+                    .grid_outage_trace_events
+                    .iter()
+                    .filter_map(|o| {
+                        let start = crate::scenario::trace::parse_start(&o.start)?;
+                        let from_date = calendar.time_of(start.date())?;
+                        let secs =
+                            u64::from(chrono::Timelike::num_seconds_from_midnight(&start.time()));
+                        let from = from_date + secs;
+                        let to = (from + (o.duration_hours * 3_600.0) as u64).min(end);
+                        (from < end).then_some((from, to))
+                    })
+                    .collect(),
                 grid_outages: site
                     .grid_outages
                     .as_ref()

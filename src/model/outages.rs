@@ -19,6 +19,8 @@ pub mod process {
     pub const GRID_OUTAGES: u16 = 12;
     /// Cooling failures of a hall.
     pub const COOLING_FAILURES: u16 = 13;
+    /// Generator failures during a site's traced outages.
+    pub const TRACE_OUTAGES: u16 = 15;
 }
 
 /// One outage interval.
@@ -96,6 +98,25 @@ impl Outages {
                         derate: 1.0,
                     });
                 });
+            }
+            if !site.trace_outages.is_empty() {
+                // Traced outages draw their generator failures from the site's own stream,
+                // after its random outages.
+                let instance = u16::try_from(i).unwrap_or(u16::MAX);
+                let mut rng = stream(
+                    seed,
+                    replication,
+                    ProcessId::new(process::TRACE_OUTAGES, instance),
+                );
+                for &(from, to) in &site.trace_outages {
+                    let generators_fail = rng.random::<f64>() < site.generator_failure_probability;
+                    list.push(Outage {
+                        from,
+                        to,
+                        generators_fail,
+                        derate: 1.0,
+                    });
+                }
             }
             for shock in shocks {
                 if let ShockSpec::GridOutage { site: s, from, to } = *shock {

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod source;
+pub mod trace;
 pub mod types;
 pub mod validate;
 
@@ -105,6 +106,8 @@ pub fn from_document(document: SourceDocument) -> Result<LoadedScenario, Scenari
     if let Ok(typed) = serde_json::to_value(&scenario) {
         reject_lists_as_mappings(&document, &document.value, &typed, "")?;
     }
+    let mut scenario = scenario;
+    trace::load_traces(&mut scenario, &document)?;
     validate::validate(&scenario, &document)?;
     Ok(LoadedScenario { scenario, document })
 }

@@ -584,6 +584,15 @@ pub struct Site {
     /// generators keep running unless the generators fail.
     #[serde(default)]
     pub grid_outages: Option<OutageProcess>,
+    /// Grid outages replayed from an empirical trace: a CSV file (path relative to the scenario
+    /// file) with a header `start,duration_hours`, `start` written `YYYY-MM-DD` or
+    /// `YYYY-MM-DDTHH:MM`. Replayed in every replication, alongside any random outages.
+    #[serde(default)]
+    pub grid_outage_trace: Option<String>,
+    /// The trace's outages as read (filled in when the scenario is loaded; not written by users,
+    /// but kept in the effective scenario so its fingerprint covers them).
+    #[serde(default, skip_deserializing)]
+    pub grid_outage_trace_events: Vec<TraceOutage>,
     /// Probability that the backup generators fail during a grid outage (per outage).
     #[serde(default = "default_generator_failure")]
     pub generator_failure_probability: f64,
@@ -593,6 +602,15 @@ pub struct Site {
 
 fn default_generator_failure() -> f64 {
     0.2
+}
+
+/// One outage of an empirical trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceOutage {
+    /// Start, `YYYY-MM-DDTHH:MM`.
+    pub start: String,
+    /// Length, hours.
+    pub duration_hours: f64,
 }
 
 /// Outages as an alternating renewal process: time between outages, then outage length.
