@@ -589,9 +589,9 @@ pub struct Site {
     /// `YYYY-MM-DDTHH:MM`. Replayed in every replication, alongside any random outages.
     #[serde(default)]
     pub grid_outage_trace: Option<String>,
-    /// The trace's outages as read (filled in when the scenario is loaded; not written by users,
-    /// but kept in the effective scenario so its fingerprint covers them).
-    #[serde(default, skip_deserializing)]
+    /// The trace's outages: read from `grid_outage_trace` when that is set (replacing anything
+    /// here), or given inline. Kept in the effective scenario so its fingerprint covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grid_outage_trace_events: Vec<TraceOutage>,
     /// Probability that the backup generators fail during a grid outage (per outage).
     #[serde(default = "default_generator_failure")]
@@ -606,6 +606,7 @@ fn default_generator_failure() -> f64 {
 
 /// One outage of an empirical trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TraceOutage {
     /// Start, `YYYY-MM-DDTHH:MM`.
     pub start: String,

@@ -1330,6 +1330,26 @@ fn check_site(c: &Checker<'_>, p: &str, site: &Site) -> Result<(), ScenarioError
             87_600.0,
         )?;
     }
+    for (k, event) in site.grid_outage_trace_events.iter().enumerate() {
+        let ep = format!("{p}.grid_outage_trace_events[{k}]");
+        if crate::scenario::trace::parse_start(&event.start).is_none() {
+            return Err(c.err(
+                &format!("{ep}.start"),
+                ErrorKind::Type,
+                format!(
+                    "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                    event.start
+                ),
+            ));
+        }
+        c.range(
+            &format!("{ep}.duration_hours"),
+            event.duration_hours,
+            1e-6,
+            87_600.0,
+            "hours above 0",
+        )?;
+    }
     if site.halls.is_empty() {
         return Err(c.err(
             &format!("{p}.halls"),
