@@ -28,8 +28,7 @@ use crate::scenario::{HallState, TerminalValue};
 
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
-/// Seconds per year for discounting (365.25 days).
-const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
+use crate::model::ai::SECONDS_PER_YEAR;
 
 /// What happens to the operator, in time order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -80,6 +80,37 @@ pub struct Lease {
     rng: ChaCha8Rng,
 }
 
+impl Lease {
+    /// A lease just signed: capacity promised, not billing yet, no escalator, power passed
+    /// through and the market price factor 1 until the caller sets them.
+    fn signed(
+        hall: usize,
+        mw: f64,
+        racks: u64,
+        price: f64,
+        term_secs: u64,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Lease {
+            hall,
+            mw,
+            racks,
+            price,
+            escalator: 0.0,
+            power_included: false,
+            billed_share: 0.0,
+            ramp_step: 0,
+            term_secs,
+            end: SimTime::MAX,
+            price_factor: 1.0,
+            state: LeaseState::Signed,
+            downtime_secs: 0.0,
+            next_escalation: SimTime::MAX,
+            rng,
+        }
+    }
+}
+
 impl Operator<'_> {
     /// Site facility load already promised: installed ASICs plus GPU capacity promised in
     /// GPU-ready or converting halls, MW.
@@ -170,13 +201,18 @@ impl Operator<'_> {
     }
 
     fn lose(&mut self, i: usize, now: SimTime) {
-        let inq = &self.world.ai.inquiries[i];
+        let inq = self.world.ai.inquiries[i];
         self.inquiry_status[i] = InquiryStatus::Lost;
+        self.record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    }
+
+    /// Counts a lost deal: its MW and its nominal contract value (MW × 1,000 kW × rent × 12
+    /// months × term years), and when it was lost (for the rules' lookback).
+    fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
         self.tallies.lost_inquiries += 1;
-        self.tallies.lost_mw += inq.size_mw;
-        // Nominal contract value: MW × 1,000 kW × rent × 12 months × term years.
+        self.tallies.lost_mw += mw;
         self.tallies.lost_contract_value_usd +=
-            inq.size_mw * 1_000.0 * inq.price * 12.0 * inq.term_secs as f64 / SECONDS_PER_YEAR;
+            mw * 1_000.0 * price * 12.0 * term_secs as f64 / SECONDS_PER_YEAR;
         self.lost_times.push(now);
     }
 
@@ -193,23 +229,17 @@ impl Operator<'_> {
             return false;
         };
         let rng = tenant_stream(self.seed, self.replication, process::TENANT, i);
-        let lease = Lease {
+        let mut lease = Lease::signed(
             hall,
-            mw: inq.size_mw,
-            racks: racks_for(inq.size_mw, inq.density_kw),
-            price: inq.price,
-            escalator: ai.escalator,
-            power_included: ai.power == PowerTerms::Included,
-            billed_share: 0.0,
-            ramp_step: 0,
-            term_secs: inq.term_secs,
-            end: SimTime::MAX,
-            price_factor: inq.price_factor,
-            state: LeaseState::Signed,
-            downtime_secs: 0.0,
-            next_escalation: SimTime::MAX,
+            inq.size_mw,
+            racks_for(inq.size_mw, inq.density_kw),
+            inq.price,
+            inq.term_secs,
             rng,
-        };
+        );
+        lease.escalator = ai.escalator;
+        lease.power_included = ai.power == PowerTerms::Included;
+        lease.price_factor = inq.price_factor;
         self.inquiry_status[i] = InquiryStatus::Placed;
         self.sign(lease, start, queue);
         true
@@ -259,11 +289,7 @@ impl Operator<'_> {
         if !fits {
             // The capacity went to other tenants first: the anchor deal is lost.
             self.tallies.inquiries += 1;
-            self.tallies.lost_inquiries += 1;
-            self.tallies.lost_mw += mw;
-            self.tallies.lost_contract_value_usd +=
-                mw * 1_000.0 * price * 12.0 * term_secs as f64 / SECONDS_PER_YEAR;
-            self.lost_times.push(now);
+            self.record_loss(mw, price, term_secs, now);
             return;
         }
         self.tallies.inquiries += 1;
@@ -278,23 +304,9 @@ impl Operator<'_> {
             process::ANCHOR_TENANT,
             timed.index,
         );
-        let lease = Lease {
-            hall,
-            mw,
-            racks,
-            price,
-            escalator,
-            power_included,
-            billed_share: 0.0,
-            ramp_step: 0,
-            term_secs,
-            end: SimTime::MAX,
-            price_factor: 1.0,
-            state: LeaseState::Signed,
-            downtime_secs: 0.0,
-            next_escalation: SimTime::MAX,
-            rng,
-        };
+        let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
+        lease.escalator = escalator;
+        lease.power_included = power_included;
         self.sign(lease, now + start_delay_secs, queue);
     }
 
