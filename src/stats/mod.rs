@@ -8,7 +8,7 @@
 //!
 //! | type | holds | merge |
 //! |---|---|---|
-//! | [`Moments`] | count, mean, M2, min, max | Chan et al.; exact count/min/max |
+//! | [`Moments`] | count, exact Σx and Σx² ([`WideSum`]), min, max | exact (integer adds) |
 //! | [`QuantileSketch`] | log-spaced bin counts, 0.1% relative accuracy | exact (integer adds) |
 //! | [`Proportion`] | successes, trials | exact |
 //! | [`MetricAccumulator`] | [`Moments`] + [`QuantileSketch`] → [`MetricSummary`] | as parts |
@@ -18,28 +18,14 @@
 //! Deserialize`, and uses memory independent of the number of values pushed. Deserialization
 //! checks invariants (see [`InvalidAccumulator`]), since shard files are user input.
 //!
-//! # Determinism: how to reduce
+//! # Determinism
 //!
-//! Architecture Invariant: results do not depend on thread count or sharding. Counts, extremes,
-//! sketch bins and proportions merge exactly, in any order. Floating moments do not: `merge` is
-//! deterministic but not associative, so `(c0 + c1) + (c2 + c3)` may differ in the last bit from
-//! `((c0 + c1) + c2) + c3`. To get identical bytes however the work is split:
-//!
-//! 1. cut the replications into chunks of a fixed size that does not depend on threads or
-//!    shards, and push each chunk's runs, in replication order, into fresh accumulators;
-//! 2. fold the chunk accumulators left in chunk-index order: `total = chunk[0]`, then
-//!    `total.merge(&chunk[i])` for `i = 1, 2, …`.
-//!
-//! A shard therefore stores its *per-chunk* accumulators, not one pre-merged total; `merge`
-//! collects every shard's chunks and folds them in global chunk order. A fold over
-//! deserialized chunks equals the in-memory fold bit for bit **only if `serde_json` is built
-//! with its `float_roundtrip` feature**: it writes the shortest decimal that denotes each
-//! `f64`, but its default parser reads some of them one ulp off (e.g. `0.40297808792033485`).
-//! A test in `summary` fails when the feature is missing.
-//!
-//! Only [`Moments`] needs this discipline. Sketches and proportions are exact, so a caller that
-//! wants smaller shard files may store per-chunk `Moments` but a single merged
-//! [`QuantileSketch`] per shard and metric; the result is the same.
+//! Architecture Invariant: results do not depend on thread count or sharding. Every
+//! accumulator merges *exactly*: counts, extremes, sketch bins and proportions are integers,
+//! and the sums behind means and variances are fixed-point integers ([`WideSum`],
+//! [`ExactSum`]). Merging is therefore associative and commutative, so any split of the runs
+//! into chunks, threads or shards, combined in any order, gives the same bits as one pass. The
+//! Monte Carlo layer still folds chunks in index order, but nothing depends on it.
 //!
 //! All arithmetic is IEEE basic operations and `sqrt` (no `ln`/`exp` from the platform `libm`),
 //! so results also agree across machines.
@@ -53,6 +39,7 @@ pub mod paired;
 pub mod proportion;
 pub mod sketch;
 pub mod summary;
+pub mod wide;
 
 pub use error::InvalidAccumulator;
 pub use exact_sum::ExactSum;
@@ -61,3 +48,4 @@ pub use paired::{PairedAccumulator, PairedSummary};
 pub use proportion::{Proportion, Z95, wilson_interval};
 pub use sketch::{QuantileSketch, SortedBins};
 pub use summary::{MetricAccumulator, MetricSummary, PERCENTILE_LEVELS, Percentiles};
+pub use wide::WideSum;

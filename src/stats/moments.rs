@@ -1,35 +1,32 @@
-//! Streaming count, mean, variance, minimum and maximum (Welford), mergeable (Chan et al.).
+//! Streaming count, mean, variance, minimum and maximum, merged exactly.
 //!
-//! The mean and its confidence interval are the headline statistics of every metric. Summing
-//! values and squares naively loses all precision when the mean is large relative to the spread
-//! (NPVs around 10⁸ USD that differ by 10³), so pushes use Welford's update and merges the
-//! pairwise formula of Chan, Golub and LeVeque (1979).
-//!
-//! # Determinism
-//!
-//! `push` and `merge` use only IEEE basic arithmetic, so a given sequence of pushes and merges
-//! gives the same bits on every machine. Floating merges are *not* associative, though: callers
-//! must always combine the same accumulators in the same order (per-chunk accumulators folded
-//! left in chunk-index order — see the [`stats`](crate::stats) module docs).
+//! The mean and its confidence interval are the headline statistics of every metric. The
+//! accumulator keeps the count, the exact sums `Σx` and `Σx²` ([`WideSum`], 512-bit fixed
+//! point), the minimum and the maximum. Every part merges exactly, so the result is the same
+//! bits whatever the order and grouping of pushes and merges: threads, chunks and shards cannot
+//! change it. The variance is formed from the exact sums in integer arithmetic, so the
+//! cancellation that ruins naive `Σx²` for large means (NPVs around 10⁸ USD that differ by 10³)
+//! cannot happen; the only rounding is the final conversion to `f64`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::stats::proportion::Z95;
+use crate::stats::wide::{SQUARE_LIMIT, WideSum};
 
-/// Count, mean, sum of squared deviations, minimum and maximum of a stream of `f64`.
+/// Count, exact sum, exact sum of squares, minimum and maximum of a stream of `f64`.
 ///
 /// Values keep the caller's units; [`variance`](Self::variance) is in those units squared.
+/// Values must be finite, and are summed exactly when `|x| < 2^100 ≈ 1.27e30` (larger ones are
+/// clamped in the sums, see [`WideSum`]); filter non-finite values before pushing, as
+/// [`MetricAccumulator`](crate::stats::summary::MetricAccumulator) does.
 ///
 /// An empty accumulator stores zeros (not NaN or ±∞) so that it serializes to JSON; its
-/// accessors return NaN. A non-finite pushed value propagates into the mean and variance (and
-/// such an accumulator cannot round-trip through JSON); filter before pushing, as
-/// [`MetricAccumulator`](crate::stats::summary::MetricAccumulator) does.
+/// accessors return NaN.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     count: u64,
-    mean: f64,
-    /// Sum of squared deviations from the mean, `Σ(x − mean)²`.
-    m2: f64,
+    sum: WideSum,
+    sum_of_squares: WideSum,
     min: f64,
     max: f64,
 }
@@ -40,29 +37,24 @@ impl Moments {
         Self::default()
     }
 
-    /// Adds one value (Welford's update).
+    /// Adds one value.
     #[inline]
     pub fn push(&mut self, x: f64) {
         self.count += 1;
+        // The same clamp as the squares', so the two sums describe the same values.
+        self.sum.add(x.clamp(-SQUARE_LIMIT, SQUARE_LIMIT));
+        self.sum_of_squares.add_square(x);
         if self.count == 1 {
-            self.mean = x;
-            self.m2 = 0.0;
             self.min = x;
             self.max = x;
-            return;
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
         }
-        let delta = x - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (x - self.mean);
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
     }
 
-    /// Combines `other` into `self` as if its values had been pushed here (Chan et al.):
-    /// `δ = mean_b − mean_a`, `mean = mean_a + δ·n_b/n`, `M2 = M2_a + M2_b + δ²·n_a·n_b/n`.
-    ///
-    /// Count, min and max are exact. Mean and M2 agree with a single pass to rounding error
-    /// (about 1e-15 relative) and are bit-for-bit reproducible for a fixed merge order.
+    /// Combines `other` into `self` as if its values had been pushed here. Exact: any order
+    /// and grouping of merges gives the same bits.
     pub fn merge(&mut self, other: &Moments) {
         if other.count == 0 {
             return;
@@ -71,14 +63,9 @@ impl Moments {
             *self = other.clone();
             return;
         }
-        let n_a = self.count as f64;
-        let n_b = other.count as f64;
-        let count = self.count.saturating_add(other.count);
-        let n = count as f64;
-        let delta = other.mean - self.mean;
-        self.mean += delta * (n_b / n);
-        self.m2 += other.m2 + delta * delta * (n_a * n_b / n);
-        self.count = count;
+        self.count = self.count.saturating_add(other.count);
+        self.sum.merge(&other.sum);
+        self.sum_of_squares.merge(&other.sum_of_squares);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -88,9 +75,13 @@ impl Moments {
         self.count
     }
 
-    /// Arithmetic mean; NaN when empty.
+    /// Arithmetic mean `Σx/n` (the exact sum rounded once, then divided); NaN when empty.
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { f64::NAN } else { self.mean }
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            self.sum.to_f64() / self.count as f64
+        }
     }
 
     /// Sample variance `Σ(x − mean)²/(n − 1)`, in squared units; NaN when `n < 2`.
@@ -98,7 +89,9 @@ impl Moments {
         if self.count < 2 {
             f64::NAN
         } else {
-            self.m2 / (self.count - 1) as f64
+            self.sum
+                .sum_squared_deviations(&self.sum_of_squares, self.count)
+                / (self.count - 1) as f64
         }
     }
 
@@ -156,7 +149,7 @@ mod tests {
         // mean = (Σ k)/n = 5050/100 = 50.5, exactly representable.
         assert_eq!(m.mean(), 50.5);
         // Σ(k − 50.5)² = n(n²−1)/12 = 100·9999/12 = 83,325; sample variance = 83,325/99
-        // = 841.666…; relative tolerance 1e-14 allows for Welford's rounding only.
+        // = 841.666…; the exact sums leave one rounding in the final division.
         assert!((m.variance() - 83_325.0 / 99.0).abs() <= 1e-14 * 841.67);
         assert!((m.std_dev() - (83_325.0f64 / 99.0).sqrt()).abs() <= 1e-14 * 29.02);
         // SE = sd/√100 = sd/10.
@@ -195,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn merge_matches_single_pass_and_is_reproducible() {
+    fn merge_in_any_grouping_is_exact() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         // Large mean, small spread: the case where naive Σx² would lose everything.
         let dist = LogNormal::new(18.0, 0.3).unwrap();
@@ -205,23 +198,24 @@ mod tests {
         let mut merged = of(left.iter().copied());
         merged.merge(&of(right.iter().copied()));
 
-        assert_eq!(merged.count(), whole.count());
-        // Extremes are exact whatever the split.
-        assert_eq!((merged.min(), merged.max()), (whole.min(), whole.max()));
-        // Mean and variance: two roundings apart, far below 1e-12 relative.
+        // Every part is an exact sum, so the split changes nothing, not even the last bit.
+        assert_eq!(merged, whole);
+        assert_eq!(merged.mean().to_bits(), whole.mean().to_bits());
+        assert_eq!(merged.variance().to_bits(), whole.variance().to_bits());
+        // Nor does the order: the values pushed in reverse give the same accumulator.
+        let reversed = of(values.iter().rev().copied());
+        assert_eq!(reversed, whole);
+        // And a JSON round trip (a shard file) restores it exactly.
+        let json = serde_json::to_string(&whole).unwrap();
+        assert_eq!(serde_json::from_str::<Moments>(&json).unwrap(), whole);
+        // Against f64 arithmetic in two passes over the data (mean, then Σ(x − mean)²):
+        // agreement to 1e-12 relative.
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
         let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-        assert!(rel(merged.mean(), whole.mean()) <= 1e-12);
-        assert!(rel(merged.variance(), whole.variance()) <= 1e-12);
-
-        // The same fold again gives the same bits.
-        let mut again = of(left.iter().copied());
-        again.merge(&of(right.iter().copied()));
-        assert_eq!(again.mean().to_bits(), merged.mean().to_bits());
-        assert_eq!(again.variance().to_bits(), merged.variance().to_bits());
-        assert_eq!(
-            serde_json::to_string(&again).unwrap(),
-            serde_json::to_string(&merged).unwrap()
-        );
+        assert!(rel(whole.mean(), mean) <= 1e-12);
+        assert!(rel(whole.variance(), var) <= 1e-12);
     }
 
     #[test]
