@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Metric;
-use crate::montecarlo::ConvergenceTarget;
+use crate::montecarlo::{ConvergenceTarget, Shard};
+use crate::scenario::overrides::{self, Override};
 
 /// Monte Carlo simulator of bitcoin-mining sites converting capacity to GPU/AI tenants.
 ///
@@ -25,6 +26,16 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario file and report the first problem, without simulating.
     Validate(ValidateArgs),
+    /// Combine shard folders from `run --shard K/N` into the outputs of one whole run.
+    Merge(MergeArgs),
+    /// Run a full Monte Carlo at every point of a grid of parameter values (same seeds).
+    Sweep(SweepArgs),
+    /// Print the event log of one replication of one plan.
+    Trace(TraceArgs),
+    /// Print a JSON Schema of the scenario file, for editors.
+    Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
 }
 
 /// Options of `pivotsim run`.
@@ -65,6 +76,195 @@ pub struct RunArgs {
     /// same futures, as "plan [NAME]". Repeatable.
     #[arg(long, value_name = "NAME")]
     pub stress: Vec<String>,
+    /// Change one scenario value before validation, e.g. `market.bitcoin.volatility=0.6` or
+    /// `sites[0].grid_mw=150`. Repeatable; applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// Run only part K of N of the replications and write a shard folder (runs.csv and
+    /// shard.json) for `pivotsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "target_ci")]
+    pub shard: Option<Shard>,
+}
+
+/// Parses `PATH=VALUE` for `--set` and `--vary`'s paths.
+fn parse_override(text: &str) -> Result<Override, String> {
+    overrides::parse(text).map_err(|e| e.to_string())
+}
+
+/// Parses `K/N` with `1 ≤ K ≤ N`.
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let expected = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 3/8), got `{text}`");
+    let (k, n) = text.split_once('/').ok_or_else(expected)?;
+    let index: u64 = k.trim().parse().map_err(|_| expected())?;
+    let count: u64 = n.trim().parse().map_err(|_| expected())?;
+    if index == 0 || index > count || count > 1_000_000 {
+        return Err(expected());
+    }
+    Ok(Shard { index, count })
+}
+
+/// Parses `PATH=v1,v2,...` for `sweep --vary`.
+fn parse_axis(text: &str) -> Result<SweepAxis, String> {
+    let (path, values) = text.split_once('=').ok_or_else(|| {
+        format!("expected PATH=v1,v2,... (e.g. market.bitcoin.volatility=0.4,0.6), got `{text}`")
+    })?;
+    let mut points = Vec::new();
+    for value in split_top_level(values) {
+        let o = overrides::parse(&format!("{path}={value}")).map_err(|e| e.to_string())?;
+        points.push((value.trim().to_owned(), o));
+    }
+    if points.is_empty() {
+        return Err(format!("`{text}`: expected at least one value after `=`"));
+    }
+    Ok(SweepAxis {
+        path: path.trim().to_owned(),
+        points,
+    })
+}
+
+/// Splits on commas that are not inside brackets, braces or quotes, so a value may be a list
+/// or mapping (`a=[1,2],[3,4]`).
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts.into_iter().filter(|p| !p.trim().is_empty()).collect()
+}
+
+/// One `--vary` axis: a path and its values (as typed, and as overrides).
+#[derive(Debug, Clone)]
+pub struct SweepAxis {
+    /// The scenario path varied.
+    pub path: String,
+    /// Each value as typed, with its override.
+    pub points: Vec<(String, Override)>,
+}
+
+/// Options of `pivotsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders written by `pivotsim run --shard K/N`, in any order.
+    #[arg(required = true, value_name = "DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged summary.json, runs.csv, timeseries.csv and plots.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "pivotsim-out")]
+    pub out: PathBuf,
+    /// What to print on stdout: a table, or summary.json for scripts.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Print nothing on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do not draw the PNG and SVG plots.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Options of `pivotsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// A parameter and its values, e.g. `market.bitcoin.volatility=0.4,0.6,0.8`. Repeatable:
+    /// the sweep runs the cartesian product of the axes.
+    #[arg(long, required = true, value_name = "PATH=v1,v2,...", value_parser = parse_axis)]
+    pub vary: Vec<SweepAxis>,
+    /// Replications per plan at each point (overrides the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u64>,
+    /// Root random seed, the same at every point (so points are paired).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Output folder: one subfolder per point, sweep.csv and the sweep plot.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "pivotsim-sweep"
+    )]
+    pub out: PathBuf,
+    /// Worker threads (default: RAYON_NUM_THREADS or the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// The metric plotted against the first axis (key as in runs.csv, unit suffix optional).
+    #[arg(long, value_name = "METRIC", default_value = "npv_usd", value_parser = parse_metric)]
+    pub metric: Metric,
+    /// Change one scenario value at every point (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// What to print on stdout: a table of points, or sweep.csv's rows as JSON.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Print nothing on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do not draw plots (neither per point nor the sweep plot).
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Options of `pivotsim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Scenario file (YAML). Default: the embedded default scenario.
+    pub scenario: Option<PathBuf>,
+    /// The plan, by name (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// The replication index, from 0.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub run: u64,
+    /// Root seed (overrides the scenario's; required when the scenario sets none).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Csv)]
+    pub format: TraceFormat,
+    /// Change one scenario value (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+}
+
+/// Formats of `pivotsim trace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Options of `pivotsim completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses a metric name for `--metric`.
+fn parse_metric(name: &str) -> Result<Metric, String> {
+    metric_by_name(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+        format!(
+            "unknown metric `{name}`; expected one of: {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// Parses `METRIC=HALFWIDTH`.
@@ -72,13 +272,7 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("expected METRIC=HALFWIDTH (e.g. npv=5e6), got `{text}`"))?;
-    let metric = metric_by_name(name.trim()).ok_or_else(|| {
-        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
-        format!(
-            "unknown metric `{name}`; expected one of: {}",
-            names.join(", ")
-        )
-    })?;
+    let metric = parse_metric(name)?;
     let half_width: f64 = value
         .trim()
         .parse()
@@ -104,6 +298,12 @@ pub fn metric_by_name(name: &str) -> Option<Metric> {
 pub struct ValidateArgs {
     /// Scenario file (YAML).
     pub scenario: PathBuf,
+    /// Change one scenario value before validation (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// What to print: a one-line summary, or a JSON object for scripts.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// What `run` prints on stdout.

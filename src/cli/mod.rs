@@ -1,18 +1,22 @@
 //! The command line: parse, dispatch, and map every failure to a documented exit code.
 //!
 //! Exit codes: 0 success; 1 runtime failure (an output could not be written); 2 invalid input
-//! or usage (bad scenario, bad option); 3 `--require-target` given and the `--target-ci`
-//! half-width not reached. stdout carries results, stderr progress and messages.
+//! or usage (bad scenario, bad option, bad or incomplete shards); 3 `--require-target` given
+//! and the `--target-ci` half-width not reached; 130 interrupted (Ctrl-C or SIGTERM). stdout
+//! carries results, stderr progress and messages.
 
 pub mod args;
+mod interrupt;
 mod run;
+mod sweep;
+mod trace;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::args::{Cli, Command, RunArgs};
+use crate::cli::args::{Cli, Command, OutputFormat, RunArgs, ValidateArgs};
 use crate::scenario;
 
 /// Exit code for success.
@@ -23,6 +27,8 @@ pub const EXIT_RUNTIME: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
 /// Exit code when `--require-target` was given and the convergence target was not met.
 pub const EXIT_TARGET_MISSED: u8 = 3;
+/// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, the shell convention).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failure, classified by its exit code.
 #[derive(Debug)]
@@ -33,6 +39,8 @@ pub enum Failure {
     Runtime(anyhow::Error),
     /// The convergence target was not met and the user asked for that to fail (exit 3).
     TargetMissed,
+    /// Ctrl-C or SIGTERM arrived; nothing was committed (exit 130).
+    Interrupted,
 }
 
 impl From<scenario::ScenarioError> for Failure {
@@ -59,7 +67,12 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         None => run::run(&RunArgs::default_run()),
         Some(Command::Run(args)) => run::run(&args),
-        Some(Command::Validate(args)) => validate(&args.scenario),
+        Some(Command::Validate(args)) => validate(&args),
+        Some(Command::Merge(args)) => run::merge(&args),
+        Some(Command::Sweep(args)) => sweep::sweep(&args),
+        Some(Command::Trace(args)) => trace::trace(&args),
+        Some(Command::Schema) => run::print_stdout(&scenario::schema::scenario_schema_json()),
+        Some(Command::Completions(args)) => completions(args.shell),
     };
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
@@ -70,6 +83,13 @@ pub fn main() -> ExitCode {
         Err(Failure::Runtime(e)) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(EXIT_RUNTIME)
+        }
+        Err(Failure::Interrupted) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "interrupted: stopped before writing any result; nothing partial was left"
+            );
+            ExitCode::from(EXIT_INTERRUPTED)
         }
         Err(Failure::TargetMissed) => {
             let _ = writeln!(
@@ -91,19 +111,44 @@ impl RunArgs {
     }
 }
 
-fn validate(path: &std::path::Path) -> Result<(), Failure> {
-    let loaded = scenario::load_file(path)?;
+fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+    let path = &args.scenario;
+    let loaded = scenario::load_with(Some(path), &args.set)?;
     let s = &loaded.scenario;
     let halls: usize = s.sites.iter().map(|site| site.halls.len()).sum();
-    println!(
-        "ok: {}: scenario \"{}\", {} site(s), {} hall(s), {} plan(s), {} years from {}",
-        path.display(),
-        s.name,
-        s.sites.len(),
-        halls,
-        s.plans.len(),
-        s.horizon_years,
-        s.start
-    );
-    Ok(())
+    let text = match args.format {
+        OutputFormat::Table => format!(
+            "ok: {}: scenario \"{}\", {} site(s), {} hall(s), {} plan(s), {} years from {}\n",
+            path.display(),
+            s.name,
+            s.sites.len(),
+            halls,
+            s.plans.len(),
+            s.horizon_years,
+            s.start
+        ),
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::json!({
+                "ok": true,
+                "file": path.display().to_string(),
+                "scenario": s.name,
+                "fingerprint": loaded.fingerprint(),
+                "sites": s.sites.len(),
+                "halls": halls,
+                "plans": s.plans.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                "horizon_years": s.horizon_years,
+                "start": s.start.to_string(),
+            })
+        ),
+    };
+    run::print_stdout(&text)
+}
+
+/// Prints a completion script for `shell` on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pivotsim", &mut buffer);
+    run::print_stdout(&String::from_utf8_lossy(&buffer))
 }

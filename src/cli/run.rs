@@ -1,28 +1,47 @@
-//! `pivotsim run`: load, simulate, write the outputs, print the report.
+//! `pivotsim run` and `pivotsim merge`: load, simulate (or combine shards), write the outputs,
+//! print the report.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::Failure;
-use crate::cli::args::{OutputFormat, RunArgs};
+use crate::cli::args::{MergeArgs, OutputFormat, RunArgs};
+use crate::cli::{Failure, interrupt};
 use crate::model::CompiledScenario;
-use crate::montecarlo::{self, RunOptions};
-use crate::report::atomic::write_atomic;
+use crate::montecarlo::{self, MonteCarloResult, RunOptions, Shard};
+use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
-use crate::report::summary::Summary;
-use crate::report::{figures, table, timeseries_csv};
-use crate::scenario::{self, validate::MAX_RUNS};
+use crate::report::shard::{self, ShardInfo, ShardTiming};
+use crate::report::table;
+use crate::scenario::overrides::Override;
+use crate::scenario::{self, Scenario, validate::MAX_RUNS};
 
-pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
-    let loaded = match &args.scenario {
-        Some(path) => scenario::load_file(path)?,
-        None => scenario::load_default()?,
-    };
-    let mut loaded = loaded;
-    if let Some(runs) = args.runs {
+/// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
+pub(crate) struct Prepared {
+    pub scenario: Scenario,
+    pub model: CompiledScenario,
+    pub seed: u64,
+}
+
+/// What `prepare` needs from the command line.
+pub(crate) struct Request<'a> {
+    pub path: Option<&'a Path>,
+    pub set: &'a [Override],
+    pub runs: Option<u64>,
+    pub seed: Option<u64>,
+    pub stresses: &'a [String],
+    pub quiet: bool,
+}
+
+/// Loads the scenario with its overrides, applies `--runs` and `--seed` (drawing and
+/// announcing a seed when neither the scenario nor the user gave one), checks the stress names
+/// and compiles the model.
+pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
+    let mut loaded = scenario::load_with(req.path, req.set)?;
+    if let Some(runs) = req.runs {
         if !(1..=MAX_RUNS).contains(&runs) {
             return Err(Failure::Invalid(format!(
                 "--runs {runs}: expected a whole number from 1 to {MAX_RUNS}"
@@ -30,27 +49,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         }
         loaded.scenario.runs = runs;
     }
-    if args.jobs == Some(0) {
-        return Err(Failure::Invalid(
-            "--jobs 0: expected at least 1 thread".into(),
-        ));
-    }
-    let (seed, drawn) = match args.seed.or(loaded.scenario.seed) {
-        Some(s) => (s, false),
-        None => (draw_seed(), true),
-    };
-    loaded.scenario.seed = Some(seed);
-    let note = |msg: &str| {
-        if !args.quiet {
-            let _ = writeln!(std::io::stderr(), "{msg}");
+    let seed = match req.seed.or(loaded.scenario.seed) {
+        Some(s) => s,
+        None => {
+            let s = draw_seed();
+            note(
+                req.quiet,
+                &format!("seed: {s} (drawn; pass --seed {s} to repeat this run)"),
+            );
+            s
         }
     };
-    if drawn {
-        note(&format!(
-            "seed: {seed} (drawn; pass --seed {seed} to repeat this run)"
-        ));
-    }
-    for name in &args.stress {
+    loaded.scenario.seed = Some(seed);
+    for name in req.stresses {
         if !loaded.scenario.stresses.iter().any(|x| &x.name == name) {
             let names: Vec<&str> = loaded
                 .scenario
@@ -68,114 +79,359 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let model =
-        CompiledScenario::with_stresses(&loaded.scenario, &args.stress).ok_or_else(|| {
-            Failure::Invalid("the horizon runs past the last date the calendar supports".into())
-        })?;
+    let model = compile(&loaded.scenario, req.stresses)?;
+    Ok(Prepared {
+        scenario: loaded.scenario,
+        model,
+        seed,
+    })
+}
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))
-        .map_err(Failure::Runtime)?;
-    let runs_path = args.out.join("runs.csv");
-    let plan_names: Vec<String> = model.plans.iter().map(|p| p.name.clone()).collect();
+pub(crate) fn compile(
+    scenario: &Scenario,
+    stresses: &[String],
+) -> Result<CompiledScenario, Failure> {
+    CompiledScenario::with_stresses(scenario, stresses).ok_or_else(|| {
+        Failure::Invalid("the horizon runs past the last date the calendar supports".into())
+    })
+}
+
+/// A message on stderr unless `--quiet`.
+pub(crate) fn note(quiet: bool, msg: &str) {
+    if !quiet {
+        let _ = writeln!(std::io::stderr(), "{msg}");
+    }
+}
+
+/// The output folder of one command: created on demand, and removed again if the command
+/// fails or is interrupted before anything was committed to it, so that no empty or partial
+/// folder is left behind.
+pub(crate) struct OutputDir {
+    path: PathBuf,
+    created: bool,
+    keep: bool,
+}
+
+impl OutputDir {
+    pub(crate) fn create(path: &Path) -> Result<Self, Failure> {
+        let created = !path.exists();
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create output folder {}", path.display()))
+            .map_err(Failure::Runtime)?;
+        Ok(OutputDir {
+            path: path.to_path_buf(),
+            created,
+            keep: false,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Keeps the folder: its files are complete.
+    pub(crate) fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if self.created && !self.keep {
+            // Only if empty: never delete anything a user put there.
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+}
+
+/// Simulates `prepared` into `out` (rows streamed into `runs.csv`), returning the result and
+/// the still uncommitted `runs.csv`. Fails with [`Failure::Interrupted`] on Ctrl-C.
+pub(crate) fn simulate(
+    prepared: &Prepared,
+    out: &Path,
+    jobs: Option<usize>,
+    target: Option<montecarlo::ConvergenceTarget>,
+    shard: Option<Shard>,
+    quiet: bool,
+) -> Result<(MonteCarloResult, RunsCsvWriter, f64), Failure> {
+    if jobs == Some(0) {
+        return Err(Failure::Invalid(
+            "--jobs 0: expected at least 1 thread".into(),
+        ));
+    }
+    let runs_path = out.join("runs.csv");
+    let plan_names: Vec<String> = prepared
+        .model
+        .plans
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
     let mut runs_csv =
         RunsCsvWriter::create(&runs_path, &plan_names).map_err(|e| Failure::Runtime(e.into()))?;
-
-    let runs = loaded.scenario.runs;
-    let bar = progress_bar(runs, args.quiet);
+    let runs = prepared.scenario.runs;
+    let todo = shard.map_or(runs, |s| {
+        let r = s.replications(runs);
+        r.end - r.start
+    });
+    let bar = progress_bar(todo, quiet);
     let started = Instant::now();
     let opts = RunOptions {
         runs,
-        seed,
-        threads: args.jobs.unwrap_or(0),
-        target: args.target_ci,
+        seed: prepared.seed,
+        threads: jobs.unwrap_or(0),
+        target,
+        shard,
+        cancel: Some(interrupt::flag()),
     };
     let result = montecarlo::run_in_pool(
-        &model,
+        &prepared.model,
         &opts,
-        |row| runs_csv.write(row),
+        |row| {
+            if interrupt::raised() {
+                return Err(anyhow::anyhow!("interrupted"));
+            }
+            runs_csv
+                .write(row)
+                .with_context(|| format!("cannot write {}", runs_path.display()))
+        },
         |done| bar.set_position(done),
     )
     .context("cannot start worker threads")
-    .map_err(Failure::Runtime)?
-    .with_context(|| format!("cannot write {}", runs_path.display()))
     .map_err(Failure::Runtime)?;
     bar.finish_and_clear();
-    let elapsed = started.elapsed();
-
-    let summary = Summary::new(&loaded, &result, &timeseries_csv::month_labels(&model));
-    let json = summary
-        .to_json()
-        .context("cannot encode summary.json")
-        .map_err(Failure::Runtime)?;
-    let summary_path = args.out.join("summary.json");
-    let timeseries_path = args.out.join("timeseries.csv");
-    timeseries_csv::write(&timeseries_path, &model, &result)
-        .map_err(|e| Failure::Runtime(e.into()))?;
-    let plots = if args.no_plots {
-        Vec::new()
-    } else {
-        figures::write_all(&args.out, &model, &result).map_err(|e| Failure::Runtime(e.into()))?
-    };
-    runs_csv
-        .commit(&runs_path)
-        .map_err(|e| Failure::Runtime(e.into()))?;
-    // summary.json last: its presence means the run completed.
-    write_atomic(&summary_path, json.as_bytes())
-        .with_context(|| format!("cannot write {}", summary_path.display()))
-        .map_err(Failure::Runtime)?;
-
-    let mut stdout = std::io::stdout().lock();
-    let printed = match args.format {
-        OutputFormat::Table => {
-            let footer = format!(
-                "Outputs in {}: summary.json, runs.csv, timeseries.csv{}",
-                args.out.display(),
-                if plots.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} plot files (PNG and SVG)", plots.len())
-                }
-            );
-            stdout.write_all(table::render(&summary, &footer).as_bytes())
-        }
-        OutputFormat::Json => stdout.write_all(json.as_bytes()),
-    };
-    // A closed pipe (`pivotsim run | head`) is not an error.
-    if let Err(e) = printed.and_then(|()| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(Failure::Runtime(e.into()));
-        }
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
     }
-    if let Some(c) = &summary.convergence {
-        note(&format!(
-            "target {} ± {}: {} after {} runs (worst 95% half-width {})",
-            c.metric,
-            c.target_half_width,
-            if c.met { "met" } else { "NOT met" },
-            result.runs,
-            c.achieved_half_width
+    let result = result.map_err(Failure::Runtime)?;
+    Ok((result, runs_csv, started.elapsed().as_secs_f64()))
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let prepared = prepare(&Request {
+        path: args.scenario.as_deref(),
+        set: &args.set,
+        runs: args.runs,
+        seed: args.seed,
+        stresses: &args.stress,
+        quiet: args.quiet,
+    })?;
+    if args.jobs == Some(0) {
+        return Err(Failure::Invalid(
+            "--jobs 0: expected at least 1 thread".into(),
         ));
     }
-    note(&format!(
-        "{} runs × {} plan(s) in {:.2} s; wrote {}, {}, {} and {} plot files in {}",
-        result.runs,
-        model.plans.len(),
-        elapsed.as_secs_f64(),
-        "summary.json",
-        "runs.csv",
-        "timeseries.csv",
-        plots.len(),
-        args.out.display()
-    ));
-    if args.require_target && summary.convergence.as_ref().is_some_and(|c| !c.met) {
+    let out = OutputDir::create(&args.out)?;
+    let (result, runs_csv, elapsed) = simulate(
+        &prepared,
+        out.path(),
+        args.jobs,
+        args.target_ci,
+        args.shard,
+        args.quiet,
+    )?;
+    if let Some(shard) = args.shard {
+        return finish_shard(&prepared, args, shard, out, result, runs_csv, elapsed);
+    }
+    let written = write_outputs(&out, &prepared, &result, runs_csv, args.no_plots)?;
+    out.keep();
+    print_report(&written, &args.out, args.format)?;
+    if let Some(c) = &written.summary.convergence {
+        note(
+            args.quiet,
+            &format!(
+                "target {} ± {}: {} after {} runs (worst 95% half-width {})",
+                c.metric,
+                c.target_half_width,
+                if c.met { "met" } else { "NOT met" },
+                result.runs,
+                c.achieved_half_width
+            ),
+        );
+    }
+    note(
+        args.quiet,
+        &format!(
+            "{} runs × {} plan(s) in {elapsed:.2} s; wrote summary.json, runs.csv, timeseries.csv and {} plot files in {}",
+            result.runs,
+            prepared.model.plans.len(),
+            written.plots.len(),
+            args.out.display()
+        ),
+    );
+    if args.require_target && written.summary.convergence.as_ref().is_some_and(|c| !c.met) {
         return Err(Failure::TargetMissed);
     }
     Ok(())
 }
 
+/// Writes the files of a whole run, refusing to start if Ctrl-C arrived meanwhile.
+pub(crate) fn write_outputs(
+    out: &OutputDir,
+    prepared: &Prepared,
+    result: &MonteCarloResult,
+    runs_csv: RunsCsvWriter,
+    no_plots: bool,
+) -> Result<Written, Failure> {
+    let written = outputs::write_results(
+        out.path(),
+        &prepared.scenario,
+        &prepared.model,
+        result,
+        runs_csv,
+        !no_plots,
+    )
+    .map_err(|e| Failure::Runtime(e.into()))?;
+    Ok(written)
+}
+
+fn finish_shard(
+    prepared: &Prepared,
+    args: &RunArgs,
+    shard: Shard,
+    out: OutputDir,
+    result: MonteCarloResult,
+    runs_csv: RunsCsvWriter,
+    elapsed: f64,
+) -> Result<(), Failure> {
+    runs_csv
+        .commit(&out.path().join("runs.csv"))
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    let info = ShardInfo {
+        scenario: &prepared.scenario,
+        runs: prepared.scenario.runs,
+        shard,
+        stresses: &args.stress,
+        timing: ShardTiming {
+            elapsed_s: elapsed,
+            threads: args.jobs.unwrap_or_else(rayon::current_num_threads),
+        },
+    };
+    shard::write_manifest(out.path(), info, &result).map_err(|e| Failure::Runtime(e.into()))?;
+    out.keep();
+    let range = shard.replications(prepared.scenario.runs);
+    let message = format!(
+        "shard {}/{}: replications {}..{} of {} written to {} (combine with `pivotsim merge`)",
+        shard.index,
+        shard.count,
+        range.start,
+        range.end,
+        prepared.scenario.runs,
+        args.out.display()
+    );
+    match args.format {
+        OutputFormat::Table => print_stdout(&format!("{message}\n")),
+        OutputFormat::Json => print_stdout(&format!(
+            "{}\n",
+            serde_json::json!({
+                "shard": format!("{}/{}", shard.index, shard.count),
+                "replications": [range.start, range.end],
+                "runs": prepared.scenario.runs,
+                "seed": prepared.seed,
+                "out": args.out.display().to_string(),
+                "elapsed_s": elapsed,
+            })
+        )),
+    }
+}
+
+pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let set = shard::read_set(&args.shards).map_err(|e| match e {
+        shard::ShardError::Invalid { .. } => Failure::Invalid(e.to_string()),
+        shard::ShardError::Io { .. } => Failure::Invalid(e.to_string()),
+    })?;
+    let stresses = set
+        .shards
+        .first()
+        .map(|s| s.manifest.stresses.clone())
+        .unwrap_or_default();
+    let model = compile(&set.scenario, &stresses)?;
+    let prepared = Prepared {
+        seed: set.statistics.seed,
+        scenario: set.scenario.clone(),
+        model,
+    };
+    let out = OutputDir::create(&args.out)?;
+    let runs_path = out.path().join("runs.csv");
+    let plan_names: Vec<String> = prepared
+        .model
+        .plans
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mut runs_csv =
+        RunsCsvWriter::create(&runs_path, &plan_names).map_err(|e| Failure::Runtime(e.into()))?;
+    shard::for_each_runs_csv_body(&set, &RunsCsvWriter::header_line(), |bytes| {
+        if interrupt::raised() {
+            return Err(std::io::Error::other("interrupted"));
+        }
+        runs_csv.append_formatted(bytes)
+    })
+    .map_err(|e| {
+        if interrupt::raised() {
+            Failure::Interrupted
+        } else {
+            Failure::Invalid(e.to_string())
+        }
+    })?;
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
+    }
+    let written = write_outputs(&out, &prepared, &set.statistics, runs_csv, args.no_plots)?;
+    out.keep();
+    print_report(&written, &args.out, args.format)?;
+    note(
+        args.quiet,
+        &format!(
+            "merged {} shard(s): {} runs × {} plan(s); wrote summary.json, runs.csv, timeseries.csv and {} plot files in {}",
+            set.shards.len(),
+            set.statistics.runs,
+            prepared.model.plans.len(),
+            written.plots.len(),
+            args.out.display()
+        ),
+    );
+    Ok(())
+}
+
+/// Prints the table (or summary.json) on stdout.
+pub(crate) fn print_report(
+    written: &Written,
+    out: &Path,
+    format: OutputFormat,
+) -> Result<(), Failure> {
+    match format {
+        OutputFormat::Table => {
+            let footer = format!(
+                "Outputs in {}: summary.json, runs.csv, timeseries.csv{}",
+                out.display(),
+                if written.plots.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} plot files (PNG and SVG)", written.plots.len())
+                }
+            );
+            print_stdout(&table::render(&written.summary, &footer))
+        }
+        OutputFormat::Json => print_stdout(&written.summary_json),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`pivotsim run | head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Runtime(e.into())),
+        _ => Ok(()),
+    }
+}
+
 /// A progress bar on stderr, hidden when stderr is not a terminal or `--quiet` is set.
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -2,17 +2,21 @@
 //!
 //! Replications are cut into fixed chunks of [`CHUNK_SIZE`] consecutive indices. Chunks run in
 //! parallel (rayon) in batches; each chunk's rows and statistics come back in chunk order, rows
-//! are streamed to the caller's sink, and chunk statistics are merged sequentially in index
-//! order. Floating-point sums therefore always happen in the same order, so the output is
-//! byte-identical for any thread count; memory holds one batch of rows at a time, never every
-//! run.
+//! are streamed to the caller's sink, and chunk statistics are merged in index order. Every
+//! accumulator merges exactly (see [`stats`](crate::stats)), so the output is byte-identical
+//! for any thread count, and a [`Shard`] of the chunks, run elsewhere and combined with
+//! [`MonteCarloResult::merge`], gives exactly the single-process result. Memory holds one batch
+//! of rows at a time, never every run.
 //!
 //! With a convergence target, the target is checked after every [`CHECK_CHUNKS`] chunks
 //! merged (a fixed number of runs), so where a run stops never depends on threads either.
 
 pub mod timeseries;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{self, CompiledScenario, Metric, RunMetrics, Scratch};
 use crate::stats::{MetricAccumulator, PairedAccumulator, Z95};
@@ -45,9 +49,45 @@ pub struct RunOptions {
     pub threads: usize,
     /// Optional early stop.
     pub target: Option<ConvergenceTarget>,
+    /// Run only this part of the replications (all of them when None).
+    pub shard: Option<Shard>,
+    /// When this flag becomes true (e.g. on Ctrl-C), remaining replications are skipped and
+    /// [`run`] returns early with an incomplete result, which the caller must discard.
+    pub cancel: Option<&'static AtomicBool>,
+}
+
+/// Part `index` (1-based) of `count` equal, contiguous slices of the chunks of a run.
+///
+/// Shard `k` of `n` runs chunks `⌊(k−1)·C/n⌋ .. ⌊k·C/n⌋` of the `C = ⌈runs/CHUNK_SIZE⌉`
+/// chunks, so the shards cover every replication exactly once, whatever `n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: u64,
+    /// How many parts.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The replications of this shard of a run of `runs` replications.
+    pub fn replications(&self, runs: u64) -> std::ops::Range<u64> {
+        let (first, end) = self.chunks(runs);
+        (first * CHUNK_SIZE).min(runs)..(end * CHUNK_SIZE).min(runs)
+    }
+
+    fn chunks(&self, runs: u64) -> (u64, u64) {
+        let chunks = u128::from(runs.div_ceil(CHUNK_SIZE));
+        let part = |k: u64| (chunks * u128::from(k) / u128::from(self.count.max(1))) as u64;
+        (part(self.index.saturating_sub(1)), part(self.index))
+    }
 }
 
 impl RunOptions {
+    /// Whether the cancel flag has been raised.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
     /// Options without a convergence target.
     pub fn new(runs: u64, seed: u64, threads: usize) -> Self {
         RunOptions {
@@ -55,12 +95,14 @@ impl RunOptions {
             seed,
             threads,
             target: None,
+            shard: None,
+            cancel: None,
         }
     }
 }
 
 /// Statistics of one plan's metrics over all replications.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanStatistics {
     /// Plan name.
     pub name: String,
@@ -97,7 +139,7 @@ impl PlanStatistics {
 }
 
 /// Paired statistics of plan `a` against plan `b` on the same futures.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairStatistics {
     /// Index of plan A.
     pub a: usize,
@@ -155,8 +197,8 @@ pub struct ConvergenceOutcome {
     pub worst_half_width: f64,
 }
 
-/// The result of a Monte Carlo run.
-#[derive(Debug, Clone)]
+/// The result of a Monte Carlo run (or of one shard of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonteCarloResult {
     /// Replications run per plan.
     pub runs: u64,
@@ -169,10 +211,79 @@ pub struct MonteCarloResult {
     /// Monthly bands of every plan's series.
     pub timeseries: TimeSeriesStats,
     /// The convergence outcome, when a target was set.
+    #[serde(skip)]
     pub convergence: Option<ConvergenceOutcome>,
 }
 
+/// Why two results cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct MergeMismatch(String);
+
 impl MonteCarloResult {
+    /// Adds the runs of `other` (another shard of the same scenario and seed). Exact: shards
+    /// merged in any order give the bits of a single run over all their replications.
+    pub fn merge(&mut self, other: &MonteCarloResult) -> Result<(), MergeMismatch> {
+        let names =
+            |r: &MonteCarloResult| r.plans.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        if self.seed != other.seed {
+            return Err(MergeMismatch(format!(
+                "seeds differ: {} and {}",
+                self.seed, other.seed
+            )));
+        }
+        if names(self) != names(other) {
+            return Err(MergeMismatch(format!(
+                "plans differ: {:?} and {:?}",
+                names(self),
+                names(other)
+            )));
+        }
+        if (self.timeseries.plans(), self.timeseries.months())
+            != (other.timeseries.plans(), other.timeseries.months())
+            || self.pairs.len() != other.pairs.len()
+        {
+            return Err(MergeMismatch("the horizons or plan pairs differ".into()));
+        }
+        for (total, part) in self.plans.iter_mut().zip(&other.plans) {
+            total.merge(part);
+        }
+        for (total, part) in self.pairs.iter_mut().zip(&other.pairs) {
+            total.merge(part);
+        }
+        self.timeseries.merge(&other.timeseries);
+        self.runs += other.runs;
+        Ok(())
+    }
+
+    /// Checks the shape a deserialized result must have for a scenario with these plan names
+    /// and months, so that nothing later indexes out of bounds.
+    pub fn check_shape(&self, plan_names: &[String], months: usize) -> Result<(), MergeMismatch> {
+        let plans = plan_names.len();
+        let shape_ok = self.plans.len() == plans
+            && self
+                .plans
+                .iter()
+                .zip(plan_names)
+                .all(|(p, n)| &p.name == n && p.metrics.len() == Metric::COUNT)
+            && self.pairs.len() == plans * plans.saturating_sub(1) / 2
+            && self
+                .pairs
+                .iter()
+                .zip(PairStatistics::all(plans))
+                .all(|(p, want)| {
+                    (p.a, p.b) == (want.a, want.b) && p.metrics.len() == Metric::COUNT
+                })
+            && self.timeseries.has_shape(plans, months);
+        if shape_ok {
+            Ok(())
+        } else {
+            Err(MergeMismatch(
+                "the statistics do not match the scenario's plans and horizon".into(),
+            ))
+        }
+    }
+
     /// The largest 95% CI half-width of `metric` over plans.
     pub fn worst_half_width(&self, metric: Metric) -> f64 {
         self.plans
@@ -220,6 +331,9 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
     let mut series = Vec::new();
     let mut one = Vec::new();
     for replication in first..last {
+        if opts.cancelled() {
+            break;
+        }
         let mut plans = Vec::with_capacity(model.plans.len());
         model::simulate_replication(
             model,
@@ -254,7 +368,10 @@ pub fn run<E>(
     mut sink: impl FnMut(&ReplicationRow) -> Result<(), E>,
     progress: impl Fn(u64) + Sync,
 ) -> Result<MonteCarloResult, E> {
-    let chunks = opts.runs.div_ceil(CHUNK_SIZE);
+    let (first_chunk, chunks) = match opts.shard {
+        Some(shard) => shard.chunks(opts.runs),
+        None => (0, opts.runs.div_ceil(CHUNK_SIZE)),
+    };
     let threads = if opts.threads == 0 {
         rayon::current_num_threads()
     } else {
@@ -277,7 +394,7 @@ pub fn run<E>(
         convergence: None,
     };
     let per_replication = model.plans.len() * months * model::Series::COUNT;
-    let mut start = 0;
+    let mut start = first_chunk;
     'batches: while start < chunks {
         let end = (start + batch).min(chunks);
         let outputs: Vec<ChunkOutput> = (start..end)
@@ -298,9 +415,9 @@ pub fn run<E>(
                 result.timeseries.push_replication(one);
             }
             result.runs += output.rows.len() as u64;
-            let done_chunks = start + offset as u64 + 1;
+            let done_chunks = start - first_chunk + offset as u64 + 1;
             if let Some(target) = opts.target {
-                if done_chunks % CHECK_CHUNKS == 0 || done_chunks == chunks {
+                if done_chunks % CHECK_CHUNKS == 0 || start + offset as u64 + 1 == chunks {
                     let worst = result.worst_half_width(target.metric);
                     let met = worst <= target.half_width;
                     result.convergence = Some(ConvergenceOutcome {
@@ -316,6 +433,9 @@ pub fn run<E>(
             }
         }
         progress(result.runs);
+        if opts.cancelled() {
+            break;
+        }
         start = end;
     }
     Ok(result)

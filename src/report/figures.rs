@@ -251,3 +251,19 @@ fn file_stem(name: &str) -> String {
         })
         .collect()
 }
+
+/// How a metric's values are written on an axis.
+pub fn value_format(metric: Metric) -> ValueFormat {
+    match metric.unit() {
+        crate::model::Unit::Usd => ValueFormat::Usd,
+        crate::model::Unit::Plain => ValueFormat::Plain,
+    }
+}
+
+/// An axis label for a metric: its label with the unit, e.g. "NPV (USD)".
+pub fn axis_label(metric: Metric) -> String {
+    match metric.unit() {
+        crate::model::Unit::Usd => format!("{} (USD)", metric.label()),
+        crate::model::Unit::Plain => format!("{} ({})", metric.label(), metric.key()),
+    }
+}

@@ -6,9 +6,12 @@
 pub mod atomic;
 pub mod figures;
 pub mod format;
+pub mod outputs;
 pub mod plots;
 pub mod runs_csv;
+pub mod shard;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 pub mod timeseries_csv;
 

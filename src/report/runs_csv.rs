@@ -12,48 +12,77 @@ use crate::montecarlo::ReplicationRow;
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
 
+fn header_fields() -> Vec<&'static str> {
+    let mut header = vec!["replication", "plan"];
+    header.extend(Metric::ALL.iter().map(|m| m.key()));
+    header
+}
+
+/// One field as the `csv` crate writes it: quoted only when it must be.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Streams rows into `runs.csv` through an atomic file.
+///
+/// Rows are formatted here rather than through `csv::Writer` so that a merge can append rows
+/// that shards already formatted: either way the bytes are `replication,plan,values…\n`, with
+/// the plan name quoted only when it holds a comma, quote, line break or edge space.
 pub struct RunsCsvWriter {
-    out: csv::Writer<AtomicFile>,
-    plan_names: Vec<String>,
+    file: AtomicFile,
+    plan_fields: Vec<String>,
+    line: String,
 }
 
 impl RunsCsvWriter {
     /// Creates the file (invisible until [`RunsCsvWriter::commit`]) and writes the header.
     pub fn create(path: &Path, plan_names: &[String]) -> Result<Self, ReportError> {
-        let file = AtomicFile::create(path).map_err(|e| ReportError::io(path, e))?;
-        let mut out = csv::Writer::from_writer(file);
-        let mut header = vec!["replication", "plan"];
-        header.extend(Metric::ALL.iter().map(|m| m.key()));
-        out.write_record(&header)
-            .map_err(|e| ReportError::csv(path, e))?;
+        let mut file = AtomicFile::create(path).map_err(|e| ReportError::io(path, e))?;
+        let mut header = Self::header_line();
+        header.push('\n');
+        file.write_all(header.as_bytes())
+            .map_err(|e| ReportError::io(path, e))?;
         Ok(RunsCsvWriter {
-            out,
-            plan_names: plan_names.to_vec(),
+            file,
+            plan_fields: plan_names.iter().map(|n| csv_field(n)).collect(),
+            line: String::new(),
         })
     }
 
+    /// The header line, without its newline (`replication,plan,<metric keys>`).
+    pub fn header_line() -> String {
+        header_fields().join(",")
+    }
+
+    /// Appends rows already formatted by this writer elsewhere (a shard's `runs.csv` body).
+    pub fn append_formatted(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
     /// Appends one row per plan of a replication.
-    pub fn write(&mut self, row: &ReplicationRow) -> Result<(), csv::Error> {
+    pub fn write(&mut self, row: &ReplicationRow) -> std::io::Result<()> {
+        use std::fmt::Write as _;
         let mut floats = ryu::Buffer::new();
-        for (plan, metrics) in self.plan_names.iter().zip(&row.plans) {
-            self.out.write_field(row.replication.to_string())?;
-            self.out.write_field(plan)?;
+        for (plan, metrics) in self.plan_fields.iter().zip(&row.plans) {
+            self.line.clear();
+            let _ = write!(self.line, "{},{plan}", row.replication);
             for value in metrics.values {
-                self.out.write_field(floats.format(value))?;
+                self.line.push(',');
+                self.line.push_str(floats.format(value));
             }
-            self.out.write_record(None::<&[u8]>)?;
+            self.line.push('\n');
+            self.file.write_all(self.line.as_bytes())?;
         }
         Ok(())
     }
 
     /// Flushes and renames the file into place.
-    pub fn commit(self, path: &Path) -> Result<(), ReportError> {
-        let mut file = self
-            .out
-            .into_inner()
-            .map_err(|e| ReportError::io(path, e.into_error()))?;
-        file.flush().map_err(|e| ReportError::io(path, e))?;
-        file.commit().map_err(|e| ReportError::io(path, e))
+    pub fn commit(mut self, path: &Path) -> Result<(), ReportError> {
+        self.file.flush().map_err(|e| ReportError::io(path, e))?;
+        self.file.commit().map_err(|e| ReportError::io(path, e))
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::{Metric, Series};
 use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
-use crate::scenario::LoadedScenario;
+use crate::scenario::Scenario;
 use crate::stats::{MetricAccumulator, MetricSummary, PairedSummary, Z95, wilson_interval};
 
 /// The whole summary document.
@@ -158,7 +158,7 @@ fn share_negative(acc: &MetricAccumulator) -> (f64, (f64, f64)) {
 
 impl Summary {
     /// Builds the summary of a finished run; `months` labels the months of the series.
-    pub fn new(loaded: &LoadedScenario, result: &MonteCarloResult, months: &[String]) -> Self {
+    pub fn new(scenario: &Scenario, result: &MonteCarloResult, months: &[String]) -> Self {
         let plans = result
             .plans
             .iter()
@@ -211,9 +211,9 @@ impl Summary {
             comparisons,
             pivotsim_version: env!("CARGO_PKG_VERSION"),
             scenario: ScenarioProvenance {
-                name: loaded.scenario.name.clone(),
-                fingerprint: loaded.fingerprint(),
-                effective: serde_json::to_value(&loaded.scenario).unwrap_or_default(),
+                name: scenario.name.clone(),
+                fingerprint: scenario.fingerprint(),
+                effective: serde_json::to_value(scenario).unwrap_or_default(),
             },
             seed: result.seed,
             runs: result.runs,

@@ -10,6 +10,7 @@
 //! own structures.
 
 pub mod error;
+pub mod overrides;
 pub mod source;
 pub mod trace;
 pub mod types;
@@ -41,18 +42,68 @@ impl LoadedScenario {
     /// written `fnv1a64:<16 hex digits>`. Two runs with the same fingerprint, seed and version
     /// simulate the same thing.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_string(&self.scenario).unwrap_or_default();
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in canonical.as_bytes() {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("fnv1a64:{hash:016x}")
+        self.scenario.fingerprint()
     }
+}
+
+impl Scenario {
+    /// See [`LoadedScenario::fingerprint`].
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        format!("fnv1a64:{:016x}", fnv1a64(canonical.as_bytes()))
+    }
+
+    /// Reads back a scenario echoed as JSON (`summary.json`'s `effective`, a shard's
+    /// manifest) and checks it again, without reading any file it names.
+    pub fn from_echo(value: &serde_json::Value, origin: &str) -> Result<Scenario, ScenarioError> {
+        let document = SourceDocument {
+            origin: origin.to_owned(),
+            value: value.clone(),
+            map: source::SourceMap::default(),
+        };
+        let scenario: Scenario = serde_path_to_error::deserialize(&document.value)
+            .map_err(|e| typing_error(&document, &e))?;
+        validate::validate(&scenario, &document)?;
+        Ok(scenario)
+    }
+}
+
+/// The 64-bit FNV-1a hash of `bytes`: a stable digest for fingerprints and file checks (not
+/// cryptographic).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 /// Reads, types and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    load_file_with(path, &[])
+}
+
+/// Reads a scenario file (or the embedded default when `path` is None), applies `--set`
+/// overrides to the document, then types and validates the result.
+pub fn load_with(
+    path: Option<&Path>,
+    overrides: &[overrides::Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    match path {
+        Some(path) => load_file_with(path, overrides),
+        None => {
+            let mut document = source::parse(DEFAULT_SCENARIO_YAML, DEFAULT_SCENARIO_ORIGIN)?;
+            overrides::apply(&mut document, overrides)?;
+            from_document(document)
+        }
+    }
+}
+
+fn load_file_with(
+    path: &Path,
+    overrides: &[overrides::Override],
+) -> Result<LoadedScenario, ScenarioError> {
     let origin = path.display().to_string();
     let io_error = |message: String| {
         ScenarioError::new(&origin, "", Position::default(), ErrorKind::Io, message)
@@ -83,7 +134,9 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    load_str(&text, &origin)
+    let mut document = source::parse(&text, &origin)?;
+    overrides::apply(&mut document, overrides)?;
+    from_document(document)
 }
 
 /// Reads, types and validates scenario text; `origin` names it in messages.

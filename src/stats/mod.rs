@@ -32,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod band;
 pub mod error;
 pub mod exact_sum;
 pub mod moments;
@@ -41,6 +42,7 @@ pub mod sketch;
 pub mod summary;
 pub mod wide;
 
+pub use band::BandSketch;
 pub use error::InvalidAccumulator;
 pub use exact_sum::ExactSum;
 pub use moments::Moments;

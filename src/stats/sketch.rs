@@ -138,7 +138,7 @@ static LOOKUP: [u16; 1 << LOOKUP_BITS] = build_lookup(&BOUNDS);
 
 /// Bin index of a magnitude `a`, which must satisfy `ZERO_THRESHOLD ≤ a ≤ f64::MAX`.
 #[inline]
-fn bin_index(magnitude: f64) -> i32 {
+pub(crate) fn bin_index(magnitude: f64) -> i32 {
     let bits = magnitude.to_bits();
     let exponent = (bits >> MANTISSA_BITS) as i32 - EXPONENT_BIAS;
     let fraction = bits & MANTISSA_MASK;
@@ -149,6 +149,13 @@ fn bin_index(magnitude: f64) -> i32 {
         j += 1;
     }
     exponent * BINS_PER_OCTAVE + j as i32
+}
+
+/// Lower edge `γ^index` of bin `index` (`MIN_INDEX ..= MAX_INDEX + 1`).
+pub(crate) fn bin_lower_edge(index: i32) -> f64 {
+    let exponent = index.div_euclid(BINS_PER_OCTAVE);
+    let j = index.rem_euclid(BINS_PER_OCTAVE) as usize;
+    BOUNDS[j] * f64::from_bits(((exponent + EXPONENT_BIAS) as u64) << MANTISSA_BITS)
 }
 
 /// Representative magnitude of bin `index` (`MIN_INDEX ..= MAX_INDEX`).
@@ -576,6 +583,11 @@ pub struct SortedBins {
 }
 
 impl SortedBins {
+    /// Bins already ascending by value with non-zero counts summing to `count`.
+    pub(crate) fn from_sorted(bins: Vec<(f64, u64)>, count: u64) -> Self {
+        SortedBins { bins, count }
+    }
+
     /// Number of values (sum of the counts).
     pub fn count(&self) -> u64 {
         self.count

@@ -31,7 +31,7 @@ use std::path::PathBuf;
 
 pub use distribution::{cdf, histogram};
 pub use format::format_value;
-pub use timeseries::{fan_chart, lines, stacked_area};
+pub use timeseries::{fan_chart, lines, parameter_fan_chart, stacked_area};
 
 /// How values on an axis are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

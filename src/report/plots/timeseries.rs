@@ -54,8 +54,43 @@ pub fn fan_chart(
     let fig = FanFigure {
         labels,
         fmt,
+        x_values: None,
         fans,
         markers,
+        x: (x_lo, x_hi),
+        y: (y_lo, y_hi),
+    };
+    render(stem, &fig)
+}
+
+/// Writes a fan chart over a numeric parameter instead of time (a sweep): the `x_years` of
+/// each [`FanBands`] hold the parameter values, written on the x axis in `x_fmt`. Otherwise as
+/// [`fan_chart`], without markers.
+pub fn parameter_fan_chart(
+    stem: &Path,
+    labels: &Labels,
+    x_fmt: ValueFormat,
+    fmt: ValueFormat,
+    fans: &[FanBands],
+) -> Result<Vec<PathBuf>, PlotError> {
+    let fans = fans
+        .iter()
+        .map(PreparedFan::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (x_lo, x_hi) =
+        x_extent(fans.iter().flat_map(PreparedFan::xs)).ok_or(PlotError::NoData {
+            chart: "sweep chart",
+        })?;
+    let (y_lo, y_hi) =
+        y_extent(fans.iter().flat_map(PreparedFan::ys), fmt, false).ok_or(PlotError::NoData {
+            chart: "sweep chart",
+        })?;
+    let fig = FanFigure {
+        labels,
+        fmt,
+        x_values: Some(x_fmt),
+        fans,
+        markers: &[],
         x: (x_lo, x_hi),
         y: (y_lo, y_hi),
     };
@@ -275,6 +310,8 @@ impl PreparedFan {
 struct FanFigure<'a> {
     labels: &'a Labels<'a>,
     fmt: ValueFormat,
+    /// A value axis in this format instead of the calendar axis (sweep charts).
+    x_values: Option<ValueFormat>,
     fans: Vec<PreparedFan>,
     markers: &'a [Marker],
     x: (f64, f64),
@@ -333,7 +370,10 @@ impl FanFigure<'_> {
             area,
             AxesSpec {
                 labels: self.labels,
-                x: XAxis::Years(self.x.0, self.x.1),
+                x: match self.x_values {
+                    Some(fmt) => XAxis::Values(TickAxis::values(self.x.0, self.x.1, 7, fmt)),
+                    None => XAxis::Years(self.x.0, self.x.1),
+                },
                 y,
                 markers: self.markers,
                 heading,

@@ -1,0 +1,176 @@
+//! `pivotsim sweep`: a full Monte Carlo at every point of a grid of parameter values.
+//!
+//! Every point uses the same root seed, so futures are paired across points: the difference
+//! between two points is the effect of the parameters, not of different luck. Each point is an
+//! ordinary run folder (`point-000`, …); `sweep.csv` and the sweep plot are written at the end.
+
+use std::fmt::Write;
+
+use crate::cli::args::{OutputFormat, SweepArgs};
+use crate::cli::run::{self, OutputDir, Request};
+use crate::cli::{Failure, interrupt};
+use crate::report::sweep::{self, SweepPoint};
+use crate::scenario::overrides::Override;
+
+/// Most points a sweep may have.
+pub const MAX_POINTS: usize = 10_000;
+
+pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let axes: Vec<String> = args.vary.iter().map(|a| a.path.clone()).collect();
+    let total = args
+        .vary
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.points.len()))
+        .filter(|&n| n <= MAX_POINTS)
+        .ok_or_else(|| {
+            Failure::Invalid(format!(
+                "--vary: the grid has more than {MAX_POINTS} points; expected fewer values"
+            ))
+        })?;
+    // Check every point's scenario before simulating any, so a bad value fails fast.
+    let mut seed = args.seed;
+    let mut prepared_points = Vec::with_capacity(total);
+    for index in 0..total {
+        let (values, overrides) = point(args, index);
+        let mut all: Vec<Override> = args.set.clone();
+        all.extend(overrides);
+        let prepared = run::prepare(&Request {
+            path: Some(&args.scenario),
+            set: &all,
+            runs: args.runs,
+            seed,
+            stresses: &[],
+            quiet: args.quiet,
+        })
+        .map_err(|e| match e {
+            Failure::Invalid(m) => {
+                Failure::Invalid(format!("point {index} ({}): {m}", describe(&axes, &values)))
+            }
+            other => other,
+        })?;
+        // One seed for all points: the first point's (given, from the file, or drawn).
+        seed = Some(prepared.seed);
+        prepared_points.push((values, prepared));
+    }
+    let out = OutputDir::create(&args.out)?;
+    let mut points = Vec::with_capacity(total);
+    for (index, (values, prepared)) in prepared_points.into_iter().enumerate() {
+        run::note(
+            args.quiet,
+            &format!("point {}/{total}: {}", index + 1, describe(&axes, &values)),
+        );
+        let dir = OutputDir::create(&out.path().join(format!("point-{index:03}")))?;
+        let (result, runs_csv, _) =
+            run::simulate(&prepared, dir.path(), args.jobs, None, None, args.quiet)?;
+        let written = run::write_outputs(&dir, &prepared, &result, runs_csv, args.no_plots)?;
+        dir.keep();
+        points.push(SweepPoint {
+            values,
+            summary: written.summary,
+        });
+        if interrupt::raised() {
+            return Err(Failure::Interrupted);
+        }
+    }
+    let csv_path = out.path().join("sweep.csv");
+    sweep::write_csv(&csv_path, &axes, &points).map_err(|e| Failure::Runtime(e.into()))?;
+    let plots = if args.no_plots {
+        Vec::new()
+    } else {
+        sweep::write_plot(out.path(), &axes, &points, args.metric)
+            .map_err(|e| Failure::Runtime(e.into()))?
+    };
+    out.keep();
+    match args.format {
+        OutputFormat::Table => run::print_stdout(&table(args, &axes, &points, plots.len())),
+        OutputFormat::Json => {
+            let rows: Vec<serde_json::Value> = points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    serde_json::json!({
+                        "point": i,
+                        "folder": format!("point-{i:03}"),
+                        "values": axes.iter().cloned().zip(p.values.iter().map(|v| serde_json::Value::String(v.clone()))).collect::<serde_json::Map<String, serde_json::Value>>(),
+                        "plans": p.summary.plans.iter().map(|plan| serde_json::json!({
+                            "name": plan.name,
+                            "p_default": plan.p_default,
+                            args.metric.key(): plan.metrics.get(args.metric.key()),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let text =
+                serde_json::to_string_pretty(&rows).map_err(|e| Failure::Runtime(e.into()))?;
+            run::print_stdout(&format!("{text}\n"))
+        }
+    }
+}
+
+/// The axis values and overrides of point `index` (the last axis varies fastest).
+fn point(args: &SweepArgs, index: usize) -> (Vec<String>, Vec<Override>) {
+    let mut rest = index;
+    let mut values = vec![String::new(); args.vary.len()];
+    let mut overrides = vec![None; args.vary.len()];
+    for (a, axis) in args.vary.iter().enumerate().rev() {
+        let n = axis.points.len();
+        let (value, o) = &axis.points[rest % n];
+        rest /= n;
+        values[a] = value.clone();
+        overrides[a] = Some(o.clone());
+    }
+    (values, overrides.into_iter().flatten().collect())
+}
+
+fn describe(axes: &[String], values: &[String]) -> String {
+    axes.iter()
+        .zip(values)
+        .map(|(a, v)| format!("{a}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The terminal table: one row per point and plan with the chosen metric's median and P5–P95.
+fn table(args: &SweepArgs, axes: &[String], points: &[SweepPoint], plots: usize) -> String {
+    let mut out = String::new();
+    let metric = args.metric;
+    let fmt = |v: f64| {
+        crate::report::plots::format_value(v, crate::report::figures::value_format(metric))
+    };
+    let _ = writeln!(
+        out,
+        "pivotsim sweep · {} point(s) · {} · median and P5 … P95 of {}\n",
+        points.len(),
+        axes.join(" × "),
+        metric.key()
+    );
+    for (i, p) in points.iter().enumerate() {
+        let _ = writeln!(out, "point {i:>3}  {}", describe(axes, &p.values));
+        for plan in &p.summary.plans {
+            if let Some(s) = plan.metrics.get(metric.key()) {
+                let _ = writeln!(
+                    out,
+                    "           {:<28} {:>12}   {} … {}   P(default) {:.1}%",
+                    plan.name,
+                    fmt(s.percentiles.p50),
+                    fmt(s.percentiles.p5),
+                    fmt(s.percentiles.p95),
+                    100.0 * plan.p_default
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nOutputs in {}: sweep.csv, point-000 … point-{:03}{}",
+        args.out.display(),
+        points.len().saturating_sub(1),
+        if plots > 0 {
+            ", sweep.png and sweep.svg"
+        } else {
+            ""
+        }
+    );
+    out
+}

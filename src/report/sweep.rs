@@ -1,0 +1,168 @@
+//! A sweep's tidy table (`sweep.csv`) and its chart of one metric against the first axis.
+//!
+//! `sweep.csv` has one row per point × plan × metric × statistic, so pandas, polars or R can
+//! filter and pivot it without reshaping: `point, <one column per --vary path>, plan, metric,
+//! statistic, value`. Statistics are those of `summary.json`: `count, mean, std_dev,
+//! std_error, ci95_low, ci95_high, min, max, p1 … p99, var_5, cvar_5, var_1, cvar_1`.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::Metric;
+use crate::report::atomic::AtomicFile;
+use crate::report::plots::{self, FanBands, Labels, ValueFormat};
+use crate::report::summary::Summary;
+use crate::report::{ReportError, figures};
+use crate::stats::MetricSummary;
+
+/// One finished point of a sweep.
+pub struct SweepPoint {
+    /// The value of each axis at this point, as typed.
+    pub values: Vec<String>,
+    /// Its summary.
+    pub summary: Summary,
+}
+
+/// Statistic names and values of a metric summary, in column order.
+fn statistics(s: &MetricSummary) -> Vec<(&'static str, f64)> {
+    let p = &s.percentiles;
+    vec![
+        ("count", s.count as f64),
+        ("mean", s.mean),
+        ("std_dev", s.std_dev),
+        ("std_error", s.std_error),
+        ("ci95_low", s.ci95_low),
+        ("ci95_high", s.ci95_high),
+        ("min", s.min),
+        ("max", s.max),
+        ("p1", p.p1),
+        ("p5", p.p5),
+        ("p10", p.p10),
+        ("p25", p.p25),
+        ("p50", p.p50),
+        ("p75", p.p75),
+        ("p90", p.p90),
+        ("p95", p.p95),
+        ("p99", p.p99),
+        ("var_5", s.var_5),
+        ("cvar_5", s.cvar_5),
+        ("var_1", s.var_1),
+        ("cvar_1", s.cvar_1),
+    ]
+}
+
+/// Writes `sweep.csv` atomically.
+pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<(), ReportError> {
+    let file = AtomicFile::create(path).map_err(|e| ReportError::io(path, e))?;
+    let mut out = csv::Writer::from_writer(file);
+    let csv_err = |e| ReportError::csv(path, e);
+    let mut header = vec!["point"];
+    header.extend(axes.iter().map(String::as_str));
+    header.extend(["plan", "metric", "statistic", "value"]);
+    out.write_record(&header).map_err(csv_err)?;
+    let mut floats = ryu::Buffer::new();
+    for (i, point) in points.iter().enumerate() {
+        for plan in &point.summary.plans {
+            for (metric, summary) in &plan.metrics {
+                for (statistic, value) in statistics(summary) {
+                    out.write_field(i.to_string()).map_err(csv_err)?;
+                    for v in &point.values {
+                        out.write_field(v).map_err(csv_err)?;
+                    }
+                    out.write_field(&plan.name).map_err(csv_err)?;
+                    out.write_field(metric).map_err(csv_err)?;
+                    out.write_field(statistic).map_err(csv_err)?;
+                    // Empty, not "NaN", where a statistic is undefined (pandas reads it as NaN).
+                    out.write_field(if value.is_finite() {
+                        floats.format(value)
+                    } else {
+                        ""
+                    })
+                    .map_err(csv_err)?;
+                    out.write_record(None::<&[u8]>).map_err(csv_err)?;
+                }
+            }
+        }
+    }
+    let file = out
+        .into_inner()
+        .map_err(|e| ReportError::io(path, e.into_error()))?;
+    file.commit().map_err(|e| ReportError::io(path, e))
+}
+
+/// Draws `metric` (median, 25–75% and 5–95% bands) per plan against the first axis, at the
+/// points where every other axis is at its first value. Returns the files written, or none
+/// when the first axis is not numeric.
+pub fn write_plot(
+    dir: &Path,
+    axes: &[String],
+    points: &[SweepPoint],
+    metric: Metric,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let Some(first_axis) = axes.first() else {
+        return Ok(Vec::new());
+    };
+    let Some(reference) = points.first() else {
+        return Ok(Vec::new());
+    };
+    // The points along the first axis: the others at their first value.
+    let line: Vec<(f64, &Summary)> = points
+        .iter()
+        .filter(|p| p.values[1..] == reference.values[1..])
+        .filter_map(|p| Some((p.values[0].trim().parse::<f64>().ok()?, &p.summary)))
+        .collect();
+    if line.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut fans = Vec::new();
+    for (index, plan) in reference.summary.plans.iter().enumerate() {
+        let mut fan = FanBands {
+            name: plan.name.clone(),
+            x_years: Vec::new(),
+            p5: Vec::new(),
+            p25: Vec::new(),
+            p50: Vec::new(),
+            p75: Vec::new(),
+            p95: Vec::new(),
+        };
+        for (x, summary) in &line {
+            let Some(s) = summary
+                .plans
+                .get(index)
+                .and_then(|p| p.metrics.get(metric.key()))
+            else {
+                continue;
+            };
+            let p = &s.percentiles;
+            fan.x_years.push(*x);
+            fan.p5.push(p.p5);
+            fan.p25.push(p.p25);
+            fan.p50.push(p.p50);
+            fan.p75.push(p.p75);
+            fan.p95.push(p.p95);
+        }
+        fans.push(fan);
+    }
+    let title = format!(
+        "{} by {first_axis} (5–95% and 25–75% bands, median)",
+        metric.label()
+    );
+    let y_label = figures::axis_label(metric);
+    let mut others = String::new();
+    for (axis, value) in axes.iter().zip(&reference.values).skip(1) {
+        others.push_str(&format!(", {axis} = {value}"));
+    }
+    let x_label = format!("{first_axis}{others}");
+    let labels = Labels {
+        title: &title,
+        x_label: &x_label,
+        y_label: &y_label,
+    };
+    plots::parameter_fan_chart(
+        &dir.join("sweep"),
+        &labels,
+        ValueFormat::Plain,
+        figures::value_format(metric),
+        &fans,
+    )
+    .map_err(|e| ReportError::Plot(e.to_string()))
+}
