@@ -10,6 +10,7 @@
 //! own structures.
 
 pub mod error;
+pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod types;
