@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod overrides;
+pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod types;

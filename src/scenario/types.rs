@@ -7,6 +7,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -38,6 +39,26 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// Dates are strings to JSON Schema: `format: date` is RFC 3339's `full-date`, which is the
+/// `YYYY-MM-DD` the deserializer reads.
+impl JsonSchema for Date {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "description": "A calendar date written YYYY-MM-DD."
+        })
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.format("%Y-%m-%d"))
@@ -45,7 +66,7 @@ impl fmt::Display for Date {
 }
 
 /// A whole scenario: the world's markets, the operator's sites, and the plans to compare.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// A human-readable name, shown in reports.
@@ -88,7 +109,7 @@ fn default_runs() -> u64 {
 }
 
 /// Exogenous markets.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Market {
     /// Bitcoin price, network and fees.
@@ -106,7 +127,7 @@ pub struct Market {
 
 /// A scheduled event applied identically in every replication and plan: how an operator
 /// stress-tests a plan ("BTC −50% on 2027-06-01").
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Shock {
     /// The BTC price is multiplied by `factor` at the start of `date`.
@@ -161,7 +182,7 @@ pub enum Shock {
 }
 
 /// A named set of shocks for `--stress NAME`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stress {
     /// Name, given to `--stress`.
@@ -171,7 +192,7 @@ pub struct Stress {
 }
 
 /// The operator's capital structure and valuation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Finance {
     /// Tax rate on positive monthly taxable income (EBITDA − interest − depreciation).
@@ -207,7 +228,7 @@ fn default_depreciation_years() -> f64 {
 }
 
 /// A mean-reverting base rate, stepped monthly: x' = x + κ(θ − x)Δ + σ√Δ Z.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaseRate {
     /// Rate at the start, fraction per year (0.043 = 4.3%).
@@ -221,7 +242,7 @@ pub struct BaseRate {
 }
 
 /// A loan.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Debt {
     /// Name, for reports.
@@ -241,7 +262,7 @@ pub struct Debt {
 }
 
 /// A loan's interest rate, per year.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DebtRate {
     /// A fixed rate, fraction per year.
@@ -251,7 +272,7 @@ pub enum DebtRate {
 }
 
 /// How principal is repaid.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Repayment {
     /// Level monthly payments (annuity), recomputed on the remaining balance and term.
@@ -261,7 +282,7 @@ pub enum Repayment {
 }
 
 /// A minimum debt-service coverage ratio, tested monthly on trailing twelve months.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Covenant {
     /// Minimum DSCR: (EBITDA − taxes) / (interest + principal), trailing 12 months.
@@ -271,7 +292,7 @@ pub struct Covenant {
 }
 
 /// How the business is valued at the horizon.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum TerminalValue {
     /// No terminal value.
@@ -284,7 +305,7 @@ pub enum TerminalValue {
 }
 
 /// A probability distribution for a sampled quantity, written `{dist: NAME, ...}`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dist {
     /// Always `value`.
@@ -328,7 +349,7 @@ pub enum Dist {
 }
 
 /// Boom/bust regime switching of the AI market (a two-state Markov chain in continuous time).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiRegimes {
     /// Regime at the start.
@@ -346,7 +367,7 @@ pub struct AiRegimes {
 }
 
 /// A regime of the AI market.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AiRegime {
     /// Demand outruns supply.
@@ -356,7 +377,7 @@ pub enum AiRegime {
 }
 
 /// Tenant inquiries: a Poisson stream of requests for GPU-ready capacity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Inquiries {
     /// Inquiries per year in a boom.
@@ -382,7 +403,7 @@ pub struct Inquiries {
 }
 
 /// How leases are billed and end.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaseTerms {
     /// Whether the tenant pays for its power (`passthrough`) or the rent includes it
@@ -400,7 +421,7 @@ pub struct LeaseTerms {
 }
 
 /// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sla {
     /// Downtime allowed per month before credits, hours.
@@ -412,7 +433,7 @@ pub struct Sla {
 }
 
 /// Who pays a tenant's power.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PowerTerms {
     /// The tenant reimburses its energy: neither revenue nor cost to the operator.
@@ -423,7 +444,7 @@ pub enum PowerTerms {
 
 /// The GPU-hour rental price (for GPU-cloud deployments the operator owns): a mean-reverting
 /// log price stepped daily, scaled by the regime's price factor.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuHourPrice {
     /// Price at the start, USD per GPU-hour.
@@ -437,7 +458,7 @@ pub struct GpuHourPrice {
 }
 
 /// The AI/HPC hosting market.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiMarket {
     /// Boom and bust.
@@ -452,7 +473,7 @@ pub struct AiMarket {
 
 /// Resale price of used ASICs: `usd_per_th` at the reference hashprice and efficiency,
 /// proportional to hashprice and inversely to J/TH.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AsicResale {
     /// Price of a machine at the reference efficiency and hashprice, USD per TH/s.
@@ -464,7 +485,7 @@ pub struct AsicResale {
 }
 
 /// The bitcoin market and network, stepped daily.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BitcoinMarket {
     /// BTC price at the start, USD.
@@ -492,7 +513,7 @@ pub struct BitcoinMarket {
 }
 
 /// Compound-Poisson jumps in log price.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceJumps {
     /// Expected jumps per year.
@@ -504,7 +525,7 @@ pub struct PriceJumps {
 }
 
 /// Network hashrate: d ln H = (trend + response · ln(hashprice / breakeven)) dt + volatility dW.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HashrateProcess {
     /// Growth rate of ln H when hashprice sits at the breakeven, per year.
@@ -519,7 +540,7 @@ pub struct HashrateProcess {
 }
 
 /// Fees per block: a lognormal base level plus rare spike regimes (inscription waves).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fees {
     /// Mean fees per block in the base regime, BTC.
@@ -536,7 +557,7 @@ pub struct Fees {
 
 /// Hourly wholesale electricity price: exponential of a mean-reverting (Ornstein–Uhlenbeck)
 /// log level, with Poisson spikes and optional monthly seasonality.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnergyMarket {
     /// Long-run mean price outside spikes, USD/MWh.
@@ -559,7 +580,7 @@ pub struct EnergyMarket {
 }
 
 /// A site: one grid connection, one energy contract, several halls.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Unique name.
@@ -605,7 +626,7 @@ fn default_generator_failure() -> f64 {
 }
 
 /// One outage of an empirical trace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceOutage {
     /// Start, `YYYY-MM-DDTHH:MM`.
@@ -615,7 +636,7 @@ pub struct TraceOutage {
 }
 
 /// Outages as an alternating renewal process: time between outages, then outage length.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutageProcess {
     /// Days from the end of one outage to the start of the next.
@@ -625,7 +646,7 @@ pub struct OutageProcess {
 }
 
 /// Cooling failures of a hall: outages that remove a share of its capacity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoolingFailures {
     /// Days from the end of one failure to the start of the next.
@@ -638,7 +659,7 @@ pub struct CoolingFailures {
 
 /// A fixed-price block of power: the site pays `price_usd_per_mwh` on a fixed volume and
 /// buys or sells the difference from its actual draw at the hourly price.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ppa {
     /// Share of the site's full facility load (installed IT × PUE) covered, 0–1.
@@ -649,7 +670,7 @@ pub struct Ppa {
 
 /// A demand-response programme: curtailed energy earns a credit in hours priced above a
 /// trigger.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DemandResponse {
     /// Hourly price at or above which curtailment earns the credit, USD/MWh.
@@ -659,7 +680,7 @@ pub struct DemandResponse {
 }
 
 /// How a hall rejects heat.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cooling {
     /// Fans and outside air.
@@ -673,7 +694,7 @@ pub enum Cooling {
 }
 
 /// A hall: the unit of capacity that changes use.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hall {
     /// Name, unique within its site.
@@ -703,7 +724,7 @@ pub struct Hall {
 }
 
 /// What a hall does at the start of the horizon.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HallState {
     /// Hashing with its ASIC fleets.
@@ -716,7 +737,7 @@ pub enum HallState {
 }
 
 /// The physical shape of a converted hall.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HallTarget {
     /// Cooling after conversion.
@@ -735,7 +756,7 @@ pub struct HallTarget {
 }
 
 /// One model of ASIC in a hall.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AsicFleet {
     /// Model name, for reports.
@@ -755,7 +776,7 @@ pub struct AsicFleet {
 }
 
 /// A named plan: what the operator does over the horizon.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     /// Unique name.
@@ -772,7 +793,7 @@ pub struct Plan {
 }
 
 /// Which GPU-ready hall an inquiry goes to.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlacementPolicy {
     /// The first hall (in file order) that fits.
@@ -783,7 +804,7 @@ pub enum PlacementPolicy {
 }
 
 /// What happens to a converted hall's ASICs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum AsicDisposal {
     /// Sold at the resale price of the day.
@@ -794,7 +815,7 @@ pub enum AsicDisposal {
 }
 
 /// A dated change the operator makes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Convert a hall to GPU-ready: offline for the lead time, capex spent evenly over it.
@@ -922,7 +943,7 @@ pub enum Action {
 }
 
 /// A rule evaluated at each monthly review.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Rule {
     /// When the trailing 30-day hashprice is below a threshold and enough inquiries were lost
@@ -952,7 +973,7 @@ pub enum Rule {
 }
 
 /// A loan that funds a share of a conversion's capex, drawn when work starts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversionDebt {
     /// Share of the conversion capex borrowed (0.8 = 80% loan-to-cost).

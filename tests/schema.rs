@@ -1,0 +1,195 @@
+//! The JSON Schema of the scenario file (`pivotsim::scenario::schema`) against the files it
+//! describes: every shipped config must pass, a misspelled key or a wrong type must fail, the
+//! serde loader and the schema must agree on the bad-input corpus's shape errors, and the copy
+//! shipped in `docs/` must be current.
+//!
+//! The schema is checked with boon, an independent draft-07 validator that also checks the
+//! schema itself against the draft-07 meta-schema.
+
+use std::path::{Path, PathBuf};
+
+use pivotsim::scenario::schema::{scenario_schema, scenario_schema_json};
+use pivotsim::scenario::{Scenario, source};
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A compiled schema and the store that owns it.
+struct Checker {
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+impl Checker {
+    fn new() -> Self {
+        let mut compiler = boon::Compiler::new();
+        // Dates are `format: date`; have boon check them as an editor would.
+        compiler.enable_format_assertions();
+        let url = "file:///pivotsim/scenario.schema.json";
+        compiler
+            .add_resource(url, scenario_schema())
+            .expect("the schema is JSON");
+        let mut schemas = boon::Schemas::new();
+        let index = compiler
+            .compile(url, &mut schemas)
+            .unwrap_or_else(|e| panic!("the schema is not valid draft-07: {e:#}"));
+        Checker { schemas, index }
+    }
+
+    /// `Ok` or boon's description of every violation.
+    fn check(&self, instance: &Value) -> Result<(), String> {
+        self.schemas
+            .validate(instance, self.index)
+            .map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// A scenario file read as the loader reads it, before typing.
+fn parsed(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    source::parse(&text, &path.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .value
+}
+
+fn default_config() -> Value {
+    parsed(&Path::new(ROOT).join("configs/default.yaml"))
+}
+
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_config_is_valid() {
+    let checker = Checker::new();
+    let configs = yaml_files("configs");
+    assert!(configs.len() >= 4, "found only {configs:?}");
+    for path in &configs {
+        if let Err(e) = checker.check(&parsed(path)) {
+            panic!("{} fails the schema:\n{e}", path.display());
+        }
+    }
+}
+
+#[test]
+fn misspelled_key_is_rejected() {
+    let checker = Checker::new();
+    let mut value = default_config();
+    let bitcoin = value["market"]["bitcoin"].as_object_mut().unwrap();
+    let volatility = bitcoin.remove("volatility").unwrap();
+    bitcoin.insert("volatilty".into(), volatility);
+
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/market/bitcoin"), "{error}");
+    assert!(error.contains("volatilty"), "{error}");
+}
+
+#[test]
+fn misspelled_key_inside_a_tagged_action_is_rejected() {
+    let checker = Checker::new();
+    let mut value = default_config();
+    let action = value["plans"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|plan| plan["actions"].as_array_mut().into_iter().flatten())
+        .find(|a| a["type"] == "convert_hall")
+        .expect("the default scenario converts a hall");
+    let capex = action.as_object_mut().unwrap().remove("capex_usd_per_mw");
+    action["capex_usd_per_MW"] = capex.unwrap();
+
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("capex_usd_per_MW"), "{error}");
+}
+
+#[test]
+fn wrong_type_is_rejected() {
+    let checker = Checker::new();
+    let mut value = default_config();
+    value["market"]["bitcoin"]["price_usd"] = Value::String("lots".into());
+
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/market/bitcoin/price_usd"), "{error}");
+}
+
+#[test]
+fn unknown_enumeration_value_is_rejected() {
+    let checker = Checker::new();
+    let mut value = default_config();
+    value["sites"][0]["halls"][0]["cooling"] = Value::String("submerged".into());
+
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/sites/0/halls/0/cooling"), "{error}");
+}
+
+#[test]
+fn fields_with_defaults_are_optional() {
+    let schema = scenario_schema();
+    let required = |name: &str| -> Vec<String> {
+        let def = if name == "Scenario" {
+            &schema
+        } else {
+            &schema["definitions"][name]
+        };
+        def["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has no required list"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let scenario = required("Scenario");
+    assert!(scenario.contains(&"market".to_owned()));
+    for optional in ["seed", "runs", "finance", "shocks", "stresses"] {
+        assert!(!scenario.contains(&optional.to_owned()), "{optional}");
+    }
+    let site = required("Site");
+    for optional in ["grid_outage_trace_events", "ppa", "pool_fee"] {
+        assert!(!site.contains(&optional.to_owned()), "{optional}");
+    }
+    assert!(site.contains(&"grid_mw".to_owned()));
+}
+
+/// Every bad input whose typing fails (an unknown field, a missing one, a wrong type: what serde
+/// refuses before any range or physics check) the schema refuses too, so an editor flags what
+/// `pivotsim validate` would.
+#[test]
+fn schema_agrees_with_the_loader_on_shape_errors() {
+    let checker = Checker::new();
+    let mut compared = Vec::new();
+    for path in yaml_files("tests/bad_inputs") {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(document) = source::parse(&text, &path.display().to_string()) else {
+            continue;
+        };
+        if let Err(e) = serde_json::from_value::<Scenario>(document.value.clone()) {
+            assert!(
+                checker.check(&document.value).is_err(),
+                "{} is refused by the loader ({e}) but passes the schema",
+                path.display()
+            );
+            compared.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert!(compared.len() >= 10, "only {compared:?} fail typing");
+}
+
+#[test]
+fn shipped_copy_is_current() {
+    let path = Path::new(ROOT).join("docs/scenario.schema.json");
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == scenario_schema_json(),
+        "{} is missing or stale; regenerate it with `pivotsim schema > docs/scenario.schema.json`",
+        path.display()
+    );
+}
