@@ -14,7 +14,7 @@ mod trace;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::args::{Cli, Command, OutputFormat, RunArgs, ValidateArgs};
 use crate::scenario;
@@ -51,7 +51,18 @@ impl From<scenario::ScenarioError> for Failure {
 
 /// Runs the program with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // No colour when NO_COLOR is set (https://no-color.org); clap already leaves it out when
+    // the output is not a terminal. pivotsim's own output never uses colour.
+    let color = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        clap::ColorChoice::Never
+    } else {
+        clap::ColorChoice::Auto
+    };
+    let parsed = Cli::command()
+        .color(color)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with success; usage errors to stderr with 2.
@@ -147,7 +158,6 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 
 /// Prints a completion script for `shell` on stdout.
 fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
-    use clap::CommandFactory;
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "pivotsim", &mut buffer);
     run::print_stdout(&String::from_utf8_lossy(&buffer))

@@ -285,45 +285,22 @@ pub fn read_set(dirs: &[PathBuf]) -> Result<ShardSet, ShardError> {
         let shard = read(dir)?;
         let m = &shard.manifest;
         if let Some(r) = &reference {
-            let differs = [
-                (
-                    "pivotsim version",
-                    r.pivotsim_version != m.pivotsim_version,
-                    r.pivotsim_version.clone(),
-                    m.pivotsim_version.clone(),
-                ),
-                (
-                    "scenario",
-                    r.scenario_fingerprint != m.scenario_fingerprint,
-                    r.scenario_fingerprint.clone(),
-                    m.scenario_fingerprint.clone(),
-                ),
-                (
-                    "seed",
-                    r.seed != m.seed,
-                    r.seed.to_string(),
-                    m.seed.to_string(),
-                ),
-                (
-                    "run count",
-                    r.runs != m.runs,
-                    r.runs.to_string(),
-                    m.runs.to_string(),
-                ),
+            // The scenario last: its fingerprint covers the seed and run count too, which
+            // are named more usefully on their own.
+            let fields = [
+                ("pivotsim version", &r.pivotsim_version, &m.pivotsim_version),
+                ("seed", &r.seed.to_string(), &m.seed.to_string()),
+                ("run count", &r.runs.to_string(), &m.runs.to_string()),
                 (
                     "shard count N",
-                    r.shard.count != m.shard.count,
-                    r.shard.count.to_string(),
-                    m.shard.count.to_string(),
+                    &r.shard.count.to_string(),
+                    &m.shard.count.to_string(),
                 ),
-                (
-                    "stresses",
-                    r.stresses != m.stresses,
-                    r.stresses.join(","),
-                    m.stresses.join(","),
-                ),
-            ];
-            if let Some((what, _, want, got)) = differs.into_iter().find(|d| d.1) {
+                ("stresses", &r.stresses.join(","), &m.stresses.join(",")),
+                ("scenario", &r.scenario_fingerprint, &m.scenario_fingerprint),
+            ]
+            .map(|(what, want, got)| (what, want.clone(), got.clone()));
+            if let Some((what, want, got)) = fields.into_iter().find(|(_, a, b)| a != b) {
                 return Err(invalid(
                     dir,
                     format!(

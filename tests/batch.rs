@@ -1,0 +1,337 @@
+//! Batch use as scripts and clusters see it: shards and merge, `--set`, sweeps, completions,
+//! the schema command, colour, broken pipes and Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn pivotsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pivotsim"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    pivotsim()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A short study: the default scenario over 3 years, so debug-build tests stay quick.
+const STUDY: [&str; 8] = [
+    "--runs",
+    "200",
+    "--seed",
+    "5",
+    "--set",
+    "horizon_years=3",
+    "--no-plots",
+    "-q",
+];
+
+fn study(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["run".to_owned()];
+    args.extend(STUDY.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn run_study(dir: &Path, extra: &[&str]) -> Output {
+    let args = study(extra);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_in(dir, &refs)
+}
+
+/// Runs the study as `n` shards into `dir/shards-n/k`.
+fn shards(dir: &Path, n: usize) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|k| {
+            let out = dir.join(format!("shards-{n}")).join(k.to_string());
+            let shard = format!("{k}/{n}");
+            let o = run_study(dir, &["--shard", &shard, "--out", out.to_str().unwrap()]);
+            assert!(o.status.success(), "shard {shard}: {}", stderr(&o));
+            assert!(out.join("shard.json").exists() && out.join("runs.csv").exists());
+            out
+        })
+        .collect()
+}
+
+fn merge(dir: &Path, shards: &[PathBuf], out: &str) -> Output {
+    let mut args = vec!["merge".to_owned(), "--no-plots".into(), "-q".into()];
+    args.extend(shards.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), out.into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_in(dir, &refs)
+}
+
+const OUTPUTS: [&str; 3] = ["summary.json", "runs.csv", "timeseries.csv"];
+
+#[test]
+fn merged_shards_equal_one_run_for_any_split_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let single = run_study(dir.path(), &["--out", "single"]);
+    assert!(single.status.success(), "{}", stderr(&single));
+    // 200 runs are 4 chunks of 64: 7 shards include empty ones, which must merge too.
+    for n in [1, 2, 4, 7] {
+        let mut parts = shards(dir.path(), n);
+        // A shuffled order (reversed, then rotated): merge order must not matter.
+        parts.reverse();
+        parts.rotate_left(n / 2);
+        let out = format!("merged-{n}");
+        let m = merge(dir.path(), &parts, &out);
+        assert!(m.status.success(), "merge of {n}: {}", stderr(&m));
+        for file in OUTPUTS {
+            let a = std::fs::read(dir.path().join("single").join(file)).unwrap();
+            let b = std::fs::read(dir.path().join(&out).join(file)).unwrap();
+            assert!(a == b, "{file} differs after merging {n} shards");
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_missing_duplicate_foreign_and_damaged_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = shards(dir.path(), 3);
+    let refused = |shards: &[PathBuf], expect: &str| {
+        let m = merge(dir.path(), shards, "bad");
+        assert_eq!(m.status.code(), Some(2), "{}", stderr(&m));
+        assert!(stderr(&m).contains(expect), "{expect}: {}", stderr(&m));
+        assert!(!dir.path().join("bad").exists(), "nothing may be written");
+    };
+    refused(&parts[..2], "shard(s) 3/3 missing");
+    refused(
+        &[
+            parts[0].clone(),
+            parts[1].clone(),
+            parts[1].clone(),
+            parts[2].clone(),
+        ],
+        "given twice",
+    );
+    // A shard of another seed.
+    let foreign = dir.path().join("foreign");
+    let mut args = study(&["--shard", "3/3", "--out", foreign.to_str().unwrap()]);
+    args[4] = "6".into(); // the study's --seed
+    let o = run_in(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    refused(
+        &[parts[0].clone(), parts[1].clone(), foreign],
+        "its seed is 6",
+    );
+    // Another version wrote it.
+    let manifest = parts[2].join("shard.json");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        original.replacen(
+            &format!("\"pivotsim_version\":\"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"pivotsim_version\":\"0.0.1\"",
+            1,
+        ),
+    )
+    .unwrap();
+    refused(&parts, "belongs to another run");
+    std::fs::write(&manifest, &original).unwrap();
+    // A changed runs.csv.
+    let csv = parts[1].join("runs.csv");
+    let rows = std::fs::read(&csv).unwrap();
+    std::fs::write(&csv, &rows[..rows.len() - 10]).unwrap();
+    refused(&parts, "changed or truncated");
+    std::fs::write(&csv, &rows).unwrap();
+    // An interrupted shard: no shard.json.
+    std::fs::remove_file(&manifest).unwrap();
+    refused(&parts, "incomplete");
+    // Not a shard at all.
+    refused(&[dir.path().join("nowhere")], "no such folder");
+}
+
+#[test]
+fn set_overrides_are_validated_and_echoed_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_study(
+        dir.path(),
+        &["--set", "market.bitcoin.volatility=0.61", "--out", "out"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let effective = &summary["scenario"]["effective"];
+    assert_eq!(effective["market"]["bitcoin"]["volatility"], 0.61);
+    assert_eq!(effective["horizon_years"], 3);
+    for (set, expect) in [
+        ("market.bitcoin.volatility=-1", "market.bitcoin.volatility"),
+        ("market.bitcoin.volatilty=0.5", "volatilty"),
+        ("sites[5].grid_mw=10", "index 5 is out of range"),
+        ("no-equals-sign", "expected PATH=VALUE"),
+    ] {
+        let o = run_study(dir.path(), &["--set", set, "--out", "never"]);
+        assert_eq!(o.status.code(), Some(2), "{set}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{set}: {}", stderr(&o));
+        assert!(!dir.path().join("never").exists());
+    }
+}
+
+#[test]
+fn a_two_by_three_sweep_writes_six_points_and_a_tidy_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            config.to_str().unwrap(),
+            "--vary",
+            "market.bitcoin.volatility=0.4,0.7",
+            "--vary",
+            "market.bitcoin.drift_per_year=0.0,0.1,0.2",
+            "--set",
+            "horizon_years=3",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--out",
+            "sweep",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let root = dir.path().join("sweep");
+    for i in 0..6 {
+        let point = root.join(format!("point-{i:03}"));
+        for file in OUTPUTS {
+            assert!(
+                point.join(file).exists(),
+                "{} missing",
+                point.join(file).display()
+            );
+        }
+    }
+    assert!(!root.join("point-006").exists());
+    let csv = std::fs::read_to_string(root.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,market.bitcoin.volatility,market.bitcoin.drift_per_year,plan,metric,statistic,value"
+    );
+    // One row per point × plan × metric (those with values: a 3-year horizon may hold no
+    // halving, for one) × 21 statistics, each with the 7 columns.
+    let mut expected = 0;
+    for i in 0..6 {
+        let text =
+            std::fs::read_to_string(root.join(format!("point-{i:03}/summary.json"))).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for plan in summary["plans"].as_array().unwrap() {
+            expected += plan["metrics"].as_object().unwrap().len() * 21;
+        }
+    }
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), expected);
+    assert!(rows.iter().all(|r| r.split(',').count() == 7));
+    assert!(root.join("sweep.png").exists() && root.join("sweep.svg").exists());
+    // Every point ran on the same seed, so points are paired.
+    for i in 0..6 {
+        let s = std::fs::read_to_string(root.join(format!("point-{i:03}/summary.json"))).unwrap();
+        assert!(s.contains("\"seed\": 3"), "point {i}");
+    }
+}
+
+#[test]
+fn completions_schema_and_json_everywhere() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = pivotsim().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success());
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("pivotsim") && text.contains("merge"),
+            "{shell}"
+        );
+    }
+    let o = pivotsim().arg("schema").output().unwrap();
+    assert!(o.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["title"], "pivotsim scenario");
+    let shipped =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario.schema.json"))
+            .unwrap();
+    assert_eq!(o.stdout, shipped, "docs/scenario.schema.json is stale");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
+    let o = pivotsim()
+        .args(["validate", config.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+}
+
+#[test]
+fn no_colour_and_a_closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // NO_COLOR (and a non-terminal stdout): no escape sequences anywhere.
+    let o = pivotsim()
+        .current_dir(dir.path())
+        .args(study(&["--out", "out"]))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b));
+    let help = pivotsim()
+        .arg("--help")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!help.stdout.contains(&0x1b));
+    // `pivotsim run | head -c 0`: stdout closed before the table is written.
+    let mut child = pivotsim()
+        .current_dir(dir.path())
+        .args(study(&["--out", "piped"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("piped/summary.json").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_with_130_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = pivotsim()
+        .current_dir(dir.path())
+        .args([
+            "run", "--runs", "1000000", "--seed", "1", "--out", "out", "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it start simulating (and create its temporaries), then interrupt.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"));
+    // Nothing at all is left: no folder, no temporaries.
+    assert!(
+        !dir.path().join("out").exists(),
+        "left: {:?}",
+        std::fs::read_dir(dir.path().join("out"))
+            .map(|d| d.map(|e| e.unwrap().file_name()).collect::<Vec<_>>())
+    );
+}
