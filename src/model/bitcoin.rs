@@ -316,20 +316,26 @@ pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
         return 0;
     }
     if lambda < 30.0 {
-        let u: f64 = rng.random();
-        let mut k = 0u64;
-        let mut p = (-lambda).exp();
-        let mut cdf = p;
-        while u > cdf && k < 1_000 {
-            k += 1;
-            p *= lambda / k as f64;
-            cdf += p;
-        }
-        return k;
+        return poisson_inversion(rng, lambda, (-lambda).exp());
     }
     Poisson::new(lambda)
         .map(|d| d.sample(rng) as u64)
         .unwrap_or(0)
+}
+
+/// The small-mean branch of [`poisson`], for `0 < lambda < 30`, given `p0` = e^(−λ): callers
+/// that draw repeatedly at the same few means cache `p0` rather than call `exp` each time.
+pub fn poisson_inversion(rng: &mut ChaCha8Rng, lambda: f64, p0: f64) -> u64 {
+    let u: f64 = rng.random();
+    let mut k = 0u64;
+    let mut p = p0;
+    let mut cdf = p;
+    while u > cdf && k < 1_000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
 }
 
 /// A geometric number of periods, at least 1, with the given mean (≥ 1): 1 + failures before

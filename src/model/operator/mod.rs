@@ -653,38 +653,46 @@ impl<'a> Operator<'a> {
         }
         let r = &self.rates;
         let world = self.world;
-        let prices = &world.hourly_price;
-        let price_at = |hour: u64| prices.get(hour as usize).copied().unwrap_or(0.0);
+        let Some(prices) = world
+            .hourly_price
+            .get(first as usize..(first + count) as usize)
+        else {
+            // Past the price path (not reached from a valid scenario): the plain sweep.
+            for hour in first..first + count {
+                let price = world
+                    .hourly_price
+                    .get(hour as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                let gpu_price = world
+                    .ai
+                    .gpu_price_daily
+                    .get((hour / 24) as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                self.accrue(SECS, price, rate, gpu_price);
+            }
+            self.sweep = sweep;
+            return;
+        };
         // Each accumulator receives its terms hour by hour in the order `accrue` adds them;
         // accumulators are independent, so those fed only by constants or by one price get
         // their own loop.
         let mut month = self.month;
         let m = &mut month;
-        let paid_mwh = r.paid_tenant_facility_mw;
-        let energy = paid_mwh + r.passthrough_facility_mw;
-        if !sweep.is_empty() || energy != 0.0 || paid_mwh != 0.0 {
-            for hour in first..first + count {
-                let price = price_at(hour);
-                for f in &sweep {
-                    if price < f.threshold {
-                        m.mining_revenue_usd += f.revenue;
-                        m.th_seconds += f.th_seconds;
-                        m.energy_mwh += f.mwh;
-                        m.spot_energy_usd += f.mwh * price;
-                    } else {
-                        m.curtailed_mwh += f.mwh;
-                        if price >= f.dr_trigger {
-                            m.dr_credits_usd += f.dr_credits;
-                        }
-                    }
-                }
-                if energy != 0.0 {
-                    m.energy_mwh += energy;
-                }
-                if paid_mwh != 0.0 {
-                    m.spot_energy_usd += paid_mwh * price;
-                }
-            }
+        let tenants = TenantEnergy {
+            mwh: r.paid_tenant_facility_mw + r.passthrough_facility_mw,
+            paid_mwh: r.paid_tenant_facility_mw,
+        };
+        // The fleet loop unrolled for the usual handful of fleets.
+        match sweep.len() {
+            1 => sweep_fleets::<1>(&sweep, prices, tenants, m),
+            2 => sweep_fleets::<2>(&sweep, prices, tenants, m),
+            3 => sweep_fleets::<3>(&sweep, prices, tenants, m),
+            4 => sweep_fleets::<4>(&sweep, prices, tenants, m),
+            5 => sweep_fleets::<5>(&sweep, prices, tenants, m),
+            6 => sweep_fleets::<6>(&sweep, prices, tenants, m),
+            _ => sweep_fleet_slice(&sweep, prices, tenants, m),
         }
         if r.gpus_rented != 0.0 {
             let daily = &world.ai.gpu_price_daily;
@@ -708,13 +716,22 @@ impl<'a> Operator<'a> {
         repeat_add(&mut m.leased_mw_seconds, r.leased_mw * SECS, count);
         repeat_add(&mut m.vacant_gpu_mw_seconds, r.vacant_gpu_mw * SECS, count);
         repeat_add(&mut m.grid_outage_hours, r.sites_down, count);
-        let sites = &self.model.sites;
-        if sites.iter().any(|s| s.ppa_block_mw != 0.0) {
-            for hour in first..first + count {
-                let price = price_at(hour);
-                for site in sites {
-                    if site.ppa_block_mw != 0.0 {
-                        m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price - price);
+        let sites = self.model.sites.as_slice();
+        match sites {
+            [site] if site.ppa_block_mw != 0.0 => {
+                let mut acc = m.ppa_settlement_usd;
+                for &price in prices {
+                    acc += site.ppa_block_mw * (site.ppa_price - price);
+                }
+                m.ppa_settlement_usd = acc;
+            }
+            [_] => {}
+            _ => {
+                for &price in prices {
+                    for site in sites {
+                        if site.ppa_block_mw != 0.0 {
+                            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price - price);
+                        }
                     }
                 }
             }
@@ -1215,6 +1232,73 @@ impl<'a> Operator<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Tenant facility energy of one hour, MWh: all of it, and the part the operator pays for.
+#[derive(Debug, Clone, Copy)]
+struct TenantEnergy {
+    mwh: f64,
+    paid_mwh: f64,
+}
+
+/// The price-dependent part of [`Operator::accrue_hours`] for exactly `N` working fleets:
+/// each fleet hashes or is curtailed hour by hour, then the tenants' energy is added.
+fn sweep_fleets<const N: usize>(
+    fleets: &[SweepFleet],
+    prices: &[f64],
+    tenants: TenantEnergy,
+    m: &mut Flows,
+) {
+    let Ok(fleets) = <&[SweepFleet; N]>::try_from(fleets) else {
+        return sweep_fleet_slice(fleets, prices, tenants, m);
+    };
+    for &price in prices {
+        for f in fleets {
+            sweep_one(f, price, m);
+        }
+        tenants.add(price, m);
+    }
+}
+
+/// [`sweep_fleets`] for any number of fleets.
+fn sweep_fleet_slice(fleets: &[SweepFleet], prices: &[f64], tenants: TenantEnergy, m: &mut Flows) {
+    if fleets.is_empty() && tenants.mwh == 0.0 && tenants.paid_mwh == 0.0 {
+        return;
+    }
+    for &price in prices {
+        for f in fleets {
+            sweep_one(f, price, m);
+        }
+        tenants.add(price, m);
+    }
+}
+
+/// One fleet for one hour at `price`: as in [`Operator::accrue`].
+#[inline(always)]
+fn sweep_one(f: &SweepFleet, price: f64, m: &mut Flows) {
+    if price < f.threshold {
+        m.mining_revenue_usd += f.revenue;
+        m.th_seconds += f.th_seconds;
+        m.energy_mwh += f.mwh;
+        m.spot_energy_usd += f.mwh * price;
+    } else {
+        m.curtailed_mwh += f.mwh;
+        if price >= f.dr_trigger {
+            m.dr_credits_usd += f.dr_credits;
+        }
+    }
+}
+
+impl TenantEnergy {
+    #[inline(always)]
+    fn add(self, price: f64, m: &mut Flows) {
+        if self.mwh != 0.0 {
+            m.energy_mwh += self.mwh;
+        }
+        if self.paid_mwh != 0.0 {
+            m.spot_energy_usd += self.paid_mwh * price;
+        }
     }
 }
 
