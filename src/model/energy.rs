@@ -57,10 +57,7 @@ pub fn generate_hourly_prices(
     rng: &mut ChaCha8Rng,
     out: &mut Vec<f64>,
 ) {
-    // Sized once and filled day by day, so the loop neither checks capacity nor divides to
-    // find the day's factor.
     out.clear();
-    out.resize(hours, 0.0);
     let (a, s, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     let z0: f64 = StandardNormal.sample(rng);
@@ -68,23 +65,30 @@ pub fn generate_hourly_prices(
     let spike_start = 1.0 - (-p.spike_rate / HOURS_PER_YEAR).exp();
     let spikes = p.spike_rate > 0.0;
     let mut spike_left: u64 = 0;
-    for (day, prices) in out.chunks_mut(24).enumerate() {
-        let factor = daily_factor.get(day).copied().unwrap_or(1.0);
-        for price in prices {
-            let z: f64 = StandardNormal.sample(rng);
-            x = a * x + s * z;
-            if spike_left == 0 && spikes && rng.random::<f64>() < spike_start {
-                spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
-            }
-            let value = if spike_left > 0 {
-                spike_left -= 1;
-                p.spike_price
-            } else {
-                factor * (m + x).exp()
-            };
-            *price = value.min(p.cap);
+    // Extending from a sized iterator writes each price in place with no capacity check, and
+    // the day's factor is looked up once a day rather than by dividing every hour.
+    let (mut day, mut hour_of_day) = (0usize, 0u32);
+    let mut factor = daily_factor.first().copied().unwrap_or(1.0);
+    out.extend((0..hours).map(|_| {
+        if hour_of_day == 24 {
+            hour_of_day = 0;
+            day += 1;
+            factor = daily_factor.get(day).copied().unwrap_or(1.0);
         }
-    }
+        hour_of_day += 1;
+        let z: f64 = StandardNormal.sample(rng);
+        x = a * x + s * z;
+        if spike_left == 0 && spikes && rng.random::<f64>() < spike_start {
+            spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
+        }
+        let price = if spike_left > 0 {
+            spike_left -= 1;
+            p.spike_price
+        } else {
+            factor * (m + x).exp()
+        };
+        price.min(p.cap)
+    }));
 }
 
 #[cfg(test)]

@@ -1235,13 +1235,6 @@ impl<'a> Operator<'a> {
     }
 }
 
-/// Tenant facility energy of one hour, MWh: all of it, and the part the operator pays for.
-#[derive(Debug, Clone, Copy)]
-struct TenantEnergy {
-    mwh: f64,
-    paid_mwh: f64,
-}
-
 /// The price-dependent part of [`Operator::accrue_hours`] for exactly `N` working fleets:
 /// each fleet hashes or is curtailed hour by hour, then the tenants' energy is added.
 fn sweep_fleets<const N: usize>(
@@ -1253,12 +1246,14 @@ fn sweep_fleets<const N: usize>(
     let Ok(fleets) = <&[SweepFleet; N]>::try_from(fleets) else {
         return sweep_fleet_slice(fleets, prices, tenants, m);
     };
+    let mut sums = FleetSums::load(m);
     for &price in prices {
         for f in fleets {
-            sweep_one(f, price, m);
+            sums.fleet_hour(f, price);
         }
-        tenants.add(price, m);
+        sums.tenants_hour(tenants, price);
     }
+    sums.store(m);
 }
 
 /// [`sweep_fleets`] for any number of fleets.
@@ -1266,40 +1261,82 @@ fn sweep_fleet_slice(fleets: &[SweepFleet], prices: &[f64], tenants: TenantEnerg
     if fleets.is_empty() && tenants.mwh == 0.0 && tenants.paid_mwh == 0.0 {
         return;
     }
+    let mut sums = FleetSums::load(m);
     for &price in prices {
         for f in fleets {
-            sweep_one(f, price, m);
+            sums.fleet_hour(f, price);
         }
-        tenants.add(price, m);
+        sums.tenants_hour(tenants, price);
     }
+    sums.store(m);
 }
 
-/// One fleet for one hour at `price`: as in [`Operator::accrue`].
-#[inline(always)]
-fn sweep_one(f: &SweepFleet, price: f64, m: &mut Flows) {
-    if price < f.threshold {
-        m.mining_revenue_usd += f.revenue;
-        m.th_seconds += f.th_seconds;
-        m.energy_mwh += f.mwh;
-        m.spot_energy_usd += f.mwh * price;
-    } else {
-        m.curtailed_mwh += f.mwh;
-        if price >= f.dr_trigger {
-            m.dr_credits_usd += f.dr_credits;
-        }
-    }
+/// The accumulators the fleet sweep touches, as plain locals so they stay in registers
+/// (through `&mut Flows` the conditional updates would go to memory every hour).
+#[derive(Clone, Copy)]
+struct FleetSums {
+    mining: f64,
+    th_seconds: f64,
+    energy: f64,
+    spot: f64,
+    curtailed: f64,
+    dr: f64,
 }
 
-impl TenantEnergy {
+impl FleetSums {
+    fn load(m: &Flows) -> Self {
+        FleetSums {
+            mining: m.mining_revenue_usd,
+            th_seconds: m.th_seconds,
+            energy: m.energy_mwh,
+            spot: m.spot_energy_usd,
+            curtailed: m.curtailed_mwh,
+            dr: m.dr_credits_usd,
+        }
+    }
+
+    fn store(self, m: &mut Flows) {
+        m.mining_revenue_usd = self.mining;
+        m.th_seconds = self.th_seconds;
+        m.energy_mwh = self.energy;
+        m.spot_energy_usd = self.spot;
+        m.curtailed_mwh = self.curtailed;
+        m.dr_credits_usd = self.dr;
+    }
+
+    /// One fleet for one hour at `price`: as in [`Operator::accrue`].
     #[inline(always)]
-    fn add(self, price: f64, m: &mut Flows) {
-        if self.mwh != 0.0 {
-            m.energy_mwh += self.mwh;
-        }
-        if self.paid_mwh != 0.0 {
-            m.spot_energy_usd += self.paid_mwh * price;
+    fn fleet_hour(&mut self, f: &SweepFleet, price: f64) {
+        if price < f.threshold {
+            self.mining += f.revenue;
+            self.th_seconds += f.th_seconds;
+            self.energy += f.mwh;
+            self.spot += f.mwh * price;
+        } else {
+            self.curtailed += f.mwh;
+            if price >= f.dr_trigger {
+                self.dr += f.dr_credits;
+            }
         }
     }
+
+    /// The tenants' energy for one hour at `price`, after the fleets' (as in `accrue`).
+    #[inline(always)]
+    fn tenants_hour(&mut self, t: TenantEnergy, price: f64) {
+        if t.mwh != 0.0 {
+            self.energy += t.mwh;
+        }
+        if t.paid_mwh != 0.0 {
+            self.spot += t.paid_mwh * price;
+        }
+    }
+}
+
+/// Tenant facility energy of one hour, MWh: all of it, and the part the operator pays for.
+#[derive(Debug, Clone, Copy)]
+struct TenantEnergy {
+    mwh: f64,
+    paid_mwh: f64,
 }
 
 /// Adds `term` to `acc` `count` times, one addition at a time (so rounding is that of the
