@@ -155,6 +155,48 @@ pub struct BitcoinState {
     pub fees_btc: f64,
     /// Day (index) on which the current fee spike ends; no spike when in the past.
     pub fee_spike_until_day: u64,
+    /// Per-day constants of the parameters given to [`BitcoinState::initial`].
+    constants: DayConstants,
+}
+
+/// Terms of the daily step that depend only on the parameters, computed once per path with
+/// the same expressions (so the same bits) as they would be each day.
+#[derive(Debug, Clone, Copy)]
+struct DayConstants {
+    /// Drift of the log price per day, jump compensation included.
+    log_drift: f64,
+    /// Price volatility × √Δ.
+    price_sd: f64,
+    /// Expected jumps per day, and e^(−that) for the Poisson draw.
+    jumps_per_day: f64,
+    no_jump_prob: f64,
+    /// Hashrate volatility × √Δ.
+    hashrate_sd: f64,
+    /// Bounds of the log hashrate.
+    log_hashrate_lo: f64,
+    log_hashrate_hi: f64,
+    /// Probability that a fee spike starts on a given day.
+    fee_spike_start_prob: f64,
+}
+
+impl DayConstants {
+    fn new(p: &BitcoinParams) -> Self {
+        let dt = 1.0 / DAYS_PER_YEAR;
+        // Price: GBM plus compensated Merton jumps, so E[P(t)] = P(0)·e^(drift·t).
+        let kappa = (p.jump_mean + 0.5 * p.jump_std * p.jump_std).exp() - 1.0;
+        let jumps_per_day = p.jump_rate * dt;
+        DayConstants {
+            log_drift: (p.drift - 0.5 * p.volatility * p.volatility - p.jump_rate * kappa) * dt,
+            price_sd: p.volatility * dt.sqrt(),
+            jumps_per_day,
+            no_jump_prob: (-jumps_per_day).exp(),
+            hashrate_sd: p.hashrate_volatility * dt.sqrt(),
+            // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
+            log_hashrate_lo: p.hashrate_h_s.ln() - 13.8,
+            log_hashrate_hi: p.hashrate_h_s.ln() + 13.8,
+            fee_spike_start_prob: 1.0 - (-p.fee_spike_rate / DAYS_PER_YEAR).exp(),
+        }
+    }
 }
 
 impl BitcoinState {
@@ -170,6 +212,7 @@ impl BitcoinState {
             epoch_start_secs: -(p.epoch_blocks_mined as f64) * secs_per_block,
             fees_btc: p.fee_mean_btc,
             fee_spike_until_day: 0,
+            constants: DayConstants::new(p),
         }
     }
 
@@ -201,16 +244,20 @@ impl BitcoinState {
     }
 
     /// Moves price, fees and hashrate to day `day` (called at the start of every day after
-    /// the first). Uses yesterday's hashprice for the hashrate response.
+    /// the first). Uses yesterday's hashprice for the hashrate response. `p` must be the
+    /// parameters the state was created with.
     pub fn step_day(&mut self, p: &BitcoinParams, day: u64, s: &mut BitcoinStreams) {
+        let c = self.constants;
         let dt = 1.0 / DAYS_PER_YEAR;
-        // Price: GBM plus compensated Merton jumps, so E[P(t)] = P(0)·e^(drift·t).
-        let kappa = (p.jump_mean + 0.5 * p.jump_std * p.jump_std).exp() - 1.0;
         let z: f64 = StandardNormal.sample(&mut s.price);
-        let mut log_step = (p.drift - 0.5 * p.volatility * p.volatility - p.jump_rate * kappa) * dt
-            + p.volatility * dt.sqrt() * z;
+        let mut log_step = c.log_drift + c.price_sd * z;
         if p.jump_rate > 0.0 {
-            let jumps = poisson(&mut s.price, p.jump_rate * dt);
+            // `poisson(rng, jumps_per_day)`, with e^(−mean) cached for the usual small mean.
+            let jumps = if c.jumps_per_day > 0.0 && c.jumps_per_day < 30.0 {
+                poisson_inversion(&mut s.price, c.jumps_per_day, c.no_jump_prob)
+            } else {
+                poisson(&mut s.price, c.jumps_per_day)
+            };
             for _ in 0..jumps {
                 let j: f64 = StandardNormal.sample(&mut s.price);
                 log_step += p.jump_mean + p.jump_std * j;
@@ -222,11 +269,8 @@ impl BitcoinState {
         let hp = self.hashprice().max(1e-12);
         let zh: f64 = StandardNormal.sample(&mut s.hashrate);
         let growth = p.hashrate_trend + p.hashrate_response * (hp / p.breakeven_hashprice).ln();
-        let log_h = self.hashrate_h_s.ln() + growth * dt + p.hashrate_volatility * dt.sqrt() * zh;
-        // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
-        let lo = p.hashrate_h_s.ln() - 13.8;
-        let hi = p.hashrate_h_s.ln() + 13.8;
-        self.hashrate_h_s = log_h.clamp(lo, hi).exp();
+        let log_h = self.hashrate_h_s.ln() + growth * dt + c.hashrate_sd * zh;
+        self.hashrate_h_s = log_h.clamp(c.log_hashrate_lo, c.log_hashrate_hi).exp();
 
         self.draw_fees(p, day, &mut s.fees);
     }
@@ -236,7 +280,7 @@ impl BitcoinState {
     /// geometric number of days with the configured mean.
     pub fn draw_fees(&mut self, p: &BitcoinParams, day: u64, rng: &mut ChaCha8Rng) {
         if day >= self.fee_spike_until_day && p.fee_spike_rate > 0.0 {
-            let start_prob = 1.0 - (-p.fee_spike_rate / DAYS_PER_YEAR).exp();
+            let start_prob = self.constants.fee_spike_start_prob;
             if rng.random::<f64>() < start_prob {
                 self.fee_spike_until_day = day + geometric_at_least_one(rng, p.fee_spike_mean_days);
             }
@@ -316,20 +360,26 @@ pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
         return 0;
     }
     if lambda < 30.0 {
-        let u: f64 = rng.random();
-        let mut k = 0u64;
-        let mut p = (-lambda).exp();
-        let mut cdf = p;
-        while u > cdf && k < 1_000 {
-            k += 1;
-            p *= lambda / k as f64;
-            cdf += p;
-        }
-        return k;
+        return poisson_inversion(rng, lambda, (-lambda).exp());
     }
     Poisson::new(lambda)
         .map(|d| d.sample(rng) as u64)
         .unwrap_or(0)
+}
+
+/// The small-mean branch of [`poisson`], for `0 < lambda < 30`, given `p0` = e^(−λ): callers
+/// that draw repeatedly at the same few means cache `p0` rather than call `exp` each time.
+pub fn poisson_inversion(rng: &mut ChaCha8Rng, lambda: f64, p0: f64) -> u64 {
+    let u: f64 = rng.random();
+    let mut k = 0u64;
+    let mut p = p0;
+    let mut cdf = p;
+    while u > cdf && k < 1_000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
 }
 
 /// A geometric number of periods, at least 1, with the given mean (≥ 1): 1 + failures before

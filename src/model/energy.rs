@@ -58,28 +58,37 @@ pub fn generate_hourly_prices(
     out: &mut Vec<f64>,
 ) {
     out.clear();
-    out.reserve(hours);
     let (a, s, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     let z0: f64 = StandardNormal.sample(rng);
     let mut x = stationary_sd * z0;
     let spike_start = 1.0 - (-p.spike_rate / HOURS_PER_YEAR).exp();
+    let spikes = p.spike_rate > 0.0;
     let mut spike_left: u64 = 0;
-    for h in 0..hours {
+    // Extending from a sized iterator writes each price in place with no capacity check, and
+    // the day's factor is looked up once a day rather than by dividing every hour.
+    let (mut day, mut hour_of_day) = (0usize, 0u32);
+    let mut factor = daily_factor.first().copied().unwrap_or(1.0);
+    out.extend((0..hours).map(|_| {
+        if hour_of_day == 24 {
+            hour_of_day = 0;
+            day += 1;
+            factor = daily_factor.get(day).copied().unwrap_or(1.0);
+        }
+        hour_of_day += 1;
         let z: f64 = StandardNormal.sample(rng);
         x = a * x + s * z;
-        if spike_left == 0 && p.spike_rate > 0.0 && rng.random::<f64>() < spike_start {
+        if spike_left == 0 && spikes && rng.random::<f64>() < spike_start {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
         let price = if spike_left > 0 {
             spike_left -= 1;
             p.spike_price
         } else {
-            let factor = daily_factor.get(h / 24).copied().unwrap_or(1.0);
             factor * (m + x).exp()
         };
-        out.push(price.min(p.cap));
-    }
+        price.min(p.cap)
+    }));
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
-use crate::model::bitcoin::poisson;
+use crate::model::bitcoin::poisson_inversion;
 
 /// The working and failed units of one fleet.
 #[derive(Debug, Clone)]
@@ -20,6 +20,12 @@ pub struct FleetState {
     pub failed: u32,
     /// Failures by the day they return: slot `day % repair_days`.
     returning: Vec<u32>,
+    /// e^(−working · p), the Poisson draw's first term, by units in repair (NaN: not yet
+    /// computed), valid for `cache_key`. Working counts repeat from day to day, so this saves
+    /// nearly every `exp` of the daily draws, with the same bits.
+    p0_by_failed: Vec<f64>,
+    /// (units, daily failure probability bits) the cache was filled for.
+    cache_key: (u32, u64),
 }
 
 impl FleetState {
@@ -29,6 +35,8 @@ impl FleetState {
             units,
             failed: 0,
             returning: vec![0; repair_days.max(1) as usize],
+            p0_by_failed: Vec::new(),
+            cache_key: (units, f64::NAN.to_bits()),
         }
     }
 
@@ -63,25 +71,50 @@ impl FleetState {
         let slot = (day % self.returning.len() as u64) as usize;
         self.failed -= self.returning[slot];
         let working = self.working();
-        let failures = draw_failures(working, daily_failure_prob, rng);
+        let failures = self.draw_failures(working, daily_failure_prob, rng);
         self.returning[slot] = failures;
         self.failed += failures;
     }
-}
 
-/// Binomial(n, p) failures. For n·p below 1 with small p the Poisson limit is within
-/// n·p² of it in total variation and far cheaper; it is capped at n.
-fn draw_failures(n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
-    if n == 0 || p <= 0.0 {
-        return 0;
+    /// Binomial(n, p) failures. For n·p below 1 with small p the Poisson limit is within
+    /// n·p² of it in total variation and far cheaper; it is capped at n.
+    fn draw_failures(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
+        if n == 0 || p <= 0.0 {
+            return 0;
+        }
+        let mean = f64::from(n) * p;
+        if p < 1e-3 && mean < 10.0 {
+            // 0 < mean < 10 here, so this is `poisson(rng, mean)` with e^(−mean) cached.
+            let p0 = self.p0(n, p, mean);
+            return (poisson_inversion(rng, mean, p0).min(u64::from(n))) as u32;
+        }
+        Binomial::new(u64::from(n), p.min(1.0))
+            .map(|d| d.sample(rng).min(u64::from(n)) as u32)
+            .unwrap_or(0)
     }
-    let mean = f64::from(n) * p;
-    if p < 1e-3 && mean < 10.0 {
-        return (poisson(rng, mean).min(u64::from(n))) as u32;
+
+    /// e^(−mean) for `n` working units at daily probability `p` (mean = n · p), from the
+    /// cache when this working count was seen before with the same units and p.
+    fn p0(&mut self, n: u32, p: f64, mean: f64) -> f64 {
+        let key = (self.units, p.to_bits());
+        if self.cache_key != key {
+            self.cache_key = key;
+            self.p0_by_failed.clear();
+        }
+        // Only the failed count varies while the key holds; a fleet rarely has more than a
+        // few dozen units out, so the cache stays small.
+        let failed = (self.units - n) as usize;
+        if failed >= self.p0_by_failed.len() {
+            self.p0_by_failed.resize(failed + 1, f64::NAN);
+        }
+        let cached = self.p0_by_failed[failed];
+        if !cached.is_nan() {
+            return cached;
+        }
+        let p0 = (-mean).exp();
+        self.p0_by_failed[failed] = p0;
+        p0
     }
-    Binomial::new(u64::from(n), p.min(1.0))
-        .map(|d| d.sample(rng).min(u64::from(n)) as u32)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -130,5 +163,34 @@ mod tests {
         assert_eq!(f.failed, 5);
         f.step_day(3, 0.0, &mut rng);
         assert_eq!(f.failed, 0);
+    }
+
+    #[test]
+    fn cached_first_terms_give_the_same_draws_as_plain_poisson() {
+        // The reference recomputes e^(−n·p) on every draw through `poisson`; the fleet caches
+        // it by units in repair. Same stream, same units removed half-way: same counts.
+        use crate::model::bitcoin::poisson;
+        // 30%/yr: p = 8.2e-4 and n·p ≈ 4, inside the Poisson branch.
+        let p = 1.0 - (-0.3f64 / 365.25).exp();
+        let mut fleet = FleetState::new(5_000, 20);
+        let mut rng = stream(4, 0, ProcessId::new(100, 0));
+        let mut reference_rng = stream(4, 0, ProcessId::new(100, 0));
+        let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
+        for day in 0..3_000u64 {
+            if day == 1_500 {
+                fleet.remove(1_000);
+                units -= 1_000;
+                failed = fleet.failed;
+                returning.clone_from(&fleet.returning);
+            }
+            fleet.step_day(day, p, &mut rng);
+            let slot = (day % 20) as usize;
+            failed -= returning[slot];
+            let n = units - failed;
+            let k = poisson(&mut reference_rng, f64::from(n) * p).min(u64::from(n)) as u32;
+            returning[slot] = k;
+            failed += k;
+            assert_eq!(fleet.failed, failed, "day {day}");
+        }
     }
 }

@@ -12,13 +12,17 @@
 //! month), so a full month bills exactly its monthly amount, and a partial one pro rata.
 
 mod actions;
+#[cfg(test)]
+mod sweep_tests;
 mod tenancy;
 
 use std::collections::VecDeque;
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::engine::{
+    EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream,
+};
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
 use crate::model::fleet::FleetState;
@@ -299,6 +303,23 @@ struct Rates {
     sites_down: f64,
 }
 
+/// One working fleet's constants over a run of whole hours (see [`Operator::accrue_hours`]).
+#[derive(Debug, Clone, Copy)]
+struct SweepFleet {
+    /// It hashes while the hour's price is below this, USD/MWh.
+    threshold: f64,
+    /// Facility energy of one hour, MWh.
+    mwh: f64,
+    /// Mining revenue of one hour, USD.
+    revenue: f64,
+    /// Hashing of one hour, TH/s × seconds.
+    th_seconds: f64,
+    /// Demand-response trigger of its site, USD/MWh.
+    dr_trigger: f64,
+    /// Demand-response credits of one curtailed hour, USD.
+    dr_credits: f64,
+}
+
 /// Outages in force: per site, outages active and those with failed generators; per hall,
 /// the summed derate of active cooling failures.
 #[derive(Debug, Clone, Default)]
@@ -350,6 +371,12 @@ pub struct Operator<'a> {
     months: Vec<MonthRecord>,
     books: Books,
     outage_state: OutageState,
+    /// Scratch for [`Operator::accrue_hours`], kept to avoid an allocation per call.
+    sweep: Vec<SweepFleet>,
+    /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference the
+    /// batched sweep must match bit for bit.
+    #[cfg(test)]
+    reference_sweep: bool,
 }
 
 /// Debt, depreciation, covenant and valuation state.
@@ -428,6 +455,9 @@ impl<'a> Operator<'a> {
                 generators_failed: vec![0; model.sites.len()],
                 cooling_derate: vec![0.0; model.halls.len()],
             },
+            sweep: Vec::with_capacity(model.fleets.len()),
+            #[cfg(test)]
+            reference_sweep: false,
         };
         for spec in &model.fleets {
             op.add_fleet(spec.clone());
@@ -497,13 +527,70 @@ impl<'a> Operator<'a> {
     }
 
     /// Accrues everything from the clock up to `to`.
+    ///
+    /// Runs of whole hours inside one market segment go through [`Operator::accrue_hours`],
+    /// which hoists everything constant between events out of the hourly loop; the ragged
+    /// ends (events and segment boundaries inside an hour) go through [`Operator::accrue`].
+    /// Both add the same terms to each accumulator in the same order, so the books are
+    /// bit-for-bit those of a plain hour-by-hour sweep.
     pub fn advance(&mut self, to: SimTime) {
+        let world = self.world;
+        // Default is absorbing: a defaulted operator accrues nothing, so only the clock and
+        // the segment index move.
+        let defaulted = self.books.default.is_some();
+        #[cfg(test)]
+        if self.reference_sweep {
+            return self.advance_hour_by_hour(to);
+        }
+        while self.clock < to {
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            let stop = to.min(segment_end);
+            let until = if defaulted {
+                stop
+            } else if self.clock.secs() % SECONDS_PER_HOUR == 0
+                && stop.secs_since(self.clock) >= SECONDS_PER_HOUR
+            {
+                let first = self.clock.hour_index();
+                let count = stop.secs_since(self.clock) / SECONDS_PER_HOUR;
+                self.accrue_hours(first, count, rate);
+                SimTime::from_hours(first + count)
+            } else {
+                let hour = self.clock.hour_index();
+                let until = stop.min(SimTime::from_hours(hour + 1));
+                let price = world
+                    .hourly_price
+                    .get(hour as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                let gpu_price = world
+                    .ai
+                    .gpu_price_daily
+                    .get((hour / 24) as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+                until
+            };
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// The plain sweep that [`Operator::advance`] must reproduce: one [`Operator::accrue`] per
+    /// hour or segment piece.
+    #[cfg(test)]
+    fn advance_hour_by_hour(&mut self, to: SimTime) {
         let world = self.world;
         while self.clock < to {
             let hour = self.clock.hour_index();
-            let hour_end = SimTime::from_hours(hour + 1);
             let segment_end = world.segment_end(self.segment, self.model.end);
-            let until = to.min(hour_end).min(segment_end);
+            let until = to.min(SimTime::from_hours(hour + 1)).min(segment_end);
             let price = world
                 .hourly_price
                 .get(hour as usize)
@@ -525,6 +612,135 @@ impl<'a> Operator<'a> {
                 self.segment += 1;
             }
         }
+    }
+
+    /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`: the
+    /// same sums as `count` calls of [`Operator::accrue`] with 3,600 seconds each, with every
+    /// product that does not depend on the hour's prices computed once. A term that is zero
+    /// is skipped, which leaves the sum unchanged (accumulators start at +0 and never become
+    /// −0).
+    fn accrue_hours(&mut self, first: u64, count: u64, rate: f64) {
+        const SECS: f64 = SECONDS_PER_HOUR as f64;
+        // `secs / 3_600.0` in `accrue` is exactly 1 for a whole hour, so every `x * hours`
+        // there equals `x` here.
+        let months = SECS
+            / self
+                .model
+                .month_secs
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(2_629_800.0);
+        let mut sweep = std::mem::take(&mut self.sweep);
+        sweep.clear();
+        for fleet in &self.fleets {
+            let working = f64::from(fleet.state.working()) * fleet.online;
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit;
+            let th = working * spec.th_per_unit;
+            sweep.push(SweepFleet {
+                threshold: net_rate * spec.breakeven_factor,
+                mwh,
+                revenue: th * net_rate * SECS,
+                th_seconds: th * SECS,
+                dr_trigger: site.dr_trigger,
+                dr_credits: mwh * site.dr_credit,
+            });
+        }
+        let r = &self.rates;
+        let world = self.world;
+        let Some(prices) = world
+            .hourly_price
+            .get(first as usize..(first + count) as usize)
+        else {
+            // Past the price path (not reached from a valid scenario): the plain sweep.
+            for hour in first..first + count {
+                let price = world
+                    .hourly_price
+                    .get(hour as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                let gpu_price = world
+                    .ai
+                    .gpu_price_daily
+                    .get((hour / 24) as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                self.accrue(SECS, price, rate, gpu_price);
+            }
+            self.sweep = sweep;
+            return;
+        };
+        // Each accumulator receives its terms hour by hour in the order `accrue` adds them;
+        // accumulators are independent, so those fed only by constants or by one price get
+        // their own loop.
+        let mut month = self.month;
+        let m = &mut month;
+        let tenants = TenantEnergy {
+            mwh: r.paid_tenant_facility_mw + r.passthrough_facility_mw,
+            paid_mwh: r.paid_tenant_facility_mw,
+        };
+        // The fleet loop unrolled for the usual handful of fleets.
+        match sweep.len() {
+            1 => sweep_fleets::<1>(&sweep, prices, tenants, m),
+            2 => sweep_fleets::<2>(&sweep, prices, tenants, m),
+            3 => sweep_fleets::<3>(&sweep, prices, tenants, m),
+            4 => sweep_fleets::<4>(&sweep, prices, tenants, m),
+            5 => sweep_fleets::<5>(&sweep, prices, tenants, m),
+            6 => sweep_fleets::<6>(&sweep, prices, tenants, m),
+            _ => sweep_fleet_slice(&sweep, prices, tenants, m),
+        }
+        if r.gpus_rented != 0.0 {
+            let daily = &world.ai.gpu_price_daily;
+            for hour in first..first + count {
+                let gpu_price = daily.get((hour / 24) as usize).copied().unwrap_or(0.0);
+                m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price;
+            }
+        }
+        repeat_add(
+            &mut m.lease_revenue_usd,
+            r.lease_usd_per_month * months,
+            count,
+        );
+        repeat_add(&mut m.opex_usd, r.opex_usd_per_month * months, count);
+        repeat_add(&mut m.capex_usd, r.capex_usd_per_sec * SECS, count);
+        repeat_add(
+            &mut m.conversion_capex_usd,
+            r.conversion_capex_usd_per_sec * SECS,
+            count,
+        );
+        repeat_add(&mut m.leased_mw_seconds, r.leased_mw * SECS, count);
+        repeat_add(&mut m.vacant_gpu_mw_seconds, r.vacant_gpu_mw * SECS, count);
+        repeat_add(&mut m.grid_outage_hours, r.sites_down, count);
+        let sites = self.model.sites.as_slice();
+        match sites {
+            [site] if site.ppa_block_mw != 0.0 => {
+                let mut acc = m.ppa_settlement_usd;
+                for &price in prices {
+                    acc += site.ppa_block_mw * (site.ppa_price - price);
+                }
+                m.ppa_settlement_usd = acc;
+            }
+            [_] => {}
+            _ => {
+                for &price in prices {
+                    for site in sites {
+                        if site.ppa_block_mw != 0.0 {
+                            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price - price);
+                        }
+                    }
+                }
+            }
+        }
+        for &(k, down) in &r.down_leases {
+            repeat_add(&mut self.leases[k].downtime_secs, down * SECS, count);
+        }
+        self.month = month;
+        self.sweep = sweep;
     }
 
     /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
@@ -1017,6 +1233,124 @@ impl<'a> Operator<'a> {
         }
         Ok(())
     }
+}
+
+/// The price-dependent part of [`Operator::accrue_hours`] for exactly `N` working fleets:
+/// each fleet hashes or is curtailed hour by hour, then the tenants' energy is added.
+fn sweep_fleets<const N: usize>(
+    fleets: &[SweepFleet],
+    prices: &[f64],
+    tenants: TenantEnergy,
+    m: &mut Flows,
+) {
+    let Ok(fleets) = <&[SweepFleet; N]>::try_from(fleets) else {
+        return sweep_fleet_slice(fleets, prices, tenants, m);
+    };
+    let mut sums = FleetSums::load(m);
+    for &price in prices {
+        for f in fleets {
+            sums.fleet_hour(f, price);
+        }
+        sums.tenants_hour(tenants, price);
+    }
+    sums.store(m);
+}
+
+/// [`sweep_fleets`] for any number of fleets.
+fn sweep_fleet_slice(fleets: &[SweepFleet], prices: &[f64], tenants: TenantEnergy, m: &mut Flows) {
+    if fleets.is_empty() && tenants.mwh == 0.0 && tenants.paid_mwh == 0.0 {
+        return;
+    }
+    let mut sums = FleetSums::load(m);
+    for &price in prices {
+        for f in fleets {
+            sums.fleet_hour(f, price);
+        }
+        sums.tenants_hour(tenants, price);
+    }
+    sums.store(m);
+}
+
+/// The accumulators the fleet sweep touches, as plain locals so they stay in registers
+/// (through `&mut Flows` the conditional updates would go to memory every hour).
+#[derive(Clone, Copy)]
+struct FleetSums {
+    mining: f64,
+    th_seconds: f64,
+    energy: f64,
+    spot: f64,
+    curtailed: f64,
+    dr: f64,
+}
+
+impl FleetSums {
+    fn load(m: &Flows) -> Self {
+        FleetSums {
+            mining: m.mining_revenue_usd,
+            th_seconds: m.th_seconds,
+            energy: m.energy_mwh,
+            spot: m.spot_energy_usd,
+            curtailed: m.curtailed_mwh,
+            dr: m.dr_credits_usd,
+        }
+    }
+
+    fn store(self, m: &mut Flows) {
+        m.mining_revenue_usd = self.mining;
+        m.th_seconds = self.th_seconds;
+        m.energy_mwh = self.energy;
+        m.spot_energy_usd = self.spot;
+        m.curtailed_mwh = self.curtailed;
+        m.dr_credits_usd = self.dr;
+    }
+
+    /// One fleet for one hour at `price`: as in [`Operator::accrue`].
+    #[inline(always)]
+    fn fleet_hour(&mut self, f: &SweepFleet, price: f64) {
+        if price < f.threshold {
+            self.mining += f.revenue;
+            self.th_seconds += f.th_seconds;
+            self.energy += f.mwh;
+            self.spot += f.mwh * price;
+        } else {
+            self.curtailed += f.mwh;
+            if price >= f.dr_trigger {
+                self.dr += f.dr_credits;
+            }
+        }
+    }
+
+    /// The tenants' energy for one hour at `price`, after the fleets' (as in `accrue`).
+    #[inline(always)]
+    fn tenants_hour(&mut self, t: TenantEnergy, price: f64) {
+        if t.mwh != 0.0 {
+            self.energy += t.mwh;
+        }
+        if t.paid_mwh != 0.0 {
+            self.spot += t.paid_mwh * price;
+        }
+    }
+}
+
+/// Tenant facility energy of one hour, MWh: all of it, and the part the operator pays for.
+#[derive(Debug, Clone, Copy)]
+struct TenantEnergy {
+    mwh: f64,
+    paid_mwh: f64,
+}
+
+/// Adds `term` to `acc` `count` times, one addition at a time (so rounding is that of the
+/// hour-by-hour sweep). A zero term leaves `acc` unchanged and is skipped: accumulators start
+/// at +0 and a sum of floats only becomes −0 from −0 terms alone.
+fn repeat_add(acc: &mut f64, term: f64, count: u64) {
+    if term == 0.0 {
+        return;
+    }
+    let mut a = *acc;
+    for _ in 0..count {
+        a += term;
+    }
+    *acc = a;
 }
 
 /// The first month (1-based) whose cumulative unlevered cash flow is back at or above zero
