@@ -335,3 +335,50 @@ fn ctrl_c_stops_cleanly_with_130_and_leaves_nothing() {
             .map(|d| d.map(|e| e.unwrap().file_name()).collect::<Vec<_>>())
     );
 }
+
+#[test]
+fn trace_lists_the_replication_events_in_time_order() {
+    let o = pivotsim()
+        .args([
+            "trace",
+            "--plan",
+            "convert-half-2027",
+            "--run",
+            "3",
+            "--seed",
+            "42",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time,seconds,event,subject,quantity,before,after"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let seconds: Vec<u64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
+    assert!(
+        seconds.windows(2).all(|w| w[0] <= w[1]),
+        "not in time order"
+    );
+    for event in [
+        "halving",
+        "difficulty_retarget",
+        "inquiry",
+        "convert_hall",
+        "month_close",
+    ] {
+        assert!(rows.iter().any(|r| r[2] == event), "no {event}");
+    }
+    let jsonl = pivotsim()
+        .args(["trace", "--format", "jsonl", "--seed", "42"])
+        .output()
+        .unwrap();
+    assert!(jsonl.status.success());
+    for line in String::from_utf8(jsonl.stdout).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["event"].is_string() && v["seconds"].is_u64());
+    }
+}

@@ -1,8 +1,55 @@
-//! `pivotsim trace` (being written).
+//! `pivotsim trace`: the event log of one replication of one plan, on stdout.
+
+use std::io::BufWriter;
 
 use crate::cli::Failure;
-use crate::cli::args::TraceArgs;
+use crate::cli::args::{TraceArgs, TraceFormat};
+use crate::cli::run::{self, Request};
+use crate::model::trace::trace_plan;
+use crate::report::trace_log;
+use crate::scenario::validate::MAX_RUNS;
 
-pub(crate) fn trace(_args: &TraceArgs) -> Result<(), Failure> {
-    Err(Failure::Invalid("trace: not yet available".into()))
+pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
+    let prepared = run::prepare(&Request {
+        path: args.scenario.as_deref(),
+        set: &args.set,
+        runs: None,
+        seed: args.seed,
+        stresses: &[],
+        quiet: false,
+    })?;
+    let plans = &prepared.model.plans;
+    let plan = match &args.plan {
+        None => 0,
+        Some(name) => plans.iter().position(|p| &p.name == name).ok_or_else(|| {
+            let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+            Failure::Invalid(format!(
+                "--plan {name}: the scenario has no plan of that name; expected one of: {}",
+                names.join(", ")
+            ))
+        })?,
+    };
+    if args.run >= MAX_RUNS {
+        return Err(Failure::Invalid(format!(
+            "--run {}: expected a replication index below {MAX_RUNS}",
+            args.run
+        )));
+    }
+    let (log, _) = trace_plan(&prepared.model, plan, prepared.seed, args.run);
+    let stdout = BufWriter::new(std::io::stdout().lock());
+    let calendar = &prepared.model.calendar;
+    let written = match args.format {
+        TraceFormat::Csv => {
+            trace_log::write_csv(stdout, calendar, &log).map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(io) => io,
+                other => std::io::Error::other(format!("{other:?}")),
+            })
+        }
+        TraceFormat::Jsonl => trace_log::write_jsonl(stdout, calendar, &log),
+    };
+    match written {
+        // `pivotsim trace | head` closes the pipe early: not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Runtime(e.into())),
+        _ => Ok(()),
+    }
 }

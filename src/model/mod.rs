@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod operator;
 pub mod outages;
 pub mod placement;
+pub mod trace;
 pub mod world;
 
 pub use compiled::CompiledScenario;

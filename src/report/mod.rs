@@ -14,6 +14,7 @@ pub mod summary;
 pub mod sweep;
 pub mod table;
 pub mod timeseries_csv;
+pub mod trace_log;
 
 use std::path::{Path, PathBuf};
 

@@ -1054,6 +1054,11 @@ impl<'a> Operator<'a> {
         &self.months
     }
 
+    /// Whether the run has defaulted (on cash or on the covenant).
+    pub fn has_defaulted(&self) -> bool {
+        self.books.default.is_some()
+    }
+
     /// Cash now, USD (months booked so far).
     pub fn cash(&self) -> f64 {
         self.cash
