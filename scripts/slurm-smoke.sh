@@ -96,6 +96,24 @@ down() {
   [[ $STARTED_MUNGED == 0 ]] || stop_pidfile munged /run/munge/munged.pid
 }
 
+# Leftovers of an earlier run killed before its EXIT trap ran: cancel its jobs, then stop its
+# daemons by PID file, before the scratch folder (which holds the PID files) is emptied.
+cleanup_stale() {
+  local ids
+  if [[ -s $SL/run/slurmctld.pid && -f $SLURM_CONF ]]; then
+    ids=$(timeout 10 squeue -h -o %A 2>/dev/null | sort -u | xargs || true)
+    if [[ -n $ids ]]; then
+      log "cancelling jobs left over by an earlier run: $ids"
+      # shellcheck disable=SC2086 # a list of job ids
+      timeout 10 scancel $ids || true
+      sleep 2
+    fi
+  fi
+  stop_pidfile slurmd "$SL/run/slurmd.pid"
+  stop_pidfile slurmctld "$SL/run/slurmctld.pid"
+  [[ ! -e $SL/run/munged.ours ]] || stop_pidfile munged /run/munge/munged.pid
+}
+
 on_exit() {
   local rc=$?
   trap - EXIT
@@ -198,6 +216,7 @@ start_munge() {
     # --origin: a bare machine may not resolve its own hostname.
     runuser -u munge -- /usr/sbin/munged --origin=127.0.0.1   # forks; PID in /run/munge/munged.pid
     STARTED_MUNGED=1
+    touch "$SL/run/munged.ours"   # for cleanup_stale, should this run not reach its EXIT trap
     munge -n | unmunge >/dev/null || die "munge round trip failed"
     log "munged started (pid $(cat /run/munge/munged.pid))"
   fi
@@ -302,10 +321,7 @@ else
   SRC=$REPO/target/release/pivotsim
 fi
 
-# Leftovers of an earlier run (interrupted, or killed before its EXIT trap): stop them by PID file
-# before the scratch folder, which holds the PID files, is emptied.
-stop_pidfile slurmd "$SL/run/slurmd.pid"
-stop_pidfile slurmctld "$SL/run/slurmctld.pid"
+cleanup_stale
 rm -rf "${DIR:?}"
 install -d -m 0755 "$DIR" "$DIR/bin" "$WORK"
 cp "$SRC" "$BIN"

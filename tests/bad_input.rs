@@ -209,6 +209,19 @@ fn generated_cases(dir: &Path) -> Vec<Case> {
         line: LineRule::NotApplicable,
     });
 
+    // A device reports 0 bytes and never ends: the read must stop at the size limit rather
+    // than fill memory (found while writing the fuzz target, issue #8).
+    let zero = Path::new("/dev/zero");
+    if zero.exists() {
+        cases.push(Case {
+            name: "</dev/zero>".into(),
+            description: "an endless device given as the scenario".into(),
+            path: zero.to_path_buf(),
+            expects: vec!["4194304 bytes, the limit".into()],
+            line: LineRule::NotApplicable,
+        });
+    }
+
     // 1,000,000 lines, about 24 MB: refused on size before parsing.
     let big = dir.join("million-lines-oversized.yaml");
     {

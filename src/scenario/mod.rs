@@ -128,7 +128,20 @@ fn load_file_with(
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(describe_io(&e)))?;
+    let bytes = read_capped(path, source::MAX_FILE_BYTES as u64)
+        .map_err(|e| io_error(describe_io(&e)))?
+        .ok_or_else(|| {
+            ScenarioError::new(
+                &origin,
+                "",
+                Position::default(),
+                ErrorKind::Limit,
+                format!(
+                    "the file holds more than {} bytes, the limit",
+                    source::MAX_FILE_BYTES
+                ),
+            )
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         io_error(format!(
             "is not UTF-8 text (invalid byte at offset {}); expected a YAML file",
@@ -164,6 +177,18 @@ pub fn from_document(document: SourceDocument) -> Result<LoadedScenario, Scenari
     trace::load_traces(&mut scenario, &document)?;
     validate::validate(&scenario, &document)?;
     Ok(LoadedScenario { scenario, document })
+}
+
+/// Reads `path` whole if it holds at most `limit` bytes; `Ok(None)` if it holds more. The
+/// size in the metadata is not enough: a device or a pipe (`/dev/zero`, `/dev/urandom`, a
+/// FIFO) reports 0 bytes and may never end, so the read itself stops at the limit.
+pub(crate) fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 fn describe_io(e: &std::io::Error) -> String {

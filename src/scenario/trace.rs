@@ -44,10 +44,22 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
                 meta.len()
             )));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let bytes = crate::scenario::read_capped(&path, MAX_TRACE_BYTES)
+            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?
+            .ok_or_else(|| {
+                at_field_as(
+                    ErrorKind::Limit,
+                    format!(
+                        "the trace {} holds more than {MAX_TRACE_BYTES} bytes, the limit",
+                        path.display()
+                    ),
+                )
+            })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
             at_field(format!(
-                "cannot read the trace {} as text: {e}",
-                path.display()
+                "cannot read the trace {} as text: invalid UTF-8 at byte {}",
+                path.display(),
+                e.utf8_error().valid_up_to()
             ))
         })?;
         site.grid_outage_trace_events = parse(&text, &path.display().to_string()).map_err(|e| {

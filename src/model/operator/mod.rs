@@ -1238,6 +1238,55 @@ impl<'a> Operator<'a> {
         }
         Ok(())
     }
+
+    /// Checks the accounting identity: cash = starting cash + Σ booked months' net cash flow.
+    ///
+    /// Cash changes only when a month is booked (`close_month` adds `month.net_cash()` to it)
+    /// and `total` is the sum of the booked months' flows. `net_cash` is linear in the flows,
+    /// so Σ net_cash(month) = net_cash(Σ months) = `total.net_cash()`, and the identity is
+    /// `cash − starting_cash = total.net_cash()`: O(1), so it can run after every event. Both
+    /// sides are float sums of the same terms in different orders; each of the n month
+    /// bookings and each of the ~12 terms of a net rounds by at most one ulp of the running
+    /// magnitude, so they differ by about (n + 12) × 2.2e-16 × scale, where scale bounds
+    /// the magnitudes (starting cash, cash, and every flow's total). That is below 2e-12 ×
+    /// scale for the 600 months of a 50-year horizon; the check allows 1e-7 × scale, so it
+    /// trips only on a flow booked to cash and not to the books (or the reverse), or on a
+    /// NaN or infinity.
+    pub fn check_accounts(&self) -> Result<(), String> {
+        let t = &self.total;
+        let booked = t.net_cash();
+        let scale = self.model.starting_cash.abs()
+            + self.cash.abs()
+            + [
+                t.mining_revenue_usd,
+                t.dr_credits_usd,
+                t.lease_revenue_usd,
+                t.gpu_cloud_revenue_usd,
+                t.sla_credits_usd,
+                t.spot_energy_usd,
+                t.ppa_settlement_usd,
+                t.opex_usd,
+                t.capex_usd,
+                t.salvage_usd,
+                t.debt_draws_usd,
+                t.interest_usd,
+                t.principal_usd,
+                t.taxes_usd,
+            ]
+            .iter()
+            .map(|x| x.abs())
+            .sum::<f64>();
+        let gap = (self.cash - self.model.starting_cash - booked).abs();
+        // Written so that a NaN anywhere fails the check.
+        if gap <= 1e-7 * scale {
+            Ok(())
+        } else {
+            Err(format!(
+                "cash {} − starting cash {} differs from the booked net cash flow {booked} by {gap} at {}",
+                self.cash, self.model.starting_cash, self.clock
+            ))
+        }
+    }
 }
 
 /// The price-dependent part of [`Operator::accrue_hours`] for exactly `N` working fleets:
@@ -1466,9 +1515,10 @@ impl Handler<OperatorEvent> for Operator<'_> {
         if !matches!(event, OperatorEvent::Day(_)) {
             self.refresh_rates();
         }
-        // Test and debug builds check the physical invariants after every event.
+        // Test and debug builds check the physical invariants and the accounting identity
+        // after every event.
         if cfg!(debug_assertions) {
-            if let Err(violation) = self.check_invariants() {
+            if let Err(violation) = self.check_invariants().and_then(|()| self.check_accounts()) {
                 panic!("invariant violated: {violation}");
             }
         }
