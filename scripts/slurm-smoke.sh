@@ -28,6 +28,8 @@
 #   SLURM_SMOKE_TIMEOUT  seconds to wait for each batch of jobs (default 300)
 # Exit codes: 0 ok, 1 a check failed, 2 not root or bad setup.
 set -Eeuo pipefail
+# A relative PIVOTSIM is relative to the caller's directory, not to the repository.
+[[ -z ${PIVOTSIM:-} ]] || PIVOTSIM=$(realpath -- "$PIVOTSIM")
 cd "$(dirname "$0")/.."
 REPO=$PWD
 
@@ -60,9 +62,9 @@ dump_logs() {
   local f
   {
     printf '\n===== sinfo / squeue / jobs =====\n'
-    sinfo -N -l 2>&1 || true
-    squeue -l 2>&1 || true
-    scontrol -o show job 2>&1 || true
+    timeout 15 sinfo -N -l 2>&1 || true
+    timeout 15 squeue -l 2>&1 || true
+    timeout 15 scontrol -o show job 2>&1 || true
     for f in "$SL"/log/*.log; do
       [[ -f $f ]] || continue
       printf '\n===== %s (last 60 lines) =====\n' "$f"
@@ -91,8 +93,10 @@ stop_pidfile() {
 }
 
 down() {
-  stop_pidfile slurmd "$SL/run/slurmd.pid"
-  stop_pidfile slurmctld "$SL/run/slurmctld.pid"   # its child slurmscriptd exits with it
+  # Both at once (each takes ~2 s to exit); slurmctld's child slurmscriptd exits with it.
+  stop_pidfile slurmd "$SL/run/slurmd.pid" &
+  stop_pidfile slurmctld "$SL/run/slurmctld.pid" &
+  wait
   [[ $STARTED_MUNGED == 0 ]] || stop_pidfile munged /run/munge/munged.pid
 }
 
@@ -141,10 +145,13 @@ install_packages() {
     chmod 0755 /usr/sbin/policy-rc.d
     policy_added=1
   fi
-  apt-get update -qq
+  local rc=0
   # --no-install-recommends: 8 small packages instead of ~43 (sview/GTK, PMIx, ...).
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  { apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  } || rc=$?
   [[ $policy_added == 0 ]] || rm -f /usr/sbin/policy-rc.d
+  [[ $rc -eq 0 ]] || die "apt-get failed (exit code $rc)"
   log "installed ($(dpkg-query -W -f='${Version}' slurmctld))"
 }
 
@@ -313,12 +320,12 @@ trap 'exit 130' INT TERM
 trap 'log "command failed (line $LINENO): $BASH_COMMAND"' ERR
 
 if [[ -n ${PIVOTSIM:-} ]]; then
-  SRC=$(realpath "$PIVOTSIM")
-  [[ -x $SRC ]] || { echo "slurm-smoke.sh: PIVOTSIM=$PIVOTSIM is not an executable" >&2; exit 2; }
+  SRC=$PIVOTSIM
+  [[ -f $SRC && -x $SRC ]] || { echo "slurm-smoke.sh: PIVOTSIM=$PIVOTSIM is not an executable" >&2; exit 2; }
 else
   log "PIVOTSIM not set: cargo build --release"
   cargo build --release --quiet
-  SRC=$REPO/target/release/pivotsim
+  SRC=${CARGO_TARGET_DIR:-$REPO/target}/release/pivotsim
 fi
 
 cleanup_stale

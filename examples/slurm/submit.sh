@@ -32,7 +32,7 @@ NO_PLOTS=${NO_PLOTS:-0}
 SCENARIO=${SCENARIO:-}
 sbatch_extra=()
 
-usage() { sed -n '2,21p' "$0" >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit "$1"; }
 need() { [[ $# -ge 2 && -n $2 ]] || { echo "submit.sh: $1 needs a value" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -44,9 +44,9 @@ while [[ $# -gt 0 ]]; do
     --tasks)    need "$@"; TASKS=$2; shift 2 ;;
     --pivotsim) need "$@"; PIVOTSIM=$2; shift 2 ;;
     --no-plots) NO_PLOTS=1; shift ;;
-    -h|--help)  usage ;;
+    -h|--help)  usage 0 ;;
     --)         shift; sbatch_extra=("$@"); break ;;
-    -*)         echo "submit.sh: unknown option $1" >&2; usage ;;
+    -*)         echo "submit.sh: unknown option $1" >&2; usage 2 ;;
     *)          SCENARIO=$1; shift ;;
   esac
 done

@@ -362,10 +362,10 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
 
 /// Runs every replication of every plan. Rows reach `sink` in replication order; `progress`
 /// is told how many replications are done after each batch. A sink error stops the run.
-pub fn run<E>(
+pub fn run<E: Send>(
     model: &CompiledScenario,
     opts: &RunOptions,
-    mut sink: impl FnMut(&ReplicationRow) -> Result<(), E>,
+    mut sink: impl FnMut(&ReplicationRow) -> Result<(), E> + Send,
     progress: impl Fn(u64) + Sync,
 ) -> Result<MonteCarloResult, E> {
     let (first_chunk, chunks) = match opts.shard {
@@ -394,13 +394,15 @@ pub fn run<E>(
         convergence: None,
     };
     let per_replication = model.plans.len() * months * model::Series::COUNT;
-    let mut start = first_chunk;
-    'batches: while start < chunks {
-        let end = (start + batch).min(chunks);
-        let outputs: Vec<ChunkOutput> = (start..end)
+    let simulate_batch = |range: std::ops::Range<u64>| -> Vec<ChunkOutput> {
+        range
             .into_par_iter()
             .map(|c| simulate_chunk(model, opts, c))
-            .collect();
+            .collect()
+    };
+    // Absorbs one batch in chunk order: rows to the sink, statistics merged, convergence
+    // checked. Returns whether to stop (the target is met).
+    let mut absorb = |start: u64, outputs: Vec<ChunkOutput>| -> Result<bool, E> {
         for (offset, output) in outputs.into_iter().enumerate() {
             for row in &output.rows {
                 sink(row)?;
@@ -416,27 +418,50 @@ pub fn run<E>(
             }
             result.runs += output.rows.len() as u64;
             let done_chunks = start - first_chunk + offset as u64 + 1;
-            if let Some(target) = opts.target {
-                if done_chunks % CHECK_CHUNKS == 0 || start + offset as u64 + 1 == chunks {
-                    let worst = result.worst_half_width(target.metric);
-                    let met = worst <= target.half_width;
-                    result.convergence = Some(ConvergenceOutcome {
-                        target,
-                        met,
-                        worst_half_width: worst,
-                    });
-                    if met {
-                        progress(result.runs);
-                        break 'batches;
-                    }
+            if let Some(target) = opts.target
+                && (done_chunks % CHECK_CHUNKS == 0 || start + offset as u64 + 1 == chunks)
+            {
+                let worst = result.worst_half_width(target.metric);
+                let met = worst <= target.half_width;
+                result.convergence = Some(ConvergenceOutcome {
+                    target,
+                    met,
+                    worst_half_width: worst,
+                });
+                if met {
+                    progress(result.runs);
+                    return Ok(true);
                 }
             }
         }
         progress(result.runs);
-        if opts.cancelled() {
+        Ok(false)
+    };
+    // A pipeline: while batch k is absorbed (sequential work: the sink, the merges, the
+    // monthly bands), batch k + 1 is already simulated on the other threads, so no core
+    // waits for the merge. Absorption stays in chunk order, so results are unchanged; with a
+    // convergence target the batch simulated alongside the one that met it is discarded.
+    let mut pending: Option<(u64, Vec<ChunkOutput>)> = None;
+    let mut next = first_chunk;
+    loop {
+        let range = (next < chunks).then(|| next..(next + batch).min(chunks));
+        let (absorbed, computed) = rayon::join(
+            || match pending.take() {
+                Some((start, outputs)) => absorb(start, outputs),
+                None => Ok(false),
+            },
+            || range.clone().map(&simulate_batch),
+        );
+        if absorbed? || opts.cancelled() {
             break;
         }
-        start = end;
+        match (range, computed) {
+            (Some(range), Some(outputs)) => {
+                pending = Some((range.start, outputs));
+                next = range.end;
+            }
+            _ => break,
+        }
     }
     Ok(result)
 }
