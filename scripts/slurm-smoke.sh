@@ -113,8 +113,9 @@ cleanup_stale() {
       sleep 2
     fi
   fi
-  stop_pidfile slurmd "$SL/run/slurmd.pid"
-  stop_pidfile slurmctld "$SL/run/slurmctld.pid"
+  stop_pidfile slurmd "$SL/run/slurmd.pid" &
+  stop_pidfile slurmctld "$SL/run/slurmctld.pid" &
+  wait
   [[ ! -e $SL/run/munged.ours ]] || stop_pidfile munged /run/munge/munged.pid
 }
 
