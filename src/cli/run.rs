@@ -87,6 +87,14 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
     })
 }
 
+impl Prepared {
+    /// Starts `runs.csv` in `dir` (invisible until committed), with this model's plans.
+    pub(crate) fn create_runs_csv(&self, dir: &Path) -> Result<RunsCsvWriter, Failure> {
+        let names: Vec<String> = self.model.plans.iter().map(|p| p.name.clone()).collect();
+        RunsCsvWriter::create(&dir.join("runs.csv"), &names).map_err(|e| Failure::Runtime(e.into()))
+    }
+}
+
 pub(crate) fn compile(
     scenario: &Scenario,
     stresses: &[String],
@@ -129,6 +137,25 @@ impl OutputDir {
         &self.path
     }
 
+    /// Removes the completion markers (`summary.json`, `shard.json`) a previous command left,
+    /// before anything new is written: a rerun stopped halfway must not leave an old marker
+    /// vouching for a mix of old and new files.
+    pub(crate) fn clear_markers(&self) -> Result<(), Failure> {
+        for marker in ["summary.json", "shard.json"] {
+            let path = self.path.join(marker);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Failure::Runtime(
+                        anyhow::Error::new(e)
+                            .context(format!("cannot remove the old {}", path.display())),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps the folder: its files are complete.
     pub(crate) fn keep(mut self) {
         self.keep = true;
@@ -148,7 +175,7 @@ impl Drop for OutputDir {
 /// the still uncommitted `runs.csv`. Fails with [`Failure::Interrupted`] on Ctrl-C.
 pub(crate) fn simulate(
     prepared: &Prepared,
-    out: &Path,
+    out: &OutputDir,
     jobs: Option<usize>,
     target: Option<montecarlo::ConvergenceTarget>,
     shard: Option<Shard>,
@@ -159,15 +186,9 @@ pub(crate) fn simulate(
             "--jobs 0: expected at least 1 thread".into(),
         ));
     }
-    let runs_path = out.join("runs.csv");
-    let plan_names: Vec<String> = prepared
-        .model
-        .plans
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let mut runs_csv =
-        RunsCsvWriter::create(&runs_path, &plan_names).map_err(|e| Failure::Runtime(e.into()))?;
+    out.clear_markers()?;
+    let runs_path = out.path().join("runs.csv");
+    let mut runs_csv = prepared.create_runs_csv(out.path())?;
     let runs = prepared.scenario.runs;
     let todo = shard.map_or(runs, |s| {
         let r = s.replications(runs);
@@ -216,15 +237,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         stresses: &args.stress,
         quiet: args.quiet,
     })?;
-    if args.jobs == Some(0) {
-        return Err(Failure::Invalid(
-            "--jobs 0: expected at least 1 thread".into(),
-        ));
-    }
     let out = OutputDir::create(&args.out)?;
     let (result, runs_csv, elapsed) = simulate(
         &prepared,
-        out.path(),
+        &out,
         args.jobs,
         args.target_ci,
         args.shard,
@@ -353,15 +369,8 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         model,
     };
     let out = OutputDir::create(&args.out)?;
-    let runs_path = out.path().join("runs.csv");
-    let plan_names: Vec<String> = prepared
-        .model
-        .plans
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let mut runs_csv =
-        RunsCsvWriter::create(&runs_path, &plan_names).map_err(|e| Failure::Runtime(e.into()))?;
+    out.clear_markers()?;
+    let mut runs_csv = prepared.create_runs_csv(out.path())?;
     shard::for_each_runs_csv_body(&set, &RunsCsvWriter::header_line(), |bytes| {
         if interrupt::raised() {
             return Err(std::io::Error::other("interrupted"));

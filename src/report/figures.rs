@@ -87,23 +87,10 @@ fn draw(
         .map(|t| model.calendar.decimal_year(*t))
         .collect();
     let fan = |plan: usize, series: Series| -> FanBands {
-        let mut f = FanBands {
-            name: result.plans[plan].name.clone(),
-            x_years: Vec::new(),
-            p5: Vec::new(),
-            p25: Vec::new(),
-            p50: Vec::new(),
-            p75: Vec::new(),
-            p95: Vec::new(),
-        };
+        let mut f = FanBands::empty(&result.plans[plan].name);
         for (m, x) in x_years.iter().enumerate().take(result.timeseries.months()) {
             if let Some((_, b)) = result.timeseries.cell(plan, m, series).bands() {
-                f.x_years.push(*x);
-                f.p5.push(b[0]);
-                f.p25.push(b[1]);
-                f.p50.push(b[2]);
-                f.p75.push(b[3]);
-                f.p95.push(b[4]);
+                f.push(*x, b);
             }
         }
         f

@@ -115,15 +115,7 @@ pub fn write_plot(
     }
     let mut fans = Vec::new();
     for (index, plan) in reference.summary.plans.iter().enumerate() {
-        let mut fan = FanBands {
-            name: plan.name.clone(),
-            x_years: Vec::new(),
-            p5: Vec::new(),
-            p25: Vec::new(),
-            p50: Vec::new(),
-            p75: Vec::new(),
-            p95: Vec::new(),
-        };
+        let mut fan = FanBands::empty(&plan.name);
         for (x, summary) in &line {
             let Some(s) = summary
                 .plans
@@ -133,12 +125,7 @@ pub fn write_plot(
                 continue;
             };
             let p = &s.percentiles;
-            fan.x_years.push(*x);
-            fan.p5.push(p.p5);
-            fan.p25.push(p.p25);
-            fan.p50.push(p.p50);
-            fan.p75.push(p.p75);
-            fan.p95.push(p.p95);
+            fan.push(*x, [p.p5, p.p25, p.p50, p.p75, p.p95]);
         }
         fans.push(fan);
     }

@@ -86,6 +86,31 @@ pub struct FanBands {
     pub p95: Vec<f64>,
 }
 
+impl FanBands {
+    /// Bands with no points yet, to be filled point by point.
+    pub fn empty(name: &str) -> Self {
+        FanBands {
+            name: name.to_owned(),
+            x_years: Vec::new(),
+            p5: Vec::new(),
+            p25: Vec::new(),
+            p50: Vec::new(),
+            p75: Vec::new(),
+            p95: Vec::new(),
+        }
+    }
+
+    /// Appends one point: its x and its five bands (5, 25, 50, 75, 95%).
+    pub fn push(&mut self, x: f64, bands: [f64; 5]) {
+        self.x_years.push(x);
+        self.p5.push(bands[0]);
+        self.p25.push(bands[1]);
+        self.p50.push(bands[2]);
+        self.p75.push(bands[3]);
+        self.p95.push(bands[4]);
+    }
+}
+
 /// A vertical marker on a time axis (e.g. "halving"). Markers outside the data's time range
 /// are not drawn.
 #[derive(Debug, Clone, PartialEq)]
