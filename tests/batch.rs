@@ -382,3 +382,56 @@ fn trace_lists_the_replication_events_in_time_order() {
         assert!(v["event"].is_string() && v["seconds"].is_u64());
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn sigkill_at_any_moment_leaves_nothing_that_looks_complete() {
+    // Kill a run (and a shard) at several moments, into a folder that already holds a
+    // complete earlier run: afterwards there must be no summary.json (or shard.json) vouching
+    // for the folder, and every visible file is whole (temporaries are hidden dot-files).
+    let dir = tempfile::tempdir().unwrap();
+    let first = run_study(dir.path(), &["--out", "out"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    for (delay_ms, shard) in [(150, false), (600, true), (1200, false), (2000, true)] {
+        let mut args = vec![
+            "run",
+            "--runs",
+            "100000",
+            "--seed",
+            "9",
+            "--out",
+            "out",
+            "-q",
+            "--no-plots",
+        ];
+        if shard {
+            args.extend(["--shard", "2/3"]);
+        }
+        let mut child = pivotsim()
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let out = dir.path().join("out");
+        assert!(
+            !out.join("summary.json").exists(),
+            "summary.json survived a kill at {delay_ms} ms"
+        );
+        assert!(
+            !out.join("shard.json").exists(),
+            "shard.json appeared after a kill at {delay_ms} ms"
+        );
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                name.starts_with('.') || ["runs.csv", "timeseries.csv"].contains(&name.as_str()),
+                "unexpected {name}"
+            );
+        }
+    }
+}
