@@ -26,6 +26,11 @@ impl BandCell {
         self.sum.count()
     }
 
+    /// Heap memory held by the band sketch, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.sketch.heap_bytes()
+    }
+
     /// The mean and the five band percentiles (5, 25, 50, 75, 95; each within 1% of the exact
     /// lower sample percentile, and within the exact extremes), or None when empty.
     pub fn bands(&self) -> Option<(f64, [f64; 5])> {

@@ -24,14 +24,17 @@
 //! # Memory
 //!
 //! Each sign first buffers raw bin indices (4 bytes per value) and, every [`PENDING_MAX`]
-//! values, counts them into a dense `Vec<u64>` window over the span of indices seen, plus up to
-//! 25% growth slack. A sketch that holds fewer than `PENDING_MAX` values per sign — a
+//! values, counts them into a dense `Vec<u32>` window over the span of indices seen, plus up to
+//! 12.5% growth slack. A sketch that holds fewer than `PENDING_MAX` values per sign — a
 //! per-chunk accumulator — therefore needs at most 4 KB per sign whatever the range. Beyond
-//! that, the window holds at most `K·log2(max/min) + 1` bins (8 bytes each) for magnitudes in
-//! `[min, max]`: values spanning 1 to 10⁵ use about 5,800 bins (46 KB), two decades about
-//! 2,300 (18 KB). Values crossing zero reach small magnitudes, so a normal distribution of
-//! NPVs (±10⁷ USD) spans about 4,500 bins per sign. The worst case, magnitudes from 10⁻⁹ to
-//! `f64::MAX`, is about 366,000 bins (2.9 MB) per sign. None of this grows with the count.
+//! that, the window holds at most `K·log2(max/min) + 1` bins (4 bytes each) for magnitudes in
+//! `[min, max]`: values spanning 1 to 10⁵ use about 5,800 bins (23 KB), two decades about
+//! 2,300 (9 KB). Values crossing zero reach small magnitudes, so a normal distribution of
+//! NPVs (±10⁷ USD) spans about 4,500 bins per sign, and its smallest magnitude — hence the
+//! span — extends by about one decade (1,150 bins, 4.6 KB) for every tenfold increase in the
+//! number of values. The worst case, magnitudes from 10⁻⁹ to `f64::MAX`, is about 366,000 bins
+//! (1.5 MB) per sign. Counts are 32-bit and saturate at 4,294,967,295 per bin, far above the
+//! run cap (10⁸).
 //!
 //! # Non-finite input
 //!
@@ -196,7 +199,7 @@ pub const PENDING_MAX: usize = 1024;
 #[derive(Clone, Default)]
 struct BinStore {
     offset: i32,
-    counts: Vec<u64>,
+    counts: Vec<u32>,
     pending: Vec<i32>,
 }
 
@@ -223,7 +226,7 @@ impl BinStore {
     }
 
     /// Grows the window to include `lo ..= hi` (both within `MIN_INDEX ..= MAX_INDEX`), with
-    /// slack of a quarter of the new span (at least `GROWTH_MIN`) on each side that grows.
+    /// slack of an eighth of the new span (at least `GROWTH_MIN`) on each side that grows.
     fn cover(&mut self, lo: i32, hi: i32) {
         if self.counts.is_empty() {
             let new_lo = (lo - GROWTH_MIN).max(MIN_INDEX);
@@ -239,7 +242,7 @@ impl BinStore {
         }
         let mut new_lo = cur_lo.min(lo);
         let mut new_hi = cur_hi.max(hi);
-        let slack = ((new_hi - new_lo + 1) / 4).max(GROWTH_MIN);
+        let slack = ((new_hi - new_lo + 1) / 8).max(GROWTH_MIN);
         if new_lo < cur_lo {
             new_lo = (new_lo - slack).max(MIN_INDEX);
         }
@@ -259,7 +262,7 @@ impl BinStore {
     }
 
     /// The window's span from its first to its last non-zero bin, with the index of the first.
-    fn window(&self) -> (i32, &[u64]) {
+    fn window(&self) -> (i32, &[u32]) {
         let Some(first) = self.counts.iter().position(|&c| c != 0) else {
             return (0, &[]);
         };
@@ -301,7 +304,7 @@ impl BinStore {
             .iter()
             .enumerate()
             .filter(|&(_, &c)| c != 0)
-            .map(|(k, &c)| (lo + k as i32, c));
+            .map(|(k, &c)| (lo + k as i32, u64::from(c)));
         // Merge two ascending lists, adding counts of equal indices.
         let mut out = Vec::with_capacity(buffered.len() + counts.len());
         let mut buffered = buffered.into_iter().peekable();
@@ -331,7 +334,7 @@ impl BinStore {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.counts.capacity() * size_of::<u64>() + self.pending.capacity() * size_of::<i32>()
+        self.counts.capacity() * size_of::<u32>() + self.pending.capacity() * size_of::<i32>()
     }
 }
 
@@ -401,6 +404,9 @@ impl BinStore {
         } else if let (Some(&(lo, _)), Some(&(hi, _))) = (bins.first(), bins.last()) {
             store.cover(lo, hi);
             for &(index, count) in bins {
+                // Bins hold 32-bit counts (see `BinStore`); a larger one cannot come from a run.
+                let count = u32::try_from(count)
+                    .map_err(|_| InvalidAccumulator::NonCanonicalBins { index })?;
                 store.counts[(index - store.offset) as usize] = count;
             }
         }
