@@ -41,6 +41,7 @@
 //! ```
 
 pub mod calendar;
+pub mod math;
 pub mod queue;
 pub mod rng;
 pub mod sim;

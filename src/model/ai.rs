@@ -6,6 +6,7 @@
 //! Each inquiry also carries its own stream for what happens after signing (default,
 //! renewals), so a tenant behaves the same under every plan that signs it.
 
+use crate::engine::math;
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
@@ -250,7 +251,7 @@ impl AiWorld {
                     break;
                 }
                 let z: f64 = StandardNormal.sample(&mut rng);
-                let price_factor = (p.price_dispersion * z).exp();
+                let price_factor = math::exp(p.price_dispersion * z);
                 let level = p.price * p.price_factor(regime);
                 // Draws are clamped to the ranges validation allows for the parameters, so a
                 // heavy-tailed distribution cannot produce an absurd tenant.
@@ -274,13 +275,13 @@ impl AiWorld {
         // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
         let mut rng = stream(seed, replication, ProcessId::new(process::GPU_PRICE, 0));
         let dt = 1.0 / 365.25;
-        let a = (-p.gpu_reversion * dt).exp();
+        let a = math::exp(-p.gpu_reversion * dt);
         let s = if p.gpu_reversion > 0.0 {
             p.gpu_volatility * ((1.0 - a * a) / (2.0 * p.gpu_reversion)).sqrt()
         } else {
             p.gpu_volatility * dt.sqrt()
         };
-        let mut x = (p.gpu_price / p.gpu_long_run).ln();
+        let mut x = math::ln(p.gpu_price / p.gpu_long_run);
         let mut k = 0;
         for day in 0..days {
             if day > 0 {
@@ -292,7 +293,8 @@ impl AiWorld {
                 k += 1;
             }
             let factor = p.price_factor(self.regimes[k].1);
-            self.gpu_price_daily.push(p.gpu_long_run * x.exp() * factor);
+            self.gpu_price_daily
+                .push(p.gpu_long_run * math::exp(x) * factor);
         }
     }
 

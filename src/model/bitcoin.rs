@@ -6,6 +6,7 @@
 //! boundary is drawn, so the operator's revenue rate changes at the right second and the halving
 //! date emerges from simulated block times instead of being fixed.
 
+use crate::engine::math;
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Poisson, StandardNormal};
@@ -183,18 +184,18 @@ impl DayConstants {
     fn new(p: &BitcoinParams) -> Self {
         let dt = 1.0 / DAYS_PER_YEAR;
         // Price: GBM plus compensated Merton jumps, so E[P(t)] = P(0)·e^(drift·t).
-        let kappa = (p.jump_mean + 0.5 * p.jump_std * p.jump_std).exp() - 1.0;
+        let kappa = math::exp(p.jump_mean + 0.5 * p.jump_std * p.jump_std) - 1.0;
         let jumps_per_day = p.jump_rate * dt;
         DayConstants {
             log_drift: (p.drift - 0.5 * p.volatility * p.volatility - p.jump_rate * kappa) * dt,
             price_sd: p.volatility * dt.sqrt(),
             jumps_per_day,
-            no_jump_prob: (-jumps_per_day).exp(),
+            no_jump_prob: math::exp(-jumps_per_day),
             hashrate_sd: p.hashrate_volatility * dt.sqrt(),
             // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
-            log_hashrate_lo: p.hashrate_h_s.ln() - 13.8,
-            log_hashrate_hi: p.hashrate_h_s.ln() + 13.8,
-            fee_spike_start_prob: 1.0 - (-p.fee_spike_rate / DAYS_PER_YEAR).exp(),
+            log_hashrate_lo: math::ln(p.hashrate_h_s) - 13.8,
+            log_hashrate_hi: math::ln(p.hashrate_h_s) + 13.8,
+            fee_spike_start_prob: 1.0 - math::exp(-p.fee_spike_rate / DAYS_PER_YEAR),
         }
     }
 }
@@ -263,14 +264,14 @@ impl BitcoinState {
                 log_step += p.jump_mean + p.jump_std * j;
             }
         }
-        self.price_usd *= log_step.exp();
+        self.price_usd *= math::exp(log_step);
 
         // Hashrate: responds to how far yesterday's hashprice sits from the breakeven.
         let hp = self.hashprice().max(1e-12);
         let zh: f64 = StandardNormal.sample(&mut s.hashrate);
-        let growth = p.hashrate_trend + p.hashrate_response * (hp / p.breakeven_hashprice).ln();
-        let log_h = self.hashrate_h_s.ln() + growth * dt + c.hashrate_sd * zh;
-        self.hashrate_h_s = log_h.clamp(c.log_hashrate_lo, c.log_hashrate_hi).exp();
+        let growth = p.hashrate_trend + p.hashrate_response * math::ln(hp / p.breakeven_hashprice);
+        let log_h = math::ln(self.hashrate_h_s) + growth * dt + c.hashrate_sd * zh;
+        self.hashrate_h_s = math::exp(log_h.clamp(c.log_hashrate_lo, c.log_hashrate_hi));
 
         self.draw_fees(p, day, &mut s.fees);
     }
@@ -287,7 +288,7 @@ impl BitcoinState {
         }
         let z: f64 = StandardNormal.sample(rng);
         let sigma = p.fee_volatility;
-        let mut fees = p.fee_mean_btc * (sigma * z - 0.5 * sigma * sigma).exp();
+        let mut fees = p.fee_mean_btc * math::exp(sigma * z - 0.5 * sigma * sigma);
         if day < self.fee_spike_until_day {
             fees *= p.fee_spike_multiplier;
         }
@@ -360,7 +361,7 @@ pub fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
         return 0;
     }
     if lambda < 30.0 {
-        return poisson_inversion(rng, lambda, (-lambda).exp());
+        return poisson_inversion(rng, lambda, math::exp(-lambda));
     }
     Poisson::new(lambda)
         .map(|d| d.sample(rng) as u64)
@@ -391,7 +392,7 @@ pub fn geometric_at_least_one(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
     }
     let u: f64 = rng.random();
     // Inversion: failures = floor(ln(1−u) / ln(1−p)).
-    let failures = ((1.0 - u).ln() / (1.0 - p).ln()).floor();
+    let failures = (math::ln(1.0 - u) / math::ln(1.0 - p)).floor();
     1 + failures.min(1e9) as u64
 }
 

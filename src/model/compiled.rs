@@ -4,6 +4,7 @@
 //! loops want per-second and per-unit constants and flat arrays. Compiling once per run keeps
 //! those conversions out of every replication.
 
+use crate::engine::math;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::engine::{Calendar, SECONDS_PER_DAY, SimTime};
@@ -139,7 +140,7 @@ impl FleetSpec {
             th_per_unit: f.th_s,
             it_mw_per_unit: it_mw,
             facility_mw_per_unit: facility,
-            daily_failure_prob: 1.0 - (-f.annual_failure_rate / 365.25).exp(),
+            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / 365.25),
             repair_days: f.repair_days,
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
             breakeven_factor: f.th_s * 3_600.0 / facility,
@@ -683,7 +684,7 @@ impl CompiledScenario {
                             capex_per_gpu: *capex_usd_per_gpu,
                             life_secs: (life_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
                             utilization: *utilization,
-                            daily_failure_prob: 1.0 - (-annual_failure_rate / 365.25).exp(),
+                            daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / 365.25),
                             repair_days: *repair_days,
                         },
                     ),

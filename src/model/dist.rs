@@ -1,5 +1,6 @@
 //! Sampling the scenario's distributions (`{dist: weibull, shape: 1.5, scale: 10}` and so on).
 
+use crate::engine::math;
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Weibull};
@@ -20,7 +21,7 @@ pub fn sample(d: &Dist, rng: &mut ChaCha8Rng) -> f64 {
         }
         Dist::Exponential { mean } => Exp::new(1.0 / mean).map_or(mean, |e| e.sample(rng)),
         Dist::Lognormal { median, sigma } => {
-            LogNormal::new(median.ln(), sigma).map_or(median, |l| l.sample(rng))
+            LogNormal::new(math::ln(median), sigma).map_or(median, |l| l.sample(rng))
         }
         Dist::Weibull { shape, scale } => {
             Weibull::new(scale, shape).map_or(scale, |w| w.sample(rng))
@@ -37,7 +38,7 @@ pub fn mean(d: &Dist) -> f64 {
         Dist::Constant { value } => value,
         Dist::Uniform { min, max } => 0.5 * (min + max),
         Dist::Exponential { mean } => mean,
-        Dist::Lognormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
+        Dist::Lognormal { median, sigma } => median * math::exp(0.5 * sigma * sigma),
         Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
         Dist::Gamma { shape, scale } => shape * scale,
     }
@@ -66,7 +67,7 @@ pub fn gamma_fn(x: f64) -> f64 {
     for (i, c) in C.iter().enumerate().skip(1) {
         a += c / (x + i as f64);
     }
-    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+    (2.0 * std::f64::consts::PI).sqrt() * math::powf(t, x + 0.5) * math::exp(-t) * a
 }
 
 #[cfg(test)]

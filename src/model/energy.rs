@@ -7,6 +7,7 @@
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
 //! hours with the configured mean. Prices are capped at the market cap.
 
+use crate::engine::math;
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -39,11 +40,11 @@ impl EnergyParams {
     /// Per-hour constants of the exact OU step: (a, s, m).
     fn step_constants(&self) -> (f64, f64, f64) {
         let dt = 1.0 / HOURS_PER_YEAR;
-        let a = (-self.reversion * dt).exp();
+        let a = math::exp(-self.reversion * dt);
         let stationary_var = self.volatility * self.volatility / (2.0 * self.reversion);
         let s = (stationary_var * (1.0 - a * a)).sqrt();
         // E[exp(X)] = exp(var/2) for the stationary X ~ N(0, var), so m = ln(mean) − var/2.
-        let m = self.mean.ln() - 0.5 * stationary_var;
+        let m = math::ln(self.mean) - 0.5 * stationary_var;
         (a, s, m)
     }
 }
@@ -62,7 +63,7 @@ pub fn generate_hourly_prices(
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     let z0: f64 = StandardNormal.sample(rng);
     let mut x = stationary_sd * z0;
-    let spike_start = 1.0 - (-p.spike_rate / HOURS_PER_YEAR).exp();
+    let spike_start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
     let spikes = p.spike_rate > 0.0;
     let mut spike_left: u64 = 0;
     // Extending from a sized iterator writes each price in place with no capacity check, and
@@ -85,7 +86,7 @@ pub fn generate_hourly_prices(
             spike_left -= 1;
             p.spike_price
         } else {
-            factor * (m + x).exp()
+            factor * math::exp(m + x)
         };
         price.min(p.cap)
     }));

@@ -7,6 +7,7 @@
 //! interest monthly and all principal with the last payment. Taxes are `tax_rate` × positive
 //! (EBITDA − interest − straight-line depreciation of capex). Default is absorbing.
 
+use crate::engine::math;
 use std::collections::VecDeque;
 
 use crate::model::compiled::DebtSpec;
@@ -172,7 +173,7 @@ pub fn npv_monthly(annual_rate: f64, flows: &[f64]) -> f64 {
     flows
         .iter()
         .enumerate()
-        .map(|(k, f)| f * (1.0 + annual_rate).powf(-(k as f64) / 12.0))
+        .map(|(k, f)| f * math::powf(1.0 + annual_rate, -(k as f64) / 12.0))
         .sum()
 }
 
@@ -193,8 +194,8 @@ pub fn irr_monthly(flows: &[f64]) -> Option<f64> {
             .sum()
     };
     let (mut lo, mut hi) = (
-        0.001f64.powf(1.0 / 12.0) - 1.0,
-        101f64.powf(1.0 / 12.0) - 1.0,
+        math::powf(0.001, 1.0 / 12.0) - 1.0,
+        math::powf(101.0, 1.0 / 12.0) - 1.0,
     );
     let (mut f_lo, f_hi) = (npv(lo), npv(hi));
     if !(f_lo.is_finite() && f_hi.is_finite()) || f_lo.signum() == f_hi.signum() {

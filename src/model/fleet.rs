@@ -6,6 +6,7 @@
 //! cohort comes back after exactly `repair_days`. In steady state the fraction in repair is
 //! p·r / (1 + p·r), which the tests check.
 
+use crate::engine::math;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
@@ -111,7 +112,7 @@ impl FleetState {
         if !cached.is_nan() {
             return cached;
         }
-        let p0 = (-mean).exp();
+        let p0 = math::exp(-mean);
         self.p0_by_failed[failed] = p0;
         p0
     }

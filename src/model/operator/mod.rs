@@ -16,6 +16,7 @@ mod actions;
 mod sweep_tests;
 mod tenancy;
 
+use crate::engine::math;
 use std::collections::VecDeque;
 
 use rand::rngs::ChaCha8Rng;
@@ -951,7 +952,7 @@ impl<'a> Operator<'a> {
         let net = self.month.net_cash();
         self.cash += net;
         let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
-        self.npv += net * (1.0 + self.model.discount_rate).powf(-years);
+        self.npv += net * math::powf(1.0 + self.model.discount_rate, -years);
         self.books.project_flows.push(self.month.project_cash());
         self.total.add(&self.month);
         let month_number = self.months.len() + 1;
@@ -963,7 +964,7 @@ impl<'a> Operator<'a> {
             self.test_default();
             if self.books.default.is_some() {
                 // The equity is wiped out: any cash left goes to the creditors.
-                self.npv -= self.cash.max(0.0) * (1.0 + self.model.discount_rate).powf(-years);
+                self.npv -= self.cash.max(0.0) * math::powf(1.0 + self.model.discount_rate, -years);
             }
         }
         self.months.push(MonthRecord {
@@ -1012,7 +1013,7 @@ impl<'a> Operator<'a> {
         let debt: f64 = self.books.loans.iter().map(|l| l.balance).sum();
         let equity = (value - debt).max(0.0);
         let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
-        self.npv += equity * (1.0 + self.model.discount_rate).powf(-years);
+        self.npv += equity * math::powf(1.0 + self.model.discount_rate, -years);
         if let Some(last) = self.books.project_flows.last_mut() {
             *last += value;
         }
