@@ -353,10 +353,8 @@ fn finish_shard(
 
 pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     interrupt::install();
-    let set = shard::read_set(&args.shards).map_err(|e| match e {
-        shard::ShardError::Invalid { .. } => Failure::Invalid(e.to_string()),
-        shard::ShardError::Io { .. } => Failure::Invalid(e.to_string()),
-    })?;
+    // Unreadable, missing, damaged or mismatched shards are all bad input (exit 2).
+    let set = shard::read_set(&args.shards).map_err(|e| Failure::Invalid(e.to_string()))?;
     let stresses = set
         .shards
         .first()
