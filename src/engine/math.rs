@@ -192,6 +192,16 @@ pub fn exp(x: f64) -> f64 {
     if !(x.abs() <= 708.0) {
         return exp_special(x);
     }
+    let (tmp, sbits) = exp_reduce(x);
+    let scale = f64::from_bits(sbits);
+    scale + scale * tmp
+}
+
+/// The shared core of [`exp`] and its special path: `x = k·ln2/128 + r`, giving the
+/// polynomial part `tmp` (e^r − 1 plus the table's tail) and the raw bits of the scale
+/// `2^(k/128)` (which may be out of range for |x| > 708; `exp_special` rescales it).
+#[inline(always)]
+fn exp_reduce(x: f64) -> (f64, u64) {
     let z = INV_LN2_N * x;
     let kd = z + SHIFT;
     let ki = kd.to_bits();
@@ -200,10 +210,9 @@ pub fn exp(x: f64) -> f64 {
     let idx = 2 * (ki % 128) as usize;
     let top = ki << 45;
     let tail = f64::from_bits(EXP_TABLE[idx]);
-    let scale = f64::from_bits(EXP_TABLE[idx + 1].wrapping_add(top));
     let r2 = r * r;
     let tmp = tail + r + r2 * (C2 + r * C3) + r2 * r2 * (C4 + r * C5);
-    scale + scale * tmp
+    (tmp, EXP_TABLE[idx + 1].wrapping_add(top))
 }
 
 /// `exp` for |x| > 708 and NaN: scales in two steps so that no intermediate overflows.
@@ -219,17 +228,7 @@ fn exp_special(x: f64) -> f64 {
     if x < EXP_UNDERFLOW {
         return 0.0;
     }
-    let z = INV_LN2_N * x;
-    let kd = z + SHIFT;
-    let ki = kd.to_bits();
-    let kd = kd - SHIFT;
-    let r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
-    let idx = 2 * (ki % 128) as usize;
-    let top = ki << 45;
-    let tail = f64::from_bits(EXP_TABLE[idx]);
-    let r2 = r * r;
-    let tmp = tail + r + r2 * (C2 + r * C3) + r2 * r2 * (C4 + r * C5);
-    let sbits = EXP_TABLE[idx + 1].wrapping_add(top);
+    let (tmp, sbits) = exp_reduce(x);
     if x > 0.0 {
         // 2^⌊k/128⌋ may be 2^1024: build it 2^1009 smaller and multiply back (exact unless
         // the result overflows, which rounds to +∞ as it should).

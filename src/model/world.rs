@@ -271,4 +271,18 @@ impl World {
     pub fn segment_end(&self, i: usize, end: SimTime) -> SimTime {
         self.segments.get(i + 1).map_or(end, |n| n.start)
     }
+
+    /// The prices in force in hour `hour`: energy (USD/MWh) and GPU-hour (USD), each 0 past
+    /// the end of its path.
+    #[inline]
+    pub fn prices_at(&self, hour: u64) -> (f64, f64) {
+        let energy = self.hourly_price.get(hour as usize).copied().unwrap_or(0.0);
+        let gpu = self
+            .ai
+            .gpu_price_daily
+            .get((hour / 24) as usize)
+            .copied()
+            .unwrap_or(0.0);
+        (energy, gpu)
+    }
 }

@@ -70,11 +70,7 @@ impl WideSum {
         let limb = (position / 64) as usize;
         let shifted = u128::from(mantissa) << (position % 64);
         let parts = [shifted as u64, (shifted >> 64) as u64];
-        if x < 0.0 {
-            self.sub_at(limb, parts);
-        } else {
-            self.add_at(limb, parts);
-        }
+        self.add_at(limb, parts, x < 0.0);
     }
 
     /// Adds `x²` exactly, as the sum of `fl(x·x)` and its rounding error (Dekker's product,
@@ -107,31 +103,26 @@ impl WideSum {
         }
     }
 
-    fn add_at(&mut self, limb: usize, parts: [u64; 2]) {
+    /// Adds (or, when `subtract`, subtracts) the two-limb value `parts` at limb `limb`,
+    /// propagating the carry (or borrow) as far as it goes.
+    fn add_at(&mut self, limb: usize, parts: [u64; 2], subtract: bool) {
+        let step = |a: u64, b: u64| {
+            if subtract {
+                a.overflowing_sub(b)
+            } else {
+                a.overflowing_add(b)
+            }
+        };
         let mut carry = 0u64;
         for (i, slot) in self.limbs.iter_mut().enumerate().skip(limb) {
             let part = parts.get(i - limb).copied().unwrap_or(0);
             if part == 0 && carry == 0 && i > limb + 1 {
                 break;
             }
-            let (s1, c1) = slot.overflowing_add(part);
-            let (s2, c2) = s1.overflowing_add(carry);
-            *slot = s2;
+            let (v1, c1) = step(*slot, part);
+            let (v2, c2) = step(v1, carry);
+            *slot = v2;
             carry = u64::from(c1 || c2);
-        }
-    }
-
-    fn sub_at(&mut self, limb: usize, parts: [u64; 2]) {
-        let mut borrow = 0u64;
-        for (i, slot) in self.limbs.iter_mut().enumerate().skip(limb) {
-            let part = parts.get(i - limb).copied().unwrap_or(0);
-            if part == 0 && borrow == 0 && i > limb + 1 {
-                break;
-            }
-            let (d1, b1) = slot.overflowing_sub(part);
-            let (d2, b2) = d1.overflowing_sub(borrow);
-            *slot = d2;
-            borrow = u64::from(b1 || b2);
         }
     }
 

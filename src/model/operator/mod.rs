@@ -562,17 +562,7 @@ impl<'a> Operator<'a> {
             } else {
                 let hour = self.clock.hour_index();
                 let until = stop.min(SimTime::from_hours(hour + 1));
-                let price = world
-                    .hourly_price
-                    .get(hour as usize)
-                    .copied()
-                    .unwrap_or(0.0);
-                let gpu_price = world
-                    .ai
-                    .gpu_price_daily
-                    .get((hour / 24) as usize)
-                    .copied()
-                    .unwrap_or(0.0);
+                let (price, gpu_price) = world.prices_at(hour);
                 self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
                 until
             };
@@ -592,21 +582,11 @@ impl<'a> Operator<'a> {
             let hour = self.clock.hour_index();
             let segment_end = world.segment_end(self.segment, self.model.end);
             let until = to.min(SimTime::from_hours(hour + 1)).min(segment_end);
-            let price = world
-                .hourly_price
-                .get(hour as usize)
-                .copied()
-                .unwrap_or(0.0);
+            let (price, gpu_price) = world.prices_at(hour);
             let rate = world
                 .segments
                 .get(self.segment)
                 .map_or(0.0, |s| s.usd_per_th_second);
-            let gpu_price = world
-                .ai
-                .gpu_price_daily
-                .get((hour / 24) as usize)
-                .copied()
-                .unwrap_or(0.0);
             self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
             self.clock = until;
             if until == segment_end && self.segment + 1 < world.segments.len() {
@@ -660,17 +640,7 @@ impl<'a> Operator<'a> {
         else {
             // Past the price path (not reached from a valid scenario): the plain sweep.
             for hour in first..first + count {
-                let price = world
-                    .hourly_price
-                    .get(hour as usize)
-                    .copied()
-                    .unwrap_or(0.0);
-                let gpu_price = world
-                    .ai
-                    .gpu_price_daily
-                    .get((hour / 24) as usize)
-                    .copied()
-                    .unwrap_or(0.0);
+                let (price, gpu_price) = world.prices_at(hour);
                 self.accrue(SECS, price, rate, gpu_price);
             }
             self.sweep = sweep;
