@@ -18,7 +18,7 @@ use thiserror::Error;
 use crate::model::CompiledScenario;
 use crate::montecarlo::{MonteCarloResult, Shard};
 use crate::report::atomic::write_atomic;
-use crate::scenario::{Scenario, fnv1a64};
+use crate::scenario::{FNV1A64_OFFSET, Scenario, fnv1a64_update};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "shard.json";
@@ -106,7 +106,7 @@ fn digest(path: &Path) -> Result<(u64, String), ShardError> {
         message: e.to_string(),
     };
     let mut file = BufReader::new(std::fs::File::open(path).map_err(io)?);
-    let mut hash = fnv1a64(&[]);
+    let mut hash = FNV1A64_OFFSET;
     let mut size = 0u64;
     let mut buf = [0u8; 1 << 16];
     loop {
@@ -114,10 +114,7 @@ fn digest(path: &Path) -> Result<(u64, String), ShardError> {
         if n == 0 {
             break;
         }
-        for &byte in &buf[..n] {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        hash = fnv1a64_update(hash, &buf[..n]);
         size += n as u64;
     }
     Ok((size, format!("{hash:016x}")))

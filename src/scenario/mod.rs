@@ -72,7 +72,15 @@ impl Scenario {
 /// The 64-bit FNV-1a hash of `bytes`: a stable digest for fingerprints and file checks (not
 /// cryptographic).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_update(FNV1A64_OFFSET, bytes)
+}
+
+/// The FNV-1a 64 starting value, for hashing a stream in pieces with [`fnv1a64_update`].
+pub const FNV1A64_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues an FNV-1a 64 hash over `bytes`: hashing a stream piece by piece from
+/// [`FNV1A64_OFFSET`] gives [`fnv1a64`] of the whole.
+pub fn fnv1a64_update(mut hash: u64, bytes: &[u8]) -> u64 {
     for byte in bytes {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
