@@ -1,8 +1,8 @@
-//! The pending-event set: a min-heap of events keyed by `(time, insertion sequence)`.
+//! The pending-event set: events keyed by `(time, insertion sequence)`.
 //!
-//! Every discrete-event run is only as deterministic as its tie-breaking. Keying the heap on an
-//! insertion counter as well as the time makes the pop order a pure function of the schedule
-//! calls, so the same seed gives the same run on any machine.
+//! Every discrete-event run is only as deterministic as its tie-breaking. Keying every event
+//! on an insertion counter as well as the time makes the pop order a pure function of the
+//! schedule calls, so the same seed gives the same run on any machine.
 //!
 //! # Ordering guarantee
 //!
@@ -10,9 +10,17 @@
 //! in the order they were scheduled (first in, first out). This holds across cancellations and
 //! for any `E`.
 //!
+//! # Layout
+//!
+//! Models typically schedule a long calendar up front (month ends, arrivals drawn in advance,
+//! outages) and then a few events at a time while they run. Events scheduled before the first
+//! pop are kept in a vector, sorted once at that pop; later ones go into a binary heap, which
+//! so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the merged
+//! order is exactly the order one heap would give.
+//!
 //! # Cancellation
 //!
-//! [`EventQueue::cancel`] is lazy: the entry stays in the heap, its sequence number goes into a
+//! [`EventQueue::cancel`] is lazy: the entry stays queued, its sequence number goes into a
 //! small set, and it is discarded when it reaches the head. While that set is empty (nothing
 //! cancelled, or every cancelled entry already discarded) popping pays one predictable branch.
 
@@ -75,16 +83,25 @@ impl<E> Ord for Entry<E> {
 /// Events pop in ascending time, ties in insertion order (see the [module docs](self)).
 /// `E` is meant to be a small `Copy` enum, but any type works.
 ///
-/// Costs: [`schedule`](Self::schedule) and [`pop`](Self::pop) are O(log n) with no allocation
-/// beyond heap growth; [`cancel`](Self::cancel) is O(n) in the number of queued entries (a
-/// linear scan, needed to tell a pending event from one that already popped), so it suits
-/// occasional cancellation, not one per event.
+/// Costs: [`schedule`](Self::schedule) is O(1) before the first pop and O(log n) after it,
+/// [`pop`](Self::pop) is O(log n) in the events scheduled after the first pop (plus one sort of
+/// the earlier ones at the first pop), with no allocation beyond growth;
+/// [`cancel`](Self::cancel) is O(n) in the number of queued entries (a linear scan, needed to
+/// tell a pending event from one that already popped), so it suits occasional cancellation,
+/// not one per event.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
+    /// Events scheduled before the first pop: in schedule order until then, and from then on
+    /// sorted by descending key, so that the earliest is last and pops in O(1).
+    calendar: Vec<Entry<E>>,
+    /// Whether `calendar` is sorted (a pop has happened since the queue was created or
+    /// cleared).
+    started: bool,
+    /// Events scheduled after the first pop.
     heap: BinaryHeap<Entry<E>>,
     /// Sequence number of the next scheduled event.
     next_seq: u64,
-    /// Sequence numbers cancelled but still in `heap`.
+    /// Sequence numbers cancelled but still queued.
     cancelled: HashSet<u64>,
 }
 
@@ -92,6 +109,13 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Which structure holds the earliest queued entry.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Head {
+    Calendar,
+    Heap,
 }
 
 impl<E> EventQueue<E> {
@@ -103,6 +127,8 @@ impl<E> EventQueue<E> {
     /// An empty queue with room for `n` pending events before it reallocates.
     pub fn with_capacity(n: usize) -> Self {
         EventQueue {
+            calendar: Vec::with_capacity(n),
+            started: false,
             heap: BinaryHeap::with_capacity(n),
             next_seq: 0,
             cancelled: HashSet::new(),
@@ -117,11 +143,16 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, at: SimTime, event: E) -> EventId {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time: at.secs(),
             seq,
             event,
-        });
+        };
+        if self.started {
+            self.heap.push(entry);
+        } else {
+            self.calendar.push(entry);
+        }
         EventId(seq)
     }
 
@@ -134,23 +165,51 @@ impl<E> EventQueue<E> {
         if seq >= self.next_seq || self.cancelled.contains(&seq) {
             return false;
         }
-        // Seqs are unique, so the entry is pending iff it is still in the heap.
-        if !self.heap.iter().any(|e| e.seq == seq) {
+        // Seqs are unique, so the entry is pending iff it is still queued.
+        let queued = |e: &Entry<E>| e.seq == seq;
+        if !self.calendar.iter().any(queued) && !self.heap.iter().any(queued) {
             return false;
         }
         self.cancelled.insert(seq)
+    }
+
+    /// Sorts the calendar at the first pop (or peek): from then on it only shrinks.
+    #[inline]
+    fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            // Descending, so the earliest entry is last. Keys are unique: any sort is stable.
+            self.calendar
+                .sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+        }
+    }
+
+    /// Where the earliest queued entry is (cancelled or not), and its due time in seconds.
+    #[inline]
+    fn head(&mut self) -> Option<(Head, u64)> {
+        self.start();
+        match (self.calendar.last(), self.heap.peek()) {
+            (Some(c), Some(h)) if h.key() < c.key() => Some((Head::Heap, h.time)),
+            (Some(c), _) => Some((Head::Calendar, c.time)),
+            (None, Some(h)) => Some((Head::Heap, h.time)),
+            (None, None) => None,
+        }
+    }
+
+    /// Removes the earliest queued entry, which `head` found in `from`.
+    #[inline]
+    fn take(&mut self, from: Head) -> Option<Entry<E>> {
+        match from {
+            Head::Calendar => self.calendar.pop(),
+            Head::Heap => self.heap.pop(),
+        }
     }
 
     /// Removes and returns the earliest live event with its due time, or `None` if there is
     /// none.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        loop {
-            let e = self.heap.pop()?;
-            if self.cancelled.is_empty() || !self.cancelled.remove(&e.seq) {
-                return Some((SimTime::from_secs(e.time), e.event));
-            }
-        }
+        self.pop_until(SimTime::from_secs(u64::MAX))
     }
 
     /// Like [`pop`](Self::pop), but only if the earliest live event is due at or before `end`;
@@ -158,10 +217,11 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         loop {
-            if self.heap.peek()?.time > end.secs() {
+            let (from, time) = self.head()?;
+            if time > end.secs() {
                 return None;
             }
-            let e = self.heap.pop()?;
+            let e = self.take(from)?;
             if self.cancelled.is_empty() || !self.cancelled.remove(&e.seq) {
                 return Some((SimTime::from_secs(e.time), e.event));
             }
@@ -172,12 +232,15 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            let head = self.heap.peek()?;
-            if self.cancelled.is_empty() || !self.cancelled.contains(&head.seq) {
-                return Some(SimTime::from_secs(head.time));
+            let (from, time) = self.head()?;
+            let seq = match from {
+                Head::Calendar => self.calendar.last()?.seq,
+                Head::Heap => self.heap.peek()?.seq,
+            };
+            if self.cancelled.is_empty() || !self.cancelled.contains(&seq) {
+                return Some(SimTime::from_secs(time));
             }
-            let seq = head.seq;
-            self.heap.pop();
+            self.take(from);
             self.cancelled.remove(&seq);
         }
     }
@@ -185,7 +248,7 @@ impl<E> EventQueue<E> {
     /// Number of live (scheduled, not cancelled, not yet popped) events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len() - self.cancelled.len()
+        self.calendar.len() + self.heap.len() - self.cancelled.len()
     }
 
     /// `true` if no live event is queued.
@@ -199,6 +262,8 @@ impl<E> EventQueue<E> {
     ///
     /// Ids issued before the call must not be used after it: they may name new events.
     pub fn clear(&mut self) {
+        self.calendar.clear();
+        self.started = false;
         self.heap.clear();
         self.cancelled.clear();
         self.next_seq = 0;
@@ -260,6 +325,69 @@ mod tests {
     }
 
     #[test]
+    fn events_scheduled_while_running_merge_with_the_calendar() {
+        // A reference model: a plain list popped by linear search for the least
+        // (time, insertion index). Events are scheduled before the first pop (the calendar)
+        // and between pops (the heap), with few distinct times so that ties across the two
+        // are frequent, and some are cancelled; both must pop the same sequence.
+        let mut x: u64 = 987654321;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u32)> = Vec::new();
+        let mut ids = Vec::new();
+        let mut now = 0u64;
+        for i in 0..300u32 {
+            let t = next() % 64;
+            ids.push(q.schedule(SimTime::from_secs(t), i));
+            reference.push((t, i));
+        }
+        let mut label = 300u32;
+        let mut popped = Vec::new();
+        let mut expected = Vec::new();
+        for step in 0..2_000 {
+            match next() % 4 {
+                0 | 1 => {
+                    // Never in the past: at or after the last popped time.
+                    let t = now + next() % 8;
+                    ids.push(q.schedule(SimTime::from_secs(t), label));
+                    reference.push((t, label));
+                    label += 1;
+                }
+                2 if step % 5 == 0 => {
+                    let id = ids[(next() % ids.len() as u64) as usize];
+                    let label = id.0 as u32;
+                    let pending = reference.iter().position(|&(_, l)| l == label);
+                    assert_eq!(q.cancel(id), pending.is_some());
+                    if let Some(k) = pending {
+                        reference.remove(k);
+                    }
+                }
+                _ => {
+                    let least = reference
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|&(_, &(t, l))| (t, l))
+                        .map(|(k, _)| k);
+                    let want = least.map(|k| reference.remove(k));
+                    let got = q.pop().map(|(t, e)| (t.secs(), e));
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                    popped.push(got);
+                    expected.push(want);
+                }
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        assert_eq!(popped, expected);
+    }
+
+    #[test]
     fn cancelled_events_never_pop() {
         let mut q = EventQueue::new();
         let a = q.schedule(SimTime::from_secs(10), 'a');
@@ -296,7 +424,7 @@ mod tests {
         assert_eq!(q.peek_time(), Some(SimTime::from_secs(3)));
         assert_eq!(q.len(), 1);
         // The discarded heads have left the heap and the cancelled set alike.
-        assert_eq!(q.heap.len(), 1);
+        assert_eq!(q.calendar.len() + q.heap.len(), 1);
         assert!(q.cancelled.is_empty());
         assert_eq!(q.pop(), Some((SimTime::from_secs(3), 2)));
         assert_eq!(q.peek_time(), None);
@@ -328,10 +456,14 @@ mod tests {
         let mut q = EventQueue::with_capacity(64);
         let first = q.schedule(SimTime::from_secs(1), ());
         q.schedule(SimTime::from_secs(2), ());
-        let cap = q.heap.capacity();
+        assert_eq!(q.pop(), Some((SimTime::from_secs(1), ())));
+        q.schedule(SimTime::from_secs(4), ());
+        let caps = (q.calendar.capacity(), q.heap.capacity());
         q.clear();
         assert!(q.is_empty());
-        assert_eq!(q.heap.capacity(), cap);
+        assert_eq!((q.calendar.capacity(), q.heap.capacity()), caps);
+        // Back to collecting a calendar, to be sorted at the next pop.
+        assert!(!q.started);
         // The counter restarts at 0, so the first id after clear equals the first before.
         assert_eq!(q.schedule(SimTime::from_secs(3), ()), first);
     }

@@ -168,9 +168,9 @@ struct DayConstants {
     log_drift: f64,
     /// Price volatility × √Δ.
     price_sd: f64,
-    /// Expected jumps per day, and e^(−that) for the Poisson draw.
+    /// Expected jumps per day, and the Poisson table of that mean (used when 0 < it < 30).
     jumps_per_day: f64,
-    no_jump_prob: f64,
+    jumps: PoissonHead,
     /// Hashrate volatility × √Δ.
     hashrate_sd: f64,
     /// Bounds of the log hashrate.
@@ -190,7 +190,7 @@ impl DayConstants {
             log_drift: (p.drift - 0.5 * p.volatility * p.volatility - p.jump_rate * kappa) * dt,
             price_sd: p.volatility * dt.sqrt(),
             jumps_per_day,
-            no_jump_prob: math::exp(-jumps_per_day),
+            jumps: PoissonHead::new(jumps_per_day, math::exp(-jumps_per_day)),
             hashrate_sd: p.hashrate_volatility * dt.sqrt(),
             // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
             log_hashrate_lo: math::ln(p.hashrate_h_s) - 13.8,
@@ -253,9 +253,9 @@ impl BitcoinState {
         let z: f64 = StandardNormal.sample(&mut s.price);
         let mut log_step = c.log_drift + c.price_sd * z;
         if p.jump_rate > 0.0 {
-            // `poisson(rng, jumps_per_day)`, with e^(−mean) cached for the usual small mean.
+            // `poisson(rng, jumps_per_day)`, with its table cached for the usual small mean.
             let jumps = if c.jumps_per_day > 0.0 && c.jumps_per_day < 30.0 {
-                poisson_inversion(&mut s.price, c.jumps_per_day, c.no_jump_prob)
+                c.jumps.sample(&mut s.price)
             } else {
                 poisson(&mut s.price, c.jumps_per_day)
             };
@@ -383,6 +383,62 @@ pub fn poisson_inversion(rng: &mut ChaCha8Rng, lambda: f64, p0: f64) -> u64 {
     k
 }
 
+/// How many terms of the Poisson CDF a [`PoissonHead`] keeps: draws at the small means the
+/// model uses (ASIC failures per fleet-day, BTC jumps per day) almost never go past it.
+const POISSON_HEAD_TERMS: usize = 8;
+
+/// The first terms of the Poisson CDF at one mean, computed once with exactly the arithmetic
+/// of [`poisson_inversion`], so that drawing from the table gives the same counts, bit for
+/// bit, without its division per step. Callers that draw many times at the same mean keep one.
+#[derive(Debug, Clone, Copy)]
+pub struct PoissonHead {
+    lambda: f64,
+    /// P(N ≤ k) for k < [`POISSON_HEAD_TERMS`], as the sequential search accumulates it.
+    cdf: [f64; POISSON_HEAD_TERMS],
+    /// P(N = POISSON_HEAD_TERMS − 1), to continue the recurrence past the table.
+    last_term: f64,
+}
+
+impl PoissonHead {
+    /// The table for mean `lambda` (0 < λ < 30) given `p0` = e^(−λ).
+    pub fn new(lambda: f64, p0: f64) -> Self {
+        let mut cdf = [0.0; POISSON_HEAD_TERMS];
+        let (mut p, mut sum) = (p0, p0);
+        cdf[0] = sum;
+        for (k, slot) in cdf.iter_mut().enumerate().skip(1) {
+            p *= lambda / k as f64;
+            sum += p;
+            *slot = sum;
+        }
+        PoissonHead {
+            lambda,
+            cdf,
+            last_term: p,
+        }
+    }
+
+    /// One draw: `poisson_inversion(rng, lambda, p0)` with the same uniform and the same result.
+    #[inline]
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
+        let u: f64 = rng.random();
+        if u <= self.cdf[POISSON_HEAD_TERMS - 1] {
+            // The CDF never decreases, so the first k with u ≤ P(N ≤ k) is the number of terms
+            // below u: counted without a branch per term, since k is as random as u.
+            return self.cdf.iter().filter(|&&cdf| u > cdf).count() as u64;
+        }
+        // Past the table: the sequential search, resumed where the table stops.
+        let mut k = POISSON_HEAD_TERMS as u64 - 1;
+        let mut p = self.last_term;
+        let mut cdf = self.cdf[POISSON_HEAD_TERMS - 1];
+        while u > cdf && k < 1_000 {
+            k += 1;
+            p *= self.lambda / k as f64;
+            cdf += p;
+        }
+        k
+    }
+}
+
 /// A geometric number of periods, at least 1, with the given mean (≥ 1): 1 + failures before
 /// the first success at probability 1/mean.
 pub fn geometric_at_least_one(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
@@ -400,6 +456,23 @@ pub fn geometric_at_least_one(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
 mod tests {
     use super::*;
     use crate::engine::{ProcessId, stream};
+
+    #[test]
+    fn the_poisson_table_draws_what_the_sequential_search_draws() {
+        // Same stream, same mean: the table must give the count of `poisson_inversion` on
+        // every draw, inside the table (small means) and past it (means of 5 to 25, where
+        // counts above 7 are common), and leave the stream at the same place.
+        for lambda in [1e-4, 0.05, 0.5, 1.7, 5.0, 9.9, 25.0] {
+            let head = PoissonHead::new(lambda, math::exp(-lambda));
+            let mut a = stream(3, 0, ProcessId::new(9, 0));
+            let mut b = stream(3, 0, ProcessId::new(9, 0));
+            for i in 0..20_000 {
+                let expected = poisson_inversion(&mut a, lambda, math::exp(-lambda));
+                assert_eq!(head.sample(&mut b), expected, "λ = {lambda}, draw {i}");
+            }
+            assert_eq!(rand::Rng::next_u64(&mut a), rand::Rng::next_u64(&mut b));
+        }
+    }
 
     #[test]
     fn subsidy_halves_exactly_at_1_050_000() {

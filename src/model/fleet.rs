@@ -10,7 +10,7 @@ use crate::engine::math;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
-use crate::model::bitcoin::poisson_inversion;
+use crate::model::bitcoin::PoissonHead;
 
 /// The working and failed units of one fleet.
 #[derive(Debug, Clone)]
@@ -21,10 +21,14 @@ pub struct FleetState {
     pub failed: u32,
     /// Failures by the day they return: slot `day % repair_days`.
     returning: Vec<u32>,
-    /// e^(−working · p), the Poisson draw's first term, by units in repair (NaN: not yet
-    /// computed), valid for `cache_key`. Working counts repeat from day to day, so this saves
-    /// nearly every `exp` of the daily draws, with the same bits.
-    p0_by_failed: Vec<f64>,
+    /// The Poisson draw's table (e^(−working · p) and the first CDF terms) by units in repair
+    /// (`None`: not yet computed), valid for `cache_key`. Working counts repeat from day to
+    /// day, so this saves nearly every `exp` and division of the daily draws, with the same
+    /// bits.
+    heads_by_failed: Vec<Option<PoissonHead>>,
+    /// The last day stepped and its slot in `returning`, so that consecutive days find their
+    /// slot without a division.
+    last_step: Option<(u64, usize)>,
     /// (units, daily failure probability bits) the cache was filled for.
     cache_key: (u32, u64),
 }
@@ -36,8 +40,9 @@ impl FleetState {
             units,
             failed: 0,
             returning: vec![0; repair_days.max(1) as usize],
-            p0_by_failed: Vec::new(),
+            heads_by_failed: Vec::new(),
             cache_key: (units, f64::NAN.to_bits()),
+            last_step: None,
         }
     }
 
@@ -69,7 +74,18 @@ impl FleetState {
     /// Advances to day `day`: units that failed `repair_days` ago return, then today's failures
     /// are drawn among the working units.
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
-        let slot = (day % self.returning.len() as u64) as usize;
+        let slot = match self.last_step {
+            // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
+            Some((last_day, last_slot)) if day == last_day + 1 => {
+                if last_slot + 1 == self.returning.len() {
+                    0
+                } else {
+                    last_slot + 1
+                }
+            }
+            _ => (day % self.returning.len() as u64) as usize,
+        };
+        self.last_step = Some((day, slot));
         self.failed -= self.returning[slot];
         let working = self.working();
         let failures = self.draw_failures(working, daily_failure_prob, rng);
@@ -85,36 +101,31 @@ impl FleetState {
         }
         let mean = f64::from(n) * p;
         if p < 1e-3 && mean < 10.0 {
-            // 0 < mean < 10 here, so this is `poisson(rng, mean)` with e^(−mean) cached.
-            let p0 = self.p0(n, p, mean);
-            return (poisson_inversion(rng, mean, p0).min(u64::from(n))) as u32;
+            // 0 < mean < 10 here, so this is `poisson(rng, mean)` with its table cached.
+            let head = self.head(n, p, mean);
+            return (head.sample(rng).min(u64::from(n))) as u32;
         }
         Binomial::new(u64::from(n), p.min(1.0))
             .map(|d| d.sample(rng).min(u64::from(n)) as u32)
             .unwrap_or(0)
     }
 
-    /// e^(−mean) for `n` working units at daily probability `p` (mean = n · p), from the
-    /// cache when this working count was seen before with the same units and p.
-    fn p0(&mut self, n: u32, p: f64, mean: f64) -> f64 {
+    /// The Poisson table for `n` working units at daily probability `p` (mean = n · p),
+    /// from the cache when this working count was seen before with the same units and p.
+    fn head(&mut self, n: u32, p: f64, mean: f64) -> PoissonHead {
         let key = (self.units, p.to_bits());
         if self.cache_key != key {
             self.cache_key = key;
-            self.p0_by_failed.clear();
+            self.heads_by_failed.clear();
         }
         // Only the failed count varies while the key holds; a fleet rarely has more than a
         // few dozen units out, so the cache stays small.
         let failed = (self.units - n) as usize;
-        if failed >= self.p0_by_failed.len() {
-            self.p0_by_failed.resize(failed + 1, f64::NAN);
+        if failed >= self.heads_by_failed.len() {
+            self.heads_by_failed.resize(failed + 1, None);
         }
-        let cached = self.p0_by_failed[failed];
-        if !cached.is_nan() {
-            return cached;
-        }
-        let p0 = math::exp(-mean);
-        self.p0_by_failed[failed] = p0;
-        p0
+        *self.heads_by_failed[failed]
+            .get_or_insert_with(|| PoissonHead::new(mean, math::exp(-mean)))
     }
 }
 
@@ -168,8 +179,21 @@ mod tests {
 
     #[test]
     fn cached_first_terms_give_the_same_draws_as_plain_poisson() {
-        // The reference recomputes e^(−n·p) on every draw through `poisson`; the fleet caches
-        // it by units in repair. Same stream, same units removed half-way: same counts.
+        same_draws_as_plain_poisson(|_| true);
+    }
+
+    #[test]
+    fn skipped_days_keep_the_slot_of_their_date() {
+        // A GPU cloud's failures step only while it is active, so days can be skipped; the
+        // slot must still be `day % repair_days`, not the next one along.
+        same_draws_as_plain_poisson(|day| day % 7 != 3 && !(400..433).contains(&day));
+    }
+
+    /// Steps a fleet on the days `stepped` keeps and checks it against a reference that
+    /// recomputes e^(−n·p) on every draw through `poisson` and finds the slot as `day % r`.
+    /// The fleet caches the Poisson table by units in repair. Same stream, same units removed
+    /// half-way: same counts.
+    fn same_draws_as_plain_poisson(stepped: impl Fn(u64) -> bool) {
         use crate::model::bitcoin::poisson;
         // 30%/yr: p = 8.2e-4 and n·p ≈ 4, inside the Poisson branch.
         let p = 1.0 - (-0.3f64 / 365.25).exp();
@@ -177,7 +201,7 @@ mod tests {
         let mut rng = stream(4, 0, ProcessId::new(100, 0));
         let mut reference_rng = stream(4, 0, ProcessId::new(100, 0));
         let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
-        for day in 0..3_000u64 {
+        for day in (0..3_000u64).filter(|d| stepped(*d)) {
             if day == 1_500 {
                 fleet.remove(1_000);
                 units -= 1_000;
