@@ -72,33 +72,8 @@ impl FleetState {
     }
 
     /// Advances to day `day`: units that failed `repair_days` ago return, then today's failures
-    /// are drawn among the working units. Returns how many failed.
-    pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) -> u32 {
-        let slot = self.return_slot(day);
-        self.failed -= self.returning[slot];
-        let working = self.working();
-        let failures = self.draw_failures(working, daily_failure_prob, rng);
-        self.returning[slot] = failures;
-        self.failed += failures;
-        failures
-    }
-
-    /// Advances to day `day` as [`FleetState::step_day`] does, with today's failures given
-    /// (read from a [`FailurePath`] drawn by a fleet in the same state) instead of drawn.
-    pub fn step_day_with(&mut self, day: u64, failures: u32) {
-        let slot = self.return_slot(day);
-        self.failed -= self.returning[slot];
-        self.returning[slot] = failures;
-        self.failed += failures;
-    }
-
-    /// The last day stepped, if any.
-    pub fn last_day(&self) -> Option<u64> {
-        self.last_step.map(|(day, _)| day)
-    }
-
-    /// The slot of `returning` for day `day` (`day % repair_days`), remembered for the next.
-    fn return_slot(&mut self, day: u64) -> usize {
+    /// are drawn among the working units.
+    pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
             Some((last_day, last_slot)) if day == last_day + 1 => {
@@ -111,7 +86,11 @@ impl FleetState {
             _ => (day % self.returning.len() as u64) as usize,
         };
         self.last_step = Some((day, slot));
-        slot
+        self.failed -= self.returning[slot];
+        let working = self.working();
+        let failures = self.draw_failures(working, daily_failure_prob, rng);
+        self.returning[slot] = failures;
+        self.failed += failures;
     }
 
     /// Binomial(n, p) failures. For n·p below 1 with small p the Poisson limit is within
@@ -147,53 +126,6 @@ impl FleetState {
         }
         *self.heads_by_failed[failed]
             .get_or_insert_with(|| PoissonHead::new(mean, math::exp(-mean)))
-    }
-}
-
-/// The failures of one fleet that is never added to or taken from, day by day, with the
-/// position its random stream reaches after each day.
-///
-/// Every plan starts with the scenario's fleets on the same streams, so until a plan changes a
-/// fleet it draws exactly these failures. The world draws them once per replication; a plan
-/// reads them while its fleet is unchanged and, from the day it changes it, draws on from the
-/// recorded stream position (see `Operator`), so the results are those of drawing throughout.
-#[derive(Debug, Clone, Default)]
-pub struct FailurePath {
-    failures: Vec<u32>,
-    /// The stream's position after each day's draw, in 32-bit words.
-    word_pos: Vec<u64>,
-}
-
-impl FailurePath {
-    /// Draws `days` days of a fleet of `units` units (repairs take `repair_days` days, each
-    /// working unit fails with `daily_failure_prob` a day) from `rng`, reusing the buffers.
-    pub fn generate(
-        &mut self,
-        units: u32,
-        repair_days: u32,
-        daily_failure_prob: f64,
-        days: u64,
-        rng: &mut ChaCha8Rng,
-    ) {
-        self.failures.clear();
-        self.word_pos.clear();
-        let mut state = FleetState::new(units, repair_days);
-        for day in 0..days {
-            self.failures
-                .push(state.step_day(day, daily_failure_prob, rng));
-            // 68-bit positions; ours stay far below 2^64 (2 words a day).
-            self.word_pos.push(rng.get_word_pos() as u64);
-        }
-    }
-
-    /// Failures on day `day`, if the path reaches it.
-    pub fn failures_on(&self, day: u64) -> Option<u32> {
-        self.failures.get(usize::try_from(day).ok()?).copied()
-    }
-
-    /// The stream position after day `day`'s draw, in words, if the path reaches it.
-    pub fn word_pos_after(&self, day: u64) -> Option<u64> {
-        self.word_pos.get(usize::try_from(day).ok()?).copied()
     }
 }
 

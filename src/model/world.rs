@@ -12,7 +12,6 @@ use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
 use crate::model::energy::generate_hourly_prices;
-use crate::model::fleet::FailurePath;
 use crate::model::outages::Outages;
 
 /// Stream kinds of world processes. Never renumber: a seed's futures would change.
@@ -31,8 +30,7 @@ pub mod process {
     pub const BASE_RATE: u16 = 11;
     /// GPU failures of operator-owned GPUs (instance = deployment index). Operator-side.
     pub const GPU_FAILURES: u16 = 14;
-    /// ASIC failures (instance = fleet index): drawn here for the scenario's fleets as they
-    /// stand ([`World::asic_failures`]) and by the operator for fleets a plan changes.
+    /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
     pub const ASIC_FAILURES: u16 = 100;
 }
 
@@ -83,11 +81,6 @@ pub struct World {
     pub shocks: Vec<ShockSpec>,
     /// The floating base rate of each simulated month, fraction per year (empty without one).
     pub base_rate: Vec<f64>,
-    /// The failures of each of the scenario's fleets while no plan changes it (index = fleet).
-    pub asic_failures: Vec<FailurePath>,
-    /// The (root seed, replication) whose streams it was drawn from; `None` before the first
-    /// generation.
-    pub drawn_from: Option<(u64, u64)>,
     /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
     /// Stored as an offset rather than a calendar year so that a relative-error sketch keeps
     /// it to the day.
@@ -181,23 +174,6 @@ impl World {
             ChainEvent::Retarget { .. } => None,
         });
         self.outages.generate(model, &shocks, seed, replication);
-        self.asic_failures
-            .resize_with(model.fleets.len(), FailurePath::default);
-        for (i, (spec, path)) in model.fleets.iter().zip(&mut self.asic_failures).enumerate() {
-            let instance = u16::try_from(i).unwrap_or(u16::MAX);
-            let mut rng = stream(
-                seed,
-                replication,
-                ProcessId::new(process::ASIC_FAILURES, instance),
-            );
-            path.generate(
-                spec.units,
-                spec.repair_days,
-                spec.daily_failure_prob,
-                model.days,
-                &mut rng,
-            );
-        }
         self.base_rate.clear();
         if let Some(b) = &model.finance.base_rate {
             // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
@@ -238,7 +214,6 @@ impl World {
             None => self.ai = AiWorld::default(),
         }
         self.shocks = shocks;
-        self.drawn_from = Some((seed, replication));
     }
 
     /// Appends a segment; one starting at the same second as the last replaces it.

@@ -202,13 +202,13 @@ impl Operator<'_> {
                     ..spec
                 };
                 // Take the units out first so the site's grid check does not count them twice.
-                self.fleet_state_mut(f).remove(units);
+                self.fleets[f].state.remove(units);
                 moved = self.units_that_fit(target, &spec, working);
                 if moved > 0 {
                     spec.units = moved;
                     self.add_fleet(spec);
                 }
-                self.fleet_state_mut(f).add(units - moved);
+                self.fleets[f].state.add(units - moved);
             }
             self.sell_units(f, units - moved);
         }
@@ -224,7 +224,7 @@ impl Operator<'_> {
             r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
         });
         self.month.salvage_usd += f64::from(n) * unit_value;
-        self.fleet_state_mut(f).remove(n);
+        self.fleets[f].state.remove(n);
     }
 
     /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and

@@ -26,7 +26,7 @@ use crate::engine::{
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
-use crate::model::fleet::{FailurePath, FleetState};
+use crate::model::fleet::FleetState;
 use crate::model::metrics::{Metric, RunMetrics, Series};
 use crate::model::world::{World, process};
 use crate::scenario::{HallState, TerminalValue};
@@ -240,30 +240,9 @@ struct Fleet {
     spec: FleetSpec,
     state: FleetState,
     rng: ChaCha8Rng,
-    /// Its failures so far are the world's [`FailurePath`] of the same index (it is one of
-    /// the scenario's fleets and the plan has not changed it), and `rng` has not been used.
-    on_world_path: bool,
     /// Share of its working units that can run now (0 in a grid outage, less in a cooling
     /// failure).
     online: f64,
-}
-
-impl Fleet {
-    /// Stops reading failures from `path` (the world's path of this fleet's index): the
-    /// stream moves to where the path left it after the last day stepped, so the fleet draws
-    /// on exactly as if it had drawn every day itself.
-    fn leave_world_path(&mut self, path: Option<&FailurePath>) {
-        if !std::mem::replace(&mut self.on_world_path, false) {
-            return;
-        }
-        let position = self
-            .state
-            .last_day()
-            .and_then(|day| path.and_then(|p| p.word_pos_after(day)));
-        if let Some(words) = position {
-            self.rng.set_word_pos(u128::from(words));
-        }
-    }
 }
 
 /// Operator-owned GPUs in a hall.
@@ -395,11 +374,10 @@ pub struct Operator<'a> {
     outage_state: OutageState,
     /// Scratch for [`Operator::accrue_hours`], kept to avoid an allocation per call.
     sweep: Vec<SweepFleet>,
-    /// Tests: accrue hour by hour through [`Operator::accrue`] only and draw every fleet's
-    /// failures here, as the reference that the batched sweep and the world's failure paths
-    /// must match bit for bit.
+    /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference the
+    /// batched sweep must match bit for bit.
     #[cfg(test)]
-    reference: bool,
+    reference_sweep: bool,
 }
 
 /// Debt, depreciation, covenant and valuation state.
@@ -480,17 +458,10 @@ impl<'a> Operator<'a> {
             },
             sweep: Vec::with_capacity(model.fleets.len()),
             #[cfg(test)]
-            reference: false,
+            reference_sweep: false,
         };
         for spec in &model.fleets {
             op.add_fleet(spec.clone());
-        }
-        // The world's failure paths are this operator's own draws only if they come from the
-        // same streams.
-        if world.drawn_from == Some((seed, replication)) {
-            for (fleet, _) in op.fleets.iter_mut().zip(&world.asic_failures) {
-                fleet.on_world_path = true;
-            }
         }
         // Debts without a drawing date are outstanding at the start: no cash arrives.
         for debt in model.finance.debts.iter().filter(|d| d.drawn.is_none()) {
@@ -513,16 +484,8 @@ impl<'a> Operator<'a> {
             spec,
             state,
             rng,
-            on_world_path: false,
             online: 1.0,
         });
-    }
-
-    /// Fleet `f`'s state, to change it: from now on the fleet draws its own failures.
-    fn fleet_state_mut(&mut self, f: usize) -> &mut FleetState {
-        let fleet = &mut self.fleets[f];
-        fleet.leave_world_path(self.world.asic_failures.get(f));
-        &mut fleet.state
     }
 
     /// Schedules the operator's first events. Every month close is scheduled first, so that
@@ -577,7 +540,7 @@ impl<'a> Operator<'a> {
         // the segment index move.
         let defaulted = self.books.default.is_some();
         #[cfg(test)]
-        if self.reference {
+        if self.reference_sweep {
             return self.advance_hour_by_hour(to);
         }
         while self.clock < to {
@@ -1441,20 +1404,8 @@ impl Handler<OperatorEvent> for Operator<'_> {
         self.advance(now);
         match event {
             OperatorEvent::Day(day) => {
-                let paths = &self.world.asic_failures;
-                for (i, f) in self.fleets.iter_mut().enumerate() {
-                    #[cfg(test)]
-                    if self.reference {
-                        f.on_world_path = false;
-                    }
-                    let path = paths.get(i);
-                    match path.and_then(|p| p.failures_on(day)) {
-                        Some(failures) if f.on_world_path => f.state.step_day_with(day, failures),
-                        _ => {
-                            f.leave_world_path(path);
-                            f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
-                        }
-                    }
+                for f in &mut self.fleets {
+                    f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
                 }
                 for c in &mut self.clouds {
                     if c.state == CloudState::Active {

@@ -1,8 +1,7 @@
-//! The batched accrual sweep ([`Operator::advance`]) and the world's shared ASIC failure
-//! paths against the plain hour-by-hour sweep with every failure drawn by the operator: every
+//! The batched accrual sweep ([`Operator::advance`]) against the plain hour-by-hour one: every
 //! month's flows and every metric must agree bit for bit, on scenarios that exercise mining,
-//! curtailment, PPAs, leases (passthrough and included power), GPU clouds, outages, defaults,
-//! and ASICs sold and moved (which leave the shared path).
+//! curtailment, PPAs, leases (passthrough and included power), GPU clouds, outages and
+//! defaults.
 
 use super::*;
 use crate::engine::run_until;
@@ -17,13 +16,12 @@ fn compile(yaml: &str) -> CompiledScenario {
 fn run<'a>(
     model: &'a CompiledScenario,
     world: &'a World,
-    replication: u64,
     plan: usize,
     reference: bool,
 ) -> Operator<'a> {
     let mut queue = EventQueue::new();
-    let mut op = Operator::new(model, world, &model.plans[plan], 7, replication);
-    op.reference = reference;
+    let mut op = Operator::new(model, world, &model.plans[plan], 7, 3);
+    op.reference_sweep = reference;
     op.schedule_initial(&mut queue);
     run_until(&mut queue, &mut op, model.end);
     op
@@ -35,8 +33,8 @@ fn assert_identical(yaml: &str, replications: u64) {
     for replication in 0..replications {
         world.generate(&model, 7, replication);
         for plan in 0..model.plans.len() {
-            let fast = run(&model, &world, replication, plan, false);
-            let slow = run(&model, &world, replication, plan, true);
+            let fast = run(&model, &world, plan, false);
+            let slow = run(&model, &world, plan, true);
             assert_eq!(fast.months().len(), slow.months().len());
             for (a, b) in fast.months().iter().zip(slow.months()) {
                 // Debug output of f64 is round-trip exact, so equal strings are equal bits.
@@ -70,27 +68,4 @@ fn the_batched_sweep_matches_the_hourly_one_with_gpu_clouds_and_debt() {
         include_str!("../../../configs/core-scientific-lease.yaml"),
         2,
     );
-}
-
-#[test]
-fn a_fleet_changed_mid_run_draws_on_from_where_the_shared_path_left_its_stream() {
-    // The shipped plans only ever empty a fleet they change, so they never draw after leaving
-    // the world's path. Here 40% of the first fleet is sold after 400 days and the run goes
-    // on: its later draws must be those of a fleet that drew every day itself.
-    let model = compile(scenario::DEFAULT_SCENARIO_YAML);
-    let mut world = World::default();
-    world.generate(&model, 7, 1);
-    let run_with_sale = |reference: bool| {
-        let mut queue = EventQueue::new();
-        let mut op = Operator::new(&model, &world, &model.plans[0], 7, 1);
-        op.reference = reference;
-        op.schedule_initial(&mut queue);
-        run_until(&mut queue, &mut op, SimTime::from_days(400));
-        let units = op.fleets[0].state.units;
-        op.fleet_state_mut(0).remove(units * 2 / 5);
-        run_until(&mut queue, &mut op, model.end);
-        (op.fleets[0].state.failed, format!("{:?}", op.months()))
-    };
-    let (shared, reference) = (run_with_sale(false), run_with_sale(true));
-    assert_eq!(shared, reference);
 }
