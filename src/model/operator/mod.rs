@@ -672,32 +672,44 @@ impl<'a> Operator<'a> {
                 m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price;
             }
         }
-        repeat_add(
-            &mut m.lease_revenue_usd,
-            r.lease_usd_per_month * months,
-            count,
-        );
-        repeat_add(&mut m.opex_usd, r.opex_usd_per_month * months, count);
-        repeat_add(&mut m.capex_usd, r.capex_usd_per_sec * SECS, count);
-        repeat_add(
-            &mut m.conversion_capex_usd,
-            r.conversion_capex_usd_per_sec * SECS,
-            count,
-        );
-        repeat_add(&mut m.leased_mw_seconds, r.leased_mw * SECS, count);
-        repeat_add(&mut m.vacant_gpu_mw_seconds, r.vacant_gpu_mw * SECS, count);
-        repeat_add(&mut m.grid_outage_hours, r.sites_down, count);
+        // Accumulators fed a constant every hour, and the PPA of a single site, in one loop so
+        // that their chains of additions overlap instead of running one after the other.
+        let mut constant = ConstantSums {
+            sums: [
+                m.lease_revenue_usd,
+                m.opex_usd,
+                m.capex_usd,
+                m.conversion_capex_usd,
+                m.leased_mw_seconds,
+                m.vacant_gpu_mw_seconds,
+                m.grid_outage_hours,
+                0.0,
+            ],
+            terms: [
+                r.lease_usd_per_month * months,
+                r.opex_usd_per_month * months,
+                r.capex_usd_per_sec * SECS,
+                r.conversion_capex_usd_per_sec * SECS,
+                r.leased_mw * SECS,
+                r.vacant_gpu_mw * SECS,
+                r.sites_down,
+                0.0,
+            ],
+        };
         let sites = self.model.sites.as_slice();
         match sites {
             [site] if site.ppa_block_mw != 0.0 => {
-                let mut acc = m.ppa_settlement_usd;
-                for &price in prices {
-                    acc += site.ppa_block_mw * (site.ppa_price - price);
-                }
-                m.ppa_settlement_usd = acc;
+                let ppa = constant.add_with_ppa(
+                    prices,
+                    m.ppa_settlement_usd,
+                    site.ppa_block_mw,
+                    site.ppa_price,
+                );
+                m.ppa_settlement_usd = ppa;
             }
-            [_] => {}
+            [_] => constant.add(count),
             _ => {
+                constant.add(count);
                 for &price in prices {
                     for site in sites {
                         if site.ppa_block_mw != 0.0 {
@@ -707,6 +719,16 @@ impl<'a> Operator<'a> {
                 }
             }
         }
+        [
+            m.lease_revenue_usd,
+            m.opex_usd,
+            m.capex_usd,
+            m.conversion_capex_usd,
+            m.leased_mw_seconds,
+            m.vacant_gpu_mw_seconds,
+            m.grid_outage_hours,
+            _,
+        ] = constant.sums;
         for &(k, down) in &r.down_leases {
             repeat_add(&mut self.leases[k].downtime_secs, down * SECS, count);
         }
@@ -1362,6 +1384,44 @@ impl FleetSums {
 struct TenantEnergy {
     mwh: f64,
     paid_mwh: f64,
+}
+
+/// The accumulators that receive the same term every hour of a run (see
+/// [`Operator::accrue_hours`]), side by side: each one gets its own additions in order, so
+/// its rounding is that of the hour-by-hour sweep, but the chains overlap. A zero term is
+/// added like any other: `a + 0 = a` for every accumulator, which starts at +0 and never
+/// becomes −0.
+struct ConstantSums {
+    sums: [f64; 8],
+    terms: [f64; 8],
+}
+
+impl ConstantSums {
+    /// Adds every term `count` times.
+    fn add(&mut self, count: u64) {
+        let mut sums = self.sums;
+        for _ in 0..count {
+            for (sum, term) in sums.iter_mut().zip(&self.terms) {
+                *sum += term;
+            }
+        }
+        self.sums = sums;
+    }
+
+    /// Adds every term once per price, and returns `ppa` plus a PPA block's settlement at
+    /// each price, `block_mw · (contract − price)`, added hour by hour.
+    fn add_with_ppa(&mut self, prices: &[f64], ppa: f64, block_mw: f64, contract: f64) -> f64 {
+        let mut sums = self.sums;
+        let mut ppa = ppa;
+        for &price in prices {
+            for (sum, term) in sums.iter_mut().zip(&self.terms) {
+                *sum += term;
+            }
+            ppa += block_mw * (contract - price);
+        }
+        self.sums = sums;
+        ppa
+    }
 }
 
 /// Adds `term` to `acc` `count` times, one addition at a time (so rounding is that of the
