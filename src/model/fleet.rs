@@ -76,7 +76,7 @@ impl FleetState {
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
-            Some((last_day, last_slot)) if day == last_day + 1 => {
+            Some((last_day, last_slot)) if day.checked_sub(1) == Some(last_day) => {
                 if last_slot + 1 == self.returning.len() {
                     0
                 } else {

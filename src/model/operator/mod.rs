@@ -674,18 +674,9 @@ impl<'a> Operator<'a> {
         }
         // Accumulators fed a constant every hour, and the PPA of a single site, in one loop so
         // that their chains of additions overlap instead of running one after the other.
-        let mut constant = ConstantSums {
-            sums: [
-                m.lease_revenue_usd,
-                m.opex_usd,
-                m.capex_usd,
-                m.conversion_capex_usd,
-                m.leased_mw_seconds,
-                m.vacant_gpu_mw_seconds,
-                m.grid_outage_hours,
-                0.0,
-            ],
-            terms: [
+        let mut constant = ConstantSums::load(
+            m,
+            [
                 r.lease_usd_per_month * months,
                 r.opex_usd_per_month * months,
                 r.capex_usd_per_sec * SECS,
@@ -693,9 +684,8 @@ impl<'a> Operator<'a> {
                 r.leased_mw * SECS,
                 r.vacant_gpu_mw * SECS,
                 r.sites_down,
-                0.0,
             ],
-        };
+        );
         let sites = self.model.sites.as_slice();
         match sites {
             [site] if site.ppa_block_mw != 0.0 => {
@@ -719,16 +709,7 @@ impl<'a> Operator<'a> {
                 }
             }
         }
-        [
-            m.lease_revenue_usd,
-            m.opex_usd,
-            m.capex_usd,
-            m.conversion_capex_usd,
-            m.leased_mw_seconds,
-            m.vacant_gpu_mw_seconds,
-            m.grid_outage_hours,
-            _,
-        ] = constant.sums;
+        constant.store(m);
         for &(k, down) in &r.down_leases {
             repeat_add(&mut self.leases[k].downtime_secs, down * SECS, count);
         }
@@ -1392,11 +1373,46 @@ struct TenantEnergy {
 /// added like any other: `a + 0 = a` for every accumulator, which starts at +0 and never
 /// becomes −0.
 struct ConstantSums {
+    /// The accumulators of [`ConstantSums::fields`], and a spare lane (so the compiler can pair
+    /// them in vector registers).
     sums: [f64; 8],
     terms: [f64; 8],
 }
 
 impl ConstantSums {
+    /// The month's accumulators fed a constant every hour, in lane order.
+    fn fields(m: &mut Flows) -> [&mut f64; 7] {
+        [
+            &mut m.lease_revenue_usd,
+            &mut m.opex_usd,
+            &mut m.capex_usd,
+            &mut m.conversion_capex_usd,
+            &mut m.leased_mw_seconds,
+            &mut m.vacant_gpu_mw_seconds,
+            &mut m.grid_outage_hours,
+        ]
+    }
+
+    /// Takes the accumulators' values from `m`, with each one's hourly term.
+    fn load(m: &mut Flows, terms: [f64; 7]) -> Self {
+        let mut constant = ConstantSums {
+            sums: [0.0; 8],
+            terms: [0.0; 8],
+        };
+        for (sum, field) in constant.sums.iter_mut().zip(Self::fields(m)) {
+            *sum = *field;
+        }
+        constant.terms[..7].copy_from_slice(&terms);
+        constant
+    }
+
+    /// Puts the accumulators' values back into `m`.
+    fn store(&self, m: &mut Flows) {
+        for (field, sum) in Self::fields(m).into_iter().zip(self.sums) {
+            *field = sum;
+        }
+    }
+
     /// Adds every term `count` times.
     fn add(&mut self, count: u64) {
         let mut sums = self.sums;
