@@ -14,8 +14,8 @@
 //!
 //! Models typically schedule a long calendar up front (month ends, arrivals drawn in advance,
 //! outages) and then a few events at a time while they run. Events scheduled before the first
-//! pop are kept in a vector, sorted once at that pop; later ones go into a binary heap, which
-//! so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the merged
+//! pop (or peek) are kept in a vector, sorted once then; later ones go into a binary heap,
+//! which so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the merged
 //! order is exactly the order one heap would give.
 //!
 //! # Cancellation
@@ -35,7 +35,7 @@ use crate::engine::time::SimTime;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EventId(u64);
 
-/// One heap entry. Kept to two words plus the event; `time` is raw seconds so that the
+/// One queued entry (in the calendar or the heap). Kept to two words plus the event; `time` is raw seconds so that the
 /// comparison is plain integer work.
 #[derive(Clone, Debug)]
 struct Entry<E> {
@@ -91,13 +91,13 @@ impl<E> Ord for Entry<E> {
 /// not one per event.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    /// Events scheduled before the first pop: in schedule order until then, and from then on
-    /// sorted by descending key, so that the earliest is last and pops in O(1).
+    /// Events scheduled before the first pop or peek: in schedule order until then, and from
+    /// then on sorted by descending key, so that the earliest is last and pops in O(1).
     calendar: Vec<Entry<E>>,
-    /// Whether `calendar` is sorted (a pop has happened since the queue was created or
+    /// Whether `calendar` is sorted (a pop or peek has happened since the queue was created or
     /// cleared).
     started: bool,
-    /// Events scheduled after the first pop.
+    /// Events scheduled after the first pop or peek.
     heap: BinaryHeap<Entry<E>>,
     /// Sequence number of the next scheduled event.
     next_seq: u64,
@@ -385,6 +385,27 @@ mod tests {
             assert_eq!(q.len(), reference.len());
         }
         assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn a_peek_before_the_first_pop_starts_the_heap() {
+        // The peek sorts the calendar; events scheduled after it go to the heap, and one that
+        // is earlier than the calendar's head (or ties with it, later in sequence) still pops
+        // in (time, sequence) order. A cancelled heap head is skipped while the calendar is
+        // not empty.
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_secs(10), 'a');
+        q.schedule(SimTime::from_secs(20), 'b');
+        assert_eq!(q.peek_time(), Some(SimTime::from_secs(10)));
+        let early = q.schedule(SimTime::from_secs(5), 'x');
+        q.schedule(SimTime::from_secs(10), 'y');
+        q.schedule(SimTime::from_secs(7), 'z');
+        assert!(q.cancel(early));
+        assert_eq!(q.peek_time(), Some(SimTime::from_secs(7)));
+        assert_eq!(
+            drain(&mut q),
+            vec![(7, 'z'), (10, 'a'), (10, 'y'), (20, 'b')]
+        );
     }
 
     #[test]

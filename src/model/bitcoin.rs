@@ -168,9 +168,10 @@ struct DayConstants {
     log_drift: f64,
     /// Price volatility × √Δ.
     price_sd: f64,
-    /// Expected jumps per day, and the Poisson table of that mean (used when 0 < it < 30).
+    /// Expected jumps per day, and the Poisson table of that mean when 0 < it < 30 (larger
+    /// means use the rejection sampler).
     jumps_per_day: f64,
-    jumps: PoissonHead,
+    jumps: Option<PoissonHead>,
     /// Hashrate volatility × √Δ.
     hashrate_sd: f64,
     /// Bounds of the log hashrate.
@@ -190,7 +191,8 @@ impl DayConstants {
             log_drift: (p.drift - 0.5 * p.volatility * p.volatility - p.jump_rate * kappa) * dt,
             price_sd: p.volatility * dt.sqrt(),
             jumps_per_day,
-            jumps: PoissonHead::new(jumps_per_day, math::exp(-jumps_per_day)),
+            jumps: (jumps_per_day > 0.0 && jumps_per_day < 30.0)
+                .then(|| PoissonHead::new(jumps_per_day, math::exp(-jumps_per_day))),
             hashrate_sd: p.hashrate_volatility * dt.sqrt(),
             // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
             log_hashrate_lo: math::ln(p.hashrate_h_s) - 13.8,
@@ -254,10 +256,9 @@ impl BitcoinState {
         let mut log_step = c.log_drift + c.price_sd * z;
         if p.jump_rate > 0.0 {
             // `poisson(rng, jumps_per_day)`, with its table cached for the usual small mean.
-            let jumps = if c.jumps_per_day > 0.0 && c.jumps_per_day < 30.0 {
-                c.jumps.sample(&mut s.price)
-            } else {
-                poisson(&mut s.price, c.jumps_per_day)
+            let jumps = match &c.jumps {
+                Some(table) => table.sample(&mut s.price),
+                None => poisson(&mut s.price, c.jumps_per_day),
             };
             for _ in 0..jumps {
                 let j: f64 = StandardNormal.sample(&mut s.price);
@@ -400,8 +401,13 @@ pub struct PoissonHead {
 }
 
 impl PoissonHead {
-    /// The table for mean `lambda` (0 < λ < 30) given `p0` = e^(−λ).
+    /// The table for mean `lambda` (0 < λ < 30, as for [`poisson_inversion`]) given
+    /// `p0` = e^(−λ).
     pub fn new(lambda: f64, p0: f64) -> Self {
+        debug_assert!(
+            lambda > 0.0 && lambda < 30.0 && p0 > 0.0,
+            "Poisson table for mean {lambda}, e^(−mean) {p0}"
+        );
         let mut cdf = [0.0; POISSON_HEAD_TERMS];
         let (mut p, mut sum) = (p0, p0);
         cdf[0] = sum;

@@ -597,9 +597,8 @@ impl<'a> Operator<'a> {
 
     /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`: the
     /// same sums as `count` calls of [`Operator::accrue`] with 3,600 seconds each, with every
-    /// product that does not depend on the hour's prices computed once. A term that is zero
-    /// is skipped, which leaves the sum unchanged (accumulators start at +0 and never become
-    /// −0).
+    /// product that does not depend on the hour's prices computed once. Skipping a zero term,
+    /// or adding it, leaves a sum unchanged (accumulators start at +0 and never become −0).
     fn accrue_hours(&mut self, first: u64, count: u64, rate: f64) {
         const SECS: f64 = SECONDS_PER_HOUR as f64;
         // `secs / 3_600.0` in `accrue` is exactly 1 for a whole hour, so every `x * hours`
@@ -647,8 +646,8 @@ impl<'a> Operator<'a> {
             return;
         };
         // Each accumulator receives its terms hour by hour in the order `accrue` adds them;
-        // accumulators are independent, so those fed only by constants or by one price get
-        // their own loop.
+        // accumulators are independent, so the fleets' get one loop, and those fed only by
+        // constants or by one price another.
         let mut month = self.month;
         let m = &mut month;
         let tenants = TenantEnergy {
