@@ -90,8 +90,9 @@ const FLOOR_HOURS: usize = 87_600;
 /// that the ratio the target is stated in (≤ 3 × this) does not depend on the machine's load.
 fn floor_price_path(seed: u64, out: &mut [f64]) {
     use pivotsim::engine::{ProcessId, stream};
+    use pivotsim::model::world::process;
     use rand_distr::{Distribution, StandardNormal};
-    let mut rng = stream(seed, 0, ProcessId::new(5, 0));
+    let mut rng = stream(seed, 0, ProcessId::new(process::ENERGY_PRICE, 0));
     // κ = 100/yr, σ = 1.5/√yr, hourly steps: a = e^(−κΔ), s = σ·√((1 − a²)/(2κ)).
     let dt = 1.0 / 8_766.0;
     let a = (-100.0f64 * dt).exp();

@@ -15,8 +15,8 @@
 //! Models typically schedule a long calendar up front (month ends, arrivals drawn in advance,
 //! outages) and then a few events at a time while they run. Events scheduled before the first
 //! pop (or peek) are kept in a vector, sorted once then; later ones go into a binary heap,
-//! which so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the merged
-//! order is exactly the order one heap would give.
+//! which so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the
+//! merged order is exactly the order one heap would give.
 //!
 //! # Cancellation
 //!
@@ -35,8 +35,8 @@ use crate::engine::time::SimTime;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EventId(u64);
 
-/// One queued entry (in the calendar or the heap). Kept to two words plus the event; `time` is raw seconds so that the
-/// comparison is plain integer work.
+/// One queued entry (in the calendar or the heap). Kept to two words plus the event; `time`
+/// is raw seconds so that the comparison is plain integer work.
 #[derive(Clone, Debug)]
 struct Entry<E> {
     /// Due time, seconds since the start.
@@ -112,7 +112,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 /// Which structure holds the earliest queued entry.
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone)]
 enum Head {
     Calendar,
     Heap,
@@ -184,16 +184,18 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Where the earliest queued entry is (cancelled or not), and its due time in seconds.
+    /// Where the earliest queued entry is (cancelled or not), its due time in seconds and its
+    /// sequence number.
     #[inline]
-    fn head(&mut self) -> Option<(Head, u64)> {
+    fn head(&mut self) -> Option<(Head, u64, u64)> {
         self.start();
-        match (self.calendar.last(), self.heap.peek()) {
-            (Some(c), Some(h)) if h.key() < c.key() => Some((Head::Heap, h.time)),
-            (Some(c), _) => Some((Head::Calendar, c.time)),
-            (None, Some(h)) => Some((Head::Heap, h.time)),
-            (None, None) => None,
-        }
+        let (from, e) = match (self.calendar.last(), self.heap.peek()) {
+            (Some(c), Some(h)) if h.key() < c.key() => (Head::Heap, h),
+            (Some(c), _) => (Head::Calendar, c),
+            (None, Some(h)) => (Head::Heap, h),
+            (None, None) => return None,
+        };
+        Some((from, e.time, e.seq))
     }
 
     /// Removes the earliest queued entry, which `head` found in `from`.
@@ -217,7 +219,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         loop {
-            let (from, time) = self.head()?;
+            let (from, time, _) = self.head()?;
             if time > end.secs() {
                 return None;
             }
@@ -232,11 +234,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            let (from, time) = self.head()?;
-            let seq = match from {
-                Head::Calendar => self.calendar.last()?.seq,
-                Head::Heap => self.heap.peek()?.seq,
-            };
+            let (from, time, seq) = self.head()?;
             if self.cancelled.is_empty() || !self.cancelled.contains(&seq) {
                 return Some(SimTime::from_secs(time));
             }

@@ -102,8 +102,7 @@ impl FleetState {
         let mean = f64::from(n) * p;
         if p < 1e-3 && mean < 10.0 {
             // 0 < mean < 10 here, so this is `poisson(rng, mean)` with its table cached.
-            let head = self.head(n, p, mean);
-            return (head.sample(rng).min(u64::from(n))) as u32;
+            return (self.head(n, p, mean).sample(rng).min(u64::from(n))) as u32;
         }
         Binomial::new(u64::from(n), p.min(1.0))
             .map(|d| d.sample(rng).min(u64::from(n)) as u32)
@@ -112,7 +111,7 @@ impl FleetState {
 
     /// The Poisson table for `n` working units at daily probability `p` (mean = n · p),
     /// from the cache when this working count was seen before with the same units and p.
-    fn head(&mut self, n: u32, p: f64, mean: f64) -> PoissonHead {
+    fn head(&mut self, n: u32, p: f64, mean: f64) -> &PoissonHead {
         let key = (self.units, p.to_bits());
         if self.cache_key != key {
             self.cache_key = key;
@@ -124,8 +123,7 @@ impl FleetState {
         if failed >= self.heads_by_failed.len() {
             self.heads_by_failed.resize(failed + 1, None);
         }
-        *self.heads_by_failed[failed]
-            .get_or_insert_with(|| PoissonHead::new(mean, math::exp(-mean)))
+        self.heads_by_failed[failed].get_or_insert_with(|| PoissonHead::new(mean, math::exp(-mean)))
     }
 }
 
