@@ -13,9 +13,11 @@
 //! # Layout
 //!
 //! Models typically schedule a long calendar up front (month ends, arrivals drawn in advance,
-//! outages) and then a few events at a time while they run. Events scheduled before the first
-//! pop (or peek) are kept in a vector, sorted once then; later ones go into a binary heap,
-//! which so stays small. Each pop takes the earlier of the two heads. Keys are unique, so the
+//! outages), then a few events at a time while they run, and often a periodic tick that
+//! reschedules itself. Events scheduled before the first pop (or peek) are kept in a vector,
+//! sorted once then; later ones go into a binary heap, which so stays small; and an event
+//! scheduled with [`EventQueue::schedule_tick`] takes a one-entry slot when it is free, with
+//! no heap work. Each pop takes the earliest of the three heads. Keys are unique, so the
 //! merged order is exactly the order one heap would give.
 //!
 //! # Cancellation
@@ -99,6 +101,8 @@ pub struct EventQueue<E> {
     started: bool,
     /// Events scheduled after the first pop or peek.
     heap: BinaryHeap<Entry<E>>,
+    /// The slot of [`EventQueue::schedule_tick`].
+    tick: Option<Entry<E>>,
     /// Sequence number of the next scheduled event.
     next_seq: u64,
     /// Sequence numbers cancelled but still queued.
@@ -116,6 +120,7 @@ impl<E> Default for EventQueue<E> {
 enum Head {
     Calendar,
     Heap,
+    Tick,
 }
 
 impl<E> EventQueue<E> {
@@ -130,6 +135,7 @@ impl<E> EventQueue<E> {
             calendar: Vec::with_capacity(n),
             started: false,
             heap: BinaryHeap::with_capacity(n),
+            tick: None,
             next_seq: 0,
             cancelled: HashSet::new(),
         }
@@ -156,6 +162,25 @@ impl<E> EventQueue<E> {
         EventId(seq)
     }
 
+    /// Like [`schedule`](Self::schedule), for a tick that reschedules itself each time it is
+    /// handled: the event takes a one-entry slot, pushed and popped with no heap work, when the
+    /// slot is free (as it is when the previous tick has just popped), and goes to the heap
+    /// otherwise. The pop order is exactly that of `schedule`.
+    #[inline]
+    pub fn schedule_tick(&mut self, at: SimTime, event: E) -> EventId {
+        if self.tick.is_some() {
+            return self.schedule(at, event);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.tick = Some(Entry {
+            time: at.secs(),
+            seq,
+            event,
+        });
+        EventId(seq)
+    }
+
     /// Cancels a pending event. Returns `true` if it was pending and is now cancelled; `false`
     /// (and no effect) if it already popped, was already cancelled, or is unknown.
     ///
@@ -167,7 +192,10 @@ impl<E> EventQueue<E> {
         }
         // Seqs are unique, so the entry is pending iff it is still queued.
         let queued = |e: &Entry<E>| e.seq == seq;
-        if !self.calendar.iter().any(queued) && !self.heap.iter().any(queued) {
+        if !self.calendar.iter().any(queued)
+            && !self.heap.iter().any(queued)
+            && !self.tick.iter().any(queued)
+        {
             return false;
         }
         self.cancelled.insert(seq)
@@ -193,9 +221,14 @@ impl<E> EventQueue<E> {
             (Some(c), Some(h)) if h.key() < c.key() => (Head::Heap, h),
             (Some(c), _) => (Head::Calendar, c),
             (None, Some(h)) => (Head::Heap, h),
-            (None, None) => return None,
+            (None, None) => {
+                return self.tick.as_ref().map(|t| (Head::Tick, t.time, t.seq));
+            }
         };
-        Some((from, e.time, e.seq))
+        match &self.tick {
+            Some(t) if t.key() < e.key() => Some((Head::Tick, t.time, t.seq)),
+            _ => Some((from, e.time, e.seq)),
+        }
     }
 
     /// Removes the earliest queued entry, which `head` found in `from`.
@@ -204,6 +237,7 @@ impl<E> EventQueue<E> {
         match from {
             Head::Calendar => self.calendar.pop(),
             Head::Heap => self.heap.pop(),
+            Head::Tick => self.tick.take(),
         }
     }
 
@@ -246,7 +280,8 @@ impl<E> EventQueue<E> {
     /// Number of live (scheduled, not cancelled, not yet popped) events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.calendar.len() + self.heap.len() - self.cancelled.len()
+        self.calendar.len() + self.heap.len() + usize::from(self.tick.is_some())
+            - self.cancelled.len()
     }
 
     /// `true` if no live event is queued.
@@ -263,6 +298,7 @@ impl<E> EventQueue<E> {
         self.calendar.clear();
         self.started = false;
         self.heap.clear();
+        self.tick = None;
         self.cancelled.clear();
         self.next_seq = 0;
     }
@@ -323,11 +359,91 @@ mod tests {
     }
 
     #[test]
+    fn a_self_rescheduling_tick_pops_in_the_order_of_one_heap() {
+        // The tick's usual life: each time it pops it schedules its successor 4 s later
+        // through `schedule_tick`, while other events are scheduled at times that often tie
+        // with a tick (before or after it in insertion order), and ticks are sometimes
+        // cancelled, so that the restarted stream finds the slot taken by the cancelled tick
+        // and goes to the heap until that one is discarded.
+        // Reference: a plain list popped by linear search for the least (time, insertion).
+        let mut x: u64 = 4242;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        const TICK: u32 = 1 << 31;
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u32)> = Vec::new();
+        let mut label = 0u32;
+        let mut schedule = |q: &mut EventQueue<u32>, reference: &mut Vec<_>, t: u64, tick| {
+            let event = label | if tick { TICK } else { 0 };
+            let id = if tick {
+                q.schedule_tick(SimTime::from_secs(t), event)
+            } else {
+                q.schedule(SimTime::from_secs(t), event)
+            };
+            assert_eq!(id.0, u64::from(label));
+            reference.push((t, event));
+            label += 1;
+            id
+        };
+        for t in 0..20 {
+            schedule(&mut q, &mut reference, t, false);
+        }
+        schedule(&mut q, &mut reference, 0, true);
+        let (mut popped, mut expected) = (Vec::new(), Vec::new());
+        let mut from_slot = 0;
+        for _ in 0..3_000 {
+            let least = reference
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, &(t, l))| (t, l & !TICK))
+                .map(|(k, _)| k);
+            let want = least.map(|k| reference.remove(k));
+            let slot_seq = q.tick.as_ref().map(|e| e.seq);
+            let Some((at, event)) = q.pop() else {
+                assert_eq!(want, None);
+                break;
+            };
+            if slot_seq == Some(u64::from(event & !TICK)) {
+                from_slot += 1;
+            }
+            let now = at.secs();
+            popped.push((now, event));
+            expected.push(want.expect("the reference has an event"));
+            if event & TICK != 0 {
+                let id = schedule(&mut q, &mut reference, now + 4, true);
+                if next() % 10 == 0 {
+                    // Cancelled: the stream restarts from a fresh tick a little later.
+                    assert!(q.cancel(id));
+                    reference.retain(|&(_, l)| l & !TICK != id.0 as u32);
+                    schedule(&mut q, &mut reference, now + 1 + next() % 4, true);
+                }
+            }
+            if next() % 2 == 0 {
+                let t = now + next() % 9;
+                schedule(&mut q, &mut reference, t, false);
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        assert_eq!(popped, expected);
+        // Most ticks pop from the slot; the rest went to the heap after a cancellation.
+        let ticks = popped.iter().filter(|(_, e)| e & TICK != 0).count();
+        assert!(
+            ticks > 1_000 && from_slot > 1_000 && from_slot < ticks,
+            "{from_slot}/{ticks}"
+        );
+    }
+
+    #[test]
     fn events_scheduled_while_running_merge_with_the_calendar() {
         // A reference model: a plain list popped by linear search for the least
         // (time, insertion index). Events are scheduled before the first pop (the calendar)
-        // and between pops (the heap), with few distinct times so that ties across the two
-        // are frequent, and some are cancelled; both must pop the same sequence.
+        // and between pops (the heap), some through `schedule_tick` (its slot, or the heap
+        // when the slot is taken), with few distinct times so that ties across all three are
+        // frequent, and some are cancelled (the slot's too); both must pop the same sequence.
         let mut x: u64 = 987654321;
         let mut next = || {
             x = x
@@ -341,7 +457,12 @@ mod tests {
         let mut now = 0u64;
         for i in 0..300u32 {
             let t = next() % 64;
-            ids.push(q.schedule(SimTime::from_secs(t), i));
+            let at = SimTime::from_secs(t);
+            ids.push(if i % 7 == 0 {
+                q.schedule_tick(at, i)
+            } else {
+                q.schedule(at, i)
+            });
             reference.push((t, i));
         }
         let mut label = 300u32;
@@ -352,7 +473,12 @@ mod tests {
                 0 | 1 => {
                     // Never in the past: at or after the last popped time.
                     let t = now + next() % 8;
-                    ids.push(q.schedule(SimTime::from_secs(t), label));
+                    let at = SimTime::from_secs(t);
+                    ids.push(if next() % 2 == 0 {
+                        q.schedule_tick(at, label)
+                    } else {
+                        q.schedule(at, label)
+                    });
                     reference.push((t, label));
                     label += 1;
                 }

@@ -432,7 +432,14 @@ impl PoissonHead {
             // below u: counted without a branch per term, since k is as random as u.
             return self.cdf.iter().filter(|&&cdf| u > cdf).count() as u64;
         }
-        // Past the table: the sequential search, resumed where the table stops.
+        self.search_past_table(u)
+    }
+
+    /// The sequential search for `u`, resumed where the table stops (rare at the means the
+    /// table serves).
+    #[cold]
+    #[inline(never)]
+    fn search_past_table(&self, u: f64) -> u64 {
         let mut k = POISSON_HEAD_TERMS as u64 - 1;
         let mut p = self.last_term;
         let mut cdf = self.cdf[POISSON_HEAD_TERMS - 1];

@@ -8,11 +8,14 @@
 //! hours with the configured mean. Prices are capped at the market cap.
 
 use crate::engine::math;
-use rand::RngExt;
+use rand::Rng;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::model::bitcoin::geometric_at_least_one;
+
+/// 2^53: rand's uniform f64 is an integer below this times its reciprocal.
+const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
 
 /// Hours per year used to turn annual rates into hourly ones.
 pub const HOURS_PER_YEAR: f64 = 8_766.0;
@@ -65,6 +68,10 @@ pub fn generate_hourly_prices(
     let mut x = stationary_sd * z0;
     let spike_start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
     let spikes = p.spike_rate > 0.0;
+    // `rng.random::<f64>() < spike_start`, on the integer the uniform is made of: rand's
+    // uniform is m · 2^−53 with m the top 53 bits of a u64, and for an integer m,
+    // m · 2^−53 < q ⟺ m < ⌈q · 2^53⌉ (q · 2^53 is exact). Same draw, same answer.
+    let spike_start_below = (spike_start * TWO_POW_53).ceil() as u64;
     let mut spike_left: u64 = 0;
     // Extending from a sized iterator writes each price in place with no capacity check, and
     // the day's factor is looked up once a day rather than by dividing every hour.
@@ -79,7 +86,7 @@ pub fn generate_hourly_prices(
         hour_of_day += 1;
         let z: f64 = StandardNormal.sample(rng);
         x = a * x + s * z;
-        if spike_left == 0 && spikes && rng.random::<f64>() < spike_start {
+        if spike_left == 0 && spikes && (rng.next_u64() >> 11) < spike_start_below {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
         let price = if spike_left > 0 {
@@ -88,7 +95,8 @@ pub fn generate_hourly_prices(
         } else {
             factor * math::exp(m + x)
         };
-        price.min(p.cap)
+        // `price.min(cap)` without its NaN handling: prices are never NaN.
+        if price > p.cap { p.cap } else { price }
     }));
 }
 
@@ -96,6 +104,7 @@ pub fn generate_hourly_prices(
 mod tests {
     use super::*;
     use crate::engine::{ProcessId, stream};
+    use rand::RngExt;
 
     fn params() -> EnergyParams {
         EnergyParams {
@@ -158,5 +167,45 @@ mod tests {
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], 8_766, &mut rng, &mut out);
         assert_eq!(out.iter().cloned().fold(0.0, f64::max), 3_000.0);
+    }
+
+    #[test]
+    fn the_integer_spike_test_draws_what_the_uniform_test_draws() {
+        // The path as written with `rng.random::<f64>() < spike_start` (the definition) must
+        // equal the generated one bit for bit, and leave the stream at the same place; with a
+        // high spike rate and a seasonal factor so that every branch is taken often.
+        let mut p = params();
+        p.spike_rate = 400.0;
+        let factors: Vec<f64> = (0..400).map(|d| 0.9 + 0.001 * f64::from(d)).collect();
+        let hours = 365 * 24;
+        let mut rng = stream(4, 0, ProcessId::new(5, 0));
+        let mut out = Vec::new();
+        generate_hourly_prices(&p, &factors, hours, &mut rng, &mut out);
+
+        let mut reference = stream(4, 0, ProcessId::new(5, 0));
+        let (a, s, m) = p.step_constants();
+        let sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
+        let z0: f64 = StandardNormal.sample(&mut reference);
+        let mut x = sd * z0;
+        let start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
+        let mut left = 0u64;
+        let mut spikes = 0;
+        for (h, &price) in out.iter().enumerate() {
+            let z: f64 = StandardNormal.sample(&mut reference);
+            x = a * x + s * z;
+            if left == 0 && reference.random::<f64>() < start {
+                left = geometric_at_least_one(&mut reference, p.spike_mean_hours);
+                spikes += 1;
+            }
+            let expected = if left > 0 {
+                left -= 1;
+                p.spike_price
+            } else {
+                factors[h / 24] * math::exp(m + x)
+            };
+            assert_eq!(price.to_bits(), expected.min(p.cap).to_bits(), "hour {h}");
+        }
+        assert!(spikes > 300, "{spikes} spikes");
+        assert_eq!(rng.next_u64(), reference.next_u64());
     }
 }

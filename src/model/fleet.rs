@@ -73,6 +73,7 @@ impl FleetState {
 
     /// Advances to day `day`: units that failed `repair_days` ago return, then today's failures
     /// are drawn among the working units.
+    #[inline]
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
@@ -95,10 +96,26 @@ impl FleetState {
 
     /// Binomial(n, p) failures. For n·p below 1 with small p the Poisson limit is within
     /// n·p² of it in total variation and far cheaper; it is capped at n.
+    #[inline]
     fn draw_failures(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
         if n == 0 || p <= 0.0 {
             return 0;
         }
+        // The usual day: this working count's Poisson table is cached. A table exists only
+        // where `draw_failures_uncached` chose the Poisson branch for this same (units, p,
+        // working), so using it here draws exactly what that would.
+        if self.cache_key == (self.units, p.to_bits())
+            && let Some(Some(head)) = self.heads_by_failed.get((self.units - n) as usize)
+        {
+            return head.sample(rng).min(u64::from(n)) as u32;
+        }
+        self.draw_failures_uncached(n, p, rng)
+    }
+
+    /// [`FleetState::draw_failures`] when no table is cached: builds it, or draws a binomial.
+    #[cold]
+    #[inline(never)]
+    fn draw_failures_uncached(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
         let mean = f64::from(n) * p;
         if p < 1e-3 && mean < 10.0 {
             // 0 < mean < 10 here, so this is `poisson(rng, mean)` with its table cached.

@@ -495,7 +495,7 @@ impl<'a> Operator<'a> {
         for (k, at) in self.model.month_starts.iter().enumerate() {
             queue.schedule(*at, OperatorEvent::MonthClose(k));
         }
-        queue.schedule(SimTime::ZERO, OperatorEvent::Day(0));
+        queue.schedule_tick(SimTime::ZERO, OperatorEvent::Day(0));
         for (k, a) in self.plan.actions.iter().enumerate() {
             queue.schedule(a.at, OperatorEvent::Action(k as u32));
         }
@@ -1489,7 +1489,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 }
                 let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
                 if next < self.model.end {
-                    queue.schedule(next, OperatorEvent::Day(day + 1));
+                    queue.schedule_tick(next, OperatorEvent::Day(day + 1));
                 }
                 // ASIC failures change nothing the rates depend on (opex counts installed units);
                 // GPU failures change the GPUs rented.
