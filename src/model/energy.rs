@@ -100,6 +100,80 @@ pub fn generate_hourly_prices(
     }));
 }
 
+/// The sum, least and greatest of a run of hourly prices: enough for the operator's accrual
+/// to book a run of hours at once for every machine whose decision (hash or curtail) does not
+/// change within it. USD/MWh (the sum is USD/MWh × hours, one term per hour).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceSummary {
+    /// Sum of the prices, USD/MWh × h.
+    pub sum: f64,
+    /// Least price, USD/MWh (+∞ for no hours).
+    pub min: f64,
+    /// Greatest price, USD/MWh (−∞ for no hours).
+    pub max: f64,
+}
+
+impl PriceSummary {
+    /// Summarises `prices`. The same slice always gives the same bits: the world caches each
+    /// day's summary and the operator computes those of shorter runs with this same code.
+    #[inline]
+    pub fn of(prices: &[f64]) -> Self {
+        // Four lanes, so that the additions of a day overlap instead of forming one chain of
+        // 24; the lanes are combined pairwise. Prices are never NaN, so plain comparisons
+        // stand in for `f64::min` and `max` (which would pay for NaN handling).
+        let mut sum = [0.0; 4];
+        let mut min = [f64::INFINITY; 4];
+        let mut max = [f64::NEG_INFINITY; 4];
+        let mut add = |lane: usize, price: f64| {
+            sum[lane] += price;
+            min[lane] = if price < min[lane] { price } else { min[lane] };
+            max[lane] = if price > max[lane] { price } else { max[lane] };
+        };
+        let chunks = prices.chunks_exact(4);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &price) in chunk.iter().enumerate() {
+                add(lane, price);
+            }
+        }
+        for (lane, &price) in rest.iter().enumerate() {
+            add(lane, price);
+        }
+        let least = |a: f64, b: f64| if a < b { a } else { b };
+        let most = |a: f64, b: f64| if a > b { a } else { b };
+        PriceSummary {
+            sum: (sum[0] + sum[1]) + (sum[2] + sum[3]),
+            min: least(least(min[0], min[1]), least(min[2], min[3])),
+            max: most(most(max[0], max[1]), most(max[2], max[3])),
+        }
+    }
+
+    /// The hours of `prices` priced below `level`: how many, and the sum of their prices.
+    /// Summed in the lanes of [`PriceSummary::of`] (an hour at or above `level` adds +0), so
+    /// when every hour is below, the sum is `of(prices).sum` to the bit.
+    #[inline]
+    pub fn below(prices: &[f64], level: f64) -> (u64, f64) {
+        let mut sum = [0.0; 4];
+        let mut count = [0u64; 4];
+        let mut add = |lane: usize, price: f64| {
+            let below = price < level;
+            sum[lane] += if below { price } else { 0.0 };
+            count[lane] += u64::from(below);
+        };
+        let chunks = prices.chunks_exact(4);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &price) in chunk.iter().enumerate() {
+                add(lane, price);
+            }
+        }
+        for (lane, &price) in rest.iter().enumerate() {
+            add(lane, price);
+        }
+        (count.iter().sum(), (sum[0] + sum[1]) + (sum[2] + sum[3]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +281,48 @@ mod tests {
         }
         assert!(spikes > 300, "{spikes} spikes");
         assert_eq!(rng.next_u64(), reference.next_u64());
+    }
+
+    #[test]
+    fn a_price_summary_is_the_sum_least_and_greatest() {
+        // Small integers add exactly in any order, so the sums are exact: 1 + 2 + … + n =
+        // n(n + 1)/2. Lengths 0 to 25 cover every remainder of the four lanes.
+        for n in 0..=25u32 {
+            let prices: Vec<f64> = (1..=n).rev().map(f64::from).collect();
+            let s = PriceSummary::of(&prices);
+            assert_eq!(s.sum, f64::from(n * (n + 1) / 2), "n = {n}");
+            assert_eq!(s.min, if n == 0 { f64::INFINITY } else { 1.0 });
+            assert_eq!(
+                s.max,
+                if n == 0 {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::from(n)
+                }
+            );
+            // Below 10.5: the hours priced 1 to min(n, 10), summing to k(k + 1)/2.
+            let k = n.min(10);
+            assert_eq!(
+                PriceSummary::below(&prices, 10.5),
+                (u64::from(k), f64::from(k * (k + 1) / 2))
+            );
+        }
+    }
+
+    #[test]
+    fn every_hour_below_gives_the_summary_sum_to_the_bit() {
+        // The run accrual takes `of(prices).sum` for a fleet below its threshold all day and
+        // `below(prices, level)` otherwise; the two must agree when every hour is below, so
+        // that which branch runs never shows in the books.
+        let mut rng = stream(5, 0, ProcessId::new(5, 0));
+        let mut out = Vec::new();
+        generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, &mut out);
+        for len in [1, 5, 23, 24] {
+            for day in out.chunks(len) {
+                let s = PriceSummary::of(day);
+                let (count, sum) = PriceSummary::below(day, f64::INFINITY);
+                assert_eq!((count, sum.to_bits()), (day.len() as u64, s.sum.to_bits()));
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
 use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
-use crate::model::energy::generate_hourly_prices;
+use crate::model::energy::{PriceSummary, generate_hourly_prices};
 use crate::model::outages::Outages;
 
 /// Stream kinds of world processes. Never renumber: a seed's futures would change.
@@ -67,6 +67,9 @@ pub struct World {
     pub segments: Vec<MarketSegment>,
     /// Energy price of each hour, USD/MWh.
     pub hourly_price: Vec<f64>,
+    /// The summary of each day's 24 hourly prices (the last day's may be shorter), shared by
+    /// the plans' accrual.
+    pub daily_price: Vec<PriceSummary>,
     /// Retargets and halvings with their times.
     pub chain_events: Vec<(SimTime, ChainEvent)>,
     /// Time-averaged hashprice over the horizon, USD per PH/s per day.
@@ -168,6 +171,9 @@ impl World {
                 }
             }
         }
+        self.daily_price.clear();
+        self.daily_price
+            .extend(self.hourly_price.chunks(24).map(PriceSummary::of));
         self.summarise(model.end);
         self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
             ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
@@ -270,6 +276,20 @@ impl World {
     /// The end of segment `i` (the next one's start, or `end`).
     pub fn segment_end(&self, i: usize, end: SimTime) -> SimTime {
         self.segments.get(i + 1).map_or(end, |n| n.start)
+    }
+
+    /// The energy prices of hours `first..first + count` with their summary (the world's daily
+    /// one when they are exactly a day, otherwise computed: the same bits either way), or
+    /// `None` past the end of the path.
+    #[inline]
+    pub fn price_run(&self, first: usize, count: usize) -> Option<(&[f64], PriceSummary)> {
+        let prices = self.hourly_price.get(first..first.checked_add(count)?)?;
+        let cached = if first % 24 == 0 && count == 24 {
+            self.daily_price.get(first / 24).copied()
+        } else {
+            None
+        };
+        Some((prices, cached.unwrap_or_else(|| PriceSummary::of(prices))))
     }
 
     /// The prices in force in hour `hour`: energy (USD/MWh) and GPU-hour (USD), each 0 past

@@ -9,7 +9,8 @@
 //! inquiries, leases, month closes and reviews, and the horizon.
 //!
 //! Rent and opex are monthly amounts: they accrue at amount / (seconds in the current calendar
-//! month), so a full month bills exactly its monthly amount, and a partial one pro rata.
+//! month), so a full month bills its monthly amount (to one rounding per run between events)
+//! and a partial one pro rata.
 
 mod actions;
 #[cfg(test)]
@@ -25,6 +26,7 @@ use crate::engine::{
     EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream,
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
+use crate::model::energy::PriceSummary;
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
 use crate::model::fleet::FleetState;
 use crate::model::metrics::{Metric, RunMetrics, Series};
@@ -127,6 +129,34 @@ pub struct Flows {
 }
 
 impl Flows {
+    /// Every field with its name, for comparisons in tests.
+    #[cfg(test)]
+    pub(crate) fn values(&self) -> [(&'static str, f64); 21] {
+        [
+            ("mining_revenue_usd", self.mining_revenue_usd),
+            ("dr_credits_usd", self.dr_credits_usd),
+            ("lease_revenue_usd", self.lease_revenue_usd),
+            ("gpu_cloud_revenue_usd", self.gpu_cloud_revenue_usd),
+            ("spot_energy_usd", self.spot_energy_usd),
+            ("ppa_settlement_usd", self.ppa_settlement_usd),
+            ("opex_usd", self.opex_usd),
+            ("capex_usd", self.capex_usd),
+            ("conversion_capex_usd", self.conversion_capex_usd),
+            ("salvage_usd", self.salvage_usd),
+            ("energy_mwh", self.energy_mwh),
+            ("curtailed_mwh", self.curtailed_mwh),
+            ("th_seconds", self.th_seconds),
+            ("leased_mw_seconds", self.leased_mw_seconds),
+            ("vacant_gpu_mw_seconds", self.vacant_gpu_mw_seconds),
+            ("debt_draws_usd", self.debt_draws_usd),
+            ("interest_usd", self.interest_usd),
+            ("principal_usd", self.principal_usd),
+            ("taxes_usd", self.taxes_usd),
+            ("sla_credits_usd", self.sla_credits_usd),
+            ("grid_outage_hours", self.grid_outage_hours),
+        ]
+    }
+
     /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
     pub fn gpu_revenue(&self) -> f64 {
         self.lease_revenue_usd - self.sla_credits_usd + self.gpu_cloud_revenue_usd
@@ -372,10 +402,8 @@ pub struct Operator<'a> {
     months: Vec<MonthRecord>,
     books: Books,
     outage_state: OutageState,
-    /// Scratch for [`Operator::accrue_hours`], kept to avoid an allocation per call.
-    sweep: Vec<SweepFleet>,
-    /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference the
-    /// batched sweep must match bit for bit.
+    /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference that
+    /// the run accrual of [`Operator::accrue_hours`] must match up to rounding.
     #[cfg(test)]
     reference_sweep: bool,
 }
@@ -456,7 +484,6 @@ impl<'a> Operator<'a> {
                 generators_failed: vec![0; model.sites.len()],
                 cooling_derate: vec![0.0; model.halls.len()],
             },
-            sweep: Vec::with_capacity(model.fleets.len()),
             #[cfg(test)]
             reference_sweep: false,
         };
@@ -529,11 +556,10 @@ impl<'a> Operator<'a> {
 
     /// Accrues everything from the clock up to `to`.
     ///
-    /// Runs of whole hours inside one market segment go through [`Operator::accrue_hours`],
-    /// which hoists everything constant between events out of the hourly loop; the ragged
-    /// ends (events and segment boundaries inside an hour) go through [`Operator::accrue`].
-    /// Both add the same terms to each accumulator in the same order, so the books are
-    /// bit-for-bit those of a plain hour-by-hour sweep.
+    /// Runs of whole hours inside one market segment (between two events, so at most a day:
+    /// ASIC failures are drawn at every midnight) go through [`Operator::accrue_hours`], which
+    /// books the run at once; the ragged ends (events and segment boundaries inside an hour)
+    /// go through [`Operator::accrue`], one term per piece.
     pub fn advance(&mut self, to: SimTime) {
         let world = self.world;
         // Default is absorbing: a defaulted operator accrues nothing, so only the clock and
@@ -595,23 +621,37 @@ impl<'a> Operator<'a> {
         }
     }
 
-    /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`: the
-    /// same sums as `count` calls of [`Operator::accrue`] with 3,600 seconds each, with every
-    /// product that does not depend on the hour's prices computed once. Skipping a zero term,
-    /// or adding it, leaves a sum unchanged (accumulators start at +0 and never become −0).
+    /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`, as
+    /// one run: nothing but the hourly energy price changes within it. Each term that does
+    /// not depend on the price is booked once, as its hourly rate × the run's length, and so
+    /// is each fleet whose decision holds for the whole run (it hashes when the run's highest
+    /// price is below its threshold, with energy cost MWh × the sum of the prices; it is
+    /// curtailed when the lowest is not). A fleet that switches within the run is booked from
+    /// counts: its hashing hours and their summed prices ([`SweepFleet::accrue_run`]). The
+    /// hour-by-hour sweep of [`Operator::accrue`] gives the same flows up to rounding, with
+    /// ~24 times more roundings (`sweep_tests` bounds the difference and checks which is
+    /// nearer the exact value).
     fn accrue_hours(&mut self, first: u64, count: u64, rate: f64) {
         const SECS: f64 = SECONDS_PER_HOUR as f64;
-        // `secs / 3_600.0` in `accrue` is exactly 1 for a whole hour, so every `x * hours`
-        // there equals `x` here.
-        let months = SECS
+        let world = self.world;
+        let Some((prices, summary)) = world.price_run(first as usize, count as usize) else {
+            // Past the price path (not reached from a valid scenario): the plain sweep.
+            for hour in first..first + count {
+                let (price, gpu_price) = world.prices_at(hour);
+                self.accrue(SECS, price, rate, gpu_price);
+            }
+            return;
+        };
+        let hours = count as f64;
+        let secs = SECS * hours;
+        let months = secs
             / self
                 .model
                 .month_secs
                 .get(self.month_index)
                 .copied()
                 .unwrap_or(2_629_800.0);
-        let mut sweep = std::mem::take(&mut self.sweep);
-        sweep.clear();
+        let m = &mut self.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {
@@ -622,98 +662,47 @@ impl<'a> Operator<'a> {
             let net_rate = rate * site.revenue_share;
             let mwh = working * spec.facility_mw_per_unit;
             let th = working * spec.th_per_unit;
-            sweep.push(SweepFleet {
+            let fleet = SweepFleet {
                 threshold: net_rate * spec.breakeven_factor,
                 mwh,
                 revenue: th * net_rate * SECS,
                 th_seconds: th * SECS,
                 dr_trigger: site.dr_trigger,
                 dr_credits: mwh * site.dr_credit,
-            });
+            };
+            fleet.accrue_run(prices, summary, m);
         }
         let r = &self.rates;
-        let world = self.world;
-        let Some(prices) = world
-            .hourly_price
-            .get(first as usize..(first + count) as usize)
-        else {
-            // Past the price path (not reached from a valid scenario): the plain sweep.
-            for hour in first..first + count {
-                let (price, gpu_price) = world.prices_at(hour);
-                self.accrue(SECS, price, rate, gpu_price);
-            }
-            self.sweep = sweep;
-            return;
-        };
-        // Each accumulator receives its terms hour by hour in the order `accrue` adds them;
-        // accumulators are independent, so the fleets' get one loop, and those fed only by
-        // constants or by one price another.
-        let mut month = self.month;
-        let m = &mut month;
-        let tenants = TenantEnergy {
-            mwh: r.paid_tenant_facility_mw + r.passthrough_facility_mw,
-            paid_mwh: r.paid_tenant_facility_mw,
-        };
-        // The fleet loop unrolled for the usual handful of fleets.
-        match sweep.len() {
-            1 => sweep_fleets::<1>(&sweep, prices, tenants, m),
-            2 => sweep_fleets::<2>(&sweep, prices, tenants, m),
-            3 => sweep_fleets::<3>(&sweep, prices, tenants, m),
-            4 => sweep_fleets::<4>(&sweep, prices, tenants, m),
-            5 => sweep_fleets::<5>(&sweep, prices, tenants, m),
-            6 => sweep_fleets::<6>(&sweep, prices, tenants, m),
-            _ => sweep_fleet_slice(&sweep, prices, tenants, m),
-        }
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
+        m.spot_energy_usd += r.paid_tenant_facility_mw * summary.sum;
         if r.gpus_rented != 0.0 {
-            let daily = &world.ai.gpu_price_daily;
-            for hour in first..first + count {
-                let gpu_price = daily.get((hour / 24) as usize).copied().unwrap_or(0.0);
-                m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price;
+            // The GPU-hour price is daily: one term per day the run touches.
+            let end = first + count;
+            let mut hour = first;
+            while hour < end {
+                let day = hour / 24;
+                let until = end.min((day + 1) * 24);
+                let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
+                m.gpu_cloud_revenue_usd +=
+                    r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
+                hour = until;
             }
         }
-        // Accumulators fed a constant every hour, and the PPA of a single site, in one loop so
-        // that their chains of additions overlap instead of running one after the other.
-        let mut constant = ConstantSums::load(
-            m,
-            [
-                r.lease_usd_per_month * months,
-                r.opex_usd_per_month * months,
-                r.capex_usd_per_sec * SECS,
-                r.conversion_capex_usd_per_sec * SECS,
-                r.leased_mw * SECS,
-                r.vacant_gpu_mw * SECS,
-                r.sites_down,
-            ],
-        );
-        let sites = self.model.sites.as_slice();
-        match sites {
-            [site] if site.ppa_block_mw != 0.0 => {
-                let ppa = constant.add_with_ppa(
-                    prices,
-                    m.ppa_settlement_usd,
-                    site.ppa_block_mw,
-                    site.ppa_price,
-                );
-                m.ppa_settlement_usd = ppa;
-            }
-            [_] => constant.add(count),
-            _ => {
-                constant.add(count);
-                for &price in prices {
-                    for site in sites {
-                        if site.ppa_block_mw != 0.0 {
-                            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price - price);
-                        }
-                    }
-                }
-            }
-        }
-        constant.store(m);
+        m.lease_revenue_usd += r.lease_usd_per_month * months;
+        m.opex_usd += r.opex_usd_per_month * months;
+        m.capex_usd += r.capex_usd_per_sec * secs;
+        m.conversion_capex_usd += r.conversion_capex_usd_per_sec * secs;
+        m.leased_mw_seconds += r.leased_mw * secs;
+        m.vacant_gpu_mw_seconds += r.vacant_gpu_mw * secs;
+        m.grid_outage_hours += r.sites_down * hours;
         for &(k, down) in &r.down_leases {
-            repeat_add(&mut self.leases[k].downtime_secs, down * SECS, count);
+            self.leases[k].downtime_secs += down * secs;
         }
-        self.month = month;
-        self.sweep = sweep;
+        for site in &self.model.sites {
+            // Σ block · (contract − price) over the hours.
+            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
+        }
     }
 
     /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
@@ -1262,195 +1251,44 @@ impl<'a> Operator<'a> {
     }
 }
 
-/// The price-dependent part of [`Operator::accrue_hours`] for exactly `N` working fleets:
-/// each fleet hashes or is curtailed hour by hour, then the tenants' energy is added.
-fn sweep_fleets<const N: usize>(
-    fleets: &[SweepFleet],
-    prices: &[f64],
-    tenants: TenantEnergy,
-    m: &mut Flows,
-) {
-    let Ok(fleets) = <&[SweepFleet; N]>::try_from(fleets) else {
-        return sweep_fleet_slice(fleets, prices, tenants, m);
-    };
-    let mut sums = FleetSums::load(m);
-    for &price in prices {
-        for f in fleets {
-            sums.fleet_hour(f, price);
-        }
-        sums.tenants_hour(tenants, price);
-    }
-    sums.store(m);
-}
-
-/// [`sweep_fleets`] for any number of fleets.
-fn sweep_fleet_slice(fleets: &[SweepFleet], prices: &[f64], tenants: TenantEnergy, m: &mut Flows) {
-    if fleets.is_empty() && tenants.mwh == 0.0 && tenants.paid_mwh == 0.0 {
-        return;
-    }
-    let mut sums = FleetSums::load(m);
-    for &price in prices {
-        for f in fleets {
-            sums.fleet_hour(f, price);
-        }
-        sums.tenants_hour(tenants, price);
-    }
-    sums.store(m);
-}
-
-/// The accumulators the fleet sweep touches, as plain locals so they stay in registers
-/// (through `&mut Flows` the conditional updates would go to memory every hour).
-#[derive(Clone, Copy)]
-struct FleetSums {
-    mining: f64,
-    th_seconds: f64,
-    energy: f64,
-    spot: f64,
-    curtailed: f64,
-    dr: f64,
-}
-
-impl FleetSums {
-    fn load(m: &Flows) -> Self {
-        FleetSums {
-            mining: m.mining_revenue_usd,
-            th_seconds: m.th_seconds,
-            energy: m.energy_mwh,
-            spot: m.spot_energy_usd,
-            curtailed: m.curtailed_mwh,
-            dr: m.dr_credits_usd,
-        }
-    }
-
-    fn store(self, m: &mut Flows) {
-        m.mining_revenue_usd = self.mining;
-        m.th_seconds = self.th_seconds;
-        m.energy_mwh = self.energy;
-        m.spot_energy_usd = self.spot;
-        m.curtailed_mwh = self.curtailed;
-        m.dr_credits_usd = self.dr;
-    }
-
-    /// One fleet for one hour at `price`: as in [`Operator::accrue`].
-    #[inline(always)]
-    fn fleet_hour(&mut self, f: &SweepFleet, price: f64) {
-        if price < f.threshold {
-            self.mining += f.revenue;
-            self.th_seconds += f.th_seconds;
-            self.energy += f.mwh;
-            self.spot += f.mwh * price;
+impl SweepFleet {
+    /// Books this fleet over a run of hours at `prices`, summarised by `summary`, into `m`:
+    /// it hashes in the hours priced below its threshold and is curtailed in the others, and
+    /// earns demand-response credits in the curtailed hours at or above its site's trigger.
+    /// Each flow is booked once, as the hourly amount × the hours (energy cost: MWh × the
+    /// sum of the hashing hours' prices).
+    fn accrue_run(&self, prices: &[f64], summary: PriceSummary, m: &mut Flows) {
+        let hours = prices.len() as u64;
+        let (hashing, price_sum) = if summary.max < self.threshold {
+            (hours, summary.sum)
+        } else if summary.min >= self.threshold {
+            (0, 0.0)
         } else {
-            self.curtailed += f.mwh;
-            if price >= f.dr_trigger {
-                self.dr += f.dr_credits;
-            }
-        }
-    }
-
-    /// The tenants' energy for one hour at `price`, after the fleets' (as in `accrue`).
-    #[inline(always)]
-    fn tenants_hour(&mut self, t: TenantEnergy, price: f64) {
-        if t.mwh != 0.0 {
-            self.energy += t.mwh;
-        }
-        if t.paid_mwh != 0.0 {
-            self.spot += t.paid_mwh * price;
-        }
-    }
-}
-
-/// Tenant facility energy of one hour, MWh: all of it, and the part the operator pays for.
-#[derive(Debug, Clone, Copy)]
-struct TenantEnergy {
-    mwh: f64,
-    paid_mwh: f64,
-}
-
-/// The accumulators that receive the same term every hour of a run (see
-/// [`Operator::accrue_hours`]), side by side: each one gets its own additions in order, so
-/// its rounding is that of the hour-by-hour sweep, but the chains overlap. A zero term is
-/// added like any other: `a + 0 = a` for every accumulator, which starts at +0 and never
-/// becomes −0.
-struct ConstantSums {
-    /// The accumulators of [`ConstantSums::fields`], and a spare lane (so the compiler can pair
-    /// them in vector registers).
-    sums: [f64; 8],
-    terms: [f64; 8],
-}
-
-impl ConstantSums {
-    /// The month's accumulators fed a constant every hour, in lane order.
-    fn fields(m: &mut Flows) -> [&mut f64; 7] {
-        [
-            &mut m.lease_revenue_usd,
-            &mut m.opex_usd,
-            &mut m.capex_usd,
-            &mut m.conversion_capex_usd,
-            &mut m.leased_mw_seconds,
-            &mut m.vacant_gpu_mw_seconds,
-            &mut m.grid_outage_hours,
-        ]
-    }
-
-    /// Takes the accumulators' values from `m`, with each one's hourly term.
-    fn load(m: &mut Flows, terms: [f64; 7]) -> Self {
-        let mut constant = ConstantSums {
-            sums: [0.0; 8],
-            terms: [0.0; 8],
+            PriceSummary::below(prices, self.threshold)
         };
-        for (sum, field) in constant.sums.iter_mut().zip(Self::fields(m)) {
-            *sum = *field;
+        if hashing > 0 {
+            let n = hashing as f64;
+            m.mining_revenue_usd += self.revenue * n;
+            m.th_seconds += self.th_seconds * n;
+            m.energy_mwh += self.mwh * n;
+            m.spot_energy_usd += self.mwh * price_sum;
         }
-        constant.terms[..7].copy_from_slice(&terms);
-        constant
-    }
-
-    /// Puts the accumulators' values back into `m`.
-    fn store(&self, m: &mut Flows) {
-        for (field, sum) in Self::fields(m).into_iter().zip(self.sums) {
-            *field = sum;
-        }
-    }
-
-    /// Adds every term `count` times.
-    fn add(&mut self, count: u64) {
-        let mut sums = self.sums;
-        for _ in 0..count {
-            for (sum, term) in sums.iter_mut().zip(&self.terms) {
-                *sum += term;
+        if hashing < hours {
+            m.curtailed_mwh += self.mwh * (hours - hashing) as f64;
+            // Credited hours: priced at or above both the threshold and the trigger.
+            let level = self.threshold.max(self.dr_trigger);
+            let credited = if summary.max < level {
+                0
+            } else if summary.min >= level {
+                hours
+            } else {
+                hours - PriceSummary::below(prices, level).0
+            };
+            if credited > 0 {
+                m.dr_credits_usd += self.dr_credits * credited as f64;
             }
         }
-        self.sums = sums;
     }
-
-    /// Adds every term once per price, and returns `ppa` plus a PPA block's settlement at
-    /// each price, `block_mw · (contract − price)`, added hour by hour.
-    fn add_with_ppa(&mut self, prices: &[f64], ppa: f64, block_mw: f64, contract: f64) -> f64 {
-        let mut sums = self.sums;
-        let mut ppa = ppa;
-        for &price in prices {
-            for (sum, term) in sums.iter_mut().zip(&self.terms) {
-                *sum += term;
-            }
-            ppa += block_mw * (contract - price);
-        }
-        self.sums = sums;
-        ppa
-    }
-}
-
-/// Adds `term` to `acc` `count` times, one addition at a time (so rounding is that of the
-/// hour-by-hour sweep). A zero term leaves `acc` unchanged and is skipped: accumulators start
-/// at +0 and a sum of floats only becomes −0 from −0 terms alone.
-fn repeat_add(acc: &mut f64, term: f64, count: u64) {
-    if term == 0.0 {
-        return;
-    }
-    let mut a = *acc;
-    for _ in 0..count {
-        a += term;
-    }
-    *acc = a;
 }
 
 /// The first month (1-based) whose cumulative unlevered cash flow is back at or above zero
