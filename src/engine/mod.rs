@@ -49,6 +49,6 @@ pub mod time;
 
 pub use calendar::Calendar;
 pub use queue::{EventId, EventQueue};
-pub use rng::{ProcessId, stream};
+pub use rng::{ProcessId, UniformBits, stream};
 pub use sim::{Handler, run_until};
 pub use time::{SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};

@@ -74,10 +74,76 @@ pub fn stream(root_seed: u64, replication: u64, process: ProcessId) -> ChaCha8Rn
     rng
 }
 
+/// A uniform draw in [0, 1) as the integer it is made of.
+///
+/// `rand`'s `random::<f64>()` is `m · 2^−53`, with `m` the top 53 bits of one `next_u64`
+/// (exact: `m` < 2^53 converts exactly and the scaling is by a power of two). A comparison of
+/// the uniform with a fixed number is therefore a comparison of `m` with an integer bound
+/// ([`UniformBits::below`], [`UniformBits::at_most`]): the same draw and the same answer, with
+/// no conversion. [`UniformBits::value`] gives the uniform itself.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UniformBits(pub u64);
+
+/// 2^53, the number of values a uniform draw can take.
+const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
+
+impl UniformBits {
+    /// Draws the integer of one `rng.random::<f64>()`, consuming the same 8 bytes.
+    #[inline]
+    pub fn draw(rng: &mut ChaCha8Rng) -> UniformBits {
+        UniformBits(rand::Rng::next_u64(rng) >> 11)
+    }
+
+    /// The uniform, `m · 2^−53`: equal to what `rng.random::<f64>()` would have returned.
+    #[inline]
+    pub fn value(self) -> f64 {
+        self.0 as f64 * (1.0 / TWO_POW_53)
+    }
+
+    /// The bound `b` with `u < q ⟺ m < b` for every draw: ⌈q · 2^53⌉ (q · 2^53 is exact, and
+    /// for an integer m, m < x ⟺ m < ⌈x⌉). For q in [0, 1].
+    pub fn below(q: f64) -> u64 {
+        (q * TWO_POW_53).ceil() as u64
+    }
+
+    /// The bound `b` with `u ≤ q ⟺ m ≤ b` for every draw: ⌊q · 2^53⌋ (for an integer m,
+    /// m ≤ x ⟺ m ≤ ⌊x⌋). For q in [0, 1].
+    pub fn at_most(q: f64) -> u64 {
+        (q * TWO_POW_53).floor() as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::{Rng, RngExt};
+
+    #[test]
+    fn uniform_bits_decide_what_the_uniform_decides() {
+        // Same stream twice: the integer route must reproduce rand's uniform bit for bit and
+        // answer `u < q` and `u ≤ q` as the float comparison does, at thresholds that are
+        // themselves possible uniforms (the boundary cases) and at ordinary ones.
+        let mut a = stream(9, 0, ProcessId::new(1, 0));
+        let mut b = stream(9, 0, ProcessId::new(1, 0));
+        for i in 0..10_000u64 {
+            let bits = UniformBits::draw(&mut a);
+            let u: f64 = b.random();
+            assert_eq!(bits.value().to_bits(), u.to_bits());
+            // Every fourth threshold is the draw itself, where < and ≤ part.
+            let q = if i % 4 == 0 {
+                u
+            } else {
+                (i as f64 * 0.618_034) % 1.0
+            };
+            assert_eq!(bits.0 < UniformBits::below(q), u < q, "{u} < {q}");
+            assert_eq!(bits.0 <= UniformBits::at_most(q), u <= q, "{u} ≤ {q}");
+        }
+        assert_eq!(a.next_u64(), b.next_u64());
+        // The ends: u < 0 never, u < 1 always; u ≤ 0 only for m = 0.
+        assert_eq!(UniformBits::below(0.0), 0);
+        assert_eq!(UniformBits::below(1.0), 1 << 53);
+        assert_eq!(UniformBits::at_most(0.0), 0);
+    }
 
     fn first_n(mut r: ChaCha8Rng, n: usize) -> Vec<u64> {
         (0..n).map(|_| r.next_u64()).collect()

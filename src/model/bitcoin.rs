@@ -6,7 +6,7 @@
 //! boundary is drawn, so the operator's revenue rate changes at the right second and the halving
 //! date emerges from simulated block times instead of being fixed.
 
-use crate::engine::math;
+use crate::engine::{UniformBits, math};
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Poisson, StandardNormal};
@@ -387,6 +387,8 @@ pub fn poisson_inversion(rng: &mut ChaCha8Rng, lambda: f64, p0: f64) -> u64 {
 /// How many terms of the Poisson CDF a [`PoissonHead`] keeps: draws at the small means the
 /// model uses (ASIC failures per fleet-day, BTC jumps per day) almost never go past it.
 const POISSON_HEAD_TERMS: usize = 8;
+// `PoissonHead::sample` splits the table into halves of four.
+const _: () = assert!(POISSON_HEAD_TERMS == 8);
 
 /// The first terms of the Poisson CDF at one mean, computed once with exactly the arithmetic
 /// of [`poisson_inversion`], so that drawing from the table gives the same counts, bit for
@@ -394,9 +396,12 @@ const POISSON_HEAD_TERMS: usize = 8;
 #[derive(Debug, Clone, Copy)]
 pub struct PoissonHead {
     lambda: f64,
-    /// P(N ≤ k) for k < [`POISSON_HEAD_TERMS`], as the sequential search accumulates it.
-    cdf: [f64; POISSON_HEAD_TERMS],
-    /// P(N = POISSON_HEAD_TERMS − 1), to continue the recurrence past the table.
+    /// For k < [`POISSON_HEAD_TERMS`], the bound with u ≤ P(N ≤ k) ⟺ the uniform's integer
+    /// ≤ it ([`UniformBits::at_most`]), P(N ≤ k) as the sequential search accumulates it.
+    at_most: [u64; POISSON_HEAD_TERMS],
+    /// P(N ≤ POISSON_HEAD_TERMS − 1) and P(N = POISSON_HEAD_TERMS − 1), to continue the
+    /// search past the table.
+    last_cdf: f64,
     last_term: f64,
 }
 
@@ -418,7 +423,8 @@ impl PoissonHead {
         }
         PoissonHead {
             lambda,
-            cdf,
+            at_most: cdf.map(UniformBits::at_most),
+            last_cdf: sum,
             last_term: p,
         }
     }
@@ -426,13 +432,19 @@ impl PoissonHead {
     /// One draw: `poisson_inversion(rng, lambda, p0)` with the same uniform and the same result.
     #[inline]
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
-        let u: f64 = rng.random();
-        if u <= self.cdf[POISSON_HEAD_TERMS - 1] {
-            // The CDF never decreases, so the first k with u ≤ P(N ≤ k) is the number of terms
-            // below u: counted without a branch per term, since k is as random as u.
-            return self.cdf.iter().filter(|&&cdf| u > cdf).count() as u64;
+        let m = UniformBits::draw(rng).0;
+        let t = &self.at_most;
+        // The CDF never decreases, so the first k with u ≤ P(N ≤ k) is the number of terms
+        // below u: counted without a branch per term (k is as random as u), in two halves so
+        // that the usual small count compares three terms.
+        let above = |k: usize| u64::from(m > t[k]);
+        if m <= t[3] {
+            return above(0) + above(1) + above(2);
         }
-        self.search_past_table(u)
+        if m <= t[POISSON_HEAD_TERMS - 1] {
+            return 4 + above(4) + above(5) + above(6);
+        }
+        self.search_past_table(UniformBits(m).value())
     }
 
     /// The sequential search for `u`, resumed where the table stops (rare at the means the
@@ -442,7 +454,7 @@ impl PoissonHead {
     fn search_past_table(&self, u: f64) -> u64 {
         let mut k = POISSON_HEAD_TERMS as u64 - 1;
         let mut p = self.last_term;
-        let mut cdf = self.cdf[POISSON_HEAD_TERMS - 1];
+        let mut cdf = self.last_cdf;
         while u > cdf && k < 1_000 {
             k += 1;
             p *= self.lambda / k as f64;

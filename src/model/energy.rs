@@ -7,15 +7,11 @@
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
 //! hours with the configured mean. Prices are capped at the market cap.
 
-use crate::engine::math;
-use rand::Rng;
+use crate::engine::{UniformBits, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::model::bitcoin::geometric_at_least_one;
-
-/// 2^53: rand's uniform f64 is an integer below this times its reciprocal.
-const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
 
 /// Hours per year used to turn annual rates into hourly ones.
 pub const HOURS_PER_YEAR: f64 = 8_766.0;
@@ -68,10 +64,8 @@ pub fn generate_hourly_prices(
     let mut x = stationary_sd * z0;
     let spike_start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
     let spikes = p.spike_rate > 0.0;
-    // `rng.random::<f64>() < spike_start`, on the integer the uniform is made of: rand's
-    // uniform is m · 2^−53 with m the top 53 bits of a u64, and for an integer m,
-    // m · 2^−53 < q ⟺ m < ⌈q · 2^53⌉ (q · 2^53 is exact). Same draw, same answer.
-    let spike_start_below = (spike_start * TWO_POW_53).ceil() as u64;
+    // `rng.random::<f64>() < spike_start`, decided on the uniform's integer.
+    let spike_start_below = UniformBits::below(spike_start);
     let mut spike_left: u64 = 0;
     // Extending from a sized iterator writes each price in place with no capacity check, and
     // the day's factor is looked up once a day rather than by dividing every hour.
@@ -86,7 +80,7 @@ pub fn generate_hourly_prices(
         hour_of_day += 1;
         let z: f64 = StandardNormal.sample(rng);
         x = a * x + s * z;
-        if spike_left == 0 && spikes && (rng.next_u64() >> 11) < spike_start_below {
+        if spike_left == 0 && spikes && UniformBits::draw(rng).0 < spike_start_below {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
         let price = if spike_left > 0 {
@@ -178,7 +172,7 @@ impl PriceSummary {
 mod tests {
     use super::*;
     use crate::engine::{ProcessId, stream};
-    use rand::RngExt;
+    use rand::{Rng, RngExt};
 
     fn params() -> EnergyParams {
         EnergyParams {
