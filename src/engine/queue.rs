@@ -37,7 +37,7 @@ use crate::engine::time::SimTime;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EventId(u64);
 
-/// One queued entry (in the calendar or the heap). Kept to two words plus the event; `time`
+/// One queued entry (in the calendar, the heap or the tick's slot). Kept to two words plus the event; `time`
 /// is raw seconds so that the comparison is plain integer work.
 #[derive(Clone, Debug)]
 struct Entry<E> {
@@ -86,8 +86,9 @@ impl<E> Ord for Entry<E> {
 /// `E` is meant to be a small `Copy` enum, but any type works.
 ///
 /// Costs: [`schedule`](Self::schedule) is O(1) before the first pop and O(log n) after it,
-/// [`pop`](Self::pop) is O(log n) in the events scheduled after the first pop (plus one sort of
-/// the earlier ones at the first pop), with no allocation beyond growth;
+/// [`schedule_tick`](Self::schedule_tick) O(1) when its slot is free, [`pop`](Self::pop)
+/// O(log n) in the events scheduled after the first pop (plus one sort of the earlier ones at
+/// the first pop) and O(1) from the slot, with no allocation beyond growth;
 /// [`cancel`](Self::cancel) is O(n) in the number of queued entries (a linear scan, needed to
 /// tell a pending event from one that already popped), so it suits occasional cancellation,
 /// not one per event.
@@ -164,8 +165,8 @@ impl<E> EventQueue<E> {
 
     /// Like [`schedule`](Self::schedule), for a tick that reschedules itself each time it is
     /// handled: the event takes a one-entry slot, pushed and popped with no heap work, when the
-    /// slot is free (as it is when the previous tick has just popped), and goes to the heap
-    /// otherwise. The pop order is exactly that of `schedule`.
+    /// slot is free (as it is when the previous tick has just popped), and is scheduled like
+    /// any other event otherwise. The pop order is exactly that of `schedule`.
     #[inline]
     pub fn schedule_tick(&mut self, at: SimTime, event: E) -> EventId {
         if self.tick.is_some() {
@@ -562,14 +563,18 @@ mod tests {
         let mut q = EventQueue::new();
         let a = q.schedule(SimTime::from_secs(1), 0);
         let b = q.schedule(SimTime::from_secs(2), 1);
+        let c = q.schedule_tick(SimTime::from_secs(2), 3);
         q.schedule(SimTime::from_secs(3), 2);
         assert!(q.cancel(a));
         assert!(q.cancel(b));
-        // Heads at t = 1 and t = 2 are cancelled, so the first live time is 3.
+        assert!(q.cancel(c));
+        // Heads at t = 1 and t = 2 (one in the tick's slot) are cancelled, so the first live
+        // time is 3.
         assert_eq!(q.peek_time(), Some(SimTime::from_secs(3)));
         assert_eq!(q.len(), 1);
-        // The discarded heads have left the heap and the cancelled set alike.
+        // The discarded heads have left the calendar, the slot and the cancelled set alike.
         assert_eq!(q.calendar.len() + q.heap.len(), 1);
+        assert!(q.tick.is_none());
         assert!(q.cancelled.is_empty());
         assert_eq!(q.pop(), Some((SimTime::from_secs(3), 2)));
         assert_eq!(q.peek_time(), None);
@@ -603,9 +608,11 @@ mod tests {
         q.schedule(SimTime::from_secs(2), ());
         assert_eq!(q.pop(), Some((SimTime::from_secs(1), ())));
         q.schedule(SimTime::from_secs(4), ());
+        q.schedule_tick(SimTime::from_secs(5), ());
         let caps = (q.calendar.capacity(), q.heap.capacity());
         q.clear();
         assert!(q.is_empty());
+        assert!(q.tick.is_none());
         assert_eq!((q.calendar.capacity(), q.heap.capacity()), caps);
         // Back to collecting a calendar, to be sorted at the next pop.
         assert!(!q.started);

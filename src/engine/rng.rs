@@ -101,14 +101,17 @@ impl UniformBits {
     }
 
     /// The bound `b` with `u < q ⟺ m < b` for every draw: ⌈q · 2^53⌉ (q · 2^53 is exact, and
-    /// for an integer m, m < x ⟺ m < ⌈x⌉). For q in [0, 1].
+    /// for an integer m, m < x ⟺ m < ⌈x⌉). For q ≥ 0 (q > 1 gives a bound every draw
+    /// meets, as it should).
     pub fn below(q: f64) -> u64 {
+        debug_assert!(q >= 0.0, "uniform bound for {q}");
         (q * TWO_POW_53).ceil() as u64
     }
 
     /// The bound `b` with `u ≤ q ⟺ m ≤ b` for every draw: ⌊q · 2^53⌋ (for an integer m,
-    /// m ≤ x ⟺ m ≤ ⌊x⌋). For q in [0, 1].
+    /// m ≤ x ⟺ m ≤ ⌊x⌋). For q ≥ 0 (a negative q has no bound: u ≤ q never holds).
     pub fn at_most(q: f64) -> u64 {
+        debug_assert!(q >= 0.0, "uniform bound for {q}");
         (q * TWO_POW_53).floor() as u64
     }
 }
@@ -121,22 +124,29 @@ mod tests {
     #[test]
     fn uniform_bits_decide_what_the_uniform_decides() {
         // Same stream twice: the integer route must reproduce rand's uniform bit for bit and
-        // answer `u < q` and `u ≤ q` as the float comparison does, at thresholds that are
-        // themselves possible uniforms (the boundary cases) and at ordinary ones.
+        // answer `u < q` and `u ≤ q` as the float comparison does. Thresholds: the draw
+        // itself (where < and ≤ part), the floats just above and below it, the midpoints
+        // (m ± ½) · 2^−53 between it and its neighbouring draws (where ⌈⌉ and ⌊⌋ part: a
+        // rounding the wrong way fails there), and ordinary numbers.
         let mut a = stream(9, 0, ProcessId::new(1, 0));
         let mut b = stream(9, 0, ProcessId::new(1, 0));
         for i in 0..10_000u64 {
             let bits = UniformBits::draw(&mut a);
             let u: f64 = b.random();
             assert_eq!(bits.value().to_bits(), u.to_bits());
-            // Every fourth threshold is the draw itself, where < and ≤ part.
-            let q = if i % 4 == 0 {
-                u
-            } else {
-                (i as f64 * 0.618_034) % 1.0
-            };
-            assert_eq!(bits.0 < UniformBits::below(q), u < q, "{u} < {q}");
-            assert_eq!(bits.0 <= UniformBits::at_most(q), u <= q, "{u} ≤ {q}");
+            let m = bits.0 as f64;
+            let thresholds = [
+                u,
+                u.next_up(),
+                u.next_down().max(0.0),
+                (m + 0.5) / TWO_POW_53,
+                (m - 0.5).max(0.0) / TWO_POW_53,
+                (i as f64 * 0.618_034) % 1.0,
+            ];
+            for q in thresholds {
+                assert_eq!(bits.0 < UniformBits::below(q), u < q, "{u} < {q}");
+                assert_eq!(bits.0 <= UniformBits::at_most(q), u <= q, "{u} ≤ {q}");
+            }
         }
         assert_eq!(a.next_u64(), b.next_u64());
         // The ends: u < 0 never, u < 1 always; u ≤ 0 only for m = 0.

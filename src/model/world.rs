@@ -68,7 +68,8 @@ pub struct World {
     /// Energy price of each hour, USD/MWh.
     pub hourly_price: Vec<f64>,
     /// The summary of each day's 24 hourly prices (the last day's may be shorter), shared by
-    /// the plans' accrual.
+    /// the plans' accrual: a cache of `hourly_price`, made by `generate` (stale if the prices
+    /// are changed afterwards).
     pub daily_price: Vec<PriceSummary>,
     /// Retargets and halvings with their times.
     pub chain_events: Vec<(SimTime, ChainEvent)>,

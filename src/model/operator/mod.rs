@@ -9,8 +9,8 @@
 //! inquiries, leases, month closes and reviews, and the horizon.
 //!
 //! Rent and opex are monthly amounts: they accrue at amount / (seconds in the current calendar
-//! month), so a full month bills its monthly amount (to one rounding per run between events)
-//! and a partial one pro rata.
+//! month), so a full month bills its monthly amount (to a few roundings per run between
+//! events) and a partial one pro rata.
 
 mod actions;
 #[cfg(test)]
