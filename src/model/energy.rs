@@ -118,21 +118,12 @@ impl PriceSummary {
         let mut sum = [0.0; 4];
         let mut min = [f64::INFINITY; 4];
         let mut max = [f64::NEG_INFINITY; 4];
-        let mut add = |lane: usize, price: f64| {
+        let add = |lane: usize, price: f64| {
             sum[lane] += price;
             min[lane] = if price < min[lane] { price } else { min[lane] };
             max[lane] = if price > max[lane] { price } else { max[lane] };
         };
-        let chunks = prices.chunks_exact(4);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for (lane, &price) in chunk.iter().enumerate() {
-                add(lane, price);
-            }
-        }
-        for (lane, &price) in rest.iter().enumerate() {
-            add(lane, price);
-        }
+        by_lane(prices, add);
         let least = |a: f64, b: f64| if a < b { a } else { b };
         let most = |a: f64, b: f64| if a > b { a } else { b };
         PriceSummary {
@@ -149,22 +140,29 @@ impl PriceSummary {
     pub fn below(prices: &[f64], level: f64) -> (u64, f64) {
         let mut sum = [0.0; 4];
         let mut count = [0u64; 4];
-        let mut add = |lane: usize, price: f64| {
+        let add = |lane: usize, price: f64| {
             let below = price < level;
             sum[lane] += if below { price } else { 0.0 };
             count[lane] += u64::from(below);
         };
-        let chunks = prices.chunks_exact(4);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for (lane, &price) in chunk.iter().enumerate() {
-                add(lane, price);
-            }
-        }
-        for (lane, &price) in rest.iter().enumerate() {
+        by_lane(prices, add);
+        (count.iter().sum(), (sum[0] + sum[1]) + (sum[2] + sum[3]))
+    }
+}
+
+/// Calls `add(lane, price)` for each of `prices`, in order, with lane = its index mod 4: the
+/// four interleaved partial sums of [`PriceSummary`].
+#[inline(always)]
+fn by_lane(prices: &[f64], mut add: impl FnMut(usize, f64)) {
+    let chunks = prices.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &price) in chunk.iter().enumerate() {
             add(lane, price);
         }
-        (count.iter().sum(), (sum[0] + sum[1]) + (sum[2] + sum[3]))
+    }
+    for (lane, &price) in rest.iter().enumerate() {
+        add(lane, price);
     }
 }
 

@@ -334,6 +334,31 @@ struct Rates {
     sites_down: f64,
 }
 
+impl Rates {
+    /// Books what accrues at a constant rate over `secs` seconds (`hours` hours, `months` of
+    /// the current month): rent, opex, capex, leased and vacant MW-seconds, outage hours, and
+    /// the billing leases' downtime.
+    fn accrue_constants(
+        &self,
+        secs: f64,
+        hours: f64,
+        months: f64,
+        m: &mut Flows,
+        leases: &mut [Lease],
+    ) {
+        m.lease_revenue_usd += self.lease_usd_per_month * months;
+        m.opex_usd += self.opex_usd_per_month * months;
+        m.capex_usd += self.capex_usd_per_sec * secs;
+        m.conversion_capex_usd += self.conversion_capex_usd_per_sec * secs;
+        m.leased_mw_seconds += self.leased_mw * secs;
+        m.vacant_gpu_mw_seconds += self.vacant_gpu_mw * secs;
+        m.grid_outage_hours += self.sites_down * hours;
+        for &(k, down) in &self.down_leases {
+            leases[k].downtime_secs += down * secs;
+        }
+    }
+}
+
 /// One working fleet's constants over a run of whole hours (see [`Operator::accrue_hours`]).
 #[derive(Debug, Clone, Copy)]
 struct SweepFleet {
@@ -689,16 +714,7 @@ impl<'a> Operator<'a> {
                 hour = until;
             }
         }
-        m.lease_revenue_usd += r.lease_usd_per_month * months;
-        m.opex_usd += r.opex_usd_per_month * months;
-        m.capex_usd += r.capex_usd_per_sec * secs;
-        m.conversion_capex_usd += r.conversion_capex_usd_per_sec * secs;
-        m.leased_mw_seconds += r.leased_mw * secs;
-        m.vacant_gpu_mw_seconds += r.vacant_gpu_mw * secs;
-        m.grid_outage_hours += r.sites_down * hours;
-        for &(k, down) in &r.down_leases {
-            self.leases[k].downtime_secs += down * secs;
-        }
+        r.accrue_constants(secs, hours, months, m, &mut self.leases);
         for site in &self.model.sites {
             // Σ block · (contract − price) over the hours.
             m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
@@ -746,20 +762,11 @@ impl<'a> Operator<'a> {
             }
         }
         let r = &self.rates;
-        m.lease_revenue_usd += r.lease_usd_per_month * months;
         m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price * hours;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
         m.spot_energy_usd += paid_mwh * price;
-        m.opex_usd += r.opex_usd_per_month * months;
-        m.capex_usd += r.capex_usd_per_sec * secs;
-        m.conversion_capex_usd += r.conversion_capex_usd_per_sec * secs;
-        m.leased_mw_seconds += r.leased_mw * secs;
-        m.vacant_gpu_mw_seconds += r.vacant_gpu_mw * secs;
-        m.grid_outage_hours += r.sites_down * hours;
-        for &(k, down) in &r.down_leases {
-            self.leases[k].downtime_secs += down * secs;
-        }
+        r.accrue_constants(secs, hours, months, m, &mut self.leases);
         for site in &self.model.sites {
             m.ppa_settlement_usd += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
