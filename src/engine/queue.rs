@@ -37,8 +37,8 @@ use crate::engine::time::SimTime;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EventId(u64);
 
-/// One queued entry (in the calendar, the heap or the tick's slot). Kept to two words plus the event; `time`
-/// is raw seconds so that the comparison is plain integer work.
+/// One queued entry (in the calendar, the heap or the tick's slot). Kept to two words plus
+/// the event; `time` is raw seconds so that the comparison is plain integer work.
 #[derive(Clone, Debug)]
 struct Entry<E> {
     /// Due time, seconds since the start.
@@ -148,19 +148,14 @@ impl<E> EventQueue<E> {
     /// backwards); [`run_until`](crate::engine::sim::run_until) checks it in debug builds.
     #[inline]
     pub fn schedule(&mut self, at: SimTime, event: E) -> EventId {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let entry = Entry {
-            time: at.secs(),
-            seq,
-            event,
-        };
+        let entry = self.next_entry(at, event);
+        let id = EventId(entry.seq);
         if self.started {
             self.heap.push(entry);
         } else {
             self.calendar.push(entry);
         }
-        EventId(seq)
+        id
     }
 
     /// Like [`schedule`](Self::schedule), for a tick that reschedules itself each time it is
@@ -172,14 +167,22 @@ impl<E> EventQueue<E> {
         if self.tick.is_some() {
             return self.schedule(at, event);
         }
+        let entry = self.next_entry(at, event);
+        let id = EventId(entry.seq);
+        self.tick = Some(entry);
+        id
+    }
+
+    /// The entry for `event` at `at`, with the next sequence number.
+    #[inline]
+    fn next_entry(&mut self, at: SimTime, event: E) -> Entry<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.tick = Some(Entry {
+        Entry {
             time: at.secs(),
             seq,
             event,
-        });
-        EventId(seq)
+        }
     }
 
     /// Cancels a pending event. Returns `true` if it was pending and is now cancelled; `false`
@@ -309,6 +312,18 @@ impl<E> EventQueue<E> {
 mod tests {
     use super::*;
 
+    /// A fixed 64-bit LCG (Knuth's MMIX constants) from `seed`: each call advances it and
+    /// returns the state's top 31 bits.
+    fn lcg(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        }
+    }
+
     fn drain<E>(q: &mut EventQueue<E>) -> Vec<(u64, E)> {
         std::iter::from_fn(|| q.pop())
             .map(|(t, e)| (t.secs(), e))
@@ -344,14 +359,12 @@ mod tests {
     fn many_mixed_times_match_stable_sort() {
         // Times from a fixed LCG with only 16 distinct values, so ties are frequent. The
         // expected order is an independent stable sort of (time, insertion index) by time.
-        let mut x: u64 = 12345;
+        let mut next = lcg(12345);
         let mut input = Vec::new();
         let mut q = EventQueue::with_capacity(4096);
         for i in 0..4096u32 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let t = x >> 60;
+            // The state's top 4 bits.
+            let t = next() >> 27;
             input.push((t, i));
             q.schedule(SimTime::from_secs(t), i);
         }
@@ -367,13 +380,7 @@ mod tests {
         // cancelled, so that the restarted stream finds the slot taken by the cancelled tick
         // and goes to the heap until that one is discarded.
         // Reference: a plain list popped by linear search for the least (time, insertion).
-        let mut x: u64 = 4242;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            x >> 33
-        };
+        let mut next = lcg(4242);
         const TICK: u32 = 1 << 31;
         let mut q = EventQueue::new();
         let mut reference: Vec<(u64, u32)> = Vec::new();
@@ -445,13 +452,7 @@ mod tests {
         // and between pops (the heap), some through `schedule_tick` (its slot, or the heap
         // when the slot is taken), with few distinct times so that ties across all three are
         // frequent, and some are cancelled (the slot's too); both must pop the same sequence.
-        let mut x: u64 = 987654321;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            x >> 33
-        };
+        let mut next = lcg(987654321);
         let mut q = EventQueue::new();
         let mut reference: Vec<(u64, u32)> = Vec::new();
         let mut ids = Vec::new();

@@ -81,7 +81,7 @@ pub fn stream(root_seed: u64, replication: u64, process: ProcessId) -> ChaCha8Rn
 /// the uniform with a fixed number is therefore a comparison of `m` with an integer bound
 /// ([`UniformBits::below`], [`UniformBits::at_most`]): the same draw and the same answer, with
 /// no conversion. [`UniformBits::value`] gives the uniform itself.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct UniformBits(pub u64);
 
 /// 2^53, the number of values a uniform draw can take.

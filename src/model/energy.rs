@@ -133,6 +133,21 @@ impl PriceSummary {
         }
     }
 
+    /// The hours of `prices`, which this summarises, priced below `level`: how many, and the
+    /// sum of their prices. A run wholly below `level` (its greatest price is) or wholly at
+    /// or above it (its least price is) is answered from the summary; otherwise by one pass,
+    /// [`PriceSummary::below`]. The same bits either way.
+    #[inline]
+    pub fn hours_below(&self, prices: &[f64], level: f64) -> (u64, f64) {
+        if self.max < level {
+            (prices.len() as u64, self.sum)
+        } else if self.min >= level {
+            (0, 0.0)
+        } else {
+            Self::below(prices, level)
+        }
+    }
+
     /// The hours of `prices` priced below `level`: how many, and the sum of their prices.
     /// Summed in the lanes of [`PriceSummary::of`] (an hour at or above `level` adds +0), so
     /// when every hour is below, the sum is `of(prices).sum` to the bit.
@@ -303,9 +318,10 @@ mod tests {
 
     #[test]
     fn every_hour_below_gives_the_summary_sum_to_the_bit() {
-        // The run accrual takes `of(prices).sum` for a fleet below its threshold all day and
-        // `below(prices, level)` otherwise; the two must agree when every hour is below, so
-        // that which branch runs never shows in the books.
+        // `hours_below` takes `of(prices).sum` for a run wholly below the level and a pass,
+        // `below(prices, level)`, otherwise; the two must agree when every hour is below, so
+        // that which branch runs never shows in the books. At levels across the prices,
+        // `hours_below` must equal the pass bit for bit.
         let mut rng = stream(5, 0, ProcessId::new(5, 0));
         let mut out = Vec::new();
         generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, &mut out);
@@ -314,6 +330,10 @@ mod tests {
                 let s = PriceSummary::of(day);
                 let (count, sum) = PriceSummary::below(day, f64::INFINITY);
                 assert_eq!((count, sum.to_bits()), (day.len() as u64, s.sum.to_bits()));
+                for level in [0.0, s.min, 40.0, s.max, s.max.next_up()] {
+                    let (a, b) = (s.hours_below(day, level), PriceSummary::below(day, level));
+                    assert_eq!((a.0, a.1.to_bits()), (b.0, b.1.to_bits()), "level {level}");
+                }
             }
         }
     }

@@ -104,12 +104,21 @@ impl FleetState {
         // The usual day: this working count's Poisson table is cached. A table exists only
         // where `draw_failures_uncached` chose the Poisson branch for this same (units, p,
         // working), so using it here draws exactly what that would.
-        if self.cache_key == (self.units, p.to_bits())
-            && let Some(Some(head)) = self.heads_by_failed.get((self.units - n) as usize)
-        {
+        if let Some(head) = self.cached_head(n, p) {
             return head.sample(rng).min(u64::from(n)) as u32;
         }
         self.draw_failures_uncached(n, p, rng)
+    }
+
+    /// The Poisson table cached for `n` working units at daily probability `p`, if any.
+    #[inline]
+    fn cached_head(&self, n: u32, p: f64) -> Option<&PoissonHead> {
+        if self.cache_key != (self.units, p.to_bits()) {
+            return None;
+        }
+        self.heads_by_failed
+            .get((self.units - n) as usize)?
+            .as_ref()
     }
 
     /// [`FleetState::draw_failures`] when no table is cached: builds it, or draws a binomial.

@@ -1266,13 +1266,7 @@ impl SweepFleet {
     /// sum of the hashing hours' prices).
     fn accrue_run(&self, prices: &[f64], summary: PriceSummary, m: &mut Flows) {
         let hours = prices.len() as u64;
-        let (hashing, price_sum) = if summary.max < self.threshold {
-            (hours, summary.sum)
-        } else if summary.min >= self.threshold {
-            (0, 0.0)
-        } else {
-            PriceSummary::below(prices, self.threshold)
-        };
+        let (hashing, price_sum) = summary.hours_below(prices, self.threshold);
         if hashing > 0 {
             let n = hashing as f64;
             m.mining_revenue_usd += self.revenue * n;
@@ -1284,13 +1278,7 @@ impl SweepFleet {
             m.curtailed_mwh += self.mwh * (hours - hashing) as f64;
             // Credited hours: priced at or above both the threshold and the trigger.
             let level = self.threshold.max(self.dr_trigger);
-            let credited = if summary.max < level {
-                0
-            } else if summary.min >= level {
-                hours
-            } else {
-                hours - PriceSummary::below(prices, level).0
-            };
+            let credited = hours - summary.hours_below(prices, level).0;
             if credited > 0 {
                 m.dr_credits_usd += self.dr_credits * credited as f64;
             }
