@@ -1,0 +1,309 @@
+//! The world of one replication: everything the operator cannot influence, generated once and
+//! shared by every plan.
+//!
+//! Its random streams depend only on (seed, replication, process), never on the plan, so all
+//! plans see the same futures (common random numbers) and their comparison is paired. The
+//! world is stored as paths the operator reads by time: market segments (the revenue rate is
+//! constant within each, changing at midnight and at retarget or halving boundaries) and one
+//! energy price per hour.
+
+use crate::ai::AiWorld;
+use crate::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
+use crate::compiled::{CompiledScenario, ShockSpec};
+use crate::energy::{PriceSummary, generate_hourly_prices};
+use crate::outages::Outages;
+use pivotsim_engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+
+/// Stream kinds of world processes. Never renumber: a seed's futures would change.
+pub mod process {
+    /// BTC price.
+    pub const BTC_PRICE: u16 = 1;
+    /// Network hashrate.
+    pub const NETWORK_HASHRATE: u16 = 2;
+    /// Block arrivals.
+    pub const BLOCKS: u16 = 3;
+    /// Fees.
+    pub const FEES: u16 = 4;
+    /// Hourly energy price.
+    pub const ENERGY_PRICE: u16 = 5;
+    /// The floating base rate.
+    pub const BASE_RATE: u16 = 11;
+    /// GPU failures of operator-owned GPUs (instance = deployment index). Operator-side.
+    pub const GPU_FAILURES: u16 = 14;
+    /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
+    pub const ASIC_FAILURES: u16 = 100;
+}
+
+/// Applies the BTC-price and hashrate shocks dated `day_start` (the start of a day).
+fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut BitcoinState) {
+    for shock in shocks {
+        match *shock {
+            ShockSpec::BtcPrice { at, factor } if at == day_start => state.price_usd *= factor,
+            ShockSpec::NetworkHashrate { at, factor } if at == day_start => {
+                state.hashrate_h_s *= factor
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An interval over which the market's revenue rate is constant.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct MarketSegment {
+    /// When it starts.
+    pub start: SimTime,
+    /// Expected revenue, USD per TH/s per second, before pool fees.
+    pub usd_per_th_second: f64,
+    /// Network hashprice, USD per PH/s per day.
+    pub hashprice: f64,
+    /// BTC price, USD.
+    pub btc_price_usd: f64,
+}
+
+/// The exogenous paths of one replication.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    /// Market segments in time order; the first starts at 0.
+    pub segments: Vec<MarketSegment>,
+    /// Energy price of each hour, USD/MWh.
+    pub hourly_price: Vec<f64>,
+    /// The summary of each day's 24 hourly prices (the last day's may be shorter), shared by
+    /// the plans' accrual: a cache of `hourly_price`, made by `generate` (stale if the prices
+    /// are changed afterwards).
+    pub daily_price: Vec<PriceSummary>,
+    /// Retargets and halvings with their times.
+    pub chain_events: Vec<(SimTime, ChainEvent)>,
+    /// Time-averaged hashprice over the horizon, USD per PH/s per day.
+    pub mean_hashprice: f64,
+    /// Hashprice in force at the horizon, USD per PH/s per day.
+    pub final_hashprice: f64,
+    /// The AI market (empty when the scenario has none).
+    pub ai: AiWorld,
+    /// Grid outages and cooling failures.
+    pub outages: Outages,
+    /// The shocks applied in this world (the operator applies the tenant-default ones).
+    pub shocks: Vec<ShockSpec>,
+    /// The floating base rate of each simulated month, fraction per year (empty without one).
+    pub base_rate: Vec<f64>,
+    /// Years (of 365.25 days) from the start to the first halving within the horizon, if any.
+    /// Stored as an offset rather than a calendar year so that a relative-error sketch keeps
+    /// it to the day.
+    pub years_to_first_halving: Option<f64>,
+}
+
+impl World {
+    /// Generates the world of `replication` into `self`, reusing its buffers.
+    pub fn generate(&mut self, model: &CompiledScenario, seed: u64, replication: u64) {
+        self.generate_variant(model, 0, seed, replication);
+    }
+
+    /// Generates variant `variant` (see `CompiledScenario::variants`) of replication
+    /// `replication`: the same random streams, with that variant's shocks.
+    pub fn generate_variant(
+        &mut self,
+        model: &CompiledScenario,
+        variant: usize,
+        seed: u64,
+        replication: u64,
+    ) {
+        self.shocks.clear();
+        if let Some(v) = model.variants.get(variant) {
+            self.shocks.extend_from_slice(&v.shocks);
+        }
+        let shocks = std::mem::take(&mut self.shocks);
+        self.segments.clear();
+        self.chain_events.clear();
+        let p = &model.bitcoin;
+        let mut streams = BitcoinStreams {
+            price: stream(seed, replication, ProcessId::new(process::BTC_PRICE, 0)),
+            hashrate: stream(
+                seed,
+                replication,
+                ProcessId::new(process::NETWORK_HASHRATE, 0),
+            ),
+            blocks: stream(seed, replication, ProcessId::new(process::BLOCKS, 0)),
+            fees: stream(seed, replication, ProcessId::new(process::FEES, 0)),
+        };
+        let mut state = BitcoinState::initial(p);
+        let end = model.end.secs() as f64;
+        for day in 0..model.days {
+            let day_start = (day * SECONDS_PER_DAY) as f64;
+            if day == 0 {
+                state.draw_fees(p, 0, &mut streams.fees);
+            } else {
+                state.step_day(p, day, &mut streams);
+            }
+            apply_day_shocks(
+                &shocks,
+                SimTime::from_secs(day * SECONDS_PER_DAY),
+                &mut state,
+            );
+            self.push_segment(SimTime::from_secs(day * SECONDS_PER_DAY), &state);
+            let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
+            let mut t = day_start;
+            while let Some((at, event)) = state.mine_until_boundary(t, day_end, &mut streams.blocks)
+            {
+                // Whole seconds: the boundary block's time, floored, never before the day.
+                let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
+                self.chain_events.push((when, event));
+                self.push_segment(when, &state);
+                t = at;
+            }
+        }
+        let mut energy_rng = stream(seed, replication, ProcessId::new(process::ENERGY_PRICE, 0));
+        generate_hourly_prices(
+            &model.energy,
+            &model.daily_energy_factor,
+            model.hours,
+            &mut energy_rng,
+            &mut self.hourly_price,
+        );
+        for shock in &shocks {
+            if let ShockSpec::EnergySpike {
+                from,
+                to,
+                usd_per_mwh,
+            } = *shock
+            {
+                let (a, b) = (from.hour_index() as usize, to.hour_index() as usize);
+                let price = usd_per_mwh.min(model.energy.cap);
+                for h in self.hourly_price.iter_mut().take(b).skip(a) {
+                    *h = price;
+                }
+            }
+        }
+        self.daily_price.clear();
+        self.daily_price
+            .extend(self.hourly_price.chunks(24).map(PriceSummary::of));
+        self.summarise(model.end);
+        self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
+            ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
+            ChainEvent::Retarget { .. } => None,
+        });
+        self.outages.generate(model, &shocks, seed, replication);
+        self.base_rate.clear();
+        if let Some(b) = &model.finance.base_rate {
+            // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
+            let mut rng = stream(seed, replication, ProcessId::new(process::BASE_RATE, 0));
+            let dt: f64 = 1.0 / 12.0;
+            let mut x = b.initial;
+            for month in 0..=model.month_starts.len() {
+                if month > 0 {
+                    let z: f64 =
+                        rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng);
+                    x +=
+                        b.reversion_per_year * (b.long_run - x) * dt + b.volatility * dt.sqrt() * z;
+                }
+                self.base_rate.push(x);
+            }
+            // Rate steps shift the path from their month on (the process is not re-anchored).
+            for shock in &shocks {
+                if let ShockSpec::RateStep { at, delta } = *shock {
+                    let first = model.month_starts.partition_point(|t| *t <= at);
+                    for r in self.base_rate.iter_mut().skip(first) {
+                        *r += delta;
+                    }
+                }
+            }
+        }
+        match &model.ai {
+            Some(p) => {
+                let busts: Vec<SimTime> = shocks
+                    .iter()
+                    .filter_map(|s| match s {
+                        ShockSpec::AiBust { at } => Some(*at),
+                        _ => None,
+                    })
+                    .collect();
+                self.ai
+                    .generate(p, model.end, model.days, seed, replication, &busts);
+            }
+            None => self.ai = AiWorld::default(),
+        }
+        self.shocks = shocks;
+    }
+
+    /// Appends a segment; one starting at the same second as the last replaces it.
+    fn push_segment(&mut self, start: SimTime, state: &BitcoinState) {
+        let segment = MarketSegment {
+            start,
+            usd_per_th_second: state.usd_per_th_second(),
+            hashprice: state.hashprice(),
+            btc_price_usd: state.price_usd,
+        };
+        match self.segments.last_mut() {
+            Some(last) if last.start == start => *last = segment,
+            _ => self.segments.push(segment),
+        }
+    }
+
+    fn summarise(&mut self, end: SimTime) {
+        let mut weighted = 0.0;
+        for (i, s) in self.segments.iter().enumerate() {
+            let until = self.segments.get(i + 1).map_or(end, |n| n.start);
+            weighted += s.hashprice * until.secs_since(s.start) as f64;
+        }
+        self.mean_hashprice = weighted / end.secs().max(1) as f64;
+        self.final_hashprice = self.segments.last().map_or(0.0, |s| s.hashprice);
+    }
+
+    /// Time-averaged hashprice over [from, to), USD per PH/s per day (the value at `to` when
+    /// the interval is empty).
+    pub fn mean_hashprice_between(&self, from: SimTime, to: SimTime) -> f64 {
+        let first = self
+            .segments
+            .partition_point(|s| s.start <= from)
+            .saturating_sub(1);
+        let mut weighted = 0.0;
+        for (i, s) in self.segments.iter().enumerate().skip(first) {
+            if s.start >= to {
+                break;
+            }
+            let a = s.start.max(from);
+            let b = self.segments.get(i + 1).map_or(to, |n| n.start.min(to));
+            weighted += s.hashprice * b.secs_since(a) as f64;
+        }
+        let span = to.secs_since(from);
+        if span == 0 {
+            let k = self
+                .segments
+                .partition_point(|s| s.start <= to)
+                .saturating_sub(1);
+            return self.segments.get(k).map_or(0.0, |s| s.hashprice);
+        }
+        weighted / span as f64
+    }
+
+    /// The end of segment `i` (the next one's start, or `end`).
+    pub fn segment_end(&self, i: usize, end: SimTime) -> SimTime {
+        self.segments.get(i + 1).map_or(end, |n| n.start)
+    }
+
+    /// The energy prices of hours `first..first + count` with their summary (the world's daily
+    /// one when they are exactly a day, otherwise computed: the same bits either way), or
+    /// `None` past the end of the path.
+    #[inline]
+    pub fn price_run(&self, first: usize, count: usize) -> Option<(&[f64], PriceSummary)> {
+        let prices = self.hourly_price.get(first..first.checked_add(count)?)?;
+        let cached = if first % 24 == 0 && count == 24 {
+            self.daily_price.get(first / 24).copied()
+        } else {
+            None
+        };
+        Some((prices, cached.unwrap_or_else(|| PriceSummary::of(prices))))
+    }
+
+    /// The prices in force in hour `hour`: energy (USD/MWh) and GPU-hour (USD), each 0 past
+    /// the end of its path.
+    #[inline]
+    pub fn prices_at(&self, hour: u64) -> (f64, f64) {
+        let energy = self.hourly_price.get(hour as usize).copied().unwrap_or(0.0);
+        let gpu = self
+            .ai
+            .gpu_price_daily
+            .get((hour / 24) as usize)
+            .copied()
+            .unwrap_or(0.0);
+        (energy, gpu)
+    }
+}
