@@ -11,14 +11,11 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::engine::{
+    DAYS_PER_YEAR, ProcessId, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs, stream,
+};
 use crate::model::dist::sample;
 use crate::scenario::{AiMarket, AiRegime, Dist, PowerTerms};
-
-/// Seconds per year (365.25 days).
-pub const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
-/// Seconds per average month (a twelfth of a year).
-pub const SECONDS_PER_AVG_MONTH: f64 = SECONDS_PER_YEAR / 12.0;
 
 /// The AI market's parameters in simulation units.
 #[derive(Debug, Clone)]
@@ -274,7 +271,7 @@ impl AiWorld {
 
         // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
         let mut rng = stream(seed, replication, ProcessId::new(process::GPU_PRICE, 0));
-        let dt = 1.0 / 365.25;
+        let dt = 1.0 / DAYS_PER_YEAR;
         let a = math::exp(-p.gpu_reversion * dt);
         let s = if p.gpu_reversion > 0.0 {
             p.gpu_volatility * ((1.0 - a * a) / (2.0 * p.gpu_reversion)).sqrt()
@@ -351,11 +348,6 @@ pub fn tenant_stream(seed: u64, replication: u64, kind: u16, index: usize) -> Ch
         replication,
         ProcessId::new(kind, u16::try_from(index).unwrap_or(u16::MAX)),
     )
-}
-
-/// Months (of 365.25/12 days) to whole seconds.
-pub fn months_to_secs(months: f64) -> u64 {
-    (months.max(0.0) * SECONDS_PER_AVG_MONTH) as u64
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! boundary is drawn, so the operator's revenue rate changes at the right second and the halving
 //! date emerges from simulated block times instead of being fixed.
 
-use crate::engine::{UniformBits, math};
+use crate::engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, UniformBits, math};
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Poisson, StandardNormal};
@@ -23,10 +23,8 @@ pub const HALVING_INTERVAL_BLOCKS: u64 = 210_000;
 pub const HASHES_PER_DIFFICULTY: f64 = 4_294_967_296.0;
 /// Satoshis per BTC.
 const SATS_PER_BTC: f64 = 1e8;
-/// Seconds in a day.
-const DAY_SECS: f64 = 86_400.0;
-/// Days per year for annualised rates (daily steps of 1/365.25 year).
-pub const DAYS_PER_YEAR: f64 = 365.25;
+/// Seconds in a day, as a float for the hashprice's per-day scaling.
+const DAY_SECS: f64 = SECONDS_PER_DAY as f64;
 
 /// Block subsidy at `height`, BTC: 50 BTC halved (integer satoshi shift, as consensus does)
 /// once per 210,000 blocks.

@@ -7,14 +7,11 @@
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
 //! hours with the configured mean. Prices are capped at the market cap.
 
-use crate::engine::{UniformBits, math};
+use crate::engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::model::bitcoin::geometric_at_least_one;
-
-/// Hours per year used to turn annual rates into hourly ones.
-pub const HOURS_PER_YEAR: f64 = 8_766.0;
 
 /// Parameters of the hourly price process.
 #[derive(Debug, Clone)]
@@ -72,7 +69,7 @@ pub fn generate_hourly_prices(
     let (mut day, mut hour_of_day) = (0usize, 0u32);
     let mut factor = daily_factor.first().copied().unwrap_or(1.0);
     out.extend((0..hours).map(|_| {
-        if hour_of_day == 24 {
+        if u64::from(hour_of_day) == HOURS_PER_DAY {
             hour_of_day = 0;
             day += 1;
             factor = daily_factor.get(day).copied().unwrap_or(1.0);

@@ -8,7 +8,7 @@
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::engine::{ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
 use crate::model::dist::sample;
 use crate::scenario::Dist;
@@ -60,7 +60,7 @@ fn renewal(
         if t >= end_s {
             break;
         }
-        let length = (sample(duration_hours, rng).max(0.0) * 3_600.0).max(1.0);
+        let length = (sample(duration_hours, rng).max(0.0) * SECONDS_PER_HOUR as f64).max(1.0);
         let from = SimTime::from_secs(t as u64);
         let to = SimTime::from_secs(((t + length) as u64).min(end.secs()));
         on_outage(from, to, rng);

@@ -7,7 +7,7 @@
 //! constant within each, changing at midnight and at retarget or halving boundaries) and one
 //! energy price per hour.
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::engine::{DAYS_PER_YEAR, HOURS_PER_DAY, ProcessId, SECONDS_PER_DAY, SimTime, stream};
 use crate::model::ai::AiWorld;
 use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
@@ -33,6 +33,9 @@ pub mod process {
     /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
     pub const ASIC_FAILURES: u16 = 100;
 }
+
+/// Hours in a day, as an index into the hourly path.
+const DAY_HOURS: usize = HOURS_PER_DAY as usize;
 
 /// Applies the BTC-price and hashrate shocks dated `day_start` (the start of a day).
 fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut BitcoinState) {
@@ -174,10 +177,10 @@ impl World {
         }
         self.daily_price.clear();
         self.daily_price
-            .extend(self.hourly_price.chunks(24).map(PriceSummary::of));
+            .extend(self.hourly_price.chunks(DAY_HOURS).map(PriceSummary::of));
         self.summarise(model.end);
         self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
-            ChainEvent::Halving { .. } => Some(t.days_f64() / 365.25),
+            ChainEvent::Halving { .. } => Some(t.days_f64() / DAYS_PER_YEAR),
             ChainEvent::Retarget { .. } => None,
         });
         self.outages.generate(model, &shocks, seed, replication);
@@ -285,8 +288,8 @@ impl World {
     #[inline]
     pub fn price_run(&self, first: usize, count: usize) -> Option<(&[f64], PriceSummary)> {
         let prices = self.hourly_price.get(first..first.checked_add(count)?)?;
-        let cached = if first % 24 == 0 && count == 24 {
-            self.daily_price.get(first / 24).copied()
+        let cached = if first % DAY_HOURS == 0 && count == DAY_HOURS {
+            self.daily_price.get(first / DAY_HOURS).copied()
         } else {
             None
         };
@@ -301,7 +304,7 @@ impl World {
         let gpu = self
             .ai
             .gpu_price_daily
-            .get((hour / 24) as usize)
+            .get((hour / HOURS_PER_DAY) as usize)
             .copied()
             .unwrap_or(0.0);
         (energy, gpu)

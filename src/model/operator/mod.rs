@@ -23,7 +23,8 @@ use std::collections::VecDeque;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{
-    EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream,
+    EventQueue, Handler, ProcessId, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
+    SECONDS_PER_YEAR, SimTime, stream,
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
 use crate::model::energy::PriceSummary;
@@ -34,8 +35,6 @@ use crate::model::world::{World, process};
 use crate::scenario::{HallState, TerminalValue};
 
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
-
-use crate::model::ai::SECONDS_PER_YEAR;
 
 /// What happens to the operator, in time order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -675,7 +674,7 @@ impl<'a> Operator<'a> {
                 .month_secs
                 .get(self.month_index)
                 .copied()
-                .unwrap_or(2_629_800.0);
+                .unwrap_or(SECONDS_PER_AVG_MONTH);
         let m = &mut self.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -730,14 +729,14 @@ impl<'a> Operator<'a> {
         if self.books.default.is_some() {
             return;
         }
-        let hours = secs / 3_600.0;
+        let hours = secs / SECONDS_PER_HOUR as f64;
         let months = secs
             / self
                 .model
                 .month_secs
                 .get(self.month_index)
                 .copied()
-                .unwrap_or(2_629_800.0);
+                .unwrap_or(SECONDS_PER_AVG_MONTH);
         let m = &mut self.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -869,7 +868,7 @@ impl<'a> Operator<'a> {
         };
         let mut credits = 0.0;
         for lease in &mut self.leases {
-            let hours = lease.downtime_secs / 3_600.0;
+            let hours = lease.downtime_secs / SECONDS_PER_HOUR as f64;
             lease.downtime_secs = 0.0;
             if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
                 continue;

@@ -12,8 +12,8 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::{EventQueue, SimTime};
-use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
+use crate::engine::{EventQueue, SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, SimTime};
+use crate::model::ai::{process, tenant_stream};
 use crate::model::compiled::{ActionSpec, TimedAction};
 use crate::model::operator::{CloudState, HallUse, Operator, OperatorEvent};
 use crate::model::placement::{self, Candidate};
