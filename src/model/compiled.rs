@@ -11,9 +11,10 @@ use crate::engine::{
     Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, SimTime,
     months_to_secs,
 };
-use crate::model::ai::AiParams;
-use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
-use crate::model::energy::EnergyParams;
+use crate::model::world::ai_market::AiParams;
+use crate::model::world::bitcoin_market::BitcoinParams;
+use crate::model::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
+use crate::model::world::energy::EnergyParams;
 use crate::scenario::{
     Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist,
     HallState, HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,

@@ -6,9 +6,9 @@
 //! simulation: a traced run produces the same metrics as an untraced one (a test checks it).
 
 use crate::engine::{EventQueue, Handler, SECONDS_PER_YEAR, SimTime, run_until};
-use crate::model::bitcoin::ChainEvent;
 use crate::model::compiled::ActionSpec;
 use crate::model::operator::{HallUse, LeaseState, Operator, OperatorEvent};
+use crate::model::world::bitcoin_protocol::ChainEvent;
 use crate::model::{CompiledScenario, RunMetrics, World};
 
 /// A value before or after an event.

@@ -6,14 +6,14 @@
 //! over the lead time, and leaves the hall GPU-ready and vacant until a tenant signs: stranded
 //! capacity is a possible outcome.
 
-use crate::engine::{EventQueue, ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
+use crate::engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
 use crate::model::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
 use crate::model::fleet::FleetState;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{
     CloudState, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
-use crate::model::world::process;
+use crate::model::world::streams::StreamKind;
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -305,7 +305,7 @@ impl Operator<'_> {
         let rng = stream(
             self.seed,
             self.replication,
-            ProcessId::new(process::GPU_FAILURES, instance),
+            StreamKind::GpuFailures.process(instance),
         );
         self.clouds.push(GpuCloud {
             hall,

@@ -23,15 +23,16 @@ use std::collections::VecDeque;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{
-    EventQueue, Handler, ProcessId, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
+    EventQueue, Handler, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
     SECONDS_PER_YEAR, SimTime, stream,
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
-use crate::model::energy::PriceSummary;
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
 use crate::model::fleet::FleetState;
 use crate::model::metrics::{Metric, RunMetrics, Series};
-use crate::model::world::{World, process};
+use crate::model::world::World;
+use crate::model::world::energy::PriceSummary;
+use crate::model::world::streams::StreamKind;
 use crate::scenario::{HallState, TerminalValue};
 
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
@@ -528,7 +529,7 @@ impl<'a> Operator<'a> {
         let rng = stream(
             self.seed,
             self.replication,
-            ProcessId::new(process::ASIC_FAILURES, instance),
+            StreamKind::AsicFailures.process(instance),
         );
         let state = FleetState::new(spec.units, spec.repair_days);
         self.fleets.push(Fleet {

@@ -8,20 +8,11 @@
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
+use crate::engine::{SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
-use crate::model::dist::sample;
+use crate::model::world::samplers::sample;
+use crate::model::world::streams::{StreamKind, Streams};
 use crate::scenario::Dist;
-
-/// Stream kinds of outage processes (instance = site or hall index).
-pub mod process {
-    /// Grid outages of a site.
-    pub const GRID_OUTAGES: u16 = 12;
-    /// Cooling failures of a hall.
-    pub const COOLING_FAILURES: u16 = 13;
-    /// Generator failures during a site's traced outages.
-    pub const TRACE_OUTAGES: u16 = 15;
-}
 
 /// One outage interval.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -70,24 +61,13 @@ fn renewal(
 
 impl Outages {
     /// Generates the outages of a replication into `self`.
-    pub fn generate(
-        &mut self,
-        model: &CompiledScenario,
-        shocks: &[ShockSpec],
-        seed: u64,
-        replication: u64,
-    ) {
+    pub fn generate(&mut self, model: &CompiledScenario, shocks: &[ShockSpec], streams: Streams) {
         self.grid.clear();
         self.cooling.clear();
         for (i, site) in model.sites.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration)) = &site.grid_outages {
-                let instance = u16::try_from(i).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::GRID_OUTAGES, instance),
-                );
+                let mut rng = streams.instance(StreamKind::GridOutages, i);
                 let p_fail = site.generator_failure_probability;
                 renewal(between, duration, model.end, &mut rng, |from, to, rng| {
                     let generators_fail = rng.random::<f64>() < p_fail;
@@ -102,12 +82,7 @@ impl Outages {
             if !site.trace_outages.is_empty() {
                 // Traced outages draw their generator failures from the site's own stream,
                 // after its random outages.
-                let instance = u16::try_from(i).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::TRACE_OUTAGES, instance),
-                );
+                let mut rng = streams.instance(StreamKind::TraceOutages, i);
                 for &(from, to) in &site.trace_outages {
                     let generators_fail = rng.random::<f64>() < site.generator_failure_probability;
                     list.push(Outage {
@@ -137,12 +112,7 @@ impl Outages {
         for (h, hall) in model.halls.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration, derate)) = &hall.cooling_failures {
-                let instance = u16::try_from(h).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::COOLING_FAILURES, instance),
-                );
+                let mut rng = streams.instance(StreamKind::CoolingFailures, h);
                 renewal(between, duration, model.end, &mut rng, |from, to, _| {
                     list.push(Outage {
                         from,
@@ -174,13 +144,12 @@ pub fn covered_secs(outages: &[Outage]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ProcessId, stream};
 
     fn fraction_down(between: Dist, duration: Dist, years: u64, reps: u64) -> f64 {
         let end = SimTime::from_days(years * 365);
         let mut down = 0u64;
         for rep in 0..reps {
-            let mut rng = stream(3, rep, ProcessId::new(process::GRID_OUTAGES, 0));
+            let mut rng = Streams::new(3, rep).of(StreamKind::GridOutages);
             let mut list = Vec::new();
             renewal(&between, &duration, end, &mut rng, |from, to, _| {
                 list.push(Outage {
@@ -227,7 +196,7 @@ mod tests {
             50,
             200,
         );
-        let up_h = 20.0 * crate::model::dist::gamma_fn(1.0 + 1.0 / 1.5) * 24.0;
+        let up_h = 20.0 * crate::model::world::samplers::gamma_fn(1.0 + 1.0 / 1.5) * 24.0;
         let down_h = 6.0 * 0.5f64.exp();
         let expected = down_h / (up_h + down_h);
         assert!((expected - 0.022318).abs() < 1e-5, "{expected}");

@@ -7,32 +7,22 @@
 //! constant within each, changing at midnight and at retarget or halving boundaries) and one
 //! energy price per hour.
 
-use crate::engine::{DAYS_PER_YEAR, HOURS_PER_DAY, ProcessId, SECONDS_PER_DAY, SimTime, stream};
-use crate::model::ai::AiWorld;
-use crate::model::bitcoin::{BitcoinState, BitcoinStreams, ChainEvent};
-use crate::model::compiled::{CompiledScenario, ShockSpec};
-use crate::model::energy::{PriceSummary, generate_hourly_prices};
-use crate::model::outages::Outages;
+pub mod ai_market;
+pub mod bitcoin_market;
+pub mod bitcoin_protocol;
+pub mod energy;
+pub mod outages;
+pub mod samplers;
+pub mod streams;
 
-/// Stream kinds of world processes. Never renumber: a seed's futures would change.
-pub mod process {
-    /// BTC price.
-    pub const BTC_PRICE: u16 = 1;
-    /// Network hashrate.
-    pub const NETWORK_HASHRATE: u16 = 2;
-    /// Block arrivals.
-    pub const BLOCKS: u16 = 3;
-    /// Fees.
-    pub const FEES: u16 = 4;
-    /// Hourly energy price.
-    pub const ENERGY_PRICE: u16 = 5;
-    /// The floating base rate.
-    pub const BASE_RATE: u16 = 11;
-    /// GPU failures of operator-owned GPUs (instance = deployment index). Operator-side.
-    pub const GPU_FAILURES: u16 = 14;
-    /// ASIC failures (instance = fleet index). Operator-side, listed here so kinds stay unique.
-    pub const ASIC_FAILURES: u16 = 100;
-}
+use crate::engine::{DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_DAY, SimTime};
+use crate::model::compiled::{CompiledScenario, ShockSpec};
+use ai_market::AiWorld;
+use bitcoin_market::{BitcoinState, BitcoinStreams};
+use bitcoin_protocol::ChainEvent;
+use energy::{PriceSummary, generate_hourly_prices};
+use outages::Outages;
+use streams::{StreamKind, Streams};
 
 /// Hours in a day, as an index into the hourly path.
 const DAY_HOURS: usize = HOURS_PER_DAY as usize;
@@ -117,15 +107,12 @@ impl World {
         self.segments.clear();
         self.chain_events.clear();
         let p = &model.bitcoin;
+        let world_streams = Streams::new(seed, replication);
         let mut streams = BitcoinStreams {
-            price: stream(seed, replication, ProcessId::new(process::BTC_PRICE, 0)),
-            hashrate: stream(
-                seed,
-                replication,
-                ProcessId::new(process::NETWORK_HASHRATE, 0),
-            ),
-            blocks: stream(seed, replication, ProcessId::new(process::BLOCKS, 0)),
-            fees: stream(seed, replication, ProcessId::new(process::FEES, 0)),
+            price: world_streams.of(StreamKind::BtcPrice),
+            hashrate: world_streams.of(StreamKind::NetworkHashrate),
+            blocks: world_streams.of(StreamKind::Blocks),
+            fees: world_streams.of(StreamKind::Fees),
         };
         let mut state = BitcoinState::initial(p);
         let end = model.end.secs() as f64;
@@ -153,7 +140,7 @@ impl World {
                 t = at;
             }
         }
-        let mut energy_rng = stream(seed, replication, ProcessId::new(process::ENERGY_PRICE, 0));
+        let mut energy_rng = world_streams.of(StreamKind::EnergyPrice);
         generate_hourly_prices(
             &model.energy,
             &model.daily_energy_factor,
@@ -183,11 +170,11 @@ impl World {
             ChainEvent::Halving { .. } => Some(t.days_f64() / DAYS_PER_YEAR),
             ChainEvent::Retarget { .. } => None,
         });
-        self.outages.generate(model, &shocks, seed, replication);
+        self.outages.generate(model, &shocks, world_streams);
         self.base_rate.clear();
         if let Some(b) = &model.finance.base_rate {
             // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
-            let mut rng = stream(seed, replication, ProcessId::new(process::BASE_RATE, 0));
+            let mut rng = world_streams.of(StreamKind::BaseRate);
             let dt: f64 = 1.0 / 12.0;
             let mut x = b.initial;
             for month in 0..=model.month_starts.len() {
@@ -219,7 +206,7 @@ impl World {
                     })
                     .collect();
                 self.ai
-                    .generate(p, model.end, model.days, seed, replication, &busts);
+                    .generate(p, model.end, model.days, world_streams, &busts);
             }
             None => self.ai = AiWorld::default(),
         }

@@ -11,7 +11,7 @@ use crate::engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::bitcoin::geometric_at_least_one;
+use crate::model::world::samplers::geometric_at_least_one;
 
 /// Parameters of the hourly price process.
 #[derive(Debug, Clone)]
@@ -181,7 +181,7 @@ fn by_lane(prices: &[f64], mut add: impl FnMut(usize, f64)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ProcessId, stream};
+    use crate::model::world::streams::{StreamKind, Streams};
     use rand::{Rng, RngExt};
 
     fn params() -> EnergyParams {
@@ -204,7 +204,7 @@ mod tests {
         // 0.095, so ±0.5 is a 5-sigma band; the variance's relative sd ≈ √(2/2000) ≈ 3%.
         let p = params();
         let hours = 20 * 8_766;
-        let mut rng = stream(1, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(1, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
         let mean = out.iter().sum::<f64>() / hours as f64;
@@ -223,7 +223,7 @@ mod tests {
         let mut p = params();
         p.spike_rate = 15.0;
         let hours = 50 * 8_766;
-        let mut rng = stream(2, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(2, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
         let spikes = out.iter().filter(|&&x| x == 1_500.0).count() as f64 / hours as f64;
@@ -241,7 +241,7 @@ mod tests {
         p.spike_rate = 50.0;
         p.spike_price = 5_000.0;
         p.cap = 3_000.0;
-        let mut rng = stream(3, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(3, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], 8_766, &mut rng, &mut out);
         assert_eq!(out.iter().cloned().fold(0.0, f64::max), 3_000.0);
@@ -256,11 +256,11 @@ mod tests {
         p.spike_rate = 400.0;
         let factors: Vec<f64> = (0..400).map(|d| 0.9 + 0.001 * f64::from(d)).collect();
         let hours = 365 * 24;
-        let mut rng = stream(4, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(4, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &factors, hours, &mut rng, &mut out);
 
-        let mut reference = stream(4, 0, ProcessId::new(5, 0));
+        let mut reference = Streams::new(4, 0).of(StreamKind::EnergyPrice);
         let (a, s, m) = p.step_constants();
         let sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
         let z0: f64 = StandardNormal.sample(&mut reference);
@@ -319,7 +319,7 @@ mod tests {
         // `below(prices, level)`, otherwise; the two must agree when every hour is below, so
         // that which branch runs never shows in the books. At levels across the prices,
         // `hours_below` must equal the pass bit for bit.
-        let mut rng = stream(5, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(5, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, &mut out);
         for len in [1, 5, 23, 24] {

@@ -8,13 +8,11 @@
 
 use crate::engine::math;
 use rand::RngExt;
-use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
-use crate::engine::{
-    DAYS_PER_YEAR, ProcessId, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs, stream,
-};
-use crate::model::dist::sample;
+use crate::engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
+use crate::model::world::samplers::sample;
+use crate::model::world::streams::{StreamKind, Streams};
 use crate::scenario::{AiMarket, AiRegime, Dist, PowerTerms};
 
 /// The AI market's parameters in simulation units.
@@ -155,22 +153,7 @@ pub struct AiWorld {
     pub gpu_price_daily: Vec<f64>,
 }
 
-/// Stream kinds of the AI processes (see `world::process` for the others).
-pub mod process {
-    /// Regime switching.
-    pub const AI_REGIME: u16 = 6;
-    /// Inquiry arrivals and attributes.
-    pub const INQUIRIES: u16 = 7;
-    /// GPU-hour price.
-    pub const GPU_PRICE: u16 = 8;
-    /// A tenant's life after signing (instance = inquiry index).
-    pub const TENANT: u16 = 9;
-    /// An anchor tenant's life (instance = action index).
-    pub const ANCHOR_TENANT: u16 = 10;
-}
-
 impl AiWorld {
-    /// Generates the AI market of a replication into `self`.
     /// Generates the AI market of a replication into `self`. `forced_busts` (sorted or not)
     /// are scheduled shocks: the market turns to bust then, whatever its state.
     pub fn generate(
@@ -178,8 +161,7 @@ impl AiWorld {
         p: &AiParams,
         end: SimTime,
         days: u64,
-        seed: u64,
-        replication: u64,
+        streams: Streams,
         forced_busts: &[SimTime],
     ) {
         self.regimes.clear();
@@ -189,7 +171,7 @@ impl AiWorld {
 
         // Regimes: exponential holding times with the hazard of the current regime. A forced
         // bust interrupts the holding time; the chain is memoryless, so it restarts from there.
-        let mut rng = stream(seed, replication, ProcessId::new(process::AI_REGIME, 0));
+        let mut rng = streams.of(StreamKind::AiRegime);
         let mut busts: Vec<f64> = forced_busts.iter().map(|t| t.secs() as f64).collect();
         busts.sort_by(f64::total_cmp);
         let mut next_bust = busts.into_iter().peekable();
@@ -230,7 +212,7 @@ impl AiWorld {
 
         // Inquiries: a Poisson stream whose rate is piecewise constant over the regimes; the
         // process is memoryless, so each regime segment starts a fresh exponential gap.
-        let mut rng = stream(seed, replication, ProcessId::new(process::INQUIRIES, 0));
+        let mut rng = streams.of(StreamKind::Inquiries);
         for (k, &(from, regime)) in self.regimes.iter().enumerate() {
             let until = self.regimes.get(k + 1).map_or(end_s, |r| r.0.secs() as f64);
             let rate = match regime {
@@ -270,7 +252,7 @@ impl AiWorld {
         }
 
         // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
-        let mut rng = stream(seed, replication, ProcessId::new(process::GPU_PRICE, 0));
+        let mut rng = streams.of(StreamKind::GpuPrice);
         let dt = 1.0 / DAYS_PER_YEAR;
         let a = math::exp(-p.gpu_reversion * dt);
         let s = if p.gpu_reversion > 0.0 {
@@ -341,15 +323,6 @@ impl AiWorld {
     }
 }
 
-/// The random stream of a tenant's life after signing.
-pub fn tenant_stream(seed: u64, replication: u64, kind: u16, index: usize) -> ChaCha8Rng {
-    stream(
-        seed,
-        replication,
-        ProcessId::new(kind, u16::try_from(index).unwrap_or(u16::MAX)),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,7 +368,7 @@ mod tests {
         let mut total = 0.0;
         let mut w = AiWorld::default();
         for rep in 0..200 {
-            w.generate(&p, end, 1, 1, rep, &[]);
+            w.generate(&p, end, 1, Streams::new(1, rep), &[]);
             for (k, r) in w.regimes.iter().enumerate() {
                 let until = w.regimes.get(k + 1).map_or(end, |n| n.0);
                 let span = until.secs_since(r.0) as f64;
@@ -417,7 +390,7 @@ mod tests {
         let mut w = AiWorld::default();
         let mut n = 0usize;
         for rep in 0..200 {
-            w.generate(&p, end, 1, 2, rep, &[]);
+            w.generate(&p, end, 1, Streams::new(2, rep), &[]);
             n += w.inquiries.len();
         }
         let per_year = n as f64 / (200.0 * 50.0 * 365.0 / 365.25);
@@ -430,7 +403,7 @@ mod tests {
         let mut p = params();
         p.boom_to_bust = 0.0;
         let mut w = AiWorld::default();
-        w.generate(&p, SimTime::from_days(3650), 1, 3, 0, &[]);
+        w.generate(&p, SimTime::from_days(3650), 1, Streams::new(3, 0), &[]);
         let h = p.default_hazard;
         let t = w
             .default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.1)
