@@ -27,8 +27,11 @@ pub const HOURS_PER_YEAR: f64 = DAYS_PER_YEAR * HOURS_PER_DAY as f64;
 /// Seconds in a year of [`DAYS_PER_YEAR`] days: 31,557,600 (exact).
 pub const SECONDS_PER_YEAR: f64 = DAYS_PER_YEAR * SECONDS_PER_DAY as f64;
 
+/// Months in a year.
+pub const MONTHS_PER_YEAR: f64 = 12.0;
+
 /// Seconds in an average month, a twelfth of a year: 2,629,800 (exact).
-pub const SECONDS_PER_AVG_MONTH: f64 = SECONDS_PER_YEAR / 12.0;
+pub const SECONDS_PER_AVG_MONTH: f64 = SECONDS_PER_YEAR / MONTHS_PER_YEAR;
 
 /// Average months ([`SECONDS_PER_AVG_MONTH`] each) to whole seconds, rounded down; negative
 /// spans count as none.

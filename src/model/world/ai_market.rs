@@ -11,8 +11,10 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
 use crate::engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
-use crate::model::world::samplers::sample;
+use crate::model::compiled::{CompiledScenario, ShockSpec};
+use crate::model::world::samplers::{MeanReversion, sample};
 use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 use crate::scenario::{AiMarket, AiRegime, Dist, PowerTerms};
 
 /// The AI market's parameters in simulation units.
@@ -142,6 +144,42 @@ pub struct Inquiry {
     pub patience_secs: u64,
 }
 
+/// The AI market as a world process: its parameters (none when the scenario has no AI market)
+/// and the horizon. Its path is the world's `ai`.
+pub(crate) struct AiMarketProcess<'m> {
+    params: Option<&'m AiParams>,
+    end: SimTime,
+    /// Whole days simulated.
+    days: u64,
+}
+
+impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        AiMarketProcess {
+            params: model.ai.as_ref(),
+            end: model.end,
+            days: model.days,
+        }
+    }
+
+    /// Generates the market with the scheduled busts forced in, or leaves it empty.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        match self.params {
+            Some(p) => {
+                let busts: Vec<SimTime> = shocks
+                    .iter()
+                    .filter_map(|s| match s {
+                        ShockSpec::AiBust { at } => Some(*at),
+                        _ => None,
+                    })
+                    .collect();
+                world.ai.generate(p, self.end, self.days, streams, &busts);
+            }
+            None => world.ai = AiWorld::default(),
+        }
+    }
+}
+
 /// The AI market of one replication.
 #[derive(Debug, Clone, Default)]
 pub struct AiWorld {
@@ -253,19 +291,12 @@ impl AiWorld {
 
         // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
         let mut rng = streams.of(StreamKind::GpuPrice);
-        let dt = 1.0 / DAYS_PER_YEAR;
-        let a = math::exp(-p.gpu_reversion * dt);
-        let s = if p.gpu_reversion > 0.0 {
-            p.gpu_volatility * ((1.0 - a * a) / (2.0 * p.gpu_reversion)).sqrt()
-        } else {
-            p.gpu_volatility * dt.sqrt()
-        };
+        let ou = MeanReversion::exact(p.gpu_reversion, p.gpu_volatility, 1.0 / DAYS_PER_YEAR);
         let mut x = math::ln(p.gpu_price / p.gpu_long_run);
         let mut k = 0;
         for day in 0..days {
             if day > 0 {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                x = a * x + s * z;
+                x = ou.advance(x, &mut rng);
             }
             let t = SimTime::from_secs(day * SECONDS_PER_DAY);
             while k + 1 < self.regimes.len() && self.regimes[k + 1].0 <= t {

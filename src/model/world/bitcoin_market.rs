@@ -7,12 +7,15 @@
 //! fixed. The four parts share one state (the hashrate responds to the hashprice, which the
 //! price, the fees and the difficulty make), so they are one process with four streams.
 
-use crate::engine::{DAYS_PER_YEAR, math};
+use crate::engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SimTime, math};
+use crate::model::compiled::{CompiledScenario, ShockSpec};
 use crate::model::world::bitcoin_protocol::{
     ChainEvent, HALVING_INTERVAL_BLOCKS, HASHES_PER_DIFFICULTY, RETARGET_INTERVAL_BLOCKS,
     btc_per_th_second, hashprice_usd_per_ph_day, retarget, subsidy_btc,
 };
 use crate::model::world::samplers::{PoissonHead, geometric_at_least_one, poisson};
+use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
@@ -287,6 +290,129 @@ impl BitcoinState {
             }
         }
     }
+}
+
+/// An interval over which the market's revenue rate is constant.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct MarketSegment {
+    /// When it starts.
+    pub start: SimTime,
+    /// Expected revenue, USD per TH/s per second, before pool fees.
+    pub usd_per_th_second: f64,
+    /// Network hashprice, USD per PH/s per day.
+    pub hashprice: f64,
+    /// BTC price, USD.
+    pub btc_price_usd: f64,
+}
+
+/// The bitcoin market as a world process: its parameters and the horizon. Its path is the
+/// world's market segments and chain events, with the hashprice summaries and the first
+/// halving drawn from them.
+pub(crate) struct BitcoinMarketProcess<'m> {
+    params: &'m BitcoinParams,
+    /// Whole days simulated.
+    days: u64,
+    end: SimTime,
+}
+
+impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        BitcoinMarketProcess {
+            params: &model.bitcoin,
+            days: model.days,
+            end: model.end,
+        }
+    }
+
+    /// Steps the market a day at a time, applies the day's price and hashrate shocks, and mines
+    /// each day to its boundaries: a segment starts at every midnight and at every retarget or
+    /// halving.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        world.segments.clear();
+        world.chain_events.clear();
+        let p = self.params;
+        let mut rngs = BitcoinStreams {
+            price: streams.of(StreamKind::BtcPrice),
+            hashrate: streams.of(StreamKind::NetworkHashrate),
+            blocks: streams.of(StreamKind::Blocks),
+            fees: streams.of(StreamKind::Fees),
+        };
+        let mut state = BitcoinState::initial(p);
+        let end = self.end.secs() as f64;
+        for day in 0..self.days {
+            let day_start = (day * SECONDS_PER_DAY) as f64;
+            if day == 0 {
+                state.draw_fees(p, 0, &mut rngs.fees);
+            } else {
+                state.step_day(p, day, &mut rngs);
+            }
+            apply_day_shocks(
+                shocks,
+                SimTime::from_secs(day * SECONDS_PER_DAY),
+                &mut state,
+            );
+            push_segment(
+                &mut world.segments,
+                SimTime::from_secs(day * SECONDS_PER_DAY),
+                &state,
+            );
+            let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
+            let mut t = day_start;
+            while let Some((at, event)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks) {
+                // Whole seconds: the boundary block's time, floored, never before the day.
+                let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
+                world.chain_events.push((when, event));
+                push_segment(&mut world.segments, when, &state);
+                t = at;
+            }
+        }
+        let (mean, last) = hashprice_summary(&world.segments, self.end);
+        world.mean_hashprice = mean;
+        world.final_hashprice = last;
+        world.years_to_first_halving = world.chain_events.iter().find_map(|(t, e)| match e {
+            ChainEvent::Halving { .. } => Some(t.days_f64() / DAYS_PER_YEAR),
+            ChainEvent::Retarget { .. } => None,
+        });
+    }
+}
+
+/// Applies the BTC-price and hashrate shocks dated `day_start` (the start of a day).
+fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut BitcoinState) {
+    for shock in shocks {
+        match *shock {
+            ShockSpec::BtcPrice { at, factor } if at == day_start => state.price_usd *= factor,
+            ShockSpec::NetworkHashrate { at, factor } if at == day_start => {
+                state.hashrate_h_s *= factor
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Appends a segment; one starting at the same second as the last replaces it.
+fn push_segment(segments: &mut Vec<MarketSegment>, start: SimTime, state: &BitcoinState) {
+    let segment = MarketSegment {
+        start,
+        usd_per_th_second: state.usd_per_th_second(),
+        hashprice: state.hashprice(),
+        btc_price_usd: state.price_usd,
+    };
+    match segments.last_mut() {
+        Some(last) if last.start == start => *last = segment,
+        _ => segments.push(segment),
+    }
+}
+
+/// The time-averaged hashprice of `segments` over [0, end) and the one in force at the end,
+/// USD per PH/s per day.
+fn hashprice_summary(segments: &[MarketSegment], end: SimTime) -> (f64, f64) {
+    let mut weighted = 0.0;
+    for (i, s) in segments.iter().enumerate() {
+        let until = segments.get(i + 1).map_or(end, |n| n.start);
+        weighted += s.hashprice * until.secs_since(s.start) as f64;
+    }
+    let mean = weighted / end.secs().max(1) as f64;
+    (mean, segments.last().map_or(0.0, |s| s.hashprice))
 }
 
 #[cfg(test)]

@@ -11,7 +11,13 @@ use crate::engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::world::samplers::geometric_at_least_one;
+use crate::model::compiled::{CompiledScenario, ShockSpec};
+use crate::model::world::samplers::{MeanReversion, geometric_at_least_one};
+use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
+
+/// Hours in a day, as an index into the hourly path.
+pub(crate) const DAY_HOURS: usize = HOURS_PER_DAY as usize;
 
 /// Parameters of the hourly price process.
 #[derive(Debug, Clone)]
@@ -33,15 +39,17 @@ pub struct EnergyParams {
 }
 
 impl EnergyParams {
-    /// Per-hour constants of the exact OU step: (a, s, m).
-    fn step_constants(&self) -> (f64, f64, f64) {
-        let dt = 1.0 / HOURS_PER_YEAR;
-        let a = math::exp(-self.reversion * dt);
+    /// The exact hourly OU step of the log level X, and the offset m of the log price.
+    fn step_constants(&self) -> (MeanReversion, f64) {
         let stationary_var = self.volatility * self.volatility / (2.0 * self.reversion);
-        let s = (stationary_var * (1.0 - a * a)).sqrt();
+        let step = MeanReversion::exact_with_stationary_variance(
+            self.reversion,
+            stationary_var,
+            1.0 / HOURS_PER_YEAR,
+        );
         // E[exp(X)] = exp(var/2) for the stationary X ~ N(0, var), so m = ln(mean) − var/2.
         let m = math::ln(self.mean) - 0.5 * stationary_var;
-        (a, s, m)
+        (step, m)
     }
 }
 
@@ -55,7 +63,7 @@ pub fn generate_hourly_prices(
     out: &mut Vec<f64>,
 ) {
     out.clear();
-    let (a, s, m) = p.step_constants();
+    let (ou, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     let z0: f64 = StandardNormal.sample(rng);
     let mut x = stationary_sd * z0;
@@ -75,8 +83,7 @@ pub fn generate_hourly_prices(
             factor = daily_factor.get(day).copied().unwrap_or(1.0);
         }
         hour_of_day += 1;
-        let z: f64 = StandardNormal.sample(rng);
-        x = a * x + s * z;
+        x = ou.advance(x, rng);
         if spike_left == 0 && spikes && UniformBits::draw(rng).0 < spike_start_below {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
@@ -89,6 +96,57 @@ pub fn generate_hourly_prices(
         // `price.min(cap)` without its NaN handling: prices are never NaN.
         if price > p.cap { p.cap } else { price }
     }));
+}
+
+/// The hourly energy price as a world process: its parameters, the seasonal factor of each
+/// day and the horizon. Its path is the world's hourly prices and their daily summaries.
+pub(crate) struct EnergyPriceProcess<'m> {
+    params: &'m EnergyParams,
+    /// Seasonal multiplier of each day.
+    daily_factor: &'m [f64],
+    /// Whole hours simulated.
+    hours: usize,
+}
+
+impl<'m> WorldProcess<'m> for EnergyPriceProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        EnergyPriceProcess {
+            params: &model.energy,
+            daily_factor: &model.daily_energy_factor,
+            hours: model.hours,
+        }
+    }
+
+    /// Generates the hourly path, sets the hours of scheduled price spikes (capped), and
+    /// caches each day's summary for the plans.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        let mut rng = streams.of(StreamKind::EnergyPrice);
+        generate_hourly_prices(
+            self.params,
+            self.daily_factor,
+            self.hours,
+            &mut rng,
+            &mut world.hourly_price,
+        );
+        for shock in shocks {
+            if let ShockSpec::EnergySpike {
+                from,
+                to,
+                usd_per_mwh,
+            } = *shock
+            {
+                let (a, b) = (from.hour_index() as usize, to.hour_index() as usize);
+                let price = usd_per_mwh.min(self.params.cap);
+                for h in world.hourly_price.iter_mut().take(b).skip(a) {
+                    *h = price;
+                }
+            }
+        }
+        world.daily_price.clear();
+        world
+            .daily_price
+            .extend(world.hourly_price.chunks(DAY_HOURS).map(PriceSummary::of));
+    }
 }
 
 /// The sum, least and greatest of a run of hourly prices: enough for the operator's accrual
@@ -261,7 +319,7 @@ mod tests {
         generate_hourly_prices(&p, &factors, hours, &mut rng, &mut out);
 
         let mut reference = Streams::new(4, 0).of(StreamKind::EnergyPrice);
-        let (a, s, m) = p.step_constants();
+        let (ou, m) = p.step_constants();
         let sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
         let z0: f64 = StandardNormal.sample(&mut reference);
         let mut x = sd * z0;
@@ -270,7 +328,7 @@ mod tests {
         let mut spikes = 0;
         for (h, &price) in out.iter().enumerate() {
             let z: f64 = StandardNormal.sample(&mut reference);
-            x = a * x + s * z;
+            x = ou.step(x, z);
             if left == 0 && reference.random::<f64>() < start {
                 left = geometric_at_least_one(&mut reference, p.spike_mean_hours);
                 spikes += 1;

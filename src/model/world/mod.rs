@@ -6,8 +6,15 @@
 //! world is stored as paths the operator reads by time: market segments (the revenue rate is
 //! constant within each, changing at midnight and at retarget or halving boundaries) and one
 //! energy price per hour.
+//!
+//! Each stochastic process has its own file and the one shape of [`WorldProcess`]: built from
+//! its part of the compiled scenario, it generates its path from the variant's shocks and its
+//! own streams ([`streams`], the registry of every stream kind). [`World::generate_variant`]
+//! runs them in a fixed order. Shared samplers and the mean-reverting step are in
+//! [`samplers`]; the consensus rules the market mines against are in [`bitcoin_protocol`].
 
 pub mod ai_market;
+pub mod base_rate;
 pub mod bitcoin_market;
 pub mod bitcoin_protocol;
 pub mod energy;
@@ -15,42 +22,30 @@ pub mod outages;
 pub mod samplers;
 pub mod streams;
 
-use crate::engine::{DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_DAY, SimTime};
+use crate::engine::{HOURS_PER_DAY, SimTime};
 use crate::model::compiled::{CompiledScenario, ShockSpec};
-use ai_market::AiWorld;
-use bitcoin_market::{BitcoinState, BitcoinStreams};
+use ai_market::{AiMarketProcess, AiWorld};
+use base_rate::BaseRateProcess;
+use bitcoin_market::BitcoinMarketProcess;
 use bitcoin_protocol::ChainEvent;
-use energy::{PriceSummary, generate_hourly_prices};
-use outages::Outages;
-use streams::{StreamKind, Streams};
+use energy::{DAY_HOURS, EnergyPriceProcess, PriceSummary};
+use outages::{OutageProcess, Outages};
+use streams::Streams;
 
-/// Hours in a day, as an index into the hourly path.
-const DAY_HOURS: usize = HOURS_PER_DAY as usize;
+pub use bitcoin_market::MarketSegment;
 
-/// Applies the BTC-price and hashrate shocks dated `day_start` (the start of a day).
-fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut BitcoinState) {
-    for shock in shocks {
-        match *shock {
-            ShockSpec::BtcPrice { at, factor } if at == day_start => state.price_usd *= factor,
-            ShockSpec::NetworkHashrate { at, factor } if at == day_start => {
-                state.hashrate_h_s *= factor
-            }
-            _ => {}
-        }
-    }
-}
+/// One stochastic process of the world.
+///
+/// Built from its part of the compiled scenario, it generates its path into the fields of the
+/// [`World`] it owns, from the variant's shocks and its own streams only: so its draws depend
+/// on nothing but (seed, replication, its stream kinds), and adding a process shifts none.
+pub(crate) trait WorldProcess<'m>: Sized {
+    /// Takes its parameters and the horizon it needs from the compiled scenario.
+    fn from_scenario(model: &'m CompiledScenario) -> Self;
 
-/// An interval over which the market's revenue rate is constant.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub struct MarketSegment {
-    /// When it starts.
-    pub start: SimTime,
-    /// Expected revenue, USD per TH/s per second, before pool fees.
-    pub usd_per_th_second: f64,
-    /// Network hashprice, USD per PH/s per day.
-    pub hashprice: f64,
-    /// BTC price, USD.
-    pub btc_price_usd: f64,
+    /// Generates its path into its fields of `world` (whose buffers are reused), applying
+    /// the shocks that concern it.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World);
 }
 
 /// The exogenous paths of one replication.
@@ -103,138 +98,16 @@ impl World {
         if let Some(v) = model.variants.get(variant) {
             self.shocks.extend_from_slice(&v.shocks);
         }
+        // The shocks are lent to the processes while they write the rest of the world.
         let shocks = std::mem::take(&mut self.shocks);
-        self.segments.clear();
-        self.chain_events.clear();
-        let p = &model.bitcoin;
-        let world_streams = Streams::new(seed, replication);
-        let mut streams = BitcoinStreams {
-            price: world_streams.of(StreamKind::BtcPrice),
-            hashrate: world_streams.of(StreamKind::NetworkHashrate),
-            blocks: world_streams.of(StreamKind::Blocks),
-            fees: world_streams.of(StreamKind::Fees),
-        };
-        let mut state = BitcoinState::initial(p);
-        let end = model.end.secs() as f64;
-        for day in 0..model.days {
-            let day_start = (day * SECONDS_PER_DAY) as f64;
-            if day == 0 {
-                state.draw_fees(p, 0, &mut streams.fees);
-            } else {
-                state.step_day(p, day, &mut streams);
-            }
-            apply_day_shocks(
-                &shocks,
-                SimTime::from_secs(day * SECONDS_PER_DAY),
-                &mut state,
-            );
-            self.push_segment(SimTime::from_secs(day * SECONDS_PER_DAY), &state);
-            let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
-            let mut t = day_start;
-            while let Some((at, event)) = state.mine_until_boundary(t, day_end, &mut streams.blocks)
-            {
-                // Whole seconds: the boundary block's time, floored, never before the day.
-                let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
-                self.chain_events.push((when, event));
-                self.push_segment(when, &state);
-                t = at;
-            }
-        }
-        let mut energy_rng = world_streams.of(StreamKind::EnergyPrice);
-        generate_hourly_prices(
-            &model.energy,
-            &model.daily_energy_factor,
-            model.hours,
-            &mut energy_rng,
-            &mut self.hourly_price,
-        );
-        for shock in &shocks {
-            if let ShockSpec::EnergySpike {
-                from,
-                to,
-                usd_per_mwh,
-            } = *shock
-            {
-                let (a, b) = (from.hour_index() as usize, to.hour_index() as usize);
-                let price = usd_per_mwh.min(model.energy.cap);
-                for h in self.hourly_price.iter_mut().take(b).skip(a) {
-                    *h = price;
-                }
-            }
-        }
-        self.daily_price.clear();
-        self.daily_price
-            .extend(self.hourly_price.chunks(DAY_HOURS).map(PriceSummary::of));
-        self.summarise(model.end);
-        self.years_to_first_halving = self.chain_events.iter().find_map(|(t, e)| match e {
-            ChainEvent::Halving { .. } => Some(t.days_f64() / DAYS_PER_YEAR),
-            ChainEvent::Retarget { .. } => None,
-        });
-        self.outages.generate(model, &shocks, world_streams);
-        self.base_rate.clear();
-        if let Some(b) = &model.finance.base_rate {
-            // Euler step per month of x' = x + κ(θ − x)Δ + σ√Δ Z, Δ = 1/12 year.
-            let mut rng = world_streams.of(StreamKind::BaseRate);
-            let dt: f64 = 1.0 / 12.0;
-            let mut x = b.initial;
-            for month in 0..=model.month_starts.len() {
-                if month > 0 {
-                    let z: f64 =
-                        rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng);
-                    x +=
-                        b.reversion_per_year * (b.long_run - x) * dt + b.volatility * dt.sqrt() * z;
-                }
-                self.base_rate.push(x);
-            }
-            // Rate steps shift the path from their month on (the process is not re-anchored).
-            for shock in &shocks {
-                if let ShockSpec::RateStep { at, delta } = *shock {
-                    let first = model.month_starts.partition_point(|t| *t <= at);
-                    for r in self.base_rate.iter_mut().skip(first) {
-                        *r += delta;
-                    }
-                }
-            }
-        }
-        match &model.ai {
-            Some(p) => {
-                let busts: Vec<SimTime> = shocks
-                    .iter()
-                    .filter_map(|s| match s {
-                        ShockSpec::AiBust { at } => Some(*at),
-                        _ => None,
-                    })
-                    .collect();
-                self.ai
-                    .generate(p, model.end, model.days, world_streams, &busts);
-            }
-            None => self.ai = AiWorld::default(),
-        }
+        let streams = Streams::new(seed, replication);
+        // Each process draws only from its own streams, so this order changes no draw.
+        BitcoinMarketProcess::from_scenario(model).generate(&shocks, streams, self);
+        EnergyPriceProcess::from_scenario(model).generate(&shocks, streams, self);
+        OutageProcess::from_scenario(model).generate(&shocks, streams, self);
+        BaseRateProcess::from_scenario(model).generate(&shocks, streams, self);
+        AiMarketProcess::from_scenario(model).generate(&shocks, streams, self);
         self.shocks = shocks;
-    }
-
-    /// Appends a segment; one starting at the same second as the last replaces it.
-    fn push_segment(&mut self, start: SimTime, state: &BitcoinState) {
-        let segment = MarketSegment {
-            start,
-            usd_per_th_second: state.usd_per_th_second(),
-            hashprice: state.hashprice(),
-            btc_price_usd: state.price_usd,
-        };
-        match self.segments.last_mut() {
-            Some(last) if last.start == start => *last = segment,
-            _ => self.segments.push(segment),
-        }
-    }
-
-    fn summarise(&mut self, end: SimTime) {
-        let mut weighted = 0.0;
-        for (i, s) in self.segments.iter().enumerate() {
-            let until = self.segments.get(i + 1).map_or(end, |n| n.start);
-            weighted += s.hashprice * until.secs_since(s.start) as f64;
-        }
-        self.mean_hashprice = weighted / end.secs().max(1) as f64;
-        self.final_hashprice = self.segments.last().map_or(0.0, |s| s.hashprice);
     }
 
     /// Time-averaged hashprice over [from, to), USD per PH/s per day (the value at `to` when

@@ -9,9 +9,10 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
-use crate::model::compiled::{CompiledScenario, ShockSpec};
+use crate::model::compiled::{CompiledScenario, HallSpec, ShockSpec, SiteSpec};
 use crate::model::world::samplers::sample;
 use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 use crate::scenario::Dist;
 
 /// One outage interval.
@@ -59,17 +60,35 @@ fn renewal(
     }
 }
 
-impl Outages {
-    /// Generates the outages of a replication into `self`.
-    pub fn generate(&mut self, model: &CompiledScenario, shocks: &[ShockSpec], streams: Streams) {
-        self.grid.clear();
-        self.cooling.clear();
-        for (i, site) in model.sites.iter().enumerate() {
+/// Grid outages and cooling failures as a world process: the sites and halls and the horizon.
+/// Its path is the world's `outages`.
+pub(crate) struct OutageProcess<'m> {
+    sites: &'m [SiteSpec],
+    halls: &'m [HallSpec],
+    end: SimTime,
+}
+
+impl<'m> WorldProcess<'m> for OutageProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        OutageProcess {
+            sites: &model.sites,
+            halls: &model.halls,
+            end: model.end,
+        }
+    }
+
+    /// Generates each site's random and traced grid outages, adds its scheduled ones, and
+    /// generates each hall's cooling failures.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        let outages = &mut world.outages;
+        outages.grid.clear();
+        outages.cooling.clear();
+        for (i, site) in self.sites.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration)) = &site.grid_outages {
                 let mut rng = streams.instance(StreamKind::GridOutages, i);
                 let p_fail = site.generator_failure_probability;
-                renewal(between, duration, model.end, &mut rng, |from, to, rng| {
+                renewal(between, duration, self.end, &mut rng, |from, to, rng| {
                     let generators_fail = rng.random::<f64>() < p_fail;
                     list.push(Outage {
                         from,
@@ -107,13 +126,13 @@ impl Outages {
                 }
             }
             list.sort_by_key(|o| o.from);
-            self.grid.push(list);
+            outages.grid.push(list);
         }
-        for (h, hall) in model.halls.iter().enumerate() {
+        for (h, hall) in self.halls.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration, derate)) = &hall.cooling_failures {
                 let mut rng = streams.instance(StreamKind::CoolingFailures, h);
-                renewal(between, duration, model.end, &mut rng, |from, to, _| {
+                renewal(between, duration, self.end, &mut rng, |from, to, _| {
                     list.push(Outage {
                         from,
                         to,
@@ -122,7 +141,7 @@ impl Outages {
                     });
                 });
             }
-            self.cooling.push(list);
+            outages.cooling.push(list);
         }
     }
 }

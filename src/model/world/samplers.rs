@@ -1,5 +1,5 @@
 //! The samplers the processes share: Poisson counts (with a cached table for repeated small
-//! means), geometric lengths, and the scenario's distributions (`{dist: weibull, shape: 1.5,
+//! means), geometric lengths, the mean-reverting step, and the scenario's distributions (`{dist: weibull, shape: 1.5,
 //! scale: 10}` and so on).
 //!
 //! Kept in one place so that every process draws a given distribution the same way: a draw's
@@ -8,7 +8,7 @@
 use crate::engine::{UniformBits, math};
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
-use rand_distr::{Distribution, Exp, Gamma, LogNormal, Poisson, Weibull};
+use rand_distr::{Distribution, Exp, Gamma, LogNormal, Poisson, StandardNormal, Weibull};
 
 use crate::scenario::Dist;
 
@@ -132,6 +132,89 @@ pub fn geometric_at_least_one(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
     // Inversion: failures = floor(ln(1−u) / ln(1−p)).
     let failures = (math::ln(1.0 - u) / math::ln(1.0 - p)).floor();
     1 + failures.min(1e9) as u64
+}
+
+/// One step of a mean-reverting (Ornstein–Uhlenbeck) process, in the discretisation the
+/// process is calibrated with; every process with mean reversion steps through this.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MeanReversion {
+    /// The exact step over Δ of an OU process about 0: x' = a·x + s·z, a = e^(−κΔ).
+    Exact {
+        /// Persistence over one step, e^(−κΔ).
+        a: f64,
+        /// Standard deviation of one step's noise.
+        s: f64,
+    },
+    /// The Euler step about a level θ: x' = x + (κ(θ − x)Δ + σ√Δ·z).
+    Euler {
+        /// Reversion speed κ, per unit of time.
+        reversion: f64,
+        /// The level θ it reverts to.
+        level: f64,
+        /// Step length Δ, in the units of κ.
+        dt: f64,
+        /// σ√Δ.
+        sd: f64,
+    },
+}
+
+impl MeanReversion {
+    /// The exact step with volatility σ: s = σ·√((1 − a²)/(2κ)), or σ√Δ (a random walk) when
+    /// κ ≤ 0.
+    pub fn exact(reversion: f64, volatility: f64, dt: f64) -> Self {
+        let a = math::exp(-reversion * dt);
+        let s = if reversion > 0.0 {
+            volatility * ((1.0 - a * a) / (2.0 * reversion)).sqrt()
+        } else {
+            volatility * dt.sqrt()
+        };
+        MeanReversion::Exact { a, s }
+    }
+
+    /// The exact step given the stationary variance v = σ²/(2κ): s = √(v·(1 − a²)). The same
+    /// step as [`MeanReversion::exact`] in exact arithmetic, but formed (and so rounded)
+    /// differently; the energy price is calibrated with this form and its paths are kept to
+    /// the bit.
+    pub fn exact_with_stationary_variance(
+        reversion: f64,
+        stationary_variance: f64,
+        dt: f64,
+    ) -> Self {
+        let a = math::exp(-reversion * dt);
+        let s = (stationary_variance * (1.0 - a * a)).sqrt();
+        MeanReversion::Exact { a, s }
+    }
+
+    /// The Euler step towards `level` at speed `reversion` with volatility σ, over `dt`.
+    pub fn euler(reversion: f64, level: f64, volatility: f64, dt: f64) -> Self {
+        MeanReversion::Euler {
+            reversion,
+            level,
+            dt,
+            sd: volatility * dt.sqrt(),
+        }
+    }
+
+    /// The value after one step from `x` with standard normal shock `z`.
+    #[inline]
+    pub fn step(&self, x: f64, z: f64) -> f64 {
+        match *self {
+            MeanReversion::Exact { a, s } => a * x + s * z,
+            MeanReversion::Euler {
+                reversion,
+                level,
+                dt,
+                sd,
+            } => x + (reversion * (level - x) * dt + sd * z),
+        }
+    }
+
+    /// One step from `x`, drawing its shock (one standard normal) from `rng`.
+    #[inline]
+    pub fn advance(&self, x: f64, rng: &mut ChaCha8Rng) -> f64 {
+        let z: f64 = StandardNormal.sample(rng);
+        self.step(x, z)
+    }
 }
 
 /// Draws one value of a scenario distribution. Parameters were validated, so constructor failures cannot happen; if one
@@ -306,5 +389,58 @@ mod tests {
                 "{d:?}: {m} vs {analytic} (se {se})"
             );
         }
+    }
+
+    #[test]
+    fn mean_reversion_steps_are_the_formulas() {
+        // Exact: κ = 2/yr, σ = 0.3, Δ = 1/365.25: a = e^(−2/365.25), s = 0.3·√((1 − a²)/4).
+        let dt = 1.0 / 365.25;
+        let a = math::exp(-2.0 * dt);
+        let s = 0.3 * ((1.0 - a * a) / 4.0).sqrt();
+        let exact = MeanReversion::exact(2.0, 0.3, dt);
+        assert_eq!(exact, MeanReversion::Exact { a, s });
+        assert_eq!(
+            exact.step(0.5, -1.25).to_bits(),
+            (a * 0.5 + s * -1.25).to_bits()
+        );
+        // Without reversion it is a random walk with step σ√Δ.
+        assert_eq!(
+            MeanReversion::exact(0.0, 0.3, dt),
+            MeanReversion::Exact {
+                a: 1.0,
+                s: 0.3 * dt.sqrt()
+            }
+        );
+        // The stationary-variance form: v = 0.09/4 = 0.0225, s = √(v(1 − a²)), within an ulp
+        // or two of the σ form.
+        let by_variance = MeanReversion::exact_with_stationary_variance(2.0, 0.0225, dt);
+        let MeanReversion::Exact { a: a2, s: s2 } = by_variance else {
+            panic!("{by_variance:?}")
+        };
+        assert_eq!(a2, a);
+        assert!((s2 / s - 1.0).abs() < 1e-15, "{s2} vs {s}");
+        // Euler, monthly: x' = x + (κ(θ − x)Δ + σ√Δ·z) with κ = 0.5, θ = 0.04, σ = 0.01.
+        let euler = MeanReversion::euler(0.5, 0.04, 0.01, 1.0 / 12.0);
+        let (x, z) = (0.05, 0.7);
+        let expected = x + (0.5 * (0.04 - x) * (1.0 / 12.0) + 0.01 * (1.0f64 / 12.0).sqrt() * z);
+        assert_eq!(euler.step(x, z).to_bits(), expected.to_bits());
+    }
+
+    #[test]
+    fn advancing_draws_one_standard_normal() {
+        // `advance` is `step` with the next standard normal of the stream, and takes no more.
+        let ou = MeanReversion::exact(1.0, 0.3, 1.0 / 365.25);
+        let (mut a, mut b) = (
+            stream(8, 0, ProcessId::new(9, 2)),
+            stream(8, 0, ProcessId::new(9, 2)),
+        );
+        let (mut x, mut y) = (0.1, 0.1);
+        for _ in 0..100 {
+            x = ou.advance(x, &mut a);
+            let z: f64 = StandardNormal.sample(&mut b);
+            y = ou.step(y, z);
+            assert_eq!(x.to_bits(), y.to_bits());
+        }
+        assert_eq!(rand::Rng::next_u64(&mut a), rand::Rng::next_u64(&mut b));
     }
 }
