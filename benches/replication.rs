@@ -93,7 +93,7 @@ fn floor_price_path(seed: u64, out: &mut [f64]) {
     use rand_distr::{Distribution, StandardNormal};
     let mut rng = Streams::new(seed, 0).of(StreamKind::EnergyPrice);
     // κ = 100/yr, σ = 1.5/√yr, hourly steps: a = e^(−κΔ), s = σ·√((1 − a²)/(2κ)).
-    let dt = 1.0 / 8_766.0;
+    let dt = 1.0 / pivotsim::engine::HOURS_PER_YEAR;
     let a = (-100.0f64 * dt).exp();
     let s = 1.5 * ((1.0 - a * a) / 200.0).sqrt();
     let mut x = 0.0f64;

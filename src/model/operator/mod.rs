@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{
-    EventQueue, Handler, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
+    EventQueue, HOURS_PER_DAY, Handler, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
     SECONDS_PER_YEAR, SimTime, stream,
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
@@ -706,8 +706,8 @@ impl<'a> Operator<'a> {
             let end = first + count;
             let mut hour = first;
             while hour < end {
-                let day = hour / 24;
-                let until = end.min((day + 1) * 24);
+                let day = hour / HOURS_PER_DAY;
+                let until = end.min((day + 1) * HOURS_PER_DAY);
                 let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
                 m.gpu_cloud_revenue_usd +=
                     r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;

@@ -424,7 +424,7 @@ mod tests {
             w.generate(&p, end, 1, Streams::new(2, rep), &[]);
             n += w.inquiries.len();
         }
-        let per_year = n as f64 / (200.0 * 50.0 * 365.0 / 365.25);
+        let per_year = n as f64 / (200.0 * 50.0 * 365.0 / DAYS_PER_YEAR);
         assert!((per_year / 7.5 - 1.0).abs() < 0.04, "{per_year}");
     }
 

@@ -261,7 +261,7 @@ mod tests {
         // ~88 hours (1/κ), giving ~2,000 effective samples: sd of the mean ≈ 40·0.106/√2000 ≈
         // 0.095, so ±0.5 is a 5-sigma band; the variance's relative sd ≈ √(2/2000) ≈ 3%.
         let p = params();
-        let hours = 20 * 8_766;
+        let hours = 20 * HOURS_PER_YEAR as usize;
         let mut rng = Streams::new(1, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
@@ -280,12 +280,12 @@ mod tests {
         // Over 50 years (438,300 h, ~750 spikes) the relative sd is about 1/√750·√2 ≈ 5%.
         let mut p = params();
         p.spike_rate = 15.0;
-        let hours = 50 * 8_766;
+        let hours = 50 * HOURS_PER_YEAR as usize;
         let mut rng = Streams::new(2, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
         let spikes = out.iter().filter(|&&x| x == 1_500.0).count() as f64 / hours as f64;
-        let rl = 15.0 / 8_766.0 * 4.0;
+        let rl = 15.0 / HOURS_PER_YEAR * 4.0;
         let expected = rl / (1.0 + rl);
         assert!(
             (spikes / expected - 1.0).abs() < 0.15,
@@ -301,7 +301,7 @@ mod tests {
         p.cap = 3_000.0;
         let mut rng = Streams::new(3, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], 8_766, &mut rng, &mut out);
+        generate_hourly_prices(&p, &[], HOURS_PER_YEAR as usize, &mut rng, &mut out);
         assert_eq!(out.iter().cloned().fold(0.0, f64::max), 3_000.0);
     }
 

@@ -283,7 +283,7 @@ pub fn gamma_fn(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ProcessId, stream};
+    use crate::engine::{DAYS_PER_YEAR, ProcessId, stream};
 
     fn sample_mean(d: &Dist, n: usize) -> (f64, f64) {
         let mut rng = stream(17, 0, ProcessId::new(60, 0));
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn mean_reversion_steps_are_the_formulas() {
         // Exact: κ = 2/yr, σ = 0.3, Δ = 1/365.25: a = e^(−2/365.25), s = 0.3·√((1 − a²)/4).
-        let dt = 1.0 / 365.25;
+        let dt = 1.0 / DAYS_PER_YEAR;
         let a = math::exp(-2.0 * dt);
         let s = 0.3 * ((1.0 - a * a) / 4.0).sqrt();
         let exact = MeanReversion::exact(2.0, 0.3, dt);
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn advancing_draws_one_standard_normal() {
         // `advance` is `step` with the next standard normal of the stream, and takes no more.
-        let ou = MeanReversion::exact(1.0, 0.3, 1.0 / 365.25);
+        let ou = MeanReversion::exact(1.0, 0.3, 1.0 / DAYS_PER_YEAR);
         let (mut a, mut b) = (
             stream(8, 0, ProcessId::new(9, 2)),
             stream(8, 0, ProcessId::new(9, 2)),
