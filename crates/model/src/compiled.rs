@@ -7,10 +7,14 @@
 use chrono::{Datelike, Months, NaiveDate};
 use pivotsim_engine::math;
 
-use crate::ai::AiParams;
-use crate::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
-use crate::energy::EnergyParams;
-use pivotsim_engine::{Calendar, SECONDS_PER_DAY, SimTime};
+use crate::world::ai_market::AiParams;
+use crate::world::bitcoin_market::BitcoinParams;
+use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
+use crate::world::energy::EnergyParams;
+use pivotsim_engine::{
+    Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, SimTime,
+    months_to_secs,
+};
 use pivotsim_scenario::{
     Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist,
     HallState, HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,
@@ -140,10 +144,10 @@ impl FleetSpec {
             th_per_unit: f.th_s,
             it_mw_per_unit: it_mw,
             facility_mw_per_unit: facility,
-            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / 365.25),
+            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / DAYS_PER_YEAR),
             repair_days: f.repair_days,
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
-            breakeven_factor: f.th_s * 3_600.0 / facility,
+            breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
             j_per_th: f.watts / f.th_s,
         }
     }
@@ -597,7 +601,8 @@ impl CompiledScenario {
                         let secs =
                             u64::from(chrono::Timelike::num_seconds_from_midnight(&start.time()));
                         let from = from_date + secs;
-                        let to = (from + (o.duration_hours * 3_600.0) as u64).min(end);
+                        let to =
+                            (from + (o.duration_hours * SECONDS_PER_HOUR as f64) as u64).min(end);
                         (from < end).then_some((from, to))
                     })
                     .collect(),
@@ -658,10 +663,10 @@ impl CompiledScenario {
                         ActionSpec::SignTenant {
                             hall: hall_index(site, hall)?,
                             mw: *mw,
-                            term_secs: (term_years * crate::ai::SECONDS_PER_YEAR) as u64,
+                            term_secs: (term_years * SECONDS_PER_YEAR) as u64,
                             price: *price_usd_per_kw_month,
                             escalator: *escalator_per_year,
-                            start_delay_secs: crate::ai::months_to_secs(*start_delay_months),
+                            start_delay_secs: months_to_secs(*start_delay_months),
                         },
                     ),
                     Action::DeployGpuCloud {
@@ -682,9 +687,10 @@ impl CompiledScenario {
                             gpus: *gpus,
                             kw_per_gpu: *kw_per_gpu,
                             capex_per_gpu: *capex_usd_per_gpu,
-                            life_secs: (life_years * crate::ai::SECONDS_PER_YEAR) as u64,
+                            life_secs: (life_years * SECONDS_PER_YEAR) as u64,
                             utilization: *utilization,
-                            daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / 365.25),
+                            daily_failure_prob: 1.0
+                                - math::exp(-annual_failure_rate / DAYS_PER_YEAR),
                             repair_days: *repair_days,
                         },
                     ),
@@ -775,7 +781,7 @@ impl CompiledScenario {
                     } => RuleSpec::ConvertNextAsicHall {
                         hashprice_below: *hashprice_30d_below_usd_per_ph_day,
                         min_lost: *min_lost_inquiries,
-                        lookback_secs: crate::ai::months_to_secs(f64::from(*lookback_months)),
+                        lookback_secs: months_to_secs(f64::from(*lookback_months)),
                         conversion: ConversionSpec {
                             to: HallShape::from_target(to),
                             capex_usd_per_mw: *capex_usd_per_mw,
@@ -865,7 +871,7 @@ impl CompiledScenario {
             calendar,
             end,
             days,
-            hours: (end.secs() / 3_600) as usize,
+            hours: (end.secs() / SECONDS_PER_HOUR) as usize,
             month_starts,
             month_secs,
             daily_energy_factor,

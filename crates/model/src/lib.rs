@@ -5,16 +5,11 @@
 //! every plan runs on it, so plan comparisons are paired on the same futures.
 #![warn(missing_docs)]
 
-pub mod ai;
-pub mod bitcoin;
 pub mod compiled;
-pub mod dist;
-pub mod energy;
 pub mod finance;
 pub mod fleet;
 pub mod metrics;
 pub mod operator;
-pub mod outages;
 pub mod placement;
 pub mod trace;
 pub mod world;

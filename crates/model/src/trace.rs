@@ -5,11 +5,11 @@
 //! own events (difficulty retargets, halvings) are merged in by time. Nothing here changes the
 //! simulation: a traced run produces the same metrics as an untraced one (a test checks it).
 
-use crate::bitcoin::ChainEvent;
 use crate::compiled::ActionSpec;
 use crate::operator::{HallUse, LeaseState, Operator, OperatorEvent};
+use crate::world::bitcoin_protocol::ChainEvent;
 use crate::{CompiledScenario, RunMetrics, World};
-use pivotsim_engine::{EventQueue, Handler, SimTime, run_until};
+use pivotsim_engine::{EventQueue, Handler, SECONDS_PER_YEAR, SimTime, run_until};
 
 /// A value before or after an event.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,7 +152,7 @@ impl Recorder<'_, '_> {
                         format!(
                             "inquiry {i}: {:.1} MW for {:.1} years at ${:.0}/kW-month",
                             q.size_mw,
-                            q.term_secs as f64 / (365.25 * 86_400.0),
+                            q.term_secs as f64 / SECONDS_PER_YEAR,
                             q.price
                         )
                     },
