@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use pivotsim::scenario::schema::{scenario_schema, scenario_schema_json};
-use pivotsim::scenario::{Scenario, source};
+use pivotsim::scenario::{Scenario, ranges, source};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -117,6 +117,71 @@ fn wrong_type_is_rejected() {
 
     let error = checker.check(&value).unwrap_err();
     assert!(error.contains("/market/bitcoin/price_usd"), "{error}");
+}
+
+/// A range declared next to a field reaches the schema, so an editor flags the value.
+#[test]
+fn out_of_range_value_is_rejected() {
+    let checker = Checker::new();
+    let mut value = default_config();
+    value["market"]["bitcoin"]["volatility"] = Value::from(9);
+
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/market/bitcoin/volatility"), "{error}");
+
+    let mut value = default_config();
+    value["sites"][0]["halls"][0]["pue"] = Value::from(0.9);
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/sites/0/halls/0/pue"), "{error}");
+
+    let mut value = default_config();
+    value["sites"] = Value::Array(Vec::new());
+    let error = checker.check(&value).unwrap_err();
+    assert!(error.contains("/sites"), "{error}");
+}
+
+/// The schema's ranges are the loader's: every bad input the declared ranges refuse, the
+/// schema refuses too, and every input that types but fails the schema, the loader refuses.
+#[test]
+fn schema_agrees_with_the_loader_on_declared_ranges() {
+    let checker = Checker::new();
+    let mut refused_by_range = Vec::new();
+    for path in yaml_files("tests/bad_inputs") {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(document) = source::parse(&text, &path.display().to_string()) else {
+            continue;
+        };
+        let Ok(scenario) = serde_json::from_value::<Scenario>(document.value.clone()) else {
+            continue;
+        };
+        let schema_verdict = checker.check(&document.value);
+        if let Err(e) = ranges::check(&scenario, &document) {
+            // A distribution's support depends on the field that holds it (`x-support`),
+            // which JSON Schema cannot say about a shared definition; only the loader checks it.
+            let support = ["quantity's range", "at least `min`", "a scale above 0"];
+            if support.iter().any(|s| e.message.contains(s)) {
+                continue;
+            }
+            let pointer = format!("/{}", e.path.replace(['.', '['], "/").replace(']', ""));
+            let refusal = schema_verdict.as_ref().err().unwrap_or_else(|| {
+                panic!(
+                    "{} is out of range ({e}) but passes the schema",
+                    path.display()
+                )
+            });
+            assert!(refusal.contains(&pointer), "{refusal} lacks {pointer}");
+            refused_by_range.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        } else if schema_verdict.is_err() {
+            assert!(
+                pivotsim::scenario::from_document(document.clone()).is_err(),
+                "{} fails the schema but loads",
+                path.display()
+            );
+        }
+    }
+    assert!(refused_by_range.len() >= 8, "only {refused_by_range:?}");
 }
 
 #[test]

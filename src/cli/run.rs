@@ -17,7 +17,7 @@ use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
 use crate::report::table;
 use crate::scenario::overrides::Override;
-use crate::scenario::{self, Scenario, validate::MAX_RUNS};
+use crate::scenario::{self, MAX_RUNS, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
 pub(crate) struct Prepared {

@@ -11,6 +11,13 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+/// Longest horizon accepted, years.
+pub const MAX_HORIZON_YEARS: u32 = 50;
+/// Most replications accepted in one run.
+pub const MAX_RUNS: u64 = 100_000_000;
+/// Height at which the block subsidy reaches zero (33 halvings of 210,000 blocks).
+pub const LAST_SUBSIDY_HEIGHT: u64 = 33 * 210_000;
+
 /// A calendar date written `YYYY-MM-DD`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub NaiveDate);
@@ -74,6 +81,7 @@ pub struct Scenario {
     /// First day simulated (00:00 UTC).
     pub start: Date,
     /// Simulated length in calendar years (1 to 50).
+    #[schemars(range(min = 1, max = MAX_HORIZON_YEARS))]
     pub horizon_years: u32,
     /// Root random seed. When absent and none is given on the command line, one is drawn,
     /// printed and recorded in the outputs.
@@ -81,10 +89,13 @@ pub struct Scenario {
     pub seed: Option<u64>,
     /// Monte Carlo replications (futures) per plan.
     #[serde(default = "default_runs")]
+    #[schemars(range(min = 1, max = MAX_RUNS))]
     pub runs: u64,
     /// Annual discount rate for NPV, as a fraction (0.12 = 12%/yr).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub discount_rate: f64,
     /// Cash at the start, USD.
+    #[schemars(range(min = -1e13, max = 1e13), extend("x-expected" = "USD"))]
     pub starting_cash_usd: f64,
     /// The world: markets the operator cannot influence.
     pub market: Market,
@@ -99,8 +110,10 @@ pub struct Scenario {
     #[serde(default)]
     pub stresses: Vec<Stress>,
     /// The operator's sites.
+    #[schemars(length(min = 1), extend("x-expected" = "site"))]
     pub sites: Vec<Site>,
     /// Plans to compare on the same futures. At least one.
+    #[schemars(length(min = 1), extend("x-expected" = "plan"))]
     pub plans: Vec<Plan>,
 }
 
@@ -135,6 +148,7 @@ pub enum Shock {
         /// When.
         date: Date,
         /// Multiplier (0.5 = −50%).
+        #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "a multiplier above 0"))]
         factor: f64,
     },
     /// The network hashrate is multiplied by `factor` at the start of `date`.
@@ -142,6 +156,7 @@ pub enum Shock {
         /// When.
         date: Date,
         /// Multiplier.
+        #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "a multiplier above 0"))]
         factor: f64,
     },
     /// The hourly energy price is `usd_per_mwh` from `from` to `to` (exclusive).
@@ -151,6 +166,7 @@ pub enum Shock {
         /// Day after the last.
         to: Date,
         /// Price, USD/MWh (capped at the market cap).
+        #[schemars(range(min = 0.0, max = 1e6), extend("x-expected" = "USD/MWh"))]
         usd_per_mwh: f64,
     },
     /// The AI market turns to bust on `date` (it may recover by its hazard).
@@ -163,6 +179,7 @@ pub enum Shock {
         /// When.
         date: Date,
         /// Change, fraction per year (0.02 = +200 bp).
+        #[schemars(range(min = -0.5, max = 0.5), extend("x-expected" = "a change in the rate per year"))]
         delta: f64,
     },
     /// The grid at `site` is down for `days` from the start of `date`.
@@ -172,6 +189,7 @@ pub enum Shock {
         /// First day.
         date: Date,
         /// Length, days.
+        #[schemars(range(min = 1.0 / 24.0, max = 3_650.0), extend("x-expected" = "days"))]
         days: f64,
     },
     /// The largest billing lease (by MW) defaults on `date`.
@@ -197,9 +215,11 @@ pub struct Stress {
 pub struct Finance {
     /// Tax rate on positive monthly taxable income (EBITDA − interest − depreciation).
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.9), extend("x-expected" = "a fraction of taxable income"))]
     pub tax_rate: f64,
     /// Straight-line depreciation life of capex, years (for taxes only; cash is unaffected).
     #[serde(default = "default_depreciation_years")]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
     pub depreciation_years: f64,
     /// The floating base rate (SOFR-like), needed by floating-rate debts.
     #[serde(default)]
@@ -232,12 +252,16 @@ fn default_depreciation_years() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct BaseRate {
     /// Rate at the start, fraction per year (0.043 = 4.3%).
+    #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub initial: f64,
     /// Long-run level, fraction per year.
+    #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub long_run: f64,
     /// Mean-reversion speed, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
     pub reversion_per_year: f64,
     /// Volatility, fraction per √year (absolute, e.g. 0.01 = 100 bp).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per √year"))]
     pub volatility: f64,
 }
 
@@ -248,6 +272,7 @@ pub struct Debt {
     /// Name, for reports.
     pub name: String,
     /// Amount borrowed, USD.
+    #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
     pub principal_usd: f64,
     /// When it is drawn (its cash arrives then). Absent: the loan is already outstanding at
     /// the start, so its principal brings no cash (it was spent before).
@@ -256,6 +281,7 @@ pub struct Debt {
     /// Interest rate.
     pub rate: DebtRate,
     /// Months from drawing to maturity.
+    #[schemars(range(min = 1, max = 600))]
     pub term_months: u32,
     /// How principal is repaid.
     pub repayment: Repayment,
@@ -266,9 +292,15 @@ pub struct Debt {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DebtRate {
     /// A fixed rate, fraction per year.
-    Fixed(f64),
+    Fixed(
+        #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
     /// The base rate plus a spread, fraction per year, reset monthly.
-    FloatingSpread(f64),
+    FloatingSpread(
+        #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
 }
 
 /// How principal is repaid.
@@ -286,8 +318,10 @@ pub enum Repayment {
 #[serde(deny_unknown_fields)]
 pub struct Covenant {
     /// Minimum DSCR: (EBITDA − taxes) / (interest + principal), trailing 12 months.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a ratio"))]
     pub min_dscr: f64,
     /// Consecutive breached months that trigger a default.
+    #[schemars(range(min = 1, max = 600))]
     pub months_allowed: u32,
 }
 
@@ -299,9 +333,15 @@ pub enum TerminalValue {
     #[default]
     None,
     /// Trailing 12-month EBITDA × a multiple.
-    ExitMultiple(f64),
+    ExitMultiple(
+        #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple of EBITDA"))]
+        f64,
+    ),
     /// Trailing 12-month EBITDA / a capitalisation rate.
-    CapRate(f64),
+    CapRate(
+        #[schemars(range(min = 0.001, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
 }
 
 /// A probability distribution for a sampled quantity, written `{dist: NAME, ...}`.
@@ -330,11 +370,13 @@ pub enum Dist {
         /// Median (e^μ).
         median: f64,
         /// Standard deviation of the log.
+        #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "σ of the log"))]
         sigma: f64,
     },
     /// Weibull with shape k and scale λ: mean λ·Γ(1 + 1/k).
     Weibull {
         /// Shape k.
+        #[schemars(range(min = 0.05, max = 100.0), extend("x-expected" = "a shape above 0"))]
         shape: f64,
         /// Scale λ.
         scale: f64,
@@ -342,6 +384,7 @@ pub enum Dist {
     /// Gamma with shape k and scale θ: mean k·θ.
     Gamma {
         /// Shape k.
+        #[schemars(range(min = 0.01, max = 1_000.0), extend("x-expected" = "a shape above 0"))]
         shape: f64,
         /// Scale θ.
         scale: f64,
@@ -355,14 +398,19 @@ pub struct AiRegimes {
     /// Regime at the start.
     pub initial: AiRegime,
     /// Hazard of a boom ending, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
     pub boom_to_bust_per_year: f64,
     /// Hazard of a bust ending, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
     pub bust_to_boom_per_year: f64,
     /// Inquiry rate in a bust as a multiple of the boom rate.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_inquiry_factor: f64,
     /// Lease and GPU-hour price level in a bust as a multiple of the boom level.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_price_factor: f64,
     /// Tenant default hazard in a bust as a multiple of the base hazard.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_default_factor: f64,
 }
 
@@ -381,24 +429,34 @@ pub enum AiRegime {
 #[serde(deny_unknown_fields)]
 pub struct Inquiries {
     /// Inquiries per year in a boom.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "inquiries per year"))]
     pub rate_per_year: f64,
     /// Capacity asked for, MW of IT load.
+    #[schemars(extend("x-support" = [0.001, 10000.0]))]
     pub size_mw: Dist,
     /// Lease term, years.
+    #[schemars(extend("x-support" = [1.0 / 12.0, 50.0]))]
     pub term_years: Dist,
     /// Market lease level in a boom, USD per kW of IT per month.
+    #[schemars(range(min = 1e-6, max = 1e5), extend("x-expected" = "USD per kW-month, above 0"))]
     pub price_usd_per_kw_month: f64,
     /// Lognormal σ of an inquiry's price around the market level.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "σ of ln price"))]
     pub price_dispersion: f64,
     /// Annual rent escalator, fraction per year.
+    #[schemars(range(min = -0.5, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub escalator_per_year: f64,
     /// Share of inquiries that need liquid cooling (the rest accept any cooling).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
     pub liquid_share: f64,
     /// Rack density needed, kW per rack.
+    #[schemars(extend("x-support" = [0.1, 2000.0]))]
     pub density_kw_per_rack: Dist,
     /// Months from signing to the start of the lease.
+    #[schemars(extend("x-support" = [0.0, 120.0]))]
     pub start_delay_months: Dist,
     /// Months an inquiry waits for capacity before it is lost (0: only capacity free now).
+    #[schemars(extend("x-support" = [0.0, 120.0]))]
     pub patience_months: Dist,
 }
 
@@ -410,10 +468,13 @@ pub struct LeaseTerms {
     /// (`included`, the operator pays the energy).
     pub power: PowerTerms,
     /// Months over which billed capacity ramps linearly to 100% (0: full from the start).
+    #[schemars(range(min = 0, max = 120))]
     pub ramp_months: u32,
     /// Probability a lease renews at its end for another term at the market price.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a probability"))]
     pub renewal_probability: f64,
     /// Tenant default hazard per year in a boom.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
     pub default_hazard_per_year: f64,
     /// Service credits for downtime. Default: none.
     #[serde(default)]
@@ -425,10 +486,13 @@ pub struct LeaseTerms {
 #[serde(deny_unknown_fields)]
 pub struct Sla {
     /// Downtime allowed per month before credits, hours.
+    #[schemars(range(min = 0.0, max = 744.0), extend("x-expected" = "hours"))]
     pub allowance_hours_per_month: f64,
     /// Credit per hour beyond the allowance, as a share of the month's rent.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
     pub credit_per_hour: f64,
     /// Cap on a month's credit, as a share of its rent (REFERENCE §3.6: typically 0.5).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
     pub cap: f64,
 }
 
@@ -448,12 +512,16 @@ pub enum PowerTerms {
 #[serde(deny_unknown_fields)]
 pub struct GpuHourPrice {
     /// Price at the start, USD per GPU-hour.
+    #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "USD per GPU-hour, above 0"))]
     pub price_usd: f64,
     /// Long-run level in a boom, USD per GPU-hour.
+    #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "USD per GPU-hour, above 0"))]
     pub long_run_usd: f64,
     /// Mean-reversion speed, per year.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "per year"))]
     pub reversion_per_year: f64,
     /// Volatility of the log price, per √year.
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "per √year"))]
     pub volatility: f64,
 }
 
@@ -477,10 +545,13 @@ pub struct AiMarket {
 #[serde(deny_unknown_fields)]
 pub struct AsicResale {
     /// Price of a machine at the reference efficiency and hashprice, USD per TH/s.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
     pub usd_per_th: f64,
     /// Reference hashprice, USD per PH/s per day.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "USD per PH/s per day, above 0"))]
     pub reference_hashprice_usd_per_ph_day: f64,
     /// Reference efficiency, J/TH.
+    #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "J/TH, above 0"))]
     pub reference_j_per_th: f64,
 }
 
@@ -489,22 +560,29 @@ pub struct AsicResale {
 #[serde(deny_unknown_fields)]
 pub struct BitcoinMarket {
     /// BTC price at the start, USD.
+    #[schemars(range(min = 1e-6, max = 1e9), extend("x-expected" = "USD per BTC, above 0"))]
     pub price_usd: f64,
     /// Expected return of the BTC price, per year (0.0 = no drift; jumps are compensated).
+    #[schemars(range(min = -2.0, max = 2.0), extend("x-expected" = "per year"))]
     pub drift_per_year: f64,
     /// Diffusion volatility of the BTC price, annualised (0.5 = 50%/√yr).
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
     pub volatility: f64,
     /// Merton jumps in the BTC price.
     pub jumps: PriceJumps,
     /// Mining difficulty at the start (for example 1.3379e14 for 133.79 T).
+    #[schemars(range(min = 1.0, max = 1e20), extend("x-expected" = "a difficulty above 1"))]
     pub difficulty: f64,
     /// Block height at the start: the height of the next block to be mined.
+    #[schemars(range(min = 0, max = LAST_SUBSIDY_HEIGHT - 1))]
     pub height: u64,
     /// Blocks of the current difficulty epoch already mined at the start. Default: derived from
     /// `height` (height mod 2016), which assumes `height` counts from genesis.
     #[serde(default)]
+    #[schemars(range(min = 0, max = 2015))]
     pub epoch_blocks_mined: Option<u64>,
     /// Network hashrate at the start, EH/s.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "EH/s, above 0"))]
     pub network_hashrate_eh_s: f64,
     /// How the network hashrate evolves.
     pub hashrate: HashrateProcess,
@@ -517,10 +595,13 @@ pub struct BitcoinMarket {
 #[serde(deny_unknown_fields)]
 pub struct PriceJumps {
     /// Expected jumps per year.
+    #[schemars(range(min = 0.0, max = 365.0), extend("x-expected" = "jumps per year"))]
     pub rate_per_year: f64,
     /// Mean of the log jump size (−0.10 ≈ a 10% drop).
+    #[schemars(range(min = -5.0, max = 5.0), extend("x-expected" = "log size"))]
     pub mean_log_size: f64,
     /// Standard deviation of the log jump size.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "log size"))]
     pub std_log_size: f64,
 }
 
@@ -529,13 +610,17 @@ pub struct PriceJumps {
 #[serde(deny_unknown_fields)]
 pub struct HashrateProcess {
     /// Growth rate of ln H when hashprice sits at the breakeven, per year.
+    #[schemars(range(min = -5.0, max = 5.0), extend("x-expected" = "per year"))]
     pub trend_per_year: f64,
     /// Volatility of ln H, annualised.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
     pub volatility: f64,
     /// Sensitivity of growth to ln(hashprice / breakeven), per year. Positive: machines come
     /// online when mining pays and switch off when it does not, so the network can shrink.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
     pub response_per_year: f64,
     /// Hashprice at which the marginal network fleet breaks even, USD per PH/s per day.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "USD per PH/s per day, above 0"))]
     pub breakeven_hashprice_usd_per_ph_day: f64,
 }
 
@@ -544,14 +629,19 @@ pub struct HashrateProcess {
 #[serde(deny_unknown_fields)]
 pub struct Fees {
     /// Mean fees per block in the base regime, BTC.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "BTC per block"))]
     pub mean_btc_per_block: f64,
     /// Day-to-day lognormal dispersion of the base level (σ of ln fees).
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "σ of ln fees"))]
     pub volatility: f64,
     /// Expected spike regimes per year.
+    #[schemars(range(min = 0.0, max = 365.0), extend("x-expected" = "per year"))]
     pub spike_rate_per_year: f64,
     /// Mean length of a spike regime, days (exponential).
+    #[schemars(range(min = 0.01, max = 3_650.0), extend("x-expected" = "days, above 0"))]
     pub spike_mean_days: f64,
     /// Fees during a spike as a multiple of the base mean.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "a multiple of the base"))]
     pub spike_multiplier: f64,
 }
 
@@ -561,21 +651,36 @@ pub struct Fees {
 #[serde(deny_unknown_fields)]
 pub struct EnergyMarket {
     /// Long-run mean price outside spikes, USD/MWh.
+    #[schemars(range(min = 1e-6, max = 1e6), extend("x-expected" = "USD/MWh, above 0 and at most the cap"))]
     pub mean_usd_per_mwh: f64,
     /// Mean-reversion speed of the log price, per year (100 ≈ a 2.5-day half-life).
+    #[schemars(range(min = 1e-6, max = 100_000.0), extend("x-expected" = "per year, above 0"))]
     pub reversion_per_year: f64,
     /// Volatility of the log price, per √year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per √year"))]
     pub volatility: f64,
     /// Expected price spikes per year.
+    #[schemars(range(min = 0.0, max = 8_760.0), extend("x-expected" = "per year"))]
     pub spike_rate_per_year: f64,
     /// Price during a spike, USD/MWh.
+    #[schemars(range(min = 0.0, max = 1e6), extend("x-expected" = "USD/MWh, at most the cap"))]
     pub spike_usd_per_mwh: f64,
     /// Mean spike length, hours (exponential, at least one hour).
+    #[schemars(range(min = 1.0, max = 8_760.0), extend("x-expected" = "hours, at least 1"))]
     pub spike_mean_hours: f64,
     /// Market price cap, USD/MWh.
+    #[schemars(range(min = 1e-6, max = 1e6), extend("x-expected" = "USD/MWh, above 0"))]
     pub cap_usd_per_mwh: f64,
     /// Multipliers on the mean for January..December. Default: all 1.
     #[serde(default)]
+    #[schemars(
+        length(equal = 12),
+        inner(range(min = 1e-3, max = 100.0)),
+        extend(
+            "x-expected" = "multipliers (January to December)",
+            "x-expected-items" = "a multiplier above 0"
+        )
+    )]
     pub monthly_factors: Option<Vec<f64>>,
 }
 
@@ -586,14 +691,17 @@ pub struct Site {
     /// Unique name.
     pub name: String,
     /// Grid interconnect limit, MW at the meter (IT load × PUE must stay below it).
+    #[schemars(range(min = 1e-6, max = 100_000.0), extend("x-expected" = "MW, above 0"))]
     pub grid_mw: f64,
     /// Non-power operating cost, USD per MW of installed IT capacity per month.
+    #[schemars(range(min = 0.0, max = 1e7), extend("x-expected" = "USD per MW-month"))]
     pub opex_usd_per_mw_month: f64,
     /// Operating cost of GPU-ready capacity (leased or vacant), USD per MW of IT per month.
     #[serde(default)]
     pub gpu_opex_usd_per_mw_month: f64,
     /// Mining pool fee, fraction of mining revenue (0.02 = 2%).
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.5), extend("x-expected" = "a fraction of mining revenue"))]
     pub pool_fee: f64,
     /// A fixed-price power purchase agreement, settled against the hourly price.
     #[serde(default)]
@@ -616,8 +724,10 @@ pub struct Site {
     pub grid_outage_trace_events: Vec<TraceOutage>,
     /// Probability that the backup generators fail during a grid outage (per outage).
     #[serde(default = "default_generator_failure")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a probability per outage"))]
     pub generator_failure_probability: f64,
     /// The site's halls.
+    #[schemars(length(min = 1), extend("x-expected" = "hall"))]
     pub halls: Vec<Hall>,
 }
 
@@ -632,6 +742,7 @@ pub struct TraceOutage {
     /// Start, `YYYY-MM-DDTHH:MM`.
     pub start: String,
     /// Length, hours.
+    #[schemars(range(min = 1e-6, max = 87_600.0), extend("x-expected" = "hours above 0"))]
     pub duration_hours: f64,
 }
 
@@ -640,8 +751,10 @@ pub struct TraceOutage {
 #[serde(deny_unknown_fields)]
 pub struct OutageProcess {
     /// Days from the end of one outage to the start of the next.
+    #[schemars(extend("x-support" = [1.0 / 24.0, 36500.0]))]
     pub between_days: Dist,
     /// Length of an outage, hours.
+    #[schemars(extend("x-support" = [1.0 / 60.0, 87600.0]))]
     pub duration_hours: Dist,
 }
 
@@ -650,10 +763,13 @@ pub struct OutageProcess {
 #[serde(deny_unknown_fields)]
 pub struct CoolingFailures {
     /// Days from the end of one failure to the start of the next.
+    #[schemars(extend("x-support" = [1.0 / 24.0, 36500.0]))]
     pub between_days: Dist,
     /// Length of a failure, hours.
+    #[schemars(extend("x-support" = [1.0 / 60.0, 87600.0]))]
     pub duration_hours: Dist,
     /// Share of the hall's capacity lost during a failure (1 = all).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of capacity"))]
     pub derate: f64,
 }
 
@@ -663,8 +779,10 @@ pub struct CoolingFailures {
 #[serde(deny_unknown_fields)]
 pub struct Ppa {
     /// Share of the site's full facility load (installed IT × PUE) covered, 0–1.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the site's full load"))]
     pub share: f64,
     /// Contract price, USD/MWh.
+    #[schemars(range(min = 0.0, max = 1e5), extend("x-expected" = "USD/MWh"))]
     pub price_usd_per_mwh: f64,
 }
 
@@ -674,8 +792,10 @@ pub struct Ppa {
 #[serde(deny_unknown_fields)]
 pub struct DemandResponse {
     /// Hourly price at or above which curtailment earns the credit, USD/MWh.
+    #[schemars(range(min = 0.0, max = 1e6), extend("x-expected" = "USD/MWh"))]
     pub trigger_usd_per_mwh: f64,
     /// Credit per MWh curtailed, USD/MWh.
+    #[schemars(range(min = 0.0, max = 1e6), extend("x-expected" = "USD/MWh"))]
     pub credit_usd_per_mwh: f64,
 }
 
@@ -700,14 +820,18 @@ pub struct Hall {
     /// Name, unique within its site.
     pub name: String,
     /// Rack positions.
+    #[schemars(range(min = 1, max = 10_000_000))]
     pub rack_slots: u32,
     /// Most IT power one rack position can carry, kW.
+    #[schemars(range(min = 1e-3, max = 2_000.0), extend("x-expected" = "kW per rack, above 0"))]
     pub max_kw_per_rack: f64,
     /// Cooling technology.
     pub cooling: Cooling,
     /// Heat the cooling plant can reject, MW (equal to the IT load it can carry).
+    #[schemars(range(min = 1e-6, max = 10_000.0), extend("x-expected" = "MW of heat, above 0"))]
     pub cooling_mw: f64,
     /// Power usage effectiveness: facility power / IT power (≥ 1).
+    #[schemars(range(min = 1.0, max = 5.0), extend("x-expected" = "a ratio from 1 to 5"))]
     pub pue: f64,
     /// What the hall does at the start. Default: `asic`.
     #[serde(default)]
@@ -743,12 +867,16 @@ pub struct HallTarget {
     /// Cooling after conversion.
     pub cooling: Cooling,
     /// Rack positions after conversion.
+    #[schemars(range(min = 1, max = 10_000_000))]
     pub rack_slots: u32,
     /// Most IT kW per rack after conversion.
+    #[schemars(range(min = 1e-3, max = 2_000.0), extend("x-expected" = "kW per rack, above 0"))]
     pub max_kw_per_rack: f64,
     /// Cooling capacity after conversion, MW (the IT load it can carry).
+    #[schemars(range(min = 1e-6, max = 10_000.0), extend("x-expected" = "MW of heat, above 0"))]
     pub cooling_mw: f64,
     /// PUE after conversion.
+    #[schemars(range(min = 1.0, max = 5.0), extend("x-expected" = "a ratio from 1 to 5"))]
     pub pue: f64,
     /// Backup generators installed by the conversion. Default: none.
     #[serde(default)]
@@ -762,16 +890,22 @@ pub struct AsicFleet {
     /// Model name, for reports.
     pub model: String,
     /// Hashrate of one unit, TH/s.
+    #[schemars(range(min = 1e-6, max = 1e6), extend("x-expected" = "TH/s per unit, above 0"))]
     pub th_s: f64,
     /// Power of one unit at the wall, W.
+    #[schemars(range(min = 1e-3, max = 1e6), extend("x-expected" = "W per unit, above 0"))]
     pub watts: f64,
     /// Units installed.
+    #[schemars(range(min = 0, max = 100_000_000))]
     pub units: u32,
     /// Units that fit in one rack position.
+    #[schemars(range(min = 1, max = 10_000))]
     pub units_per_rack: u32,
     /// Hard failures per unit per year, as a fraction (0.06 = 6%/yr).
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "failures per unit per year"))]
     pub annual_failure_rate: f64,
     /// Days a failed unit is out before it hashes again.
+    #[schemars(range(min = 1, max = 3_650))]
     pub repair_days: u32,
 }
 
@@ -829,8 +963,10 @@ pub enum Action {
         /// Shape after conversion.
         to: HallTarget,
         /// Capex per MW of IT capacity after conversion, USD/MW.
+        #[schemars(range(min = 0.0, max = 1e9), extend("x-expected" = "USD per MW"))]
         capex_usd_per_mw: f64,
         /// Months from start to GPU-ready.
+        #[schemars(range(min = 0, max = 120))]
         lead_time_months: u32,
         /// What happens to the hall's ASICs.
         #[serde(default)]
@@ -849,16 +985,21 @@ pub enum Action {
         /// Hall name.
         hall: String,
         /// Capacity leased, MW of IT.
+        #[schemars(range(min = 1e-3, max = 10_000.0), extend("x-expected" = "MW of IT, within the hall's GPU capacity"))]
         mw: f64,
         /// Term, years.
+        #[schemars(range(min = 1.0 / 12.0, max = 50.0), extend("x-expected" = "years"))]
         term_years: f64,
         /// Rent, USD per kW of IT per month.
+        #[schemars(range(min = 0.0, max = 1e5), extend("x-expected" = "USD per kW-month"))]
         price_usd_per_kw_month: f64,
         /// Annual escalator, fraction per year.
         #[serde(default)]
+        #[schemars(range(min = -0.5, max = 1.0), extend("x-expected" = "a fraction per year"))]
         escalator_per_year: f64,
         /// Months from signing to the lease start.
         #[serde(default)]
+        #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
         start_delay_months: f64,
     },
     /// Install operator-owned GPUs in a GPU-ready hall and rent them by the hour.
@@ -870,20 +1011,27 @@ pub enum Action {
         /// Hall name.
         hall: String,
         /// GPUs.
+        #[schemars(range(min = 1, max = 10_000_000))]
         gpus: u32,
         /// IT power per GPU including its share of the server and network, kW.
+        #[schemars(range(min = 1e-3, max = 100.0), extend("x-expected" = "kW per GPU"))]
         kw_per_gpu: f64,
         /// Capex per GPU, USD.
+        #[schemars(range(min = 0.0, max = 1e7), extend("x-expected" = "USD per GPU"))]
         capex_usd_per_gpu: f64,
         /// Years until the GPUs are retired.
+        #[schemars(range(min = 0.1, max = 30.0), extend("x-expected" = "years"))]
         life_years: f64,
         /// Share of hours rented (0–1).
+        #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
         utilization: f64,
         /// Permanent GPU failures per GPU per year (REFERENCE §5.6 base 4%).
         #[serde(default = "default_gpu_failure_rate")]
+        #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "failures per GPU per year"))]
         annual_failure_rate: f64,
         /// Days to replace a failed GPU (REFERENCE §5.6 base 4).
         #[serde(default = "default_gpu_repair_days")]
+        #[schemars(range(min = 1, max = 3_650))]
         repair_days: u32,
     },
     /// Buy and install ASICs in an ASIC hall.
@@ -897,6 +1045,7 @@ pub enum Action {
         /// The machines.
         fleet: AsicFleet,
         /// Price, USD per TH/s.
+        #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
         usd_per_th: f64,
     },
     /// Sell some units of one ASIC model from a hall at the resale price of the day.
@@ -910,6 +1059,7 @@ pub enum Action {
         /// Model name.
         model: String,
         /// Units sold (at most those installed).
+        #[schemars(range(min = 1, max = 100_000_000))]
         units: u32,
     },
     /// Borrow on a date (e.g. to fund a conversion).
@@ -919,10 +1069,12 @@ pub enum Action {
         /// Name, for reports.
         name: String,
         /// Amount borrowed, USD.
+        #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
         principal_usd: f64,
         /// Interest rate.
         rate: DebtRate,
         /// Months from drawing to maturity.
+        #[schemars(range(min = 1, max = 600))]
         term_months: u32,
         /// How principal is repaid.
         repayment: Repayment,
@@ -934,10 +1086,13 @@ pub enum Action {
         /// Site name.
         site: String,
         /// MW added.
+        #[schemars(range(min = 1e-3, max = 100_000.0), extend("x-expected" = "MW, above 0"))]
         add_mw: f64,
         /// Capex, USD, spent evenly over the lead time.
+        #[schemars(range(min = 0.0, max = 1e12), extend("x-expected" = "USD"))]
         capex_usd: f64,
         /// Months until the extra capacity is usable.
+        #[schemars(range(min = 0, max = 120))]
         lead_time_months: u32,
     },
 }
@@ -950,18 +1105,24 @@ pub enum Rule {
     /// recently, start converting the next ASIC hall (file order).
     ConvertNextAsicHall {
         /// Trailing 30-day mean hashprice below which the rule fires, USD per PH/s per day.
+        #[schemars(range(min = 0.0, max = 1e7), extend("x-expected" = "USD per PH/s per day"))]
         hashprice_30d_below_usd_per_ph_day: f64,
         /// Inquiries lost within the lookback needed to fire (0: no condition).
+        #[schemars(range(min = 0, max = 1_000_000))]
         min_lost_inquiries: u32,
         /// Lookback for lost inquiries, months.
+        #[schemars(range(min = 1, max = 600))]
         lookback_months: u32,
         /// Shape after conversion.
         to: HallTarget,
         /// Capex per MW of IT after conversion, USD/MW.
+        #[schemars(range(min = 0.0, max = 1e9), extend("x-expected" = "USD per MW"))]
         capex_usd_per_mw: f64,
         /// Months from start to GPU-ready.
+        #[schemars(range(min = 0, max = 120))]
         lead_time_months: u32,
         /// Most halls this rule converts.
+        #[schemars(range(min = 1, max = 10_000))]
         max_conversions: u32,
         /// Earliest date the rule may fire. Default: the start.
         #[serde(default)]
@@ -977,10 +1138,12 @@ pub enum Rule {
 #[serde(deny_unknown_fields)]
 pub struct ConversionDebt {
     /// Share of the conversion capex borrowed (0.8 = 80% loan-to-cost).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the capex"))]
     pub share_of_capex: f64,
     /// Interest rate.
     pub rate: DebtRate,
     /// Months to maturity.
+    #[schemars(range(min = 1, max = 600))]
     pub term_months: u32,
     /// Repayment.
     pub repayment: Repayment,
