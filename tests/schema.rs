@@ -367,3 +367,56 @@ fn docs_range_table_is_current() {
     );
     assert!(table.contains("| `BitcoinMarket` | `volatility` | 0 to 5 | per √year |"));
 }
+
+/// Every property named `field` anywhere in the schema.
+fn properties_named<'a>(schema: &'a Value, field: &str) -> Vec<&'a Value> {
+    let mut owners = vec![schema];
+    if let Some(definitions) = schema["definitions"].as_object() {
+        owners.extend(definitions.values());
+    }
+    owners
+        .into_iter()
+        .filter_map(|def| def["properties"].get(field))
+        .collect()
+}
+
+/// The README's scenario reference states a few ranges in words (`years, 1–50`, `ratio ≥ 1`);
+/// each must be the range declared on the field.
+#[test]
+fn readme_ranges_match_the_declarations() {
+    let schema = scenario_schema();
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let mut checked = 0;
+    for row in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (Some(field), Some(unit)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        let field = field.trim_matches('`');
+        let last_word = unit.rsplit([' ', ',']).next().unwrap_or("");
+        let stated: Option<(f64, Option<f64>)> = if let Some((lo, hi)) = last_word.split_once('–')
+        {
+            lo.parse().ok().zip(hi.parse().ok().map(Some))
+        } else if let Some(lo) = unit.split("≥ ").nth(1) {
+            lo.trim().parse().ok().map(|lo| (lo, None))
+        } else {
+            None
+        };
+        let Some((lo, hi)) = stated else {
+            continue;
+        };
+        let declared = properties_named(&schema, field);
+        assert!(
+            !declared.is_empty(),
+            "README names `{field}`, which the schema lacks"
+        );
+        for p in declared {
+            assert_eq!(p["minimum"].as_f64(), Some(lo), "README: {row}");
+            if let Some(hi) = hi {
+                assert_eq!(p["maximum"].as_f64(), Some(hi), "README: {row}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} README ranges found");
+}
