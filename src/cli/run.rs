@@ -12,10 +12,10 @@ use crate::cli::args::{MergeArgs, OutputFormat, RunArgs};
 use crate::cli::{Failure, interrupt};
 use crate::model::CompiledScenario;
 use crate::montecarlo::{self, MonteCarloResult, RunOptions, Shard};
+use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
 use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
-use crate::report::table;
 use crate::scenario::overrides::Override;
 use crate::scenario::{self, Scenario};
 
@@ -318,30 +318,16 @@ fn finish_shard(
     };
     shard::write_manifest(out.path(), info, &result).map_err(|e| Failure::Runtime(e.into()))?;
     out.keep();
-    let range = shard.replications(prepared.scenario.runs);
-    let message = format!(
-        "shard {}/{}: replications {}..{} of {} written to {} (combine with `pivotsim merge`)",
-        shard.index,
-        shard.count,
-        range.start,
-        range.end,
-        prepared.scenario.runs,
-        args.out.display()
-    );
-    match args.format {
-        OutputFormat::Table => print_stdout(&format!("{message}\n")),
-        OutputFormat::Json => print_stdout(&format!(
-            "{}\n",
-            serde_json::json!({
-                "shard": format!("{}/{}", shard.index, shard.count),
-                "replications": [range.start, range.end],
-                "runs": prepared.scenario.runs,
-                "seed": prepared.seed,
-                "out": args.out.display().to_string(),
-                "elapsed_s": elapsed,
-            })
-        )),
-    }
+    let output = ShardOutput {
+        index: shard.index,
+        count: shard.count,
+        replications: shard.replications(prepared.scenario.runs),
+        runs: prepared.scenario.runs,
+        seed: prepared.seed,
+        out: args.out.clone(),
+        elapsed_s: elapsed,
+    };
+    print_stdout(&output.render(args.format.into()))
 }
 
 pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
@@ -401,21 +387,7 @@ pub(crate) fn print_report(
     out: &Path,
     format: OutputFormat,
 ) -> Result<(), Failure> {
-    match format {
-        OutputFormat::Table => {
-            let footer = format!(
-                "Outputs in {}: summary.json, runs.csv, timeseries.csv{}",
-                out.display(),
-                if written.plots.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} plot files (PNG and SVG)", written.plots.len())
-                }
-            );
-            print_stdout(&table::render(&written.summary, &footer))
-        }
-        OutputFormat::Json => print_stdout(&written.summary_json),
-    }
+    print_stdout(&RunOutput { written, out }.render(format.into()))
 }
 
 /// Writes to stdout; a closed pipe (`pivotsim run | head`) is not an error.
