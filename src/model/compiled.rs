@@ -11,10 +11,11 @@ use crate::engine::math;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::engine::{Calendar, SECONDS_PER_DAY, SimTime};
-use crate::model::ai::AiParams;
-use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
-use crate::model::energy::EnergyParams;
+use crate::engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
+use crate::model::world::ai_market::AiParams;
+use crate::model::world::bitcoin_market::BitcoinParams;
+use crate::model::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
+use crate::model::world::energy::EnergyParams;
 use crate::scenario::resolve::Unresolved;
 use crate::scenario::source::{join_field, join_index};
 use crate::scenario::{
@@ -181,10 +182,10 @@ impl FleetSpec {
             th_per_unit: f.th_s,
             it_mw_per_unit: it_mw,
             facility_mw_per_unit: facility,
-            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / 365.25),
+            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / DAYS_PER_YEAR),
             repair_days: f.repair_days,
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
-            breakeven_factor: f.th_s * 3_600.0 / facility,
+            breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
             j_per_th: f.watts / f.th_s,
         }
     }
@@ -644,7 +645,7 @@ impl CompiledScenario {
             calendar,
             end,
             days,
-            hours: (end.secs() / 3_600) as usize,
+            hours: (end.secs() / SECONDS_PER_HOUR) as usize,
             month_starts,
             month_secs,
             daily_energy_factor,

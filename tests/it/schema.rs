@@ -344,7 +344,7 @@ fn range_table(schema: &Value) -> String {
 }
 
 /// `docs/schema.md`'s range table is generated from the declarations, so it cannot drift.
-/// Regenerate it with `PIVOTSIM_UPDATE_DOCS=1 cargo test --test schema`.
+/// Regenerate it with `PIVOTSIM_UPDATE_DOCS=1 cargo test --test it schema`.
 #[test]
 fn docs_range_table_is_current() {
     let path = Path::new(ROOT).join("docs/schema.md");
@@ -362,7 +362,7 @@ fn docs_range_table_is_current() {
     assert!(
         current == table,
         "the range table in {} is stale; regenerate it with \
-         `PIVOTSIM_UPDATE_DOCS=1 cargo test --test schema`",
+         `PIVOTSIM_UPDATE_DOCS=1 cargo test --test it schema`",
         path.display()
     );
     assert!(table.contains("| `BitcoinMarket` | `volatility` | 0 to 5 | per √year |"));

@@ -4,7 +4,9 @@
 //! Names resolve through [`crate::scenario::resolve`], the one place that resolves them for
 //! validation too; a date or name that does not resolve is a [`CompileError`] naming its field.
 
-use crate::engine::{Calendar, SECONDS_PER_DAY, SimTime, math};
+use crate::engine::{
+    Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math, months_to_secs,
+};
 use crate::scenario::resolve::{hall_index, site_index};
 use crate::scenario::source::{join_field, join_index};
 use crate::scenario::{Action, AsicDisposal, Date, Debt, Rule, Scenario, Shock};
@@ -116,10 +118,10 @@ impl Dated<'_> {
                 ActionSpec::SignTenant {
                     hall: self.hall(site, hall)?,
                     mw: *mw,
-                    term_secs: (term_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
+                    term_secs: (term_years * SECONDS_PER_YEAR) as u64,
                     price: *price_usd_per_kw_month,
                     escalator: *escalator_per_year,
-                    start_delay_secs: crate::model::ai::months_to_secs(*start_delay_months),
+                    start_delay_secs: months_to_secs(*start_delay_months),
                 },
             ),
             Action::DeployGpuCloud {
@@ -140,9 +142,9 @@ impl Dated<'_> {
                     gpus: *gpus,
                     kw_per_gpu: *kw_per_gpu,
                     capex_per_gpu: *capex_usd_per_gpu,
-                    life_secs: (life_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
+                    life_secs: (life_years * SECONDS_PER_YEAR) as u64,
                     utilization: *utilization,
-                    daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / 365.25),
+                    daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / DAYS_PER_YEAR),
                     repair_days: *repair_days,
                 },
             ),
@@ -229,7 +231,7 @@ impl Dated<'_> {
             } => RuleSpec::ConvertNextAsicHall {
                 hashprice_below: *hashprice_30d_below_usd_per_ph_day,
                 min_lost: *min_lost_inquiries,
-                lookback_secs: crate::model::ai::months_to_secs(f64::from(*lookback_months)),
+                lookback_secs: months_to_secs(f64::from(*lookback_months)),
                 conversion: ConversionSpec {
                     to: HallShape::from_target(to),
                     capex_usd_per_mw: *capex_usd_per_mw,

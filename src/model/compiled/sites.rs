@@ -1,7 +1,7 @@
 //! Sites, halls and ASIC fleets in simulation form: flat arrays with global hall indices,
 //! each site's PPA block sized from its full facility load, its outage trace on the clock.
 
-use crate::engine::{Calendar, SimTime};
+use crate::engine::{Calendar, SECONDS_PER_HOUR, SimTime};
 use crate::scenario::{HallState, Scenario};
 
 use super::{FleetSpec, HallShape, HallSpec, SiteSpec};
@@ -73,7 +73,7 @@ pub(super) fn compile(
                     let secs =
                         u64::from(chrono::Timelike::num_seconds_from_midnight(&start.time()));
                     let from = from_date + secs;
-                    let to = (from + (o.duration_hours * 3_600.0) as u64).min(end);
+                    let to = (from + (o.duration_hours * SECONDS_PER_HOUR as f64) as u64).min(end);
                     (from < end).then_some((from, to))
                 })
                 .collect(),

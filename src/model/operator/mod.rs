@@ -23,19 +23,19 @@ use std::collections::VecDeque;
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{
-    EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream,
+    EventQueue, HOURS_PER_DAY, Handler, SECONDS_PER_AVG_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR,
+    SECONDS_PER_YEAR, SimTime, stream,
 };
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, PlanSpec, ShockSpec};
-use crate::model::energy::PriceSummary;
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing, irr_monthly};
 use crate::model::fleet::FleetState;
 use crate::model::metrics::{Metric, RunMetrics, Series};
-use crate::model::world::{World, process};
+use crate::model::world::World;
+use crate::model::world::energy::PriceSummary;
+use crate::model::world::streams::StreamKind;
 use crate::scenario::{HallState, TerminalValue};
 
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
-
-use crate::model::ai::SECONDS_PER_YEAR;
 
 /// What happens to the operator, in time order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -529,7 +529,7 @@ impl<'a> Operator<'a> {
         let rng = stream(
             self.seed,
             self.replication,
-            ProcessId::new(process::ASIC_FAILURES, instance),
+            StreamKind::AsicFailures.process(instance),
         );
         let state = FleetState::new(spec.units, spec.repair_days);
         self.fleets.push(Fleet {
@@ -675,7 +675,7 @@ impl<'a> Operator<'a> {
                 .month_secs
                 .get(self.month_index)
                 .copied()
-                .unwrap_or(2_629_800.0);
+                .unwrap_or(SECONDS_PER_AVG_MONTH);
         let m = &mut self.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -706,8 +706,8 @@ impl<'a> Operator<'a> {
             let end = first + count;
             let mut hour = first;
             while hour < end {
-                let day = hour / 24;
-                let until = end.min((day + 1) * 24);
+                let day = hour / HOURS_PER_DAY;
+                let until = end.min((day + 1) * HOURS_PER_DAY);
                 let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
                 m.gpu_cloud_revenue_usd +=
                     r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
@@ -730,14 +730,14 @@ impl<'a> Operator<'a> {
         if self.books.default.is_some() {
             return;
         }
-        let hours = secs / 3_600.0;
+        let hours = secs / SECONDS_PER_HOUR as f64;
         let months = secs
             / self
                 .model
                 .month_secs
                 .get(self.month_index)
                 .copied()
-                .unwrap_or(2_629_800.0);
+                .unwrap_or(SECONDS_PER_AVG_MONTH);
         let m = &mut self.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -869,7 +869,7 @@ impl<'a> Operator<'a> {
         };
         let mut credits = 0.0;
         for lease in &mut self.leases {
-            let hours = lease.downtime_secs / 3_600.0;
+            let hours = lease.downtime_secs / SECONDS_PER_HOUR as f64;
             lease.downtime_secs = 0.0;
             if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
                 continue;

@@ -12,11 +12,11 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::{EventQueue, SimTime};
-use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
+use crate::engine::{EventQueue, SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, SimTime};
 use crate::model::compiled::{ActionSpec, TimedAction};
 use crate::model::operator::{CloudState, HallUse, Operator, OperatorEvent};
 use crate::model::placement::{self, Candidate};
+use crate::model::world::streams::{StreamKind, tenant_stream};
 use crate::scenario::{Cooling, PowerTerms};
 
 /// Where an inquiry stands under this plan.
@@ -228,7 +228,7 @@ impl Operator<'_> {
         let Some(ai) = &self.model.ai else {
             return false;
         };
-        let rng = tenant_stream(self.seed, self.replication, process::TENANT, i);
+        let rng = tenant_stream(self.seed, self.replication, StreamKind::Tenant, i);
         let mut lease = Lease::signed(
             hall,
             inq.size_mw,
@@ -301,7 +301,7 @@ impl Operator<'_> {
         let rng = tenant_stream(
             self.seed,
             self.replication,
-            process::ANCHOR_TENANT,
+            StreamKind::AnchorTenant,
             timed.index,
         );
         let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
