@@ -1,0 +1,528 @@
+//! Tenants: inquiries finding capacity (or not), and leases from signing to their end.
+//!
+//! An inquiry takes GPU-ready capacity that meets its cooling, density, rack, MW and site-grid
+//! needs, chosen by the plan's placement policy. A hall still converting counts if it will be
+//! ready by the lease's start (tenants sign ahead of delivery). Without room it waits up to its
+//! patience, retried whenever capacity frees up, and is then lost. A signed lease reserves its
+//! capacity at once, bills from its start (ramping up if configured), escalates each year,
+//! may default by a hazard that follows the AI regime, and at its end renews with a probability
+//! at the market price, or leaves the capacity vacant.
+
+use rand::RngExt;
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1};
+
+use crate::compiled::{ActionSpec, TimedAction};
+use crate::operator::{CloudState, HallUse, Operator, OperatorEvent};
+use crate::placement::{self, Candidate};
+use crate::world::streams::{StreamKind, tenant_stream};
+use pivotsim_engine::{EventQueue, SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, SimTime};
+use pivotsim_scenario::{Cooling, PowerTerms};
+
+/// Where an inquiry stands under this plan.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InquiryStatus {
+    /// Not arrived yet.
+    NotYet,
+    /// Waiting for capacity.
+    Waiting,
+    /// Placed (signed).
+    Placed,
+    /// Lost.
+    Lost,
+}
+
+/// Where a lease stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LeaseState {
+    /// Signed; capacity reserved; not billing yet.
+    Signed,
+    /// Due to start but its hall is not GPU-ready yet: starts when the conversion finishes.
+    WaitingForHall,
+    /// Billing.
+    Billing,
+    /// Over (term ended without renewal, or the tenant defaulted).
+    Ended,
+}
+
+/// A colocation lease.
+#[derive(Debug)]
+pub struct Lease {
+    /// Global hall index.
+    pub hall: usize,
+    /// Contracted capacity, MW IT.
+    pub mw: f64,
+    /// Racks reserved.
+    pub racks: u64,
+    /// Current rent, USD per kW-month.
+    pub price: f64,
+    /// Annual escalator.
+    pub escalator: f64,
+    /// Whether the operator pays the tenant's energy.
+    pub power_included: bool,
+    /// Share of the contracted capacity billed (ramp).
+    pub billed_share: f64,
+    /// Ramp steps taken.
+    pub ramp_step: u32,
+    /// Term, seconds.
+    pub term_secs: u64,
+    /// End of the current term (once billing).
+    pub end: SimTime,
+    /// The tenant's price relative to the market level, for renewals.
+    pub price_factor: f64,
+    /// State.
+    pub state: LeaseState,
+    /// Downtime this month, seconds (weighted by the share down).
+    pub downtime_secs: f64,
+    /// The next anniversary of the term's start, when the escalator applies.
+    pub next_escalation: SimTime,
+    /// The tenant's own random stream (default clock, renewal draws).
+    rng: ChaCha8Rng,
+}
+
+impl Lease {
+    /// A lease just signed: capacity promised, not billing yet, no escalator, power passed
+    /// through and the market price factor 1 until the caller sets them.
+    fn signed(
+        hall: usize,
+        mw: f64,
+        racks: u64,
+        price: f64,
+        term_secs: u64,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Lease {
+            hall,
+            mw,
+            racks,
+            price,
+            escalator: 0.0,
+            power_included: false,
+            billed_share: 0.0,
+            ramp_step: 0,
+            term_secs,
+            end: SimTime::MAX,
+            price_factor: 1.0,
+            state: LeaseState::Signed,
+            downtime_secs: 0.0,
+            next_escalation: SimTime::MAX,
+            rng,
+        }
+    }
+}
+
+impl Operator<'_> {
+    /// Site facility load already promised: installed ASICs plus GPU capacity promised in
+    /// GPU-ready or converting halls, MW.
+    pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
+        let asic: f64 = self
+            .fleets
+            .iter()
+            .filter(|f| f.spec.site == site)
+            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+            .sum();
+        let gpu: f64 = self
+            .halls
+            .iter()
+            .filter(|h| h.site == site)
+            .map(|h| h.committed_mw * h.shape.pue)
+            .sum();
+        asic + gpu
+    }
+
+    /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
+    /// `start`, in hall order.
+    pub(super) fn candidates(
+        &self,
+        mw: f64,
+        density_kw: f64,
+        liquid: bool,
+        start: SimTime,
+    ) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for (i, h) in self.halls.iter().enumerate() {
+            let ready = match h.use_ {
+                HallUse::GpuReady => true,
+                HallUse::Converting(at) => at <= start,
+                HallUse::Asic | HallUse::Idle => false,
+            };
+            if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
+                continue;
+            }
+            if h.shape.max_kw_per_rack < density_kw {
+                continue;
+            }
+            let racks = racks_for(mw, density_kw);
+            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
+                continue;
+            }
+            let free = h.free_gpu_mw();
+            if mw > free * (1.0 + 1e-12) {
+                continue;
+            }
+            if self.committed_site_mw(h.site) + mw * h.shape.pue
+                > self.grid_mw[h.site] * (1.0 + 1e-12)
+            {
+                continue;
+            }
+            out.push(Candidate {
+                hall: i,
+                free_mw: free,
+            });
+        }
+        out
+    }
+
+    pub(super) fn inquiry_arrives(
+        &mut self,
+        i: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.tallies.inquiries += 1;
+        if self.try_place(i, now, queue) {
+            return;
+        }
+        let patience = self.world.ai.inquiries[i].patience_secs;
+        if patience == 0 {
+            self.lose(i, now);
+        } else {
+            self.inquiry_status[i] = InquiryStatus::Waiting;
+            self.waiting.push_back(i as u32);
+            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+        }
+    }
+
+    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
+        if self.inquiry_status[i] == InquiryStatus::Waiting {
+            self.waiting.retain(|&w| w as usize != i);
+            self.lose(i, now);
+        }
+    }
+
+    fn lose(&mut self, i: usize, now: SimTime) {
+        let inq = self.world.ai.inquiries[i];
+        self.inquiry_status[i] = InquiryStatus::Lost;
+        self.record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    }
+
+    /// Counts a lost deal: its MW and its nominal contract value (MW × 1,000 kW × rent × 12
+    /// months × term years), and when it was lost (for the rules' lookback).
+    fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
+        self.tallies.lost_inquiries += 1;
+        self.tallies.lost_mw += mw;
+        self.tallies.lost_contract_value_usd +=
+            mw * 1_000.0 * price * 12.0 * term_secs as f64 / SECONDS_PER_YEAR;
+        self.lost_times.push(now);
+    }
+
+    /// Places inquiry `i` if some hall can take it now; returns whether it was placed.
+    fn try_place(&mut self, i: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) -> bool {
+        let inq = self.world.ai.inquiries[i];
+        let start = now + inq.start_delay_secs;
+        let candidates = self.candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
+        let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
+        else {
+            return false;
+        };
+        let Some(ai) = &self.model.ai else {
+            return false;
+        };
+        let rng = tenant_stream(self.seed, self.replication, StreamKind::Tenant, i);
+        let mut lease = Lease::signed(
+            hall,
+            inq.size_mw,
+            racks_for(inq.size_mw, inq.density_kw),
+            inq.price,
+            inq.term_secs,
+            rng,
+        );
+        lease.escalator = ai.escalator;
+        lease.power_included = ai.power == PowerTerms::Included;
+        lease.price_factor = inq.price_factor;
+        self.inquiry_status[i] = InquiryStatus::Placed;
+        self.sign(lease, start, queue);
+        true
+    }
+
+    /// Signs a lease: reserves its capacity and schedules its start.
+    pub(super) fn sign(
+        &mut self,
+        lease: Lease,
+        start: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let h = &mut self.halls[lease.hall];
+        h.committed_mw += lease.mw;
+        h.committed_racks += lease.racks;
+        let k = self.leases.len() as u32;
+        self.leases.push(lease);
+        queue.schedule(start, OperatorEvent::LeaseStarts(k));
+    }
+
+    /// An anchor tenant signed by plan action `timed` (a `SignTenant`), with its own stream
+    /// keyed by the action's index in the file.
+    pub(super) fn sign_anchor(
+        &mut self,
+        timed: &TimedAction,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let ActionSpec::SignTenant {
+            hall,
+            mw,
+            term_secs,
+            price,
+            escalator,
+            start_delay_secs,
+        } = timed.action
+        else {
+            return;
+        };
+        let h = &self.halls[hall];
+        let racks = racks_for(mw, h.shape.max_kw_per_rack);
+        let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
+            && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
+            && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
+            && self.committed_site_mw(h.site) + mw * h.shape.pue
+                <= self.grid_mw[h.site] * (1.0 + 1e-12);
+        if !fits {
+            // The capacity went to other tenants first: the anchor deal is lost.
+            self.tallies.inquiries += 1;
+            self.record_loss(mw, price, term_secs, now);
+            return;
+        }
+        self.tallies.inquiries += 1;
+        let power_included = self
+            .model
+            .ai
+            .as_ref()
+            .is_some_and(|a| a.power == PowerTerms::Included);
+        let rng = tenant_stream(
+            self.seed,
+            self.replication,
+            StreamKind::AnchorTenant,
+            timed.index,
+        );
+        let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
+        lease.escalator = escalator;
+        lease.power_included = power_included;
+        self.sign(lease, now + start_delay_secs, queue);
+    }
+
+    pub(super) fn lease_starts(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.leases[k].state != LeaseState::Signed
+            && self.leases[k].state != LeaseState::WaitingForHall
+        {
+            return;
+        }
+        if self.halls[self.leases[k].hall].use_ != HallUse::GpuReady {
+            self.leases[k].state = LeaseState::WaitingForHall;
+            return;
+        }
+        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
+        let lease = &mut self.leases[k];
+        lease.state = LeaseState::Billing;
+        lease.end = now + lease.term_secs;
+        lease.ramp_step = 0;
+        lease.billed_share = if ramp_months == 0 {
+            1.0
+        } else {
+            1.0 / f64::from(ramp_months)
+        };
+        if ramp_months > 1 {
+            queue.schedule(
+                now + SECONDS_PER_AVG_MONTH as u64,
+                OperatorEvent::LeaseRamps(k as u32),
+            );
+        }
+        self.schedule_escalation(k, now, queue);
+        self.schedule_term(k, now, queue);
+    }
+
+    /// Schedules the end of lease `k`'s current term and, if its tenant's hazard clock runs
+    /// out first, its default.
+    fn schedule_term(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let end = self.leases[k].end;
+        queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
+        if let Some(ai) = &self.model.ai {
+            let clock: f64 = Exp1.sample(&mut self.leases[k].rng);
+            if let Some(t) = self.world.ai.default_time(ai, now, end, clock) {
+                queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
+            }
+        }
+    }
+
+    pub(super) fn lease_ramps(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
+        let lease = &mut self.leases[k];
+        if lease.state != LeaseState::Billing {
+            return;
+        }
+        lease.ramp_step += 1;
+        lease.billed_share =
+            (f64::from(lease.ramp_step + 1) / f64::from(ramp_months.max(1))).min(1.0);
+        if lease.billed_share < 1.0 {
+            queue.schedule(
+                now + SECONDS_PER_AVG_MONTH as u64,
+                OperatorEvent::LeaseRamps(k as u32),
+            );
+        }
+    }
+
+    /// Schedules lease `k`'s next escalation on the calendar anniversary of `from`.
+    fn schedule_escalation(
+        &mut self,
+        k: usize,
+        from: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let at = self.model.add_months(from, 12);
+        self.leases[k].next_escalation = at;
+        queue.schedule(at, OperatorEvent::LeaseEscalates(k as u32));
+    }
+
+    pub(super) fn lease_escalates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        // A renewal restarts the chain: an escalation not on the current schedule is stale.
+        if self.leases[k].state != LeaseState::Billing || self.leases[k].next_escalation != now {
+            return;
+        }
+        let lease = &mut self.leases[k];
+        lease.price *= 1.0 + lease.escalator;
+        self.schedule_escalation(k, now, queue);
+    }
+
+    pub(super) fn lease_ends(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.leases[k].state != LeaseState::Billing || self.leases[k].end != now {
+            return;
+        }
+        let Some(ai) = &self.model.ai else {
+            self.release(k, now, queue);
+            return;
+        };
+        let renew_draw: f64 = self.leases[k].rng.random();
+        if renew_draw < ai.renewal_probability {
+            // Renewal at the market level of the day times the tenant's own price factor.
+            let level = ai.price * ai.price_factor(self.world.ai.regime_at(now));
+            let lease = &mut self.leases[k];
+            lease.price = level * lease.price_factor;
+            lease.end = now + lease.term_secs;
+            self.schedule_escalation(k, now, queue);
+            self.schedule_term(k, now, queue);
+        } else {
+            self.release(k, now, queue);
+        }
+    }
+
+    pub(super) fn lease_defaults(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.leases[k].state != LeaseState::Billing {
+            return;
+        }
+        self.tallies.tenant_defaults += 1;
+        self.release(k, now, queue);
+    }
+
+    /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.
+    fn release(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let lease = &mut self.leases[k];
+        lease.state = LeaseState::Ended;
+        lease.billed_share = 0.0;
+        let h = &mut self.halls[lease.hall];
+        h.committed_mw = (h.committed_mw - lease.mw).max(0.0);
+        h.committed_racks = h.committed_racks.saturating_sub(lease.racks);
+        self.retry_waiting(now, queue);
+    }
+
+    /// Offers freed capacity to waiting inquiries, oldest first.
+    pub(super) fn retry_waiting(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let waiting: Vec<u32> = self.waiting.iter().copied().collect();
+        for i in waiting {
+            if self.try_place(i as usize, now, queue) {
+                self.waiting.retain(|&w| w != i);
+            }
+        }
+    }
+
+    /// Starts leases and GPU clouds that were waiting for hall `hall` to become GPU-ready.
+    pub(super) fn hall_ready(
+        &mut self,
+        hall: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        for k in 0..self.leases.len() {
+            if self.leases[k].hall == hall && self.leases[k].state == LeaseState::WaitingForHall {
+                self.lease_starts(k, now, queue);
+            }
+        }
+        for k in 0..self.clouds.len() {
+            if self.clouds[k].hall == hall && self.clouds[k].state == CloudState::Pending {
+                self.cloud_activates(k, now, queue);
+            }
+        }
+        self.retry_waiting(now, queue);
+    }
+
+    pub(super) fn cloud_activates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.clouds[k].state = CloudState::Active;
+        queue.schedule(
+            now + self.clouds[k].life_secs,
+            OperatorEvent::GpuCloudRetires(k as u32),
+        );
+    }
+
+    pub(super) fn cloud_retires(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let c = &mut self.clouds[k];
+        if c.state != CloudState::Active {
+            return;
+        }
+        c.state = CloudState::Retired;
+        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
+        let h = &mut self.halls[c.hall];
+        h.committed_mw = (h.committed_mw - mw).max(0.0);
+        h.committed_racks = h
+            .committed_racks
+            .saturating_sub(racks_for(mw, h.shape.max_kw_per_rack));
+        self.retry_waiting(now, queue);
+    }
+}
+
+/// Racks needed for `mw` of IT at `density_kw` per rack.
+pub(super) fn racks_for(mw: f64, density_kw: f64) -> u64 {
+    (mw * 1_000.0 / density_kw.max(1e-9) - 1e-9).ceil().max(0.0) as u64
+}
