@@ -17,7 +17,7 @@ use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
 use crate::scenario::overrides::Override;
-use crate::scenario::{self, Scenario, validate::MAX_RUNS};
+use crate::scenario::{self, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
 pub(crate) struct Prepared {
@@ -36,20 +36,15 @@ pub(crate) struct Request<'a> {
     pub quiet: bool,
 }
 
-/// Loads the scenario with its overrides, applies `--runs` and `--seed` (drawing and
-/// announcing a seed when neither the scenario nor the user gave one), checks the stress names
-/// and compiles the model.
+/// Loads the scenario with its overrides, `--runs` and `--seed` applied like `--set` (after
+/// it, so they win) and so checked like a value in the file; draws and announces a seed when
+/// neither the scenario nor the user gave one; checks the stress names and compiles the model.
 pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
-    let mut loaded = scenario::load_with(req.path, req.set)?;
-    if let Some(runs) = req.runs {
-        if !(1..=MAX_RUNS).contains(&runs) {
-            return Err(Failure::Invalid(format!(
-                "--runs {runs}: expected a whole number from 1 to {MAX_RUNS}"
-            )));
-        }
-        loaded.scenario.runs = runs;
-    }
-    let seed = match req.seed.or(loaded.scenario.seed) {
+    let mut overrides = req.set.to_vec();
+    overrides.extend(req.runs.map(|runs| Override::new("runs", runs)));
+    overrides.extend(req.seed.map(|seed| Override::new("seed", seed)));
+    let mut loaded = scenario::load_with(req.path, &overrides)?;
+    let seed = match loaded.scenario.seed {
         Some(s) => s,
         None => {
             let s = draw_seed();
@@ -99,9 +94,7 @@ pub(crate) fn compile(
     scenario: &Scenario,
     stresses: &[String],
 ) -> Result<CompiledScenario, Failure> {
-    CompiledScenario::with_stresses(scenario, stresses).ok_or_else(|| {
-        Failure::Invalid("the horizon runs past the last date the calendar supports".into())
-    })
+    CompiledScenario::with_stresses(scenario, stresses).map_err(|e| Failure::Invalid(e.to_string()))
 }
 
 /// A message on stderr unless `--quiet`.
