@@ -214,6 +214,14 @@ impl Operator<'_> {
         }
     }
 
+    /// The hashprice in force now, USD per PH/s per day.
+    pub(super) fn hashprice_now(&self) -> f64 {
+        self.world
+            .segments
+            .get(self.segment)
+            .map_or(0.0, |s| s.hashprice)
+    }
+
     /// Sells `n` units of fleet `f` at the day's resale price.
     fn sell_units(&mut self, f: usize, n: u32) {
         if n == 0 {

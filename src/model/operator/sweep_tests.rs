@@ -6,7 +6,10 @@
 
 use super::*;
 use crate::engine::run_until;
+use crate::model::energy::PriceSummary;
+use crate::model::metrics::Metric;
 use crate::scenario;
+use accrual::SweepFleet;
 
 fn compile(yaml: &str) -> CompiledScenario {
     let loaded = scenario::load_str(yaml, "test").expect("a shipped scenario is valid");

@@ -447,6 +447,29 @@ impl Operator<'_> {
         self.release(k, now, queue);
     }
 
+    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
+    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`.
+    pub(super) fn sla_credits(&mut self) -> f64 {
+        let Some(sla) = self.model.ai.as_ref().and_then(|a| a.sla.as_ref()) else {
+            for lease in &mut self.leases {
+                lease.downtime_secs = 0.0;
+            }
+            return 0.0;
+        };
+        let mut credits = 0.0;
+        for lease in &mut self.leases {
+            let hours = lease.downtime_secs / 3_600.0;
+            lease.downtime_secs = 0.0;
+            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
+                continue;
+            }
+            let share =
+                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
+            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+        }
+        credits
+    }
+
     /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.
     fn release(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
         let lease = &mut self.leases[k];

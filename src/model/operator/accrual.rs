@@ -1,0 +1,385 @@
+//! What accrues between events, while the operator's state stands still.
+//!
+//! Between events the state is piecewise constant, and everything that accrues (revenue,
+//! energy, curtailment, rent, opex, capex) is integrated exactly as rate × elapsed time. The
+//! hourly energy price, the market's revenue rate and the daily GPU-hour price are read from
+//! the shared world by sweeping over hour and segment boundaries inside
+//! [`Operator::advance`], so hourly ticks never pass through the event queue. [`Rates`] holds
+//! what the state implies per second, month or hour, recomputed after every event.
+//!
+//! Rent and opex are monthly amounts: they accrue at amount / (seconds in the current calendar
+//! month), so a full month bills its monthly amount (to a few roundings per run between
+//! events) and a partial one pro rata.
+
+use crate::engine::{SECONDS_PER_HOUR, SimTime};
+use crate::model::energy::PriceSummary;
+use crate::model::operator::{CloudState, Flows, HallUse, Lease, LeaseState, Operator};
+
+/// Quantities derived from the state, constant between events, used by the accrual sweep.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rates {
+    pub(super) lease_usd_per_month: f64,
+    pub(super) leased_mw: f64,
+    pub(super) paid_tenant_facility_mw: f64,
+    pub(super) passthrough_facility_mw: f64,
+    pub(super) gpus_rented: f64,
+    pub(super) opex_usd_per_month: f64,
+    pub(super) capex_usd_per_sec: f64,
+    pub(super) conversion_capex_usd_per_sec: f64,
+    pub(super) vacant_gpu_mw: f64,
+    /// Billing leases that are (partly) down now: (lease, share down).
+    pub(super) down_leases: Vec<(usize, f64)>,
+    /// Sites whose grid is down now.
+    pub(super) sites_down: f64,
+}
+
+impl Rates {
+    /// Books what accrues at a constant rate over `secs` seconds (`hours` hours, `months` of
+    /// the current month): rent, opex, capex, leased and vacant MW-seconds, outage hours, and
+    /// the billing leases' downtime.
+    fn accrue_constants(
+        &self,
+        secs: f64,
+        hours: f64,
+        months: f64,
+        m: &mut Flows,
+        leases: &mut [Lease],
+    ) {
+        m.lease_revenue_usd += self.lease_usd_per_month * months;
+        m.opex_usd += self.opex_usd_per_month * months;
+        m.capex_usd += self.capex_usd_per_sec * secs;
+        m.conversion_capex_usd += self.conversion_capex_usd_per_sec * secs;
+        m.leased_mw_seconds += self.leased_mw * secs;
+        m.vacant_gpu_mw_seconds += self.vacant_gpu_mw * secs;
+        m.grid_outage_hours += self.sites_down * hours;
+        for &(k, down) in &self.down_leases {
+            leases[k].downtime_secs += down * secs;
+        }
+    }
+}
+
+/// One working fleet's constants over a run of whole hours (see [`Operator::accrue_hours`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SweepFleet {
+    /// It hashes while the hour's price is below this, USD/MWh.
+    pub(super) threshold: f64,
+    /// Facility energy of one hour, MWh.
+    pub(super) mwh: f64,
+    /// Mining revenue of one hour, USD.
+    pub(super) revenue: f64,
+    /// Hashing of one hour, TH/s × seconds.
+    pub(super) th_seconds: f64,
+    /// Demand-response trigger of its site, USD/MWh.
+    pub(super) dr_trigger: f64,
+    /// Demand-response credits of one curtailed hour, USD.
+    pub(super) dr_credits: f64,
+}
+
+impl Operator<'_> {
+    /// Accrues everything from the clock up to `to`.
+    ///
+    /// Runs of whole hours inside one market segment (between two events, so at most a day:
+    /// ASIC failures are drawn at every midnight) go through [`Operator::accrue_hours`], which
+    /// books the run at once; the ragged ends (events and segment boundaries inside an hour)
+    /// go through [`Operator::accrue`], one term per piece.
+    pub fn advance(&mut self, to: SimTime) {
+        let world = self.world;
+        // Default is absorbing: a defaulted operator accrues nothing, so only the clock and
+        // the segment index move.
+        let defaulted = self.books.default.is_some();
+        #[cfg(test)]
+        if self.reference_sweep {
+            return self.advance_hour_by_hour(to);
+        }
+        while self.clock < to {
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            let stop = to.min(segment_end);
+            let until = if defaulted {
+                stop
+            } else if self.clock.secs() % SECONDS_PER_HOUR == 0
+                && stop.secs_since(self.clock) >= SECONDS_PER_HOUR
+            {
+                let first = self.clock.hour_index();
+                let count = stop.secs_since(self.clock) / SECONDS_PER_HOUR;
+                self.accrue_hours(first, count, rate);
+                SimTime::from_hours(first + count)
+            } else {
+                let hour = self.clock.hour_index();
+                let until = stop.min(SimTime::from_hours(hour + 1));
+                let (price, gpu_price) = world.prices_at(hour);
+                self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+                until
+            };
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// The plain sweep that [`Operator::advance`] must reproduce: one [`Operator::accrue`] per
+    /// hour or segment piece.
+    #[cfg(test)]
+    pub(super) fn advance_hour_by_hour(&mut self, to: SimTime) {
+        let world = self.world;
+        while self.clock < to {
+            let hour = self.clock.hour_index();
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let until = to.min(SimTime::from_hours(hour + 1)).min(segment_end);
+            let (price, gpu_price) = world.prices_at(hour);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`, as
+    /// one run: nothing but the hourly energy price changes within it. Each term that does
+    /// not depend on the price is booked once, as its hourly rate × the run's length, and so
+    /// is each fleet whose decision holds for the whole run (it hashes when the run's highest
+    /// price is below its threshold, with energy cost MWh × the sum of the prices; it is
+    /// curtailed when the lowest is not). A fleet that switches within the run is booked from
+    /// counts: its hashing hours and their summed prices ([`SweepFleet::accrue_run`]). The
+    /// hour-by-hour sweep of [`Operator::accrue`] gives the same flows up to rounding, with
+    /// ~24 times more roundings (`sweep_tests` bounds the difference and checks which is
+    /// nearer the exact value).
+    pub(super) fn accrue_hours(&mut self, first: u64, count: u64, rate: f64) {
+        const SECS: f64 = SECONDS_PER_HOUR as f64;
+        let world = self.world;
+        let Some((prices, summary)) = world.price_run(first as usize, count as usize) else {
+            // Past the price path (not reached from a valid scenario): the plain sweep.
+            for hour in first..first + count {
+                let (price, gpu_price) = world.prices_at(hour);
+                self.accrue(SECS, price, rate, gpu_price);
+            }
+            return;
+        };
+        let hours = count as f64;
+        let secs = SECS * hours;
+        let months = secs
+            / self
+                .model
+                .month_secs
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(2_629_800.0);
+        let m = &mut self.month;
+        for fleet in &self.fleets {
+            let working = f64::from(fleet.state.working()) * fleet.online;
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit;
+            let th = working * spec.th_per_unit;
+            let fleet = SweepFleet {
+                threshold: net_rate * spec.breakeven_factor,
+                mwh,
+                revenue: th * net_rate * SECS,
+                th_seconds: th * SECS,
+                dr_trigger: site.dr_trigger,
+                dr_credits: mwh * site.dr_credit,
+            };
+            fleet.accrue_run(prices, summary, m);
+        }
+        let r = &self.rates;
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
+        m.spot_energy_usd += r.paid_tenant_facility_mw * summary.sum;
+        if r.gpus_rented != 0.0 {
+            // The GPU-hour price is daily: one term per day the run touches.
+            let end = first + count;
+            let mut hour = first;
+            while hour < end {
+                let day = hour / 24;
+                let until = end.min((day + 1) * 24);
+                let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
+                m.gpu_cloud_revenue_usd +=
+                    r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
+                hour = until;
+            }
+        }
+        r.accrue_constants(secs, hours, months, m, &mut self.leases);
+        for site in &self.model.sites {
+            // Σ block · (contract − price) over the hours.
+            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
+        }
+    }
+
+    /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
+    /// TH/s per second, before pool fees) and one GPU-hour price (USD). A machine hashes while
+    /// the price is below what its energy earns: rate × revenue share × TH/s × 3600 / facility
+    /// MW. GPU loads are never curtailed.
+    pub(super) fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
+        // Default is absorbing: a defaulted operator accrues nothing more.
+        if self.books.default.is_some() {
+            return;
+        }
+        let hours = secs / 3_600.0;
+        let months = secs
+            / self
+                .model
+                .month_secs
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(2_629_800.0);
+        let m = &mut self.month;
+        for fleet in &self.fleets {
+            let working = f64::from(fleet.state.working()) * fleet.online;
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit * hours;
+            if price < net_rate * spec.breakeven_factor {
+                let th = working * spec.th_per_unit;
+                m.mining_revenue_usd += th * net_rate * secs;
+                m.th_seconds += th * secs;
+                m.energy_mwh += mwh;
+                m.spot_energy_usd += mwh * price;
+            } else {
+                m.curtailed_mwh += mwh;
+                if price >= site.dr_trigger {
+                    m.dr_credits_usd += mwh * site.dr_credit;
+                }
+            }
+        }
+        let r = &self.rates;
+        m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price * hours;
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
+        m.spot_energy_usd += paid_mwh * price;
+        r.accrue_constants(secs, hours, months, m, &mut self.leases);
+        for site in &self.model.sites {
+            m.ppa_settlement_usd += site.ppa_block_mw * hours * (site.ppa_price - price);
+        }
+    }
+
+    /// Recomputes the derived rates after a change of state.
+    pub(super) fn refresh_rates(&mut self) {
+        let mut r = Rates::default();
+        let (asic_down, gpu_down) = self.outage_shares();
+        r.sites_down = self
+            .outage_state
+            .grid_active
+            .iter()
+            .filter(|n| **n > 0)
+            .count() as f64;
+        for f in &mut self.fleets {
+            f.online = 1.0 - asic_down[f.spec.hall];
+        }
+        for (k, lease) in self.leases.iter().enumerate() {
+            if lease.state != LeaseState::Billing {
+                continue;
+            }
+            let down = gpu_down[lease.hall];
+            if down > 0.0 {
+                r.down_leases.push((k, down));
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            r.leased_mw += lease.mw;
+            let facility = billed_mw * self.halls[lease.hall].shape.pue * (1.0 - down);
+            if lease.power_included {
+                r.paid_tenant_facility_mw += facility;
+            } else {
+                r.passthrough_facility_mw += facility;
+            }
+        }
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                let up = 1.0 - gpu_down[c.hall];
+                let working = f64::from(c.failures.working());
+                r.gpus_rented += working * c.utilization * up;
+                r.paid_tenant_facility_mw +=
+                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+            }
+        }
+        for f in &self.fleets {
+            let site = &self.model.sites[f.spec.site];
+            r.opex_usd_per_month +=
+                site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
+        }
+        for h in &self.halls {
+            if h.use_ == HallUse::GpuReady {
+                let capacity = h.shape.it_capacity_mw();
+                r.opex_usd_per_month +=
+                    self.model.sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
+            }
+        }
+        for p in &self.projects {
+            if !p.done {
+                r.capex_usd_per_sec += p.rate;
+                if p.conversion {
+                    r.conversion_capex_usd_per_sec += p.rate;
+                }
+            }
+        }
+        self.rates = r;
+    }
+
+    /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
+    /// outage stops ASICs; GPU halls with backup generators ride through it unless the
+    /// generators failed. Cooling failures derate by their share.
+    pub(super) fn outage_shares(&self) -> (Vec<f64>, Vec<f64>) {
+        let o = &self.outage_state;
+        let mut asic = Vec::with_capacity(self.halls.len());
+        let mut gpu = Vec::with_capacity(self.halls.len());
+        for (h, hall) in self.halls.iter().enumerate() {
+            let cooling = o.cooling_derate[h].min(1.0);
+            let grid_down = o.grid_active[hall.site] > 0;
+            let generators_carry =
+                hall.shape.backup_generators && o.generators_failed[hall.site] == 0;
+            asic.push(if grid_down { 1.0 } else { cooling });
+            gpu.push(if grid_down && !generators_carry {
+                1.0
+            } else {
+                cooling
+            });
+        }
+        (asic, gpu)
+    }
+}
+
+impl SweepFleet {
+    /// Books this fleet over a run of hours at `prices`, summarised by `summary`, into `m`:
+    /// it hashes in the hours priced below its threshold and is curtailed in the others, and
+    /// earns demand-response credits in the curtailed hours at or above its site's trigger.
+    /// Each flow is booked once, as the hourly amount × the hours (energy cost: MWh × the
+    /// sum of the hashing hours' prices).
+    pub(super) fn accrue_run(&self, prices: &[f64], summary: PriceSummary, m: &mut Flows) {
+        let hours = prices.len() as u64;
+        let (hashing, price_sum) = summary.hours_below(prices, self.threshold);
+        if hashing > 0 {
+            let n = hashing as f64;
+            m.mining_revenue_usd += self.revenue * n;
+            m.th_seconds += self.th_seconds * n;
+            m.energy_mwh += self.mwh * n;
+            m.spot_energy_usd += self.mwh * price_sum;
+        }
+        if hashing < hours {
+            m.curtailed_mwh += self.mwh * (hours - hashing) as f64;
+            // Credited hours: priced at or above both the threshold and the trigger.
+            let level = self.threshold.max(self.dr_trigger);
+            let credited = hours - summary.hours_below(prices, level).0;
+            if credited > 0 {
+                m.dr_credits_usd += self.dr_credits * credited as f64;
+            }
+        }
+    }
+}

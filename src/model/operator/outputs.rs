@@ -1,0 +1,97 @@
+//! The run's outputs: the mapping from the books to the per-run metrics and to the monthly
+//! series.
+
+use crate::engine::SimTime;
+use crate::model::ai::SECONDS_PER_YEAR;
+use crate::model::finance::{DefaultReason, irr_monthly};
+use crate::model::metrics::{Metric, RunMetrics, Series};
+use crate::model::operator::Operator;
+use crate::model::operator::financing::payback_month;
+
+impl Operator<'_> {
+    /// The run's metrics (call after the horizon).
+    pub fn metrics(&self) -> RunMetrics {
+        let t = &self.total;
+        let irr = irr_monthly(&self.books.project_flows);
+        let mut values = [0.0; Metric::COUNT];
+        let horizon_secs = self.model.end.secs().max(1) as f64;
+        let month_secs = SECONDS_PER_YEAR / 12.0;
+        for metric in Metric::ALL {
+            values[metric.index()] = match metric {
+                Metric::Revenue => t.revenue(),
+                Metric::MiningRevenue => t.mining_revenue_usd + t.dr_credits_usd,
+                Metric::GpuRevenue => t.gpu_revenue(),
+                Metric::EnergyCost => t.energy_cost(),
+                Metric::GrossMargin => t.revenue() - t.energy_cost(),
+                Metric::Opex => t.opex_usd,
+                Metric::Capex => t.capex_usd,
+                Metric::ConversionCapex => t.conversion_capex_usd,
+                Metric::SalvageProceeds => t.salvage_usd,
+                Metric::EndCash => self.cash,
+                Metric::Npv => self.npv,
+                Metric::MeanHashprice => self.world.mean_hashprice,
+                Metric::HashpriceAtHorizon => self.world.final_hashprice,
+                Metric::CurtailedEnergy => t.curtailed_mwh,
+                Metric::EnergyUsed => t.energy_mwh,
+                Metric::MeanHashrateOnline => t.th_seconds / horizon_secs / 1_000.0,
+                Metric::LeasedMwMean => t.leased_mw_seconds / horizon_secs,
+                Metric::LeasedMwAtHorizon => self.rates.leased_mw,
+                Metric::VacantGpuMwMonths => t.vacant_gpu_mw_seconds / month_secs,
+                Metric::Inquiries => self.tallies.inquiries as f64,
+                Metric::LostInquiries => self.tallies.lost_inquiries as f64,
+                Metric::LostMw => self.tallies.lost_mw,
+                Metric::LostContractValue => self.tallies.lost_contract_value_usd,
+                Metric::TenantDefaults => self.tallies.tenant_defaults as f64,
+                Metric::YearsToFirstHalving => {
+                    self.world.years_to_first_halving.unwrap_or(f64::NAN)
+                }
+                Metric::Interest => t.interest_usd,
+                Metric::SlaCredits => t.sla_credits_usd,
+                Metric::GridOutageHours => t.grid_outage_hours,
+                Metric::PrincipalRepaid => t.principal_usd,
+                Metric::Taxes => t.taxes_usd,
+                Metric::TerminalValue => self.books.terminal_value,
+                Metric::Irr => irr.unwrap_or(f64::NAN),
+                Metric::IrrDefined => f64::from(u8::from(irr.is_some())),
+                Metric::MinCash => self.books.min_cash,
+                Metric::MinCashMonth => self.books.min_cash_month as f64,
+                Metric::PaybackMonth => payback_month(&self.books.project_flows),
+                Metric::Defaulted => f64::from(u8::from(self.books.default.is_some())),
+                Metric::DefaultYears => self
+                    .books
+                    .default
+                    .map_or(f64::NAN, |(t, _)| t.secs() as f64 / SECONDS_PER_YEAR),
+                Metric::DefaultedOnCash => f64::from(u8::from(matches!(
+                    self.books.default,
+                    Some((_, DefaultReason::Cash))
+                ))),
+                Metric::DefaultedOnCovenant => f64::from(u8::from(matches!(
+                    self.books.default,
+                    Some((_, DefaultReason::Covenant))
+                ))),
+            };
+        }
+        RunMetrics { values }
+    }
+
+    /// Appends the run's monthly series to `out`: for each closed month, one value per
+    /// [`Series`] in order.
+    pub fn write_series(&self, out: &mut Vec<f64>) {
+        let mut start = SimTime::ZERO;
+        for m in &self.months {
+            let secs = m.end.secs_since(start).max(1) as f64;
+            for series in Series::ALL {
+                out.push(match series {
+                    Series::Cash => m.cash_after_usd,
+                    Series::MiningRevenue => m.flows.mining_revenue_usd + m.flows.dr_credits_usd,
+                    Series::GpuRevenue => m.flows.gpu_revenue(),
+                    Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
+                    Series::LeasedMw => m.leased_mw,
+                    Series::HashrateOnline => m.flows.th_seconds / secs / 1_000.0,
+                    Series::Defaulted => f64::from(u8::from(m.defaulted)),
+                });
+            }
+            start = m.end;
+        }
+    }
+}
