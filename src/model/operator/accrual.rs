@@ -13,7 +13,7 @@
 
 use crate::engine::{SECONDS_PER_HOUR, SimTime};
 use crate::model::energy::PriceSummary;
-use crate::model::operator::{CloudState, Flows, HallUse, Lease, LeaseState, Operator};
+use crate::model::operator::{CloudState, Flow, Flows, HallUse, Lease, LeaseState, Operator};
 
 /// Quantities derived from the state, constant between events, used by the accrual sweep.
 #[derive(Debug, Clone, Default)]
@@ -45,13 +45,13 @@ impl Rates {
         m: &mut Flows,
         leases: &mut [Lease],
     ) {
-        m.lease_revenue_usd += self.lease_usd_per_month * months;
-        m.opex_usd += self.opex_usd_per_month * months;
-        m.capex_usd += self.capex_usd_per_sec * secs;
-        m.conversion_capex_usd += self.conversion_capex_usd_per_sec * secs;
-        m.leased_mw_seconds += self.leased_mw * secs;
-        m.vacant_gpu_mw_seconds += self.vacant_gpu_mw * secs;
-        m.grid_outage_hours += self.sites_down * hours;
+        m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
+        m[Flow::Opex] += self.opex_usd_per_month * months;
+        m[Flow::Capex] += self.capex_usd_per_sec * secs;
+        m[Flow::ConversionCapex] += self.conversion_capex_usd_per_sec * secs;
+        m[Flow::LeasedMwSeconds] += self.leased_mw * secs;
+        m[Flow::VacantGpuMwSeconds] += self.vacant_gpu_mw * secs;
+        m[Flow::GridOutageHours] += self.sites_down * hours;
         for &(k, down) in &self.down_leases {
             leases[k].downtime_secs += down * secs;
         }
@@ -196,8 +196,8 @@ impl Operator<'_> {
         }
         let r = &self.rates;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
-        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
-        m.spot_energy_usd += r.paid_tenant_facility_mw * summary.sum;
+        m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
+        m[Flow::SpotEnergy] += r.paid_tenant_facility_mw * summary.sum;
         if r.gpus_rented != 0.0 {
             // The GPU-hour price is daily: one term per day the run touches.
             let end = first + count;
@@ -206,7 +206,7 @@ impl Operator<'_> {
                 let day = hour / 24;
                 let until = end.min((day + 1) * 24);
                 let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
-                m.gpu_cloud_revenue_usd +=
+                m[Flow::GpuCloudRevenue] +=
                     r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
                 hour = until;
             }
@@ -214,7 +214,7 @@ impl Operator<'_> {
         r.accrue_constants(secs, hours, months, m, &mut self.leases);
         for site in &self.model.sites {
             // Σ block · (contract − price) over the hours.
-            m.ppa_settlement_usd += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
+            m[Flow::PpaSettlement] += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
         }
     }
 
@@ -247,25 +247,25 @@ impl Operator<'_> {
             let mwh = working * spec.facility_mw_per_unit * hours;
             if price < net_rate * spec.breakeven_factor {
                 let th = working * spec.th_per_unit;
-                m.mining_revenue_usd += th * net_rate * secs;
-                m.th_seconds += th * secs;
-                m.energy_mwh += mwh;
-                m.spot_energy_usd += mwh * price;
+                m[Flow::MiningRevenue] += th * net_rate * secs;
+                m[Flow::Hashing] += th * secs;
+                m[Flow::EnergyDrawn] += mwh;
+                m[Flow::SpotEnergy] += mwh * price;
             } else {
-                m.curtailed_mwh += mwh;
+                m[Flow::Curtailed] += mwh;
                 if price >= site.dr_trigger {
-                    m.dr_credits_usd += mwh * site.dr_credit;
+                    m[Flow::DrCredits] += mwh * site.dr_credit;
                 }
             }
         }
         let r = &self.rates;
-        m.gpu_cloud_revenue_usd += r.gpus_rented * gpu_price * hours;
+        m[Flow::GpuCloudRevenue] += r.gpus_rented * gpu_price * hours;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
-        m.energy_mwh += paid_mwh + r.passthrough_facility_mw * hours;
-        m.spot_energy_usd += paid_mwh * price;
+        m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
+        m[Flow::SpotEnergy] += paid_mwh * price;
         r.accrue_constants(secs, hours, months, m, &mut self.leases);
         for site in &self.model.sites {
-            m.ppa_settlement_usd += site.ppa_block_mw * hours * (site.ppa_price - price);
+            m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
     }
 
@@ -367,18 +367,18 @@ impl SweepFleet {
         let (hashing, price_sum) = summary.hours_below(prices, self.threshold);
         if hashing > 0 {
             let n = hashing as f64;
-            m.mining_revenue_usd += self.revenue * n;
-            m.th_seconds += self.th_seconds * n;
-            m.energy_mwh += self.mwh * n;
-            m.spot_energy_usd += self.mwh * price_sum;
+            m[Flow::MiningRevenue] += self.revenue * n;
+            m[Flow::Hashing] += self.th_seconds * n;
+            m[Flow::EnergyDrawn] += self.mwh * n;
+            m[Flow::SpotEnergy] += self.mwh * price_sum;
         }
         if hashing < hours {
-            m.curtailed_mwh += self.mwh * (hours - hashing) as f64;
+            m[Flow::Curtailed] += self.mwh * (hours - hashing) as f64;
             // Credited hours: priced at or above both the threshold and the trigger.
             let level = self.threshold.max(self.dr_trigger);
             let credited = hours - summary.hours_below(prices, level).0;
             if credited > 0 {
-                m.dr_credits_usd += self.dr_credits * credited as f64;
+                m[Flow::DrCredits] += self.dr_credits * credited as f64;
             }
         }
     }

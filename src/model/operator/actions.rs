@@ -11,7 +11,7 @@ use crate::model::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, Ru
 use crate::model::fleet::FleetState;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{
-    CloudState, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
+    CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
 use crate::model::world::process;
 
@@ -231,7 +231,7 @@ impl Operator<'_> {
         let unit_value = self.model.resale.map_or(0.0, |r| {
             r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
         });
-        self.month.salvage_usd += f64::from(n) * unit_value;
+        self.month[Flow::Salvage] += f64::from(n) * unit_value;
         self.fleets[f].state.remove(n);
     }
 

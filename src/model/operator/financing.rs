@@ -7,7 +7,7 @@ use crate::engine::{SimTime, math};
 use crate::model::ai::SECONDS_PER_YEAR;
 use crate::model::compiled::DebtSpec;
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing};
-use crate::model::operator::Operator;
+use crate::model::operator::{Flow, Operator};
 use crate::scenario::TerminalValue;
 
 /// Debt, depreciation, covenant and valuation state.
@@ -75,7 +75,7 @@ impl Operator<'_> {
         if self.books.default.is_some() {
             return;
         }
-        self.month.debt_draws_usd += spec.principal;
+        self.month[Flow::DebtDraws] += spec.principal;
         self.books.loans.push(Loan::with_grace(spec, grace_months));
     }
 }

@@ -1,142 +1,223 @@
 //! The books: the cash flows accrued in the open month, the month close that books them to
 //! cash, and the accounting identity checked after every event.
 
+use std::ops::{Index, IndexMut};
+
 use crate::engine::{SimTime, math};
 use crate::model::ai::SECONDS_PER_YEAR;
 use crate::model::operator::Operator;
 
-/// Money and energy accrued over an interval.
-#[derive(Copy, Clone, Debug, Default, PartialEq)]
-pub struct Flows {
-    /// Mining revenue after pool fees, USD.
-    pub mining_revenue_usd: f64,
-    /// Demand-response credits, USD.
-    pub dr_credits_usd: f64,
-    /// Rent from colocation leases, USD.
-    pub lease_revenue_usd: f64,
-    /// GPU-hour revenue of operator-owned GPUs, USD.
-    pub gpu_cloud_revenue_usd: f64,
-    /// Energy bought at the hourly price, USD.
-    pub spot_energy_usd: f64,
-    /// PPA settlement, USD: the block's contract price minus the hourly price, times its
-    /// volume. Negative when power is worth more than the contract (the site gains).
-    pub ppa_settlement_usd: f64,
-    /// Operating cost, USD.
-    pub opex_usd: f64,
-    /// Capital spent, USD (conversions, grid upgrades, ASICs, GPUs).
-    pub capex_usd: f64,
-    /// Of which conversions, USD.
-    pub conversion_capex_usd: f64,
-    /// Proceeds of ASICs sold, USD.
-    pub salvage_usd: f64,
-    /// Facility energy drawn, MWh.
-    pub energy_mwh: f64,
-    /// Facility energy not drawn because machines were curtailed, MWh.
-    pub curtailed_mwh: f64,
-    /// Hashing done, TH/s × seconds.
-    pub th_seconds: f64,
-    /// Leased capacity (billing leases, contracted MW) × seconds.
-    pub leased_mw_seconds: f64,
-    /// Vacant GPU-ready capacity, MW × seconds.
-    pub vacant_gpu_mw_seconds: f64,
-    /// Loans drawn, USD.
-    pub debt_draws_usd: f64,
-    /// Interest paid, USD (booked at the month's close).
-    pub interest_usd: f64,
-    /// Principal repaid, USD (booked at the month's close).
-    pub principal_usd: f64,
-    /// Taxes paid, USD (booked at the month's close).
-    pub taxes_usd: f64,
-    /// Service credits owed to tenants for downtime, USD (booked at the month's close).
-    pub sla_credits_usd: f64,
-    /// Site-hours of grid outage (summed over sites).
-    pub grid_outage_hours: f64,
+/// How a flow moves cash.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Cash {
+    /// Cash comes in (the flow is added to the aggregates it belongs to).
+    In,
+    /// Cash goes out (the flow is subtracted).
+    Out,
+    /// Not cash: a breakdown of another flow, or a physical quantity.
+    Not,
+}
+
+/// Which aggregate a flow belongs to. The aggregates nest, and each adds its own flows in
+/// table order, so that the floating-point sums are always evaluated in the same order:
+/// - mining revenue = Σ [`Class::Mining`]; GPU revenue = Σ [`Class::Gpu`];
+///   revenue = mining revenue + GPU revenue;
+/// - energy cost = Σ [`Class::Energy`] (as costs);
+/// - EBITDA = revenue − energy cost, then Σ [`Class::Operating`];
+/// - project (unlevered) cash = EBITDA, then Σ [`Class::Investment`] and [`Class::Tax`];
+/// - net cash (to the owners) = EBITDA, then Σ [`Class::Investment`], [`Class::Financing`]
+///   and [`Class::Tax`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Mining revenue after pool fees and demand-response credits.
+    Mining,
+    /// Revenue from GPU tenants and GPU clouds (net of credits owed to tenants).
+    Gpu,
+    /// Energy bought or settled.
+    Energy,
+    /// Other operating flows (in EBITDA).
+    Operating,
+    /// Capital spent and recovered (below EBITDA, in project and net cash).
+    Investment,
+    /// Debt drawn and serviced (in net cash only).
+    Financing,
+    /// Taxes (in project and net cash).
+    Tax,
+    /// Not in any cash aggregate.
+    Memo,
+}
+
+/// Declares the flows once: the [`Flow`] enum with each flow's key, how it moves cash, its
+/// aggregate and its description. Adding a flow is one line; every sum, the month close and
+/// the accounting check follow from the table.
+macro_rules! flows {
+    ($( $variant:ident => $key:literal, $cash:ident, $class:ident, $doc:literal; )*) => {
+        /// One quantity the books accumulate (a row of [`Flows`]).
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Flow {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Flow {
+            /// Every flow, in table order (the order aggregates add them).
+            pub const ALL: [Flow; [$( Flow::$variant ),*].len()] = [$( Flow::$variant ),*];
+
+            /// Number of flows.
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// Position in `ALL`.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// Stable key with its unit.
+            pub const fn key(self) -> &'static str {
+                match self { $( Flow::$variant => $key, )* }
+            }
+
+            /// How it moves cash.
+            pub const fn cash(self) -> Cash {
+                match self { $( Flow::$variant => Cash::$cash, )* }
+            }
+
+            /// The aggregate it belongs to.
+            pub const fn class(self) -> Class {
+                match self { $( Flow::$variant => Class::$class, )* }
+            }
+
+            /// One-line description with its unit.
+            pub const fn description(self) -> &'static str {
+                match self { $( Flow::$variant => $doc, )* }
+            }
+        }
+    };
+}
+
+flows! {
+    MiningRevenue => "mining_revenue_usd", In, Mining, "mining revenue after pool fees, USD";
+    DrCredits => "dr_credits_usd", In, Mining, "demand-response credits, USD";
+    LeaseRevenue => "lease_revenue_usd", In, Gpu, "rent from colocation leases, USD";
+    SlaCredits => "sla_credits_usd", Out, Gpu, "service credits owed to tenants for downtime, USD (booked at the month's close)";
+    GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
+    SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
+    PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: the block's contract price minus the hourly price, times its volume; negative when power is worth more than the contract (the site gains)";
+    Opex => "opex_usd", Out, Operating, "operating cost, USD";
+    Capex => "capex_usd", Out, Investment, "capital spent, USD (conversions, grid upgrades, ASICs, GPUs)";
+    ConversionCapex => "conversion_capex_usd", Not, Memo, "of the capital spent, conversions, USD";
+    Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
+    DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
+    Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
+    Principal => "principal_usd", Out, Financing, "principal repaid, USD (booked at the month's close)";
+    Taxes => "taxes_usd", Out, Tax, "taxes paid, USD (booked at the month's close)";
+    EnergyDrawn => "energy_mwh", Not, Memo, "facility energy drawn, MWh";
+    Curtailed => "curtailed_mwh", Not, Memo, "facility energy not drawn because machines were curtailed, MWh";
+    Hashing => "th_seconds", Not, Memo, "hashing done, TH/s × seconds";
+    LeasedMwSeconds => "leased_mw_seconds", Not, Memo, "leased capacity (billing leases, contracted MW) × seconds";
+    VacantGpuMwSeconds => "vacant_gpu_mw_seconds", Not, Memo, "vacant GPU-ready capacity, MW × seconds";
+    GridOutageHours => "grid_outage_hours", Not, Memo, "site-hours of grid outage (summed over sites)";
+}
+
+/// Money and energy accrued over an interval: one value per [`Flow`], indexed by it.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Flows([f64; Flow::COUNT]);
+
+impl Default for Flows {
+    fn default() -> Self {
+        Flows([0.0; Flow::COUNT])
+    }
+}
+
+impl Index<Flow> for Flows {
+    type Output = f64;
+    fn index(&self, flow: Flow) -> &f64 {
+        &self.0[flow.index()]
+    }
+}
+
+impl IndexMut<Flow> for Flows {
+    fn index_mut(&mut self, flow: Flow) -> &mut f64 {
+        &mut self.0[flow.index()]
+    }
 }
 
 impl Flows {
-    /// Every field with its name, for comparisons in tests.
+    /// Every flow with its key, for comparisons in tests.
     #[cfg(test)]
-    pub(crate) fn values(&self) -> [(&'static str, f64); 21] {
-        [
-            ("mining_revenue_usd", self.mining_revenue_usd),
-            ("dr_credits_usd", self.dr_credits_usd),
-            ("lease_revenue_usd", self.lease_revenue_usd),
-            ("gpu_cloud_revenue_usd", self.gpu_cloud_revenue_usd),
-            ("spot_energy_usd", self.spot_energy_usd),
-            ("ppa_settlement_usd", self.ppa_settlement_usd),
-            ("opex_usd", self.opex_usd),
-            ("capex_usd", self.capex_usd),
-            ("conversion_capex_usd", self.conversion_capex_usd),
-            ("salvage_usd", self.salvage_usd),
-            ("energy_mwh", self.energy_mwh),
-            ("curtailed_mwh", self.curtailed_mwh),
-            ("th_seconds", self.th_seconds),
-            ("leased_mw_seconds", self.leased_mw_seconds),
-            ("vacant_gpu_mw_seconds", self.vacant_gpu_mw_seconds),
-            ("debt_draws_usd", self.debt_draws_usd),
-            ("interest_usd", self.interest_usd),
-            ("principal_usd", self.principal_usd),
-            ("taxes_usd", self.taxes_usd),
-            ("sla_credits_usd", self.sla_credits_usd),
-            ("grid_outage_hours", self.grid_outage_hours),
-        ]
+    pub(crate) fn values(&self) -> [(&'static str, f64); Flow::COUNT] {
+        Flow::ALL.map(|flow| (flow.key(), self[flow]))
+    }
+
+    /// `start`, then each flow of `classes` in table order, added or subtracted as it moves
+    /// cash (or, `as_costs`, as it costs: outflows added). With no `start`, the first flow
+    /// starts the sum (as `a + b`, not `0 + a + b`, which could differ in the sign of a zero).
+    fn fold(&self, start: Option<f64>, classes: &[Class], as_costs: bool) -> f64 {
+        let mut sum = start;
+        for flow in Flow::ALL {
+            if !classes.contains(&flow.class()) {
+                continue;
+            }
+            let value = self[flow];
+            let adds = (flow.cash() == Cash::Out) == as_costs;
+            sum = Some(match (sum, adds) {
+                (None, true) => value,
+                (None, false) => -value,
+                (Some(s), true) => s + value,
+                (Some(s), false) => s - value,
+            });
+        }
+        sum.unwrap_or(0.0)
+    }
+
+    /// Mining revenue after pool fees plus demand-response credits, USD.
+    pub fn mining_revenue(&self) -> f64 {
+        self.fold(None, &[Class::Mining], false)
     }
 
     /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
     pub fn gpu_revenue(&self) -> f64 {
-        self.lease_revenue_usd - self.sla_credits_usd + self.gpu_cloud_revenue_usd
+        self.fold(None, &[Class::Gpu], false)
     }
 
     /// All revenue, USD.
     pub fn revenue(&self) -> f64 {
-        self.mining_revenue_usd + self.dr_credits_usd + self.gpu_revenue()
+        self.mining_revenue() + self.gpu_revenue()
     }
 
-    /// Energy cost, USD.
+    /// Energy cost, USD (the energy flows as costs: positive when paid).
     pub fn energy_cost(&self) -> f64 {
-        self.spot_energy_usd + self.ppa_settlement_usd
+        self.fold(None, &[Class::Energy], true)
     }
 
     /// EBITDA: revenue − energy − opex, USD.
     pub fn ebitda(&self) -> f64 {
-        self.revenue() - self.energy_cost() - self.opex_usd
+        self.fold(
+            Some(self.revenue() - self.energy_cost()),
+            &[Class::Operating],
+            false,
+        )
     }
 
-    /// Net cash flow, USD: EBITDA − capex + salvage + loans drawn − debt service − taxes.
+    /// Net cash flow to the owners, USD: EBITDA − capex + salvage + loans drawn − debt
+    /// service − taxes.
     pub fn net_cash(&self) -> f64 {
-        self.ebitda() - self.capex_usd + self.salvage_usd + self.debt_draws_usd
-            - self.interest_usd
-            - self.principal_usd
-            - self.taxes_usd
+        self.fold(
+            Some(self.ebitda()),
+            &[Class::Investment, Class::Financing, Class::Tax],
+            false,
+        )
     }
 
-    /// Unlevered cash flow (for IRR and payback), USD: EBITDA − capex + salvage − taxes.
+    /// Unlevered (project) cash flow, for IRR and payback, USD: EBITDA − capex + salvage −
+    /// taxes.
     pub fn project_cash(&self) -> f64 {
-        self.ebitda() - self.capex_usd + self.salvage_usd - self.taxes_usd
+        self.fold(Some(self.ebitda()), &[Class::Investment, Class::Tax], false)
     }
 
-    fn add(&mut self, o: &Flows) {
-        self.mining_revenue_usd += o.mining_revenue_usd;
-        self.dr_credits_usd += o.dr_credits_usd;
-        self.lease_revenue_usd += o.lease_revenue_usd;
-        self.gpu_cloud_revenue_usd += o.gpu_cloud_revenue_usd;
-        self.spot_energy_usd += o.spot_energy_usd;
-        self.ppa_settlement_usd += o.ppa_settlement_usd;
-        self.opex_usd += o.opex_usd;
-        self.capex_usd += o.capex_usd;
-        self.conversion_capex_usd += o.conversion_capex_usd;
-        self.salvage_usd += o.salvage_usd;
-        self.energy_mwh += o.energy_mwh;
-        self.curtailed_mwh += o.curtailed_mwh;
-        self.th_seconds += o.th_seconds;
-        self.leased_mw_seconds += o.leased_mw_seconds;
-        self.vacant_gpu_mw_seconds += o.vacant_gpu_mw_seconds;
-        self.debt_draws_usd += o.debt_draws_usd;
-        self.interest_usd += o.interest_usd;
-        self.principal_usd += o.principal_usd;
-        self.taxes_usd += o.taxes_usd;
-        self.sla_credits_usd += o.sla_credits_usd;
-        self.grid_outage_hours += o.grid_outage_hours;
+    /// Adds `other` flow by flow.
+    pub(super) fn add(&mut self, other: &Flows) {
+        for (sum, value) in self.0.iter_mut().zip(&other.0) {
+            *sum += value;
+        }
     }
 }
 
@@ -175,18 +256,19 @@ impl Operator<'_> {
                 interest += s.interest;
                 principal += s.principal;
             }
-            self.month.sla_credits_usd = self.sla_credits();
+            self.month[Flow::SlaCredits] = self.sla_credits();
             let ebitda = self.month.ebitda();
             self.books
                 .depreciation
-                .add(self.month.capex_usd, finance.depreciation_months);
+                .add(self.month[Flow::Capex], finance.depreciation_months);
             let depreciation = self.books.depreciation.take_month();
-            self.month.interest_usd = interest;
-            self.month.principal_usd = principal;
-            self.month.taxes_usd = finance.tax_rate * (ebitda - interest - depreciation).max(0.0);
+            self.month[Flow::Interest] = interest;
+            self.month[Flow::Principal] = principal;
+            self.month[Flow::Taxes] =
+                finance.tax_rate * (ebitda - interest - depreciation).max(0.0);
             self.books
                 .trailing
-                .push(ebitda - self.month.taxes_usd, interest + principal);
+                .push(ebitda - self.month[Flow::Taxes], interest + principal);
             self.books.trailing_ebitda.push_back(ebitda);
             if self.books.trailing_ebitda.len() > 12 {
                 self.books.trailing_ebitda.pop_front();
@@ -223,9 +305,9 @@ impl Operator<'_> {
 
     /// Pays a lump sum now (ASICs, GPUs, a zero-lead-time project).
     pub(super) fn pay_capex(&mut self, usd: f64, conversion: bool) {
-        self.month.capex_usd += usd;
+        self.month[Flow::Capex] += usd;
         if conversion {
-            self.month.conversion_capex_usd += usd;
+            self.month[Flow::ConversionCapex] += usd;
         }
     }
 
@@ -247,25 +329,11 @@ impl Operator<'_> {
         let booked = t.net_cash();
         let scale = self.model.starting_cash.abs()
             + self.cash.abs()
-            + [
-                t.mining_revenue_usd,
-                t.dr_credits_usd,
-                t.lease_revenue_usd,
-                t.gpu_cloud_revenue_usd,
-                t.sla_credits_usd,
-                t.spot_energy_usd,
-                t.ppa_settlement_usd,
-                t.opex_usd,
-                t.capex_usd,
-                t.salvage_usd,
-                t.debt_draws_usd,
-                t.interest_usd,
-                t.principal_usd,
-                t.taxes_usd,
-            ]
-            .iter()
-            .map(|x| x.abs())
-            .sum::<f64>();
+            + Flow::ALL
+                .iter()
+                .filter(|flow| flow.cash() != Cash::Not)
+                .map(|flow| t[*flow].abs())
+                .sum::<f64>();
         let gap = (self.cash - self.model.starting_cash - booked).abs();
         // Written so that a NaN anywhere fails the check.
         if gap <= 1e-7 * scale {
@@ -276,5 +344,48 @@ impl Operator<'_> {
                 self.cash, self.model.starting_cash, self.clock
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_moves_cash_exactly_when_it_is_in_a_cash_aggregate() {
+        for flow in Flow::ALL {
+            assert_eq!(
+                flow.cash() == Cash::Not,
+                flow.class() == Class::Memo,
+                "{}",
+                flow.key()
+            );
+        }
+    }
+
+    #[test]
+    fn the_aggregates_add_their_flows_in_the_written_order() {
+        // Values whose sums round differently in different orders: each aggregate must equal,
+        // bit for bit, the expression it stands for, evaluated left to right.
+        let mut f = Flows::default();
+        for (k, flow) in Flow::ALL.into_iter().enumerate() {
+            f[flow] = 0.1 * (k as f64 + 1.0) + 1e6 / (k as f64 + 3.0);
+        }
+        let v = |flow| f[flow];
+        let gpu = v(Flow::LeaseRevenue) - v(Flow::SlaCredits) + v(Flow::GpuCloudRevenue);
+        let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
+        let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
+        let ebitda = revenue - energy - v(Flow::Opex);
+        let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws)
+            - v(Flow::Interest)
+            - v(Flow::Principal)
+            - v(Flow::Taxes);
+        let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) - v(Flow::Taxes);
+        assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
+        assert_eq!(f.revenue().to_bits(), revenue.to_bits());
+        assert_eq!(f.energy_cost().to_bits(), energy.to_bits());
+        assert_eq!(f.ebitda().to_bits(), ebitda.to_bits());
+        assert_eq!(f.net_cash().to_bits(), net.to_bits());
+        assert_eq!(f.project_cash().to_bits(), project.to_bits());
     }
 }

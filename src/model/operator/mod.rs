@@ -30,7 +30,7 @@ use accrual::Rates;
 use facilities::{CloudState, Fleet, GpuCloud, OutageState, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
 use financing::Books;
-pub use ledger::{Flows, MonthRecord};
+pub use ledger::{Cash, Class, Flow, Flows, MonthRecord};
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
 /// What happens to the operator, in time order.

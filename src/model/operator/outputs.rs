@@ -5,8 +5,8 @@ use crate::engine::SimTime;
 use crate::model::ai::SECONDS_PER_YEAR;
 use crate::model::finance::{DefaultReason, irr_monthly};
 use crate::model::metrics::{Metric, RunMetrics, Series};
-use crate::model::operator::Operator;
 use crate::model::operator::financing::payback_month;
+use crate::model::operator::{Flow, Operator};
 
 impl Operator<'_> {
     /// The run's metrics (call after the horizon).
@@ -19,24 +19,24 @@ impl Operator<'_> {
         for metric in Metric::ALL {
             values[metric.index()] = match metric {
                 Metric::Revenue => t.revenue(),
-                Metric::MiningRevenue => t.mining_revenue_usd + t.dr_credits_usd,
+                Metric::MiningRevenue => t.mining_revenue(),
                 Metric::GpuRevenue => t.gpu_revenue(),
                 Metric::EnergyCost => t.energy_cost(),
                 Metric::GrossMargin => t.revenue() - t.energy_cost(),
-                Metric::Opex => t.opex_usd,
-                Metric::Capex => t.capex_usd,
-                Metric::ConversionCapex => t.conversion_capex_usd,
-                Metric::SalvageProceeds => t.salvage_usd,
+                Metric::Opex => t[Flow::Opex],
+                Metric::Capex => t[Flow::Capex],
+                Metric::ConversionCapex => t[Flow::ConversionCapex],
+                Metric::SalvageProceeds => t[Flow::Salvage],
                 Metric::EndCash => self.cash,
                 Metric::Npv => self.npv,
                 Metric::MeanHashprice => self.world.mean_hashprice,
                 Metric::HashpriceAtHorizon => self.world.final_hashprice,
-                Metric::CurtailedEnergy => t.curtailed_mwh,
-                Metric::EnergyUsed => t.energy_mwh,
-                Metric::MeanHashrateOnline => t.th_seconds / horizon_secs / 1_000.0,
-                Metric::LeasedMwMean => t.leased_mw_seconds / horizon_secs,
+                Metric::CurtailedEnergy => t[Flow::Curtailed],
+                Metric::EnergyUsed => t[Flow::EnergyDrawn],
+                Metric::MeanHashrateOnline => t[Flow::Hashing] / horizon_secs / 1_000.0,
+                Metric::LeasedMwMean => t[Flow::LeasedMwSeconds] / horizon_secs,
                 Metric::LeasedMwAtHorizon => self.rates.leased_mw,
-                Metric::VacantGpuMwMonths => t.vacant_gpu_mw_seconds / month_secs,
+                Metric::VacantGpuMwMonths => t[Flow::VacantGpuMwSeconds] / month_secs,
                 Metric::Inquiries => self.tallies.inquiries as f64,
                 Metric::LostInquiries => self.tallies.lost_inquiries as f64,
                 Metric::LostMw => self.tallies.lost_mw,
@@ -45,11 +45,11 @@ impl Operator<'_> {
                 Metric::YearsToFirstHalving => {
                     self.world.years_to_first_halving.unwrap_or(f64::NAN)
                 }
-                Metric::Interest => t.interest_usd,
-                Metric::SlaCredits => t.sla_credits_usd,
-                Metric::GridOutageHours => t.grid_outage_hours,
-                Metric::PrincipalRepaid => t.principal_usd,
-                Metric::Taxes => t.taxes_usd,
+                Metric::Interest => t[Flow::Interest],
+                Metric::SlaCredits => t[Flow::SlaCredits],
+                Metric::GridOutageHours => t[Flow::GridOutageHours],
+                Metric::PrincipalRepaid => t[Flow::Principal],
+                Metric::Taxes => t[Flow::Taxes],
                 Metric::TerminalValue => self.books.terminal_value,
                 Metric::Irr => irr.unwrap_or(f64::NAN),
                 Metric::IrrDefined => f64::from(u8::from(irr.is_some())),
@@ -83,11 +83,11 @@ impl Operator<'_> {
             for series in Series::ALL {
                 out.push(match series {
                     Series::Cash => m.cash_after_usd,
-                    Series::MiningRevenue => m.flows.mining_revenue_usd + m.flows.dr_credits_usd,
+                    Series::MiningRevenue => m.flows.mining_revenue(),
                     Series::GpuRevenue => m.flows.gpu_revenue(),
                     Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
                     Series::LeasedMw => m.leased_mw,
-                    Series::HashrateOnline => m.flows.th_seconds / secs / 1_000.0,
+                    Series::HashrateOnline => m.flows[Flow::Hashing] / secs / 1_000.0,
                     Series::Defaulted => f64::from(u8::from(m.defaulted)),
                 });
             }
