@@ -86,7 +86,7 @@ impl Operator<'_> {
         let world = self.world;
         // Default is absorbing: a defaulted operator accrues nothing, so only the clock and
         // the segment index move.
-        let defaulted = self.books.default.is_some();
+        let defaulted = self.financing.has_defaulted();
         #[cfg(test)]
         if self.reference_sweep {
             return self.advance_hour_by_hour(to);
@@ -173,7 +173,7 @@ impl Operator<'_> {
                 .get(self.month_index)
                 .copied()
                 .unwrap_or(2_629_800.0);
-        let m = &mut self.month;
+        let m = &mut self.ledger.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {
@@ -224,7 +224,7 @@ impl Operator<'_> {
     /// MW. GPU loads are never curtailed.
     pub(super) fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
         // Default is absorbing: a defaulted operator accrues nothing more.
-        if self.books.default.is_some() {
+        if self.financing.has_defaulted() {
             return;
         }
         let hours = secs / 3_600.0;
@@ -235,7 +235,7 @@ impl Operator<'_> {
                 .get(self.month_index)
                 .copied()
                 .unwrap_or(2_629_800.0);
-        let m = &mut self.month;
+        let m = &mut self.ledger.month;
         for fleet in &self.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {

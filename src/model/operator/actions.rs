@@ -48,7 +48,8 @@ impl Operator<'_> {
                 let mut spec = FleetSpec::new(self.halls[*hall].site, *hall, fleet, pue);
                 spec.units = self.units_that_fit(*hall, &spec, fleet.units);
                 if spec.units > 0 {
-                    self.pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
+                    self.ledger
+                        .pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
                     self.add_fleet(spec);
                 }
             }
@@ -145,7 +146,7 @@ impl Operator<'_> {
     ) {
         let span = ready.secs_since(now);
         let rate = if span == 0 {
-            self.pay_capex(capex, conversion);
+            self.ledger.pay_capex(capex, conversion);
             0.0
         } else {
             capex / span as f64
@@ -231,7 +232,7 @@ impl Operator<'_> {
         let unit_value = self.model.resale.map_or(0.0, |r| {
             r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
         });
-        self.month[Flow::Salvage] += f64::from(n) * unit_value;
+        self.ledger.month[Flow::Salvage] += f64::from(n) * unit_value;
         self.fleets[f].state.remove(n);
     }
 
@@ -305,7 +306,7 @@ impl Operator<'_> {
         let h = &mut self.halls[hall];
         h.committed_mw += mw;
         h.committed_racks += racks;
-        self.pay_capex(f64::from(n) * capex_per_gpu, false);
+        self.ledger.pay_capex(f64::from(n) * capex_per_gpu, false);
         let k = self.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
         let instance = u16::try_from(k).unwrap_or(u16::MAX);

@@ -1,82 +1,159 @@
-//! Debt and valuation: loans, depreciation, the DSCR covenant and default, the terminal
-//! value at the horizon, and payback.
+//! Financing: the operator's debts and what follows from them. It owns the loans, the
+//! depreciation schedule (for taxes), the trailing DSCR and the covenant's breach count, the
+//! default, and the valuation at the horizon; the month close calls it to book debt service
+//! and taxes and to test for default.
+//!
+//! New kinds of debt (project-finance loans tied to a conversion, a revolver) and their rules
+//! (lock-up, cures, reserves) belong here, with their own state.
 
 use std::collections::VecDeque;
 
-use crate::engine::{SimTime, math};
-use crate::model::ai::SECONDS_PER_YEAR;
-use crate::model::compiled::DebtSpec;
+use crate::engine::SimTime;
+use crate::model::compiled::{DebtSpec, FinanceSpec};
 use crate::model::finance::{DefaultReason, Depreciation, Loan, Trailing};
-use crate::model::operator::{Flow, Operator};
+use crate::model::operator::{Flow, Flows};
 use crate::scenario::TerminalValue;
 
-/// Debt, depreciation, covenant and valuation state.
-#[derive(Debug, Default)]
-pub(super) struct Books {
-    pub(super) loans: Vec<Loan>,
-    pub(super) depreciation: Depreciation,
-    pub(super) trailing: Trailing,
-    /// EBITDA of the last twelve months, for the terminal value.
-    pub(super) trailing_ebitda: VecDeque<f64>,
-    pub(super) breached_months: u32,
-    pub(super) default: Option<(SimTime, DefaultReason)>,
-    /// Unlevered monthly flows; index 0 is time zero (no outlay).
-    pub(super) project_flows: Vec<f64>,
-    pub(super) min_cash: f64,
-    pub(super) min_cash_month: usize,
-    pub(super) terminal_value: f64,
+/// Debt, depreciation, covenant, default and valuation state under the scenario's terms.
+#[derive(Debug)]
+pub(super) struct Financing<'a> {
+    terms: &'a FinanceSpec,
+    loans: Vec<Loan>,
+    depreciation: Depreciation,
+    trailing: Trailing,
+    /// EBITDA of the last twelve months, USD, for the terminal value.
+    trailing_ebitda: VecDeque<f64>,
+    /// Consecutive month closes with the DSCR below the covenant.
+    breached_months: u32,
+    default: Option<(SimTime, DefaultReason)>,
+    /// Terminal value at the horizon, USD (0 until then, and after a default).
+    terminal_value: f64,
 }
 
-impl Operator<'_> {
-    /// Default when cash is below zero, or when the DSCR covenant has been breached for the
-    /// allowed number of consecutive months.
-    pub(super) fn test_default(&mut self) {
-        if self.cash < 0.0 {
-            self.books.default = Some((self.clock, DefaultReason::Cash));
-            return;
-        }
-        if let Some((min_dscr, allowed)) = self.model.finance.covenant {
-            match self.books.trailing.dscr() {
-                Some(dscr) if dscr < min_dscr => self.books.breached_months += 1,
-                _ => self.books.breached_months = 0,
-            }
-            if self.books.breached_months >= allowed {
-                self.books.default = Some((self.clock, DefaultReason::Covenant));
-            }
+/// What the operator is worth at the horizon, USD.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct HorizonValue {
+    /// The whole business (enterprise value).
+    pub(super) value: f64,
+    /// What is left to the owners: the value less outstanding debt, at least zero.
+    pub(super) equity: f64,
+}
+
+impl<'a> Financing<'a> {
+    /// At time zero: the scenario's debts without a drawing date are outstanding (their cash
+    /// arrived before the run).
+    pub(super) fn new(terms: &'a FinanceSpec) -> Self {
+        Financing {
+            terms,
+            loans: terms
+                .debts
+                .iter()
+                .filter(|d| d.drawn.is_none())
+                .map(|d| Loan::drawn(d.clone()))
+                .collect(),
+            depreciation: Depreciation::default(),
+            trailing: Trailing::default(),
+            trailing_ebitda: VecDeque::new(),
+            breached_months: 0,
+            default: None,
+            terminal_value: 0.0,
         }
     }
 
-    /// At the horizon: the terminal value of trailing-twelve-month EBITDA, added to the IRR
-    /// flows whole and to NPV as equity (less outstanding debt, at least zero).
-    pub(super) fn value_at_horizon(&mut self) {
-        if self.books.default.is_some() {
+    /// Whether the run has defaulted (absorbing: nothing accrues afterwards).
+    pub(super) fn has_defaulted(&self) -> bool {
+        self.default.is_some()
+    }
+
+    /// When and why the run defaulted, if it did.
+    pub(super) fn default(&self) -> Option<(SimTime, DefaultReason)> {
+        self.default
+    }
+
+    /// The terminal value booked at the horizon, USD.
+    pub(super) fn terminal_value(&self) -> f64 {
+        self.terminal_value
+    }
+
+    /// Draws a loan into the open month `month`: the cash arrives now; interest is
+    /// capitalised for `grace_months` closes, then service starts. Nothing after a default.
+    pub(super) fn draw(&mut self, spec: DebtSpec, grace_months: u32, month: &mut Flows) {
+        if self.has_defaulted() {
             return;
         }
-        let ebitda: f64 = self.books.trailing_ebitda.iter().sum();
-        let value = match self.model.finance.terminal {
+        month[Flow::DebtDraws] += spec.principal;
+        self.loans.push(Loan::with_grace(spec, grace_months));
+    }
+
+    /// Books the month's debt service and taxes into `month`, whose operating flows are
+    /// complete: every loan's interest and principal at base rate `base_rate`, then taxes at
+    /// the tax rate on EBITDA less interest and depreciation (when positive). Updates the
+    /// trailing DSCR and the trailing twelve months' EBITDA.
+    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64) {
+        let (mut interest, mut principal) = (0.0, 0.0);
+        for loan in &mut self.loans {
+            let s = loan.pay_month(base_rate);
+            interest += s.interest;
+            principal += s.principal;
+        }
+        let ebitda = month.ebitda();
+        self.depreciation
+            .add(month[Flow::Capex], self.terms.depreciation_months);
+        let depreciation = self.depreciation.take_month();
+        month[Flow::Interest] = interest;
+        month[Flow::Principal] = principal;
+        month[Flow::Taxes] = self.terms.tax_rate * (ebitda - interest - depreciation).max(0.0);
+        self.trailing
+            .push(ebitda - month[Flow::Taxes], interest + principal);
+        self.trailing_ebitda.push_back(ebitda);
+        if self.trailing_ebitda.len() > 12 {
+            self.trailing_ebitda.pop_front();
+        }
+    }
+
+    /// After a month is booked with `cash` left at `now`: default when cash is below zero,
+    /// or when the DSCR covenant has been breached for the allowed number of consecutive
+    /// months. Returns whether the run defaulted now.
+    pub(super) fn test_default(&mut self, cash: f64, now: SimTime) -> bool {
+        if self.has_defaulted() {
+            return false;
+        }
+        if cash < 0.0 {
+            self.default = Some((now, DefaultReason::Cash));
+            return true;
+        }
+        if let Some((min_dscr, allowed)) = self.terms.covenant {
+            match self.trailing.dscr() {
+                Some(dscr) if dscr < min_dscr => self.breached_months += 1,
+                _ => self.breached_months = 0,
+            }
+            if self.breached_months >= allowed {
+                self.default = Some((now, DefaultReason::Covenant));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// At the horizon: the terminal value of the trailing twelve months' EBITDA under the
+    /// scenario's rule, and the owners' equity in it. None after a default.
+    pub(super) fn value_at_horizon(&mut self) -> Option<HorizonValue> {
+        if self.has_defaulted() {
+            return None;
+        }
+        let ebitda: f64 = self.trailing_ebitda.iter().sum();
+        let value = match self.terms.terminal {
             TerminalValue::None => 0.0,
             TerminalValue::ExitMultiple(m) => ebitda * m,
             TerminalValue::CapRate(r) => ebitda / r,
         }
         .max(0.0);
-        self.books.terminal_value = value;
-        let debt: f64 = self.books.loans.iter().map(|l| l.balance).sum();
-        let equity = (value - debt).max(0.0);
-        let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
-        self.npv += equity * math::powf(1.0 + self.model.discount_rate, -years);
-        if let Some(last) = self.books.project_flows.last_mut() {
-            *last += value;
-        }
-    }
-
-    /// Draws a loan: the cash arrives now; interest is capitalised for `grace_months`
-    /// closes, then service starts.
-    pub(super) fn draw_debt(&mut self, spec: DebtSpec, grace_months: u32) {
-        if self.books.default.is_some() {
-            return;
-        }
-        self.month[Flow::DebtDraws] += spec.principal;
-        self.books.loans.push(Loan::with_grace(spec, grace_months));
+        self.terminal_value = value;
+        let debt: f64 = self.loans.iter().map(|l| l.balance).sum();
+        Some(HorizonValue {
+            value,
+            equity: (value - debt).max(0.0),
+        })
     }
 }
 

@@ -5,7 +5,6 @@ use std::ops::{Index, IndexMut};
 
 use crate::engine::{SimTime, math};
 use crate::model::ai::SECONDS_PER_YEAR;
-use crate::model::operator::Operator;
 
 /// How a flow moves cash.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -236,74 +235,50 @@ pub struct MonthRecord {
     pub defaulted: bool,
 }
 
-impl Operator<'_> {
-    /// Books the month accrued so far at the clock: operating flows, then debt service,
-    /// depreciation and taxes; tests the covenant and cash; records the month.
-    pub(super) fn close_month(&mut self) {
-        let finance = &self.model.finance;
-        if self.books.default.is_some() {
-            self.month = Flows::default();
-        } else {
-            let base = self
-                .world
-                .base_rate
-                .get(self.month_index)
-                .copied()
-                .unwrap_or(0.0);
-            let (mut interest, mut principal) = (0.0, 0.0);
-            for loan in &mut self.books.loans {
-                let s = loan.pay_month(base);
-                interest += s.interest;
-                principal += s.principal;
-            }
-            self.month[Flow::SlaCredits] = self.sla_credits();
-            let ebitda = self.month.ebitda();
-            self.books
-                .depreciation
-                .add(self.month[Flow::Capex], finance.depreciation_months);
-            let depreciation = self.books.depreciation.take_month();
-            self.month[Flow::Interest] = interest;
-            self.month[Flow::Principal] = principal;
-            self.month[Flow::Taxes] =
-                finance.tax_rate * (ebitda - interest - depreciation).max(0.0);
-            self.books
-                .trailing
-                .push(ebitda - self.month[Flow::Taxes], interest + principal);
-            self.books.trailing_ebitda.push_back(ebitda);
-            if self.books.trailing_ebitda.len() > 12 {
-                self.books.trailing_ebitda.pop_front();
-            }
+/// The books of one run: the open month's flows, cash, NPV, the closed months, and the
+/// unlevered monthly flows for IRR and payback. Cash moves only when a month is booked.
+#[derive(Debug)]
+pub(super) struct Ledger {
+    /// What has accrued in the month not yet closed.
+    pub(super) month: Flows,
+    /// The sum of the booked months' flows.
+    total: Flows,
+    /// Cash at time zero, USD.
+    starting_cash: f64,
+    /// Annual discount rate for NPV.
+    discount_rate: f64,
+    /// Cash now, USD.
+    cash: f64,
+    /// Net present value of the booked months (and, at the horizon, the equity), USD.
+    npv: f64,
+    months: Vec<MonthRecord>,
+    /// Unlevered monthly flows, USD; index 0 is time zero (no outlay).
+    project_flows: Vec<f64>,
+    /// Lowest cash after any close (or at the start), USD, and the month (1-based) it was
+    /// reached (0: at the start).
+    min_cash: f64,
+    min_cash_month: usize,
+}
+
+impl Ledger {
+    /// Empty books with `starting_cash` USD, discounting at `discount_rate` a year, with
+    /// room for `months` closes.
+    pub(super) fn new(starting_cash: f64, discount_rate: f64, months: usize) -> Self {
+        Ledger {
+            month: Flows::default(),
+            total: Flows::default(),
+            starting_cash,
+            discount_rate,
+            cash: starting_cash,
+            npv: 0.0,
+            months: Vec::with_capacity(months),
+            project_flows: vec![0.0],
+            min_cash: starting_cash,
+            min_cash_month: 0,
         }
-        let net = self.month.net_cash();
-        self.cash += net;
-        let years = self.clock.secs() as f64 / SECONDS_PER_YEAR;
-        self.npv += net * math::powf(1.0 + self.model.discount_rate, -years);
-        self.books.project_flows.push(self.month.project_cash());
-        self.total.add(&self.month);
-        let month_number = self.months.len() + 1;
-        if self.cash < self.books.min_cash {
-            self.books.min_cash = self.cash;
-            self.books.min_cash_month = month_number;
-        }
-        if self.books.default.is_none() {
-            self.test_default();
-            if self.books.default.is_some() {
-                // The equity is wiped out: any cash left goes to the creditors.
-                self.npv -= self.cash.max(0.0) * math::powf(1.0 + self.model.discount_rate, -years);
-            }
-        }
-        self.months.push(MonthRecord {
-            end: self.clock,
-            flows: self.month,
-            cash_after_usd: self.cash,
-            leased_mw: self.rates.leased_mw,
-            defaulted: self.books.default.is_some(),
-        });
-        self.month = Flows::default();
-        self.month_index += 1;
     }
 
-    /// Pays a lump sum now (ASICs, GPUs, a zero-lead-time project).
+    /// Pays a lump sum of capital now, USD (`conversion`: it is a conversion's).
     pub(super) fn pay_capex(&mut self, usd: f64, conversion: bool) {
         self.month[Flow::Capex] += usd;
         if conversion {
@@ -311,9 +286,91 @@ impl Operator<'_> {
         }
     }
 
+    /// Drops what the open month accrued (after a default nothing more is booked).
+    pub(super) fn discard_open_month(&mut self) {
+        self.month = Flows::default();
+    }
+
+    /// The discount factor of a flow at `at`.
+    fn discount(&self, at: SimTime) -> f64 {
+        let years = at.secs() as f64 / SECONDS_PER_YEAR;
+        math::powf(1.0 + self.discount_rate, -years)
+    }
+
+    /// Books the open month (complete, with its debt service and taxes) at `at`: its net
+    /// cash flow to cash and NPV, its unlevered flow, the totals and the lowest cash.
+    pub(super) fn book_month(&mut self, at: SimTime) {
+        let net = self.month.net_cash();
+        self.cash += net;
+        self.npv += net * self.discount(at);
+        self.project_flows.push(self.month.project_cash());
+        self.total.add(&self.month);
+        let month_number = self.months.len() + 1;
+        if self.cash < self.min_cash {
+            self.min_cash = self.cash;
+            self.min_cash_month = month_number;
+        }
+    }
+
+    /// On default at `at`: the equity is wiped out, any cash left goes to the creditors.
+    pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
+        self.npv -= self.cash.max(0.0) * self.discount(at);
+    }
+
+    /// Records the booked month ending at `end` and opens the next one.
+    pub(super) fn record_month(&mut self, end: SimTime, leased_mw: f64, defaulted: bool) {
+        self.months.push(MonthRecord {
+            end,
+            flows: self.month,
+            cash_after_usd: self.cash,
+            leased_mw,
+            defaulted,
+        });
+        self.month = Flows::default();
+    }
+
+    /// Books the value at the horizon `at`: the owners' `equity` to NPV, the whole `value`
+    /// to the last unlevered flow, USD.
+    pub(super) fn book_horizon_value(&mut self, at: SimTime, value: f64, equity: f64) {
+        self.npv += equity * self.discount(at);
+        if let Some(last) = self.project_flows.last_mut() {
+            *last += value;
+        }
+    }
+
+    /// Cash now, USD.
+    pub(super) fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// Net present value so far, USD.
+    pub(super) fn npv(&self) -> f64 {
+        self.npv
+    }
+
+    /// The sum of the booked months' flows.
+    pub(super) fn total(&self) -> &Flows {
+        &self.total
+    }
+
+    /// The closed months.
+    pub(super) fn months(&self) -> &[MonthRecord] {
+        &self.months
+    }
+
+    /// Unlevered monthly flows, USD; index 0 is time zero.
+    pub(super) fn project_flows(&self) -> &[f64] {
+        &self.project_flows
+    }
+
+    /// The lowest cash, USD, and the month (1-based; 0: at the start) it was reached.
+    pub(super) fn min_cash(&self) -> (f64, usize) {
+        (self.min_cash, self.min_cash_month)
+    }
+
     /// Checks the accounting identity: cash = starting cash + Σ booked months' net cash flow.
     ///
-    /// Cash changes only when a month is booked (`close_month` adds `month.net_cash()` to it)
+    /// Cash changes only when a month is booked (`book_month` adds `month.net_cash()` to it)
     /// and `total` is the sum of the booked months' flows. `net_cash` is linear in the flows,
     /// so Σ net_cash(month) = net_cash(Σ months) = `total.net_cash()`, and the identity is
     /// `cash − starting_cash = total.net_cash()`: O(1), so it can run after every event. Both
@@ -323,25 +380,25 @@ impl Operator<'_> {
     /// the magnitudes (starting cash, cash, and every flow's total). That is below 2e-12 ×
     /// scale for the 600 months of a 50-year horizon; the check allows 1e-7 × scale, so it
     /// trips only on a flow booked to cash and not to the books (or the reverse), or on a
-    /// NaN or infinity.
-    pub fn check_accounts(&self) -> Result<(), String> {
+    /// NaN or infinity. `now` only labels the message.
+    pub(super) fn check_accounts(&self, now: SimTime) -> Result<(), String> {
         let t = &self.total;
         let booked = t.net_cash();
-        let scale = self.model.starting_cash.abs()
+        let scale = self.starting_cash.abs()
             + self.cash.abs()
             + Flow::ALL
                 .iter()
                 .filter(|flow| flow.cash() != Cash::Not)
                 .map(|flow| t[*flow].abs())
                 .sum::<f64>();
-        let gap = (self.cash - self.model.starting_cash - booked).abs();
+        let gap = (self.cash - self.starting_cash - booked).abs();
         // Written so that a NaN anywhere fails the check.
         if gap <= 1e-7 * scale {
             Ok(())
         } else {
             Err(format!(
-                "cash {} − starting cash {} differs from the booked net cash flow {booked} by {gap} at {}",
-                self.cash, self.model.starting_cash, self.clock
+                "cash {} − starting cash {} differs from the booked net cash flow {booked} by {gap} at {now}",
+                self.cash, self.starting_cash
             ))
         }
     }

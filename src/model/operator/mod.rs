@@ -20,8 +20,8 @@ mod tenancy;
 use std::collections::VecDeque;
 
 use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::model::compiled::DebtSpec;
 use crate::model::compiled::{CompiledScenario, FleetSpec, PlanSpec, ShockSpec};
-use crate::model::finance::Loan;
 use crate::model::fleet::FleetState;
 use crate::model::world::{World, process};
 use crate::scenario::HallState;
@@ -29,7 +29,8 @@ use crate::scenario::HallState;
 use accrual::Rates;
 use facilities::{CloudState, Fleet, GpuCloud, OutageState, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
-use financing::Books;
+use financing::Financing;
+use ledger::Ledger;
 pub use ledger::{Cash, Class, Flow, Flows, MonthRecord};
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
@@ -111,12 +112,8 @@ pub struct Operator<'a> {
     rule_conversions: Vec<u32>,
     rates: Rates,
     tallies: Tallies,
-    month: Flows,
-    total: Flows,
-    cash: f64,
-    npv: f64,
-    months: Vec<MonthRecord>,
-    books: Books,
+    ledger: Ledger,
+    financing: Financing<'a>,
     outage_state: OutageState,
     /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference that
     /// the run accrual of [`Operator::accrue_hours`] must match up to rounding.
@@ -168,16 +165,12 @@ impl<'a> Operator<'a> {
             rule_conversions: vec![0; plan.rules.len()],
             rates: Rates::default(),
             tallies: Tallies::default(),
-            month: Flows::default(),
-            total: Flows::default(),
-            cash: model.starting_cash,
-            npv: 0.0,
-            months: Vec::with_capacity(model.month_starts.len() + 1),
-            books: Books {
-                project_flows: vec![0.0],
-                min_cash: model.starting_cash,
-                ..Books::default()
-            },
+            ledger: Ledger::new(
+                model.starting_cash,
+                model.discount_rate,
+                model.month_starts.len() + 1,
+            ),
+            financing: Financing::new(&model.finance),
             outage_state: OutageState {
                 grid_active: vec![0; model.sites.len()],
                 generators_failed: vec![0; model.sites.len()],
@@ -188,10 +181,6 @@ impl<'a> Operator<'a> {
         };
         for spec in &model.fleets {
             op.add_fleet(spec.clone());
-        }
-        // Debts without a drawing date are outstanding at the start: no cash arrives.
-        for debt in model.finance.debts.iter().filter(|d| d.drawn.is_none()) {
-            op.books.loans.push(Loan::drawn(debt.clone()));
         }
         op.refresh_rates();
         op
@@ -253,24 +242,66 @@ impl<'a> Operator<'a> {
         queue.schedule(self.model.end, OperatorEvent::End);
     }
 
+    /// Closes the month at the clock: the tenants' SLA credits, then debt service and taxes
+    /// (nothing after a default), booked to cash; then the default test; then the record.
+    fn close_month(&mut self) {
+        if self.financing.has_defaulted() {
+            self.ledger.discard_open_month();
+        } else {
+            let base_rate = self
+                .world
+                .base_rate
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(0.0);
+            self.ledger.month[Flow::SlaCredits] = self.sla_credits();
+            self.financing.book_month(&mut self.ledger.month, base_rate);
+        }
+        self.ledger.book_month(self.clock);
+        if self.financing.test_default(self.ledger.cash(), self.clock) {
+            self.ledger.wipe_out_equity(self.clock);
+        }
+        self.ledger.record_month(
+            self.clock,
+            self.rates.leased_mw,
+            self.financing.has_defaulted(),
+        );
+        self.month_index += 1;
+    }
+
+    /// At the horizon: the terminal value, to the unlevered flows whole and to NPV as the
+    /// owners' equity.
+    fn value_at_horizon(&mut self) {
+        if let Some(v) = self.financing.value_at_horizon() {
+            self.ledger
+                .book_horizon_value(self.clock, v.value, v.equity);
+        }
+    }
+
+    /// Draws a loan now (see [`Financing::draw`]).
+    fn draw_debt(&mut self, spec: DebtSpec, grace_months: u32) {
+        self.financing
+            .draw(spec, grace_months, &mut self.ledger.month);
+    }
+
     /// What has accrued in the month not yet closed.
     pub fn accrued_this_month(&self) -> &Flows {
-        &self.month
+        &self.ledger.month
     }
 
     /// Closed months so far.
     pub fn months(&self) -> &[MonthRecord] {
-        &self.months
+        self.ledger.months()
     }
 
     /// Whether the run has defaulted (on cash or on the covenant).
     pub fn has_defaulted(&self) -> bool {
-        self.books.default.is_some()
+        self.financing.has_defaulted()
     }
 
     /// Cash now, USD (months booked so far).
     pub fn cash(&self) -> f64 {
-        self.cash
+        self.ledger.cash()
     }
 
     /// The halls' states.
@@ -317,7 +348,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 self.review_rules(now, queue);
             }
             OperatorEvent::End => {
-                if self.months.last().is_none_or(|m| m.end < now) {
+                if self.ledger.months().last().is_none_or(|m| m.end < now) {
                     self.close_month();
                 }
                 self.value_at_horizon();
@@ -379,7 +410,10 @@ impl Handler<OperatorEvent> for Operator<'_> {
         // Test and debug builds check the physical invariants and the accounting identity
         // after every event.
         if cfg!(debug_assertions) {
-            if let Err(violation) = self.check_invariants().and_then(|()| self.check_accounts()) {
+            if let Err(violation) = self
+                .check_invariants()
+                .and_then(|()| self.ledger.check_accounts(self.clock))
+            {
                 panic!("invariant violated: {violation}");
             }
         }

@@ -11,8 +11,9 @@ use crate::model::operator::{Flow, Operator};
 impl Operator<'_> {
     /// The run's metrics (call after the horizon).
     pub fn metrics(&self) -> RunMetrics {
-        let t = &self.total;
-        let irr = irr_monthly(&self.books.project_flows);
+        let t = self.ledger.total();
+        let irr = irr_monthly(self.ledger.project_flows());
+        let (min_cash, min_cash_month) = self.ledger.min_cash();
         let mut values = [0.0; Metric::COUNT];
         let horizon_secs = self.model.end.secs().max(1) as f64;
         let month_secs = SECONDS_PER_YEAR / 12.0;
@@ -27,8 +28,8 @@ impl Operator<'_> {
                 Metric::Capex => t[Flow::Capex],
                 Metric::ConversionCapex => t[Flow::ConversionCapex],
                 Metric::SalvageProceeds => t[Flow::Salvage],
-                Metric::EndCash => self.cash,
-                Metric::Npv => self.npv,
+                Metric::EndCash => self.ledger.cash(),
+                Metric::Npv => self.ledger.npv(),
                 Metric::MeanHashprice => self.world.mean_hashprice,
                 Metric::HashpriceAtHorizon => self.world.final_hashprice,
                 Metric::CurtailedEnergy => t[Flow::Curtailed],
@@ -50,23 +51,23 @@ impl Operator<'_> {
                 Metric::GridOutageHours => t[Flow::GridOutageHours],
                 Metric::PrincipalRepaid => t[Flow::Principal],
                 Metric::Taxes => t[Flow::Taxes],
-                Metric::TerminalValue => self.books.terminal_value,
+                Metric::TerminalValue => self.financing.terminal_value(),
                 Metric::Irr => irr.unwrap_or(f64::NAN),
                 Metric::IrrDefined => f64::from(u8::from(irr.is_some())),
-                Metric::MinCash => self.books.min_cash,
-                Metric::MinCashMonth => self.books.min_cash_month as f64,
-                Metric::PaybackMonth => payback_month(&self.books.project_flows),
-                Metric::Defaulted => f64::from(u8::from(self.books.default.is_some())),
+                Metric::MinCash => min_cash,
+                Metric::MinCashMonth => min_cash_month as f64,
+                Metric::PaybackMonth => payback_month(self.ledger.project_flows()),
+                Metric::Defaulted => f64::from(u8::from(self.financing.has_defaulted())),
                 Metric::DefaultYears => self
-                    .books
-                    .default
+                    .financing
+                    .default()
                     .map_or(f64::NAN, |(t, _)| t.secs() as f64 / SECONDS_PER_YEAR),
                 Metric::DefaultedOnCash => f64::from(u8::from(matches!(
-                    self.books.default,
+                    self.financing.default(),
                     Some((_, DefaultReason::Cash))
                 ))),
                 Metric::DefaultedOnCovenant => f64::from(u8::from(matches!(
-                    self.books.default,
+                    self.financing.default(),
                     Some((_, DefaultReason::Covenant))
                 ))),
             };
@@ -78,7 +79,7 @@ impl Operator<'_> {
     /// [`Series`] in order.
     pub fn write_series(&self, out: &mut Vec<f64>) {
         let mut start = SimTime::ZERO;
-        for m in &self.months {
+        for m in self.ledger.months() {
             let secs = m.end.secs_since(start).max(1) as f64;
             for series in Series::ALL {
                 out.push(match series {
