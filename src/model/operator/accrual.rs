@@ -174,7 +174,7 @@ impl Operator<'_> {
                 .copied()
                 .unwrap_or(2_629_800.0);
         let m = &mut self.ledger.month;
-        for fleet in &self.fleets {
+        for fleet in &self.facilities.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {
                 continue;
@@ -236,7 +236,7 @@ impl Operator<'_> {
                 .copied()
                 .unwrap_or(2_629_800.0);
         let m = &mut self.ledger.month;
-        for fleet in &self.fleets {
+        for fleet in &self.facilities.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
             if working == 0.0 {
                 continue;
@@ -272,14 +272,15 @@ impl Operator<'_> {
     /// Recomputes the derived rates after a change of state.
     pub(super) fn refresh_rates(&mut self) {
         let mut r = Rates::default();
-        let (asic_down, gpu_down) = self.outage_shares();
+        let (asic_down, gpu_down) = self.facilities.outage_shares();
         r.sites_down = self
-            .outage_state
+            .facilities
+            .outages
             .grid_active
             .iter()
             .filter(|n| **n > 0)
             .count() as f64;
-        for f in &mut self.fleets {
+        for f in &mut self.facilities.fleets {
             f.online = 1.0 - asic_down[f.spec.hall];
         }
         for (k, lease) in self.leases.iter().enumerate() {
@@ -293,28 +294,28 @@ impl Operator<'_> {
             let billed_mw = lease.mw * lease.billed_share;
             r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
             r.leased_mw += lease.mw;
-            let facility = billed_mw * self.halls[lease.hall].shape.pue * (1.0 - down);
+            let facility = billed_mw * self.facilities.halls[lease.hall].shape.pue * (1.0 - down);
             if lease.power_included {
                 r.paid_tenant_facility_mw += facility;
             } else {
                 r.passthrough_facility_mw += facility;
             }
         }
-        for c in &self.clouds {
+        for c in &self.facilities.clouds {
             if c.state == CloudState::Active {
                 let up = 1.0 - gpu_down[c.hall];
                 let working = f64::from(c.failures.working());
                 r.gpus_rented += working * c.utilization * up;
                 r.paid_tenant_facility_mw +=
-                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+                    working * c.kw_per_gpu / 1_000.0 * self.facilities.halls[c.hall].shape.pue * up;
             }
         }
-        for f in &self.fleets {
+        for f in &self.facilities.fleets {
             let site = &self.model.sites[f.spec.site];
             r.opex_usd_per_month +=
                 site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
         }
-        for h in &self.halls {
+        for h in &self.facilities.halls {
             if h.use_ == HallUse::GpuReady {
                 let capacity = h.shape.it_capacity_mw();
                 r.opex_usd_per_month +=
@@ -322,7 +323,7 @@ impl Operator<'_> {
                 r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
             }
         }
-        for p in &self.projects {
+        for p in &self.facilities.projects {
             if !p.done {
                 r.capex_usd_per_sec += p.rate;
                 if p.conversion {
@@ -331,28 +332,6 @@ impl Operator<'_> {
             }
         }
         self.rates = r;
-    }
-
-    /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
-    /// outage stops ASICs; GPU halls with backup generators ride through it unless the
-    /// generators failed. Cooling failures derate by their share.
-    pub(super) fn outage_shares(&self) -> (Vec<f64>, Vec<f64>) {
-        let o = &self.outage_state;
-        let mut asic = Vec::with_capacity(self.halls.len());
-        let mut gpu = Vec::with_capacity(self.halls.len());
-        for (h, hall) in self.halls.iter().enumerate() {
-            let cooling = o.cooling_derate[h].min(1.0);
-            let grid_down = o.grid_active[hall.site] > 0;
-            let generators_carry =
-                hall.shape.backup_generators && o.generators_failed[hall.site] == 0;
-            asic.push(if grid_down { 1.0 } else { cooling });
-            gpu.push(if grid_down && !generators_carry {
-                1.0
-            } else {
-                cooling
-            });
-        }
-        (asic, gpu)
     }
 }
 

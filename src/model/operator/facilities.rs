@@ -3,10 +3,12 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::SimTime;
-use crate::model::compiled::{FleetSpec, HallShape};
+use crate::engine::{ProcessId, SimTime, stream};
+use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape};
 use crate::model::fleet::FleetState;
-use crate::model::operator::{LeaseState, Operator};
+use crate::model::operator::{Lease, LeaseState};
+use crate::model::world::process;
+use crate::scenario::HallState;
 
 /// What a hall is doing.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -103,16 +105,185 @@ pub(super) struct OutageState {
     pub(super) cooling_derate: Vec<f64>,
 }
 
-impl Operator<'_> {
+/// The plant under the plan. Tenancy and the plan's actions change it through the operator;
+/// it answers what fits where and checks the physical invariants.
+pub(super) struct Facilities {
+    /// ASIC fleets, in the order they were installed (which keys their failure streams).
+    pub(super) fleets: Vec<Fleet>,
+    pub(super) halls: Vec<HallRuntime>,
+    /// Each site's grid limit now, MW (grid upgrades raise it).
+    pub(super) grid_mw: Vec<f64>,
+    /// GPU-cloud deployments, in order (which keys their failure streams).
+    pub(super) clouds: Vec<GpuCloud>,
+    /// Conversions and grid upgrades, started or done.
+    pub(super) projects: Vec<Project>,
+    pub(super) outages: OutageState,
+}
+
+impl Facilities {
+    /// The plant at time zero: the scenario's halls and grids, no fleets yet, no outages.
+    pub(super) fn new(model: &CompiledScenario) -> Self {
+        Facilities {
+            fleets: Vec::with_capacity(model.fleets.len()),
+            halls: model
+                .halls
+                .iter()
+                .map(|h| HallRuntime {
+                    site: h.site,
+                    use_: match h.state {
+                        HallState::Asic => HallUse::Asic,
+                        HallState::GpuReady => HallUse::GpuReady,
+                        HallState::Idle => HallUse::Idle,
+                    },
+                    shape: h.shape,
+                    committed_mw: 0.0,
+                    committed_racks: 0,
+                })
+                .collect(),
+            grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
+            clouds: Vec::new(),
+            projects: Vec::new(),
+            outages: OutageState {
+                grid_active: vec![0; model.sites.len()],
+                generators_failed: vec![0; model.sites.len()],
+                cooling_derate: vec![0.0; model.halls.len()],
+            },
+        }
+    }
+
+    /// Adds a fleet with its own failure stream (instance = its position in the list).
+    pub(super) fn add_fleet(&mut self, spec: FleetSpec, seed: u64, replication: u64) {
+        let instance = u16::try_from(self.fleets.len()).unwrap_or(u16::MAX);
+        let rng = stream(
+            seed,
+            replication,
+            ProcessId::new(process::ASIC_FAILURES, instance),
+        );
+        let state = FleetState::new(spec.units, spec.repair_days);
+        self.fleets.push(Fleet {
+            spec,
+            state,
+            rng,
+            online: 1.0,
+        });
+    }
+
+    /// Start of day `day`: ASIC and GPU failures and repairs.
+    pub(super) fn step_day(&mut self, day: u64) {
+        for f in &mut self.fleets {
+            f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
+        }
+        for c in &mut self.clouds {
+            if c.state == CloudState::Active {
+                c.failures.step_day(day, c.daily_failure_prob, &mut c.rng);
+            }
+        }
+    }
+
+    /// A grid outage starts at `site` (`generators_fail`: its backup generators fail too).
+    pub(super) fn grid_down(&mut self, site: usize, generators_fail: bool) {
+        self.outages.grid_active[site] += 1;
+        if generators_fail {
+            self.outages.generators_failed[site] += 1;
+        }
+    }
+
+    /// A grid outage at `site` ends.
+    pub(super) fn grid_up(&mut self, site: usize, generators_fail: bool) {
+        self.outages.grid_active[site] = self.outages.grid_active[site].saturating_sub(1);
+        if generators_fail {
+            self.outages.generators_failed[site] =
+                self.outages.generators_failed[site].saturating_sub(1);
+        }
+    }
+
+    /// A cooling failure derating hall `hall` by `derate` (a share) starts.
+    pub(super) fn cooling_down(&mut self, hall: usize, derate: f64) {
+        self.outages.cooling_derate[hall] += derate;
+    }
+
+    /// A cooling failure derating hall `hall` by `derate` ends.
+    pub(super) fn cooling_up(&mut self, hall: usize, derate: f64) {
+        self.outages.cooling_derate[hall] = (self.outages.cooling_derate[hall] - derate).max(0.0);
+    }
+
+    /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
+    /// outage stops ASICs; GPU halls with backup generators ride through it unless the
+    /// generators failed. Cooling failures derate by their share.
+    pub(super) fn outage_shares(&self) -> (Vec<f64>, Vec<f64>) {
+        let o = &self.outages;
+        let mut asic = Vec::with_capacity(self.halls.len());
+        let mut gpu = Vec::with_capacity(self.halls.len());
+        for (h, hall) in self.halls.iter().enumerate() {
+            let cooling = o.cooling_derate[h].min(1.0);
+            let grid_down = o.grid_active[hall.site] > 0;
+            let generators_carry =
+                hall.shape.backup_generators && o.generators_failed[hall.site] == 0;
+            asic.push(if grid_down { 1.0 } else { cooling });
+            gpu.push(if grid_down && !generators_carry {
+                1.0
+            } else {
+                cooling
+            });
+        }
+        (asic, gpu)
+    }
+
+    /// Site facility load already promised: installed ASICs plus GPU capacity promised in
+    /// GPU-ready or converting halls, MW.
+    pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
+        let asic: f64 = self
+            .fleets
+            .iter()
+            .filter(|f| f.spec.site == site)
+            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+            .sum();
+        let gpu: f64 = self
+            .halls
+            .iter()
+            .filter(|h| h.site == site)
+            .map(|h| h.committed_mw * h.shape.pue)
+            .sum();
+        asic + gpu
+    }
+
+    /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and
+    /// density in the hall, and the site's grid.
+    pub(super) fn units_that_fit(&self, hall: usize, spec: &FleetSpec, wanted: u32) -> u32 {
+        let h = &self.halls[hall];
+        if f64::from(spec.units_per_rack) * spec.it_mw_per_unit * 1_000.0
+            > h.shape.max_kw_per_rack * (1.0 + 1e-9)
+        {
+            return 0;
+        }
+        let (mut it_mw, mut racks) = (0.0, 0u64);
+        for f in self.fleets.iter().filter(|f| f.spec.hall == hall) {
+            it_mw += f64::from(f.state.units) * f.spec.it_mw_per_unit;
+            racks += u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
+        }
+        let by_racks =
+            (u64::from(h.shape.rack_slots).saturating_sub(racks)) * u64::from(spec.units_per_rack);
+        let cooling_left = (h.shape.it_capacity_mw() - it_mw).max(0.0);
+        let by_cooling = (cooling_left / spec.it_mw_per_unit + 1e-9).floor() as u64;
+        let grid_left = (self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0);
+        let by_grid = (grid_left / spec.facility_mw_per_unit + 1e-9).floor() as u64;
+        u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
+    }
+
     /// Checks the physical invariants of DESIGN §3.4 for the current state:
     /// - each site's load (every working machine hashing, every billing tenant and active GPU
     ///   cloud drawing) times PUE is within its grid limit;
     /// - each ASIC hall's IT load is within its cooling and rack density, and its racks within
     ///   its slots;
     /// - each GPU hall's promised capacity and racks are within its capacity and slots.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub(super) fn check_invariants(
+        &self,
+        model: &CompiledScenario,
+        leases: &[Lease],
+        now: SimTime,
+    ) -> Result<(), String> {
         const SLACK: f64 = 1.0 + 1e-9;
-        let mut site_mw = vec![0.0; self.model.sites.len()];
+        let mut site_mw = vec![0.0; model.sites.len()];
         let mut hall_it_mw = vec![0.0; self.halls.len()];
         let mut hall_racks = vec![0u64; self.halls.len()];
         for f in &self.fleets {
@@ -122,7 +293,7 @@ impl Operator<'_> {
             hall_racks[f.spec.hall] +=
                 u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
         }
-        for lease in &self.leases {
+        for lease in leases {
             if lease.state == LeaseState::Billing {
                 let hall = &self.halls[lease.hall];
                 site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
@@ -138,12 +309,12 @@ impl Operator<'_> {
             if *mw > grid * SLACK {
                 return Err(format!(
                     "site {}: facility load {mw:.3} MW exceeds grid limit {grid} MW at {}",
-                    self.model.sites[i].name, self.clock
+                    model.sites[i].name, now
                 ));
             }
         }
         for (i, hall) in self.halls.iter().enumerate() {
-            let name = &self.model.halls[i].name;
+            let name = &model.halls[i].name;
             let capacity = hall.shape.it_capacity_mw();
             match hall.use_ {
                 HallUse::Asic => {

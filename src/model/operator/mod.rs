@@ -19,15 +19,13 @@ mod tenancy;
 
 use std::collections::VecDeque;
 
-use crate::engine::{EventQueue, Handler, ProcessId, SECONDS_PER_DAY, SimTime, stream};
+use crate::engine::{EventQueue, Handler, SECONDS_PER_DAY, SimTime};
 use crate::model::compiled::DebtSpec;
-use crate::model::compiled::{CompiledScenario, FleetSpec, PlanSpec, ShockSpec};
-use crate::model::fleet::FleetState;
-use crate::model::world::{World, process};
-use crate::scenario::HallState;
+use crate::model::compiled::{CompiledScenario, PlanSpec, ShockSpec};
+use crate::model::world::World;
 
 use accrual::Rates;
-use facilities::{CloudState, Fleet, GpuCloud, OutageState, Project, ProjectKind};
+use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
 use ledger::Ledger;
@@ -100,12 +98,8 @@ pub struct Operator<'a> {
     segment: usize,
     /// Index of the current month (into `model.month_secs`).
     month_index: usize,
-    fleets: Vec<Fleet>,
-    halls: Vec<HallRuntime>,
-    grid_mw: Vec<f64>,
+    facilities: Facilities,
     leases: Vec<Lease>,
-    clouds: Vec<GpuCloud>,
-    projects: Vec<Project>,
     waiting: VecDeque<u32>,
     inquiry_status: Vec<InquiryStatus>,
     lost_times: Vec<SimTime>,
@@ -114,7 +108,6 @@ pub struct Operator<'a> {
     tallies: Tallies,
     ledger: Ledger,
     financing: Financing<'a>,
-    outage_state: OutageState,
     /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference that
     /// the run accrual of [`Operator::accrue_hours`] must match up to rounding.
     #[cfg(test)]
@@ -139,26 +132,8 @@ impl<'a> Operator<'a> {
             clock: SimTime::ZERO,
             segment: 0,
             month_index: 0,
-            fleets: Vec::with_capacity(model.fleets.len()),
-            halls: model
-                .halls
-                .iter()
-                .map(|h| HallRuntime {
-                    site: h.site,
-                    use_: match h.state {
-                        HallState::Asic => HallUse::Asic,
-                        HallState::GpuReady => HallUse::GpuReady,
-                        HallState::Idle => HallUse::Idle,
-                    },
-                    shape: h.shape,
-                    committed_mw: 0.0,
-                    committed_racks: 0,
-                })
-                .collect(),
-            grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
+            facilities: Facilities::new(model),
             leases: Vec::new(),
-            clouds: Vec::new(),
-            projects: Vec::new(),
             waiting: VecDeque::new(),
             inquiry_status: vec![InquiryStatus::NotYet; world.ai.inquiries.len()],
             lost_times: Vec::new(),
@@ -171,36 +146,15 @@ impl<'a> Operator<'a> {
                 model.month_starts.len() + 1,
             ),
             financing: Financing::new(&model.finance),
-            outage_state: OutageState {
-                grid_active: vec![0; model.sites.len()],
-                generators_failed: vec![0; model.sites.len()],
-                cooling_derate: vec![0.0; model.halls.len()],
-            },
             #[cfg(test)]
             reference_sweep: false,
         };
         for spec in &model.fleets {
-            op.add_fleet(spec.clone());
+            op.facilities
+                .add_fleet(spec.clone(), op.seed, op.replication);
         }
         op.refresh_rates();
         op
-    }
-
-    /// Adds a fleet with its own failure stream (instance = its position in the list).
-    fn add_fleet(&mut self, spec: FleetSpec) {
-        let instance = u16::try_from(self.fleets.len()).unwrap_or(u16::MAX);
-        let rng = stream(
-            self.seed,
-            self.replication,
-            ProcessId::new(process::ASIC_FAILURES, instance),
-        );
-        let state = FleetState::new(spec.units, spec.repair_days);
-        self.fleets.push(Fleet {
-            spec,
-            state,
-            rng,
-            online: 1.0,
-        });
     }
 
     /// Schedules the operator's first events. Every month close is scheduled first, so that
@@ -306,7 +260,13 @@ impl<'a> Operator<'a> {
 
     /// The halls' states.
     pub fn halls(&self) -> &[HallRuntime] {
-        &self.halls
+        &self.facilities.halls
+    }
+
+    /// Checks the physical invariants (see [`Facilities::check_invariants`]).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.facilities
+            .check_invariants(self.model, &self.leases, self.clock)
     }
 
     /// The leases signed so far.
@@ -325,21 +285,14 @@ impl Handler<OperatorEvent> for Operator<'_> {
         self.advance(now);
         match event {
             OperatorEvent::Day(day) => {
-                for f in &mut self.fleets {
-                    f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
-                }
-                for c in &mut self.clouds {
-                    if c.state == CloudState::Active {
-                        c.failures.step_day(day, c.daily_failure_prob, &mut c.rng);
-                    }
-                }
+                self.facilities.step_day(day);
                 let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
                 if next < self.model.end {
                     queue.schedule_tick(next, OperatorEvent::Day(day + 1));
                 }
                 // ASIC failures change nothing the rates depend on (opex counts installed units);
                 // GPU failures change the GPUs rented.
-                if !self.clouds.is_empty() {
+                if !self.facilities.clouds.is_empty() {
                     self.refresh_rates();
                 }
             }
@@ -355,30 +308,23 @@ impl Handler<OperatorEvent> for Operator<'_> {
             }
             OperatorEvent::GridDown(site, k) => {
                 let s = usize::from(site);
-                self.outage_state.grid_active[s] += 1;
-                if self.world.outages.grid[s][k as usize].generators_fail {
-                    self.outage_state.generators_failed[s] += 1;
-                }
+                let fail = self.world.outages.grid[s][k as usize].generators_fail;
+                self.facilities.grid_down(s, fail);
             }
             OperatorEvent::GridUp(site, k) => {
                 let s = usize::from(site);
-                self.outage_state.grid_active[s] =
-                    self.outage_state.grid_active[s].saturating_sub(1);
-                if self.world.outages.grid[s][k as usize].generators_fail {
-                    self.outage_state.generators_failed[s] =
-                        self.outage_state.generators_failed[s].saturating_sub(1);
-                }
+                let fail = self.world.outages.grid[s][k as usize].generators_fail;
+                self.facilities.grid_up(s, fail);
             }
             OperatorEvent::CoolingDown(hall, k) => {
                 let h = usize::from(hall);
-                self.outage_state.cooling_derate[h] +=
-                    self.world.outages.cooling[h][k as usize].derate;
+                let derate = self.world.outages.cooling[h][k as usize].derate;
+                self.facilities.cooling_down(h, derate);
             }
             OperatorEvent::CoolingUp(hall, k) => {
                 let h = usize::from(hall);
-                let d = self.world.outages.cooling[h][k as usize].derate;
-                self.outage_state.cooling_derate[h] =
-                    (self.outage_state.cooling_derate[h] - d).max(0.0);
+                let derate = self.world.outages.cooling[h][k as usize].derate;
+                self.facilities.cooling_up(h, derate);
             }
             OperatorEvent::LargestTenantDefaults => {
                 let largest = (0..self.leases.len())

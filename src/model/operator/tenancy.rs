@@ -112,24 +112,6 @@ impl Lease {
 }
 
 impl Operator<'_> {
-    /// Site facility load already promised: installed ASICs plus GPU capacity promised in
-    /// GPU-ready or converting halls, MW.
-    pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
-        let asic: f64 = self
-            .fleets
-            .iter()
-            .filter(|f| f.spec.site == site)
-            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
-            .sum();
-        let gpu: f64 = self
-            .halls
-            .iter()
-            .filter(|h| h.site == site)
-            .map(|h| h.committed_mw * h.shape.pue)
-            .sum();
-        asic + gpu
-    }
-
     /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
     /// `start`, in hall order.
     pub(super) fn candidates(
@@ -140,7 +122,7 @@ impl Operator<'_> {
         start: SimTime,
     ) -> Vec<Candidate> {
         let mut out = Vec::new();
-        for (i, h) in self.halls.iter().enumerate() {
+        for (i, h) in self.facilities.halls.iter().enumerate() {
             let ready = match h.use_ {
                 HallUse::GpuReady => true,
                 HallUse::Converting(at) => at <= start,
@@ -160,8 +142,8 @@ impl Operator<'_> {
             if mw > free * (1.0 + 1e-12) {
                 continue;
             }
-            if self.committed_site_mw(h.site) + mw * h.shape.pue
-                > self.grid_mw[h.site] * (1.0 + 1e-12)
+            if self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
+                > self.facilities.grid_mw[h.site] * (1.0 + 1e-12)
             {
                 continue;
             }
@@ -252,7 +234,7 @@ impl Operator<'_> {
         start: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let h = &mut self.halls[lease.hall];
+        let h = &mut self.facilities.halls[lease.hall];
         h.committed_mw += lease.mw;
         h.committed_racks += lease.racks;
         let k = self.leases.len() as u32;
@@ -279,13 +261,13 @@ impl Operator<'_> {
         else {
             return;
         };
-        let h = &self.halls[hall];
+        let h = &self.facilities.halls[hall];
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
             && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
             && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
-            && self.committed_site_mw(h.site) + mw * h.shape.pue
-                <= self.grid_mw[h.site] * (1.0 + 1e-12);
+            && self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
+                <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
         if !fits {
             // The capacity went to other tenants first: the anchor deal is lost.
             self.tallies.inquiries += 1;
@@ -321,7 +303,7 @@ impl Operator<'_> {
         {
             return;
         }
-        if self.halls[self.leases[k].hall].use_ != HallUse::GpuReady {
+        if self.facilities.halls[self.leases[k].hall].use_ != HallUse::GpuReady {
             self.leases[k].state = LeaseState::WaitingForHall;
             return;
         }
@@ -475,7 +457,7 @@ impl Operator<'_> {
         let lease = &mut self.leases[k];
         lease.state = LeaseState::Ended;
         lease.billed_share = 0.0;
-        let h = &mut self.halls[lease.hall];
+        let h = &mut self.facilities.halls[lease.hall];
         h.committed_mw = (h.committed_mw - lease.mw).max(0.0);
         h.committed_racks = h.committed_racks.saturating_sub(lease.racks);
         self.retry_waiting(now, queue);
@@ -503,8 +485,10 @@ impl Operator<'_> {
                 self.lease_starts(k, now, queue);
             }
         }
-        for k in 0..self.clouds.len() {
-            if self.clouds[k].hall == hall && self.clouds[k].state == CloudState::Pending {
+        for k in 0..self.facilities.clouds.len() {
+            if self.facilities.clouds[k].hall == hall
+                && self.facilities.clouds[k].state == CloudState::Pending
+            {
                 self.cloud_activates(k, now, queue);
             }
         }
@@ -517,9 +501,9 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        self.clouds[k].state = CloudState::Active;
+        self.facilities.clouds[k].state = CloudState::Active;
         queue.schedule(
-            now + self.clouds[k].life_secs,
+            now + self.facilities.clouds[k].life_secs,
             OperatorEvent::GpuCloudRetires(k as u32),
         );
     }
@@ -530,13 +514,13 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let c = &mut self.clouds[k];
+        let c = &mut self.facilities.clouds[k];
         if c.state != CloudState::Active {
             return;
         }
         c.state = CloudState::Retired;
         let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
-        let h = &mut self.halls[c.hall];
+        let h = &mut self.facilities.halls[c.hall];
         h.committed_mw = (h.committed_mw - mw).max(0.0);
         h.committed_racks = h
             .committed_racks
