@@ -211,7 +211,7 @@ impl Operator<'_> {
                 hour = until;
             }
         }
-        r.accrue_constants(secs, hours, months, m, &mut self.leases);
+        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
         for site in &self.model.sites {
             // Σ block · (contract − price) over the hours.
             m[Flow::PpaSettlement] += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
@@ -263,7 +263,7 @@ impl Operator<'_> {
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
         m[Flow::SpotEnergy] += paid_mwh * price;
-        r.accrue_constants(secs, hours, months, m, &mut self.leases);
+        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
         for site in &self.model.sites {
             m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
@@ -283,7 +283,7 @@ impl Operator<'_> {
         for f in &mut self.facilities.fleets {
             f.online = 1.0 - asic_down[f.spec.hall];
         }
-        for (k, lease) in self.leases.iter().enumerate() {
+        for (k, lease) in self.tenancy.leases.iter().enumerate() {
             if lease.state != LeaseState::Billing {
                 continue;
             }

@@ -291,9 +291,7 @@ impl Operator<'_> {
         let mw = f64::from(n) * per_gpu_mw;
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let ready = h.use_ == HallUse::GpuReady;
-        let h = &mut self.facilities.halls[hall];
-        h.committed_mw += mw;
-        h.committed_racks += racks;
+        self.facilities.reserve_gpu(hall, mw, racks);
         self.ledger.pay_capex(f64::from(n) * capex_per_gpu, false);
         let k = self.facilities.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
@@ -340,7 +338,7 @@ impl Operator<'_> {
                         continue;
                     }
                     let since = SimTime::from_secs(now.secs().saturating_sub(*lookback_secs));
-                    let lost = self.lost_times.iter().filter(|t| **t > since).count();
+                    let lost = self.tenancy.lost_since(since);
                     if lost < *min_lost as usize {
                         continue;
                     }
@@ -357,5 +355,36 @@ impl Operator<'_> {
                 }
             }
         }
+    }
+
+    pub(super) fn cloud_activates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.facilities.clouds[k].state = CloudState::Active;
+        queue.schedule(
+            now + self.facilities.clouds[k].life_secs,
+            OperatorEvent::GpuCloudRetires(k as u32),
+        );
+    }
+
+    pub(super) fn cloud_retires(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let c = &mut self.facilities.clouds[k];
+        if c.state != CloudState::Active {
+            return;
+        }
+        c.state = CloudState::Retired;
+        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
+        let hall = c.hall;
+        let racks = racks_for(mw, self.facilities.halls[hall].shape.max_kw_per_rack);
+        self.facilities.release_gpu(hall, mw, racks);
+        self.retry_waiting(now, queue);
     }
 }

@@ -6,8 +6,11 @@ use rand::rngs::ChaCha8Rng;
 use crate::engine::{ProcessId, SimTime, stream};
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape};
 use crate::model::fleet::FleetState;
+use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{Lease, LeaseState};
+use crate::model::placement::Candidate;
 use crate::model::world::process;
+use crate::scenario::Cooling;
 use crate::scenario::HallState;
 
 /// What a hall is doing.
@@ -352,5 +355,62 @@ impl Facilities {
             }
         }
         Ok(())
+    }
+
+    /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
+    /// `start`, in hall order.
+    pub(super) fn candidates(
+        &self,
+        mw: f64,
+        density_kw: f64,
+        liquid: bool,
+        start: SimTime,
+    ) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for (i, h) in self.halls.iter().enumerate() {
+            let ready = match h.use_ {
+                HallUse::GpuReady => true,
+                HallUse::Converting(at) => at <= start,
+                HallUse::Asic | HallUse::Idle => false,
+            };
+            if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
+                continue;
+            }
+            if h.shape.max_kw_per_rack < density_kw {
+                continue;
+            }
+            let racks = racks_for(mw, density_kw);
+            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
+                continue;
+            }
+            let free = h.free_gpu_mw();
+            if mw > free * (1.0 + 1e-12) {
+                continue;
+            }
+            if self.committed_site_mw(h.site) + mw * h.shape.pue
+                > self.grid_mw[h.site] * (1.0 + 1e-12)
+            {
+                continue;
+            }
+            out.push(Candidate {
+                hall: i,
+                free_mw: free,
+            });
+        }
+        out
+    }
+
+    /// Promises `mw` MW IT and `racks` racks of GPU hall `hall` (to a lease or a GPU cloud).
+    pub(super) fn reserve_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
+        let h = &mut self.halls[hall];
+        h.committed_mw += mw;
+        h.committed_racks += racks;
+    }
+
+    /// Frees what [`Facilities::reserve_gpu`] promised.
+    pub(super) fn release_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
+        let h = &mut self.halls[hall];
+        h.committed_mw = (h.committed_mw - mw).max(0.0);
+        h.committed_racks = h.committed_racks.saturating_sub(racks);
     }
 }

@@ -17,8 +17,6 @@ mod outputs;
 mod sweep_tests;
 mod tenancy;
 
-use std::collections::VecDeque;
-
 use crate::engine::{EventQueue, Handler, SECONDS_PER_DAY, SimTime};
 use crate::model::compiled::DebtSpec;
 use crate::model::compiled::{CompiledScenario, PlanSpec, ShockSpec};
@@ -30,6 +28,7 @@ pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
 use ledger::Ledger;
 pub use ledger::{Cash, Class, Flow, Flows, MonthRecord};
+use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
 /// What happens to the operator, in time order.
@@ -75,16 +74,6 @@ pub enum OperatorEvent {
     CoolingUp(u16, u32),
 }
 
-/// Counts that are not cash flows.
-#[derive(Debug, Clone, Default)]
-struct Tallies {
-    inquiries: u64,
-    lost_inquiries: u64,
-    lost_mw: f64,
-    lost_contract_value_usd: f64,
-    tenant_defaults: u64,
-}
-
 /// The operator's state under one plan in one replication.
 pub struct Operator<'a> {
     model: &'a CompiledScenario,
@@ -99,13 +88,9 @@ pub struct Operator<'a> {
     /// Index of the current month (into `model.month_secs`).
     month_index: usize,
     facilities: Facilities,
-    leases: Vec<Lease>,
-    waiting: VecDeque<u32>,
-    inquiry_status: Vec<InquiryStatus>,
-    lost_times: Vec<SimTime>,
+    tenancy: Tenancy,
     rule_conversions: Vec<u32>,
     rates: Rates,
-    tallies: Tallies,
     ledger: Ledger,
     financing: Financing<'a>,
     /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference that
@@ -133,13 +118,9 @@ impl<'a> Operator<'a> {
             segment: 0,
             month_index: 0,
             facilities: Facilities::new(model),
-            leases: Vec::new(),
-            waiting: VecDeque::new(),
-            inquiry_status: vec![InquiryStatus::NotYet; world.ai.inquiries.len()],
-            lost_times: Vec::new(),
+            tenancy: Tenancy::new(world.ai.inquiries.len()),
             rule_conversions: vec![0; plan.rules.len()],
             rates: Rates::default(),
-            tallies: Tallies::default(),
             ledger: Ledger::new(
                 model.starting_cash,
                 model.discount_rate,
@@ -208,7 +189,8 @@ impl<'a> Operator<'a> {
                 .get(self.month_index)
                 .copied()
                 .unwrap_or(0.0);
-            self.ledger.month[Flow::SlaCredits] = self.sla_credits();
+            let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
+            self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla);
             self.financing.book_month(&mut self.ledger.month, base_rate);
         }
         self.ledger.book_month(self.clock);
@@ -266,12 +248,12 @@ impl<'a> Operator<'a> {
     /// Checks the physical invariants (see [`Facilities::check_invariants`]).
     pub fn check_invariants(&self) -> Result<(), String> {
         self.facilities
-            .check_invariants(self.model, &self.leases, self.clock)
+            .check_invariants(self.model, &self.tenancy.leases, self.clock)
     }
 
     /// The leases signed so far.
     pub fn leases(&self) -> &[Lease] {
-        &self.leases
+        &self.tenancy.leases
     }
 }
 
@@ -327,10 +309,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 self.facilities.cooling_up(h, derate);
             }
             OperatorEvent::LargestTenantDefaults => {
-                let largest = (0..self.leases.len())
-                    .filter(|k| self.leases[*k].state == LeaseState::Billing)
-                    .max_by(|a, b| self.leases[*a].mw.total_cmp(&self.leases[*b].mw));
-                if let Some(k) = largest {
+                if let Some(k) = self.tenancy.largest_billing_lease() {
                     self.lease_defaults(k, now, queue);
                 }
             }

@@ -38,11 +38,11 @@ impl Operator<'_> {
                 Metric::LeasedMwMean => t[Flow::LeasedMwSeconds] / horizon_secs,
                 Metric::LeasedMwAtHorizon => self.rates.leased_mw,
                 Metric::VacantGpuMwMonths => t[Flow::VacantGpuMwSeconds] / month_secs,
-                Metric::Inquiries => self.tallies.inquiries as f64,
-                Metric::LostInquiries => self.tallies.lost_inquiries as f64,
-                Metric::LostMw => self.tallies.lost_mw,
-                Metric::LostContractValue => self.tallies.lost_contract_value_usd,
-                Metric::TenantDefaults => self.tallies.tenant_defaults as f64,
+                Metric::Inquiries => self.tenancy.tallies().inquiries as f64,
+                Metric::LostInquiries => self.tenancy.tallies().lost_inquiries as f64,
+                Metric::LostMw => self.tenancy.tallies().lost_mw,
+                Metric::LostContractValue => self.tenancy.tallies().lost_contract_value_usd,
+                Metric::TenantDefaults => self.tenancy.tallies().tenant_defaults as f64,
                 Metric::YearsToFirstHalving => {
                     self.world.years_to_first_halving.unwrap_or(f64::NAN)
                 }

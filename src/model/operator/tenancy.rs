@@ -8,6 +8,8 @@
 //! may default by a hazard that follows the AI regime, and at its end renews with a probability
 //! at the market price, or leaves the capacity vacant.
 
+use std::collections::VecDeque;
+
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
@@ -16,8 +18,8 @@ use crate::engine::{EventQueue, SimTime};
 use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
 use crate::model::compiled::{ActionSpec, TimedAction};
 use crate::model::operator::{CloudState, HallUse, Operator, OperatorEvent};
-use crate::model::placement::{self, Candidate};
-use crate::scenario::{Cooling, PowerTerms};
+use crate::model::placement;
+use crate::scenario::{PowerTerms, Sla};
 
 /// Where an inquiry stands under this plan.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -111,86 +113,67 @@ impl Lease {
     }
 }
 
-impl Operator<'_> {
-    /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
-    /// `start`, in hall order.
-    pub(super) fn candidates(
-        &self,
-        mw: f64,
-        density_kw: f64,
-        liquid: bool,
-        start: SimTime,
-    ) -> Vec<Candidate> {
-        let mut out = Vec::new();
-        for (i, h) in self.facilities.halls.iter().enumerate() {
-            let ready = match h.use_ {
-                HallUse::GpuReady => true,
-                HallUse::Converting(at) => at <= start,
-                HallUse::Asic | HallUse::Idle => false,
-            };
-            if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
-                continue;
-            }
-            if h.shape.max_kw_per_rack < density_kw {
-                continue;
-            }
-            let racks = racks_for(mw, density_kw);
-            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
-                continue;
-            }
-            let free = h.free_gpu_mw();
-            if mw > free * (1.0 + 1e-12) {
-                continue;
-            }
-            if self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
-                > self.facilities.grid_mw[h.site] * (1.0 + 1e-12)
-            {
-                continue;
-            }
-            out.push(Candidate {
-                hall: i,
-                free_mw: free,
-            });
-        }
-        out
-    }
+/// Counts that are not cash flows.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tallies {
+    /// Inquiries (and anchor deals) that arrived.
+    pub(super) inquiries: u64,
+    /// Of which lost (no room within their patience).
+    pub(super) lost_inquiries: u64,
+    /// Capacity of the lost deals, MW IT.
+    pub(super) lost_mw: f64,
+    /// Nominal contract value of the lost deals, USD.
+    pub(super) lost_contract_value_usd: f64,
+    /// Tenants that defaulted.
+    pub(super) tenant_defaults: u64,
+}
 
-    pub(super) fn inquiry_arrives(
-        &mut self,
-        i: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        self.tallies.inquiries += 1;
-        if self.try_place(i, now, queue) {
-            return;
-        }
-        let patience = self.world.ai.inquiries[i].patience_secs;
-        if patience == 0 {
-            self.lose(i, now);
-        } else {
-            self.inquiry_status[i] = InquiryStatus::Waiting;
-            self.waiting.push_back(i as u32);
-            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+/// The operator's tenants: leases signed, where each inquiry stands, those waiting for
+/// capacity, deals lost, and the counts. The lease lifecycle (below, on the operator) moves
+/// them through their states; the plant's capacity is reserved through the facilities.
+pub(super) struct Tenancy {
+    /// Leases in signing order (their index keys their events).
+    pub(super) leases: Vec<Lease>,
+    /// Inquiries waiting for capacity, oldest first.
+    waiting: VecDeque<u32>,
+    inquiry_status: Vec<InquiryStatus>,
+    /// When each deal was lost, for the rules' lookback.
+    lost_times: Vec<SimTime>,
+    tallies: Tallies,
+}
+
+impl Tenancy {
+    /// No tenants yet; `inquiries` world inquiries to come.
+    pub(super) fn new(inquiries: usize) -> Self {
+        Tenancy {
+            leases: Vec::new(),
+            waiting: VecDeque::new(),
+            inquiry_status: vec![InquiryStatus::NotYet; inquiries],
+            lost_times: Vec::new(),
+            tallies: Tallies::default(),
         }
     }
 
-    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
-        if self.inquiry_status[i] == InquiryStatus::Waiting {
-            self.waiting.retain(|&w| w as usize != i);
-            self.lose(i, now);
-        }
+    /// The counts so far.
+    pub(super) fn tallies(&self) -> &Tallies {
+        &self.tallies
     }
 
-    fn lose(&mut self, i: usize, now: SimTime) {
-        let inq = self.world.ai.inquiries[i];
-        self.inquiry_status[i] = InquiryStatus::Lost;
-        self.record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    /// Deals lost after `since`.
+    pub(super) fn lost_since(&self, since: SimTime) -> usize {
+        self.lost_times.iter().filter(|t| **t > since).count()
+    }
+
+    /// The billing lease with the most MW (the last of equals), if any.
+    pub(super) fn largest_billing_lease(&self) -> Option<usize> {
+        (0..self.leases.len())
+            .filter(|k| self.leases[*k].state == LeaseState::Billing)
+            .max_by(|a, b| self.leases[*a].mw.total_cmp(&self.leases[*b].mw))
     }
 
     /// Counts a lost deal: its MW and its nominal contract value (MW × 1,000 kW × rent × 12
     /// months × term years), and when it was lost (for the rules' lookback).
-    fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
+    pub(super) fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
         self.tallies.lost_inquiries += 1;
         self.tallies.lost_mw += mw;
         self.tallies.lost_contract_value_usd +=
@@ -198,11 +181,73 @@ impl Operator<'_> {
         self.lost_times.push(now);
     }
 
+    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
+    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`; USD. Resets the
+    /// downtime for the next month.
+    pub(super) fn sla_credits(&mut self, sla: Option<&Sla>) -> f64 {
+        let Some(sla) = sla else {
+            for lease in &mut self.leases {
+                lease.downtime_secs = 0.0;
+            }
+            return 0.0;
+        };
+        let mut credits = 0.0;
+        for lease in &mut self.leases {
+            let hours = lease.downtime_secs / 3_600.0;
+            lease.downtime_secs = 0.0;
+            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
+                continue;
+            }
+            let share =
+                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
+            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+        }
+        credits
+    }
+}
+
+impl Operator<'_> {
+    pub(super) fn inquiry_arrives(
+        &mut self,
+        i: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.tenancy.tallies.inquiries += 1;
+        if self.try_place(i, now, queue) {
+            return;
+        }
+        let patience = self.world.ai.inquiries[i].patience_secs;
+        if patience == 0 {
+            self.lose(i, now);
+        } else {
+            self.tenancy.inquiry_status[i] = InquiryStatus::Waiting;
+            self.tenancy.waiting.push_back(i as u32);
+            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+        }
+    }
+
+    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
+        if self.tenancy.inquiry_status[i] == InquiryStatus::Waiting {
+            self.tenancy.waiting.retain(|&w| w as usize != i);
+            self.lose(i, now);
+        }
+    }
+
+    fn lose(&mut self, i: usize, now: SimTime) {
+        let inq = self.world.ai.inquiries[i];
+        self.tenancy.inquiry_status[i] = InquiryStatus::Lost;
+        self.tenancy
+            .record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    }
+
     /// Places inquiry `i` if some hall can take it now; returns whether it was placed.
     fn try_place(&mut self, i: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) -> bool {
         let inq = self.world.ai.inquiries[i];
         let start = now + inq.start_delay_secs;
-        let candidates = self.candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
+        let candidates = self
+            .facilities
+            .candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
         let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
         else {
             return false;
@@ -222,7 +267,7 @@ impl Operator<'_> {
         lease.escalator = ai.escalator;
         lease.power_included = ai.power == PowerTerms::Included;
         lease.price_factor = inq.price_factor;
-        self.inquiry_status[i] = InquiryStatus::Placed;
+        self.tenancy.inquiry_status[i] = InquiryStatus::Placed;
         self.sign(lease, start, queue);
         true
     }
@@ -234,11 +279,10 @@ impl Operator<'_> {
         start: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let h = &mut self.facilities.halls[lease.hall];
-        h.committed_mw += lease.mw;
-        h.committed_racks += lease.racks;
-        let k = self.leases.len() as u32;
-        self.leases.push(lease);
+        self.facilities
+            .reserve_gpu(lease.hall, lease.mw, lease.racks);
+        let k = self.tenancy.leases.len() as u32;
+        self.tenancy.leases.push(lease);
         queue.schedule(start, OperatorEvent::LeaseStarts(k));
     }
 
@@ -270,11 +314,11 @@ impl Operator<'_> {
                 <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
         if !fits {
             // The capacity went to other tenants first: the anchor deal is lost.
-            self.tallies.inquiries += 1;
-            self.record_loss(mw, price, term_secs, now);
+            self.tenancy.tallies.inquiries += 1;
+            self.tenancy.record_loss(mw, price, term_secs, now);
             return;
         }
-        self.tallies.inquiries += 1;
+        self.tenancy.tallies.inquiries += 1;
         let power_included = self
             .model
             .ai
@@ -298,17 +342,17 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Signed
-            && self.leases[k].state != LeaseState::WaitingForHall
+        if self.tenancy.leases[k].state != LeaseState::Signed
+            && self.tenancy.leases[k].state != LeaseState::WaitingForHall
         {
             return;
         }
-        if self.facilities.halls[self.leases[k].hall].use_ != HallUse::GpuReady {
-            self.leases[k].state = LeaseState::WaitingForHall;
+        if self.facilities.halls[self.tenancy.leases[k].hall].use_ != HallUse::GpuReady {
+            self.tenancy.leases[k].state = LeaseState::WaitingForHall;
             return;
         }
         let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Billing;
         lease.end = now + lease.term_secs;
         lease.ramp_step = 0;
@@ -330,10 +374,10 @@ impl Operator<'_> {
     /// Schedules the end of lease `k`'s current term and, if its tenant's hazard clock runs
     /// out first, its default.
     fn schedule_term(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let end = self.leases[k].end;
+        let end = self.tenancy.leases[k].end;
         queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
         if let Some(ai) = &self.model.ai {
-            let clock: f64 = Exp1.sample(&mut self.leases[k].rng);
+            let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
             if let Some(t) = self.world.ai.default_time(ai, now, end, clock) {
                 queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
             }
@@ -347,7 +391,7 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         if lease.state != LeaseState::Billing {
             return;
         }
@@ -370,7 +414,7 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         let at = self.model.add_months(from, 12);
-        self.leases[k].next_escalation = at;
+        self.tenancy.leases[k].next_escalation = at;
         queue.schedule(at, OperatorEvent::LeaseEscalates(k as u32));
     }
 
@@ -381,10 +425,12 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         // A renewal restarts the chain: an escalation not on the current schedule is stale.
-        if self.leases[k].state != LeaseState::Billing || self.leases[k].next_escalation != now {
+        if self.tenancy.leases[k].state != LeaseState::Billing
+            || self.tenancy.leases[k].next_escalation != now
+        {
             return;
         }
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.price *= 1.0 + lease.escalator;
         self.schedule_escalation(k, now, queue);
     }
@@ -395,18 +441,19 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Billing || self.leases[k].end != now {
+        if self.tenancy.leases[k].state != LeaseState::Billing || self.tenancy.leases[k].end != now
+        {
             return;
         }
         let Some(ai) = &self.model.ai else {
             self.release(k, now, queue);
             return;
         };
-        let renew_draw: f64 = self.leases[k].rng.random();
+        let renew_draw: f64 = self.tenancy.leases[k].rng.random();
         if renew_draw < ai.renewal_probability {
             // Renewal at the market level of the day times the tenant's own price factor.
             let level = ai.price * ai.price_factor(self.world.ai.regime_at(now));
-            let lease = &mut self.leases[k];
+            let lease = &mut self.tenancy.leases[k];
             lease.price = level * lease.price_factor;
             lease.end = now + lease.term_secs;
             self.schedule_escalation(k, now, queue);
@@ -422,53 +469,29 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Billing {
+        if self.tenancy.leases[k].state != LeaseState::Billing {
             return;
         }
-        self.tallies.tenant_defaults += 1;
+        self.tenancy.tallies.tenant_defaults += 1;
         self.release(k, now, queue);
-    }
-
-    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
-    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`.
-    pub(super) fn sla_credits(&mut self) -> f64 {
-        let Some(sla) = self.model.ai.as_ref().and_then(|a| a.sla.as_ref()) else {
-            for lease in &mut self.leases {
-                lease.downtime_secs = 0.0;
-            }
-            return 0.0;
-        };
-        let mut credits = 0.0;
-        for lease in &mut self.leases {
-            let hours = lease.downtime_secs / 3_600.0;
-            lease.downtime_secs = 0.0;
-            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
-                continue;
-            }
-            let share =
-                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
-            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
-        }
-        credits
     }
 
     /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.
     fn release(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Ended;
         lease.billed_share = 0.0;
-        let h = &mut self.facilities.halls[lease.hall];
-        h.committed_mw = (h.committed_mw - lease.mw).max(0.0);
-        h.committed_racks = h.committed_racks.saturating_sub(lease.racks);
+        let (hall, mw, racks) = (lease.hall, lease.mw, lease.racks);
+        self.facilities.release_gpu(hall, mw, racks);
         self.retry_waiting(now, queue);
     }
 
     /// Offers freed capacity to waiting inquiries, oldest first.
     pub(super) fn retry_waiting(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let waiting: Vec<u32> = self.waiting.iter().copied().collect();
+        let waiting: Vec<u32> = self.tenancy.waiting.iter().copied().collect();
         for i in waiting {
             if self.try_place(i as usize, now, queue) {
-                self.waiting.retain(|&w| w != i);
+                self.tenancy.waiting.retain(|&w| w != i);
             }
         }
     }
@@ -480,8 +503,10 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        for k in 0..self.leases.len() {
-            if self.leases[k].hall == hall && self.leases[k].state == LeaseState::WaitingForHall {
+        for k in 0..self.tenancy.leases.len() {
+            if self.tenancy.leases[k].hall == hall
+                && self.tenancy.leases[k].state == LeaseState::WaitingForHall
+            {
                 self.lease_starts(k, now, queue);
             }
         }
@@ -492,39 +517,6 @@ impl Operator<'_> {
                 self.cloud_activates(k, now, queue);
             }
         }
-        self.retry_waiting(now, queue);
-    }
-
-    pub(super) fn cloud_activates(
-        &mut self,
-        k: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        self.facilities.clouds[k].state = CloudState::Active;
-        queue.schedule(
-            now + self.facilities.clouds[k].life_secs,
-            OperatorEvent::GpuCloudRetires(k as u32),
-        );
-    }
-
-    pub(super) fn cloud_retires(
-        &mut self,
-        k: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        let c = &mut self.facilities.clouds[k];
-        if c.state != CloudState::Active {
-            return;
-        }
-        c.state = CloudState::Retired;
-        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
-        let h = &mut self.facilities.halls[c.hall];
-        h.committed_mw = (h.committed_mw - mw).max(0.0);
-        h.committed_racks = h
-            .committed_racks
-            .saturating_sub(racks_for(mw, h.shape.max_kw_per_rack));
         self.retry_waiting(now, queue);
     }
 }
