@@ -12,6 +12,7 @@
 //! events) and a partial one pro rata.
 
 use crate::engine::{SECONDS_PER_HOUR, SimTime};
+use crate::model::ai::SECONDS_PER_AVG_MONTH;
 use crate::model::energy::PriceSummary;
 use crate::model::operator::{CloudState, Flow, Flows, HallUse, Lease, LeaseState, Operator};
 
@@ -166,13 +167,7 @@ impl Operator<'_> {
         };
         let hours = count as f64;
         let secs = SECS * hours;
-        let months = secs
-            / self
-                .model
-                .month_secs
-                .get(self.month_index)
-                .copied()
-                .unwrap_or(2_629_800.0);
+        let months = secs / self.current_month_secs();
         let m = &mut self.ledger.month;
         for fleet in &self.facilities.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -228,13 +223,7 @@ impl Operator<'_> {
             return;
         }
         let hours = secs / 3_600.0;
-        let months = secs
-            / self
-                .model
-                .month_secs
-                .get(self.month_index)
-                .copied()
-                .unwrap_or(2_629_800.0);
+        let months = secs / self.current_month_secs();
         let m = &mut self.ledger.month;
         for fleet in &self.facilities.fleets {
             let working = f64::from(fleet.state.working()) * fleet.online;
@@ -267,6 +256,16 @@ impl Operator<'_> {
         for site in &self.model.sites {
             m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
+    }
+
+    /// Length of the current calendar month, s (the average month past the calendar, which a
+    /// valid scenario never reaches): rent and opex are monthly amounts accrued per second.
+    fn current_month_secs(&self) -> f64 {
+        self.model
+            .month_secs
+            .get(self.month_index)
+            .copied()
+            .unwrap_or(SECONDS_PER_AVG_MONTH)
     }
 
     /// Recomputes the derived rates after a change of state.

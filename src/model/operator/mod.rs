@@ -1,11 +1,14 @@
-//! The operator under one plan: halls, fleets, tenants, projects, and the books.
+//! The operator under one plan: the clock, and the routing of each event to the component
+//! that owns the state it changes.
 //!
 //! Events are what changes the operator's own state: failures and repairs, plan actions,
 //! projects finishing, inquiries, leases, month closes and reviews, and the horizon. Between
-//! events everything accrues at constant rates (`accrual`). The parts live beside this file:
-//! `facilities` (the plant), `tenancy` (inquiries and leases), `actions` (the plan),
-//! `ledger` (the books and the month close), `financing` (debt, covenant, valuation) and
-//! `outputs` (metrics and series).
+//! events everything accrues at constant rates (`accrual`). The components live beside this
+//! file, each with its own state and rules: `facilities` (the plant and its physical
+//! invariants), `tenancy` (inquiries and leases), `ledger` (the flow table, the books and the
+//! accounting identity) and `financing` (debt, covenant, default, valuation); `actions` holds
+//! the plan's actions and rules, and `outputs` maps the books to metrics and series. The
+//! month close here calls them in a fixed order, which the outputs depend on.
 
 mod accrual;
 mod actions;
