@@ -1,5 +1,7 @@
-//! The books: the cash flows accrued in the open month, the month close that books them to
-//! cash, and the accounting identity checked after every event.
+//! The books. Every flow the operator accumulates is declared once in the `flows!` table,
+//! with how it moves cash and the aggregate it belongs to, so that adding a flow is one line
+//! and revenue, EBITDA, project cash and net cash follow; [`Ledger`] books the months to cash
+//! and NPV and checks the accounting identity after every event.
 
 use std::ops::{Index, IndexMut};
 
@@ -8,7 +10,7 @@ use crate::model::ai::SECONDS_PER_YEAR;
 
 /// How a flow moves cash.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Cash {
+pub enum CashEffect {
     /// Cash comes in (the flow is added to the aggregates it belongs to).
     In,
     /// Cash goes out (the flow is subtracted).
@@ -19,15 +21,15 @@ pub enum Cash {
 
 /// Which aggregate a flow belongs to. The aggregates nest, and each adds its own flows in
 /// table order, so that the floating-point sums are always evaluated in the same order:
-/// - mining revenue = Σ [`Class::Mining`]; GPU revenue = Σ [`Class::Gpu`];
+/// - mining revenue = Σ [`FlowClass::Mining`]; GPU revenue = Σ [`FlowClass::Gpu`];
 ///   revenue = mining revenue + GPU revenue;
-/// - energy cost = Σ [`Class::Energy`] (as costs);
-/// - EBITDA = revenue − energy cost, then Σ [`Class::Operating`];
-/// - project (unlevered) cash = EBITDA, then Σ [`Class::Investment`] and [`Class::Tax`];
-/// - net cash (to the owners) = EBITDA, then Σ [`Class::Investment`], [`Class::Financing`]
-///   and [`Class::Tax`].
+/// - energy cost = Σ [`FlowClass::Energy`] (as costs);
+/// - EBITDA = revenue − energy cost, then Σ [`FlowClass::Operating`];
+/// - project (unlevered) cash = EBITDA, then Σ [`FlowClass::Investment`] and [`FlowClass::Tax`];
+/// - net cash (to the owners) = EBITDA, then Σ [`FlowClass::Investment`], [`FlowClass::Financing`]
+///   and [`FlowClass::Tax`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Class {
+pub enum FlowClass {
     /// Mining revenue after pool fees and demand-response credits.
     Mining,
     /// Revenue from GPU tenants and GPU clouds (net of credits owed to tenants).
@@ -75,13 +77,13 @@ macro_rules! flows {
             }
 
             /// How it moves cash.
-            pub const fn cash(self) -> Cash {
-                match self { $( Flow::$variant => Cash::$cash, )* }
+            pub const fn cash_effect(self) -> CashEffect {
+                match self { $( Flow::$variant => CashEffect::$cash, )* }
             }
 
             /// The aggregate it belongs to.
-            pub const fn class(self) -> Class {
-                match self { $( Flow::$variant => Class::$class, )* }
+            pub const fn class(self) -> FlowClass {
+                match self { $( Flow::$variant => FlowClass::$class, )* }
             }
 
             /// One-line description with its unit.
@@ -99,7 +101,7 @@ flows! {
     SlaCredits => "sla_credits_usd", Out, Gpu, "service credits owed to tenants for downtime, USD (booked at the month's close)";
     GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
     SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
-    PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: the block's contract price minus the hourly price, times its volume; negative when power is worth more than the contract (the site gains)";
+    PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: (contract − hourly price) × the block; negative when the site gains";
     Opex => "opex_usd", Out, Operating, "operating cost, USD";
     Capex => "capex_usd", Out, Investment, "capital spent, USD (conversions, grid upgrades, ASICs, GPUs)";
     ConversionCapex => "conversion_capex_usd", Not, Memo, "of the capital spent, conversions, USD";
@@ -149,14 +151,14 @@ impl Flows {
     /// `start`, then each flow of `classes` in table order, added or subtracted as it moves
     /// cash (or, `as_costs`, as it costs: outflows added). With no `start`, the first flow
     /// starts the sum (as `a + b`, not `0 + a + b`, which could differ in the sign of a zero).
-    fn fold(&self, start: Option<f64>, classes: &[Class], as_costs: bool) -> f64 {
+    fn fold(&self, start: Option<f64>, classes: &[FlowClass], as_costs: bool) -> f64 {
         let mut sum = start;
         for flow in Flow::ALL {
             if !classes.contains(&flow.class()) {
                 continue;
             }
             let value = self[flow];
-            let adds = (flow.cash() == Cash::Out) == as_costs;
+            let adds = (flow.cash_effect() == CashEffect::Out) == as_costs;
             sum = Some(match (sum, adds) {
                 (None, true) => value,
                 (None, false) => -value,
@@ -169,12 +171,12 @@ impl Flows {
 
     /// Mining revenue after pool fees plus demand-response credits, USD.
     pub fn mining_revenue(&self) -> f64 {
-        self.fold(None, &[Class::Mining], false)
+        self.fold(None, &[FlowClass::Mining], false)
     }
 
     /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
     pub fn gpu_revenue(&self) -> f64 {
-        self.fold(None, &[Class::Gpu], false)
+        self.fold(None, &[FlowClass::Gpu], false)
     }
 
     /// All revenue, USD.
@@ -184,14 +186,14 @@ impl Flows {
 
     /// Energy cost, USD (the energy flows as costs: positive when paid).
     pub fn energy_cost(&self) -> f64 {
-        self.fold(None, &[Class::Energy], true)
+        self.fold(None, &[FlowClass::Energy], true)
     }
 
     /// EBITDA: revenue − energy − opex, USD.
     pub fn ebitda(&self) -> f64 {
         self.fold(
             Some(self.revenue() - self.energy_cost()),
-            &[Class::Operating],
+            &[FlowClass::Operating],
             false,
         )
     }
@@ -201,7 +203,7 @@ impl Flows {
     pub fn net_cash(&self) -> f64 {
         self.fold(
             Some(self.ebitda()),
-            &[Class::Investment, Class::Financing, Class::Tax],
+            &[FlowClass::Investment, FlowClass::Financing, FlowClass::Tax],
             false,
         )
     }
@@ -209,7 +211,11 @@ impl Flows {
     /// Unlevered (project) cash flow, for IRR and payback, USD: EBITDA − capex + salvage −
     /// taxes.
     pub fn project_cash(&self) -> f64 {
-        self.fold(Some(self.ebitda()), &[Class::Investment, Class::Tax], false)
+        self.fold(
+            Some(self.ebitda()),
+            &[FlowClass::Investment, FlowClass::Tax],
+            false,
+        )
     }
 
     /// Adds `other` flow by flow.
@@ -388,7 +394,7 @@ impl Ledger {
             + self.cash.abs()
             + Flow::ALL
                 .iter()
-                .filter(|flow| flow.cash() != Cash::Not)
+                .filter(|flow| flow.cash_effect() != CashEffect::Not)
                 .map(|flow| t[*flow].abs())
                 .sum::<f64>();
         let gap = (self.cash - self.starting_cash - booked).abs();
@@ -412,8 +418,8 @@ mod tests {
     fn a_flow_moves_cash_exactly_when_it_is_in_a_cash_aggregate() {
         for flow in Flow::ALL {
             assert_eq!(
-                flow.cash() == Cash::Not,
-                flow.class() == Class::Memo,
+                flow.cash_effect() == CashEffect::Not,
+                flow.class() == FlowClass::Memo,
                 "{}",
                 flow.key()
             );
