@@ -14,7 +14,7 @@
 use crate::engine::{SECONDS_PER_HOUR, SimTime};
 use crate::model::ai::SECONDS_PER_AVG_MONTH;
 use crate::model::energy::PriceSummary;
-use crate::model::operator::{CloudState, Flow, Flows, HallUse, Lease, LeaseState, Operator};
+use crate::model::operator::{CloudState, Flow, Flows, HallUse, Lease, Operator};
 
 /// Quantities derived from the state, constant between events, used by the accrual sweep.
 #[derive(Debug, Clone, Default)]
@@ -282,24 +282,8 @@ impl Operator<'_> {
         for f in &mut self.facilities.fleets {
             f.online = 1.0 - asic_down[f.spec.hall];
         }
-        for (k, lease) in self.tenancy.leases.iter().enumerate() {
-            if lease.state != LeaseState::Billing {
-                continue;
-            }
-            let down = gpu_down[lease.hall];
-            if down > 0.0 {
-                r.down_leases.push((k, down));
-            }
-            let billed_mw = lease.mw * lease.billed_share;
-            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
-            r.leased_mw += lease.mw;
-            let facility = billed_mw * self.facilities.halls[lease.hall].shape.pue * (1.0 - down);
-            if lease.power_included {
-                r.paid_tenant_facility_mw += facility;
-            } else {
-                r.passthrough_facility_mw += facility;
-            }
-        }
+        self.tenancy
+            .add_rates(&self.facilities.halls, &gpu_down, &mut r);
         for c in &self.facilities.clouds {
             if c.state == CloudState::Active {
                 let up = 1.0 - gpu_down[c.hall];

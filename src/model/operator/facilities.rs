@@ -6,8 +6,8 @@ use rand::rngs::ChaCha8Rng;
 use crate::engine::{ProcessId, SimTime, stream};
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape};
 use crate::model::fleet::FleetState;
+use crate::model::operator::tenancy::Tenancy;
 use crate::model::operator::tenancy::racks_for;
-use crate::model::operator::{Lease, LeaseState};
 use crate::model::placement::Candidate;
 use crate::model::world::process;
 use crate::scenario::Cooling;
@@ -282,7 +282,7 @@ impl Facilities {
     pub(super) fn check_invariants(
         &self,
         model: &CompiledScenario,
-        leases: &[Lease],
+        tenancy: &Tenancy,
         now: SimTime,
     ) -> Result<(), String> {
         const SLACK: f64 = 1.0 + 1e-9;
@@ -296,12 +296,7 @@ impl Facilities {
             hall_racks[f.spec.hall] +=
                 u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
         }
-        for lease in leases {
-            if lease.state == LeaseState::Billing {
-                let hall = &self.halls[lease.hall];
-                site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
-            }
-        }
+        tenancy.add_site_load(&self.halls, &mut site_mw);
         for c in &self.clouds {
             if c.state == CloudState::Active {
                 let hall = &self.halls[c.hall];

@@ -251,7 +251,7 @@ impl<'a> Operator<'a> {
     /// Checks the physical invariants (see [`Facilities::check_invariants`]).
     pub fn check_invariants(&self) -> Result<(), String> {
         self.facilities
-            .check_invariants(self.model, &self.tenancy.leases, self.clock)
+            .check_invariants(self.model, &self.tenancy, self.clock)
     }
 
     /// Checks the accounting identity (see [`Ledger::check_accounts`]).

@@ -17,7 +17,8 @@ use rand_distr::{Distribution, Exp1};
 use crate::engine::{EventQueue, SimTime};
 use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
 use crate::model::compiled::{ActionSpec, TimedAction};
-use crate::model::operator::{CloudState, HallUse, Operator, OperatorEvent};
+use crate::model::operator::accrual::Rates;
+use crate::model::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::model::placement;
 use crate::scenario::{PowerTerms, Sla};
 
@@ -162,6 +163,42 @@ impl Tenancy {
     /// Deals lost after `since`.
     pub(super) fn lost_since(&self, since: SimTime) -> usize {
         self.lost_times.iter().filter(|t| **t > since).count()
+    }
+
+    /// Adds the billing leases to `r`, the rates between events: rent, leased MW, and the
+    /// facility power of their billed share (paid by the operator when power is included,
+    /// passed through otherwise), less the share down in each hall (`gpu_down`, by hall);
+    /// and notes which are down, for their SLA downtime.
+    pub(super) fn add_rates(&self, halls: &[HallRuntime], gpu_down: &[f64], r: &mut Rates) {
+        for (k, lease) in self.leases.iter().enumerate() {
+            if lease.state != LeaseState::Billing {
+                continue;
+            }
+            let down = gpu_down[lease.hall];
+            if down > 0.0 {
+                r.down_leases.push((k, down));
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            r.leased_mw += lease.mw;
+            let facility = billed_mw * halls[lease.hall].shape.pue * (1.0 - down);
+            if lease.power_included {
+                r.paid_tenant_facility_mw += facility;
+            } else {
+                r.passthrough_facility_mw += facility;
+            }
+        }
+    }
+
+    /// Adds each billing lease's facility load (billed MW × PUE) to its site in `site_mw`,
+    /// for the grid invariant.
+    pub(super) fn add_site_load(&self, halls: &[HallRuntime], site_mw: &mut [f64]) {
+        for lease in &self.leases {
+            if lease.state == LeaseState::Billing {
+                let hall = &halls[lease.hall];
+                site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
+            }
+        }
     }
 
     /// The billing lease with the most MW (the last of equals), if any.
