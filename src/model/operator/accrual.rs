@@ -14,7 +14,7 @@
 use crate::engine::{SECONDS_PER_HOUR, SimTime};
 use crate::model::ai::SECONDS_PER_AVG_MONTH;
 use crate::model::energy::PriceSummary;
-use crate::model::operator::{CloudState, Flow, Flows, HallUse, Lease, Operator};
+use crate::model::operator::{Flow, Flows, Lease, Operator};
 
 /// Quantities derived from the state, constant between events, used by the accrual sweep.
 #[derive(Debug, Clone, Default)]
@@ -271,49 +271,12 @@ impl Operator<'_> {
     /// Recomputes the derived rates after a change of state.
     pub(super) fn refresh_rates(&mut self) {
         let mut r = Rates::default();
-        let (asic_down, gpu_down) = self.facilities.outage_shares();
-        r.sites_down = self
-            .facilities
-            .outages
-            .grid_active
-            .iter()
-            .filter(|n| **n > 0)
-            .count() as f64;
-        for f in &mut self.facilities.fleets {
-            f.online = 1.0 - asic_down[f.spec.hall];
-        }
+        let (sites_down, gpu_down) = self.facilities.apply_outages();
+        r.sites_down = sites_down;
         self.tenancy
             .add_rates(&self.facilities.halls, &gpu_down, &mut r);
-        for c in &self.facilities.clouds {
-            if c.state == CloudState::Active {
-                let up = 1.0 - gpu_down[c.hall];
-                let working = f64::from(c.failures.working());
-                r.gpus_rented += working * c.utilization * up;
-                r.paid_tenant_facility_mw +=
-                    working * c.kw_per_gpu / 1_000.0 * self.facilities.halls[c.hall].shape.pue * up;
-            }
-        }
-        for f in &self.facilities.fleets {
-            let site = &self.model.sites[f.spec.site];
-            r.opex_usd_per_month +=
-                site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
-        }
-        for h in &self.facilities.halls {
-            if h.use_ == HallUse::GpuReady {
-                let capacity = h.shape.it_capacity_mw();
-                r.opex_usd_per_month +=
-                    self.model.sites[h.site].gpu_opex_usd_per_mw_month * capacity;
-                r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
-            }
-        }
-        for p in &self.facilities.projects {
-            if !p.done {
-                r.capex_usd_per_sec += p.rate;
-                if p.conversion {
-                    r.conversion_capex_usd_per_sec += p.rate;
-                }
-            }
-        }
+        self.facilities
+            .add_rates(&self.model.sites, &gpu_down, &mut r);
         self.rates = r;
     }
 }

@@ -4,8 +4,9 @@
 use rand::rngs::ChaCha8Rng;
 
 use crate::engine::{ProcessId, SimTime, stream};
-use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape};
+use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, SiteSpec};
 use crate::model::fleet::FleetState;
+use crate::model::operator::accrual::Rates;
 use crate::model::operator::tenancy::Tenancy;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::placement::Candidate;
@@ -208,6 +209,53 @@ impl Facilities {
     /// A cooling failure derating hall `hall` by `derate` ends.
     pub(super) fn cooling_up(&mut self, hall: usize, derate: f64) {
         self.outages.cooling_derate[hall] = (self.outages.cooling_derate[hall] - derate).max(0.0);
+    }
+
+    /// Applies the outages in force to the fleets (the share of each that can run) and
+    /// returns the number of sites whose grid is down and each hall's GPU share down.
+    pub(super) fn apply_outages(&mut self) -> (f64, Vec<f64>) {
+        let (asic_down, gpu_down) = self.outage_shares();
+        let sites_down = self.outages.grid_active.iter().filter(|n| **n > 0).count() as f64;
+        for f in &mut self.fleets {
+            f.online = 1.0 - asic_down[f.spec.hall];
+        }
+        (sites_down, gpu_down)
+    }
+
+    /// Adds the plant to `r`, the rates between events, after the tenants: GPUs rented and
+    /// their facility power (less the share down in each hall, `gpu_down`), opex of installed
+    /// ASICs and of GPU-ready halls at their `sites`' rates, vacant GPU-ready MW, and the
+    /// capex of projects under way.
+    pub(super) fn add_rates(&self, sites: &[SiteSpec], gpu_down: &[f64], r: &mut Rates) {
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                let up = 1.0 - gpu_down[c.hall];
+                let working = f64::from(c.failures.working());
+                r.gpus_rented += working * c.utilization * up;
+                r.paid_tenant_facility_mw +=
+                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+            }
+        }
+        for f in &self.fleets {
+            let site = &sites[f.spec.site];
+            r.opex_usd_per_month +=
+                site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
+        }
+        for h in &self.halls {
+            if h.use_ == HallUse::GpuReady {
+                let capacity = h.shape.it_capacity_mw();
+                r.opex_usd_per_month += sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
+            }
+        }
+        for p in &self.projects {
+            if !p.done {
+                r.capex_usd_per_sec += p.rate;
+                if p.conversion {
+                    r.conversion_capex_usd_per_sec += p.rate;
+                }
+            }
+        }
     }
 
     /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
