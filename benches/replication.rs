@@ -89,12 +89,11 @@ const FLOOR_HOURS: usize = 87_600;
 /// exact OU step on the log price and `f64::exp`. Timed in the same run as the replication so
 /// that the ratio the target is stated in (≤ 3 × this) does not depend on the machine's load.
 fn floor_price_path(seed: u64, out: &mut [f64]) {
-    use pivotsim::engine::{ProcessId, stream};
-    use pivotsim::model::world::process;
+    use pivotsim::model::world::streams::{StreamKind, Streams};
     use rand_distr::{Distribution, StandardNormal};
-    let mut rng = stream(seed, 0, ProcessId::new(process::ENERGY_PRICE, 0));
+    let mut rng = Streams::new(seed, 0).of(StreamKind::EnergyPrice);
     // κ = 100/yr, σ = 1.5/√yr, hourly steps: a = e^(−κΔ), s = σ·√((1 − a²)/(2κ)).
-    let dt = 1.0 / 8_766.0;
+    let dt = 1.0 / pivotsim::engine::HOURS_PER_YEAR;
     let a = (-100.0f64 * dt).exp();
     let s = 1.5 * ((1.0 - a * a) / 200.0).sqrt();
     let mut x = 0.0f64;

@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         map: Default::default(),
     })?;
 
-    let model = CompiledScenario::new(&loaded.scenario).ok_or("horizon out of range")?;
+    let model = CompiledScenario::new(&loaded.scenario)?;
     let opts = RunOptions::new(200, 7, 0);
     // The sink sees every replication's metrics as they arrive; here we only count them.
     let mut rows = 0u64;

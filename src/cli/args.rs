@@ -315,3 +315,12 @@ pub enum OutputFormat {
     /// The summary.json document.
     Json,
 }
+
+impl From<OutputFormat> for crate::report::console::Format {
+    fn from(format: OutputFormat) -> Self {
+        match format {
+            OutputFormat::Table => Self::Table,
+            OutputFormat::Json => Self::Json,
+        }
+    }
+}

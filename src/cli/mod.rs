@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::args::{Cli, Command, OutputFormat, RunArgs, ValidateArgs};
+use crate::cli::args::{Cli, Command, RunArgs, ValidateArgs};
+use crate::report::console::{CommandOutput, ValidateOutput};
 use crate::scenario;
 
 /// Exit code for success.
@@ -126,34 +127,17 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let path = &args.scenario;
     let loaded = scenario::load_with(Some(path), &args.set)?;
     let s = &loaded.scenario;
-    let halls: usize = s.sites.iter().map(|site| site.halls.len()).sum();
-    let text = match args.format {
-        OutputFormat::Table => format!(
-            "ok: {}: scenario \"{}\", {} site(s), {} hall(s), {} plan(s), {} years from {}\n",
-            path.display(),
-            s.name,
-            s.sites.len(),
-            halls,
-            s.plans.len(),
-            s.horizon_years,
-            s.start
-        ),
-        OutputFormat::Json => format!(
-            "{}\n",
-            serde_json::json!({
-                "ok": true,
-                "file": path.display().to_string(),
-                "scenario": s.name,
-                "fingerprint": loaded.fingerprint(),
-                "sites": s.sites.len(),
-                "halls": halls,
-                "plans": s.plans.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-                "horizon_years": s.horizon_years,
-                "start": s.start.to_string(),
-            })
-        ),
+    let output = ValidateOutput {
+        file: path.clone(),
+        scenario: s.name.clone(),
+        fingerprint: loaded.fingerprint(),
+        sites: s.sites.len(),
+        halls: s.sites.iter().map(|site| site.halls.len()).sum(),
+        plans: s.plans.iter().map(|p| p.name.clone()).collect(),
+        horizon_years: s.horizon_years,
+        start: s.start.to_string(),
     };
-    run::print_stdout(&text)
+    run::print_stdout(&output.render(args.format.into()))
 }
 
 /// Prints a completion script for `shell` on stdout.

@@ -12,12 +12,12 @@ use crate::cli::args::{MergeArgs, OutputFormat, RunArgs};
 use crate::cli::{Failure, interrupt};
 use crate::model::CompiledScenario;
 use crate::montecarlo::{self, MonteCarloResult, RunOptions, Shard};
+use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
 use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
-use crate::report::table;
 use crate::scenario::overrides::Override;
-use crate::scenario::{self, Scenario, validate::MAX_RUNS};
+use crate::scenario::{self, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
 pub(crate) struct Prepared {
@@ -36,20 +36,15 @@ pub(crate) struct Request<'a> {
     pub quiet: bool,
 }
 
-/// Loads the scenario with its overrides, applies `--runs` and `--seed` (drawing and
-/// announcing a seed when neither the scenario nor the user gave one), checks the stress names
-/// and compiles the model.
+/// Loads the scenario with its overrides, `--runs` and `--seed` applied like `--set` (after
+/// it, so they win) and so checked like a value in the file; draws and announces a seed when
+/// neither the scenario nor the user gave one; checks the stress names and compiles the model.
 pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
-    let mut loaded = scenario::load_with(req.path, req.set)?;
-    if let Some(runs) = req.runs {
-        if !(1..=MAX_RUNS).contains(&runs) {
-            return Err(Failure::Invalid(format!(
-                "--runs {runs}: expected a whole number from 1 to {MAX_RUNS}"
-            )));
-        }
-        loaded.scenario.runs = runs;
-    }
-    let seed = match req.seed.or(loaded.scenario.seed) {
+    let mut overrides = req.set.to_vec();
+    overrides.extend(req.runs.map(|runs| Override::new("runs", runs)));
+    overrides.extend(req.seed.map(|seed| Override::new("seed", seed)));
+    let mut loaded = scenario::load_with(req.path, &overrides)?;
+    let seed = match loaded.scenario.seed {
         Some(s) => s,
         None => {
             let s = draw_seed();
@@ -99,9 +94,7 @@ pub(crate) fn compile(
     scenario: &Scenario,
     stresses: &[String],
 ) -> Result<CompiledScenario, Failure> {
-    CompiledScenario::with_stresses(scenario, stresses).ok_or_else(|| {
-        Failure::Invalid("the horizon runs past the last date the calendar supports".into())
-    })
+    CompiledScenario::with_stresses(scenario, stresses).map_err(|e| Failure::Invalid(e.to_string()))
 }
 
 /// A message on stderr unless `--quiet`.
@@ -325,30 +318,16 @@ fn finish_shard(
     };
     shard::write_manifest(out.path(), info, &result).map_err(|e| Failure::Runtime(e.into()))?;
     out.keep();
-    let range = shard.replications(prepared.scenario.runs);
-    let message = format!(
-        "shard {}/{}: replications {}..{} of {} written to {} (combine with `pivotsim merge`)",
-        shard.index,
-        shard.count,
-        range.start,
-        range.end,
-        prepared.scenario.runs,
-        args.out.display()
-    );
-    match args.format {
-        OutputFormat::Table => print_stdout(&format!("{message}\n")),
-        OutputFormat::Json => print_stdout(&format!(
-            "{}\n",
-            serde_json::json!({
-                "shard": format!("{}/{}", shard.index, shard.count),
-                "replications": [range.start, range.end],
-                "runs": prepared.scenario.runs,
-                "seed": prepared.seed,
-                "out": args.out.display().to_string(),
-                "elapsed_s": elapsed,
-            })
-        )),
-    }
+    let output = ShardOutput {
+        index: shard.index,
+        count: shard.count,
+        replications: shard.replications(prepared.scenario.runs),
+        runs: prepared.scenario.runs,
+        seed: prepared.seed,
+        out: args.out.clone(),
+        elapsed_s: elapsed,
+    };
+    print_stdout(&output.render(args.format.into()))
 }
 
 pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
@@ -408,21 +387,7 @@ pub(crate) fn print_report(
     out: &Path,
     format: OutputFormat,
 ) -> Result<(), Failure> {
-    match format {
-        OutputFormat::Table => {
-            let footer = format!(
-                "Outputs in {}: summary.json, runs.csv, timeseries.csv{}",
-                out.display(),
-                if written.plots.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} plot files (PNG and SVG)", written.plots.len())
-                }
-            );
-            print_stdout(&table::render(&written.summary, &footer))
-        }
-        OutputFormat::Json => print_stdout(&written.summary_json),
-    }
+    print_stdout(&RunOutput { written, out }.render(format.into()))
 }
 
 /// Writes to stdout; a closed pipe (`pivotsim run | head`) is not an error.

@@ -4,11 +4,10 @@
 //! between two points is the effect of the parameters, not of different luck. Each point is an
 //! ordinary run folder (`point-000`, …); `sweep.csv` and the sweep plot are written at the end.
 
-use std::fmt::Write;
-
-use crate::cli::args::{OutputFormat, SweepArgs};
+use crate::cli::args::SweepArgs;
 use crate::cli::run::{self, OutputDir, Request};
 use crate::cli::{Failure, interrupt};
+use crate::report::console::{CommandOutput, SweepOutput, describe_point};
 use crate::report::sweep::{self, SweepPoint};
 use crate::scenario::overrides::Override;
 
@@ -44,9 +43,10 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             quiet: args.quiet,
         })
         .map_err(|e| match e {
-            Failure::Invalid(m) => {
-                Failure::Invalid(format!("point {index} ({}): {m}", describe(&axes, &values)))
-            }
+            Failure::Invalid(m) => Failure::Invalid(format!(
+                "point {index} ({}): {m}",
+                describe_point(&axes, &values)
+            )),
             other => other,
         })?;
         // One seed for all points: the first point's (given, from the file, or drawn).
@@ -58,7 +58,11 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     for (index, (values, prepared)) in prepared_points.into_iter().enumerate() {
         run::note(
             args.quiet,
-            &format!("point {}/{total}: {}", index + 1, describe(&axes, &values)),
+            &format!(
+                "point {}/{total}: {}",
+                index + 1,
+                describe_point(&axes, &values)
+            ),
         );
         let dir = OutputDir::create(&out.path().join(format!("point-{index:03}")))?;
         let (result, runs_csv, _) =
@@ -82,30 +86,14 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Runtime(e.into()))?
     };
     out.keep();
-    match args.format {
-        OutputFormat::Table => run::print_stdout(&table(args, &axes, &points, plots.len())),
-        OutputFormat::Json => {
-            let rows: Vec<serde_json::Value> = points
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    serde_json::json!({
-                        "point": i,
-                        "folder": format!("point-{i:03}"),
-                        "values": axes.iter().cloned().zip(p.values.iter().map(|v| serde_json::Value::String(v.clone()))).collect::<serde_json::Map<String, serde_json::Value>>(),
-                        "plans": p.summary.plans.iter().map(|plan| serde_json::json!({
-                            "name": plan.name,
-                            "p_default": plan.p_default,
-                            args.metric.key(): plan.metrics.get(args.metric.key()),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let text =
-                serde_json::to_string_pretty(&rows).map_err(|e| Failure::Runtime(e.into()))?;
-            run::print_stdout(&format!("{text}\n"))
-        }
-    }
+    let output = SweepOutput {
+        axes: &axes,
+        points: &points,
+        metric: args.metric,
+        out: &args.out,
+        plots: plots.len(),
+    };
+    run::print_stdout(&output.render(args.format.into()))
 }
 
 /// The axis values and overrides of point `index` (the last axis varies fastest).
@@ -121,56 +109,4 @@ fn point(args: &SweepArgs, index: usize) -> (Vec<String>, Vec<Override>) {
         overrides[a] = Some(o.clone());
     }
     (values, overrides.into_iter().flatten().collect())
-}
-
-fn describe(axes: &[String], values: &[String]) -> String {
-    axes.iter()
-        .zip(values)
-        .map(|(a, v)| format!("{a}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The terminal table: one row per point and plan with the chosen metric's median and P5–P95.
-fn table(args: &SweepArgs, axes: &[String], points: &[SweepPoint], plots: usize) -> String {
-    let mut out = String::new();
-    let metric = args.metric;
-    let fmt = |v: f64| {
-        crate::report::plots::format_value(v, crate::report::figures::value_format(metric))
-    };
-    let _ = writeln!(
-        out,
-        "pivotsim sweep · {} point(s) · {} · median and P5 … P95 of {}\n",
-        points.len(),
-        axes.join(" × "),
-        metric.key()
-    );
-    for (i, p) in points.iter().enumerate() {
-        let _ = writeln!(out, "point {i:>3}  {}", describe(axes, &p.values));
-        for plan in &p.summary.plans {
-            if let Some(s) = plan.metrics.get(metric.key()) {
-                let _ = writeln!(
-                    out,
-                    "           {:<28} {:>12}   {} … {}   P(default) {:.1}%",
-                    plan.name,
-                    fmt(s.percentiles.p50),
-                    fmt(s.percentiles.p5),
-                    fmt(s.percentiles.p95),
-                    100.0 * plan.p_default
-                );
-            }
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\nOutputs in {}: sweep.csv, point-000 … point-{:03}{}",
-        args.out.display(),
-        points.len().saturating_sub(1),
-        if plots > 0 {
-            ", sweep.png and sweep.svg"
-        } else {
-            ""
-        }
-    );
-    out
 }

@@ -7,7 +7,7 @@ use crate::cli::args::{TraceArgs, TraceFormat};
 use crate::cli::run::{self, Request};
 use crate::model::trace::trace_plan;
 use crate::report::trace_log;
-use crate::scenario::validate::MAX_RUNS;
+use crate::scenario::MAX_RUNS;
 
 pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let prepared = run::prepare(&Request {

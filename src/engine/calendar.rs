@@ -6,10 +6,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
-use crate::engine::time::{SECONDS_PER_DAY, SimTime};
-
-/// Average days per year used by [`Calendar::year_fraction`] (Julian year).
-const DAYS_PER_YEAR: f64 = 365.25;
+use crate::engine::time::{DAYS_PER_YEAR, SECONDS_PER_DAY, SimTime};
 
 /// The civil calendar of a scenario: `SimTime::ZERO` is midnight at the start of `start`.
 ///

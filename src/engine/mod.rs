@@ -51,4 +51,7 @@ pub use calendar::Calendar;
 pub use queue::{EventId, EventQueue};
 pub use rng::{ProcessId, UniformBits, stream};
 pub use sim::{Handler, run_until};
-pub use time::{SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
+pub use time::{
+    DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_AVG_MONTH,
+    SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, SimTime, months_to_secs,
+};

@@ -14,6 +14,31 @@ pub const SECONDS_PER_HOUR: u64 = 3_600;
 /// Seconds in one day (every simulated day has exactly this many; no leap seconds).
 pub const SECONDS_PER_DAY: u64 = 86_400;
 
+/// Hours in one day.
+pub const HOURS_PER_DAY: u64 = 24;
+
+/// Days in a year, for rates quoted per year and spans reported in years: the Julian year of
+/// 365.25 days (calendar dates use [`crate::engine::Calendar`] instead).
+pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Hours in a year of [`DAYS_PER_YEAR`] days: 8,766 (exact).
+pub const HOURS_PER_YEAR: f64 = DAYS_PER_YEAR * HOURS_PER_DAY as f64;
+
+/// Seconds in a year of [`DAYS_PER_YEAR`] days: 31,557,600 (exact).
+pub const SECONDS_PER_YEAR: f64 = DAYS_PER_YEAR * SECONDS_PER_DAY as f64;
+
+/// Months in a year.
+pub const MONTHS_PER_YEAR: f64 = 12.0;
+
+/// Seconds in an average month, a twelfth of a year: 2,629,800 (exact).
+pub const SECONDS_PER_AVG_MONTH: f64 = SECONDS_PER_YEAR / MONTHS_PER_YEAR;
+
+/// Average months ([`SECONDS_PER_AVG_MONTH`] each) to whole seconds, rounded down; negative
+/// spans count as none.
+pub fn months_to_secs(months: f64) -> u64 {
+    (months.max(0.0) * SECONDS_PER_AVG_MONTH) as u64
+}
+
 /// An instant of simulated time: integer seconds since the scenario start (time 0).
 ///
 /// Arithmetic saturates at [`SimTime::MAX`] instead of wrapping, so "never" can be written as
@@ -133,6 +158,21 @@ mod tests {
         assert_eq!(t.hours_f64(), 36.0);
         // 365.25 days of reporting: 365 × 86,400 + 21,600 = 31,557,600 s.
         assert_eq!(SimTime::from_secs(31_557_600).days_f64(), 365.25);
+    }
+
+    #[test]
+    fn year_units_are_the_julian_year_exactly() {
+        // 365.25 × 24 = 8,766 h; 365.25 × 86,400 = 31,557,600 s; / 12 = 2,629,800 s. All are
+        // integers below 2^53, so the products are exact and equal the literals bit for bit.
+        assert_eq!(DAYS_PER_YEAR, 365.25);
+        assert_eq!(HOURS_PER_YEAR, 8_766.0);
+        assert_eq!(SECONDS_PER_YEAR, 31_557_600.0);
+        assert_eq!(SECONDS_PER_YEAR, 365.25 * 86_400.0);
+        assert_eq!(SECONDS_PER_AVG_MONTH, 2_629_800.0);
+        assert_eq!(SECONDS_PER_HOUR * HOURS_PER_DAY, SECONDS_PER_DAY);
+        // 1.5 months = 3,944,700 s; a negative span is none.
+        assert_eq!(months_to_secs(1.5), 3_944_700);
+        assert_eq!(months_to_secs(-2.0), 0);
     }
 
     #[test]

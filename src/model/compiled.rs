@@ -4,17 +4,59 @@
 //! loops want per-second and per-unit constants and flat arrays. Compiling once per run keeps
 //! those conversions out of every replication.
 
+mod dated;
+mod sites;
+
 use crate::engine::math;
+
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::engine::{Calendar, SECONDS_PER_DAY, SimTime};
-use crate::model::ai::AiParams;
-use crate::model::bitcoin::{BitcoinParams, RETARGET_INTERVAL_BLOCKS};
-use crate::model::energy::EnergyParams;
+use crate::engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
+use crate::model::world::ai_market::AiParams;
+use crate::model::world::bitcoin_market::BitcoinParams;
+use crate::model::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
+use crate::model::world::energy::EnergyParams;
+use crate::scenario::resolve::Unresolved;
+use crate::scenario::source::{join_field, join_index};
 use crate::scenario::{
-    Action, AsicDisposal, AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist,
-    HallState, HallTarget, PlacementPolicy, Repayment, Rule, Scenario, TerminalValue,
+    AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist, HallState, HallTarget,
+    PlacementPolicy, Repayment, Scenario, TerminalValue,
 };
+
+/// Why a scenario does not compile. Validation rules all of these out; they are errors, not
+/// panics, so a scenario that bypassed it (an echo, a shard manifest) is refused with a reason.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompileError {
+    /// The horizon's end is past the last date chrono's calendar supports.
+    #[error(
+        "the horizon ({years} years from {start}) runs past the last date the calendar supports"
+    )]
+    HorizonPastCalendar {
+        /// The scenario's start.
+        start: Date,
+        /// Its horizon, years.
+        years: u32,
+    },
+    /// A date before the start, which the simulation clock cannot represent.
+    #[error("field `{path}`: {date} is before the start of the simulation")]
+    BeforeStart {
+        /// The field's path, `plans[1].actions[0].date`.
+        path: String,
+        /// The date.
+        date: Date,
+    },
+    /// A `--stress` name the scenario does not define.
+    #[error("the scenario has no stress named `{name}`; expected one of: {known}")]
+    UnknownStress {
+        /// The name asked for.
+        name: String,
+        /// The scenario's stresses, comma-separated.
+        known: String,
+    },
+    /// A site or hall name that does not resolve.
+    #[error(transparent)]
+    Unresolved(#[from] Unresolved),
+}
 
 /// A site in simulation units.
 #[derive(Debug, Clone)]
@@ -140,10 +182,10 @@ impl FleetSpec {
             th_per_unit: f.th_s,
             it_mw_per_unit: it_mw,
             facility_mw_per_unit: facility,
-            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / 365.25),
+            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / DAYS_PER_YEAR),
             repair_days: f.repair_days,
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
-            breakeven_factor: f.th_s * 3_600.0 / facility,
+            breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
             j_per_th: f.watts / f.th_s,
         }
     }
@@ -464,32 +506,39 @@ pub struct CompiledScenario {
 }
 
 impl CompiledScenario {
-    /// Compiles a validated scenario. Returns `None` only if the horizon overflows the
-    /// calendar, which validation rules out.
-    pub fn new(s: &Scenario) -> Option<Self> {
+    /// Compiles a validated scenario. Fails only on what validation rules out: a horizon past
+    /// the calendar, a date before the start, a name that does not resolve.
+    pub fn new(s: &Scenario) -> Result<Self, CompileError> {
         Self::with_stresses(s, &[])
     }
 
     /// Compiles a validated scenario with the named stresses selected (see `Scenario::stresses`).
-    /// Returns `None` if a name is not one of the scenario's stresses.
-    pub fn with_stresses(s: &Scenario, stresses: &[String]) -> Option<Self> {
+    /// Fails if a name is not one of the scenario's stresses, or as [`Self::new`] does.
+    pub fn with_stresses(s: &Scenario, stresses: &[String]) -> Result<Self, CompileError> {
         let calendar = Calendar::new(s.start.0);
-        let end_date = calendar.add_years(s.horizon_years)?;
-        let end = calendar.time_of(end_date)?;
+        let past_calendar = || CompileError::HorizonPastCalendar {
+            start: s.start,
+            years: s.horizon_years,
+        };
+        let end_date = calendar
+            .add_years(s.horizon_years)
+            .ok_or_else(past_calendar)?;
+        let end = calendar.time_of(end_date).ok_or_else(past_calendar)?;
         let days = end.secs() / SECONDS_PER_DAY;
         let month_starts: Vec<SimTime> = calendar
             .month_starts(end)
             .into_iter()
             .filter(|t| *t < end)
             .collect();
-        let first_of_month = s.start.0.with_day(1)?;
+        let first_of_month = s.start.0.with_day(1).ok_or_else(past_calendar)?;
         let month_secs = (0..=month_starts.len() as u32)
             .map(|k| {
                 let a = first_of_month.checked_add_months(Months::new(k))?;
                 let b = first_of_month.checked_add_months(Months::new(k + 1))?;
                 Some((b - a).num_seconds() as f64)
             })
-            .collect::<Option<Vec<f64>>>()?;
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(past_calendar)?;
         let factors = s
             .market
             .energy
@@ -536,310 +585,23 @@ impl CompiledScenario {
             spike_mean_hours: e.spike_mean_hours,
             cap: e.cap_usd_per_mwh,
         };
-        let mut sites = Vec::new();
-        let mut halls = Vec::new();
-        let mut fleets = Vec::new();
-        for (si, site) in s.sites.iter().enumerate() {
-            let mut facility_mw = 0.0;
-            for hall in &site.halls {
-                let hi = halls.len();
-                halls.push(HallSpec {
-                    site: si,
-                    name: hall.name.clone(),
-                    shape: HallShape {
-                        cooling: hall.cooling,
-                        rack_slots: hall.rack_slots,
-                        max_kw_per_rack: hall.max_kw_per_rack,
-                        cooling_mw: hall.cooling_mw,
-                        pue: hall.pue,
-                        backup_generators: hall.backup_generators,
-                    },
-                    state: hall.state,
-                    cooling_failures: hall
-                        .cooling_failures
-                        .as_ref()
-                        .map(|f| (f.between_days, f.duration_hours, f.derate)),
-                });
-                if hall.state == HallState::GpuReady {
-                    let shape = &halls[hi].shape;
-                    facility_mw += shape.it_capacity_mw() * shape.pue;
-                }
-                for f in &hall.asics {
-                    let spec = FleetSpec::new(si, hi, f, hall.pue);
-                    facility_mw += spec.facility_mw_per_unit * f64::from(f.units);
-                    fleets.push(spec);
-                }
-            }
-            let (ppa_block_mw, ppa_price) = match &site.ppa {
-                Some(p) => (p.share * facility_mw, p.price_usd_per_mwh),
-                None => (0.0, 0.0),
-            };
-            let (dr_trigger, dr_credit) = match &site.demand_response {
-                Some(d) => (d.trigger_usd_per_mwh, d.credit_usd_per_mwh),
-                None => (f64::INFINITY, 0.0),
-            };
-            sites.push(SiteSpec {
-                name: site.name.clone(),
-                grid_mw: site.grid_mw,
-                asic_opex_usd_per_mw_month: site.opex_usd_per_mw_month,
-                gpu_opex_usd_per_mw_month: site.gpu_opex_usd_per_mw_month,
-                revenue_share: 1.0 - site.pool_fee,
-                ppa_block_mw,
-                ppa_price,
-                dr_trigger,
-                dr_credit,
-                trace_outages: site
-                    .grid_outage_trace_events
-                    .iter()
-                    .filter_map(|o| {
-                        let start = crate::scenario::trace::parse_start(&o.start)?;
-                        let from_date = calendar.time_of(start.date())?;
-                        let secs =
-                            u64::from(chrono::Timelike::num_seconds_from_midnight(&start.time()));
-                        let from = from_date + secs;
-                        let to = (from + (o.duration_hours * 3_600.0) as u64).min(end);
-                        (from < end).then_some((from, to))
-                    })
-                    .collect(),
-                grid_outages: site
-                    .grid_outages
-                    .as_ref()
-                    .map(|o| (o.between_days, o.duration_hours)),
-                generator_failure_probability: site.generator_failure_probability,
-            });
-        }
-        let hall_index = |site: &str, hall: &str| -> Option<usize> {
-            halls
+        let (sites, halls, fleets) = sites::compile(s, &calendar, end);
+        let dated = dated::Dated {
+            s,
+            calendar: &calendar,
+            end,
+            first_hall: s
+                .sites
                 .iter()
-                .position(|h| sites[h.site].name == site && h.name == hall)
-        };
-        let at = |d: &Date| calendar.time_of(d.0);
-        let mut plans = Vec::with_capacity(s.plans.len());
-        for plan in &s.plans {
-            let mut actions = Vec::with_capacity(plan.actions.len());
-            for (index, a) in plan.actions.iter().enumerate() {
-                let (when, action) = match a {
-                    Action::ConvertHall {
-                        date,
-                        site,
-                        hall,
-                        to,
-                        capex_usd_per_mw,
-                        lead_time_months,
-                        asics,
-                        debt,
-                    } => (
-                        at(date)?,
-                        ActionSpec::Convert {
-                            hall: hall_index(site, hall)?,
-                            conversion: ConversionSpec {
-                                to: HallShape::from_target(to),
-                                capex_usd_per_mw: *capex_usd_per_mw,
-                                lead_time_months: *lead_time_months,
-                                debt: debt.clone(),
-                            },
-                            move_asics_to: match asics {
-                                AsicDisposal::Sell => None,
-                                AsicDisposal::MoveTo(other) => Some(hall_index(site, other)?),
-                            },
-                        },
-                    ),
-                    Action::SignTenant {
-                        date,
-                        site,
-                        hall,
-                        mw,
-                        term_years,
-                        price_usd_per_kw_month,
-                        escalator_per_year,
-                        start_delay_months,
-                    } => (
-                        at(date)?,
-                        ActionSpec::SignTenant {
-                            hall: hall_index(site, hall)?,
-                            mw: *mw,
-                            term_secs: (term_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
-                            price: *price_usd_per_kw_month,
-                            escalator: *escalator_per_year,
-                            start_delay_secs: crate::model::ai::months_to_secs(*start_delay_months),
-                        },
-                    ),
-                    Action::DeployGpuCloud {
-                        date,
-                        site,
-                        hall,
-                        gpus,
-                        kw_per_gpu,
-                        capex_usd_per_gpu,
-                        life_years,
-                        utilization,
-                        annual_failure_rate,
-                        repair_days,
-                    } => (
-                        at(date)?,
-                        ActionSpec::DeployGpuCloud {
-                            hall: hall_index(site, hall)?,
-                            gpus: *gpus,
-                            kw_per_gpu: *kw_per_gpu,
-                            capex_per_gpu: *capex_usd_per_gpu,
-                            life_secs: (life_years * crate::model::ai::SECONDS_PER_YEAR) as u64,
-                            utilization: *utilization,
-                            daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / 365.25),
-                            repair_days: *repair_days,
-                        },
-                    ),
-                    Action::BuyAsics {
-                        date,
-                        site,
-                        hall,
-                        fleet,
-                        usd_per_th,
-                    } => (
-                        at(date)?,
-                        ActionSpec::BuyAsics {
-                            hall: hall_index(site, hall)?,
-                            fleet: fleet.clone(),
-                            usd_per_th: *usd_per_th,
-                        },
-                    ),
-                    Action::SellAsics {
-                        date,
-                        site,
-                        hall,
-                        model,
-                        units,
-                    } => (
-                        at(date)?,
-                        ActionSpec::SellAsics {
-                            hall: hall_index(site, hall)?,
-                            model: model.clone(),
-                            units: *units,
-                        },
-                    ),
-                    Action::DrawDebt {
-                        date,
-                        name,
-                        principal_usd,
-                        rate,
-                        term_months,
-                        repayment,
-                    } => (
-                        at(date)?,
-                        ActionSpec::DrawDebt(DebtSpec {
-                            name: name.clone(),
-                            principal: *principal_usd,
-                            drawn: Some(at(date)?),
-                            rate: *rate,
-                            term_months: *term_months,
-                            repayment: *repayment,
-                        }),
-                    ),
-                    Action::UpgradeGrid {
-                        date,
-                        site,
-                        add_mw,
-                        capex_usd,
-                        lead_time_months,
-                    } => (
-                        at(date)?,
-                        ActionSpec::UpgradeGrid {
-                            site: sites.iter().position(|x| &x.name == site)?,
-                            add_mw: *add_mw,
-                            capex_usd: *capex_usd,
-                            lead_time_months: *lead_time_months,
-                        },
-                    ),
-                };
-                actions.push(TimedAction {
-                    at: when,
-                    index,
-                    action,
-                });
-            }
-            // Stable: same-day actions keep their file order.
-            actions.sort_by_key(|a| a.at);
-            let rules = plan
-                .rules
-                .iter()
-                .map(|r| match r {
-                    Rule::ConvertNextAsicHall {
-                        hashprice_30d_below_usd_per_ph_day,
-                        min_lost_inquiries,
-                        lookback_months,
-                        to,
-                        capex_usd_per_mw,
-                        lead_time_months,
-                        max_conversions,
-                        not_before,
-                        debt,
-                    } => RuleSpec::ConvertNextAsicHall {
-                        hashprice_below: *hashprice_30d_below_usd_per_ph_day,
-                        min_lost: *min_lost_inquiries,
-                        lookback_secs: crate::model::ai::months_to_secs(f64::from(
-                            *lookback_months,
-                        )),
-                        conversion: ConversionSpec {
-                            to: HallShape::from_target(to),
-                            capex_usd_per_mw: *capex_usd_per_mw,
-                            lead_time_months: *lead_time_months,
-                            debt: debt.clone(),
-                        },
-                        max_conversions: *max_conversions,
-                        not_before: not_before.as_ref().and_then(at).unwrap_or(SimTime::ZERO),
-                    },
+                .scan(0, |first, site| {
+                    let this = *first;
+                    *first += site.halls.len();
+                    Some(this)
                 })
-                .collect();
-            plans.push(PlanSpec {
-                name: plan.name.clone(),
-                placement: plan.placement,
-                actions,
-                rules,
-                variant: 0,
-            });
-        }
-        let compile_shocks = |list: &[crate::scenario::Shock]| -> Option<Vec<ShockSpec>> {
-            list.iter()
-                .map(|shock| {
-                    use crate::scenario::Shock;
-                    Some(match shock {
-                        Shock::BtcPrice { date, factor } => ShockSpec::BtcPrice {
-                            at: at(date)?,
-                            factor: *factor,
-                        },
-                        Shock::NetworkHashrate { date, factor } => ShockSpec::NetworkHashrate {
-                            at: at(date)?,
-                            factor: *factor,
-                        },
-                        Shock::EnergySpike {
-                            from,
-                            to,
-                            usd_per_mwh,
-                        } => ShockSpec::EnergySpike {
-                            from: at(from)?,
-                            to: calendar.time_of(to.0).map_or(end, |t| t.min(end)),
-                            usd_per_mwh: *usd_per_mwh,
-                        },
-                        Shock::AiBust { date } => ShockSpec::AiBust { at: at(date)? },
-                        Shock::GridOutage { site, date, days } => {
-                            let from = at(date)?;
-                            ShockSpec::GridOutage {
-                                site: s.sites.iter().position(|x| &x.name == site)?,
-                                from,
-                                to: (from + (days * SECONDS_PER_DAY as f64) as u64).min(end),
-                            }
-                        }
-                        Shock::RateStep { date, delta } => ShockSpec::RateStep {
-                            at: at(date)?,
-                            delta: *delta,
-                        },
-                        Shock::LargestTenantDefaults { date } => {
-                            ShockSpec::LargestTenantDefaults { at: at(date)? }
-                        }
-                    })
-                })
-                .collect::<Option<Vec<_>>>()
+                .collect(),
         };
-        let shocks = compile_shocks(&s.shocks)?;
+        let mut plans = dated.plans()?;
+        let shocks = dated.shocks("shocks", &s.shocks)?;
         // Variant 0 is the scenario as written; each selected stress adds its shocks and a copy
         // of every plan, named "plan [stress]".
         let mut variants = vec![Variant {
@@ -848,9 +610,25 @@ impl CompiledScenario {
         }];
         let base_plans = plans.len();
         for name in stresses {
-            let stress = s.stresses.iter().find(|x| &x.name == name)?;
+            let (i, stress) = s
+                .stresses
+                .iter()
+                .enumerate()
+                .find(|(_, x)| &x.name == name)
+                .ok_or_else(|| CompileError::UnknownStress {
+                    name: name.clone(),
+                    known: s
+                        .stresses
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
             let mut all = shocks.clone();
-            all.extend(compile_shocks(&stress.shocks)?);
+            all.extend(dated.shocks(
+                &join_field(&join_index("stresses", i), "shocks"),
+                &stress.shocks,
+            )?);
             variants.push(Variant {
                 name: name.clone(),
                 shocks: all,
@@ -863,11 +641,11 @@ impl CompiledScenario {
                 plans.push(copy);
             }
         }
-        Some(CompiledScenario {
+        Ok(CompiledScenario {
             calendar,
             end,
             days,
-            hours: (end.secs() / 3_600) as usize,
+            hours: (end.secs() / SECONDS_PER_HOUR) as usize,
             month_starts,
             month_secs,
             daily_energy_factor,
@@ -889,26 +667,7 @@ impl CompiledScenario {
                         (f.depreciation_years * 12.0).round().max(1.0) as u32
                     }),
                     base_rate: f.and_then(|f| f.base_rate.clone()),
-                    debts: f
-                        .map(|f| {
-                            f.debts
-                                .iter()
-                                .map(|d| {
-                                    Some(DebtSpec {
-                                        name: d.name.clone(),
-                                        principal: d.principal_usd,
-                                        drawn: match &d.drawn {
-                                            Some(date) => Some(at(date)?),
-                                            None => None,
-                                        },
-                                        rate: d.rate,
-                                        term_months: d.term_months,
-                                        repayment: d.repayment,
-                                    })
-                                })
-                                .collect::<Option<Vec<_>>>()
-                        })
-                        .unwrap_or(Some(Vec::new()))?,
+                    debts: dated.debts(f.map_or(&[], |f| &f.debts))?,
                     covenant: f
                         .and_then(|f| f.covenant.as_ref())
                         .map(|c| (c.min_dscr, c.months_allowed)),

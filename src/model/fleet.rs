@@ -10,7 +10,7 @@ use crate::engine::math;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
-use crate::model::bitcoin::PoissonHead;
+use crate::model::world::samplers::PoissonHead;
 
 /// The working and failed units of one fleet.
 #[derive(Debug, Clone)]
@@ -218,7 +218,7 @@ mod tests {
     /// The fleet caches the Poisson table by units in repair. Same stream, same units removed
     /// half-way: same counts.
     fn same_draws_as_plain_poisson(stepped: impl Fn(u64) -> bool) {
-        use crate::model::bitcoin::poisson;
+        use crate::model::world::samplers::poisson;
         // 30%/yr: p = 8.2e-4 and n·p ≈ 4, inside the Poisson branch.
         let p = 1.0 - (-0.3f64 / 365.25).exp();
         let mut fleet = FleetState::new(5_000, 20);

@@ -4,16 +4,11 @@
 //! I/O and no threads. The world of a replication is generated once ([`World::generate`]) and
 //! every plan runs on it, so plan comparisons are paired on the same futures.
 
-pub mod ai;
-pub mod bitcoin;
 pub mod compiled;
-pub mod dist;
-pub mod energy;
 pub mod finance;
 pub mod fleet;
 pub mod metrics;
 pub mod operator;
-pub mod outages;
 pub mod placement;
 pub mod trace;
 pub mod world;

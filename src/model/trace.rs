@@ -5,10 +5,10 @@
 //! own events (difficulty retargets, halvings) are merged in by time. Nothing here changes the
 //! simulation: a traced run produces the same metrics as an untraced one (a test checks it).
 
-use crate::engine::{EventQueue, Handler, SimTime, run_until};
-use crate::model::bitcoin::ChainEvent;
+use crate::engine::{EventQueue, Handler, SECONDS_PER_YEAR, SimTime, run_until};
 use crate::model::compiled::ActionSpec;
 use crate::model::operator::{HallUse, LeaseState, Operator, OperatorEvent};
+use crate::model::world::bitcoin_protocol::ChainEvent;
 use crate::model::{CompiledScenario, RunMetrics, World};
 
 /// A value before or after an event.
@@ -152,7 +152,7 @@ impl Recorder<'_, '_> {
                         format!(
                             "inquiry {i}: {:.1} MW for {:.1} years at ${:.0}/kW-month",
                             q.size_mw,
-                            q.term_secs as f64 / (365.25 * 86_400.0),
+                            q.term_secs as f64 / SECONDS_PER_YEAR,
                             q.price
                         )
                     },

@@ -4,6 +4,7 @@
 //! atomically (see [`atomic`]), so a failed or interrupted run leaves no half-written output.
 
 pub mod atomic;
+pub mod console;
 pub mod figures;
 pub mod format;
 pub mod outputs;

@@ -358,7 +358,7 @@ pub fn read_set(dirs: &[PathBuf]) -> Result<ShardSet, ShardError> {
         ));
     }
     let model = CompiledScenario::with_stresses(&scenario, &reference.stresses)
-        .ok_or_else(|| invalid(first_dir, "its scenario cannot be compiled"))?;
+        .map_err(|e| invalid(first_dir, format!("its scenario cannot be compiled: {e}")))?;
     let plan_names: Vec<String> = model.plans.iter().map(|p| p.name.clone()).collect();
     let months = crate::model::months_per_run(&model);
     let shards: Vec<LoadedShard> = by_index.into_values().collect();

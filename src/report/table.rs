@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::model::Metric;
-use crate::report::format::{count, quantity, usd};
+use crate::report::format::{count, percent, quantity, usd};
 use crate::report::summary::{PlanSummary, Summary};
 
 /// Rows of the table: (label, metric, what to show).
@@ -64,8 +64,8 @@ fn cell(plan: &PlanSummary, metric: Metric, shown: Shown) -> String {
             fmt(metric, s.percentiles.p5),
             fmt(metric, s.percentiles.p95)
         ),
-        Shown::ShareNegative => format!("{:.1}%", 100.0 * plan.p_npv_negative),
-        Shown::DefaultShare => format!("{:.1}%", 100.0 * plan.p_default),
+        Shown::ShareNegative => percent(plan.p_npv_negative),
+        Shown::DefaultShare => percent(plan.p_default),
     }
 }
 
@@ -134,12 +134,12 @@ pub fn render(summary: &Summary, footer: &str) -> String {
             let sign = if mean_b_minus_a >= 0.0 { "+" } else { "-" };
             let _ = writeln!(
                 out,
-                "  {} vs {}: {} beats {} in {:.1}% of futures; mean ΔNPV {sign}{} ± {}",
+                "  {} vs {}: {} beats {} in {} of futures; mean ΔNPV {sign}{} ± {}",
                 c.b,
                 c.a,
                 c.b,
                 c.a,
-                100.0 * p_b,
+                percent(p_b),
                 usd(mean_b_minus_a.abs()),
                 usd(half)
             );

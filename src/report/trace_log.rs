@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::engine::Calendar;
+use crate::engine::{Calendar, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 use crate::model::trace::{TraceRecord, TraceValue};
 
 /// The columns, in order.
@@ -17,10 +17,10 @@ pub const COLUMNS: [&str; 7] = [
 
 fn timestamp(calendar: &Calendar, record: &TraceRecord) -> String {
     let date = calendar.date_of(record.time);
-    let secs = record.time.secs() % 86_400;
+    let secs = record.time.secs() % SECONDS_PER_DAY;
     format!(
         "{date}T{:02}:{:02}:{:02}",
-        secs / 3600,
+        secs / SECONDS_PER_HOUR,
         secs / 60 % 60,
         secs % 60
     )

@@ -4,18 +4,21 @@
 //! 1. [`source::parse`] reads YAML (serde-saphyr, with explicit budgets) into a located tree;
 //! 2. the tree is deserialized into [`Scenario`] through `serde_path_to_error`, so a wrong type,
 //!    a missing field or an unknown (misspelled) field is reported with its path and line;
-//! 3. [`validate::validate`] checks ranges and physics.
+//! 3. [`resolve::validate`] checks every field's declared range ([`ranges`], read from the
+//!    same attributes that give the JSON Schema its bounds), then what needs more than one
+//!    field: names and references, dates within the horizon, and physics.
 //!
 //! This layer knows nothing of the simulation; the model compiles a valid `Scenario` into its
 //! own structures.
 
 pub mod error;
 pub mod overrides;
+pub mod ranges;
+pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod types;
-pub mod validate;
 
 use std::path::Path;
 
@@ -64,7 +67,7 @@ impl Scenario {
         };
         let scenario: Scenario = serde_path_to_error::deserialize(&document.value)
             .map_err(|e| typing_error(&document, &e))?;
-        validate::validate(&scenario, &document)?;
+        resolve::validate(&scenario, &document)?;
         Ok(scenario)
     }
 }
@@ -183,7 +186,7 @@ pub fn from_document(document: SourceDocument) -> Result<LoadedScenario, Scenari
     }
     let mut scenario = scenario;
     trace::load_traces(&mut scenario, &document)?;
-    validate::validate(&scenario, &document)?;
+    resolve::validate(&scenario, &document)?;
     Ok(LoadedScenario { scenario, document })
 }
 

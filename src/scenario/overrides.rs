@@ -19,6 +19,16 @@ pub struct Override {
     pub value: serde_json::Value,
 }
 
+impl Override {
+    /// An override made by the program rather than typed (`--runs 500` is `runs=500`).
+    pub fn new(path: &str, value: impl Into<serde_json::Value>) -> Self {
+        Override {
+            path: path.to_owned(),
+            value: value.into(),
+        }
+    }
+}
+
 /// One step of a path: a mapping key or a list index.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
@@ -202,6 +212,27 @@ mod tests {
         let mut doc = source::parse(scenario::DEFAULT_SCENARIO_YAML, "default.yaml")?;
         apply(&mut doc, &parsed)?;
         scenario::from_document(doc)
+    }
+
+    /// `--runs` and `--seed` are overrides made by the program: checked like a value in the
+    /// file, against the range declared on the field.
+    #[test]
+    fn program_overrides_are_checked_like_the_file() {
+        let mut doc = source::parse(scenario::DEFAULT_SCENARIO_YAML, "default.yaml").unwrap();
+        apply(&mut doc, &[Override::new("runs", 0_u64)]).unwrap();
+        let e = scenario::from_document(doc).unwrap_err();
+        assert_eq!(e.path, "runs");
+        assert_eq!(e.kind, ErrorKind::Range);
+        assert_eq!(
+            e.message,
+            "expected a whole number from 1 to 100000000, got 0"
+        );
+
+        let mut doc = source::parse(scenario::DEFAULT_SCENARIO_YAML, "default.yaml").unwrap();
+        let given = [Override::new("runs", 7_u64), Override::new("seed", 42_u64)];
+        apply(&mut doc, &given).unwrap();
+        let loaded = scenario::from_document(doc).unwrap();
+        assert_eq!((loaded.scenario.runs, loaded.scenario.seed), (7, Some(42)));
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! `deny_unknown_fields` become the schema's names, required lists and
 //! `additionalProperties: false`, and the field docs (with their units) become descriptions.
 //!
-//! The schema checks shape only: names, types, enumerations and which fields are required.
-//! Ranges, physics, references between sites, halls and plans, and dates within the horizon
-//! are checked by [`super::validate`] (`pivotsim validate`).
+//! The schema checks shape and ranges: names, types, enumerations, which fields are required,
+//! and each number's `minimum`/`maximum` as declared next to its field (the loader checks the
+//! same declarations, see [`super::ranges`]). Physics, references between sites, halls and
+//! plans, and dates within the horizon need more than one field; [`super::resolve`] checks
+//! them (`pivotsim validate`).
 //!
 //! It is written in draft-07, the dialect yaml-language-server supports best. The output is
 //! deterministic (keys sorted at every level, whatever serde_json's features), so the copy
@@ -109,9 +111,14 @@ mod tests {
     #[test]
     fn unsigned_integers_are_bounded() {
         let schema = scenario_schema();
+        // A field with no declared range gets its type's bounds.
+        let seed = &schema["properties"]["seed"];
+        assert_eq!(seed["minimum"], 0);
+        assert_eq!(seed["maximum"], u64::MAX);
+        // A declared range wins over the type's.
         let units = &schema["definitions"]["AsicFleet"]["properties"]["units"];
         assert_eq!(units["minimum"], 0);
-        assert_eq!(units["maximum"], 4_294_967_295_u64);
+        assert_eq!(units["maximum"], 100_000_000);
     }
 
     #[test]

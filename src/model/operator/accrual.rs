@@ -11,10 +11,10 @@
 //! month), so a full month bills its monthly amount (to a few roundings per run between
 //! events) and a partial one pro rata.
 
+use crate::engine::{HOURS_PER_DAY, SECONDS_PER_AVG_MONTH};
 use crate::engine::{SECONDS_PER_HOUR, SimTime};
-use crate::model::ai::SECONDS_PER_AVG_MONTH;
-use crate::model::energy::PriceSummary;
 use crate::model::operator::{Flow, Flows, Lease, Operator};
+use crate::model::world::energy::PriceSummary;
 
 /// Quantities derived from the state, constant between events, used by the accrual sweep.
 #[derive(Debug, Clone, Default)]
@@ -198,8 +198,8 @@ impl Operator<'_> {
             let end = first + count;
             let mut hour = first;
             while hour < end {
-                let day = hour / 24;
-                let until = end.min((day + 1) * 24);
+                let day = hour / HOURS_PER_DAY;
+                let until = end.min((day + 1) * HOURS_PER_DAY);
                 let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
                 m[Flow::GpuCloudRevenue] +=
                     r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
@@ -222,7 +222,7 @@ impl Operator<'_> {
         if self.financing.has_defaulted() {
             return;
         }
-        let hours = secs / 3_600.0;
+        let hours = secs / SECONDS_PER_HOUR as f64;
         let months = secs / self.current_month_secs();
         let m = &mut self.ledger.month;
         for fleet in &self.facilities.fleets {

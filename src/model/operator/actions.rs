@@ -6,14 +6,14 @@
 //! over the lead time, and leaves the hall GPU-ready and vacant until a tenant signs: stranded
 //! capacity is a possible outcome.
 
-use crate::engine::{EventQueue, ProcessId, SimTime, stream};
+use crate::engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
 use crate::model::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
 use crate::model::fleet::FleetState;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::operator::{
     CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
-use crate::model::world::process;
+use crate::model::world::streams::StreamKind;
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -208,7 +208,8 @@ impl Operator<'_> {
                 spec = FleetSpec {
                     hall: target,
                     facility_mw_per_unit: spec.it_mw_per_unit * pue,
-                    breakeven_factor: spec.th_per_unit * 3_600.0 / (spec.it_mw_per_unit * pue),
+                    breakeven_factor: spec.th_per_unit * SECONDS_PER_HOUR as f64
+                        / (spec.it_mw_per_unit * pue),
                     ..spec
                 };
                 // Take the units out first so the site's grid check does not count them twice.
@@ -299,7 +300,7 @@ impl Operator<'_> {
         let rng = stream(
             self.seed,
             self.replication,
-            ProcessId::new(process::GPU_FAILURES, instance),
+            StreamKind::GpuFailures.process(instance),
         );
         self.facilities.clouds.push(GpuCloud {
             hall,
@@ -333,7 +334,7 @@ impl Operator<'_> {
                     if self.rule_conversions[r] >= *max_conversions || now < *not_before {
                         continue;
                     }
-                    let from = SimTime::from_secs(now.secs().saturating_sub(30 * 86_400));
+                    let from = SimTime::from_secs(now.secs().saturating_sub(30 * SECONDS_PER_DAY));
                     if self.world.mean_hashprice_between(from, now) >= *hashprice_below {
                         continue;
                     }

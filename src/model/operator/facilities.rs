@@ -3,14 +3,14 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::{ProcessId, SimTime, stream};
+use crate::engine::{SimTime, stream};
 use crate::model::compiled::{CompiledScenario, FleetSpec, HallShape, SiteSpec};
 use crate::model::fleet::FleetState;
 use crate::model::operator::accrual::Rates;
 use crate::model::operator::tenancy::Tenancy;
 use crate::model::operator::tenancy::racks_for;
 use crate::model::placement::Candidate;
-use crate::model::world::process;
+use crate::model::world::streams::StreamKind;
 use crate::scenario::Cooling;
 use crate::scenario::HallState;
 
@@ -161,7 +161,7 @@ impl Facilities {
         let rng = stream(
             seed,
             replication,
-            ProcessId::new(process::ASIC_FAILURES, instance),
+            StreamKind::AsicFailures.process(instance),
         );
         let state = FleetState::new(spec.units, spec.repair_days);
         self.fleets.push(Fleet {

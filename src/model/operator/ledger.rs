@@ -5,8 +5,8 @@
 
 use std::ops::{Index, IndexMut};
 
+use crate::engine::SECONDS_PER_YEAR;
 use crate::engine::{SimTime, math};
-use crate::model::ai::SECONDS_PER_YEAR;
 
 /// How a flow moves cash.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! The run's outputs: the mapping from the books to the per-run metrics and to the monthly
 //! series.
 
+use crate::engine::SECONDS_PER_YEAR;
 use crate::engine::SimTime;
-use crate::model::ai::SECONDS_PER_YEAR;
 use crate::model::finance::{DefaultReason, irr_monthly};
 use crate::model::metrics::{Metric, RunMetrics, Series};
 use crate::model::operator::financing::payback_month;

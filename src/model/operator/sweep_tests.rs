@@ -6,8 +6,8 @@
 
 use super::*;
 use crate::engine::run_until;
-use crate::model::energy::PriceSummary;
 use crate::model::metrics::Metric;
+use crate::model::world::energy::PriceSummary;
 use crate::scenario;
 use accrual::SweepFleet;
 

@@ -15,11 +15,12 @@ use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::{EventQueue, SimTime};
-use crate::model::ai::{SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, process, tenant_stream};
+use crate::engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
 use crate::model::compiled::{ActionSpec, TimedAction};
 use crate::model::operator::accrual::Rates;
 use crate::model::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::model::placement;
+use crate::model::world::streams::{StreamKind, tenant_stream};
 use crate::scenario::{PowerTerms, Sla};
 
 /// Where an inquiry stands under this plan.
@@ -230,7 +231,7 @@ impl Tenancy {
         };
         let mut credits = 0.0;
         for lease in &mut self.leases {
-            let hours = lease.downtime_secs / 3_600.0;
+            let hours = lease.downtime_secs / SECONDS_PER_HOUR as f64;
             lease.downtime_secs = 0.0;
             if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
                 continue;
@@ -292,7 +293,7 @@ impl Operator<'_> {
         let Some(ai) = &self.model.ai else {
             return false;
         };
-        let rng = tenant_stream(self.seed, self.replication, process::TENANT, i);
+        let rng = tenant_stream(self.seed, self.replication, StreamKind::Tenant, i);
         let mut lease = Lease::signed(
             hall,
             inq.size_mw,
@@ -364,7 +365,7 @@ impl Operator<'_> {
         let rng = tenant_stream(
             self.seed,
             self.replication,
-            process::ANCHOR_TENANT,
+            StreamKind::AnchorTenant,
             timed.index,
         );
         let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);

@@ -8,8 +8,8 @@ use std::ops::Range;
 
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
+use crate::report::format::{format_month, format_tick};
 use crate::report::plots::ValueFormat;
-use crate::report::plots::format::{format_month, format_tick};
 
 /// Upper bound on ticks per axis, whatever the input; protects against pathological ranges.
 const MAX_TICKS: usize = 60;

@@ -20,7 +20,6 @@
 mod axis;
 mod canvas;
 mod distribution;
-mod format;
 mod png_text;
 mod timeseries;
 
@@ -29,20 +28,9 @@ mod tests;
 
 use std::path::PathBuf;
 
+pub use crate::report::format::{ValueFormat, format_value};
 pub use distribution::{cdf, histogram};
-pub use format::format_value;
 pub use timeseries::{fan_chart, lines, parameter_fan_chart, stacked_area};
-
-/// How values on an axis are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueFormat {
-    /// US dollars with a magnitude suffix: `$1.2M`, `$350k`, `-$2.1B`.
-    Usd,
-    /// A plain number with thousands separators: `1,234`, `41.3`.
-    Plain,
-    /// A probability (0..1) written as a percentage: `0%`..`100%`.
-    Probability,
-}
 
 /// A distribution given as `(value, count)` pairs, e.g. the bins of a quantile sketch.
 ///

@@ -2,15 +2,15 @@
 //! table (insta snapshots), determinism of every file, and the convergence option.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// Runs `pivotsim ARGS` in `dir` without colour, with the extra environment `env`.
 fn pivotsim(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pivotsim"));
-    cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
+    let env: Vec<(&str, &str)> = [("NO_COLOR", "1")]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    crate::common::run_in(dir, args, &env)
 }
 
 /// A small fixed scenario: the default over 3 years (its stress sets fall inside).

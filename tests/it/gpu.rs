@@ -423,7 +423,7 @@ fn a_waiting_inquiry_is_offered_a_hall_as_soon_as_its_conversion_starts() {
     let mut world = World::default();
     world.generate(&model, 1, 0);
     let month = 365.25 / 12.0 * 86_400.0;
-    world.ai.inquiries = vec![pivotsim::model::ai::Inquiry {
+    world.ai.inquiries = vec![pivotsim::model::world::ai_market::Inquiry {
         at: model
             .calendar
             .time_of(chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())

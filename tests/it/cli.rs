@@ -1,24 +1,8 @@
 //! The command line as users and scripts see it: outputs, exit codes, determinism.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn pivotsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pivotsim"))
-}
-
-fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = pivotsim();
-    cmd.current_dir(dir).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{pivotsim, run_in, stderr};
 
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {

@@ -7,14 +7,17 @@
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
 //! hours with the configured mean. Prices are capped at the market cap.
 
-use crate::engine::{UniformBits, math};
+use crate::engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::bitcoin::geometric_at_least_one;
+use crate::model::compiled::{CompiledScenario, ShockSpec};
+use crate::model::world::samplers::{MeanReversion, geometric_at_least_one};
+use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 
-/// Hours per year used to turn annual rates into hourly ones.
-pub const HOURS_PER_YEAR: f64 = 8_766.0;
+/// Hours in a day, as an index into the hourly path.
+pub(crate) const DAY_HOURS: usize = HOURS_PER_DAY as usize;
 
 /// Parameters of the hourly price process.
 #[derive(Debug, Clone)]
@@ -36,15 +39,17 @@ pub struct EnergyParams {
 }
 
 impl EnergyParams {
-    /// Per-hour constants of the exact OU step: (a, s, m).
-    fn step_constants(&self) -> (f64, f64, f64) {
-        let dt = 1.0 / HOURS_PER_YEAR;
-        let a = math::exp(-self.reversion * dt);
+    /// The exact hourly OU step of the log level X, and the offset m of the log price.
+    fn step_constants(&self) -> (MeanReversion, f64) {
         let stationary_var = self.volatility * self.volatility / (2.0 * self.reversion);
-        let s = (stationary_var * (1.0 - a * a)).sqrt();
+        let step = MeanReversion::exact_with_stationary_variance(
+            self.reversion,
+            stationary_var,
+            1.0 / HOURS_PER_YEAR,
+        );
         // E[exp(X)] = exp(var/2) for the stationary X ~ N(0, var), so m = ln(mean) − var/2.
         let m = math::ln(self.mean) - 0.5 * stationary_var;
-        (a, s, m)
+        (step, m)
     }
 }
 
@@ -58,7 +63,7 @@ pub fn generate_hourly_prices(
     out: &mut Vec<f64>,
 ) {
     out.clear();
-    let (a, s, m) = p.step_constants();
+    let (ou, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     let z0: f64 = StandardNormal.sample(rng);
     let mut x = stationary_sd * z0;
@@ -72,14 +77,13 @@ pub fn generate_hourly_prices(
     let (mut day, mut hour_of_day) = (0usize, 0u32);
     let mut factor = daily_factor.first().copied().unwrap_or(1.0);
     out.extend((0..hours).map(|_| {
-        if hour_of_day == 24 {
+        if u64::from(hour_of_day) == HOURS_PER_DAY {
             hour_of_day = 0;
             day += 1;
             factor = daily_factor.get(day).copied().unwrap_or(1.0);
         }
         hour_of_day += 1;
-        let z: f64 = StandardNormal.sample(rng);
-        x = a * x + s * z;
+        x = ou.advance(x, rng);
         if spike_left == 0 && spikes && UniformBits::draw(rng).0 < spike_start_below {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
@@ -92,6 +96,57 @@ pub fn generate_hourly_prices(
         // `price.min(cap)` without its NaN handling: prices are never NaN.
         if price > p.cap { p.cap } else { price }
     }));
+}
+
+/// The hourly energy price as a world process: its parameters, the seasonal factor of each
+/// day and the horizon. Its path is the world's hourly prices and their daily summaries.
+pub(crate) struct EnergyPriceProcess<'m> {
+    params: &'m EnergyParams,
+    /// Seasonal multiplier of each day.
+    daily_factor: &'m [f64],
+    /// Whole hours simulated.
+    hours: usize,
+}
+
+impl<'m> WorldProcess<'m> for EnergyPriceProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        EnergyPriceProcess {
+            params: &model.energy,
+            daily_factor: &model.daily_energy_factor,
+            hours: model.hours,
+        }
+    }
+
+    /// Generates the hourly path, sets the hours of scheduled price spikes (capped), and
+    /// caches each day's summary for the plans.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        let mut rng = streams.of(StreamKind::EnergyPrice);
+        generate_hourly_prices(
+            self.params,
+            self.daily_factor,
+            self.hours,
+            &mut rng,
+            &mut world.hourly_price,
+        );
+        for shock in shocks {
+            if let ShockSpec::EnergySpike {
+                from,
+                to,
+                usd_per_mwh,
+            } = *shock
+            {
+                let (a, b) = (from.hour_index() as usize, to.hour_index() as usize);
+                let price = usd_per_mwh.min(self.params.cap);
+                for h in world.hourly_price.iter_mut().take(b).skip(a) {
+                    *h = price;
+                }
+            }
+        }
+        world.daily_price.clear();
+        world
+            .daily_price
+            .extend(world.hourly_price.chunks(DAY_HOURS).map(PriceSummary::of));
+    }
 }
 
 /// The sum, least and greatest of a run of hourly prices: enough for the operator's accrual
@@ -184,7 +239,7 @@ fn by_lane(prices: &[f64], mut add: impl FnMut(usize, f64)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ProcessId, stream};
+    use crate::model::world::streams::{StreamKind, Streams};
     use rand::{Rng, RngExt};
 
     fn params() -> EnergyParams {
@@ -206,8 +261,8 @@ mod tests {
         // ~88 hours (1/κ), giving ~2,000 effective samples: sd of the mean ≈ 40·0.106/√2000 ≈
         // 0.095, so ±0.5 is a 5-sigma band; the variance's relative sd ≈ √(2/2000) ≈ 3%.
         let p = params();
-        let hours = 20 * 8_766;
-        let mut rng = stream(1, 0, ProcessId::new(5, 0));
+        let hours = 20 * HOURS_PER_YEAR as usize;
+        let mut rng = Streams::new(1, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
         let mean = out.iter().sum::<f64>() / hours as f64;
@@ -225,12 +280,12 @@ mod tests {
         // Over 50 years (438,300 h, ~750 spikes) the relative sd is about 1/√750·√2 ≈ 5%.
         let mut p = params();
         p.spike_rate = 15.0;
-        let hours = 50 * 8_766;
-        let mut rng = stream(2, 0, ProcessId::new(5, 0));
+        let hours = 50 * HOURS_PER_YEAR as usize;
+        let mut rng = Streams::new(2, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
         let spikes = out.iter().filter(|&&x| x == 1_500.0).count() as f64 / hours as f64;
-        let rl = 15.0 / 8_766.0 * 4.0;
+        let rl = 15.0 / HOURS_PER_YEAR * 4.0;
         let expected = rl / (1.0 + rl);
         assert!(
             (spikes / expected - 1.0).abs() < 0.15,
@@ -244,9 +299,9 @@ mod tests {
         p.spike_rate = 50.0;
         p.spike_price = 5_000.0;
         p.cap = 3_000.0;
-        let mut rng = stream(3, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(3, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], 8_766, &mut rng, &mut out);
+        generate_hourly_prices(&p, &[], HOURS_PER_YEAR as usize, &mut rng, &mut out);
         assert_eq!(out.iter().cloned().fold(0.0, f64::max), 3_000.0);
     }
 
@@ -259,12 +314,12 @@ mod tests {
         p.spike_rate = 400.0;
         let factors: Vec<f64> = (0..400).map(|d| 0.9 + 0.001 * f64::from(d)).collect();
         let hours = 365 * 24;
-        let mut rng = stream(4, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(4, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&p, &factors, hours, &mut rng, &mut out);
 
-        let mut reference = stream(4, 0, ProcessId::new(5, 0));
-        let (a, s, m) = p.step_constants();
+        let mut reference = Streams::new(4, 0).of(StreamKind::EnergyPrice);
+        let (ou, m) = p.step_constants();
         let sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
         let z0: f64 = StandardNormal.sample(&mut reference);
         let mut x = sd * z0;
@@ -273,7 +328,7 @@ mod tests {
         let mut spikes = 0;
         for (h, &price) in out.iter().enumerate() {
             let z: f64 = StandardNormal.sample(&mut reference);
-            x = a * x + s * z;
+            x = ou.step(x, z);
             if left == 0 && reference.random::<f64>() < start {
                 left = geometric_at_least_one(&mut reference, p.spike_mean_hours);
                 spikes += 1;
@@ -322,7 +377,7 @@ mod tests {
         // `below(prices, level)`, otherwise; the two must agree when every hour is below, so
         // that which branch runs never shows in the books. At levels across the prices,
         // `hours_below` must equal the pass bit for bit.
-        let mut rng = stream(5, 0, ProcessId::new(5, 0));
+        let mut rng = Streams::new(5, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
         generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, &mut out);
         for len in [1, 5, 23, 24] {

@@ -8,17 +8,14 @@
 
 use crate::engine::math;
 use rand::RngExt;
-use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
-use crate::model::dist::sample;
+use crate::engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
+use crate::model::compiled::{CompiledScenario, ShockSpec};
+use crate::model::world::samplers::{MeanReversion, sample};
+use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 use crate::scenario::{AiMarket, AiRegime, Dist, PowerTerms};
-
-/// Seconds per year (365.25 days).
-pub const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
-/// Seconds per average month (a twelfth of a year).
-pub const SECONDS_PER_AVG_MONTH: f64 = SECONDS_PER_YEAR / 12.0;
 
 /// The AI market's parameters in simulation units.
 #[derive(Debug, Clone)]
@@ -147,6 +144,42 @@ pub struct Inquiry {
     pub patience_secs: u64,
 }
 
+/// The AI market as a world process: its parameters (none when the scenario has no AI market)
+/// and the horizon. Its path is the world's `ai`.
+pub(crate) struct AiMarketProcess<'m> {
+    params: Option<&'m AiParams>,
+    end: SimTime,
+    /// Whole days simulated.
+    days: u64,
+}
+
+impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        AiMarketProcess {
+            params: model.ai.as_ref(),
+            end: model.end,
+            days: model.days,
+        }
+    }
+
+    /// Generates the market with the scheduled busts forced in, or leaves it empty.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        match self.params {
+            Some(p) => {
+                let busts: Vec<SimTime> = shocks
+                    .iter()
+                    .filter_map(|s| match s {
+                        ShockSpec::AiBust { at } => Some(*at),
+                        _ => None,
+                    })
+                    .collect();
+                world.ai.generate(p, self.end, self.days, streams, &busts);
+            }
+            None => world.ai = AiWorld::default(),
+        }
+    }
+}
+
 /// The AI market of one replication.
 #[derive(Debug, Clone, Default)]
 pub struct AiWorld {
@@ -158,22 +191,7 @@ pub struct AiWorld {
     pub gpu_price_daily: Vec<f64>,
 }
 
-/// Stream kinds of the AI processes (see `world::process` for the others).
-pub mod process {
-    /// Regime switching.
-    pub const AI_REGIME: u16 = 6;
-    /// Inquiry arrivals and attributes.
-    pub const INQUIRIES: u16 = 7;
-    /// GPU-hour price.
-    pub const GPU_PRICE: u16 = 8;
-    /// A tenant's life after signing (instance = inquiry index).
-    pub const TENANT: u16 = 9;
-    /// An anchor tenant's life (instance = action index).
-    pub const ANCHOR_TENANT: u16 = 10;
-}
-
 impl AiWorld {
-    /// Generates the AI market of a replication into `self`.
     /// Generates the AI market of a replication into `self`. `forced_busts` (sorted or not)
     /// are scheduled shocks: the market turns to bust then, whatever its state.
     pub fn generate(
@@ -181,8 +199,7 @@ impl AiWorld {
         p: &AiParams,
         end: SimTime,
         days: u64,
-        seed: u64,
-        replication: u64,
+        streams: Streams,
         forced_busts: &[SimTime],
     ) {
         self.regimes.clear();
@@ -192,7 +209,7 @@ impl AiWorld {
 
         // Regimes: exponential holding times with the hazard of the current regime. A forced
         // bust interrupts the holding time; the chain is memoryless, so it restarts from there.
-        let mut rng = stream(seed, replication, ProcessId::new(process::AI_REGIME, 0));
+        let mut rng = streams.of(StreamKind::AiRegime);
         let mut busts: Vec<f64> = forced_busts.iter().map(|t| t.secs() as f64).collect();
         busts.sort_by(f64::total_cmp);
         let mut next_bust = busts.into_iter().peekable();
@@ -233,7 +250,7 @@ impl AiWorld {
 
         // Inquiries: a Poisson stream whose rate is piecewise constant over the regimes; the
         // process is memoryless, so each regime segment starts a fresh exponential gap.
-        let mut rng = stream(seed, replication, ProcessId::new(process::INQUIRIES, 0));
+        let mut rng = streams.of(StreamKind::Inquiries);
         for (k, &(from, regime)) in self.regimes.iter().enumerate() {
             let until = self.regimes.get(k + 1).map_or(end_s, |r| r.0.secs() as f64);
             let rate = match regime {
@@ -273,20 +290,13 @@ impl AiWorld {
         }
 
         // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
-        let mut rng = stream(seed, replication, ProcessId::new(process::GPU_PRICE, 0));
-        let dt = 1.0 / 365.25;
-        let a = math::exp(-p.gpu_reversion * dt);
-        let s = if p.gpu_reversion > 0.0 {
-            p.gpu_volatility * ((1.0 - a * a) / (2.0 * p.gpu_reversion)).sqrt()
-        } else {
-            p.gpu_volatility * dt.sqrt()
-        };
+        let mut rng = streams.of(StreamKind::GpuPrice);
+        let ou = MeanReversion::exact(p.gpu_reversion, p.gpu_volatility, 1.0 / DAYS_PER_YEAR);
         let mut x = math::ln(p.gpu_price / p.gpu_long_run);
         let mut k = 0;
         for day in 0..days {
             if day > 0 {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                x = a * x + s * z;
+                x = ou.advance(x, &mut rng);
             }
             let t = SimTime::from_secs(day * SECONDS_PER_DAY);
             while k + 1 < self.regimes.len() && self.regimes[k + 1].0 <= t {
@@ -344,20 +354,6 @@ impl AiWorld {
     }
 }
 
-/// The random stream of a tenant's life after signing.
-pub fn tenant_stream(seed: u64, replication: u64, kind: u16, index: usize) -> ChaCha8Rng {
-    stream(
-        seed,
-        replication,
-        ProcessId::new(kind, u16::try_from(index).unwrap_or(u16::MAX)),
-    )
-}
-
-/// Months (of 365.25/12 days) to whole seconds.
-pub fn months_to_secs(months: f64) -> u64 {
-    (months.max(0.0) * SECONDS_PER_AVG_MONTH) as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,7 +399,7 @@ mod tests {
         let mut total = 0.0;
         let mut w = AiWorld::default();
         for rep in 0..200 {
-            w.generate(&p, end, 1, 1, rep, &[]);
+            w.generate(&p, end, 1, Streams::new(1, rep), &[]);
             for (k, r) in w.regimes.iter().enumerate() {
                 let until = w.regimes.get(k + 1).map_or(end, |n| n.0);
                 let span = until.secs_since(r.0) as f64;
@@ -425,10 +421,10 @@ mod tests {
         let mut w = AiWorld::default();
         let mut n = 0usize;
         for rep in 0..200 {
-            w.generate(&p, end, 1, 2, rep, &[]);
+            w.generate(&p, end, 1, Streams::new(2, rep), &[]);
             n += w.inquiries.len();
         }
-        let per_year = n as f64 / (200.0 * 50.0 * 365.0 / 365.25);
+        let per_year = n as f64 / (200.0 * 50.0 * 365.0 / DAYS_PER_YEAR);
         assert!((per_year / 7.5 - 1.0).abs() < 0.04, "{per_year}");
     }
 
@@ -438,7 +434,7 @@ mod tests {
         let mut p = params();
         p.boom_to_bust = 0.0;
         let mut w = AiWorld::default();
-        w.generate(&p, SimTime::from_days(3650), 1, 3, 0, &[]);
+        w.generate(&p, SimTime::from_days(3650), 1, Streams::new(3, 0), &[]);
         let h = p.default_hazard;
         let t = w
             .default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.1)

@@ -8,20 +8,12 @@
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::{ProcessId, SECONDS_PER_DAY, SimTime, stream};
-use crate::model::compiled::{CompiledScenario, ShockSpec};
-use crate::model::dist::sample;
+use crate::engine::{SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
+use crate::model::compiled::{CompiledScenario, HallSpec, ShockSpec, SiteSpec};
+use crate::model::world::samplers::sample;
+use crate::model::world::streams::{StreamKind, Streams};
+use crate::model::world::{World, WorldProcess};
 use crate::scenario::Dist;
-
-/// Stream kinds of outage processes (instance = site or hall index).
-pub mod process {
-    /// Grid outages of a site.
-    pub const GRID_OUTAGES: u16 = 12;
-    /// Cooling failures of a hall.
-    pub const COOLING_FAILURES: u16 = 13;
-    /// Generator failures during a site's traced outages.
-    pub const TRACE_OUTAGES: u16 = 15;
-}
 
 /// One outage interval.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -60,7 +52,7 @@ fn renewal(
         if t >= end_s {
             break;
         }
-        let length = (sample(duration_hours, rng).max(0.0) * 3_600.0).max(1.0);
+        let length = (sample(duration_hours, rng).max(0.0) * SECONDS_PER_HOUR as f64).max(1.0);
         let from = SimTime::from_secs(t as u64);
         let to = SimTime::from_secs(((t + length) as u64).min(end.secs()));
         on_outage(from, to, rng);
@@ -68,28 +60,35 @@ fn renewal(
     }
 }
 
-impl Outages {
-    /// Generates the outages of a replication into `self`.
-    pub fn generate(
-        &mut self,
-        model: &CompiledScenario,
-        shocks: &[ShockSpec],
-        seed: u64,
-        replication: u64,
-    ) {
-        self.grid.clear();
-        self.cooling.clear();
-        for (i, site) in model.sites.iter().enumerate() {
+/// Grid outages and cooling failures as a world process: the sites and halls and the horizon.
+/// Its path is the world's `outages`.
+pub(crate) struct OutageProcess<'m> {
+    sites: &'m [SiteSpec],
+    halls: &'m [HallSpec],
+    end: SimTime,
+}
+
+impl<'m> WorldProcess<'m> for OutageProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        OutageProcess {
+            sites: &model.sites,
+            halls: &model.halls,
+            end: model.end,
+        }
+    }
+
+    /// Generates each site's random and traced grid outages, adds its scheduled ones, and
+    /// generates each hall's cooling failures.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        let outages = &mut world.outages;
+        outages.grid.clear();
+        outages.cooling.clear();
+        for (i, site) in self.sites.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration)) = &site.grid_outages {
-                let instance = u16::try_from(i).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::GRID_OUTAGES, instance),
-                );
+                let mut rng = streams.instance(StreamKind::GridOutages, i);
                 let p_fail = site.generator_failure_probability;
-                renewal(between, duration, model.end, &mut rng, |from, to, rng| {
+                renewal(between, duration, self.end, &mut rng, |from, to, rng| {
                     let generators_fail = rng.random::<f64>() < p_fail;
                     list.push(Outage {
                         from,
@@ -102,12 +101,7 @@ impl Outages {
             if !site.trace_outages.is_empty() {
                 // Traced outages draw their generator failures from the site's own stream,
                 // after its random outages.
-                let instance = u16::try_from(i).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::TRACE_OUTAGES, instance),
-                );
+                let mut rng = streams.instance(StreamKind::TraceOutages, i);
                 for &(from, to) in &site.trace_outages {
                     let generators_fail = rng.random::<f64>() < site.generator_failure_probability;
                     list.push(Outage {
@@ -132,18 +126,13 @@ impl Outages {
                 }
             }
             list.sort_by_key(|o| o.from);
-            self.grid.push(list);
+            outages.grid.push(list);
         }
-        for (h, hall) in model.halls.iter().enumerate() {
+        for (h, hall) in self.halls.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((between, duration, derate)) = &hall.cooling_failures {
-                let instance = u16::try_from(h).unwrap_or(u16::MAX);
-                let mut rng = stream(
-                    seed,
-                    replication,
-                    ProcessId::new(process::COOLING_FAILURES, instance),
-                );
-                renewal(between, duration, model.end, &mut rng, |from, to, _| {
+                let mut rng = streams.instance(StreamKind::CoolingFailures, h);
+                renewal(between, duration, self.end, &mut rng, |from, to, _| {
                     list.push(Outage {
                         from,
                         to,
@@ -152,7 +141,7 @@ impl Outages {
                     });
                 });
             }
-            self.cooling.push(list);
+            outages.cooling.push(list);
         }
     }
 }
@@ -174,13 +163,12 @@ pub fn covered_secs(outages: &[Outage]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ProcessId, stream};
 
     fn fraction_down(between: Dist, duration: Dist, years: u64, reps: u64) -> f64 {
         let end = SimTime::from_days(years * 365);
         let mut down = 0u64;
         for rep in 0..reps {
-            let mut rng = stream(3, rep, ProcessId::new(process::GRID_OUTAGES, 0));
+            let mut rng = Streams::new(3, rep).of(StreamKind::GridOutages);
             let mut list = Vec::new();
             renewal(&between, &duration, end, &mut rng, |from, to, _| {
                 list.push(Outage {
@@ -227,7 +215,7 @@ mod tests {
             50,
             200,
         );
-        let up_h = 20.0 * crate::model::dist::gamma_fn(1.0 + 1.0 / 1.5) * 24.0;
+        let up_h = 20.0 * crate::model::world::samplers::gamma_fn(1.0 + 1.0 / 1.5) * 24.0;
         let down_h = 6.0 * 0.5f64.exp();
         let expected = down_h / (up_h + down_h);
         assert!((expected - 0.022318).abs() < 1e-5, "{expected}");

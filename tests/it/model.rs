@@ -201,7 +201,9 @@ fn the_halving_falls_near_its_expected_date() {
     for rep in 0..50 {
         world.generate(&m, 20260301, rep);
         let halving = world.chain_events.iter().find_map(|(t, e)| match e {
-            model::bitcoin::ChainEvent::Halving { height, .. } => Some((*t, *height)),
+            model::world::bitcoin_protocol::ChainEvent::Halving { height, .. } => {
+                Some((*t, *height))
+            }
             _ => None,
         });
         let (t, height) = halving.expect("a halving within ten years");

@@ -2,22 +2,13 @@
 //! the schema command, colour, broken pipes and Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-fn pivotsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pivotsim"))
-}
+use crate::common::{pivotsim, stderr};
 
+/// Runs `pivotsim ARGS` in `dir` with the inherited environment.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    pivotsim()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    crate::common::run_in(dir, args, &[])
 }
 
 /// A short study: the default scenario over 3 years, so debug-build tests stay quick.
@@ -319,7 +310,7 @@ fn ctrl_c_stops_cleanly_with_130_and_leaves_nothing() {
         .unwrap();
     // Let it start simulating (and create its temporaries), then interrupt.
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();

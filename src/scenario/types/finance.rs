@@ -1,0 +1,150 @@
+//! The operator's capital structure in the scenario file: debts, the base rate, covenants,
+//! taxes and terminal value, and the loans that fund conversions.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Date;
+
+/// The operator's capital structure and valuation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// Tax rate on positive monthly taxable income (EBITDA − interest − depreciation).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.9), extend("x-expected" = "a fraction of taxable income"))]
+    pub tax_rate: f64,
+    /// Straight-line depreciation life of capex, years (for taxes only; cash is unaffected).
+    #[serde(default = "default_depreciation_years")]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
+    pub depreciation_years: f64,
+    /// The floating base rate (SOFR-like), needed by floating-rate debts.
+    #[serde(default)]
+    pub base_rate: Option<BaseRate>,
+    /// Debts outstanding or drawn on a date.
+    #[serde(default)]
+    pub debts: Vec<Debt>,
+    /// The debt-service coverage covenant, if any.
+    #[serde(default)]
+    pub covenant: Option<Covenant>,
+    /// Terminal value at the horizon, added to NPV. Default: none.
+    #[serde(default)]
+    pub terminal_value: TerminalValue,
+}
+
+fn default_depreciation_years() -> f64 {
+    5.0
+}
+
+/// A mean-reverting base rate, stepped monthly: x' = x + κ(θ − x)Δ + σ√Δ Z.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaseRate {
+    /// Rate at the start, fraction per year (0.043 = 4.3%).
+    #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+    pub initial: f64,
+    /// Long-run level, fraction per year.
+    #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+    pub long_run: f64,
+    /// Mean-reversion speed, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub reversion_per_year: f64,
+    /// Volatility, fraction per √year (absolute, e.g. 0.01 = 100 bp).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per √year"))]
+    pub volatility: f64,
+}
+
+/// A loan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Debt {
+    /// Name, for reports.
+    pub name: String,
+    /// Amount borrowed, USD.
+    #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+    pub principal_usd: f64,
+    /// When it is drawn (its cash arrives then). Absent: the loan is already outstanding at
+    /// the start, so its principal brings no cash (it was spent before).
+    #[serde(default)]
+    pub drawn: Option<Date>,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months from drawing to maturity.
+    #[schemars(range(min = 1, max = 600))]
+    pub term_months: u32,
+    /// How principal is repaid.
+    pub repayment: Repayment,
+}
+
+/// A loan's interest rate, per year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DebtRate {
+    /// A fixed rate, fraction per year.
+    Fixed(
+        #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
+    /// The base rate plus a spread, fraction per year, reset monthly.
+    FloatingSpread(
+        #[schemars(range(min = -0.05, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
+}
+
+/// How principal is repaid.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Repayment {
+    /// Level monthly payments (annuity), recomputed on the remaining balance and term.
+    Amortizing,
+    /// Interest monthly, all principal at maturity.
+    Bullet,
+}
+
+/// A minimum debt-service coverage ratio, tested monthly on trailing twelve months.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Covenant {
+    /// Minimum DSCR: (EBITDA − taxes) / (interest + principal), trailing 12 months.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a ratio"))]
+    pub min_dscr: f64,
+    /// Consecutive breached months that trigger a default.
+    #[schemars(range(min = 1, max = 600))]
+    pub months_allowed: u32,
+}
+
+/// How the business is valued at the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TerminalValue {
+    /// No terminal value.
+    #[default]
+    None,
+    /// Trailing 12-month EBITDA × a multiple.
+    ExitMultiple(
+        #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple of EBITDA"))]
+        f64,
+    ),
+    /// Trailing 12-month EBITDA / a capitalisation rate.
+    CapRate(
+        #[schemars(range(min = 0.001, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        f64,
+    ),
+}
+
+/// A loan that funds a share of a conversion's capex, drawn when work starts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionDebt {
+    /// Share of the conversion capex borrowed (0.8 = 80% loan-to-cost).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the capex"))]
+    pub share_of_capex: f64,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months to maturity.
+    #[schemars(range(min = 1, max = 600))]
+    pub term_months: u32,
+    /// Repayment.
+    pub repayment: Repayment,
+}

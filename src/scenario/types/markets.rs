@@ -1,0 +1,300 @@
+//! The exogenous markets in the scenario file: bitcoin (price, network, fees), wholesale
+//! energy, the AI/HPC hosting market and used-ASIC resale.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Dist, LAST_SUBSIDY_HEIGHT};
+
+/// Boom/bust regime switching of the AI market (a two-state Markov chain in continuous time).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiRegimes {
+    /// Regime at the start.
+    pub initial: AiRegime,
+    /// Hazard of a boom ending, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub boom_to_bust_per_year: f64,
+    /// Hazard of a bust ending, per year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub bust_to_boom_per_year: f64,
+    /// Inquiry rate in a bust as a multiple of the boom rate.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
+    pub bust_inquiry_factor: f64,
+    /// Lease and GPU-hour price level in a bust as a multiple of the boom level.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
+    pub bust_price_factor: f64,
+    /// Tenant default hazard in a bust as a multiple of the base hazard.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
+    pub bust_default_factor: f64,
+}
+
+/// A regime of the AI market.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AiRegime {
+    /// Demand outruns supply.
+    Boom,
+    /// The bubble has burst.
+    Bust,
+}
+
+/// Tenant inquiries: a Poisson stream of requests for GPU-ready capacity.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inquiries {
+    /// Inquiries per year in a boom.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "inquiries per year"))]
+    pub rate_per_year: f64,
+    /// Capacity asked for, MW of IT load.
+    #[schemars(extend("x-support" = [0.001, 10000.0]))]
+    pub size_mw: Dist,
+    /// Lease term, years.
+    #[schemars(extend("x-support" = [1.0 / 12.0, 50.0]))]
+    pub term_years: Dist,
+    /// Market lease level in a boom, USD per kW of IT per month.
+    #[schemars(range(min = 1e-6, max = 1e5), extend("x-expected" = "USD per kW-month, above 0"))]
+    pub price_usd_per_kw_month: f64,
+    /// Lognormal σ of an inquiry's price around the market level.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "σ of ln price"))]
+    pub price_dispersion: f64,
+    /// Annual rent escalator, fraction per year.
+    #[schemars(range(min = -0.5, max = 1.0), extend("x-expected" = "a fraction per year"))]
+    pub escalator_per_year: f64,
+    /// Share of inquiries that need liquid cooling (the rest accept any cooling).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
+    pub liquid_share: f64,
+    /// Rack density needed, kW per rack.
+    #[schemars(extend("x-support" = [0.1, 2000.0]))]
+    pub density_kw_per_rack: Dist,
+    /// Months from signing to the start of the lease.
+    #[schemars(extend("x-support" = [0.0, 120.0]))]
+    pub start_delay_months: Dist,
+    /// Months an inquiry waits for capacity before it is lost (0: only capacity free now).
+    #[schemars(extend("x-support" = [0.0, 120.0]))]
+    pub patience_months: Dist,
+}
+
+/// How leases are billed and end.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseTerms {
+    /// Whether the tenant pays for its power (`passthrough`) or the rent includes it
+    /// (`included`, the operator pays the energy).
+    pub power: PowerTerms,
+    /// Months over which billed capacity ramps linearly to 100% (0: full from the start).
+    #[schemars(range(min = 0, max = 120))]
+    pub ramp_months: u32,
+    /// Probability a lease renews at its end for another term at the market price.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a probability"))]
+    pub renewal_probability: f64,
+    /// Tenant default hazard per year in a boom.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub default_hazard_per_year: f64,
+    /// Service credits for downtime. Default: none.
+    #[serde(default)]
+    pub sla: Option<Sla>,
+}
+
+/// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Downtime allowed per month before credits, hours.
+    #[schemars(range(min = 0.0, max = 744.0), extend("x-expected" = "hours"))]
+    pub allowance_hours_per_month: f64,
+    /// Credit per hour beyond the allowance, as a share of the month's rent.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
+    pub credit_per_hour: f64,
+    /// Cap on a month's credit, as a share of its rent (REFERENCE §3.6: typically 0.5).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
+    pub cap: f64,
+}
+
+/// Who pays a tenant's power.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerTerms {
+    /// The tenant reimburses its energy: neither revenue nor cost to the operator.
+    Passthrough,
+    /// The operator pays the tenant's energy out of the rent.
+    Included,
+}
+
+/// The GPU-hour rental price (for GPU-cloud deployments the operator owns): a mean-reverting
+/// log price stepped daily, scaled by the regime's price factor.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuHourPrice {
+    /// Price at the start, USD per GPU-hour.
+    #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "USD per GPU-hour, above 0"))]
+    pub price_usd: f64,
+    /// Long-run level in a boom, USD per GPU-hour.
+    #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "USD per GPU-hour, above 0"))]
+    pub long_run_usd: f64,
+    /// Mean-reversion speed, per year.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "per year"))]
+    pub reversion_per_year: f64,
+    /// Volatility of the log price, per √year.
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+}
+
+/// The AI/HPC hosting market.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiMarket {
+    /// Boom and bust.
+    pub regimes: AiRegimes,
+    /// Tenant inquiries.
+    pub inquiries: Inquiries,
+    /// Lease terms.
+    pub lease: LeaseTerms,
+    /// GPU-hour price.
+    pub gpu_hour: GpuHourPrice,
+}
+
+/// Resale price of used ASICs: `usd_per_th` at the reference hashprice and efficiency,
+/// proportional to hashprice and inversely to J/TH.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsicResale {
+    /// Price of a machine at the reference efficiency and hashprice, USD per TH/s.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
+    pub usd_per_th: f64,
+    /// Reference hashprice, USD per PH/s per day.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "USD per PH/s per day, above 0"))]
+    pub reference_hashprice_usd_per_ph_day: f64,
+    /// Reference efficiency, J/TH.
+    #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "J/TH, above 0"))]
+    pub reference_j_per_th: f64,
+}
+
+/// The bitcoin market and network, stepped daily.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BitcoinMarket {
+    /// BTC price at the start, USD.
+    #[schemars(range(min = 1e-6, max = 1e9), extend("x-expected" = "USD per BTC, above 0"))]
+    pub price_usd: f64,
+    /// Expected return of the BTC price, per year (0.0 = no drift; jumps are compensated).
+    #[schemars(range(min = -2.0, max = 2.0), extend("x-expected" = "per year"))]
+    pub drift_per_year: f64,
+    /// Diffusion volatility of the BTC price, annualised (0.5 = 50%/√yr).
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+    /// Merton jumps in the BTC price.
+    pub jumps: PriceJumps,
+    /// Mining difficulty at the start (for example 1.3379e14 for 133.79 T).
+    #[schemars(range(min = 1.0, max = 1e20), extend("x-expected" = "a difficulty above 1"))]
+    pub difficulty: f64,
+    /// Block height at the start: the height of the next block to be mined.
+    #[schemars(range(min = 0, max = LAST_SUBSIDY_HEIGHT - 1))]
+    pub height: u64,
+    /// Blocks of the current difficulty epoch already mined at the start. Default: derived from
+    /// `height` (height mod 2016), which assumes `height` counts from genesis.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 2015))]
+    pub epoch_blocks_mined: Option<u64>,
+    /// Network hashrate at the start, EH/s.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "EH/s, above 0"))]
+    pub network_hashrate_eh_s: f64,
+    /// How the network hashrate evolves.
+    pub hashrate: HashrateProcess,
+    /// Transaction fees per block.
+    pub fees: Fees,
+}
+
+/// Compound-Poisson jumps in log price.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceJumps {
+    /// Expected jumps per year.
+    #[schemars(range(min = 0.0, max = 365.0), extend("x-expected" = "jumps per year"))]
+    pub rate_per_year: f64,
+    /// Mean of the log jump size (−0.10 ≈ a 10% drop).
+    #[schemars(range(min = -5.0, max = 5.0), extend("x-expected" = "log size"))]
+    pub mean_log_size: f64,
+    /// Standard deviation of the log jump size.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "log size"))]
+    pub std_log_size: f64,
+}
+
+/// Network hashrate: d ln H = (trend + response · ln(hashprice / breakeven)) dt + volatility dW.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HashrateProcess {
+    /// Growth rate of ln H when hashprice sits at the breakeven, per year.
+    #[schemars(range(min = -5.0, max = 5.0), extend("x-expected" = "per year"))]
+    pub trend_per_year: f64,
+    /// Volatility of ln H, annualised.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+    /// Sensitivity of growth to ln(hashprice / breakeven), per year. Positive: machines come
+    /// online when mining pays and switch off when it does not, so the network can shrink.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub response_per_year: f64,
+    /// Hashprice at which the marginal network fleet breaks even, USD per PH/s per day.
+    #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "USD per PH/s per day, above 0"))]
+    pub breakeven_hashprice_usd_per_ph_day: f64,
+}
+
+/// Fees per block: a lognormal base level plus rare spike regimes (inscription waves).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fees {
+    /// Mean fees per block in the base regime, BTC.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "BTC per block"))]
+    pub mean_btc_per_block: f64,
+    /// Day-to-day lognormal dispersion of the base level (σ of ln fees).
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "σ of ln fees"))]
+    pub volatility: f64,
+    /// Expected spike regimes per year.
+    #[schemars(range(min = 0.0, max = 365.0), extend("x-expected" = "per year"))]
+    pub spike_rate_per_year: f64,
+    /// Mean length of a spike regime, days (exponential).
+    #[schemars(range(min = 0.01, max = 3_650.0), extend("x-expected" = "days, above 0"))]
+    pub spike_mean_days: f64,
+    /// Fees during a spike as a multiple of the base mean.
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "a multiple of the base"))]
+    pub spike_multiplier: f64,
+}
+
+/// Hourly wholesale electricity price: exponential of a mean-reverting (Ornstein–Uhlenbeck)
+/// log level, with Poisson spikes and optional monthly seasonality.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnergyMarket {
+    /// Long-run mean price outside spikes, USD/MWh.
+    #[schemars(range(min = 1e-6, max = 1e6), extend("x-expected" = "USD/MWh, above 0 and at most the cap"))]
+    pub mean_usd_per_mwh: f64,
+    /// Mean-reversion speed of the log price, per year (100 ≈ a 2.5-day half-life).
+    #[schemars(range(min = 1e-6, max = 100_000.0), extend("x-expected" = "per year, above 0"))]
+    pub reversion_per_year: f64,
+    /// Volatility of the log price, per √year.
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+    /// Expected price spikes per year.
+    #[schemars(range(min = 0.0, max = 8_760.0), extend("x-expected" = "per year"))]
+    pub spike_rate_per_year: f64,
+    /// Price during a spike, USD/MWh.
+    #[schemars(range(min = 0.0, max = 1e6), extend("x-expected" = "USD/MWh, at most the cap"))]
+    pub spike_usd_per_mwh: f64,
+    /// Mean spike length, hours (exponential, at least one hour).
+    #[schemars(range(min = 1.0, max = 8_760.0), extend("x-expected" = "hours, at least 1"))]
+    pub spike_mean_hours: f64,
+    /// Market price cap, USD/MWh.
+    #[schemars(range(min = 1e-6, max = 1e6), extend("x-expected" = "USD/MWh, above 0"))]
+    pub cap_usd_per_mwh: f64,
+    /// Multipliers on the mean for January..December. Default: all 1.
+    #[serde(default)]
+    #[schemars(
+        length(equal = 12),
+        inner(range(min = 1e-3, max = 100.0)),
+        extend(
+            "x-expected" = "multipliers (January to December)",
+            "x-expected-items" = "a multiplier above 0"
+        )
+    )]
+    pub monthly_factors: Option<Vec<f64>>,
+}

@@ -1,0 +1,17 @@
+//! pivotsim's integration tests, compiled into one test binary.
+//!
+//! Each file below used to be its own binary under `tests/`, and each linked the whole crate:
+//! on a fresh clone most of `cargo test`'s time went to compiling and linking them. As modules
+//! of one binary they share that work, and the helpers in `common`.
+
+mod common;
+
+mod bad_input;
+mod batch;
+mod cli;
+mod finance;
+mod gpu;
+mod model;
+mod outputs;
+mod properties;
+mod schema;
