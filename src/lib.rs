@@ -2,13 +2,16 @@
 //! sites that are converting power, cooling and rack slots to GPU/AI tenants.
 //!
 //! Layers, each importing only those below it (see `ARCHITECTURE.md`):
-//! `cli` → `report` → `montecarlo` → `stats`, `model` → `scenario`, `engine`.
+//! `cli` → `report` → `montecarlo` → `stats`, `model` → `scenario`, `engine`. The four lower
+//! layers are crates of their own (`crates/`), so an import against that order does not
+//! compile; they are re-exported here under their layer names.
 #![warn(missing_docs)]
 
 pub mod cli;
-pub mod engine;
-pub mod model;
 pub mod montecarlo;
 pub mod report;
-pub mod scenario;
-pub mod stats;
+
+pub use pivotsim_engine as engine;
+pub use pivotsim_model as model;
+pub use pivotsim_scenario as scenario;
+pub use pivotsim_stats as stats;

@@ -1,0 +1,685 @@
+//! A validated scenario turned into the flat, unit-converted form the simulation reads.
+//!
+//! The scenario speaks the user's units (EH/s, W per unit, $/MW-month, annual rates); the hot
+//! loops want per-second and per-unit constants and flat arrays. Compiling once per run keeps
+//! those conversions out of every replication.
+
+mod dated;
+mod sites;
+
+use pivotsim_engine::math;
+
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::world::ai_market::AiParams;
+use crate::world::bitcoin_market::BitcoinParams;
+use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
+use crate::world::energy::EnergyParams;
+use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
+use pivotsim_scenario::resolve::Unresolved;
+use pivotsim_scenario::source::{join_field, join_index};
+use pivotsim_scenario::{
+    AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist, HallState, HallTarget,
+    PlacementPolicy, Repayment, Scenario, TerminalValue,
+};
+
+/// Why a scenario does not compile. Validation rules all of these out; they are errors, not
+/// panics, so a scenario that bypassed it (an echo, a shard manifest) is refused with a reason.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompileError {
+    /// The horizon's end is past the last date chrono's calendar supports.
+    #[error(
+        "the horizon ({years} years from {start}) runs past the last date the calendar supports"
+    )]
+    HorizonPastCalendar {
+        /// The scenario's start.
+        start: Date,
+        /// Its horizon, years.
+        years: u32,
+    },
+    /// A date before the start, which the simulation clock cannot represent.
+    #[error("field `{path}`: {date} is before the start of the simulation")]
+    BeforeStart {
+        /// The field's path, `plans[1].actions[0].date`.
+        path: String,
+        /// The date.
+        date: Date,
+    },
+    /// A `--stress` name the scenario does not define.
+    #[error("the scenario has no stress named `{name}`; expected one of: {known}")]
+    UnknownStress {
+        /// The name asked for.
+        name: String,
+        /// The scenario's stresses, comma-separated.
+        known: String,
+    },
+    /// A site or hall name that does not resolve.
+    #[error(transparent)]
+    Unresolved(#[from] Unresolved),
+}
+
+/// A site in simulation units.
+#[derive(Debug, Clone)]
+pub struct SiteSpec {
+    /// Name.
+    pub name: String,
+    /// Grid limit, MW.
+    pub grid_mw: f64,
+    /// Non-power opex of ASIC capacity, USD per MW of installed ASIC IT per calendar month.
+    pub asic_opex_usd_per_mw_month: f64,
+    /// Opex of GPU-ready capacity, USD per MW of IT capacity per calendar month.
+    pub gpu_opex_usd_per_mw_month: f64,
+    /// Share of mining revenue kept after pool fees.
+    pub revenue_share: f64,
+    /// PPA block, MW (share × full facility load); 0 without a PPA.
+    pub ppa_block_mw: f64,
+    /// PPA price, USD/MWh.
+    pub ppa_price: f64,
+    /// Demand-response trigger, USD/MWh (infinite without a programme).
+    pub dr_trigger: f64,
+    /// Demand-response credit, USD/MWh curtailed.
+    pub dr_credit: f64,
+    /// Random grid outages: (days between, hours long).
+    pub grid_outages: Option<(Dist, Dist)>,
+    /// Grid outages replayed from a trace: [from, to) within the horizon.
+    pub trace_outages: Vec<(SimTime, SimTime)>,
+    /// Probability the generators fail during an outage.
+    pub generator_failure_probability: f64,
+}
+
+/// The physical shape of a hall: what limits the IT load it can carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HallShape {
+    /// Cooling technology.
+    pub cooling: Cooling,
+    /// Rack positions.
+    pub rack_slots: u32,
+    /// Most IT kW per rack.
+    pub max_kw_per_rack: f64,
+    /// Cooling capacity, MW of heat.
+    pub cooling_mw: f64,
+    /// PUE.
+    pub pue: f64,
+    /// Backup generators carry GPU load through grid outages.
+    pub backup_generators: bool,
+}
+
+impl HallShape {
+    /// IT capacity, MW: the lesser of cooling and rack density.
+    pub fn it_capacity_mw(&self) -> f64 {
+        self.cooling_mw
+            .min(f64::from(self.rack_slots) * self.max_kw_per_rack / 1_000.0)
+    }
+
+    fn from_target(t: &HallTarget) -> Self {
+        HallShape {
+            cooling: t.cooling,
+            rack_slots: t.rack_slots,
+            max_kw_per_rack: t.max_kw_per_rack,
+            cooling_mw: t.cooling_mw,
+            pue: t.pue,
+            backup_generators: t.backup_generators,
+        }
+    }
+}
+
+/// A hall in simulation units.
+#[derive(Debug, Clone)]
+pub struct HallSpec {
+    /// Index of its site.
+    pub site: usize,
+    /// Name.
+    pub name: String,
+    /// Shape at the start.
+    pub shape: HallShape,
+    /// Use at the start.
+    pub state: HallState,
+    /// Random cooling failures: (days between, hours long, share of capacity lost).
+    pub cooling_failures: Option<(Dist, Dist, f64)>,
+}
+
+/// One ASIC model in one hall, in simulation units.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    /// Index of its site.
+    pub site: usize,
+    /// Index of its hall (over all sites).
+    pub hall: usize,
+    /// Model name.
+    pub model: String,
+    /// Units installed at the start.
+    pub units: u32,
+    /// Units per rack.
+    pub units_per_rack: u32,
+    /// TH/s per unit.
+    pub th_per_unit: f64,
+    /// IT load per unit, MW.
+    pub it_mw_per_unit: f64,
+    /// Facility load per unit (IT × PUE), MW.
+    pub facility_mw_per_unit: f64,
+    /// Probability that a working unit fails during one day.
+    pub daily_failure_prob: f64,
+    /// Days a failed unit is out.
+    pub repair_days: u32,
+    /// Revenue per facility MWh for each USD per TH/s per second of net revenue rate: a unit
+    /// is worth running while the hourly price is below `rate × breakeven_factor`.
+    pub breakeven_factor: f64,
+    /// Efficiency, J/TH.
+    pub j_per_th: f64,
+}
+
+impl FleetSpec {
+    /// A fleet of `f` in hall `hall` (global index) of site `site`, at the hall's PUE.
+    pub fn new(site: usize, hall: usize, f: &AsicFleet, pue: f64) -> Self {
+        let it_mw = f.watts / 1e6;
+        let facility = it_mw * pue;
+        FleetSpec {
+            site,
+            hall,
+            model: f.model.clone(),
+            units: f.units,
+            units_per_rack: f.units_per_rack,
+            th_per_unit: f.th_s,
+            it_mw_per_unit: it_mw,
+            facility_mw_per_unit: facility,
+            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / DAYS_PER_YEAR),
+            repair_days: f.repair_days,
+            // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
+            breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
+            j_per_th: f.watts / f.th_s,
+        }
+    }
+}
+
+/// A plan in simulation form: actions sorted by time with names resolved to indices.
+#[derive(Debug, Clone)]
+pub struct PlanSpec {
+    /// Name.
+    pub name: String,
+    /// Placement policy.
+    pub placement: PlacementPolicy,
+    /// Actions in time order (ties in file order), each with its index in the file.
+    pub actions: Vec<TimedAction>,
+    /// Rules, in file order.
+    pub rules: Vec<RuleSpec>,
+    /// Which world variant it runs in (0: the scenario as written; others: `--stress`).
+    pub variant: usize,
+}
+
+/// A version of the world: the scenario's shocks, plus a stress set's.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The stress's name (empty for the scenario as written).
+    pub name: String,
+    /// Every shock applied in this variant.
+    pub shocks: Vec<ShockSpec>,
+}
+
+/// An action at a time.
+#[derive(Debug, Clone)]
+pub struct TimedAction {
+    /// When.
+    pub at: SimTime,
+    /// Index in the plan's `actions` list (names anchor tenants' random streams).
+    pub index: usize,
+    /// What.
+    pub action: ActionSpec,
+}
+
+/// A conversion in simulation form (from an action or a rule).
+#[derive(Debug, Clone)]
+pub struct ConversionSpec {
+    /// Shape after conversion.
+    pub to: HallShape,
+    /// Capex per MW of IT capacity after conversion, USD/MW.
+    pub capex_usd_per_mw: f64,
+    /// Lead time, calendar months.
+    pub lead_time_months: u32,
+    /// Loan funding part of the capex, drawn when work starts.
+    pub debt: Option<ConversionDebt>,
+}
+
+/// What an action does, with names resolved to global hall and site indices.
+#[derive(Debug, Clone)]
+pub enum ActionSpec {
+    /// Convert `hall`.
+    Convert {
+        /// Global hall index.
+        hall: usize,
+        /// The conversion.
+        conversion: ConversionSpec,
+        /// Global index of the hall receiving the ASICs, or None to sell them.
+        move_asics_to: Option<usize>,
+    },
+    /// Sign an anchor tenant.
+    SignTenant {
+        /// Global hall index.
+        hall: usize,
+        /// MW IT.
+        mw: f64,
+        /// Term, seconds.
+        term_secs: u64,
+        /// Rent, USD per kW-month.
+        price: f64,
+        /// Escalator per year.
+        escalator: f64,
+        /// Seconds from signing to start.
+        start_delay_secs: u64,
+    },
+    /// Install operator-owned GPUs.
+    DeployGpuCloud {
+        /// Global hall index.
+        hall: usize,
+        /// GPUs.
+        gpus: u32,
+        /// kW IT per GPU.
+        kw_per_gpu: f64,
+        /// USD per GPU.
+        capex_per_gpu: f64,
+        /// Life, seconds.
+        life_secs: u64,
+        /// Share of hours rented.
+        utilization: f64,
+        /// Probability a working GPU fails on a given day.
+        daily_failure_prob: f64,
+        /// Days to replace a failed GPU.
+        repair_days: u32,
+    },
+    /// Buy ASICs.
+    BuyAsics {
+        /// Global hall index.
+        hall: usize,
+        /// The machines.
+        fleet: AsicFleet,
+        /// USD per TH/s.
+        usd_per_th: f64,
+    },
+    /// Sell ASICs.
+    SellAsics {
+        /// Global hall index.
+        hall: usize,
+        /// Model name.
+        model: String,
+        /// Units.
+        units: u32,
+    },
+    /// Borrow.
+    DrawDebt(DebtSpec),
+    /// Raise a grid limit.
+    UpgradeGrid {
+        /// Site index.
+        site: usize,
+        /// MW added.
+        add_mw: f64,
+        /// Capex, USD.
+        capex_usd: f64,
+        /// Lead time, calendar months.
+        lead_time_months: u32,
+    },
+}
+
+/// A monthly rule in simulation form.
+#[derive(Debug, Clone)]
+pub enum RuleSpec {
+    /// Convert the next ASIC hall when hashprice is low and inquiries are being lost.
+    ConvertNextAsicHall {
+        /// Trailing 30-day hashprice threshold, USD per PH/s per day.
+        hashprice_below: f64,
+        /// Lost inquiries needed within the lookback.
+        min_lost: u32,
+        /// Lookback, seconds.
+        lookback_secs: u64,
+        /// The conversion.
+        conversion: ConversionSpec,
+        /// Most conversions.
+        max_conversions: u32,
+        /// Not before this time.
+        not_before: SimTime,
+    },
+}
+
+/// A loan in simulation form.
+#[derive(Debug, Clone)]
+pub struct DebtSpec {
+    /// Name.
+    pub name: String,
+    /// Amount borrowed, USD.
+    pub principal: f64,
+    /// When it is drawn; None when it is already outstanding at the start (no cash arrives).
+    pub drawn: Option<SimTime>,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months to maturity.
+    pub term_months: u32,
+    /// Repayment.
+    pub repayment: Repayment,
+}
+
+/// A scheduled shock in simulation form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShockSpec {
+    /// BTC price × factor from the start of a day.
+    BtcPrice {
+        /// When (the start of a day).
+        at: SimTime,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// Network hashrate × factor from the start of a day.
+    NetworkHashrate {
+        /// When (the start of a day).
+        at: SimTime,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// Energy price fixed over [from, to).
+    EnergySpike {
+        /// First hour.
+        from: SimTime,
+        /// End (exclusive).
+        to: SimTime,
+        /// Price, USD/MWh.
+        usd_per_mwh: f64,
+    },
+    /// AI regime forced to bust.
+    AiBust {
+        /// When.
+        at: SimTime,
+    },
+    /// Base rate + delta from a month on.
+    RateStep {
+        /// When.
+        at: SimTime,
+        /// Change, fraction per year.
+        delta: f64,
+    },
+    /// A site's grid is down over [from, to).
+    GridOutage {
+        /// Site index.
+        site: usize,
+        /// Start.
+        from: SimTime,
+        /// End (exclusive).
+        to: SimTime,
+    },
+    /// The largest billing lease defaults.
+    LargestTenantDefaults {
+        /// When.
+        at: SimTime,
+    },
+}
+
+/// The capital structure in simulation form.
+#[derive(Debug, Clone)]
+pub struct FinanceSpec {
+    /// Tax rate on positive monthly taxable income.
+    pub tax_rate: f64,
+    /// Depreciation life, months.
+    pub depreciation_months: u32,
+    /// Base-rate process, if any.
+    pub base_rate: Option<BaseRate>,
+    /// Debts of the scenario (plan debts come from actions).
+    pub debts: Vec<DebtSpec>,
+    /// DSCR covenant: (minimum, consecutive months allowed).
+    pub covenant: Option<(f64, u32)>,
+    /// Terminal value rule.
+    pub terminal: TerminalValue,
+}
+
+/// Used-ASIC resale pricing.
+#[derive(Debug, Clone, Copy)]
+pub struct ResaleSpec {
+    /// USD per TH/s at the reference point.
+    pub usd_per_th: f64,
+    /// Reference hashprice, USD per PH/s per day.
+    pub reference_hashprice: f64,
+    /// Reference efficiency, J/TH.
+    pub reference_j_per_th: f64,
+}
+
+impl ResaleSpec {
+    /// Resale value of one unit, USD: proportional to hashprice and inversely to J/TH.
+    pub fn unit_value(&self, th_per_unit: f64, j_per_th: f64, hashprice: f64) -> f64 {
+        th_per_unit
+            * self.usd_per_th
+            * (hashprice / self.reference_hashprice)
+            * (self.reference_j_per_th / j_per_th)
+    }
+}
+
+impl CompiledScenario {
+    /// The time `months` calendar months after `t` (same day of month, clamped by chrono), or
+    /// `SimTime::MAX` if that date overflows the calendar.
+    pub fn add_months(&self, t: SimTime, months: u32) -> SimTime {
+        let date: NaiveDate = self.calendar.date_of(t);
+        let secs_into_day = t.secs() % SECONDS_PER_DAY;
+        date.checked_add_months(Months::new(months))
+            .and_then(|d| self.calendar.time_of(d))
+            .map_or(SimTime::MAX, |d| d + secs_into_day)
+            .min(SimTime::MAX)
+    }
+}
+
+/// Everything a replication needs, precomputed.
+#[derive(Debug, Clone)]
+pub struct CompiledScenario {
+    /// Calendar from the start date.
+    pub calendar: Calendar,
+    /// End of the horizon.
+    pub end: SimTime,
+    /// Whole days simulated.
+    pub days: u64,
+    /// Whole hours simulated.
+    pub hours: usize,
+    /// Month boundaries strictly inside the horizon.
+    pub month_starts: Vec<SimTime>,
+    /// Length of each simulated month's calendar month, seconds (index 0: the start's month).
+    pub month_secs: Vec<f64>,
+    /// Seasonal energy-price multiplier of each day.
+    pub daily_energy_factor: Vec<f64>,
+    /// Bitcoin market.
+    pub bitcoin: BitcoinParams,
+    /// Energy market.
+    pub energy: EnergyParams,
+    /// AI market, if the scenario has one.
+    pub ai: Option<AiParams>,
+    /// Used-ASIC resale pricing, if any (otherwise ASICs sell for nothing).
+    pub resale: Option<ResaleSpec>,
+    /// Capital structure, taxes and valuation (defaults: none).
+    pub finance: FinanceSpec,
+    /// Scheduled shocks of the scenario as written.
+    pub shocks: Vec<ShockSpec>,
+    /// World variants: the scenario as written, then one per selected stress.
+    pub variants: Vec<Variant>,
+    /// Discount rate per year.
+    pub discount_rate: f64,
+    /// Starting cash, USD.
+    pub starting_cash: f64,
+    /// Sites.
+    pub sites: Vec<SiteSpec>,
+    /// Halls over all sites.
+    pub halls: Vec<HallSpec>,
+    /// ASIC fleets over all halls.
+    pub fleets: Vec<FleetSpec>,
+    /// Plans.
+    pub plans: Vec<PlanSpec>,
+}
+
+impl CompiledScenario {
+    /// Compiles a validated scenario. Fails only on what validation rules out: a horizon past
+    /// the calendar, a date before the start, a name that does not resolve.
+    pub fn new(s: &Scenario) -> Result<Self, CompileError> {
+        Self::with_stresses(s, &[])
+    }
+
+    /// Compiles a validated scenario with the named stresses selected (see `Scenario::stresses`).
+    /// Fails if a name is not one of the scenario's stresses, or as [`Self::new`] does.
+    pub fn with_stresses(s: &Scenario, stresses: &[String]) -> Result<Self, CompileError> {
+        let calendar = Calendar::new(s.start.0);
+        let past_calendar = || CompileError::HorizonPastCalendar {
+            start: s.start,
+            years: s.horizon_years,
+        };
+        let end_date = calendar
+            .add_years(s.horizon_years)
+            .ok_or_else(past_calendar)?;
+        let end = calendar.time_of(end_date).ok_or_else(past_calendar)?;
+        let days = end.secs() / SECONDS_PER_DAY;
+        let month_starts: Vec<SimTime> = calendar
+            .month_starts(end)
+            .into_iter()
+            .filter(|t| *t < end)
+            .collect();
+        let first_of_month = s.start.0.with_day(1).ok_or_else(past_calendar)?;
+        let month_secs = (0..=month_starts.len() as u32)
+            .map(|k| {
+                let a = first_of_month.checked_add_months(Months::new(k))?;
+                let b = first_of_month.checked_add_months(Months::new(k + 1))?;
+                Some((b - a).num_seconds() as f64)
+            })
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(past_calendar)?;
+        let factors = s
+            .market
+            .energy
+            .monthly_factors
+            .clone()
+            .unwrap_or_else(|| vec![1.0; 12]);
+        let daily_energy_factor = (0..days)
+            .map(|d| {
+                let month0 = calendar.date_of(SimTime::from_days(d)).month0() as usize;
+                factors.get(month0).copied().unwrap_or(1.0)
+            })
+            .collect();
+        let b = &s.market.bitcoin;
+        let bitcoin = BitcoinParams {
+            price_usd: b.price_usd,
+            drift: b.drift_per_year,
+            volatility: b.volatility,
+            jump_rate: b.jumps.rate_per_year,
+            jump_mean: b.jumps.mean_log_size,
+            jump_std: b.jumps.std_log_size,
+            difficulty: b.difficulty,
+            height: b.height,
+            epoch_blocks_mined: b
+                .epoch_blocks_mined
+                .unwrap_or(b.height % RETARGET_INTERVAL_BLOCKS),
+            hashrate_h_s: b.network_hashrate_eh_s * 1e18,
+            hashrate_trend: b.hashrate.trend_per_year,
+            hashrate_volatility: b.hashrate.volatility,
+            hashrate_response: b.hashrate.response_per_year,
+            breakeven_hashprice: b.hashrate.breakeven_hashprice_usd_per_ph_day,
+            fee_mean_btc: b.fees.mean_btc_per_block,
+            fee_volatility: b.fees.volatility,
+            fee_spike_rate: b.fees.spike_rate_per_year,
+            fee_spike_mean_days: b.fees.spike_mean_days,
+            fee_spike_multiplier: b.fees.spike_multiplier,
+        };
+        let e = &s.market.energy;
+        let energy = EnergyParams {
+            mean: e.mean_usd_per_mwh,
+            reversion: e.reversion_per_year,
+            volatility: e.volatility,
+            spike_rate: e.spike_rate_per_year,
+            spike_price: e.spike_usd_per_mwh,
+            spike_mean_hours: e.spike_mean_hours,
+            cap: e.cap_usd_per_mwh,
+        };
+        let (sites, halls, fleets) = sites::compile(s, &calendar, end);
+        let dated = dated::Dated {
+            s,
+            calendar: &calendar,
+            end,
+            first_hall: s
+                .sites
+                .iter()
+                .scan(0, |first, site| {
+                    let this = *first;
+                    *first += site.halls.len();
+                    Some(this)
+                })
+                .collect(),
+        };
+        let mut plans = dated.plans()?;
+        let shocks = dated.shocks("shocks", &s.shocks)?;
+        // Variant 0 is the scenario as written; each selected stress adds its shocks and a copy
+        // of every plan, named "plan [stress]".
+        let mut variants = vec![Variant {
+            name: String::new(),
+            shocks: shocks.clone(),
+        }];
+        let base_plans = plans.len();
+        for name in stresses {
+            let (i, stress) = s
+                .stresses
+                .iter()
+                .enumerate()
+                .find(|(_, x)| &x.name == name)
+                .ok_or_else(|| CompileError::UnknownStress {
+                    name: name.clone(),
+                    known: s
+                        .stresses
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+            let mut all = shocks.clone();
+            all.extend(dated.shocks(
+                &join_field(&join_index("stresses", i), "shocks"),
+                &stress.shocks,
+            )?);
+            variants.push(Variant {
+                name: name.clone(),
+                shocks: all,
+            });
+            let v = variants.len() - 1;
+            for p in 0..base_plans {
+                let mut copy = plans[p].clone();
+                copy.name = format!("{} [{name}]", copy.name);
+                copy.variant = v;
+                plans.push(copy);
+            }
+        }
+        Ok(CompiledScenario {
+            calendar,
+            end,
+            days,
+            hours: (end.secs() / SECONDS_PER_HOUR) as usize,
+            month_starts,
+            month_secs,
+            daily_energy_factor,
+            bitcoin,
+            energy,
+            ai: s.market.ai.as_ref().map(AiParams::new),
+            resale: s.market.asic_resale.as_ref().map(|r| ResaleSpec {
+                usd_per_th: r.usd_per_th,
+                reference_hashprice: r.reference_hashprice_usd_per_ph_day,
+                reference_j_per_th: r.reference_j_per_th,
+            }),
+            shocks,
+            variants,
+            finance: {
+                let f = s.finance.as_ref();
+                FinanceSpec {
+                    tax_rate: f.map_or(0.0, |f| f.tax_rate),
+                    depreciation_months: f.map_or(60, |f| {
+                        (f.depreciation_years * 12.0).round().max(1.0) as u32
+                    }),
+                    base_rate: f.and_then(|f| f.base_rate.clone()),
+                    debts: dated.debts(f.map_or(&[], |f| &f.debts))?,
+                    covenant: f
+                        .and_then(|f| f.covenant.as_ref())
+                        .map(|c| (c.min_dscr, c.months_allowed)),
+                    terminal: f.map_or(TerminalValue::None, |f| f.terminal_value),
+                }
+            },
+            discount_rate: s.discount_rate,
+            starting_cash: s.starting_cash_usd,
+            sites,
+            halls,
+            fleets,
+            plans,
+        })
+    }
+}

@@ -1,0 +1,389 @@
+//! The dated parts of a scenario in simulation form: plans' actions and rules, shocks, and
+//! debts, with dates turned into simulation times and site and hall names into indices.
+//!
+//! Names resolve through [`pivotsim_scenario::resolve`], the one place that resolves them for
+//! validation too; a date or name that does not resolve is a [`CompileError`] naming its field.
+
+use pivotsim_engine::{
+    Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math, months_to_secs,
+};
+use pivotsim_scenario::resolve::{hall_index, site_index};
+use pivotsim_scenario::source::{join_field, join_index};
+use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Rule, Scenario, Shock};
+
+use super::{
+    ActionSpec, CompileError, ConversionSpec, DebtSpec, HallShape, PlanSpec, RuleSpec, ShockSpec,
+    TimedAction,
+};
+
+/// Turns dates and names into simulation times and indices.
+pub(super) struct Dated<'a> {
+    /// The scenario compiled.
+    pub(super) s: &'a Scenario,
+    /// Its calendar.
+    pub(super) calendar: &'a Calendar,
+    /// End of the horizon.
+    pub(super) end: SimTime,
+    /// Global index of each site's first hall.
+    pub(super) first_hall: Vec<usize>,
+}
+
+impl Dated<'_> {
+    /// The simulation time of `date`, the value of the field at `path`.
+    fn at(&self, path: &str, date: &Date) -> Result<SimTime, CompileError> {
+        self.calendar
+            .time_of(date.0)
+            .ok_or_else(|| CompileError::BeforeStart {
+                path: path.to_owned(),
+                date: *date,
+            })
+    }
+
+    /// The global index of hall `hall` of site `site`.
+    fn hall(&self, site: &str, hall: &str) -> Result<usize, CompileError> {
+        let (si, hi) = hall_index(self.s, site, hall)?;
+        Ok(self.first_hall[si] + hi)
+    }
+
+    /// Every plan, its actions in date order (same-day actions in file order).
+    pub(super) fn plans(&self) -> Result<Vec<PlanSpec>, CompileError> {
+        let mut plans = Vec::with_capacity(self.s.plans.len());
+        for (i, plan) in self.s.plans.iter().enumerate() {
+            let p = join_index("plans", i);
+            let mut actions = Vec::with_capacity(plan.actions.len());
+            for (index, a) in plan.actions.iter().enumerate() {
+                let ap = join_index(&join_field(&p, "actions"), index);
+                let (at, action) = self.action(&ap, a)?;
+                actions.push(TimedAction { at, index, action });
+            }
+            // Stable: same-day actions keep their file order.
+            actions.sort_by_key(|a| a.at);
+            let rules = plan
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(k, r)| self.rule(&join_index(&join_field(&p, "rules"), k), r))
+                .collect::<Result<_, _>>()?;
+            plans.push(PlanSpec {
+                name: plan.name.clone(),
+                placement: plan.placement,
+                actions,
+                rules,
+                variant: 0,
+            });
+        }
+        Ok(plans)
+    }
+
+    /// One action and when it happens; `ap` is its path.
+    fn action(&self, ap: &str, a: &Action) -> Result<(SimTime, ActionSpec), CompileError> {
+        let date_path = join_field(ap, "date");
+        Ok(match a {
+            Action::ConvertHall {
+                date,
+                site,
+                hall,
+                to,
+                capex_usd_per_mw,
+                lead_time_months,
+                asics,
+                debt,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::Convert {
+                    hall: self.hall(site, hall)?,
+                    conversion: ConversionSpec {
+                        to: HallShape::from_target(to),
+                        capex_usd_per_mw: *capex_usd_per_mw,
+                        lead_time_months: *lead_time_months,
+                        debt: debt.clone(),
+                    },
+                    move_asics_to: match asics {
+                        AsicDisposal::Sell => None,
+                        AsicDisposal::MoveTo(other) => Some(self.hall(site, other)?),
+                    },
+                },
+            ),
+            Action::SignTenant {
+                date,
+                site,
+                hall,
+                mw,
+                term_years,
+                price_usd_per_kw_month,
+                escalator_per_year,
+                start_delay_months,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::SignTenant {
+                    hall: self.hall(site, hall)?,
+                    mw: *mw,
+                    term_secs: (term_years * SECONDS_PER_YEAR) as u64,
+                    price: *price_usd_per_kw_month,
+                    escalator: *escalator_per_year,
+                    start_delay_secs: months_to_secs(*start_delay_months),
+                },
+            ),
+            Action::DeployGpuCloud {
+                date,
+                site,
+                hall,
+                gpus,
+                kw_per_gpu,
+                capex_usd_per_gpu,
+                life_years,
+                utilization,
+                annual_failure_rate,
+                repair_days,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::DeployGpuCloud {
+                    hall: self.hall(site, hall)?,
+                    gpus: *gpus,
+                    kw_per_gpu: *kw_per_gpu,
+                    capex_per_gpu: *capex_usd_per_gpu,
+                    life_secs: (life_years * SECONDS_PER_YEAR) as u64,
+                    utilization: *utilization,
+                    daily_failure_prob: 1.0 - math::exp(-annual_failure_rate / DAYS_PER_YEAR),
+                    repair_days: *repair_days,
+                },
+            ),
+            Action::BuyAsics {
+                date,
+                site,
+                hall,
+                fleet,
+                usd_per_th,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::BuyAsics {
+                    hall: self.hall(site, hall)?,
+                    fleet: fleet.clone(),
+                    usd_per_th: *usd_per_th,
+                },
+            ),
+            Action::SellAsics {
+                date,
+                site,
+                hall,
+                model,
+                units,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::SellAsics {
+                    hall: self.hall(site, hall)?,
+                    model: model.clone(),
+                    units: *units,
+                },
+            ),
+            Action::DrawDebt {
+                date,
+                name,
+                principal_usd,
+                rate,
+                term_months,
+                repayment,
+            } => {
+                let at = self.at(&date_path, date)?;
+                (
+                    at,
+                    ActionSpec::DrawDebt(DebtSpec {
+                        name: name.clone(),
+                        principal: *principal_usd,
+                        drawn: Some(at),
+                        rate: *rate,
+                        term_months: *term_months,
+                        repayment: *repayment,
+                    }),
+                )
+            }
+            Action::UpgradeGrid {
+                date,
+                site,
+                add_mw,
+                capex_usd,
+                lead_time_months,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::UpgradeGrid {
+                    site: site_index(self.s, site)?,
+                    add_mw: *add_mw,
+                    capex_usd: *capex_usd,
+                    lead_time_months: *lead_time_months,
+                },
+            ),
+        })
+    }
+
+    /// One rule; `rp` is its path.
+    fn rule(&self, rp: &str, r: &Rule) -> Result<RuleSpec, CompileError> {
+        Ok(match r {
+            Rule::ConvertNextAsicHall {
+                hashprice_30d_below_usd_per_ph_day,
+                min_lost_inquiries,
+                lookback_months,
+                to,
+                capex_usd_per_mw,
+                lead_time_months,
+                max_conversions,
+                not_before,
+                debt,
+            } => RuleSpec::ConvertNextAsicHall {
+                hashprice_below: *hashprice_30d_below_usd_per_ph_day,
+                min_lost: *min_lost_inquiries,
+                lookback_secs: months_to_secs(f64::from(*lookback_months)),
+                conversion: ConversionSpec {
+                    to: HallShape::from_target(to),
+                    capex_usd_per_mw: *capex_usd_per_mw,
+                    lead_time_months: *lead_time_months,
+                    debt: debt.clone(),
+                },
+                max_conversions: *max_conversions,
+                not_before: match not_before {
+                    Some(d) => self.at(&join_field(rp, "not_before"), d)?,
+                    None => SimTime::ZERO,
+                },
+            },
+        })
+    }
+
+    /// A list of shocks at `path`, each ending no later than the horizon.
+    pub(super) fn shocks(
+        &self,
+        path: &str,
+        list: &[Shock],
+    ) -> Result<Vec<ShockSpec>, CompileError> {
+        let end = self.end;
+        list.iter()
+            .enumerate()
+            .map(|(i, shock)| {
+                let p = join_index(path, i);
+                let date = |d: &Date| self.at(&join_field(&p, "date"), d);
+                Ok(match shock {
+                    Shock::BtcPrice { date: d, factor } => ShockSpec::BtcPrice {
+                        at: date(d)?,
+                        factor: *factor,
+                    },
+                    Shock::NetworkHashrate { date: d, factor } => ShockSpec::NetworkHashrate {
+                        at: date(d)?,
+                        factor: *factor,
+                    },
+                    Shock::EnergySpike {
+                        from,
+                        to,
+                        usd_per_mwh,
+                    } => ShockSpec::EnergySpike {
+                        from: self.at(&join_field(&p, "from"), from)?,
+                        to: self.calendar.time_of(to.0).map_or(end, |t| t.min(end)),
+                        usd_per_mwh: *usd_per_mwh,
+                    },
+                    Shock::AiBust { date: d } => ShockSpec::AiBust { at: date(d)? },
+                    Shock::GridOutage {
+                        site,
+                        date: d,
+                        days,
+                    } => {
+                        let from = date(d)?;
+                        ShockSpec::GridOutage {
+                            site: site_index(self.s, site)?,
+                            from,
+                            to: (from + (days * SECONDS_PER_DAY as f64) as u64).min(end),
+                        }
+                    }
+                    Shock::RateStep { date: d, delta } => ShockSpec::RateStep {
+                        at: date(d)?,
+                        delta: *delta,
+                    },
+                    Shock::LargestTenantDefaults { date: d } => {
+                        ShockSpec::LargestTenantDefaults { at: date(d)? }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The debts of `finance.debts`.
+    pub(super) fn debts(&self, debts: &[Debt]) -> Result<Vec<DebtSpec>, CompileError> {
+        debts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let drawn_path = join_field(&join_index("finance.debts", i), "drawn");
+                Ok(DebtSpec {
+                    name: d.name.clone(),
+                    principal: d.principal_usd,
+                    drawn: d
+                        .drawn
+                        .as_ref()
+                        .map(|date| self.at(&drawn_path, date))
+                        .transpose()?,
+                    rate: d.rate,
+                    term_months: d.term_months,
+                    repayment: d.repayment,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiled::{CompileError, CompiledScenario};
+    use pivotsim_scenario::{Action, Date, load_default};
+
+    /// The default scenario's first plan that converts a hall, and that action's index.
+    fn with_converting_plan() -> (pivotsim_scenario::Scenario, usize, usize) {
+        let s = load_default().unwrap().scenario;
+        let (p, a) = s
+            .plans
+            .iter()
+            .enumerate()
+            .find_map(|(p, plan)| {
+                let a = plan
+                    .actions
+                    .iter()
+                    .position(|a| matches!(a, Action::ConvertHall { .. }))?;
+                Some((p, a))
+            })
+            .expect("the default scenario converts a hall");
+        (s, p, a)
+    }
+
+    #[test]
+    fn a_date_before_the_start_names_its_field() {
+        let (mut s, p, a) = with_converting_plan();
+        let early = Date(s.start.0 - chrono::Days::new(1));
+        if let Action::ConvertHall { date, .. } = &mut s.plans[p].actions[a] {
+            *date = early;
+        }
+        let e = CompiledScenario::new(&s).unwrap_err();
+        assert_eq!(
+            e,
+            CompileError::BeforeStart {
+                path: format!("plans[{p}].actions[{a}].date"),
+                date: early
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_hall_or_stress_is_a_real_error() {
+        let (mut s, p, a) = with_converting_plan();
+        if let Action::ConvertHall { hall, .. } = &mut s.plans[p].actions[a] {
+            *hall = "no such hall".into();
+        }
+        let e = CompiledScenario::new(&s).unwrap_err();
+        assert!(
+            e.to_string().contains("no hall named `no such hall`"),
+            "{e}"
+        );
+
+        let s = load_default().unwrap().scenario;
+        let e = CompiledScenario::with_stresses(&s, &["nope".into()]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the scenario has no stress named `nope`; expected one of: "),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! The plan's actions and rules: conversions, ASIC purchases and sales, grid upgrades, anchor
+//! tenants, GPU-cloud deployments, and the monthly review.
+//!
+//! A conversion takes the hall offline at once, disposes of its ASICs (sold at the day's
+//! resale price, or moved to another ASIC hall as far as it has room), spends its capex evenly
+//! over the lead time, and leaves the hall GPU-ready and vacant until a tenant signs: stranded
+//! capacity is a possible outcome.
+
+use crate::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
+use crate::fleet::FleetState;
+use crate::operator::tenancy::racks_for;
+use crate::operator::{
+    CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
+};
+use crate::world::streams::StreamKind;
+use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
+
+impl Operator<'_> {
+    pub(super) fn apply_action(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let plan = self.plan;
+        let Some(timed) = plan.actions.get(k) else {
+            return;
+        };
+        match &timed.action {
+            ActionSpec::Convert {
+                hall,
+                conversion,
+                move_asics_to,
+            } => {
+                self.start_conversion(*hall, conversion, *move_asics_to, now, queue);
+            }
+            ActionSpec::SignTenant { .. } => self.sign_anchor(timed, now, queue),
+            ActionSpec::DeployGpuCloud { .. } => self.deploy_cloud(&timed.action, now, queue),
+            ActionSpec::BuyAsics {
+                hall,
+                fleet,
+                usd_per_th,
+            } => {
+                if self.facilities.halls[*hall].use_ != HallUse::Asic {
+                    return;
+                }
+                let pue = self.facilities.halls[*hall].shape.pue;
+                let mut spec = FleetSpec::new(self.facilities.halls[*hall].site, *hall, fleet, pue);
+                spec.units = self.facilities.units_that_fit(*hall, &spec, fleet.units);
+                if spec.units > 0 {
+                    self.ledger
+                        .pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
+                    self.facilities.add_fleet(spec, self.seed, self.replication);
+                }
+            }
+            ActionSpec::SellAsics { hall, model, units } => {
+                let mut left = *units;
+                for f in 0..self.facilities.fleets.len() {
+                    if left == 0 {
+                        break;
+                    }
+                    if self.facilities.fleets[f].spec.hall == *hall
+                        && &self.facilities.fleets[f].spec.model == model
+                    {
+                        let n = left.min(self.facilities.fleets[f].state.units);
+                        self.sell_units(f, n);
+                        left -= n;
+                    }
+                }
+                // Selling frees grid headroom, which waiting inquiries may use.
+                self.retry_waiting(now, queue);
+            }
+            ActionSpec::DrawDebt(spec) => self.draw_debt(spec.clone(), 0),
+            ActionSpec::UpgradeGrid {
+                site,
+                add_mw,
+                capex_usd,
+                lead_time_months,
+            } => {
+                let ready = self.model.add_months(now, *lead_time_months);
+                self.start_project(
+                    ProjectKind::Grid {
+                        site: *site,
+                        add_mw: *add_mw,
+                    },
+                    *capex_usd,
+                    false,
+                    now,
+                    ready,
+                    queue,
+                );
+            }
+        }
+    }
+
+    /// Starts converting `hall`: offline now, GPU-ready after the lead time.
+    pub(super) fn start_conversion(
+        &mut self,
+        hall: usize,
+        c: &ConversionSpec,
+        move_asics_to: Option<usize>,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if !matches!(
+            self.facilities.halls[hall].use_,
+            HallUse::Asic | HallUse::Idle
+        ) {
+            return;
+        }
+        self.dispose_asics(hall, move_asics_to);
+        let ready = self.model.add_months(now, c.lead_time_months);
+        let h = &mut self.facilities.halls[hall];
+        h.shape = c.to;
+        h.use_ = HallUse::Converting(ready);
+        let capex = c.capex_usd_per_mw * c.to.it_capacity_mw();
+        if let Some(d) = &c.debt {
+            self.draw_debt(
+                DebtSpec {
+                    name: format!("conversion of {}", self.model.halls[hall].name),
+                    principal: capex * d.share_of_capex,
+                    drawn: Some(now),
+                    rate: d.rate,
+                    term_months: d.term_months,
+                    repayment: d.repayment,
+                },
+                c.lead_time_months,
+            );
+        }
+        self.start_project(
+            ProjectKind::Conversion { hall },
+            capex,
+            true,
+            now,
+            ready,
+            queue,
+        );
+        // The hall counts for inquiries whose lease starts after it is ready: offer it now.
+        self.retry_waiting(now, queue);
+    }
+
+    /// Registers a project spending `capex` evenly until `ready` (at once if `ready` is now).
+    fn start_project(
+        &mut self,
+        kind: ProjectKind,
+        capex: f64,
+        conversion: bool,
+        now: SimTime,
+        ready: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let span = ready.secs_since(now);
+        let rate = if span == 0 {
+            self.ledger.pay_capex(capex, conversion);
+            0.0
+        } else {
+            capex / span as f64
+        };
+        let k = self.facilities.projects.len() as u32;
+        self.facilities.projects.push(Project {
+            rate,
+            conversion,
+            kind,
+            done: false,
+        });
+        queue.schedule(ready.max(now), OperatorEvent::ProjectDone(k));
+    }
+
+    pub(super) fn finish_project(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.facilities.projects[k].done {
+            return;
+        }
+        self.facilities.projects[k].done = true;
+        match self.facilities.projects[k].kind {
+            ProjectKind::Conversion { hall } => {
+                self.facilities.halls[hall].use_ = HallUse::GpuReady;
+                self.hall_ready(hall, now, queue);
+            }
+            ProjectKind::Grid { site, add_mw } => {
+                self.facilities.grid_mw[site] += add_mw;
+                self.retry_waiting(now, queue);
+            }
+        }
+    }
+
+    /// Removes every ASIC from `hall`: moved to `move_to` as far as it has room, the rest sold.
+    fn dispose_asics(&mut self, hall: usize, move_to: Option<usize>) {
+        for f in 0..self.facilities.fleets.len() {
+            if self.facilities.fleets[f].spec.hall != hall
+                || self.facilities.fleets[f].state.units == 0
+            {
+                continue;
+            }
+            let units = self.facilities.fleets[f].state.units;
+            // Only working units move; those in repair are sold as they are.
+            let working = self.facilities.fleets[f].state.working();
+            let mut moved = 0;
+            if let Some(target) =
+                move_to.filter(|t| self.facilities.halls[*t].use_ == HallUse::Asic)
+            {
+                let pue = self.facilities.halls[target].shape.pue;
+                let mut spec = self.facilities.fleets[f].spec.clone();
+                spec = FleetSpec {
+                    hall: target,
+                    facility_mw_per_unit: spec.it_mw_per_unit * pue,
+                    breakeven_factor: spec.th_per_unit * SECONDS_PER_HOUR as f64
+                        / (spec.it_mw_per_unit * pue),
+                    ..spec
+                };
+                // Take the units out first so the site's grid check does not count them twice.
+                self.facilities.fleets[f].state.remove(units);
+                moved = self.facilities.units_that_fit(target, &spec, working);
+                if moved > 0 {
+                    spec.units = moved;
+                    self.facilities.add_fleet(spec, self.seed, self.replication);
+                }
+                self.facilities.fleets[f].state.add(units - moved);
+            }
+            self.sell_units(f, units - moved);
+        }
+    }
+
+    /// The hashprice in force now, USD per PH/s per day.
+    pub(super) fn hashprice_now(&self) -> f64 {
+        self.world
+            .segments
+            .get(self.segment)
+            .map_or(0.0, |s| s.hashprice)
+    }
+
+    /// Sells `n` units of fleet `f` at the day's resale price.
+    fn sell_units(&mut self, f: usize, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let spec = &self.facilities.fleets[f].spec;
+        let unit_value = self.model.resale.map_or(0.0, |r| {
+            r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
+        });
+        self.ledger.month[Flow::Salvage] += f64::from(n) * unit_value;
+        self.facilities.fleets[f].state.remove(n);
+    }
+
+    /// Installs operator-owned GPUs (a `DeployGpuCloud` action): as many as the hall, its
+    /// racks and the site's grid still allow; they rent from when the hall is GPU-ready.
+    fn deploy_cloud(
+        &mut self,
+        action: &ActionSpec,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let ActionSpec::DeployGpuCloud {
+            hall,
+            gpus,
+            kw_per_gpu,
+            capex_per_gpu,
+            life_secs,
+            utilization,
+            daily_failure_prob,
+            repair_days,
+        } = *action
+        else {
+            return;
+        };
+        let h = &self.facilities.halls[hall];
+        if !matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_)) {
+            return;
+        }
+        let per_gpu_mw = kw_per_gpu / 1_000.0;
+        let by_mw = (h.free_gpu_mw() / per_gpu_mw + 1e-9).floor();
+        let by_grid = ((self.facilities.grid_mw[h.site]
+            - self.facilities.committed_site_mw(h.site))
+        .max(0.0)
+            / (per_gpu_mw * h.shape.pue)
+            + 1e-9)
+            .floor();
+        let free_racks = u64::from(h.shape.rack_slots).saturating_sub(h.committed_racks) as f64;
+        let by_racks = (free_racks * h.shape.max_kw_per_rack / kw_per_gpu + 1e-9).floor();
+        let n = f64::from(gpus)
+            .min(by_mw)
+            .min(by_grid)
+            .min(by_racks)
+            .max(0.0) as u32;
+        if n == 0 {
+            return;
+        }
+        let mw = f64::from(n) * per_gpu_mw;
+        let racks = racks_for(mw, h.shape.max_kw_per_rack);
+        let ready = h.use_ == HallUse::GpuReady;
+        self.facilities.reserve_gpu(hall, mw, racks);
+        self.ledger.pay_capex(f64::from(n) * capex_per_gpu, false);
+        let k = self.facilities.clouds.len();
+        // Each deployment's failures draw from their own stream (instance = its position).
+        let instance = u16::try_from(k).unwrap_or(u16::MAX);
+        let rng = stream(
+            self.seed,
+            self.replication,
+            StreamKind::GpuFailures.process(instance),
+        );
+        self.facilities.clouds.push(GpuCloud {
+            hall,
+            gpus: n,
+            kw_per_gpu,
+            utilization,
+            life_secs,
+            state: CloudState::Pending,
+            failures: FleetState::new(n, repair_days),
+            daily_failure_prob,
+            rng,
+        });
+        if ready {
+            self.cloud_activates(k, now, queue);
+        }
+    }
+
+    /// The monthly review: each rule may start converting the next ASIC hall.
+    pub(super) fn review_rules(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let plan = self.plan;
+        for (r, rule) in plan.rules.iter().enumerate() {
+            match rule {
+                RuleSpec::ConvertNextAsicHall {
+                    hashprice_below,
+                    min_lost,
+                    lookback_secs,
+                    conversion,
+                    max_conversions,
+                    not_before,
+                } => {
+                    if self.rule_conversions[r] >= *max_conversions || now < *not_before {
+                        continue;
+                    }
+                    let from = SimTime::from_secs(now.secs().saturating_sub(30 * SECONDS_PER_DAY));
+                    if self.world.mean_hashprice_between(from, now) >= *hashprice_below {
+                        continue;
+                    }
+                    let since = SimTime::from_secs(now.secs().saturating_sub(*lookback_secs));
+                    let lost = self.tenancy.lost_since(since);
+                    if lost < *min_lost as usize {
+                        continue;
+                    }
+                    let Some(hall) = self
+                        .facilities
+                        .halls
+                        .iter()
+                        .position(|h| h.use_ == HallUse::Asic)
+                    else {
+                        continue;
+                    };
+                    self.rule_conversions[r] += 1;
+                    self.start_conversion(hall, conversion, None, now, queue);
+                }
+            }
+        }
+    }
+
+    pub(super) fn cloud_activates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.facilities.clouds[k].state = CloudState::Active;
+        queue.schedule(
+            now + self.facilities.clouds[k].life_secs,
+            OperatorEvent::GpuCloudRetires(k as u32),
+        );
+    }
+
+    pub(super) fn cloud_retires(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let c = &mut self.facilities.clouds[k];
+        if c.state != CloudState::Active {
+            return;
+        }
+        c.state = CloudState::Retired;
+        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
+        let hall = c.hall;
+        let racks = racks_for(mw, self.facilities.halls[hall].shape.max_kw_per_rack);
+        self.facilities.release_gpu(hall, mw, racks);
+        self.retry_waiting(now, queue);
+    }
+}

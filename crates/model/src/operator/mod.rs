@@ -1,0 +1,351 @@
+//! The operator under one plan: the clock, and the routing of each event to the component
+//! that owns the state it changes.
+//!
+//! Events are what changes the operator's own state: failures and repairs, plan actions,
+//! projects finishing, inquiries, leases, month closes and reviews, and the horizon. Between
+//! events everything accrues at constant rates (`accrual`). The components live beside this
+//! file, each with its own state and rules: `facilities` (the plant and its physical
+//! invariants), `tenancy` (inquiries and leases), `ledger` (the flow table, the books and the
+//! accounting identity) and `financing` (debt, covenant, default, valuation); `actions` holds
+//! the plan's actions and rules, and `outputs` maps the books to metrics and series. The
+//! month close here calls them in a fixed order, which the outputs depend on.
+
+mod accrual;
+mod actions;
+mod facilities;
+mod financing;
+mod ledger;
+mod outputs;
+#[cfg(test)]
+mod sweep_tests;
+mod tenancy;
+
+use crate::compiled::DebtSpec;
+use crate::compiled::{CompiledScenario, PlanSpec, ShockSpec};
+use crate::world::World;
+use pivotsim_engine::{EventQueue, Handler, SECONDS_PER_DAY, SimTime};
+
+use accrual::Rates;
+use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
+pub use facilities::{HallRuntime, HallUse};
+use financing::Financing;
+use ledger::Ledger;
+pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
+use tenancy::Tenancy;
+pub use tenancy::{InquiryStatus, Lease, LeaseState};
+
+/// What happens to the operator, in time order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OperatorEvent {
+    /// Start of day `n`: failures and repairs.
+    Day(u64),
+    /// A month ends: book its cash flows, then review the plan's rules.
+    MonthClose(usize),
+    /// The horizon: book the last (partial) month and stop.
+    End,
+    /// The plan's action `k` (index into the time-sorted list) is due.
+    Action(u32),
+    /// Project `k` (a conversion or grid upgrade) is finished.
+    ProjectDone(u32),
+    /// World inquiry `i` arrives.
+    InquiryArrives(u32),
+    /// Waiting inquiry `i` runs out of patience.
+    InquiryExpires(u32),
+    /// Lease `k` is due to start billing.
+    LeaseStarts(u32),
+    /// Lease `k` steps up its ramp.
+    LeaseRamps(u32),
+    /// Lease `k` reaches an anniversary: the escalator applies.
+    LeaseEscalates(u32),
+    /// Lease `k` reaches the end of its term.
+    LeaseEnds(u32),
+    /// Lease `k`'s tenant defaults.
+    LeaseDefaults(u32),
+    /// GPU-cloud deployment `k` reaches the end of its life.
+    GpuCloudRetires(u32),
+    /// The scenario's debt `k` is drawn.
+    DebtDrawn(u32),
+    /// A scheduled shock: the largest billing lease defaults.
+    LargestTenantDefaults,
+    /// Grid outage `k` of site `s` starts.
+    GridDown(u16, u32),
+    /// Grid outage `k` of site `s` ends.
+    GridUp(u16, u32),
+    /// Cooling failure `k` of hall `h` starts.
+    CoolingDown(u16, u32),
+    /// Cooling failure `k` of hall `h` ends.
+    CoolingUp(u16, u32),
+}
+
+/// The operator's state under one plan in one replication.
+pub struct Operator<'a> {
+    model: &'a CompiledScenario,
+    world: &'a World,
+    plan: &'a PlanSpec,
+    seed: u64,
+    replication: u64,
+    /// Everything before this time has been accrued.
+    clock: SimTime,
+    /// Index of the market segment in force at `clock`.
+    segment: usize,
+    /// Index of the current month (into `model.month_secs`).
+    month_index: usize,
+    facilities: Facilities,
+    tenancy: Tenancy,
+    rule_conversions: Vec<u32>,
+    rates: Rates,
+    ledger: Ledger,
+    financing: Financing<'a>,
+    /// Tests: accrue hour by hour through [`Operator::accrue`] only, as the reference that
+    /// the run accrual of [`Operator::accrue_hours`] must match up to rounding.
+    #[cfg(test)]
+    reference_sweep: bool,
+}
+
+impl<'a> Operator<'a> {
+    /// The operator at time zero under `plan`, with the scenario's installed fleets.
+    pub fn new(
+        model: &'a CompiledScenario,
+        world: &'a World,
+        plan: &'a PlanSpec,
+        seed: u64,
+        replication: u64,
+    ) -> Self {
+        let mut op = Operator {
+            model,
+            world,
+            plan,
+            seed,
+            replication,
+            clock: SimTime::ZERO,
+            segment: 0,
+            month_index: 0,
+            facilities: Facilities::new(model),
+            tenancy: Tenancy::new(world.ai.inquiries.len()),
+            rule_conversions: vec![0; plan.rules.len()],
+            rates: Rates::default(),
+            ledger: Ledger::new(
+                model.starting_cash,
+                model.discount_rate,
+                model.month_starts.len() + 1,
+            ),
+            financing: Financing::new(&model.finance),
+            #[cfg(test)]
+            reference_sweep: false,
+        };
+        for spec in &model.fleets {
+            op.facilities
+                .add_fleet(spec.clone(), op.seed, op.replication);
+        }
+        op.refresh_rates();
+        op
+    }
+
+    /// Schedules the operator's first events. Every month close is scheduled first, so that
+    /// anything dated on the 1st of a month (sequence numbers order same-time events) falls
+    /// in the month it opens, not the one it closes.
+    pub fn schedule_initial(&self, queue: &mut EventQueue<OperatorEvent>) {
+        for (k, at) in self.model.month_starts.iter().enumerate() {
+            queue.schedule(*at, OperatorEvent::MonthClose(k));
+        }
+        queue.schedule_tick(SimTime::ZERO, OperatorEvent::Day(0));
+        for (k, a) in self.plan.actions.iter().enumerate() {
+            queue.schedule(a.at, OperatorEvent::Action(k as u32));
+        }
+        for (i, inq) in self.world.ai.inquiries.iter().enumerate() {
+            queue.schedule(inq.at, OperatorEvent::InquiryArrives(i as u32));
+        }
+        for (k, debt) in self.model.finance.debts.iter().enumerate() {
+            if let Some(at) = debt.drawn {
+                queue.schedule(at, OperatorEvent::DebtDrawn(k as u32));
+            }
+        }
+        for (site, list) in self.world.outages.grid.iter().enumerate() {
+            for (k, o) in list.iter().enumerate() {
+                queue.schedule(o.from, OperatorEvent::GridDown(site as u16, k as u32));
+                queue.schedule(o.to, OperatorEvent::GridUp(site as u16, k as u32));
+            }
+        }
+        for (hall, list) in self.world.outages.cooling.iter().enumerate() {
+            for (k, o) in list.iter().enumerate() {
+                queue.schedule(o.from, OperatorEvent::CoolingDown(hall as u16, k as u32));
+                queue.schedule(o.to, OperatorEvent::CoolingUp(hall as u16, k as u32));
+            }
+        }
+        for shock in &self.world.shocks {
+            if let ShockSpec::LargestTenantDefaults { at } = shock {
+                queue.schedule(*at, OperatorEvent::LargestTenantDefaults);
+            }
+        }
+        queue.schedule(self.model.end, OperatorEvent::End);
+    }
+
+    /// Closes the month at the clock: the tenants' SLA credits, then debt service and taxes
+    /// (nothing after a default), booked to cash; then the default test; then the record.
+    fn close_month(&mut self) {
+        if self.financing.has_defaulted() {
+            self.ledger.discard_open_month();
+        } else {
+            let base_rate = self
+                .world
+                .base_rate
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(0.0);
+            let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
+            self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla);
+            self.financing.book_month(&mut self.ledger.month, base_rate);
+        }
+        self.ledger.book_month(self.clock);
+        if self.financing.test_default(self.ledger.cash(), self.clock) {
+            self.ledger.wipe_out_equity(self.clock);
+        }
+        self.ledger.record_month(
+            self.clock,
+            self.rates.leased_mw,
+            self.financing.has_defaulted(),
+        );
+        self.month_index += 1;
+    }
+
+    /// At the horizon: the terminal value, to the unlevered flows whole and to NPV as the
+    /// owners' equity.
+    fn value_at_horizon(&mut self) {
+        if let Some(v) = self.financing.value_at_horizon() {
+            self.ledger
+                .book_horizon_value(self.clock, v.value, v.equity);
+        }
+    }
+
+    /// Draws a loan now (see [`Financing::draw`]).
+    fn draw_debt(&mut self, spec: DebtSpec, grace_months: u32) {
+        self.financing
+            .draw(spec, grace_months, &mut self.ledger.month);
+    }
+
+    /// What has accrued in the month not yet closed.
+    pub fn accrued_this_month(&self) -> &Flows {
+        &self.ledger.month
+    }
+
+    /// Closed months so far.
+    pub fn months(&self) -> &[MonthRecord] {
+        self.ledger.months()
+    }
+
+    /// Whether the run has defaulted (on cash or on the covenant).
+    pub fn has_defaulted(&self) -> bool {
+        self.financing.has_defaulted()
+    }
+
+    /// Cash now, USD (months booked so far).
+    pub fn cash(&self) -> f64 {
+        self.ledger.cash()
+    }
+
+    /// The halls' states.
+    pub fn halls(&self) -> &[HallRuntime] {
+        &self.facilities.halls
+    }
+
+    /// Checks the physical invariants (see [`Facilities::check_invariants`]).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.facilities
+            .check_invariants(self.model, &self.tenancy, self.clock)
+    }
+
+    /// Checks the accounting identity (see [`Ledger::check_accounts`]).
+    pub fn check_accounts(&self) -> Result<(), String> {
+        self.ledger.check_accounts(self.clock)
+    }
+
+    /// The leases signed so far.
+    pub fn leases(&self) -> &[Lease] {
+        &self.tenancy.leases
+    }
+}
+
+impl Handler<OperatorEvent> for Operator<'_> {
+    fn handle(
+        &mut self,
+        now: SimTime,
+        event: OperatorEvent,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.advance(now);
+        match event {
+            OperatorEvent::Day(day) => {
+                self.facilities.step_day(day);
+                let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
+                if next < self.model.end {
+                    queue.schedule_tick(next, OperatorEvent::Day(day + 1));
+                }
+                // ASIC failures change nothing the rates depend on (opex counts installed units);
+                // GPU failures change the GPUs rented.
+                if !self.facilities.clouds.is_empty() {
+                    self.refresh_rates();
+                }
+            }
+            OperatorEvent::MonthClose(_) => {
+                self.close_month();
+                self.review_rules(now, queue);
+            }
+            OperatorEvent::End => {
+                if self.ledger.months().last().is_none_or(|m| m.end < now) {
+                    self.close_month();
+                }
+                self.value_at_horizon();
+            }
+            OperatorEvent::GridDown(site, k) => {
+                let s = usize::from(site);
+                let fail = self.world.outages.grid[s][k as usize].generators_fail;
+                self.facilities.grid_down(s, fail);
+            }
+            OperatorEvent::GridUp(site, k) => {
+                let s = usize::from(site);
+                let fail = self.world.outages.grid[s][k as usize].generators_fail;
+                self.facilities.grid_up(s, fail);
+            }
+            OperatorEvent::CoolingDown(hall, k) => {
+                let h = usize::from(hall);
+                let derate = self.world.outages.cooling[h][k as usize].derate;
+                self.facilities.cooling_down(h, derate);
+            }
+            OperatorEvent::CoolingUp(hall, k) => {
+                let h = usize::from(hall);
+                let derate = self.world.outages.cooling[h][k as usize].derate;
+                self.facilities.cooling_up(h, derate);
+            }
+            OperatorEvent::LargestTenantDefaults => {
+                if let Some(k) = self.tenancy.largest_billing_lease() {
+                    self.lease_defaults(k, now, queue);
+                }
+            }
+            OperatorEvent::DebtDrawn(k) => {
+                if let Some(spec) = self.model.finance.debts.get(k as usize) {
+                    self.draw_debt(spec.clone(), 0);
+                }
+            }
+            OperatorEvent::Action(k) => self.apply_action(k as usize, now, queue),
+            OperatorEvent::ProjectDone(k) => self.finish_project(k as usize, now, queue),
+            OperatorEvent::InquiryArrives(i) => self.inquiry_arrives(i as usize, now, queue),
+            OperatorEvent::InquiryExpires(i) => self.inquiry_expires(i as usize, now),
+            OperatorEvent::LeaseStarts(k) => self.lease_starts(k as usize, now, queue),
+            OperatorEvent::LeaseRamps(k) => self.lease_ramps(k as usize, now, queue),
+            OperatorEvent::LeaseEscalates(k) => self.lease_escalates(k as usize, now, queue),
+            OperatorEvent::LeaseEnds(k) => self.lease_ends(k as usize, now, queue),
+            OperatorEvent::LeaseDefaults(k) => self.lease_defaults(k as usize, now, queue),
+            OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
+        }
+        if !matches!(event, OperatorEvent::Day(_)) {
+            self.refresh_rates();
+        }
+        // Test and debug builds check the physical invariants and the accounting identity
+        // after every event.
+        if cfg!(debug_assertions) {
+            if let Err(violation) = self.check_invariants().and_then(|()| self.check_accounts()) {
+                panic!("invariant violated: {violation}");
+            }
+        }
+    }
+}

@@ -1,0 +1,565 @@
+//! Tenants: inquiries finding capacity (or not), and leases from signing to their end.
+//!
+//! An inquiry takes GPU-ready capacity that meets its cooling, density, rack, MW and site-grid
+//! needs, chosen by the plan's placement policy. A hall still converting counts if it will be
+//! ready by the lease's start (tenants sign ahead of delivery). Without room it waits up to its
+//! patience, retried whenever capacity frees up, and is then lost. A signed lease reserves its
+//! capacity at once, bills from its start (ramping up if configured), escalates each year,
+//! may default by a hazard that follows the AI regime, and at its end renews with a probability
+//! at the market price, or leaves the capacity vacant.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1};
+
+use crate::compiled::{ActionSpec, TimedAction};
+use crate::operator::accrual::Rates;
+use crate::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
+use crate::placement;
+use crate::world::streams::{StreamKind, tenant_stream};
+use pivotsim_engine::{EventQueue, SimTime};
+use pivotsim_engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
+use pivotsim_scenario::{PowerTerms, Sla};
+
+/// Where an inquiry stands under this plan.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InquiryStatus {
+    /// Not arrived yet.
+    NotYet,
+    /// Waiting for capacity.
+    Waiting,
+    /// Placed (signed).
+    Placed,
+    /// Lost.
+    Lost,
+}
+
+/// Where a lease stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LeaseState {
+    /// Signed; capacity reserved; not billing yet.
+    Signed,
+    /// Due to start but its hall is not GPU-ready yet: starts when the conversion finishes.
+    WaitingForHall,
+    /// Billing.
+    Billing,
+    /// Over (term ended without renewal, or the tenant defaulted).
+    Ended,
+}
+
+/// A colocation lease.
+#[derive(Debug)]
+pub struct Lease {
+    /// Global hall index.
+    pub hall: usize,
+    /// Contracted capacity, MW IT.
+    pub mw: f64,
+    /// Racks reserved.
+    pub racks: u64,
+    /// Current rent, USD per kW-month.
+    pub price: f64,
+    /// Annual escalator.
+    pub escalator: f64,
+    /// Whether the operator pays the tenant's energy.
+    pub power_included: bool,
+    /// Share of the contracted capacity billed (ramp).
+    pub billed_share: f64,
+    /// Ramp steps taken.
+    pub ramp_step: u32,
+    /// Term, seconds.
+    pub term_secs: u64,
+    /// End of the current term (once billing).
+    pub end: SimTime,
+    /// The tenant's price relative to the market level, for renewals.
+    pub price_factor: f64,
+    /// State.
+    pub state: LeaseState,
+    /// Downtime this month, seconds (weighted by the share down).
+    pub downtime_secs: f64,
+    /// The next anniversary of the term's start, when the escalator applies.
+    pub next_escalation: SimTime,
+    /// The tenant's own random stream (default clock, renewal draws).
+    rng: ChaCha8Rng,
+}
+
+impl Lease {
+    /// A lease just signed: capacity promised, not billing yet, no escalator, power passed
+    /// through and the market price factor 1 until the caller sets them.
+    fn signed(
+        hall: usize,
+        mw: f64,
+        racks: u64,
+        price: f64,
+        term_secs: u64,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Lease {
+            hall,
+            mw,
+            racks,
+            price,
+            escalator: 0.0,
+            power_included: false,
+            billed_share: 0.0,
+            ramp_step: 0,
+            term_secs,
+            end: SimTime::MAX,
+            price_factor: 1.0,
+            state: LeaseState::Signed,
+            downtime_secs: 0.0,
+            next_escalation: SimTime::MAX,
+            rng,
+        }
+    }
+}
+
+/// Counts that are not cash flows.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tallies {
+    /// Inquiries (and anchor deals) that arrived.
+    pub(super) inquiries: u64,
+    /// Of which lost (no room within their patience).
+    pub(super) lost_inquiries: u64,
+    /// Capacity of the lost deals, MW IT.
+    pub(super) lost_mw: f64,
+    /// Nominal contract value of the lost deals, USD.
+    pub(super) lost_contract_value_usd: f64,
+    /// Tenants that defaulted.
+    pub(super) tenant_defaults: u64,
+}
+
+/// The operator's tenants: leases signed, where each inquiry stands, those waiting for
+/// capacity, deals lost, and the counts. The lease lifecycle (below, on the operator) moves
+/// them through their states; the plant's capacity is reserved through the facilities.
+pub(super) struct Tenancy {
+    /// Leases in signing order (their index keys their events).
+    pub(super) leases: Vec<Lease>,
+    /// Inquiries waiting for capacity, oldest first.
+    waiting: VecDeque<u32>,
+    inquiry_status: Vec<InquiryStatus>,
+    /// When each deal was lost, for the rules' lookback.
+    lost_times: Vec<SimTime>,
+    tallies: Tallies,
+}
+
+impl Tenancy {
+    /// No tenants yet; `inquiries` world inquiries to come.
+    pub(super) fn new(inquiries: usize) -> Self {
+        Tenancy {
+            leases: Vec::new(),
+            waiting: VecDeque::new(),
+            inquiry_status: vec![InquiryStatus::NotYet; inquiries],
+            lost_times: Vec::new(),
+            tallies: Tallies::default(),
+        }
+    }
+
+    /// The counts so far.
+    pub(super) fn tallies(&self) -> &Tallies {
+        &self.tallies
+    }
+
+    /// Deals lost after `since`.
+    pub(super) fn lost_since(&self, since: SimTime) -> usize {
+        self.lost_times.iter().filter(|t| **t > since).count()
+    }
+
+    /// Adds the billing leases to `r`, the rates between events: rent, leased MW, and the
+    /// facility power of their billed share (paid by the operator when power is included,
+    /// passed through otherwise), less the share down in each hall (`gpu_down`, by hall);
+    /// and notes which are down, for their SLA downtime.
+    pub(super) fn add_rates(&self, halls: &[HallRuntime], gpu_down: &[f64], r: &mut Rates) {
+        for (k, lease) in self.leases.iter().enumerate() {
+            if lease.state != LeaseState::Billing {
+                continue;
+            }
+            let down = gpu_down[lease.hall];
+            if down > 0.0 {
+                r.down_leases.push((k, down));
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            r.leased_mw += lease.mw;
+            let facility = billed_mw * halls[lease.hall].shape.pue * (1.0 - down);
+            if lease.power_included {
+                r.paid_tenant_facility_mw += facility;
+            } else {
+                r.passthrough_facility_mw += facility;
+            }
+        }
+    }
+
+    /// Adds each billing lease's facility load (billed MW × PUE) to its site in `site_mw`,
+    /// for the grid invariant.
+    pub(super) fn add_site_load(&self, halls: &[HallRuntime], site_mw: &mut [f64]) {
+        for lease in &self.leases {
+            if lease.state == LeaseState::Billing {
+                let hall = &halls[lease.hall];
+                site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
+            }
+        }
+    }
+
+    /// The billing lease with the most MW (the last of equals), if any.
+    pub(super) fn largest_billing_lease(&self) -> Option<usize> {
+        (0..self.leases.len())
+            .filter(|k| self.leases[*k].state == LeaseState::Billing)
+            .max_by(|a, b| self.leases[*a].mw.total_cmp(&self.leases[*b].mw))
+    }
+
+    /// Counts a lost deal: its MW and its nominal contract value (MW × 1,000 kW × rent × 12
+    /// months × term years), and when it was lost (for the rules' lookback).
+    pub(super) fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
+        self.tallies.lost_inquiries += 1;
+        self.tallies.lost_mw += mw;
+        self.tallies.lost_contract_value_usd +=
+            mw * 1_000.0 * price * 12.0 * term_secs as f64 / SECONDS_PER_YEAR;
+        self.lost_times.push(now);
+    }
+
+    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
+    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`; USD. Resets the
+    /// downtime for the next month.
+    pub(super) fn sla_credits(&mut self, sla: Option<&Sla>) -> f64 {
+        let Some(sla) = sla else {
+            for lease in &mut self.leases {
+                lease.downtime_secs = 0.0;
+            }
+            return 0.0;
+        };
+        let mut credits = 0.0;
+        for lease in &mut self.leases {
+            let hours = lease.downtime_secs / SECONDS_PER_HOUR as f64;
+            lease.downtime_secs = 0.0;
+            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
+                continue;
+            }
+            let share =
+                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
+            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+        }
+        credits
+    }
+}
+
+impl Operator<'_> {
+    pub(super) fn inquiry_arrives(
+        &mut self,
+        i: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.tenancy.tallies.inquiries += 1;
+        if self.try_place(i, now, queue) {
+            return;
+        }
+        let patience = self.world.ai.inquiries[i].patience_secs;
+        if patience == 0 {
+            self.lose(i, now);
+        } else {
+            self.tenancy.inquiry_status[i] = InquiryStatus::Waiting;
+            self.tenancy.waiting.push_back(i as u32);
+            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+        }
+    }
+
+    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
+        if self.tenancy.inquiry_status[i] == InquiryStatus::Waiting {
+            self.tenancy.waiting.retain(|&w| w as usize != i);
+            self.lose(i, now);
+        }
+    }
+
+    fn lose(&mut self, i: usize, now: SimTime) {
+        let inq = self.world.ai.inquiries[i];
+        self.tenancy.inquiry_status[i] = InquiryStatus::Lost;
+        self.tenancy
+            .record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    }
+
+    /// Places inquiry `i` if some hall can take it now; returns whether it was placed.
+    fn try_place(&mut self, i: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) -> bool {
+        let inq = self.world.ai.inquiries[i];
+        let start = now + inq.start_delay_secs;
+        let candidates = self
+            .facilities
+            .candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
+        let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
+        else {
+            return false;
+        };
+        let Some(ai) = &self.model.ai else {
+            return false;
+        };
+        let rng = tenant_stream(self.seed, self.replication, StreamKind::Tenant, i);
+        let mut lease = Lease::signed(
+            hall,
+            inq.size_mw,
+            racks_for(inq.size_mw, inq.density_kw),
+            inq.price,
+            inq.term_secs,
+            rng,
+        );
+        lease.escalator = ai.escalator;
+        lease.power_included = ai.power == PowerTerms::Included;
+        lease.price_factor = inq.price_factor;
+        self.tenancy.inquiry_status[i] = InquiryStatus::Placed;
+        self.sign(lease, start, queue);
+        true
+    }
+
+    /// Signs a lease: reserves its capacity and schedules its start.
+    pub(super) fn sign(
+        &mut self,
+        lease: Lease,
+        start: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.facilities
+            .reserve_gpu(lease.hall, lease.mw, lease.racks);
+        let k = self.tenancy.leases.len() as u32;
+        self.tenancy.leases.push(lease);
+        queue.schedule(start, OperatorEvent::LeaseStarts(k));
+    }
+
+    /// An anchor tenant signed by plan action `timed` (a `SignTenant`), with its own stream
+    /// keyed by the action's index in the file.
+    pub(super) fn sign_anchor(
+        &mut self,
+        timed: &TimedAction,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let ActionSpec::SignTenant {
+            hall,
+            mw,
+            term_secs,
+            price,
+            escalator,
+            start_delay_secs,
+        } = timed.action
+        else {
+            return;
+        };
+        let h = &self.facilities.halls[hall];
+        let racks = racks_for(mw, h.shape.max_kw_per_rack);
+        let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
+            && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
+            && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
+            && self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
+                <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
+        if !fits {
+            // The capacity went to other tenants first: the anchor deal is lost.
+            self.tenancy.tallies.inquiries += 1;
+            self.tenancy.record_loss(mw, price, term_secs, now);
+            return;
+        }
+        self.tenancy.tallies.inquiries += 1;
+        let power_included = self
+            .model
+            .ai
+            .as_ref()
+            .is_some_and(|a| a.power == PowerTerms::Included);
+        let rng = tenant_stream(
+            self.seed,
+            self.replication,
+            StreamKind::AnchorTenant,
+            timed.index,
+        );
+        let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
+        lease.escalator = escalator;
+        lease.power_included = power_included;
+        self.sign(lease, now + start_delay_secs, queue);
+    }
+
+    pub(super) fn lease_starts(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.tenancy.leases[k].state != LeaseState::Signed
+            && self.tenancy.leases[k].state != LeaseState::WaitingForHall
+        {
+            return;
+        }
+        if self.facilities.halls[self.tenancy.leases[k].hall].use_ != HallUse::GpuReady {
+            self.tenancy.leases[k].state = LeaseState::WaitingForHall;
+            return;
+        }
+        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
+        let lease = &mut self.tenancy.leases[k];
+        lease.state = LeaseState::Billing;
+        lease.end = now + lease.term_secs;
+        lease.ramp_step = 0;
+        lease.billed_share = if ramp_months == 0 {
+            1.0
+        } else {
+            1.0 / f64::from(ramp_months)
+        };
+        if ramp_months > 1 {
+            queue.schedule(
+                now + SECONDS_PER_AVG_MONTH as u64,
+                OperatorEvent::LeaseRamps(k as u32),
+            );
+        }
+        self.schedule_escalation(k, now, queue);
+        self.schedule_term(k, now, queue);
+    }
+
+    /// Schedules the end of lease `k`'s current term and, if its tenant's hazard clock runs
+    /// out first, its default.
+    fn schedule_term(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let end = self.tenancy.leases[k].end;
+        queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
+        if let Some(ai) = &self.model.ai {
+            let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
+            if let Some(t) = self.world.ai.default_time(ai, now, end, clock) {
+                queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
+            }
+        }
+    }
+
+    pub(super) fn lease_ramps(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
+        let lease = &mut self.tenancy.leases[k];
+        if lease.state != LeaseState::Billing {
+            return;
+        }
+        lease.ramp_step += 1;
+        lease.billed_share =
+            (f64::from(lease.ramp_step + 1) / f64::from(ramp_months.max(1))).min(1.0);
+        if lease.billed_share < 1.0 {
+            queue.schedule(
+                now + SECONDS_PER_AVG_MONTH as u64,
+                OperatorEvent::LeaseRamps(k as u32),
+            );
+        }
+    }
+
+    /// Schedules lease `k`'s next escalation on the calendar anniversary of `from`.
+    fn schedule_escalation(
+        &mut self,
+        k: usize,
+        from: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let at = self.model.add_months(from, 12);
+        self.tenancy.leases[k].next_escalation = at;
+        queue.schedule(at, OperatorEvent::LeaseEscalates(k as u32));
+    }
+
+    pub(super) fn lease_escalates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        // A renewal restarts the chain: an escalation not on the current schedule is stale.
+        if self.tenancy.leases[k].state != LeaseState::Billing
+            || self.tenancy.leases[k].next_escalation != now
+        {
+            return;
+        }
+        let lease = &mut self.tenancy.leases[k];
+        lease.price *= 1.0 + lease.escalator;
+        self.schedule_escalation(k, now, queue);
+    }
+
+    pub(super) fn lease_ends(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.tenancy.leases[k].state != LeaseState::Billing || self.tenancy.leases[k].end != now
+        {
+            return;
+        }
+        let Some(ai) = &self.model.ai else {
+            self.release(k, now, queue);
+            return;
+        };
+        let renew_draw: f64 = self.tenancy.leases[k].rng.random();
+        if renew_draw < ai.renewal_probability {
+            // Renewal at the market level of the day times the tenant's own price factor.
+            let level = ai.price * ai.price_factor(self.world.ai.regime_at(now));
+            let lease = &mut self.tenancy.leases[k];
+            lease.price = level * lease.price_factor;
+            lease.end = now + lease.term_secs;
+            self.schedule_escalation(k, now, queue);
+            self.schedule_term(k, now, queue);
+        } else {
+            self.release(k, now, queue);
+        }
+    }
+
+    pub(super) fn lease_defaults(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.tenancy.leases[k].state != LeaseState::Billing {
+            return;
+        }
+        self.tenancy.tallies.tenant_defaults += 1;
+        self.release(k, now, queue);
+    }
+
+    /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.
+    fn release(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let lease = &mut self.tenancy.leases[k];
+        lease.state = LeaseState::Ended;
+        lease.billed_share = 0.0;
+        let (hall, mw, racks) = (lease.hall, lease.mw, lease.racks);
+        self.facilities.release_gpu(hall, mw, racks);
+        self.retry_waiting(now, queue);
+    }
+
+    /// Offers freed capacity to waiting inquiries, oldest first.
+    pub(super) fn retry_waiting(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let waiting: Vec<u32> = self.tenancy.waiting.iter().copied().collect();
+        for i in waiting {
+            if self.try_place(i as usize, now, queue) {
+                self.tenancy.waiting.retain(|&w| w != i);
+            }
+        }
+    }
+
+    /// Starts leases and GPU clouds that were waiting for hall `hall` to become GPU-ready.
+    pub(super) fn hall_ready(
+        &mut self,
+        hall: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        for k in 0..self.tenancy.leases.len() {
+            if self.tenancy.leases[k].hall == hall
+                && self.tenancy.leases[k].state == LeaseState::WaitingForHall
+            {
+                self.lease_starts(k, now, queue);
+            }
+        }
+        for k in 0..self.facilities.clouds.len() {
+            if self.facilities.clouds[k].hall == hall
+                && self.facilities.clouds[k].state == CloudState::Pending
+            {
+                self.cloud_activates(k, now, queue);
+            }
+        }
+        self.retry_waiting(now, queue);
+    }
+}
+
+/// Racks needed for `mw` of IT at `density_kw` per rack.
+pub(super) fn racks_for(mw: f64, density_kw: f64) -> u64 {
+    (mw * 1_000.0 / density_kw.max(1e-9) - 1e-9).ceil().max(0.0) as u64
+}

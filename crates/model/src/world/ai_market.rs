@@ -1,0 +1,449 @@
+//! The AI/HPC market of one replication: boom and bust, tenant inquiries, GPU-hour prices.
+//!
+//! All of it is world-side: drawn from streams keyed by (seed, replication, process) only, so
+//! every plan meets the same inquiries at the same times with the same sizes, prices and
+//! patience. What a plan does with an inquiry (place it, or lose it) is the operator's part.
+//! Each inquiry also carries its own stream for what happens after signing (default,
+//! renewals), so a tenant behaves the same under every plan that signs it.
+
+use pivotsim_engine::math;
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1, StandardNormal};
+
+use crate::compiled::{CompiledScenario, ShockSpec};
+use crate::world::samplers::{MeanReversion, sample};
+use crate::world::streams::{StreamKind, Streams};
+use crate::world::{World, WorldProcess};
+use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
+use pivotsim_scenario::{AiMarket, AiRegime, Dist, PowerTerms};
+
+/// The AI market's parameters in simulation units.
+#[derive(Debug, Clone)]
+pub struct AiParams {
+    /// Regime at the start.
+    pub initial: AiRegime,
+    /// Boom → bust hazard, per second.
+    pub boom_to_bust: f64,
+    /// Bust → boom hazard, per second.
+    pub bust_to_boom: f64,
+    /// Bust multiples: inquiry rate, price level, default hazard.
+    pub bust_inquiry_factor: f64,
+    /// Bust multiple of lease and GPU-hour price levels.
+    pub bust_price_factor: f64,
+    /// Bust multiple of the default hazard.
+    pub bust_default_factor: f64,
+    /// Inquiry rate in a boom, per second.
+    pub inquiry_rate: f64,
+    /// Inquiry size, MW IT.
+    pub size_mw: Dist,
+    /// Term, years.
+    pub term_years: Dist,
+    /// Boom lease level, USD per kW-month.
+    pub price: f64,
+    /// σ of ln price around the level.
+    pub price_dispersion: f64,
+    /// Annual escalator.
+    pub escalator: f64,
+    /// Share needing liquid cooling.
+    pub liquid_share: f64,
+    /// Density, kW per rack.
+    pub density: Dist,
+    /// Start delay, months.
+    pub start_delay_months: Dist,
+    /// Patience, months.
+    pub patience_months: Dist,
+    /// Who pays tenant power.
+    pub power: PowerTerms,
+    /// Ramp months.
+    pub ramp_months: u32,
+    /// Renewal probability.
+    pub renewal_probability: f64,
+    /// Default hazard in a boom, per second.
+    pub default_hazard: f64,
+    /// Service credits for downtime.
+    pub sla: Option<pivotsim_scenario::Sla>,
+    /// GPU-hour price at the start, USD.
+    pub gpu_price: f64,
+    /// GPU-hour long-run level in a boom, USD.
+    pub gpu_long_run: f64,
+    /// GPU-hour reversion per year.
+    pub gpu_reversion: f64,
+    /// GPU-hour volatility per √year.
+    pub gpu_volatility: f64,
+}
+
+impl AiParams {
+    /// Converts the scenario's section.
+    pub fn new(m: &AiMarket) -> Self {
+        AiParams {
+            initial: m.regimes.initial,
+            boom_to_bust: m.regimes.boom_to_bust_per_year / SECONDS_PER_YEAR,
+            bust_to_boom: m.regimes.bust_to_boom_per_year / SECONDS_PER_YEAR,
+            bust_inquiry_factor: m.regimes.bust_inquiry_factor,
+            bust_price_factor: m.regimes.bust_price_factor,
+            bust_default_factor: m.regimes.bust_default_factor,
+            inquiry_rate: m.inquiries.rate_per_year / SECONDS_PER_YEAR,
+            size_mw: m.inquiries.size_mw,
+            term_years: m.inquiries.term_years,
+            price: m.inquiries.price_usd_per_kw_month,
+            price_dispersion: m.inquiries.price_dispersion,
+            escalator: m.inquiries.escalator_per_year,
+            liquid_share: m.inquiries.liquid_share,
+            density: m.inquiries.density_kw_per_rack,
+            start_delay_months: m.inquiries.start_delay_months,
+            patience_months: m.inquiries.patience_months,
+            power: m.lease.power,
+            ramp_months: m.lease.ramp_months,
+            renewal_probability: m.lease.renewal_probability,
+            default_hazard: m.lease.default_hazard_per_year / SECONDS_PER_YEAR,
+            sla: m.lease.sla.clone(),
+            gpu_price: m.gpu_hour.price_usd,
+            gpu_long_run: m.gpu_hour.long_run_usd,
+            gpu_reversion: m.gpu_hour.reversion_per_year,
+            gpu_volatility: m.gpu_hour.volatility,
+        }
+    }
+
+    /// Multiple of the boom price level in `regime`.
+    pub fn price_factor(&self, regime: AiRegime) -> f64 {
+        match regime {
+            AiRegime::Boom => 1.0,
+            AiRegime::Bust => self.bust_price_factor,
+        }
+    }
+
+    /// Default hazard in `regime`, per second.
+    pub fn hazard(&self, regime: AiRegime) -> f64 {
+        match regime {
+            AiRegime::Boom => self.default_hazard,
+            AiRegime::Bust => self.default_hazard * self.bust_default_factor,
+        }
+    }
+}
+
+/// One request for GPU-ready capacity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inquiry {
+    /// When it arrives.
+    pub at: SimTime,
+    /// Capacity asked for, MW IT.
+    pub size_mw: f64,
+    /// Term, seconds (years × 365.25 days).
+    pub term_secs: u64,
+    /// Offered rent, USD per kW-month.
+    pub price: f64,
+    /// The tenant's price relative to the market level (reused when it renews).
+    pub price_factor: f64,
+    /// Needs liquid cooling.
+    pub liquid: bool,
+    /// Density needed, kW per rack.
+    pub density_kw: f64,
+    /// Seconds from signing to the lease start.
+    pub start_delay_secs: u64,
+    /// Seconds it waits for capacity.
+    pub patience_secs: u64,
+}
+
+/// The AI market as a world process: its parameters (none when the scenario has no AI market)
+/// and the horizon. Its path is the world's `ai`.
+pub(crate) struct AiMarketProcess<'m> {
+    params: Option<&'m AiParams>,
+    end: SimTime,
+    /// Whole days simulated.
+    days: u64,
+}
+
+impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
+    fn from_scenario(model: &'m CompiledScenario) -> Self {
+        AiMarketProcess {
+            params: model.ai.as_ref(),
+            end: model.end,
+            days: model.days,
+        }
+    }
+
+    /// Generates the market with the scheduled busts forced in, or leaves it empty.
+    fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
+        match self.params {
+            Some(p) => {
+                let busts: Vec<SimTime> = shocks
+                    .iter()
+                    .filter_map(|s| match s {
+                        ShockSpec::AiBust { at } => Some(*at),
+                        _ => None,
+                    })
+                    .collect();
+                world.ai.generate(p, self.end, self.days, streams, &busts);
+            }
+            None => world.ai = AiWorld::default(),
+        }
+    }
+}
+
+/// The AI market of one replication.
+#[derive(Debug, Clone, Default)]
+pub struct AiWorld {
+    /// Regime changes in time order; the first is at time 0.
+    pub regimes: Vec<(SimTime, AiRegime)>,
+    /// Inquiries in arrival order.
+    pub inquiries: Vec<Inquiry>,
+    /// GPU-hour price of each day, USD (regime factor applied).
+    pub gpu_price_daily: Vec<f64>,
+}
+
+impl AiWorld {
+    /// Generates the AI market of a replication into `self`. `forced_busts` (sorted or not)
+    /// are scheduled shocks: the market turns to bust then, whatever its state.
+    pub fn generate(
+        &mut self,
+        p: &AiParams,
+        end: SimTime,
+        days: u64,
+        streams: Streams,
+        forced_busts: &[SimTime],
+    ) {
+        self.regimes.clear();
+        self.inquiries.clear();
+        self.gpu_price_daily.clear();
+        let end_s = end.secs() as f64;
+
+        // Regimes: exponential holding times with the hazard of the current regime. A forced
+        // bust interrupts the holding time; the chain is memoryless, so it restarts from there.
+        let mut rng = streams.of(StreamKind::AiRegime);
+        let mut busts: Vec<f64> = forced_busts.iter().map(|t| t.secs() as f64).collect();
+        busts.sort_by(f64::total_cmp);
+        let mut next_bust = busts.into_iter().peekable();
+        let mut t = 0.0;
+        let mut regime = p.initial;
+        self.regimes.push((SimTime::ZERO, regime));
+        loop {
+            let hazard = match regime {
+                AiRegime::Boom => p.boom_to_bust,
+                AiRegime::Bust => p.bust_to_boom,
+            };
+            let e: f64 = Exp1.sample(&mut rng);
+            let natural = if hazard > 0.0 {
+                t + e / hazard
+            } else {
+                f64::INFINITY
+            };
+            let forced = next_bust.peek().copied().unwrap_or(f64::INFINITY);
+            if natural.min(forced) >= end_s {
+                break;
+            }
+            if forced <= natural {
+                next_bust.next();
+                t = forced;
+                if regime == AiRegime::Bust {
+                    continue;
+                }
+                regime = AiRegime::Bust;
+            } else {
+                t = natural;
+                regime = match regime {
+                    AiRegime::Boom => AiRegime::Bust,
+                    AiRegime::Bust => AiRegime::Boom,
+                };
+            }
+            self.regimes.push((SimTime::from_secs(t as u64), regime));
+        }
+
+        // Inquiries: a Poisson stream whose rate is piecewise constant over the regimes; the
+        // process is memoryless, so each regime segment starts a fresh exponential gap.
+        let mut rng = streams.of(StreamKind::Inquiries);
+        for (k, &(from, regime)) in self.regimes.iter().enumerate() {
+            let until = self.regimes.get(k + 1).map_or(end_s, |r| r.0.secs() as f64);
+            let rate = match regime {
+                AiRegime::Boom => p.inquiry_rate,
+                AiRegime::Bust => p.inquiry_rate * p.bust_inquiry_factor,
+            };
+            if rate <= 0.0 {
+                continue;
+            }
+            let mut at = from.secs() as f64;
+            loop {
+                let e: f64 = Exp1.sample(&mut rng);
+                at += e / rate;
+                if at >= until {
+                    break;
+                }
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let price_factor = math::exp(p.price_dispersion * z);
+                let level = p.price * p.price_factor(regime);
+                // Draws are clamped to the ranges validation allows for the parameters, so a
+                // heavy-tailed distribution cannot produce an absurd tenant.
+                let years = sample(&p.term_years, &mut rng).clamp(1.0 / 12.0, 50.0);
+                self.inquiries.push(Inquiry {
+                    at: SimTime::from_secs(at as u64),
+                    size_mw: sample(&p.size_mw, &mut rng).clamp(1e-3, 10_000.0),
+                    term_secs: (years * SECONDS_PER_YEAR) as u64,
+                    price: level * price_factor,
+                    price_factor,
+                    liquid: rng.random::<f64>() < p.liquid_share,
+                    density_kw: sample(&p.density, &mut rng).clamp(0.1, 2_000.0),
+                    start_delay_secs: months_to_secs(
+                        sample(&p.start_delay_months, &mut rng).min(120.0),
+                    ),
+                    patience_secs: months_to_secs(sample(&p.patience_months, &mut rng).min(120.0)),
+                });
+            }
+        }
+
+        // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
+        let mut rng = streams.of(StreamKind::GpuPrice);
+        let ou = MeanReversion::exact(p.gpu_reversion, p.gpu_volatility, 1.0 / DAYS_PER_YEAR);
+        let mut x = math::ln(p.gpu_price / p.gpu_long_run);
+        let mut k = 0;
+        for day in 0..days {
+            if day > 0 {
+                x = ou.advance(x, &mut rng);
+            }
+            let t = SimTime::from_secs(day * SECONDS_PER_DAY);
+            while k + 1 < self.regimes.len() && self.regimes[k + 1].0 <= t {
+                k += 1;
+            }
+            let factor = p.price_factor(self.regimes[k].1);
+            self.gpu_price_daily
+                .push(p.gpu_long_run * math::exp(x) * factor);
+        }
+    }
+
+    /// The regime in force at `t`.
+    pub fn regime_at(&self, t: SimTime) -> AiRegime {
+        let k = self.regimes.partition_point(|r| r.0 <= t);
+        self.regimes
+            .get(k.saturating_sub(1))
+            .map_or(AiRegime::Boom, |r| r.1)
+    }
+
+    /// When a tenant whose lease runs from `from` defaults, given its unit-exponential
+    /// `clock`: the first time the hazard integrated from `from` (over the regimes) reaches
+    /// `clock`. None if that is at or after `until`.
+    pub fn default_time(
+        &self,
+        p: &AiParams,
+        from: SimTime,
+        until: SimTime,
+        clock: f64,
+    ) -> Option<SimTime> {
+        let mut remaining = clock;
+        let mut t = from.secs() as f64;
+        let end = until.secs() as f64;
+        let mut k = self
+            .regimes
+            .partition_point(|r| r.0 <= from)
+            .saturating_sub(1);
+        while t < end {
+            let seg_end = self
+                .regimes
+                .get(k + 1)
+                .map_or(end, |r| (r.0.secs() as f64).min(end));
+            let hazard = self
+                .regimes
+                .get(k)
+                .map_or(p.default_hazard, |r| p.hazard(r.1));
+            let span = seg_end - t;
+            if hazard > 0.0 && hazard * span >= remaining {
+                return Some(SimTime::from_secs((t + remaining / hazard) as u64));
+            }
+            remaining -= hazard * span;
+            t = seg_end;
+            k += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> AiParams {
+        AiParams {
+            initial: AiRegime::Boom,
+            boom_to_bust: 0.3 / SECONDS_PER_YEAR,
+            bust_to_boom: 0.6 / SECONDS_PER_YEAR,
+            bust_inquiry_factor: 0.25,
+            bust_price_factor: 0.7,
+            bust_default_factor: 3.0,
+            inquiry_rate: 10.0 / SECONDS_PER_YEAR,
+            size_mw: Dist::Constant { value: 20.0 },
+            term_years: Dist::Constant { value: 10.0 },
+            price: 140.0,
+            price_dispersion: 0.0,
+            escalator: 0.03,
+            liquid_share: 1.0,
+            density: Dist::Constant { value: 120.0 },
+            start_delay_months: Dist::Constant { value: 0.0 },
+            patience_months: Dist::Constant { value: 0.0 },
+            power: PowerTerms::Passthrough,
+            ramp_months: 0,
+            renewal_probability: 0.0,
+            default_hazard: 0.02 / SECONDS_PER_YEAR,
+            sla: None,
+            gpu_price: 2.25,
+            gpu_long_run: 2.0,
+            gpu_reversion: 1.0,
+            gpu_volatility: 0.3,
+        }
+    }
+
+    #[test]
+    fn time_in_bust_matches_the_two_state_chain() {
+        // A two-state chain with hazards a (boom→bust) and b (bust→boom) spends b/(a+b) of its
+        // time in boom: 0.6/0.9 = 2/3. Over 200 runs of 50 years (about 2,000 switches) the
+        // fraction is within 0.03.
+        let p = params();
+        let end = SimTime::from_days(50 * 365);
+        let mut boom = 0.0;
+        let mut total = 0.0;
+        let mut w = AiWorld::default();
+        for rep in 0..200 {
+            w.generate(&p, end, 1, Streams::new(1, rep), &[]);
+            for (k, r) in w.regimes.iter().enumerate() {
+                let until = w.regimes.get(k + 1).map_or(end, |n| n.0);
+                let span = until.secs_since(r.0) as f64;
+                total += span;
+                if r.1 == AiRegime::Boom {
+                    boom += span;
+                }
+            }
+        }
+        assert!((boom / total - 2.0 / 3.0).abs() < 0.03, "{}", boom / total);
+    }
+
+    #[test]
+    fn inquiry_rate_follows_the_regimes() {
+        // Expected inquiries per year: 10 × (2/3) + 2.5 × (1/3) = 7.5 in the long run.
+        // 200 runs × 50 years ≈ 75,000 inquiries: relative sd well under 1%; allow 4%.
+        let p = params();
+        let end = SimTime::from_days(50 * 365);
+        let mut w = AiWorld::default();
+        let mut n = 0usize;
+        for rep in 0..200 {
+            w.generate(&p, end, 1, Streams::new(2, rep), &[]);
+            n += w.inquiries.len();
+        }
+        let per_year = n as f64 / (200.0 * 50.0 * 365.0 / DAYS_PER_YEAR);
+        assert!((per_year / 7.5 - 1.0).abs() < 0.04, "{per_year}");
+    }
+
+    #[test]
+    fn default_times_integrate_the_hazard() {
+        // In a single boom regime the hazard is constant h, so the default time is clock / h.
+        let mut p = params();
+        p.boom_to_bust = 0.0;
+        let mut w = AiWorld::default();
+        w.generate(&p, SimTime::from_days(3650), 1, Streams::new(3, 0), &[]);
+        let h = p.default_hazard;
+        let t = w
+            .default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.1)
+            .unwrap();
+        assert_eq!(t.secs(), (0.1 / h) as u64);
+        // A clock that the horizon's integrated hazard (0.02/yr × 10 yr = 0.2) cannot reach.
+        assert!(
+            w.default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.25)
+                .is_none()
+        );
+    }
+}

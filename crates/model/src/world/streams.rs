@@ -1,0 +1,176 @@
+//! The registry of random-stream kinds: every stochastic process of the model, world- and
+//! operator-side, with the number that selects its stream.
+//!
+//! A stream is keyed by (seed, replication, kind, instance) ([`pivotsim_engine::stream`]), so a
+//! kind's number is part of every result: renumbering one changes the futures of every seed,
+//! and two processes sharing a number would draw the same futures. All kinds are declared here,
+//! once, and tests check that the numbers are distinct and pinned.
+
+use rand::rngs::ChaCha8Rng;
+
+use pivotsim_engine::{ProcessId, stream};
+
+/// Declares [`StreamKind`] and its list [`StreamKind::ALL`] from one table, so no kind can be
+/// left out of the list the tests check.
+macro_rules! stream_kinds {
+    ($($(#[doc = $doc:literal])+ $name:ident = $id:literal,)+) => {
+        /// A kind of stochastic process; its number selects the random stream. Never renumber.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        #[repr(u16)]
+        pub enum StreamKind {
+            $($(#[doc = $doc])+ $name = $id,)+
+        }
+
+        impl StreamKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [StreamKind] = &[$(StreamKind::$name,)+];
+        }
+    };
+}
+
+stream_kinds! {
+    /// BTC price: diffusion and jumps. World.
+    BtcPrice = 1,
+    /// Network hashrate noise. World.
+    NetworkHashrate = 2,
+    /// Block arrivals and the times of retarget and halving boundaries. World.
+    Blocks = 3,
+    /// Fees per block and fee-spike regimes. World.
+    Fees = 4,
+    /// The hourly energy price. World.
+    EnergyPrice = 5,
+    /// AI-market regime switching (boom and bust). World.
+    AiRegime = 6,
+    /// AI inquiry arrivals and their attributes. World.
+    Inquiries = 7,
+    /// The daily GPU-hour price. World.
+    GpuPrice = 8,
+    /// A tenant's life after signing: default, renewals (instance = inquiry index). Keyed by
+    /// the inquiry, not the plan, so a tenant behaves the same under every plan that signs it.
+    Tenant = 9,
+    /// An anchor tenant's life after signing (instance = action index). Operator-side.
+    AnchorTenant = 10,
+    /// The floating base rate of the debts. World.
+    BaseRate = 11,
+    /// Grid outages of a site (instance = site index). World.
+    GridOutages = 12,
+    /// Cooling failures of a hall (instance = hall index). World.
+    CoolingFailures = 13,
+    /// Failures of operator-owned GPUs (instance = deployment index). Operator-side.
+    GpuFailures = 14,
+    /// Generator failures during a site's traced outages (instance = site index). World.
+    TraceOutages = 15,
+    /// ASIC failures of a fleet (instance = fleet index). Operator-side.
+    AsicFailures = 100,
+}
+
+impl StreamKind {
+    /// The number that selects this kind's streams.
+    pub const fn id(self) -> u16 {
+        self as u16
+    }
+
+    /// Instance `instance` of this kind.
+    pub const fn process(self, instance: u16) -> ProcessId {
+        ProcessId::new(self.id(), instance)
+    }
+}
+
+/// The streams of one replication: every process draws from `(seed, replication, kind,
+/// instance)` and nothing else, so plans share the world's futures and adding a process
+/// shifts no other's draws.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Streams {
+    seed: u64,
+    replication: u64,
+}
+
+impl Streams {
+    /// The streams of replication `replication` under root seed `seed`.
+    pub fn new(seed: u64, replication: u64) -> Self {
+        Streams { seed, replication }
+    }
+
+    /// The stream of the single process of `kind` (instance 0).
+    pub fn of(self, kind: StreamKind) -> ChaCha8Rng {
+        stream(self.seed, self.replication, kind.process(0))
+    }
+
+    /// The stream of the `index`-th process of `kind` (a site, a hall, a tenant). Indices past
+    /// `u16::MAX` share the last instance, which no valid scenario reaches.
+    pub fn instance(self, kind: StreamKind, index: usize) -> ChaCha8Rng {
+        let instance = u16::try_from(index).unwrap_or(u16::MAX);
+        stream(self.seed, self.replication, kind.process(instance))
+    }
+}
+
+/// The stream of a tenant's life after signing: instance `index` of `kind` ([`StreamKind::Tenant`]
+/// by inquiry, [`StreamKind::AnchorTenant`] by action).
+pub fn tenant_stream(seed: u64, replication: u64, kind: StreamKind, index: usize) -> ChaCha8Rng {
+    Streams::new(seed, replication).instance(kind, index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// The number each kind had when it was introduced. Exhaustive, so a new kind must be
+    /// pinned here; a changed number fails the test.
+    fn pinned(kind: StreamKind) -> u16 {
+        match kind {
+            StreamKind::BtcPrice => 1,
+            StreamKind::NetworkHashrate => 2,
+            StreamKind::Blocks => 3,
+            StreamKind::Fees => 4,
+            StreamKind::EnergyPrice => 5,
+            StreamKind::AiRegime => 6,
+            StreamKind::Inquiries => 7,
+            StreamKind::GpuPrice => 8,
+            StreamKind::Tenant => 9,
+            StreamKind::AnchorTenant => 10,
+            StreamKind::BaseRate => 11,
+            StreamKind::GridOutages => 12,
+            StreamKind::CoolingFailures => 13,
+            StreamKind::GpuFailures => 14,
+            StreamKind::TraceOutages => 15,
+            StreamKind::AsicFailures => 100,
+        }
+    }
+
+    #[test]
+    fn stream_kinds_are_unique() {
+        let ids: HashSet<u16> = StreamKind::ALL.iter().map(|k| k.id()).collect();
+        assert_eq!(ids.len(), StreamKind::ALL.len());
+    }
+
+    #[test]
+    fn stream_kinds_keep_their_numbers() {
+        assert_eq!(StreamKind::ALL.len(), 16);
+        for &kind in StreamKind::ALL {
+            assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
+        }
+    }
+
+    #[test]
+    fn an_instance_selects_the_stream_of_its_process_id() {
+        // Instance 0 is the single process; an index past u16::MAX saturates.
+        let streams = Streams::new(7, 3);
+        let first = |mut r: ChaCha8Rng| rand::Rng::next_u64(&mut r);
+        let direct = |kind: StreamKind, instance: u16| {
+            first(stream(7, 3, ProcessId::new(pinned(kind), instance)))
+        };
+        assert_eq!(
+            first(streams.of(StreamKind::Fees)),
+            direct(StreamKind::Fees, 0)
+        );
+        assert_eq!(
+            first(streams.instance(StreamKind::GridOutages, 4)),
+            direct(StreamKind::GridOutages, 4)
+        );
+        assert_eq!(
+            first(tenant_stream(7, 3, StreamKind::Tenant, 1 << 20)),
+            direct(StreamKind::Tenant, u16::MAX)
+        );
+    }
+}

@@ -1,0 +1,671 @@
+//! The resolver: the checks a single field's declared range cannot express.
+//!
+//! Ranges live next to the fields ([`super::ranges`] checks them first, so everything here
+//! sees in-range numbers). What remains needs more than one value: names (non-empty, unique,
+//! and naming a site, hall or model that exists), dates within the horizon, the physics of a
+//! hall and a site (racks, density, cooling, grid), and bounds that depend on another field
+//! (an energy mean at most the cap, a tenant within its hall's GPU capacity). Site and hall
+//! names are resolved here, by [`hall_index`] and [`site_index`], for both validation and the
+//! model's compile. The first problem found is returned, located by its field path.
+
+use std::collections::HashSet;
+
+use chrono::{Months, NaiveDate};
+
+use crate::error::{ErrorKind, ScenarioError};
+use crate::ranges::{self, out_of_range};
+use crate::source::{SourceDocument, join_field, join_index};
+use crate::types::{
+    Action, AsicDisposal, AsicFleet, Date, DebtRate, Hall, HallState, Plan, Rule, Scenario, Shock,
+    Site,
+};
+
+/// Checks a typed scenario against its source document (for positions): declared ranges
+/// first, then the checks between fields.
+pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), ScenarioError> {
+    ranges::check(scenario, doc)?;
+    let c = Checker {
+        doc,
+        s: scenario,
+        horizon: Horizon::of(scenario),
+    };
+    c.text("name", &scenario.name)?;
+    c.markets()?;
+    c.finance()?;
+    c.shock_list("shocks", &scenario.shocks)?;
+    let mut stress_names = HashSet::new();
+    for (i, stress) in scenario.stresses.iter().enumerate() {
+        let p = join_index("stresses", i);
+        c.unique_name(
+            &join_field(&p, "name"),
+            &stress.name,
+            &mut stress_names,
+            "stress",
+        )?;
+        c.shock_list(&join_field(&p, "shocks"), &stress.shocks)?;
+    }
+    let mut site_names = HashSet::new();
+    for (i, site) in scenario.sites.iter().enumerate() {
+        let p = join_index("sites", i);
+        c.unique_name(&join_field(&p, "name"), &site.name, &mut site_names, "site")?;
+        c.site(&p, site)?;
+    }
+    let mut plan_names = HashSet::new();
+    for (i, plan) in scenario.plans.iter().enumerate() {
+        let p = join_index("plans", i);
+        c.unique_name(&join_field(&p, "name"), &plan.name, &mut plan_names, "plan")?;
+        c.plan(&p, plan)?;
+    }
+    Ok(())
+}
+
+/// Why a site or hall name does not resolve.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unresolved {
+    /// No site has the name.
+    #[error("no site is named `{site}`; expected one of: {known}")]
+    Site {
+        /// The name given.
+        site: String,
+        /// The sites' names, comma-separated.
+        known: String,
+    },
+    /// The site has no hall with the name.
+    #[error("site `{site}` has no hall named `{hall}`; expected one of: {known}")]
+    Hall {
+        /// The site named.
+        site: String,
+        /// The hall name given.
+        hall: String,
+        /// The site's halls' names, comma-separated.
+        known: String,
+    },
+}
+
+/// The index of the site named `site` in `s.sites`.
+pub fn site_index(s: &Scenario, site: &str) -> Result<usize, Unresolved> {
+    s.sites
+        .iter()
+        .position(|x| x.name == site)
+        .ok_or_else(|| Unresolved::Site {
+            site: site.to_owned(),
+            known: names(s.sites.iter().map(|x| x.name.as_str())),
+        })
+}
+
+/// The (site, hall) indices of hall `hall` of site `site`.
+pub fn hall_index(s: &Scenario, site: &str, hall: &str) -> Result<(usize, usize), Unresolved> {
+    let si = site_index(s, site)?;
+    let halls = &s.sites[si].halls;
+    let hi = halls
+        .iter()
+        .position(|h| h.name == hall)
+        .ok_or_else(|| Unresolved::Hall {
+            site: site.to_owned(),
+            hall: hall.to_owned(),
+            known: names(halls.iter().map(|h| h.name.as_str())),
+        })?;
+    Ok((si, hi))
+}
+
+fn names<'a>(list: impl Iterator<Item = &'a str>) -> String {
+    list.collect::<Vec<_>>().join(", ")
+}
+
+/// The simulated dates: from the start to before the end of the horizon.
+struct Horizon {
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl Horizon {
+    fn of(s: &Scenario) -> Self {
+        let start = s.start.0;
+        let end = start
+            .checked_add_months(Months::new(s.horizon_years.saturating_mul(12)))
+            .unwrap_or(NaiveDate::MAX);
+        Horizon { start, end }
+    }
+}
+
+/// Builds located errors for one document and holds what the checks share.
+struct Checker<'a> {
+    doc: &'a SourceDocument,
+    s: &'a Scenario,
+    horizon: Horizon,
+}
+
+impl Checker<'_> {
+    fn err(&self, path: &str, kind: ErrorKind, message: String) -> ScenarioError {
+        ScenarioError::new(
+            &self.doc.origin,
+            path,
+            self.doc.map.position(path),
+            kind,
+            message,
+        )
+    }
+
+    /// A name: non-empty, at most 200 printable characters.
+    fn text(&self, path: &str, v: &str) -> Result<(), ScenarioError> {
+        if v.trim().is_empty() {
+            return Err(self.err(path, ErrorKind::Range, "expected a non-empty name".into()));
+        }
+        if v.len() > 200 || v.chars().any(char::is_control) {
+            return Err(self.err(
+                path,
+                ErrorKind::Range,
+                "expected a name of at most 200 printable characters".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A name that must be unique among `seen` (of the kind `what`).
+    fn unique_name<'n>(
+        &self,
+        path: &str,
+        name: &'n str,
+        seen: &mut HashSet<&'n str>,
+        what: &str,
+    ) -> Result<(), ScenarioError> {
+        self.text(path, name)?;
+        if !seen.insert(name) {
+            return Err(self.err(
+                path,
+                ErrorKind::Reference,
+                format!("another {what} is already named `{name}`; names must be unique"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A date from the start to before the end of the horizon.
+    fn in_horizon(&self, path: &str, d: &Date) -> Result<(), ScenarioError> {
+        let Horizon { start, end } = self.horizon;
+        if d.0 < start || d.0 >= end {
+            return Err(self.err(
+                path,
+                ErrorKind::Range,
+                format!("{d} is outside the horizon; expected a date from {start} to before {end}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A bound that depends on another field: `v` at most `hi`, said as a declared range would.
+    fn at_most(
+        &self,
+        path: &str,
+        v: f64,
+        lo: f64,
+        hi: f64,
+        expected: &str,
+    ) -> Result<(), ScenarioError> {
+        if v <= hi {
+            return Ok(());
+        }
+        Err(self.err(
+            path,
+            ErrorKind::Range,
+            out_of_range(v, lo, hi, Some(expected)),
+        ))
+    }
+
+    fn resolved<T>(&self, path: &str, found: Result<T, Unresolved>) -> Result<T, ScenarioError> {
+        found.map_err(|e| self.err(path, ErrorKind::Reference, e.to_string()))
+    }
+
+    /// Markets: energy prices within the cap; the AI market's inquiry budget.
+    fn markets(&self) -> Result<(), ScenarioError> {
+        let e = &self.s.market.energy;
+        self.at_most(
+            "market.energy.mean_usd_per_mwh",
+            e.mean_usd_per_mwh,
+            1e-6,
+            e.cap_usd_per_mwh,
+            "USD/MWh, above 0 and at most the cap",
+        )?;
+        self.at_most(
+            "market.energy.spike_usd_per_mwh",
+            e.spike_usd_per_mwh,
+            0.0,
+            e.cap_usd_per_mwh,
+            "USD/MWh, at most the cap",
+        )?;
+        if let Some(ai) = &self.s.market.ai {
+            // Each inquiry has its own random stream, numbered in 16 bits.
+            let expected = ai.inquiries.rate_per_year * f64::from(self.s.horizon_years);
+            if expected > 20_000.0 {
+                return Err(self.err(
+                    "market.ai.inquiries.rate_per_year",
+                    ErrorKind::Limit,
+                    format!(
+                        "{expected:.0} inquiries expected over the horizon; the limit is 20000"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn has_base_rate(&self) -> bool {
+        self.s
+            .finance
+            .as_ref()
+            .and_then(|f| f.base_rate.as_ref())
+            .is_some()
+    }
+
+    /// Debts: names, drawing dates, floating rates that need a base rate.
+    fn finance(&self) -> Result<(), ScenarioError> {
+        let Some(f) = &self.s.finance else {
+            return Ok(());
+        };
+        for (i, d) in f.debts.iter().enumerate() {
+            let p = join_index("finance.debts", i);
+            self.text(&join_field(&p, "name"), &d.name)?;
+            self.rate(&p, d.rate)?;
+            if let Some(date) = &d.drawn {
+                let start = self.horizon.start;
+                if date.0 < start {
+                    return Err(self.err(
+                        &join_field(&p, "drawn"),
+                        ErrorKind::Range,
+                        format!(
+                            "{date} is before the start {start}; a debt outstanding at the start \
+                             is drawn on the start date"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A floating rate needs `finance.base_rate`; `p` is the loan's path.
+    fn rate(&self, p: &str, rate: DebtRate) -> Result<(), ScenarioError> {
+        if matches!(rate, DebtRate::FloatingSpread(_)) && !self.has_base_rate() {
+            return Err(self.err(
+                &join_field(p, "rate"),
+                ErrorKind::Reference,
+                "a floating rate needs `finance.base_rate`".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn shock_list(&self, path: &str, list: &[Shock]) -> Result<(), ScenarioError> {
+        for (i, shock) in list.iter().enumerate() {
+            let p = join_index(path, i);
+            let at = |field: &str| join_field(&p, field);
+            match shock {
+                Shock::BtcPrice { date, .. }
+                | Shock::NetworkHashrate { date, .. }
+                | Shock::LargestTenantDefaults { date } => self.in_horizon(&at("date"), date)?,
+                Shock::EnergySpike { from, to, .. } => {
+                    self.in_horizon(&at("from"), from)?;
+                    if to.0 <= from.0 {
+                        return Err(self.err(
+                            &at("to"),
+                            ErrorKind::Range,
+                            format!("{to} is not after `from` ({from})"),
+                        ));
+                    }
+                }
+                Shock::GridOutage { site, date, .. } => {
+                    self.in_horizon(&at("date"), date)?;
+                    if site_index(self.s, site).is_err() {
+                        return Err(self.err(
+                            &at("site"),
+                            ErrorKind::Reference,
+                            format!("no site is named `{site}`"),
+                        ));
+                    }
+                }
+                Shock::AiBust { date } => {
+                    self.in_horizon(&at("date"), date)?;
+                    if self.s.market.ai.is_none() {
+                        return Err(self.err(
+                            &p,
+                            ErrorKind::Reference,
+                            "an AI bust needs `market.ai`".into(),
+                        ));
+                    }
+                }
+                Shock::RateStep { date, .. } => {
+                    self.in_horizon(&at("date"), date)?;
+                    if !self.has_base_rate() {
+                        return Err(self.err(
+                            &p,
+                            ErrorKind::Reference,
+                            "a rate step needs `finance.base_rate`".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A site's trace, halls and grid connection.
+    fn site(&self, p: &str, site: &Site) -> Result<(), ScenarioError> {
+        for (k, event) in site.grid_outage_trace_events.iter().enumerate() {
+            if crate::trace::parse_start(&event.start).is_none() {
+                let ep = join_index(&join_field(p, "grid_outage_trace_events"), k);
+                return Err(self.err(
+                    &join_field(&ep, "start"),
+                    ErrorKind::Type,
+                    format!(
+                        "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                        event.start
+                    ),
+                ));
+            }
+        }
+        let mut hall_names = HashSet::new();
+        let mut facility_mw = 0.0;
+        for (j, hall) in site.halls.iter().enumerate() {
+            let hp = join_index(&join_field(p, "halls"), j);
+            let name_path = join_field(&hp, "name");
+            self.text(&name_path, &hall.name)?;
+            if !hall_names.insert(hall.name.as_str()) {
+                return Err(self.err(
+                    &name_path,
+                    ErrorKind::Reference,
+                    format!("another hall of this site is already named `{}`", hall.name),
+                ));
+            }
+            facility_mw += self.hall(&hp, hall)? * hall.pue;
+        }
+        if facility_mw > site.grid_mw * (1.0 + 1e-9) {
+            return Err(self.err(
+                &join_field(p, "grid_mw"),
+                ErrorKind::Physics,
+                format!(
+                    "the halls' ASIC load times PUE is {facility_mw:.2} MW, above the grid limit \
+                     of {} MW; expected a grid limit of at least {facility_mw:.2} MW or fewer \
+                     machines",
+                    site.grid_mw
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks one hall's physics and returns its installed ASIC IT load in MW.
+    fn hall(&self, p: &str, hall: &Hall) -> Result<f64, ScenarioError> {
+        if hall.state != HallState::Asic && !hall.asics.is_empty() {
+            return Err(self.err(
+                &join_field(p, "asics"),
+                ErrorKind::Physics,
+                "only a hall whose state is `asic` can hold ASICs; expected an empty list".into(),
+            ));
+        }
+        let mut racks = 0u64;
+        let mut it_mw = 0.0;
+        for (k, fleet) in hall.asics.iter().enumerate() {
+            let fp = join_index(&join_field(p, "asics"), k);
+            self.text(&join_field(&fp, "model"), &fleet.model)?;
+            self.fleet_density(&fp, fleet, hall)?;
+            racks += u64::from(fleet.units).div_ceil(u64::from(fleet.units_per_rack));
+            it_mw += f64::from(fleet.units) * fleet.watts / 1e6;
+        }
+        if racks > u64::from(hall.rack_slots) {
+            return Err(self.err(
+                &join_field(p, "rack_slots"),
+                ErrorKind::Physics,
+                format!(
+                    "the hall's ASICs need {racks} racks but it has {} rack slots; expected at \
+                     least {racks}",
+                    hall.rack_slots
+                ),
+            ));
+        }
+        if it_mw > hall.cooling_mw * (1.0 + 1e-9) {
+            return Err(self.err(
+                &join_field(p, "cooling_mw"),
+                ErrorKind::Physics,
+                format!(
+                    "the hall's ASICs draw {it_mw:.2} MW of IT load, above its cooling capacity \
+                     of {} MW; expected cooling of at least {it_mw:.2} MW or fewer machines",
+                    hall.cooling_mw
+                ),
+            ));
+        }
+        Ok(it_mw)
+    }
+
+    /// A fleet's units per rack within the hall's rack density; `fp` is the fleet's path.
+    fn fleet_density(&self, fp: &str, fleet: &AsicFleet, hall: &Hall) -> Result<(), ScenarioError> {
+        let per_rack_kw = f64::from(fleet.units_per_rack) * fleet.watts / 1_000.0;
+        if per_rack_kw > hall.max_kw_per_rack * (1.0 + 1e-9) {
+            return Err(self.err(
+                &join_field(fp, "units_per_rack"),
+                ErrorKind::Physics,
+                format!(
+                    "{} units of {} W make {per_rack_kw:.1} kW per rack, above the hall's \
+                     max_kw_per_rack of {}; expected at most {} units per rack",
+                    fleet.units_per_rack,
+                    fleet.watts,
+                    hall.max_kw_per_rack,
+                    (hall.max_kw_per_rack * 1_000.0 / fleet.watts).floor()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A plan's actions and rules against the halls' initial states: actions name real sites
+    /// and halls, fall inside the horizon, and fit the hall they target.
+    fn plan(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let mut converted: HashSet<(usize, usize)> = HashSet::new();
+        for (k, action) in plan.actions.iter().enumerate() {
+            let ap = join_index(&join_field(p, "actions"), k);
+            let at = |field: &str| join_field(&ap, field);
+            let hall_of = |site: &str, hall: &str| {
+                let found = hall_index(s, site, hall);
+                let field = if matches!(found, Err(Unresolved::Site { .. })) {
+                    "site"
+                } else {
+                    "hall"
+                };
+                self.resolved(&at(field), found)
+            };
+            match action {
+                Action::ConvertHall {
+                    date,
+                    site,
+                    hall,
+                    asics,
+                    debt,
+                    ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    if s.sites[si].halls[hi].state == HallState::GpuReady
+                        || !converted.insert((si, hi))
+                    {
+                        return Err(self.err(
+                            &at("hall"),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{hall}` is already GPU-ready or converted by an earlier \
+                                 action of this plan; a hall converts once"
+                            ),
+                        ));
+                    }
+                    if let Some(d) = debt {
+                        self.rate(&at("debt"), d.rate)?;
+                    }
+                    if let AsicDisposal::MoveTo(other) = asics {
+                        let move_to = join_field(&at("asics"), "move_to");
+                        let found = hall_index(s, site, other);
+                        let (_, oi) = self.resolved(&move_to, found)?;
+                        if oi == hi {
+                            return Err(self.err(
+                                &move_to,
+                                ErrorKind::Reference,
+                                "cannot move a hall's ASICs into the hall being converted".into(),
+                            ));
+                        }
+                    }
+                }
+                Action::SignTenant {
+                    date,
+                    site,
+                    hall,
+                    mw,
+                    ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
+                        return Err(self.err(
+                            &at("hall"),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{hall}` is neither GPU-ready at the start nor converted by \
+                                 this plan; a tenant needs GPU-ready capacity"
+                            ),
+                        ));
+                    };
+                    self.at_most(
+                        &at("mw"),
+                        *mw,
+                        1e-3,
+                        capacity,
+                        "MW of IT, within the hall's GPU capacity",
+                    )?;
+                }
+                Action::DeployGpuCloud {
+                    date,
+                    site,
+                    hall,
+                    gpus,
+                    kw_per_gpu,
+                    ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
+                        return Err(self.err(
+                            &at("hall"),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{hall}` is neither GPU-ready at the start nor converted by \
+                                 this plan; GPUs need GPU-ready capacity"
+                            ),
+                        ));
+                    };
+                    let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
+                    if mw > capacity * (1.0 + 1e-9) {
+                        return Err(self.err(
+                            &at("gpus"),
+                            ErrorKind::Physics,
+                            format!(
+                                "{gpus} GPUs at {kw_per_gpu} kW draw {mw:.2} MW, above the hall's \
+                                 GPU capacity of {capacity:.2} MW"
+                            ),
+                        ));
+                    }
+                }
+                Action::BuyAsics {
+                    date,
+                    site,
+                    hall,
+                    fleet,
+                    ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let h = &s.sites[si].halls[hi];
+                    self.text(&join_field(&at("fleet"), "model"), &fleet.model)?;
+                    if h.state != HallState::Asic || converted.contains(&(si, hi)) {
+                        return Err(self.err(
+                            &at("hall"),
+                            ErrorKind::Reference,
+                            format!("hall `{hall}` is not an ASIC hall (or this plan converts it)"),
+                        ));
+                    }
+                    self.fleet_density(&at("fleet"), fleet, h)?;
+                }
+                Action::SellAsics {
+                    date,
+                    site,
+                    hall,
+                    model,
+                    ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let bought = plan.actions.iter().any(|a| {
+                        matches!(a, Action::BuyAsics { site: s2, hall: h2, fleet, .. }
+                            if s2 == site && h2 == hall && &fleet.model == model)
+                    });
+                    if !bought
+                        && !s.sites[si].halls[hi]
+                            .asics
+                            .iter()
+                            .any(|f| &f.model == model)
+                    {
+                        return Err(self.err(
+                            &at("model"),
+                            ErrorKind::Reference,
+                            format!("hall `{hall}` has no ASIC model `{model}`"),
+                        ));
+                    }
+                }
+                Action::DrawDebt {
+                    date, name, rate, ..
+                } => {
+                    self.in_horizon(&at("date"), date)?;
+                    self.text(&at("name"), name)?;
+                    self.rate(&ap, *rate)?;
+                }
+                Action::UpgradeGrid { date, site, .. } => {
+                    self.in_horizon(&at("date"), date)?;
+                    self.resolved(&at("site"), site_index(s, site))?;
+                }
+            }
+        }
+        for (k, rule) in plan.rules.iter().enumerate() {
+            let rp = join_index(&join_field(p, "rules"), k);
+            match rule {
+                Rule::ConvertNextAsicHall {
+                    not_before, debt, ..
+                } => {
+                    if let Some(d) = debt {
+                        self.rate(&join_field(&rp, "debt"), d.rate)?;
+                    }
+                    if let Some(d) = not_before {
+                        self.in_horizon(&join_field(&rp, "not_before"), d)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The GPU capacity (MW of IT) that hall `hi` of site `si` has at the start or gets from a
+/// conversion in `plan`; None when it never becomes GPU-ready.
+fn gpu_capacity_mw(plan: &Plan, s: &Scenario, si: usize, hi: usize) -> Option<f64> {
+    let hall = &s.sites[si].halls[hi];
+    if hall.state == HallState::GpuReady {
+        return Some(
+            hall.cooling_mw
+                .min(f64::from(hall.rack_slots) * hall.max_kw_per_rack / 1_000.0),
+        );
+    }
+    plan.actions.iter().find_map(|a| match a {
+        Action::ConvertHall {
+            site, hall: h, to, ..
+        } if *site == s.sites[si].name && *h == hall.name => Some(
+            to.cooling_mw
+                .min(f64::from(to.rack_slots) * to.max_kw_per_rack / 1_000.0),
+        ),
+        _ => None,
+    })
+}

@@ -1,0 +1,199 @@
+//! Empirical outage traces: CSV files the scenario points to, read when it is loaded.
+//!
+//! Only this layer reads input files. A trace path is relative to the scenario file's folder
+//! (or to the working directory for a scenario given as text). Every problem names the trace
+//! file, its line and the column, and says what was expected.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::error::{ErrorKind, ScenarioError};
+use crate::source::{Position, SourceDocument};
+use crate::types::{Scenario, TraceOutage};
+
+/// Largest trace file accepted, bytes.
+pub const MAX_TRACE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads every site's `grid_outage_trace` into `grid_outage_trace_events`.
+pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), ScenarioError> {
+    let base = Path::new(&doc.origin)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for (i, site) in scenario.sites.iter_mut().enumerate() {
+        let Some(rel) = &site.grid_outage_trace else {
+            continue;
+        };
+        let field = format!("sites[{i}].grid_outage_trace");
+        let path: PathBuf = if Path::new(rel).is_absolute() {
+            PathBuf::from(rel)
+        } else {
+            base.join(rel)
+        };
+        let at_field_as = |kind: ErrorKind, message: String| {
+            ScenarioError::new(&doc.origin, &field, doc.map.position(&field), kind, message)
+        };
+        let at_field = |message: String| at_field_as(ErrorKind::Io, message);
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?;
+        if meta.len() > MAX_TRACE_BYTES {
+            return Err(at_field(format!(
+                "the trace {} is {} bytes; the limit is {MAX_TRACE_BYTES}",
+                path.display(),
+                meta.len()
+            )));
+        }
+        let bytes = crate::read_capped(&path, MAX_TRACE_BYTES)
+            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?
+            .ok_or_else(|| {
+                at_field_as(
+                    ErrorKind::Limit,
+                    format!(
+                        "the trace {} holds more than {MAX_TRACE_BYTES} bytes, the limit",
+                        path.display()
+                    ),
+                )
+            })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            at_field(format!(
+                "cannot read the trace {} as text: invalid UTF-8 at byte {}",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        site.grid_outage_trace_events = parse(&text, &path.display().to_string()).map_err(|e| {
+            let column = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(", column `{}`", e.path)
+            };
+            at_field_as(
+                ErrorKind::Type,
+                format!(
+                    "in the trace {}, line {}{column}: {}",
+                    e.file, e.position.line, e.message
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Parses a trace: a header `start,duration_hours`, then one outage per line.
+pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> {
+    let err = |line: usize, column: &str, message: String| {
+        ScenarioError::new(
+            file,
+            column,
+            Position { line, column: 1 },
+            ErrorKind::Type,
+            message,
+        )
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(err(
+            1,
+            "",
+            "the trace is empty; expected a header `start,duration_hours`".into(),
+        ));
+    };
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    if columns != ["start", "duration_hours"] {
+        return Err(err(
+            1,
+            "",
+            format!("the header is `{header}`; expected `start,duration_hours`"),
+        ));
+    }
+    let mut out = Vec::new();
+    for (n, line) in lines {
+        let line_no = n + 1;
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != 2 {
+            return Err(err(
+                line_no,
+                "",
+                format!(
+                    "expected 2 values (start, duration_hours), got {}",
+                    fields.len()
+                ),
+            ));
+        }
+        let start = parse_start(fields[0]).ok_or_else(|| {
+            err(
+                line_no,
+                "start",
+                format!(
+                    "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                    fields[0]
+                ),
+            )
+        })?;
+        let hours: f64 = fields[1]
+            .parse()
+            .ok()
+            .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 87_600.0)
+            .ok_or_else(|| {
+                err(
+                    line_no,
+                    "duration_hours",
+                    format!(
+                        "`{}` is not a duration; expected hours above 0, at most 87600",
+                        fields[1]
+                    ),
+                )
+            })?;
+        out.push(TraceOutage {
+            start: start.format("%Y-%m-%dT%H:%M").to_string(),
+            duration_hours: hours,
+        });
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM-DD` (midnight) or `YYYY-MM-DDTHH:MM`.
+pub fn parse_start(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dates_and_times_and_locates_errors() {
+        let ok = parse(
+            "start,duration_hours\n2026-06-01,12\n2026-07-04T18:30,2.5\n",
+            "t.csv",
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(
+            ok[1],
+            TraceOutage {
+                start: "2026-07-04T18:30".into(),
+                duration_hours: 2.5
+            }
+        );
+        let e = parse(
+            "start,duration_hours\n2026-06-01,12\n2026-13-01,3\n",
+            "t.csv",
+        )
+        .unwrap_err();
+        assert_eq!((e.position.line, e.path.as_str()), (3, "start"));
+        let e = parse("start,duration_hours\n2026-06-01,-1\n", "t.csv").unwrap_err();
+        assert_eq!((e.position.line, e.path.as_str()), (2, "duration_hours"));
+        assert!(parse("when,hours\n", "t.csv").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! Paired comparison of two alternatives evaluated on the same random inputs.
+//!
+//! When both alternatives are run on the same futures (common random numbers), the difference
+//! per run has far less variance than the difference of two independent means, and "how often
+//! does A beat B" is a direct question. This accumulator takes the pair `(a, b)` of one run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InvalidAccumulator;
+use crate::proportion::Proportion;
+use crate::summary::{MetricAccumulator, MetricSummary};
+
+/// Accumulates per-run pairs `(a, b)`: the distribution of `a − b` and how often `a > b`.
+///
+/// A pair whose difference is not finite (either value NaN or ±∞, or an overflowing
+/// difference) is counted in the difference's `non_finite` and left out of everything else, so
+/// `diff.count() == a_wins.trials()`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PairedWire")]
+pub struct PairedAccumulator {
+    diff: MetricAccumulator,
+    /// Trials are all finite pairs; successes those with `a > b` strictly.
+    a_wins: Proportion,
+    /// Finite pairs with `a == b`, counted as trials but not as wins.
+    ties: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairedWire {
+    diff: MetricAccumulator,
+    a_wins: Proportion,
+    ties: u64,
+}
+
+impl TryFrom<PairedWire> for PairedAccumulator {
+    type Error = InvalidAccumulator;
+
+    fn try_from(w: PairedWire) -> Result<Self, Self::Error> {
+        let (pairs, trials) = (w.diff.count(), w.a_wins.trials());
+        if pairs != trials {
+            return Err(InvalidAccumulator::PartsDisagree {
+                what: "paired accumulator differences and wins",
+                left: pairs,
+                right: trials,
+            });
+        }
+        let not_won = trials - w.a_wins.successes();
+        if w.ties > not_won {
+            return Err(InvalidAccumulator::PartsDisagree {
+                what: "paired accumulator ties and pairs not won",
+                left: w.ties,
+                right: not_won,
+            });
+        }
+        Ok(PairedAccumulator {
+            diff: w.diff,
+            a_wins: w.a_wins,
+            ties: w.ties,
+        })
+    }
+}
+
+impl PairedAccumulator {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the pair of one run: `a` and `b` are the same metric under the two alternatives.
+    #[inline]
+    pub fn push(&mut self, a: f64, b: f64) {
+        let d = a - b;
+        self.diff.push(d);
+        if d.is_finite() {
+            self.a_wins.push(a > b);
+            if a == b {
+                self.ties = self.ties.saturating_add(1);
+            }
+        }
+    }
+
+    /// Adds `other`'s pairs (see [`MetricAccumulator::merge`] for exactness).
+    pub fn merge(&mut self, other: &PairedAccumulator) {
+        self.diff.merge(&other.diff);
+        self.a_wins.merge(&other.a_wins);
+        self.ties = self.ties.saturating_add(other.ties);
+    }
+
+    /// Number of finite pairs.
+    pub fn count(&self) -> u64 {
+        self.diff.count()
+    }
+
+    /// Accumulator of the differences `a − b`.
+    pub fn diff(&self) -> &MetricAccumulator {
+        &self.diff
+    }
+
+    /// Wins of `a` (`a > b`) out of all finite pairs.
+    pub fn a_wins(&self) -> &Proportion {
+        &self.a_wins
+    }
+
+    /// Finite pairs with `a == b`.
+    pub fn ties(&self) -> u64 {
+        self.ties
+    }
+
+    /// Summary; `None` when no finite pair has been pushed.
+    pub fn summarize(&self) -> Option<PairedSummary> {
+        Some(PairedSummary {
+            diff: self.diff.summarize()?,
+            p_a_beats_b: self.a_wins.estimate(),
+            p_a_beats_b_ci95: self.a_wins.ci95(),
+            ties: self.ties,
+        })
+    }
+}
+
+/// Statistics of a paired comparison of `a` against `b`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PairedSummary {
+    /// Statistics of the per-run difference `a − b` (its mean is the mean improvement of `a`).
+    pub diff: MetricSummary,
+    /// Fraction of pairs with `a > b` strictly; ties count as not beating.
+    pub p_a_beats_b: f64,
+    /// Wilson 95% interval of `p_a_beats_b`.
+    pub p_a_beats_b_ci95: (f64, f64),
+    /// Pairs with `a == b`.
+    pub ties: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proportion::{Z95, wilson_interval};
+
+    #[test]
+    fn counts_wins_ties_and_differences() {
+        let mut p = PairedAccumulator::new();
+        // Differences 1, −1, 0, 2: a wins on (1, 0) and (3, 1), ties on (2, 2).
+        for (a, b) in [(1.0, 0.0), (0.0, 1.0), (2.0, 2.0), (3.0, 1.0)] {
+            p.push(a, b);
+        }
+        // A pair with a NaN is left out of everything but the non-finite count.
+        p.push(f64::NAN, 1.0);
+        let s = p.summarize().unwrap();
+        // mean (1 − 1 + 0 + 2)/4 = 0.5; min −1, max 2.
+        assert_eq!((s.diff.count, s.diff.non_finite), (4, 1));
+        assert_eq!((s.diff.mean, s.diff.min, s.diff.max), (0.5, -1.0, 2.0));
+        // 2 wins of 4, Wilson interval of 2/4.
+        assert_eq!(s.p_a_beats_b, 0.5);
+        assert_eq!(s.p_a_beats_b_ci95, wilson_interval(2, 4, Z95));
+        assert_eq!(s.ties, 1);
+    }
+
+    #[test]
+    fn merge_and_json() {
+        assert_eq!(PairedAccumulator::new().summarize(), None);
+        let mut first = PairedAccumulator::new();
+        let mut second = PairedAccumulator::new();
+        let mut whole = PairedAccumulator::new();
+        for k in 0..200 {
+            // a beats b when k mod 3 = 0 (67 of 200: k = 0, 3, …, 198); equal never.
+            let (a, b) = (
+                f64::from(k),
+                f64::from(k) + if k % 3 == 0 { -1.5 } else { 2.5 },
+            );
+            whole.push(a, b);
+            if k < 77 {
+                first.push(a, b)
+            } else {
+                second.push(a, b)
+            }
+        }
+        first.merge(&second);
+        assert_eq!(first.a_wins(), whole.a_wins());
+        assert_eq!(first.a_wins().successes(), 67);
+        let json = serde_json::to_string(&first.summarize().unwrap()).unwrap();
+        let back: PairedSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, first.summarize().unwrap());
+        let acc_json = serde_json::to_string(&first).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PairedAccumulator>(&acc_json).unwrap(),
+            first
+        );
+    }
+}
