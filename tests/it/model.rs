@@ -4,6 +4,7 @@
 //! jumps, no spikes, constant energy price) so that the expected value follows from a formula.
 
 use pivotsim::engine::{EventQueue, SimTime};
+use pivotsim::model::operator::Flow;
 use pivotsim::model::{self, CompiledScenario, Metric, Operator, World};
 use pivotsim::scenario::{self, Scenario};
 
@@ -142,7 +143,7 @@ fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
     world.generate(&m, 3, 0);
     let mut op = Operator::new(&m, &world, &m.plans[0], 3, 0);
     op.advance(SimTime::from_days(1));
-    let day_one = op.accrued_this_month().mining_revenue_usd;
+    let day_one = op.accrued_this_month()[Flow::MiningRevenue];
     assert!(
         (day_one / 55.21 - 1.0).abs() < 0.03,
         "earned ${day_one:.2} for 1 PH/s-day"

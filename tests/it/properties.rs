@@ -24,7 +24,7 @@
 //! - every flow is finite and has its sign (costs and revenues are not negative), and default
 //!   is absorbing (nothing accrues after it).
 
-use pivotsim::model::operator::Flows;
+use pivotsim::model::operator::{Flow, Flows};
 use pivotsim::model::{self, CompiledScenario, Metric, MonthRecord, Series, World};
 use pivotsim::scenario::{
     self, Action, AsicDisposal, ConversionDebt, Cooling, Date, Debt, DebtRate, HallState,
@@ -444,22 +444,22 @@ fn build(g: &Gen) -> Scenario {
 /// of their magnitudes (for the tolerance).
 fn net_and_scale(f: &Flows) -> (f64, f64) {
     let inflows = [
-        f.mining_revenue_usd,
-        f.dr_credits_usd,
-        f.lease_revenue_usd,
-        f.gpu_cloud_revenue_usd,
-        f.salvage_usd,
-        f.debt_draws_usd,
+        f[Flow::MiningRevenue],
+        f[Flow::DrCredits],
+        f[Flow::LeaseRevenue],
+        f[Flow::GpuCloudRevenue],
+        f[Flow::Salvage],
+        f[Flow::DebtDraws],
     ];
     let outflows = [
-        f.sla_credits_usd,
-        f.spot_energy_usd,
-        f.ppa_settlement_usd,
-        f.opex_usd,
-        f.capex_usd,
-        f.interest_usd,
-        f.principal_usd,
-        f.taxes_usd,
+        f[Flow::SlaCredits],
+        f[Flow::SpotEnergy],
+        f[Flow::PpaSettlement],
+        f[Flow::Opex],
+        f[Flow::Capex],
+        f[Flow::Interest],
+        f[Flow::Principal],
+        f[Flow::Taxes],
     ];
     let net = inflows.iter().sum::<f64>() - outflows.iter().sum::<f64>();
     let scale = inflows.iter().chain(&outflows).map(|x| x.abs()).sum();
@@ -509,20 +509,20 @@ fn check_plan(
         scale += s;
         let f = &m.flows;
         for (what, v) in [
-            ("mining revenue", f.mining_revenue_usd),
-            ("DR credits", f.dr_credits_usd),
-            ("lease revenue", f.lease_revenue_usd),
-            ("GPU-cloud revenue", f.gpu_cloud_revenue_usd),
-            ("SLA credits", f.sla_credits_usd),
-            ("spot energy", f.spot_energy_usd),
-            ("opex", f.opex_usd),
-            ("capex", f.capex_usd),
-            ("salvage", f.salvage_usd),
-            ("debt draws", f.debt_draws_usd),
-            ("interest", f.interest_usd),
-            ("principal", f.principal_usd),
-            ("taxes", f.taxes_usd),
-            ("energy MWh", f.energy_mwh),
+            ("mining revenue", f[Flow::MiningRevenue]),
+            ("DR credits", f[Flow::DrCredits]),
+            ("lease revenue", f[Flow::LeaseRevenue]),
+            ("GPU-cloud revenue", f[Flow::GpuCloudRevenue]),
+            ("SLA credits", f[Flow::SlaCredits]),
+            ("spot energy", f[Flow::SpotEnergy]),
+            ("opex", f[Flow::Opex]),
+            ("capex", f[Flow::Capex]),
+            ("salvage", f[Flow::Salvage]),
+            ("debt draws", f[Flow::DebtDraws]),
+            ("interest", f[Flow::Interest]),
+            ("principal", f[Flow::Principal]),
+            ("taxes", f[Flow::Taxes]),
+            ("energy MWh", f[Flow::EnergyDrawn]),
         ] {
             prop_assert!(
                 v.is_finite() && v >= 0.0,
@@ -530,7 +530,7 @@ fn check_plan(
                 k + 1
             );
         }
-        prop_assert!(f.ppa_settlement_usd.is_finite());
+        prop_assert!(f[Flow::PpaSettlement].is_finite());
         if defaulted {
             // Absorbing: a defaulted run books nothing more.
             prop_assert_eq!(
@@ -568,20 +568,21 @@ fn check_plan(
         (
             Metric::Revenue,
             total(|f| {
-                f.mining_revenue_usd + f.dr_credits_usd + f.lease_revenue_usd - f.sla_credits_usd
-                    + f.gpu_cloud_revenue_usd
+                f[Flow::MiningRevenue] + f[Flow::DrCredits] + f[Flow::LeaseRevenue]
+                    - f[Flow::SlaCredits]
+                    + f[Flow::GpuCloudRevenue]
             }),
         ),
         (
             Metric::EnergyCost,
-            total(|f| f.spot_energy_usd + f.ppa_settlement_usd),
+            total(|f| f[Flow::SpotEnergy] + f[Flow::PpaSettlement]),
         ),
-        (Metric::Opex, total(|f| f.opex_usd)),
-        (Metric::Capex, total(|f| f.capex_usd)),
-        (Metric::SalvageProceeds, total(|f| f.salvage_usd)),
-        (Metric::Interest, total(|f| f.interest_usd)),
-        (Metric::PrincipalRepaid, total(|f| f.principal_usd)),
-        (Metric::Taxes, total(|f| f.taxes_usd)),
+        (Metric::Opex, total(|f| f[Flow::Opex])),
+        (Metric::Capex, total(|f| f[Flow::Capex])),
+        (Metric::SalvageProceeds, total(|f| f[Flow::Salvage])),
+        (Metric::Interest, total(|f| f[Flow::Interest])),
+        (Metric::PrincipalRepaid, total(|f| f[Flow::Principal])),
+        (Metric::Taxes, total(|f| f[Flow::Taxes])),
     ];
     for (metric, expected) in checks {
         prop_assert!(

@@ -10,7 +10,7 @@ use crate::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec}
 use crate::fleet::FleetState;
 use crate::operator::tenancy::racks_for;
 use crate::operator::{
-    CloudState, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
+    CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
 use crate::world::streams::StreamKind;
 use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
@@ -41,25 +41,28 @@ impl Operator<'_> {
                 fleet,
                 usd_per_th,
             } => {
-                if self.halls[*hall].use_ != HallUse::Asic {
+                if self.facilities.halls[*hall].use_ != HallUse::Asic {
                     return;
                 }
-                let pue = self.halls[*hall].shape.pue;
-                let mut spec = FleetSpec::new(self.halls[*hall].site, *hall, fleet, pue);
-                spec.units = self.units_that_fit(*hall, &spec, fleet.units);
+                let pue = self.facilities.halls[*hall].shape.pue;
+                let mut spec = FleetSpec::new(self.facilities.halls[*hall].site, *hall, fleet, pue);
+                spec.units = self.facilities.units_that_fit(*hall, &spec, fleet.units);
                 if spec.units > 0 {
-                    self.pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
-                    self.add_fleet(spec);
+                    self.ledger
+                        .pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
+                    self.facilities.add_fleet(spec, self.seed, self.replication);
                 }
             }
             ActionSpec::SellAsics { hall, model, units } => {
                 let mut left = *units;
-                for f in 0..self.fleets.len() {
+                for f in 0..self.facilities.fleets.len() {
                     if left == 0 {
                         break;
                     }
-                    if self.fleets[f].spec.hall == *hall && &self.fleets[f].spec.model == model {
-                        let n = left.min(self.fleets[f].state.units);
+                    if self.facilities.fleets[f].spec.hall == *hall
+                        && &self.facilities.fleets[f].spec.model == model
+                    {
+                        let n = left.min(self.facilities.fleets[f].state.units);
                         self.sell_units(f, n);
                         left -= n;
                     }
@@ -99,12 +102,15 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if !matches!(self.halls[hall].use_, HallUse::Asic | HallUse::Idle) {
+        if !matches!(
+            self.facilities.halls[hall].use_,
+            HallUse::Asic | HallUse::Idle
+        ) {
             return;
         }
         self.dispose_asics(hall, move_asics_to);
         let ready = self.model.add_months(now, c.lead_time_months);
-        let h = &mut self.halls[hall];
+        let h = &mut self.facilities.halls[hall];
         h.shape = c.to;
         h.use_ = HallUse::Converting(ready);
         let capex = c.capex_usd_per_mw * c.to.it_capacity_mw();
@@ -145,13 +151,13 @@ impl Operator<'_> {
     ) {
         let span = ready.secs_since(now);
         let rate = if span == 0 {
-            self.pay_capex(capex, conversion);
+            self.ledger.pay_capex(capex, conversion);
             0.0
         } else {
             capex / span as f64
         };
-        let k = self.projects.len() as u32;
-        self.projects.push(Project {
+        let k = self.facilities.projects.len() as u32;
+        self.facilities.projects.push(Project {
             rate,
             conversion,
             kind,
@@ -166,17 +172,17 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.projects[k].done {
+        if self.facilities.projects[k].done {
             return;
         }
-        self.projects[k].done = true;
-        match self.projects[k].kind {
+        self.facilities.projects[k].done = true;
+        match self.facilities.projects[k].kind {
             ProjectKind::Conversion { hall } => {
-                self.halls[hall].use_ = HallUse::GpuReady;
+                self.facilities.halls[hall].use_ = HallUse::GpuReady;
                 self.hall_ready(hall, now, queue);
             }
             ProjectKind::Grid { site, add_mw } => {
-                self.grid_mw[site] += add_mw;
+                self.facilities.grid_mw[site] += add_mw;
                 self.retry_waiting(now, queue);
             }
         }
@@ -184,17 +190,21 @@ impl Operator<'_> {
 
     /// Removes every ASIC from `hall`: moved to `move_to` as far as it has room, the rest sold.
     fn dispose_asics(&mut self, hall: usize, move_to: Option<usize>) {
-        for f in 0..self.fleets.len() {
-            if self.fleets[f].spec.hall != hall || self.fleets[f].state.units == 0 {
+        for f in 0..self.facilities.fleets.len() {
+            if self.facilities.fleets[f].spec.hall != hall
+                || self.facilities.fleets[f].state.units == 0
+            {
                 continue;
             }
-            let units = self.fleets[f].state.units;
+            let units = self.facilities.fleets[f].state.units;
             // Only working units move; those in repair are sold as they are.
-            let working = self.fleets[f].state.working();
+            let working = self.facilities.fleets[f].state.working();
             let mut moved = 0;
-            if let Some(target) = move_to.filter(|t| self.halls[*t].use_ == HallUse::Asic) {
-                let pue = self.halls[target].shape.pue;
-                let mut spec = self.fleets[f].spec.clone();
+            if let Some(target) =
+                move_to.filter(|t| self.facilities.halls[*t].use_ == HallUse::Asic)
+            {
+                let pue = self.facilities.halls[target].shape.pue;
+                let mut spec = self.facilities.fleets[f].spec.clone();
                 spec = FleetSpec {
                     hall: target,
                     facility_mw_per_unit: spec.it_mw_per_unit * pue,
@@ -203,16 +213,24 @@ impl Operator<'_> {
                     ..spec
                 };
                 // Take the units out first so the site's grid check does not count them twice.
-                self.fleets[f].state.remove(units);
-                moved = self.units_that_fit(target, &spec, working);
+                self.facilities.fleets[f].state.remove(units);
+                moved = self.facilities.units_that_fit(target, &spec, working);
                 if moved > 0 {
                     spec.units = moved;
-                    self.add_fleet(spec);
+                    self.facilities.add_fleet(spec, self.seed, self.replication);
                 }
-                self.fleets[f].state.add(units - moved);
+                self.facilities.fleets[f].state.add(units - moved);
             }
             self.sell_units(f, units - moved);
         }
+    }
+
+    /// The hashprice in force now, USD per PH/s per day.
+    pub(super) fn hashprice_now(&self) -> f64 {
+        self.world
+            .segments
+            .get(self.segment)
+            .map_or(0.0, |s| s.hashprice)
     }
 
     /// Sells `n` units of fleet `f` at the day's resale price.
@@ -220,35 +238,12 @@ impl Operator<'_> {
         if n == 0 {
             return;
         }
-        let spec = &self.fleets[f].spec;
+        let spec = &self.facilities.fleets[f].spec;
         let unit_value = self.model.resale.map_or(0.0, |r| {
             r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
         });
-        self.month.salvage_usd += f64::from(n) * unit_value;
-        self.fleets[f].state.remove(n);
-    }
-
-    /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and
-    /// density in the hall, and the site's grid.
-    fn units_that_fit(&self, hall: usize, spec: &FleetSpec, wanted: u32) -> u32 {
-        let h = &self.halls[hall];
-        if f64::from(spec.units_per_rack) * spec.it_mw_per_unit * 1_000.0
-            > h.shape.max_kw_per_rack * (1.0 + 1e-9)
-        {
-            return 0;
-        }
-        let (mut it_mw, mut racks) = (0.0, 0u64);
-        for f in self.fleets.iter().filter(|f| f.spec.hall == hall) {
-            it_mw += f64::from(f.state.units) * f.spec.it_mw_per_unit;
-            racks += u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
-        }
-        let by_racks =
-            (u64::from(h.shape.rack_slots).saturating_sub(racks)) * u64::from(spec.units_per_rack);
-        let cooling_left = (h.shape.it_capacity_mw() - it_mw).max(0.0);
-        let by_cooling = (cooling_left / spec.it_mw_per_unit + 1e-9).floor() as u64;
-        let grid_left = (self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0);
-        let by_grid = (grid_left / spec.facility_mw_per_unit + 1e-9).floor() as u64;
-        u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
+        self.ledger.month[Flow::Salvage] += f64::from(n) * unit_value;
+        self.facilities.fleets[f].state.remove(n);
     }
 
     /// Installs operator-owned GPUs (a `DeployGpuCloud` action): as many as the hall, its
@@ -272,13 +267,15 @@ impl Operator<'_> {
         else {
             return;
         };
-        let h = &self.halls[hall];
+        let h = &self.facilities.halls[hall];
         if !matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_)) {
             return;
         }
         let per_gpu_mw = kw_per_gpu / 1_000.0;
         let by_mw = (h.free_gpu_mw() / per_gpu_mw + 1e-9).floor();
-        let by_grid = ((self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0)
+        let by_grid = ((self.facilities.grid_mw[h.site]
+            - self.facilities.committed_site_mw(h.site))
+        .max(0.0)
             / (per_gpu_mw * h.shape.pue)
             + 1e-9)
             .floor();
@@ -295,11 +292,9 @@ impl Operator<'_> {
         let mw = f64::from(n) * per_gpu_mw;
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let ready = h.use_ == HallUse::GpuReady;
-        let h = &mut self.halls[hall];
-        h.committed_mw += mw;
-        h.committed_racks += racks;
-        self.pay_capex(f64::from(n) * capex_per_gpu, false);
-        let k = self.clouds.len();
+        self.facilities.reserve_gpu(hall, mw, racks);
+        self.ledger.pay_capex(f64::from(n) * capex_per_gpu, false);
+        let k = self.facilities.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
         let instance = u16::try_from(k).unwrap_or(u16::MAX);
         let rng = stream(
@@ -307,7 +302,7 @@ impl Operator<'_> {
             self.replication,
             StreamKind::GpuFailures.process(instance),
         );
-        self.clouds.push(GpuCloud {
+        self.facilities.clouds.push(GpuCloud {
             hall,
             gpus: n,
             kw_per_gpu,
@@ -344,11 +339,16 @@ impl Operator<'_> {
                         continue;
                     }
                     let since = SimTime::from_secs(now.secs().saturating_sub(*lookback_secs));
-                    let lost = self.lost_times.iter().filter(|t| **t > since).count();
+                    let lost = self.tenancy.lost_since(since);
                     if lost < *min_lost as usize {
                         continue;
                     }
-                    let Some(hall) = self.halls.iter().position(|h| h.use_ == HallUse::Asic) else {
+                    let Some(hall) = self
+                        .facilities
+                        .halls
+                        .iter()
+                        .position(|h| h.use_ == HallUse::Asic)
+                    else {
                         continue;
                     };
                     self.rule_conversions[r] += 1;
@@ -356,5 +356,36 @@ impl Operator<'_> {
                 }
             }
         }
+    }
+
+    pub(super) fn cloud_activates(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.facilities.clouds[k].state = CloudState::Active;
+        queue.schedule(
+            now + self.facilities.clouds[k].life_secs,
+            OperatorEvent::GpuCloudRetires(k as u32),
+        );
+    }
+
+    pub(super) fn cloud_retires(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        let c = &mut self.facilities.clouds[k];
+        if c.state != CloudState::Active {
+            return;
+        }
+        c.state = CloudState::Retired;
+        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
+        let hall = c.hall;
+        let racks = racks_for(mw, self.facilities.halls[hall].shape.max_kw_per_rack);
+        self.facilities.release_gpu(hall, mw, racks);
+        self.retry_waiting(now, queue);
     }
 }

@@ -5,6 +5,9 @@
 //! accrual must be the more accurate.
 
 use super::*;
+use crate::metrics::Metric;
+use crate::world::energy::PriceSummary;
+use accrual::SweepFleet;
 use pivotsim_engine::run_until;
 use pivotsim_scenario as scenario;
 
@@ -129,15 +132,15 @@ fn a_month_of_opex_is_nearer_exact_with_the_run_accrual() {
     let error = |op: &Operator| -> f64 {
         op.months()
             .iter()
-            .map(|m| (m.flows.opex_usd - rate).abs())
+            .map(|m| (m.flows[Flow::Opex] - rate).abs())
             .sum()
     };
     for m in fast.months() {
         assert!(
-            (m.flows.opex_usd - rate).abs() <= 60.0 * f64::EPSILON * rate,
+            (m.flows[Flow::Opex] - rate).abs() <= 60.0 * f64::EPSILON * rate,
             "month ending {:?}: {} vs {rate}",
             m.end,
-            m.flows.opex_usd
+            m.flows[Flow::Opex]
         );
     }
     assert!(
@@ -195,16 +198,16 @@ fn a_fleet_run_books_what_its_hours_count() {
                 .filter(|&&p| p >= threshold && p >= trigger)
                 .count();
             let case = format!("threshold {threshold}, trigger {trigger}, run {run:?}");
-            assert_eq!(got.mining_revenue_usd, 3.0 * n, "{case}");
-            assert_eq!(got.th_seconds, 5.0 * n, "{case}");
-            assert_eq!(got.energy_mwh, 2.0 * n, "{case}");
+            assert_eq!(got[Flow::MiningRevenue], 3.0 * n, "{case}");
+            assert_eq!(got[Flow::Hashing], 5.0 * n, "{case}");
+            assert_eq!(got[Flow::EnergyDrawn], 2.0 * n, "{case}");
             assert_eq!(
-                got.spot_energy_usd,
+                got[Flow::SpotEnergy],
                 2.0 * hashing.iter().sum::<f64>(),
                 "{case}"
             );
-            assert_eq!(got.curtailed_mwh, 2.0 * curtailed, "{case}");
-            assert_eq!(got.dr_credits_usd, 7.0 * credited as f64, "{case}");
+            assert_eq!(got[Flow::Curtailed], 2.0 * curtailed, "{case}");
+            assert_eq!(got[Flow::DrCredits], 7.0 * credited as f64, "{case}");
         }
     }
 }

@@ -8,16 +8,20 @@
 //! may default by a hazard that follows the AI regime, and at its end renews with a probability
 //! at the market price, or leaves the capacity vacant.
 
+use std::collections::VecDeque;
+
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::compiled::{ActionSpec, TimedAction};
-use crate::operator::{CloudState, HallUse, Operator, OperatorEvent};
-use crate::placement::{self, Candidate};
+use crate::operator::accrual::Rates;
+use crate::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
+use crate::placement;
 use crate::world::streams::{StreamKind, tenant_stream};
-use pivotsim_engine::{EventQueue, SECONDS_PER_AVG_MONTH, SECONDS_PER_YEAR, SimTime};
-use pivotsim_scenario::{Cooling, PowerTerms};
+use pivotsim_engine::{EventQueue, SimTime};
+use pivotsim_engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
+use pivotsim_scenario::{PowerTerms, Sla};
 
 /// Where an inquiry stands under this plan.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -111,104 +115,103 @@ impl Lease {
     }
 }
 
-impl Operator<'_> {
-    /// Site facility load already promised: installed ASICs plus GPU capacity promised in
-    /// GPU-ready or converting halls, MW.
-    pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
-        let asic: f64 = self
-            .fleets
-            .iter()
-            .filter(|f| f.spec.site == site)
-            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
-            .sum();
-        let gpu: f64 = self
-            .halls
-            .iter()
-            .filter(|h| h.site == site)
-            .map(|h| h.committed_mw * h.shape.pue)
-            .sum();
-        asic + gpu
-    }
+/// Counts that are not cash flows.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tallies {
+    /// Inquiries (and anchor deals) that arrived.
+    pub(super) inquiries: u64,
+    /// Of which lost (no room within their patience).
+    pub(super) lost_inquiries: u64,
+    /// Capacity of the lost deals, MW IT.
+    pub(super) lost_mw: f64,
+    /// Nominal contract value of the lost deals, USD.
+    pub(super) lost_contract_value_usd: f64,
+    /// Tenants that defaulted.
+    pub(super) tenant_defaults: u64,
+}
 
-    /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
-    /// `start`, in hall order.
-    pub(super) fn candidates(
-        &self,
-        mw: f64,
-        density_kw: f64,
-        liquid: bool,
-        start: SimTime,
-    ) -> Vec<Candidate> {
-        let mut out = Vec::new();
-        for (i, h) in self.halls.iter().enumerate() {
-            let ready = match h.use_ {
-                HallUse::GpuReady => true,
-                HallUse::Converting(at) => at <= start,
-                HallUse::Asic | HallUse::Idle => false,
-            };
-            if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
-                continue;
-            }
-            if h.shape.max_kw_per_rack < density_kw {
-                continue;
-            }
-            let racks = racks_for(mw, density_kw);
-            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
-                continue;
-            }
-            let free = h.free_gpu_mw();
-            if mw > free * (1.0 + 1e-12) {
-                continue;
-            }
-            if self.committed_site_mw(h.site) + mw * h.shape.pue
-                > self.grid_mw[h.site] * (1.0 + 1e-12)
-            {
-                continue;
-            }
-            out.push(Candidate {
-                hall: i,
-                free_mw: free,
-            });
-        }
-        out
-    }
+/// The operator's tenants: leases signed, where each inquiry stands, those waiting for
+/// capacity, deals lost, and the counts. The lease lifecycle (below, on the operator) moves
+/// them through their states; the plant's capacity is reserved through the facilities.
+pub(super) struct Tenancy {
+    /// Leases in signing order (their index keys their events).
+    pub(super) leases: Vec<Lease>,
+    /// Inquiries waiting for capacity, oldest first.
+    waiting: VecDeque<u32>,
+    inquiry_status: Vec<InquiryStatus>,
+    /// When each deal was lost, for the rules' lookback.
+    lost_times: Vec<SimTime>,
+    tallies: Tallies,
+}
 
-    pub(super) fn inquiry_arrives(
-        &mut self,
-        i: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        self.tallies.inquiries += 1;
-        if self.try_place(i, now, queue) {
-            return;
-        }
-        let patience = self.world.ai.inquiries[i].patience_secs;
-        if patience == 0 {
-            self.lose(i, now);
-        } else {
-            self.inquiry_status[i] = InquiryStatus::Waiting;
-            self.waiting.push_back(i as u32);
-            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+impl Tenancy {
+    /// No tenants yet; `inquiries` world inquiries to come.
+    pub(super) fn new(inquiries: usize) -> Self {
+        Tenancy {
+            leases: Vec::new(),
+            waiting: VecDeque::new(),
+            inquiry_status: vec![InquiryStatus::NotYet; inquiries],
+            lost_times: Vec::new(),
+            tallies: Tallies::default(),
         }
     }
 
-    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
-        if self.inquiry_status[i] == InquiryStatus::Waiting {
-            self.waiting.retain(|&w| w as usize != i);
-            self.lose(i, now);
+    /// The counts so far.
+    pub(super) fn tallies(&self) -> &Tallies {
+        &self.tallies
+    }
+
+    /// Deals lost after `since`.
+    pub(super) fn lost_since(&self, since: SimTime) -> usize {
+        self.lost_times.iter().filter(|t| **t > since).count()
+    }
+
+    /// Adds the billing leases to `r`, the rates between events: rent, leased MW, and the
+    /// facility power of their billed share (paid by the operator when power is included,
+    /// passed through otherwise), less the share down in each hall (`gpu_down`, by hall);
+    /// and notes which are down, for their SLA downtime.
+    pub(super) fn add_rates(&self, halls: &[HallRuntime], gpu_down: &[f64], r: &mut Rates) {
+        for (k, lease) in self.leases.iter().enumerate() {
+            if lease.state != LeaseState::Billing {
+                continue;
+            }
+            let down = gpu_down[lease.hall];
+            if down > 0.0 {
+                r.down_leases.push((k, down));
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            r.leased_mw += lease.mw;
+            let facility = billed_mw * halls[lease.hall].shape.pue * (1.0 - down);
+            if lease.power_included {
+                r.paid_tenant_facility_mw += facility;
+            } else {
+                r.passthrough_facility_mw += facility;
+            }
         }
     }
 
-    fn lose(&mut self, i: usize, now: SimTime) {
-        let inq = self.world.ai.inquiries[i];
-        self.inquiry_status[i] = InquiryStatus::Lost;
-        self.record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    /// Adds each billing lease's facility load (billed MW × PUE) to its site in `site_mw`,
+    /// for the grid invariant.
+    pub(super) fn add_site_load(&self, halls: &[HallRuntime], site_mw: &mut [f64]) {
+        for lease in &self.leases {
+            if lease.state == LeaseState::Billing {
+                let hall = &halls[lease.hall];
+                site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
+            }
+        }
+    }
+
+    /// The billing lease with the most MW (the last of equals), if any.
+    pub(super) fn largest_billing_lease(&self) -> Option<usize> {
+        (0..self.leases.len())
+            .filter(|k| self.leases[*k].state == LeaseState::Billing)
+            .max_by(|a, b| self.leases[*a].mw.total_cmp(&self.leases[*b].mw))
     }
 
     /// Counts a lost deal: its MW and its nominal contract value (MW × 1,000 kW × rent × 12
     /// months × term years), and when it was lost (for the rules' lookback).
-    fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
+    pub(super) fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
         self.tallies.lost_inquiries += 1;
         self.tallies.lost_mw += mw;
         self.tallies.lost_contract_value_usd +=
@@ -216,11 +219,73 @@ impl Operator<'_> {
         self.lost_times.push(now);
     }
 
+    /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
+    /// `credit_per_hour` of its monthly rent per hour, capped at `cap`; USD. Resets the
+    /// downtime for the next month.
+    pub(super) fn sla_credits(&mut self, sla: Option<&Sla>) -> f64 {
+        let Some(sla) = sla else {
+            for lease in &mut self.leases {
+                lease.downtime_secs = 0.0;
+            }
+            return 0.0;
+        };
+        let mut credits = 0.0;
+        for lease in &mut self.leases {
+            let hours = lease.downtime_secs / SECONDS_PER_HOUR as f64;
+            lease.downtime_secs = 0.0;
+            if lease.state != LeaseState::Billing || hours <= sla.allowance_hours_per_month {
+                continue;
+            }
+            let share =
+                ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
+            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+        }
+        credits
+    }
+}
+
+impl Operator<'_> {
+    pub(super) fn inquiry_arrives(
+        &mut self,
+        i: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        self.tenancy.tallies.inquiries += 1;
+        if self.try_place(i, now, queue) {
+            return;
+        }
+        let patience = self.world.ai.inquiries[i].patience_secs;
+        if patience == 0 {
+            self.lose(i, now);
+        } else {
+            self.tenancy.inquiry_status[i] = InquiryStatus::Waiting;
+            self.tenancy.waiting.push_back(i as u32);
+            queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
+        }
+    }
+
+    pub(super) fn inquiry_expires(&mut self, i: usize, now: SimTime) {
+        if self.tenancy.inquiry_status[i] == InquiryStatus::Waiting {
+            self.tenancy.waiting.retain(|&w| w as usize != i);
+            self.lose(i, now);
+        }
+    }
+
+    fn lose(&mut self, i: usize, now: SimTime) {
+        let inq = self.world.ai.inquiries[i];
+        self.tenancy.inquiry_status[i] = InquiryStatus::Lost;
+        self.tenancy
+            .record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+    }
+
     /// Places inquiry `i` if some hall can take it now; returns whether it was placed.
     fn try_place(&mut self, i: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) -> bool {
         let inq = self.world.ai.inquiries[i];
         let start = now + inq.start_delay_secs;
-        let candidates = self.candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
+        let candidates = self
+            .facilities
+            .candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
         let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
         else {
             return false;
@@ -240,7 +305,7 @@ impl Operator<'_> {
         lease.escalator = ai.escalator;
         lease.power_included = ai.power == PowerTerms::Included;
         lease.price_factor = inq.price_factor;
-        self.inquiry_status[i] = InquiryStatus::Placed;
+        self.tenancy.inquiry_status[i] = InquiryStatus::Placed;
         self.sign(lease, start, queue);
         true
     }
@@ -252,11 +317,10 @@ impl Operator<'_> {
         start: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let h = &mut self.halls[lease.hall];
-        h.committed_mw += lease.mw;
-        h.committed_racks += lease.racks;
-        let k = self.leases.len() as u32;
-        self.leases.push(lease);
+        self.facilities
+            .reserve_gpu(lease.hall, lease.mw, lease.racks);
+        let k = self.tenancy.leases.len() as u32;
+        self.tenancy.leases.push(lease);
         queue.schedule(start, OperatorEvent::LeaseStarts(k));
     }
 
@@ -279,20 +343,20 @@ impl Operator<'_> {
         else {
             return;
         };
-        let h = &self.halls[hall];
+        let h = &self.facilities.halls[hall];
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
             && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
             && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
-            && self.committed_site_mw(h.site) + mw * h.shape.pue
-                <= self.grid_mw[h.site] * (1.0 + 1e-12);
+            && self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
+                <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
         if !fits {
             // The capacity went to other tenants first: the anchor deal is lost.
-            self.tallies.inquiries += 1;
-            self.record_loss(mw, price, term_secs, now);
+            self.tenancy.tallies.inquiries += 1;
+            self.tenancy.record_loss(mw, price, term_secs, now);
             return;
         }
-        self.tallies.inquiries += 1;
+        self.tenancy.tallies.inquiries += 1;
         let power_included = self
             .model
             .ai
@@ -316,17 +380,17 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Signed
-            && self.leases[k].state != LeaseState::WaitingForHall
+        if self.tenancy.leases[k].state != LeaseState::Signed
+            && self.tenancy.leases[k].state != LeaseState::WaitingForHall
         {
             return;
         }
-        if self.halls[self.leases[k].hall].use_ != HallUse::GpuReady {
-            self.leases[k].state = LeaseState::WaitingForHall;
+        if self.facilities.halls[self.tenancy.leases[k].hall].use_ != HallUse::GpuReady {
+            self.tenancy.leases[k].state = LeaseState::WaitingForHall;
             return;
         }
         let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Billing;
         lease.end = now + lease.term_secs;
         lease.ramp_step = 0;
@@ -348,10 +412,10 @@ impl Operator<'_> {
     /// Schedules the end of lease `k`'s current term and, if its tenant's hazard clock runs
     /// out first, its default.
     fn schedule_term(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let end = self.leases[k].end;
+        let end = self.tenancy.leases[k].end;
         queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
         if let Some(ai) = &self.model.ai {
-            let clock: f64 = Exp1.sample(&mut self.leases[k].rng);
+            let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
             if let Some(t) = self.world.ai.default_time(ai, now, end, clock) {
                 queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
             }
@@ -365,7 +429,7 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         if lease.state != LeaseState::Billing {
             return;
         }
@@ -388,7 +452,7 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         let at = self.model.add_months(from, 12);
-        self.leases[k].next_escalation = at;
+        self.tenancy.leases[k].next_escalation = at;
         queue.schedule(at, OperatorEvent::LeaseEscalates(k as u32));
     }
 
@@ -399,10 +463,12 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         // A renewal restarts the chain: an escalation not on the current schedule is stale.
-        if self.leases[k].state != LeaseState::Billing || self.leases[k].next_escalation != now {
+        if self.tenancy.leases[k].state != LeaseState::Billing
+            || self.tenancy.leases[k].next_escalation != now
+        {
             return;
         }
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.price *= 1.0 + lease.escalator;
         self.schedule_escalation(k, now, queue);
     }
@@ -413,18 +479,19 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Billing || self.leases[k].end != now {
+        if self.tenancy.leases[k].state != LeaseState::Billing || self.tenancy.leases[k].end != now
+        {
             return;
         }
         let Some(ai) = &self.model.ai else {
             self.release(k, now, queue);
             return;
         };
-        let renew_draw: f64 = self.leases[k].rng.random();
+        let renew_draw: f64 = self.tenancy.leases[k].rng.random();
         if renew_draw < ai.renewal_probability {
             // Renewal at the market level of the day times the tenant's own price factor.
             let level = ai.price * ai.price_factor(self.world.ai.regime_at(now));
-            let lease = &mut self.leases[k];
+            let lease = &mut self.tenancy.leases[k];
             lease.price = level * lease.price_factor;
             lease.end = now + lease.term_secs;
             self.schedule_escalation(k, now, queue);
@@ -440,30 +507,29 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.leases[k].state != LeaseState::Billing {
+        if self.tenancy.leases[k].state != LeaseState::Billing {
             return;
         }
-        self.tallies.tenant_defaults += 1;
+        self.tenancy.tallies.tenant_defaults += 1;
         self.release(k, now, queue);
     }
 
     /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.
     fn release(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let lease = &mut self.leases[k];
+        let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Ended;
         lease.billed_share = 0.0;
-        let h = &mut self.halls[lease.hall];
-        h.committed_mw = (h.committed_mw - lease.mw).max(0.0);
-        h.committed_racks = h.committed_racks.saturating_sub(lease.racks);
+        let (hall, mw, racks) = (lease.hall, lease.mw, lease.racks);
+        self.facilities.release_gpu(hall, mw, racks);
         self.retry_waiting(now, queue);
     }
 
     /// Offers freed capacity to waiting inquiries, oldest first.
     pub(super) fn retry_waiting(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
-        let waiting: Vec<u32> = self.waiting.iter().copied().collect();
+        let waiting: Vec<u32> = self.tenancy.waiting.iter().copied().collect();
         for i in waiting {
             if self.try_place(i as usize, now, queue) {
-                self.waiting.retain(|&w| w != i);
+                self.tenancy.waiting.retain(|&w| w != i);
             }
         }
     }
@@ -475,49 +541,20 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        for k in 0..self.leases.len() {
-            if self.leases[k].hall == hall && self.leases[k].state == LeaseState::WaitingForHall {
+        for k in 0..self.tenancy.leases.len() {
+            if self.tenancy.leases[k].hall == hall
+                && self.tenancy.leases[k].state == LeaseState::WaitingForHall
+            {
                 self.lease_starts(k, now, queue);
             }
         }
-        for k in 0..self.clouds.len() {
-            if self.clouds[k].hall == hall && self.clouds[k].state == CloudState::Pending {
+        for k in 0..self.facilities.clouds.len() {
+            if self.facilities.clouds[k].hall == hall
+                && self.facilities.clouds[k].state == CloudState::Pending
+            {
                 self.cloud_activates(k, now, queue);
             }
         }
-        self.retry_waiting(now, queue);
-    }
-
-    pub(super) fn cloud_activates(
-        &mut self,
-        k: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        self.clouds[k].state = CloudState::Active;
-        queue.schedule(
-            now + self.clouds[k].life_secs,
-            OperatorEvent::GpuCloudRetires(k as u32),
-        );
-    }
-
-    pub(super) fn cloud_retires(
-        &mut self,
-        k: usize,
-        now: SimTime,
-        queue: &mut EventQueue<OperatorEvent>,
-    ) {
-        let c = &mut self.clouds[k];
-        if c.state != CloudState::Active {
-            return;
-        }
-        c.state = CloudState::Retired;
-        let mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
-        let h = &mut self.halls[c.hall];
-        h.committed_mw = (h.committed_mw - mw).max(0.0);
-        h.committed_racks = h
-            .committed_racks
-            .saturating_sub(racks_for(mw, h.shape.max_kw_per_rack));
         self.retry_waiting(now, queue);
     }
 }

@@ -1,0 +1,310 @@
+//! What accrues between events, while the operator's state stands still.
+//!
+//! Between events the state is piecewise constant, and everything that accrues (revenue,
+//! energy, curtailment, rent, opex, capex) is integrated exactly as rate × elapsed time. The
+//! hourly energy price, the market's revenue rate and the daily GPU-hour price are read from
+//! the shared world by sweeping over hour and segment boundaries inside
+//! [`Operator::advance`], so hourly ticks never pass through the event queue. [`Rates`] holds
+//! what the state implies per second, month or hour, recomputed after every event.
+//!
+//! Rent and opex are monthly amounts: they accrue at amount / (seconds in the current calendar
+//! month), so a full month bills its monthly amount (to a few roundings per run between
+//! events) and a partial one pro rata.
+
+use crate::operator::{Flow, Flows, Lease, Operator};
+use crate::world::energy::PriceSummary;
+use pivotsim_engine::{HOURS_PER_DAY, SECONDS_PER_AVG_MONTH};
+use pivotsim_engine::{SECONDS_PER_HOUR, SimTime};
+
+/// Quantities derived from the state, constant between events, used by the accrual sweep.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rates {
+    pub(super) lease_usd_per_month: f64,
+    pub(super) leased_mw: f64,
+    pub(super) paid_tenant_facility_mw: f64,
+    pub(super) passthrough_facility_mw: f64,
+    pub(super) gpus_rented: f64,
+    pub(super) opex_usd_per_month: f64,
+    pub(super) capex_usd_per_sec: f64,
+    pub(super) conversion_capex_usd_per_sec: f64,
+    pub(super) vacant_gpu_mw: f64,
+    /// Billing leases that are (partly) down now: (lease, share down).
+    pub(super) down_leases: Vec<(usize, f64)>,
+    /// Sites whose grid is down now.
+    pub(super) sites_down: f64,
+}
+
+impl Rates {
+    /// Books what accrues at a constant rate over `secs` seconds (`hours` hours, `months` of
+    /// the current month): rent, opex, capex, leased and vacant MW-seconds, outage hours, and
+    /// the billing leases' downtime.
+    fn accrue_constants(
+        &self,
+        secs: f64,
+        hours: f64,
+        months: f64,
+        m: &mut Flows,
+        leases: &mut [Lease],
+    ) {
+        m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
+        m[Flow::Opex] += self.opex_usd_per_month * months;
+        m[Flow::Capex] += self.capex_usd_per_sec * secs;
+        m[Flow::ConversionCapex] += self.conversion_capex_usd_per_sec * secs;
+        m[Flow::LeasedMwSeconds] += self.leased_mw * secs;
+        m[Flow::VacantGpuMwSeconds] += self.vacant_gpu_mw * secs;
+        m[Flow::GridOutageHours] += self.sites_down * hours;
+        for &(k, down) in &self.down_leases {
+            leases[k].downtime_secs += down * secs;
+        }
+    }
+}
+
+/// One working fleet's constants over a run of whole hours (see [`Operator::accrue_hours`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SweepFleet {
+    /// It hashes while the hour's price is below this, USD/MWh.
+    pub(super) threshold: f64,
+    /// Facility energy of one hour, MWh.
+    pub(super) mwh: f64,
+    /// Mining revenue of one hour, USD.
+    pub(super) revenue: f64,
+    /// Hashing of one hour, TH/s × seconds.
+    pub(super) th_seconds: f64,
+    /// Demand-response trigger of its site, USD/MWh.
+    pub(super) dr_trigger: f64,
+    /// Demand-response credits of one curtailed hour, USD.
+    pub(super) dr_credits: f64,
+}
+
+impl Operator<'_> {
+    /// Accrues everything from the clock up to `to`.
+    ///
+    /// Runs of whole hours inside one market segment (between two events, so at most a day:
+    /// ASIC failures are drawn at every midnight) go through [`Operator::accrue_hours`], which
+    /// books the run at once; the ragged ends (events and segment boundaries inside an hour)
+    /// go through [`Operator::accrue`], one term per piece.
+    pub fn advance(&mut self, to: SimTime) {
+        let world = self.world;
+        // Default is absorbing: a defaulted operator accrues nothing, so only the clock and
+        // the segment index move.
+        let defaulted = self.financing.has_defaulted();
+        #[cfg(test)]
+        if self.reference_sweep {
+            return self.advance_hour_by_hour(to);
+        }
+        while self.clock < to {
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            let stop = to.min(segment_end);
+            let until = if defaulted {
+                stop
+            } else if self.clock.secs() % SECONDS_PER_HOUR == 0
+                && stop.secs_since(self.clock) >= SECONDS_PER_HOUR
+            {
+                let first = self.clock.hour_index();
+                let count = stop.secs_since(self.clock) / SECONDS_PER_HOUR;
+                self.accrue_hours(first, count, rate);
+                SimTime::from_hours(first + count)
+            } else {
+                let hour = self.clock.hour_index();
+                let until = stop.min(SimTime::from_hours(hour + 1));
+                let (price, gpu_price) = world.prices_at(hour);
+                self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+                until
+            };
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// The plain sweep that [`Operator::advance`] must reproduce: one [`Operator::accrue`] per
+    /// hour or segment piece.
+    #[cfg(test)]
+    pub(super) fn advance_hour_by_hour(&mut self, to: SimTime) {
+        let world = self.world;
+        while self.clock < to {
+            let hour = self.clock.hour_index();
+            let segment_end = world.segment_end(self.segment, self.model.end);
+            let until = to.min(SimTime::from_hours(hour + 1)).min(segment_end);
+            let (price, gpu_price) = world.prices_at(hour);
+            let rate = world
+                .segments
+                .get(self.segment)
+                .map_or(0.0, |s| s.usd_per_th_second);
+            self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+            self.clock = until;
+            if until == segment_end && self.segment + 1 < world.segments.len() {
+                self.segment += 1;
+            }
+        }
+    }
+
+    /// Accrues `count` whole hours from hour `first`, all at mining revenue rate `rate`, as
+    /// one run: nothing but the hourly energy price changes within it. Each term that does
+    /// not depend on the price is booked once, as its hourly rate × the run's length, and so
+    /// is each fleet whose decision holds for the whole run (it hashes when the run's highest
+    /// price is below its threshold, with energy cost MWh × the sum of the prices; it is
+    /// curtailed when the lowest is not). A fleet that switches within the run is booked from
+    /// counts: its hashing hours and their summed prices ([`SweepFleet::accrue_run`]). The
+    /// hour-by-hour sweep of [`Operator::accrue`] gives the same flows up to rounding, with
+    /// ~24 times more roundings (`sweep_tests` bounds the difference and checks which is
+    /// nearer the exact value).
+    pub(super) fn accrue_hours(&mut self, first: u64, count: u64, rate: f64) {
+        const SECS: f64 = SECONDS_PER_HOUR as f64;
+        let world = self.world;
+        let Some((prices, summary)) = world.price_run(first as usize, count as usize) else {
+            // Past the price path (not reached from a valid scenario): the plain sweep.
+            for hour in first..first + count {
+                let (price, gpu_price) = world.prices_at(hour);
+                self.accrue(SECS, price, rate, gpu_price);
+            }
+            return;
+        };
+        let hours = count as f64;
+        let secs = SECS * hours;
+        let months = secs / self.current_month_secs();
+        let m = &mut self.ledger.month;
+        for fleet in &self.facilities.fleets {
+            let working = f64::from(fleet.state.working()) * fleet.online;
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit;
+            let th = working * spec.th_per_unit;
+            let fleet = SweepFleet {
+                threshold: net_rate * spec.breakeven_factor,
+                mwh,
+                revenue: th * net_rate * SECS,
+                th_seconds: th * SECS,
+                dr_trigger: site.dr_trigger,
+                dr_credits: mwh * site.dr_credit,
+            };
+            fleet.accrue_run(prices, summary, m);
+        }
+        let r = &self.rates;
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
+        m[Flow::SpotEnergy] += r.paid_tenant_facility_mw * summary.sum;
+        if r.gpus_rented != 0.0 {
+            // The GPU-hour price is daily: one term per day the run touches.
+            let end = first + count;
+            let mut hour = first;
+            while hour < end {
+                let day = hour / HOURS_PER_DAY;
+                let until = end.min((day + 1) * HOURS_PER_DAY);
+                let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
+                m[Flow::GpuCloudRevenue] +=
+                    r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
+                hour = until;
+            }
+        }
+        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        for site in &self.model.sites {
+            // Σ block · (contract − price) over the hours.
+            m[Flow::PpaSettlement] += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
+        }
+    }
+
+    /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
+    /// TH/s per second, before pool fees) and one GPU-hour price (USD). A machine hashes while
+    /// the price is below what its energy earns: rate × revenue share × TH/s × 3600 / facility
+    /// MW. GPU loads are never curtailed.
+    pub(super) fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
+        // Default is absorbing: a defaulted operator accrues nothing more.
+        if self.financing.has_defaulted() {
+            return;
+        }
+        let hours = secs / SECONDS_PER_HOUR as f64;
+        let months = secs / self.current_month_secs();
+        let m = &mut self.ledger.month;
+        for fleet in &self.facilities.fleets {
+            let working = f64::from(fleet.state.working()) * fleet.online;
+            if working == 0.0 {
+                continue;
+            }
+            let spec = &fleet.spec;
+            let site = &self.model.sites[spec.site];
+            let net_rate = rate * site.revenue_share;
+            let mwh = working * spec.facility_mw_per_unit * hours;
+            if price < net_rate * spec.breakeven_factor {
+                let th = working * spec.th_per_unit;
+                m[Flow::MiningRevenue] += th * net_rate * secs;
+                m[Flow::Hashing] += th * secs;
+                m[Flow::EnergyDrawn] += mwh;
+                m[Flow::SpotEnergy] += mwh * price;
+            } else {
+                m[Flow::Curtailed] += mwh;
+                if price >= site.dr_trigger {
+                    m[Flow::DrCredits] += mwh * site.dr_credit;
+                }
+            }
+        }
+        let r = &self.rates;
+        m[Flow::GpuCloudRevenue] += r.gpus_rented * gpu_price * hours;
+        let paid_mwh = r.paid_tenant_facility_mw * hours;
+        m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
+        m[Flow::SpotEnergy] += paid_mwh * price;
+        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        for site in &self.model.sites {
+            m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
+        }
+    }
+
+    /// Length of the current calendar month, s (the average month past the calendar, which a
+    /// valid scenario never reaches): rent and opex are monthly amounts accrued per second.
+    fn current_month_secs(&self) -> f64 {
+        self.model
+            .month_secs
+            .get(self.month_index)
+            .copied()
+            .unwrap_or(SECONDS_PER_AVG_MONTH)
+    }
+
+    /// Recomputes the derived rates after a change of state.
+    pub(super) fn refresh_rates(&mut self) {
+        let mut r = Rates::default();
+        let (sites_down, gpu_down) = self.facilities.apply_outages();
+        r.sites_down = sites_down;
+        self.tenancy
+            .add_rates(&self.facilities.halls, &gpu_down, &mut r);
+        self.facilities
+            .add_rates(&self.model.sites, &gpu_down, &mut r);
+        self.rates = r;
+    }
+}
+
+impl SweepFleet {
+    /// Books this fleet over a run of hours at `prices`, summarised by `summary`, into `m`:
+    /// it hashes in the hours priced below its threshold and is curtailed in the others, and
+    /// earns demand-response credits in the curtailed hours at or above its site's trigger.
+    /// Each flow is booked once, as the hourly amount × the hours (energy cost: MWh × the
+    /// sum of the hashing hours' prices).
+    pub(super) fn accrue_run(&self, prices: &[f64], summary: PriceSummary, m: &mut Flows) {
+        let hours = prices.len() as u64;
+        let (hashing, price_sum) = summary.hours_below(prices, self.threshold);
+        if hashing > 0 {
+            let n = hashing as f64;
+            m[Flow::MiningRevenue] += self.revenue * n;
+            m[Flow::Hashing] += self.th_seconds * n;
+            m[Flow::EnergyDrawn] += self.mwh * n;
+            m[Flow::SpotEnergy] += self.mwh * price_sum;
+        }
+        if hashing < hours {
+            m[Flow::Curtailed] += self.mwh * (hours - hashing) as f64;
+            // Credited hours: priced at or above both the threshold and the trigger.
+            let level = self.threshold.max(self.dr_trigger);
+            let credited = hours - summary.hours_below(prices, level).0;
+            if credited > 0 {
+                m[Flow::DrCredits] += self.dr_credits * credited as f64;
+            }
+        }
+    }
+}

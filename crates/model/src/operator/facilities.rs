@@ -1,0 +1,459 @@
+//! The physical plant under the plan: halls, ASIC fleets, GPU clouds, projects under way,
+//! outages in force, and the physical invariants they must respect.
+
+use rand::rngs::ChaCha8Rng;
+
+use crate::compiled::{CompiledScenario, FleetSpec, HallShape, SiteSpec};
+use crate::fleet::FleetState;
+use crate::operator::accrual::Rates;
+use crate::operator::tenancy::Tenancy;
+use crate::operator::tenancy::racks_for;
+use crate::placement::Candidate;
+use crate::world::streams::StreamKind;
+use pivotsim_engine::{SimTime, stream};
+use pivotsim_scenario::Cooling;
+use pivotsim_scenario::HallState;
+
+/// What a hall is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HallUse {
+    /// Hashing.
+    Asic,
+    /// Offline for conversion; GPU-ready at the given time.
+    Converting(SimTime),
+    /// GPU-ready: hosts leases and GPU-cloud deployments.
+    GpuReady,
+    /// Empty and unpowered.
+    Idle,
+}
+
+/// A hall's state under the plan.
+#[derive(Debug, Clone)]
+pub struct HallRuntime {
+    /// Site index.
+    pub site: usize,
+    /// Current use.
+    pub use_: HallUse,
+    /// Current (or, while converting, future) shape.
+    pub shape: HallShape,
+    /// GPU capacity promised to leases and GPU clouds (signed, waiting or billing), MW IT.
+    pub committed_mw: f64,
+    /// Racks promised to them.
+    pub committed_racks: u64,
+}
+
+impl HallRuntime {
+    /// GPU capacity not yet promised, MW IT.
+    pub fn free_gpu_mw(&self) -> f64 {
+        (self.shape.it_capacity_mw() - self.committed_mw).max(0.0)
+    }
+}
+
+/// One ASIC fleet with its state and failure stream.
+pub(super) struct Fleet {
+    pub(super) spec: FleetSpec,
+    pub(super) state: FleetState,
+    pub(super) rng: ChaCha8Rng,
+    /// Share of its working units that can run now (0 in a grid outage, less in a cooling
+    /// failure).
+    pub(super) online: f64,
+}
+
+/// Operator-owned GPUs in a hall.
+#[derive(Debug)]
+pub(super) struct GpuCloud {
+    pub(super) hall: usize,
+    pub(super) gpus: u32,
+    pub(super) kw_per_gpu: f64,
+    pub(super) utilization: f64,
+    pub(super) life_secs: u64,
+    /// Waiting for the hall, renting, or retired.
+    pub(super) state: CloudState,
+    /// GPUs failed and awaiting replacement.
+    pub(super) failures: FleetState,
+    pub(super) daily_failure_prob: f64,
+    pub(super) rng: ChaCha8Rng,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum CloudState {
+    Pending,
+    Active,
+    Retired,
+}
+
+/// A conversion or grid upgrade under way.
+#[derive(Debug, Clone)]
+pub(super) struct Project {
+    /// Capex rate while under way, USD per second.
+    pub(super) rate: f64,
+    /// Whether it is a conversion (for the conversion-capex metric).
+    pub(super) conversion: bool,
+    /// What finishing does.
+    pub(super) kind: ProjectKind,
+    pub(super) done: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ProjectKind {
+    Conversion { hall: usize },
+    Grid { site: usize, add_mw: f64 },
+}
+
+/// Outages in force: per site, outages active and those with failed generators; per hall,
+/// the summed derate of active cooling failures.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OutageState {
+    pub(super) grid_active: Vec<u32>,
+    pub(super) generators_failed: Vec<u32>,
+    pub(super) cooling_derate: Vec<f64>,
+}
+
+/// The plant under the plan. Tenancy and the plan's actions change it through the operator;
+/// it answers what fits where and checks the physical invariants.
+pub(super) struct Facilities {
+    /// ASIC fleets, in the order they were installed (which keys their failure streams).
+    pub(super) fleets: Vec<Fleet>,
+    pub(super) halls: Vec<HallRuntime>,
+    /// Each site's grid limit now, MW (grid upgrades raise it).
+    pub(super) grid_mw: Vec<f64>,
+    /// GPU-cloud deployments, in order (which keys their failure streams).
+    pub(super) clouds: Vec<GpuCloud>,
+    /// Conversions and grid upgrades, started or done.
+    pub(super) projects: Vec<Project>,
+    pub(super) outages: OutageState,
+}
+
+impl Facilities {
+    /// The plant at time zero: the scenario's halls and grids, no fleets yet, no outages.
+    pub(super) fn new(model: &CompiledScenario) -> Self {
+        Facilities {
+            fleets: Vec::with_capacity(model.fleets.len()),
+            halls: model
+                .halls
+                .iter()
+                .map(|h| HallRuntime {
+                    site: h.site,
+                    use_: match h.state {
+                        HallState::Asic => HallUse::Asic,
+                        HallState::GpuReady => HallUse::GpuReady,
+                        HallState::Idle => HallUse::Idle,
+                    },
+                    shape: h.shape,
+                    committed_mw: 0.0,
+                    committed_racks: 0,
+                })
+                .collect(),
+            grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
+            clouds: Vec::new(),
+            projects: Vec::new(),
+            outages: OutageState {
+                grid_active: vec![0; model.sites.len()],
+                generators_failed: vec![0; model.sites.len()],
+                cooling_derate: vec![0.0; model.halls.len()],
+            },
+        }
+    }
+
+    /// Adds a fleet with its own failure stream (instance = its position in the list).
+    pub(super) fn add_fleet(&mut self, spec: FleetSpec, seed: u64, replication: u64) {
+        let instance = u16::try_from(self.fleets.len()).unwrap_or(u16::MAX);
+        let rng = stream(
+            seed,
+            replication,
+            StreamKind::AsicFailures.process(instance),
+        );
+        let state = FleetState::new(spec.units, spec.repair_days);
+        self.fleets.push(Fleet {
+            spec,
+            state,
+            rng,
+            online: 1.0,
+        });
+    }
+
+    /// Start of day `day`: ASIC and GPU failures and repairs.
+    pub(super) fn step_day(&mut self, day: u64) {
+        for f in &mut self.fleets {
+            f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
+        }
+        for c in &mut self.clouds {
+            if c.state == CloudState::Active {
+                c.failures.step_day(day, c.daily_failure_prob, &mut c.rng);
+            }
+        }
+    }
+
+    /// A grid outage starts at `site` (`generators_fail`: its backup generators fail too).
+    pub(super) fn grid_down(&mut self, site: usize, generators_fail: bool) {
+        self.outages.grid_active[site] += 1;
+        if generators_fail {
+            self.outages.generators_failed[site] += 1;
+        }
+    }
+
+    /// A grid outage at `site` ends.
+    pub(super) fn grid_up(&mut self, site: usize, generators_fail: bool) {
+        self.outages.grid_active[site] = self.outages.grid_active[site].saturating_sub(1);
+        if generators_fail {
+            self.outages.generators_failed[site] =
+                self.outages.generators_failed[site].saturating_sub(1);
+        }
+    }
+
+    /// A cooling failure derating hall `hall` by `derate` (a share) starts.
+    pub(super) fn cooling_down(&mut self, hall: usize, derate: f64) {
+        self.outages.cooling_derate[hall] += derate;
+    }
+
+    /// A cooling failure derating hall `hall` by `derate` ends.
+    pub(super) fn cooling_up(&mut self, hall: usize, derate: f64) {
+        self.outages.cooling_derate[hall] = (self.outages.cooling_derate[hall] - derate).max(0.0);
+    }
+
+    /// Applies the outages in force to the fleets (the share of each that can run) and
+    /// returns the number of sites whose grid is down and each hall's GPU share down.
+    pub(super) fn apply_outages(&mut self) -> (f64, Vec<f64>) {
+        let (asic_down, gpu_down) = self.outage_shares();
+        let sites_down = self.outages.grid_active.iter().filter(|n| **n > 0).count() as f64;
+        for f in &mut self.fleets {
+            f.online = 1.0 - asic_down[f.spec.hall];
+        }
+        (sites_down, gpu_down)
+    }
+
+    /// Adds the plant to `r`, the rates between events, after the tenants: GPUs rented and
+    /// their facility power (less the share down in each hall, `gpu_down`), opex of installed
+    /// ASICs and of GPU-ready halls at their `sites`' rates, vacant GPU-ready MW, and the
+    /// capex of projects under way.
+    pub(super) fn add_rates(&self, sites: &[SiteSpec], gpu_down: &[f64], r: &mut Rates) {
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                let up = 1.0 - gpu_down[c.hall];
+                let working = f64::from(c.failures.working());
+                r.gpus_rented += working * c.utilization * up;
+                r.paid_tenant_facility_mw +=
+                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+            }
+        }
+        for f in &self.fleets {
+            let site = &sites[f.spec.site];
+            r.opex_usd_per_month +=
+                site.asic_opex_usd_per_mw_month * f64::from(f.state.units) * f.spec.it_mw_per_unit;
+        }
+        for h in &self.halls {
+            if h.use_ == HallUse::GpuReady {
+                let capacity = h.shape.it_capacity_mw();
+                r.opex_usd_per_month += sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
+            }
+        }
+        for p in &self.projects {
+            if !p.done {
+                r.capex_usd_per_sec += p.rate;
+                if p.conversion {
+                    r.conversion_capex_usd_per_sec += p.rate;
+                }
+            }
+        }
+    }
+
+    /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
+    /// outage stops ASICs; GPU halls with backup generators ride through it unless the
+    /// generators failed. Cooling failures derate by their share.
+    pub(super) fn outage_shares(&self) -> (Vec<f64>, Vec<f64>) {
+        let o = &self.outages;
+        let mut asic = Vec::with_capacity(self.halls.len());
+        let mut gpu = Vec::with_capacity(self.halls.len());
+        for (h, hall) in self.halls.iter().enumerate() {
+            let cooling = o.cooling_derate[h].min(1.0);
+            let grid_down = o.grid_active[hall.site] > 0;
+            let generators_carry =
+                hall.shape.backup_generators && o.generators_failed[hall.site] == 0;
+            asic.push(if grid_down { 1.0 } else { cooling });
+            gpu.push(if grid_down && !generators_carry {
+                1.0
+            } else {
+                cooling
+            });
+        }
+        (asic, gpu)
+    }
+
+    /// Site facility load already promised: installed ASICs plus GPU capacity promised in
+    /// GPU-ready or converting halls, MW.
+    pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
+        let asic: f64 = self
+            .fleets
+            .iter()
+            .filter(|f| f.spec.site == site)
+            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+            .sum();
+        let gpu: f64 = self
+            .halls
+            .iter()
+            .filter(|h| h.site == site)
+            .map(|h| h.committed_mw * h.shape.pue)
+            .sum();
+        asic + gpu
+    }
+
+    /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and
+    /// density in the hall, and the site's grid.
+    pub(super) fn units_that_fit(&self, hall: usize, spec: &FleetSpec, wanted: u32) -> u32 {
+        let h = &self.halls[hall];
+        if f64::from(spec.units_per_rack) * spec.it_mw_per_unit * 1_000.0
+            > h.shape.max_kw_per_rack * (1.0 + 1e-9)
+        {
+            return 0;
+        }
+        let (mut it_mw, mut racks) = (0.0, 0u64);
+        for f in self.fleets.iter().filter(|f| f.spec.hall == hall) {
+            it_mw += f64::from(f.state.units) * f.spec.it_mw_per_unit;
+            racks += u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
+        }
+        let by_racks =
+            (u64::from(h.shape.rack_slots).saturating_sub(racks)) * u64::from(spec.units_per_rack);
+        let cooling_left = (h.shape.it_capacity_mw() - it_mw).max(0.0);
+        let by_cooling = (cooling_left / spec.it_mw_per_unit + 1e-9).floor() as u64;
+        let grid_left = (self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0);
+        let by_grid = (grid_left / spec.facility_mw_per_unit + 1e-9).floor() as u64;
+        u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
+    }
+
+    /// Checks the physical invariants of DESIGN §3.4 for the current state:
+    /// - each site's load (every working machine hashing, every billing tenant and active GPU
+    ///   cloud drawing) times PUE is within its grid limit;
+    /// - each ASIC hall's IT load is within its cooling and rack density, and its racks within
+    ///   its slots;
+    /// - each GPU hall's promised capacity and racks are within its capacity and slots.
+    pub(super) fn check_invariants(
+        &self,
+        model: &CompiledScenario,
+        tenancy: &Tenancy,
+        now: SimTime,
+    ) -> Result<(), String> {
+        const SLACK: f64 = 1.0 + 1e-9;
+        let mut site_mw = vec![0.0; model.sites.len()];
+        let mut hall_it_mw = vec![0.0; self.halls.len()];
+        let mut hall_racks = vec![0u64; self.halls.len()];
+        for f in &self.fleets {
+            let working = f64::from(f.state.working());
+            site_mw[f.spec.site] += working * f.spec.facility_mw_per_unit;
+            hall_it_mw[f.spec.hall] += f64::from(f.state.units) * f.spec.it_mw_per_unit;
+            hall_racks[f.spec.hall] +=
+                u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
+        }
+        tenancy.add_site_load(&self.halls, &mut site_mw);
+        for c in &self.clouds {
+            if c.state == CloudState::Active {
+                let hall = &self.halls[c.hall];
+                site_mw[hall.site] += f64::from(c.gpus) * c.kw_per_gpu / 1_000.0 * hall.shape.pue;
+            }
+        }
+        for (i, (mw, grid)) in site_mw.iter().zip(&self.grid_mw).enumerate() {
+            if *mw > grid * SLACK {
+                return Err(format!(
+                    "site {}: facility load {mw:.3} MW exceeds grid limit {grid} MW at {}",
+                    model.sites[i].name, now
+                ));
+            }
+        }
+        for (i, hall) in self.halls.iter().enumerate() {
+            let name = &model.halls[i].name;
+            let capacity = hall.shape.it_capacity_mw();
+            match hall.use_ {
+                HallUse::Asic => {
+                    if hall_it_mw[i] > capacity * SLACK {
+                        return Err(format!(
+                            "hall {name}: ASIC IT load {:.3} MW exceeds cooling/density {capacity:.3} MW",
+                            hall_it_mw[i]
+                        ));
+                    }
+                    if hall_racks[i] > u64::from(hall.shape.rack_slots) {
+                        return Err(format!(
+                            "hall {name}: {} racks in use, {} slots",
+                            hall_racks[i], hall.shape.rack_slots
+                        ));
+                    }
+                }
+                HallUse::GpuReady | HallUse::Converting(_) => {
+                    if hall_it_mw[i] > 0.0 {
+                        return Err(format!("hall {name}: ASICs left in a GPU hall"));
+                    }
+                    if hall.committed_mw > capacity * SLACK
+                        || hall.committed_racks > u64::from(hall.shape.rack_slots)
+                    {
+                        return Err(format!(
+                            "hall {name}: {:.3} MW and {} racks promised, capacity {capacity:.3} MW and {} slots",
+                            hall.committed_mw, hall.committed_racks, hall.shape.rack_slots
+                        ));
+                    }
+                }
+                HallUse::Idle => {
+                    if hall_it_mw[i] > 0.0 || hall.committed_mw > 0.0 {
+                        return Err(format!("hall {name}: load in an idle hall"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
+    /// `start`, in hall order.
+    pub(super) fn candidates(
+        &self,
+        mw: f64,
+        density_kw: f64,
+        liquid: bool,
+        start: SimTime,
+    ) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for (i, h) in self.halls.iter().enumerate() {
+            let ready = match h.use_ {
+                HallUse::GpuReady => true,
+                HallUse::Converting(at) => at <= start,
+                HallUse::Asic | HallUse::Idle => false,
+            };
+            if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
+                continue;
+            }
+            if h.shape.max_kw_per_rack < density_kw {
+                continue;
+            }
+            let racks = racks_for(mw, density_kw);
+            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
+                continue;
+            }
+            let free = h.free_gpu_mw();
+            if mw > free * (1.0 + 1e-12) {
+                continue;
+            }
+            if self.committed_site_mw(h.site) + mw * h.shape.pue
+                > self.grid_mw[h.site] * (1.0 + 1e-12)
+            {
+                continue;
+            }
+            out.push(Candidate {
+                hall: i,
+                free_mw: free,
+            });
+        }
+        out
+    }
+
+    /// Promises `mw` MW IT and `racks` racks of GPU hall `hall` (to a lease or a GPU cloud).
+    pub(super) fn reserve_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
+        let h = &mut self.halls[hall];
+        h.committed_mw += mw;
+        h.committed_racks += racks;
+    }
+
+    /// Frees what [`Facilities::reserve_gpu`] promised.
+    pub(super) fn release_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
+        let h = &mut self.halls[hall];
+        h.committed_mw = (h.committed_mw - mw).max(0.0);
+        h.committed_racks = h.committed_racks.saturating_sub(racks);
+    }
+}

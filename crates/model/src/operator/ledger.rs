@@ -1,0 +1,454 @@
+//! The books. Every flow the operator accumulates is declared once in the `flows!` table,
+//! with how it moves cash and the aggregate it belongs to, so that adding a flow is one line
+//! and revenue, EBITDA, project cash and net cash follow; [`Ledger`] books the months to cash
+//! and NPV and checks the accounting identity after every event.
+
+use std::ops::{Index, IndexMut};
+
+use pivotsim_engine::SECONDS_PER_YEAR;
+use pivotsim_engine::{SimTime, math};
+
+/// How a flow moves cash.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CashEffect {
+    /// Cash comes in (the flow is added to the aggregates it belongs to).
+    In,
+    /// Cash goes out (the flow is subtracted).
+    Out,
+    /// Not cash: a breakdown of another flow, or a physical quantity.
+    Not,
+}
+
+/// Which aggregate a flow belongs to. The aggregates nest, and each adds its own flows in
+/// table order, so that the floating-point sums are always evaluated in the same order:
+/// - mining revenue = Σ [`FlowClass::Mining`]; GPU revenue = Σ [`FlowClass::Gpu`];
+///   revenue = mining revenue + GPU revenue;
+/// - energy cost = Σ [`FlowClass::Energy`] (as costs);
+/// - EBITDA = revenue − energy cost, then Σ [`FlowClass::Operating`];
+/// - project (unlevered) cash = EBITDA, then Σ [`FlowClass::Investment`] and [`FlowClass::Tax`];
+/// - net cash (to the owners) = EBITDA, then Σ [`FlowClass::Investment`], [`FlowClass::Financing`]
+///   and [`FlowClass::Tax`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FlowClass {
+    /// Mining revenue after pool fees and demand-response credits.
+    Mining,
+    /// Revenue from GPU tenants and GPU clouds (net of credits owed to tenants).
+    Gpu,
+    /// Energy bought or settled.
+    Energy,
+    /// Other operating flows (in EBITDA).
+    Operating,
+    /// Capital spent and recovered (below EBITDA, in project and net cash).
+    Investment,
+    /// Debt drawn and serviced (in net cash only).
+    Financing,
+    /// Taxes (in project and net cash).
+    Tax,
+    /// Not in any cash aggregate.
+    Memo,
+}
+
+/// Declares the flows once: the [`Flow`] enum with each flow's key, how it moves cash, its
+/// aggregate and its description. Adding a flow is one line; every sum, the month close and
+/// the accounting check follow from the table.
+macro_rules! flows {
+    ($( $variant:ident => $key:literal, $cash:ident, $class:ident, $doc:literal; )*) => {
+        /// One quantity the books accumulate (a row of [`Flows`]).
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Flow {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Flow {
+            /// Every flow, in table order (the order aggregates add them).
+            pub const ALL: [Flow; [$( Flow::$variant ),*].len()] = [$( Flow::$variant ),*];
+
+            /// Number of flows.
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// Position in `ALL`.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// Stable key with its unit.
+            pub const fn key(self) -> &'static str {
+                match self { $( Flow::$variant => $key, )* }
+            }
+
+            /// How it moves cash.
+            pub const fn cash_effect(self) -> CashEffect {
+                match self { $( Flow::$variant => CashEffect::$cash, )* }
+            }
+
+            /// The aggregate it belongs to.
+            pub const fn class(self) -> FlowClass {
+                match self { $( Flow::$variant => FlowClass::$class, )* }
+            }
+
+            /// One-line description with its unit.
+            pub const fn description(self) -> &'static str {
+                match self { $( Flow::$variant => $doc, )* }
+            }
+        }
+    };
+}
+
+flows! {
+    MiningRevenue => "mining_revenue_usd", In, Mining, "mining revenue after pool fees, USD";
+    DrCredits => "dr_credits_usd", In, Mining, "demand-response credits, USD";
+    LeaseRevenue => "lease_revenue_usd", In, Gpu, "rent from colocation leases, USD";
+    SlaCredits => "sla_credits_usd", Out, Gpu, "service credits owed to tenants for downtime, USD (booked at the month's close)";
+    GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
+    SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
+    PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: (contract − hourly price) × the block; negative when the site gains";
+    Opex => "opex_usd", Out, Operating, "operating cost, USD";
+    Capex => "capex_usd", Out, Investment, "capital spent, USD (conversions, grid upgrades, ASICs, GPUs)";
+    ConversionCapex => "conversion_capex_usd", Not, Memo, "of the capital spent, conversions, USD";
+    Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
+    DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
+    Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
+    Principal => "principal_usd", Out, Financing, "principal repaid, USD (booked at the month's close)";
+    Taxes => "taxes_usd", Out, Tax, "taxes paid, USD (booked at the month's close)";
+    EnergyDrawn => "energy_mwh", Not, Memo, "facility energy drawn, MWh";
+    Curtailed => "curtailed_mwh", Not, Memo, "facility energy not drawn because machines were curtailed, MWh";
+    Hashing => "th_seconds", Not, Memo, "hashing done, TH/s × seconds";
+    LeasedMwSeconds => "leased_mw_seconds", Not, Memo, "leased capacity (billing leases, contracted MW) × seconds";
+    VacantGpuMwSeconds => "vacant_gpu_mw_seconds", Not, Memo, "vacant GPU-ready capacity, MW × seconds";
+    GridOutageHours => "grid_outage_hours", Not, Memo, "site-hours of grid outage (summed over sites)";
+}
+
+/// Money and energy accrued over an interval: one value per [`Flow`], indexed by it.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Flows([f64; Flow::COUNT]);
+
+impl Default for Flows {
+    fn default() -> Self {
+        Flows([0.0; Flow::COUNT])
+    }
+}
+
+impl Index<Flow> for Flows {
+    type Output = f64;
+    fn index(&self, flow: Flow) -> &f64 {
+        &self.0[flow.index()]
+    }
+}
+
+impl IndexMut<Flow> for Flows {
+    fn index_mut(&mut self, flow: Flow) -> &mut f64 {
+        &mut self.0[flow.index()]
+    }
+}
+
+impl Flows {
+    /// Every flow with its key, for comparisons in tests.
+    #[cfg(test)]
+    pub(crate) fn values(&self) -> [(&'static str, f64); Flow::COUNT] {
+        Flow::ALL.map(|flow| (flow.key(), self[flow]))
+    }
+
+    /// `start`, then each flow of `classes` in table order, added or subtracted as it moves
+    /// cash (or, `as_costs`, as it costs: outflows added). With no `start`, the first flow
+    /// starts the sum (as `a + b`, not `0 + a + b`, which could differ in the sign of a zero).
+    fn fold(&self, start: Option<f64>, classes: &[FlowClass], as_costs: bool) -> f64 {
+        let mut sum = start;
+        for flow in Flow::ALL {
+            if !classes.contains(&flow.class()) {
+                continue;
+            }
+            let value = self[flow];
+            let adds = (flow.cash_effect() == CashEffect::Out) == as_costs;
+            sum = Some(match (sum, adds) {
+                (None, true) => value,
+                (None, false) => -value,
+                (Some(s), true) => s + value,
+                (Some(s), false) => s - value,
+            });
+        }
+        sum.unwrap_or(0.0)
+    }
+
+    /// Mining revenue after pool fees plus demand-response credits, USD.
+    pub fn mining_revenue(&self) -> f64 {
+        self.fold(None, &[FlowClass::Mining], false)
+    }
+
+    /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
+    pub fn gpu_revenue(&self) -> f64 {
+        self.fold(None, &[FlowClass::Gpu], false)
+    }
+
+    /// All revenue, USD.
+    pub fn revenue(&self) -> f64 {
+        self.mining_revenue() + self.gpu_revenue()
+    }
+
+    /// Energy cost, USD (the energy flows as costs: positive when paid).
+    pub fn energy_cost(&self) -> f64 {
+        self.fold(None, &[FlowClass::Energy], true)
+    }
+
+    /// EBITDA: revenue − energy − opex, USD.
+    pub fn ebitda(&self) -> f64 {
+        self.fold(
+            Some(self.revenue() - self.energy_cost()),
+            &[FlowClass::Operating],
+            false,
+        )
+    }
+
+    /// Net cash flow to the owners, USD: EBITDA − capex + salvage + loans drawn − debt
+    /// service − taxes.
+    pub fn net_cash(&self) -> f64 {
+        self.fold(
+            Some(self.ebitda()),
+            &[FlowClass::Investment, FlowClass::Financing, FlowClass::Tax],
+            false,
+        )
+    }
+
+    /// Unlevered (project) cash flow, for IRR and payback, USD: EBITDA − capex + salvage −
+    /// taxes.
+    pub fn project_cash(&self) -> f64 {
+        self.fold(
+            Some(self.ebitda()),
+            &[FlowClass::Investment, FlowClass::Tax],
+            false,
+        )
+    }
+
+    /// Adds `other` flow by flow.
+    pub(super) fn add(&mut self, other: &Flows) {
+        for (sum, value) in self.0.iter_mut().zip(&other.0) {
+            *sum += value;
+        }
+    }
+}
+
+/// One closed month.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct MonthRecord {
+    /// When the month was closed (its end).
+    pub end: SimTime,
+    /// What accrued during it.
+    pub flows: Flows,
+    /// Cash after booking it, USD.
+    pub cash_after_usd: f64,
+    /// Leased capacity at the close, MW IT (billing leases).
+    pub leased_mw: f64,
+    /// Whether the run has defaulted by the close.
+    pub defaulted: bool,
+}
+
+/// The books of one run: the open month's flows, cash, NPV, the closed months, and the
+/// unlevered monthly flows for IRR and payback. Cash moves only when a month is booked.
+#[derive(Debug)]
+pub(super) struct Ledger {
+    /// What has accrued in the month not yet closed.
+    pub(super) month: Flows,
+    /// The sum of the booked months' flows.
+    total: Flows,
+    /// Cash at time zero, USD.
+    starting_cash: f64,
+    /// Annual discount rate for NPV.
+    discount_rate: f64,
+    /// Cash now, USD.
+    cash: f64,
+    /// Net present value of the booked months (and, at the horizon, the equity), USD.
+    npv: f64,
+    months: Vec<MonthRecord>,
+    /// Unlevered monthly flows, USD; index 0 is time zero (no outlay).
+    project_flows: Vec<f64>,
+    /// Lowest cash after any close (or at the start), USD, and the month (1-based) it was
+    /// reached (0: at the start).
+    min_cash: f64,
+    min_cash_month: usize,
+}
+
+impl Ledger {
+    /// Empty books with `starting_cash` USD, discounting at `discount_rate` a year, with
+    /// room for `months` closes.
+    pub(super) fn new(starting_cash: f64, discount_rate: f64, months: usize) -> Self {
+        Ledger {
+            month: Flows::default(),
+            total: Flows::default(),
+            starting_cash,
+            discount_rate,
+            cash: starting_cash,
+            npv: 0.0,
+            months: Vec::with_capacity(months),
+            project_flows: vec![0.0],
+            min_cash: starting_cash,
+            min_cash_month: 0,
+        }
+    }
+
+    /// Pays a lump sum of capital now, USD (`conversion`: it is a conversion's).
+    pub(super) fn pay_capex(&mut self, usd: f64, conversion: bool) {
+        self.month[Flow::Capex] += usd;
+        if conversion {
+            self.month[Flow::ConversionCapex] += usd;
+        }
+    }
+
+    /// Drops what the open month accrued (after a default nothing more is booked).
+    pub(super) fn discard_open_month(&mut self) {
+        self.month = Flows::default();
+    }
+
+    /// The discount factor of a flow at `at`.
+    fn discount(&self, at: SimTime) -> f64 {
+        let years = at.secs() as f64 / SECONDS_PER_YEAR;
+        math::powf(1.0 + self.discount_rate, -years)
+    }
+
+    /// Books the open month (complete, with its debt service and taxes) at `at`: its net
+    /// cash flow to cash and NPV, its unlevered flow, the totals and the lowest cash.
+    pub(super) fn book_month(&mut self, at: SimTime) {
+        let net = self.month.net_cash();
+        self.cash += net;
+        self.npv += net * self.discount(at);
+        self.project_flows.push(self.month.project_cash());
+        self.total.add(&self.month);
+        let month_number = self.months.len() + 1;
+        if self.cash < self.min_cash {
+            self.min_cash = self.cash;
+            self.min_cash_month = month_number;
+        }
+    }
+
+    /// On default at `at`: the equity is wiped out, any cash left goes to the creditors.
+    pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
+        self.npv -= self.cash.max(0.0) * self.discount(at);
+    }
+
+    /// Records the booked month ending at `end` and opens the next one.
+    pub(super) fn record_month(&mut self, end: SimTime, leased_mw: f64, defaulted: bool) {
+        self.months.push(MonthRecord {
+            end,
+            flows: self.month,
+            cash_after_usd: self.cash,
+            leased_mw,
+            defaulted,
+        });
+        self.month = Flows::default();
+    }
+
+    /// Books the value at the horizon `at`: the owners' `equity` to NPV, the whole `value`
+    /// to the last unlevered flow, USD.
+    pub(super) fn book_horizon_value(&mut self, at: SimTime, value: f64, equity: f64) {
+        self.npv += equity * self.discount(at);
+        if let Some(last) = self.project_flows.last_mut() {
+            *last += value;
+        }
+    }
+
+    /// Cash now, USD.
+    pub(super) fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// Net present value so far, USD.
+    pub(super) fn npv(&self) -> f64 {
+        self.npv
+    }
+
+    /// The sum of the booked months' flows.
+    pub(super) fn total(&self) -> &Flows {
+        &self.total
+    }
+
+    /// The closed months.
+    pub(super) fn months(&self) -> &[MonthRecord] {
+        &self.months
+    }
+
+    /// Unlevered monthly flows, USD; index 0 is time zero.
+    pub(super) fn project_flows(&self) -> &[f64] {
+        &self.project_flows
+    }
+
+    /// The lowest cash, USD, and the month (1-based; 0: at the start) it was reached.
+    pub(super) fn min_cash(&self) -> (f64, usize) {
+        (self.min_cash, self.min_cash_month)
+    }
+
+    /// Checks the accounting identity: cash = starting cash + Σ booked months' net cash flow.
+    ///
+    /// Cash changes only when a month is booked (`book_month` adds `month.net_cash()` to it)
+    /// and `total` is the sum of the booked months' flows. `net_cash` is linear in the flows,
+    /// so Σ net_cash(month) = net_cash(Σ months) = `total.net_cash()`, and the identity is
+    /// `cash − starting_cash = total.net_cash()`: O(1), so it can run after every event. Both
+    /// sides are float sums of the same terms in different orders; each of the n month
+    /// bookings and each of the ~12 terms of a net rounds by at most one ulp of the running
+    /// magnitude, so they differ by about (n + 12) × 2.2e-16 × scale, where scale bounds
+    /// the magnitudes (starting cash, cash, and every flow's total). That is below 2e-12 ×
+    /// scale for the 600 months of a 50-year horizon; the check allows 1e-7 × scale, so it
+    /// trips only on a flow booked to cash and not to the books (or the reverse), or on a
+    /// NaN or infinity. `now` only labels the message.
+    pub(super) fn check_accounts(&self, now: SimTime) -> Result<(), String> {
+        let t = &self.total;
+        let booked = t.net_cash();
+        let scale = self.starting_cash.abs()
+            + self.cash.abs()
+            + Flow::ALL
+                .iter()
+                .filter(|flow| flow.cash_effect() != CashEffect::Not)
+                .map(|flow| t[*flow].abs())
+                .sum::<f64>();
+        let gap = (self.cash - self.starting_cash - booked).abs();
+        // Written so that a NaN anywhere fails the check.
+        if gap <= 1e-7 * scale {
+            Ok(())
+        } else {
+            Err(format!(
+                "cash {} − starting cash {} differs from the booked net cash flow {booked} by {gap} at {now}",
+                self.cash, self.starting_cash
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_moves_cash_exactly_when_it_is_in_a_cash_aggregate() {
+        for flow in Flow::ALL {
+            assert_eq!(
+                flow.cash_effect() == CashEffect::Not,
+                flow.class() == FlowClass::Memo,
+                "{}",
+                flow.key()
+            );
+        }
+    }
+
+    #[test]
+    fn the_aggregates_add_their_flows_in_the_written_order() {
+        // Values whose sums round differently in different orders: each aggregate must equal,
+        // bit for bit, the expression it stands for, evaluated left to right.
+        let mut f = Flows::default();
+        for (k, flow) in Flow::ALL.into_iter().enumerate() {
+            f[flow] = 0.1 * (k as f64 + 1.0) + 1e6 / (k as f64 + 3.0);
+        }
+        let v = |flow| f[flow];
+        let gpu = v(Flow::LeaseRevenue) - v(Flow::SlaCredits) + v(Flow::GpuCloudRevenue);
+        let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
+        let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
+        let ebitda = revenue - energy - v(Flow::Opex);
+        let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws)
+            - v(Flow::Interest)
+            - v(Flow::Principal)
+            - v(Flow::Taxes);
+        let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) - v(Flow::Taxes);
+        assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
+        assert_eq!(f.revenue().to_bits(), revenue.to_bits());
+        assert_eq!(f.energy_cost().to_bits(), energy.to_bits());
+        assert_eq!(f.ebitda().to_bits(), ebitda.to_bits());
+        assert_eq!(f.net_cash().to_bits(), net.to_bits());
+        assert_eq!(f.project_cash().to_bits(), project.to_bits());
+    }
+}

@@ -1,0 +1,98 @@
+//! The run's outputs: the mapping from the books to the per-run metrics and to the monthly
+//! series.
+
+use crate::finance::{DefaultReason, irr_monthly};
+use crate::metrics::{Metric, RunMetrics, Series};
+use crate::operator::financing::payback_month;
+use crate::operator::{Flow, Operator};
+use pivotsim_engine::SECONDS_PER_YEAR;
+use pivotsim_engine::SimTime;
+
+impl Operator<'_> {
+    /// The run's metrics (call after the horizon).
+    pub fn metrics(&self) -> RunMetrics {
+        let t = self.ledger.total();
+        let irr = irr_monthly(self.ledger.project_flows());
+        let (min_cash, min_cash_month) = self.ledger.min_cash();
+        let mut values = [0.0; Metric::COUNT];
+        let horizon_secs = self.model.end.secs().max(1) as f64;
+        let month_secs = SECONDS_PER_YEAR / 12.0;
+        for metric in Metric::ALL {
+            values[metric.index()] = match metric {
+                Metric::Revenue => t.revenue(),
+                Metric::MiningRevenue => t.mining_revenue(),
+                Metric::GpuRevenue => t.gpu_revenue(),
+                Metric::EnergyCost => t.energy_cost(),
+                Metric::GrossMargin => t.revenue() - t.energy_cost(),
+                Metric::Opex => t[Flow::Opex],
+                Metric::Capex => t[Flow::Capex],
+                Metric::ConversionCapex => t[Flow::ConversionCapex],
+                Metric::SalvageProceeds => t[Flow::Salvage],
+                Metric::EndCash => self.ledger.cash(),
+                Metric::Npv => self.ledger.npv(),
+                Metric::MeanHashprice => self.world.mean_hashprice,
+                Metric::HashpriceAtHorizon => self.world.final_hashprice,
+                Metric::CurtailedEnergy => t[Flow::Curtailed],
+                Metric::EnergyUsed => t[Flow::EnergyDrawn],
+                Metric::MeanHashrateOnline => t[Flow::Hashing] / horizon_secs / 1_000.0,
+                Metric::LeasedMwMean => t[Flow::LeasedMwSeconds] / horizon_secs,
+                Metric::LeasedMwAtHorizon => self.rates.leased_mw,
+                Metric::VacantGpuMwMonths => t[Flow::VacantGpuMwSeconds] / month_secs,
+                Metric::Inquiries => self.tenancy.tallies().inquiries as f64,
+                Metric::LostInquiries => self.tenancy.tallies().lost_inquiries as f64,
+                Metric::LostMw => self.tenancy.tallies().lost_mw,
+                Metric::LostContractValue => self.tenancy.tallies().lost_contract_value_usd,
+                Metric::TenantDefaults => self.tenancy.tallies().tenant_defaults as f64,
+                Metric::YearsToFirstHalving => {
+                    self.world.years_to_first_halving.unwrap_or(f64::NAN)
+                }
+                Metric::Interest => t[Flow::Interest],
+                Metric::SlaCredits => t[Flow::SlaCredits],
+                Metric::GridOutageHours => t[Flow::GridOutageHours],
+                Metric::PrincipalRepaid => t[Flow::Principal],
+                Metric::Taxes => t[Flow::Taxes],
+                Metric::TerminalValue => self.financing.terminal_value(),
+                Metric::Irr => irr.unwrap_or(f64::NAN),
+                Metric::IrrDefined => f64::from(u8::from(irr.is_some())),
+                Metric::MinCash => min_cash,
+                Metric::MinCashMonth => min_cash_month as f64,
+                Metric::PaybackMonth => payback_month(self.ledger.project_flows()),
+                Metric::Defaulted => f64::from(u8::from(self.financing.has_defaulted())),
+                Metric::DefaultYears => self
+                    .financing
+                    .default()
+                    .map_or(f64::NAN, |(t, _)| t.secs() as f64 / SECONDS_PER_YEAR),
+                Metric::DefaultedOnCash => f64::from(u8::from(matches!(
+                    self.financing.default(),
+                    Some((_, DefaultReason::Cash))
+                ))),
+                Metric::DefaultedOnCovenant => f64::from(u8::from(matches!(
+                    self.financing.default(),
+                    Some((_, DefaultReason::Covenant))
+                ))),
+            };
+        }
+        RunMetrics { values }
+    }
+
+    /// Appends the run's monthly series to `out`: for each closed month, one value per
+    /// [`Series`] in order.
+    pub fn write_series(&self, out: &mut Vec<f64>) {
+        let mut start = SimTime::ZERO;
+        for m in self.ledger.months() {
+            let secs = m.end.secs_since(start).max(1) as f64;
+            for series in Series::ALL {
+                out.push(match series {
+                    Series::Cash => m.cash_after_usd,
+                    Series::MiningRevenue => m.flows.mining_revenue(),
+                    Series::GpuRevenue => m.flows.gpu_revenue(),
+                    Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
+                    Series::LeasedMw => m.leased_mw,
+                    Series::HashrateOnline => m.flows[Flow::Hashing] / secs / 1_000.0,
+                    Series::Defaulted => f64::from(u8::from(m.defaulted)),
+                });
+            }
+            start = m.end;
+        }
+    }
+}
