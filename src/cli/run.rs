@@ -34,6 +34,8 @@ pub(crate) struct Request<'a> {
     pub seed: Option<u64>,
     pub stresses: &'a [String],
     pub quiet: bool,
+    /// `--shard` was given: every shard must use one seed, so none may be drawn.
+    pub shard: bool,
 }
 
 /// Loads the scenario with its overrides, applies `--runs` and `--seed` (drawing and
@@ -51,6 +53,11 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
     }
     let seed = match req.seed.or(loaded.scenario.seed) {
         Some(s) => s,
+        None if req.shard => {
+            return Err(Failure::Invalid(
+                "--shard: the scenario sets no seed; give --seed so the shards share one".into(),
+            ));
+        }
         None => {
             let s = draw_seed();
             note(
@@ -236,6 +243,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         seed: args.seed,
         stresses: &args.stress,
         quiet: args.quiet,
+        shard: args.shard.is_some(),
     })?;
     let out = OutputDir::create(&args.out)?;
     let (result, runs_csv, elapsed) = simulate(

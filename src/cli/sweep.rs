@@ -41,6 +41,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             seed,
             stresses: &[],
             quiet: args.quiet,
+            shard: false,
         })
         .map_err(|e| match e {
             Failure::Invalid(m) => Failure::Invalid(format!(

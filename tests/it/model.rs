@@ -319,6 +319,12 @@ fn a_halving_on_a_retarget_block_is_reported_as_a_halving() {
         log.iter()
             .any(|r| r.event == event && r.subject == "block 1260000" && r.time == halving.0)
     };
-    assert!(at_block("halving"), "no halving trace event at block 1,260,000");
-    assert!(at_block("difficulty_retarget"), "the retarget is still reported");
+    assert!(
+        at_block("halving"),
+        "no halving trace event at block 1,260,000"
+    );
+    assert!(
+        at_block("difficulty_retarget"),
+        "the retarget is still reported"
+    );
 }

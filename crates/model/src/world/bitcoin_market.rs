@@ -285,12 +285,11 @@ impl BitcoinState {
         // A height is both a retarget and a halving at every multiple of
         // lcm(2016, 210000) = 1,260,000 (the 2032 halving is the first): both are reported,
         // or the trace, the first-halving metric and the plot marker would miss that halving.
-        let halving = (self.next_height % HALVING_INTERVAL_BLOCKS == 0).then(|| {
-            ChainEvent::Halving {
+        let halving =
+            (self.next_height % HALVING_INTERVAL_BLOCKS == 0).then(|| ChainEvent::Halving {
                 height: self.next_height,
                 subsidy_btc: self.subsidy_btc(),
-            }
-        });
+            });
         Boundary { retarget, halving }
     }
 }
@@ -377,8 +376,7 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
             );
             let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
             let mut t = day_start;
-            while let Some((at, boundary)) =
-                state.mine_until_boundary(t, day_end, &mut rngs.blocks)
+            while let Some((at, boundary)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks)
             {
                 // Whole seconds: the boundary block's time, floored, never before the day.
                 let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
