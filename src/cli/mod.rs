@@ -7,6 +7,7 @@
 
 pub mod args;
 mod interrupt;
+mod output_dir;
 mod run;
 mod sweep;
 mod trace;
