@@ -457,3 +457,31 @@ fn a_fifo_given_as_an_outage_trace_is_refused_instead_of_blocking() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
 }
+
+#[test]
+fn every_file_a_run_writes_is_recognised_as_an_earlier_runs_file() {
+    // A run with every plot, then a rerun without plots: no plot may survive, so the list of
+    // output names cannot fall behind the plots actually drawn.
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--runs",
+        "64",
+        "--seed",
+        "5",
+        "--set",
+        "horizon_years=3",
+        "-q",
+        "--out",
+        "out",
+    ];
+    let o = run_in(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(listing(&dir.path().join("out")).len() > 10);
+    let o = quick(dir.path(), &["--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        listing(&dir.path().join("out")),
+        ["runs.csv", "summary.json", "timeseries.csv"]
+    );
+}
