@@ -100,7 +100,7 @@ pub fn main() -> ExitCode {
         Err(Failure::Interrupted) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "interrupted: stopped before writing any result; nothing partial was left"
+                "interrupted: stopped, and every file and folder this run had written was removed"
             );
             ExitCode::from(EXIT_INTERRUPTED)
         }
