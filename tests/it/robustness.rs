@@ -131,6 +131,36 @@ fn spawn_in(dir: &Path, args: &[&str]) -> std::process::Child {
         .expect("the binary starts")
 }
 
+/// A started run that is killed if the test fails before waiting for it, so that no run
+/// (e.g. one blocked on a FIFO) outlives its test.
+#[cfg(unix)]
+struct Reaper(Option<std::process::Child>);
+
+#[cfg(unix)]
+impl Reaper {
+    fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("not yet waited for")
+    }
+
+    fn wait_with_output(mut self) -> Output {
+        self.0
+            .take()
+            .expect("not yet waited for")
+            .wait_with_output()
+            .unwrap()
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Sends `signal` (e.g. `-INT`) to `child`.
 #[cfg(unix)]
 fn signal(child: &std::process::Child, signal: &str) {
@@ -243,16 +273,16 @@ fn a_rerun_removes_every_file_of_an_earlier_run_and_nothing_else() {
 #[test]
 fn a_second_run_into_a_busy_folder_fails_fast_and_leaves_the_first_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = spawn_in(
+    let mut first = Reaper(Some(spawn_in(
         dir.path(),
         &[
             "run", "--runs", "1000000", "--seed", "1", "--out", "out", "-q", "-j", "1",
         ],
-    );
+    )));
     // The first run holds the folder once its streamed runs.csv exists.
     wait_for(
         &dir.path()
-            .join(format!("out/.runs.csv.partial-{}", first.id())),
+            .join(format!("out/.runs.csv.partial-{}", first.child().id())),
     );
     let started = std::time::Instant::now();
     let second = quick(dir.path(), &["--out", "out"]);
@@ -263,15 +293,18 @@ fn a_second_run_into_a_busy_folder_fails_fast_and_leaves_the_first_alone() {
         stderr(&second)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    assert!(first.try_wait().unwrap().is_none(), "the first run goes on");
+    assert!(
+        first.child().try_wait().unwrap().is_none(),
+        "the first run goes on"
+    );
     assert!(
         dir.path()
-            .join(format!("out/.runs.csv.partial-{}", first.id()))
+            .join(format!("out/.runs.csv.partial-{}", first.child().id()))
             .exists(),
         "the second run touched the first one's files"
     );
-    signal(&first, "-INT");
-    let first = first.wait_with_output().unwrap();
+    signal(first.child(), "-INT");
+    let first = first.wait_with_output();
     assert_eq!(first.status.code(), Some(130), "{}", stderr(&first));
     assert!(!dir.path().join("out").exists());
     // Free again: a run into it now succeeds.
@@ -304,14 +337,14 @@ fn interrupt_while_writing(
         "new/deeper/out",
     ];
     args.extend(extra);
-    let child = spawn_in(dir.path(), &args);
+    let mut child = Reaper(Some(spawn_in(dir.path(), &args)));
     let out = dir.path().join("new/deeper/out");
-    wait_for(&out.join(format!(".runs.csv.partial-{}", child.id())));
-    let fifo = out.join(fifo.replace("{pid}", &child.id().to_string()));
+    wait_for(&out.join(format!(".runs.csv.partial-{}", child.child().id())));
+    let fifo = out.join(fifo.replace("{pid}", &child.child().id().to_string()));
     std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
     mkfifo(&fifo);
     // Wait until the run is blocked opening the FIFO: its other outputs are written before.
-    let pid = child.id();
+    let pid = child.child().id();
     let start = std::time::Instant::now();
     loop {
         let syscall = std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -328,7 +361,7 @@ fn interrupt_while_writing(
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     for s in signals {
-        signal(&child, s);
+        signal(child.child(), s);
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     // Unblock it: open the FIFO for reading, again and again (non-blocking, as the run may
@@ -351,7 +384,7 @@ fn interrupt_while_writing(
             }
         })
     };
-    let output = child.wait_with_output().unwrap();
+    let output = child.wait_with_output();
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = reader.join();
     (output, dir)
