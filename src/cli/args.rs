@@ -273,6 +273,16 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
         .split_once('=')
         .ok_or_else(|| format!("expected METRIC=HALFWIDTH (e.g. npv=5e6), got `{text}`"))?;
     let metric = parse_metric(name)?;
+    if MAY_BE_UNDEFINED.contains(&metric) {
+        // The half-width of a metric that is empty in some futures is computed over the
+        // futures where it exists, whose count the target cannot control: refused here
+        // rather than found unmet after every run.
+        return Err(format!(
+            "`{}` is undefined (empty in runs.csv) in some futures, so its confidence interval \
+             cannot be targeted; expected a metric that every future defines (e.g. npv_usd)",
+            metric.key()
+        ));
+    }
     let half_width: f64 = value
         .trim()
         .parse()
@@ -281,6 +291,15 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
         .ok_or_else(|| format!("expected a positive half-width after `=`, got `{value}`"))?;
     Ok(ConvergenceTarget { metric, half_width })
 }
+
+/// The metrics that can be undefined in a future (written empty in `runs.csv`): no
+/// `--target-ci` on them. A test keeps this list in step with the metric descriptions.
+pub(crate) const MAY_BE_UNDEFINED: [Metric; 4] = [
+    Metric::Irr,
+    Metric::YearsToFirstHalving,
+    Metric::PaybackMonth,
+    Metric::DefaultYears,
+];
 
 /// A metric by its key (`npv_usd`) or its key without the unit suffix (`npv`).
 pub fn metric_by_name(name: &str) -> Option<Metric> {
@@ -321,6 +340,31 @@ impl From<OutputFormat> for crate::report::console::Format {
         match format {
             OutputFormat::Table => Self::Table,
             OutputFormat::Json => Self::Json,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_documented_as_possibly_empty_is_refused_as_a_target() {
+        for metric in Metric::ALL {
+            let empty = metric.description().contains("empty");
+            assert_eq!(
+                MAY_BE_UNDEFINED.contains(&metric),
+                empty,
+                "{}: {}",
+                metric.key(),
+                metric.description()
+            );
+            assert_eq!(
+                parse_target(&format!("{}=1", metric.key())).is_err(),
+                empty,
+                "{}",
+                metric.key()
+            );
         }
     }
 }

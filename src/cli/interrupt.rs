@@ -2,9 +2,11 @@
 //!
 //! The first signal raises a flag. The Monte Carlo loop stops starting replications, the
 //! command returns [`Failure::Interrupted`](crate::cli::Failure::Interrupted) before anything
-//! is committed, and every uncommitted temporary file is deleted as it is dropped. A second
-//! signal exits at once (the hidden `.partial` temporaries may then remain; they never carry a
-//! final file name). Slurm's `scancel` and time limits send SIGTERM, so an interrupted shard
+//! is committed — also while the outputs are being written: the writers check the flag before
+//! every commit — and the output folder's drop removes whatever this run wrote, and the folders
+//! it created. A second signal exits at once through `_exit` (hidden `.partial` temporaries
+//! or files without a `summary.json` may then remain; the next run into the folder removes
+//! them). Slurm's `scancel` and time limits send SIGTERM, so an interrupted shard
 //! simply has no `shard.json`, and `merge` refuses it.
 
 use std::sync::Once;
@@ -21,10 +23,23 @@ pub(crate) fn install() {
     INSTALL.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             if INTERRUPTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(i32::from(EXIT_INTERRUPTED));
+                exit_now();
             }
         });
     });
+}
+
+/// Ends the process at once with exit code 130. `std::process::exit` first flushes stdout,
+/// which can block on a full pipe or behind the thread writing the outputs; `_exit` cannot.
+fn exit_now() -> ! {
+    #[cfg(unix)]
+    // SAFETY: `_exit` takes no pointers and never returns; skipping destructors and stdio
+    // flushing is the point (the hidden temporaries left are removed by the next run).
+    unsafe {
+        libc::_exit(i32::from(EXIT_INTERRUPTED))
+    }
+    #[cfg(not(unix))]
+    std::process::exit(i32::from(EXIT_INTERRUPTED))
 }
 
 /// The flag the Monte Carlo loop watches.

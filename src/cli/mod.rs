@@ -7,6 +7,7 @@
 
 pub mod args;
 mod interrupt;
+mod output_dir;
 mod run;
 mod sweep;
 mod trace;
@@ -93,13 +94,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INVALID)
         }
         Err(Failure::Runtime(e)) => {
-            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", chain_message(&e));
             ExitCode::from(EXIT_RUNTIME)
         }
         Err(Failure::Interrupted) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "interrupted: stopped before writing any result; nothing partial was left"
+                "interrupted: stopped, and every file and folder this run had written was removed"
             );
             ExitCode::from(EXIT_INTERRUPTED)
         }
@@ -111,6 +112,24 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_TARGET_MISSED)
         }
     }
+}
+
+/// The error and its causes joined by `: `, each cause left out when the text so far already
+/// ends with it: typed errors quote their OS error in their own message, and printing the
+/// chain would say it twice.
+fn chain_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 impl RunArgs {
@@ -145,4 +164,19 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "pivotsim", &mut buffer);
     run::print_stdout(&String::from_utf8_lossy(&buffer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_os_error_quoted_by_its_wrapper_is_printed_once() {
+        let os = std::io::Error::from_raw_os_error(21);
+        let typed = crate::report::ReportError::io(std::path::Path::new("x.csv"), os);
+        let e = anyhow::Error::new(typed).context("cannot finish the run");
+        let message = chain_message(&e);
+        assert_eq!(message.matches("os error 21").count(), 1, "{message}");
+        assert!(message.starts_with("cannot finish the run: cannot write x.csv: "));
+    }
 }

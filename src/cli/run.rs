@@ -2,16 +2,18 @@
 //! print the report.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::args::{MergeArgs, OutputFormat, RunArgs};
+use crate::cli::output_dir::OutputDir;
 use crate::cli::{Failure, interrupt};
 use crate::model::CompiledScenario;
 use crate::montecarlo::{self, MonteCarloResult, RunOptions, Shard};
+use crate::report::ReportError;
 use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
 use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
@@ -34,6 +36,8 @@ pub(crate) struct Request<'a> {
     pub seed: Option<u64>,
     pub stresses: &'a [String],
     pub quiet: bool,
+    /// `--shard` was given: every shard must use one seed, so none may be drawn.
+    pub shard: bool,
 }
 
 /// Loads the scenario with its overrides, `--runs` and `--seed` applied like `--set` (after
@@ -46,6 +50,11 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
     let mut loaded = scenario::load_with(req.path, &overrides)?;
     let seed = match loaded.scenario.seed {
         Some(s) => s,
+        None if req.shard => {
+            return Err(Failure::Invalid(
+                "--shard: the scenario sets no seed; give --seed so the shards share one".into(),
+            ));
+        }
         None => {
             let s = draw_seed();
             note(
@@ -104,66 +113,6 @@ pub(crate) fn note(quiet: bool, msg: &str) {
     }
 }
 
-/// The output folder of one command: created on demand, and removed again if the command
-/// fails or is interrupted before anything was committed to it, so that no empty or partial
-/// folder is left behind.
-pub(crate) struct OutputDir {
-    path: PathBuf,
-    created: bool,
-    keep: bool,
-}
-
-impl OutputDir {
-    pub(crate) fn create(path: &Path) -> Result<Self, Failure> {
-        let created = !path.exists();
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("cannot create output folder {}", path.display()))
-            .map_err(Failure::Runtime)?;
-        Ok(OutputDir {
-            path: path.to_path_buf(),
-            created,
-            keep: false,
-        })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Removes the completion markers (`summary.json`, `shard.json`) a previous command left,
-    /// before anything new is written: a rerun stopped halfway must not leave an old marker
-    /// vouching for a mix of old and new files.
-    pub(crate) fn clear_markers(&self) -> Result<(), Failure> {
-        for marker in ["summary.json", "shard.json"] {
-            let path = self.path.join(marker);
-            match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Failure::Runtime(
-                        anyhow::Error::new(e)
-                            .context(format!("cannot remove the old {}", path.display())),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Keeps the folder: its files are complete.
-    pub(crate) fn keep(mut self) {
-        self.keep = true;
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if self.created && !self.keep {
-            // Only if empty: never delete anything a user put there.
-            let _ = std::fs::remove_dir(&self.path);
-        }
-    }
-}
-
 /// Simulates `prepared` into `out` (rows streamed into `runs.csv`), returning the result and
 /// the still uncommitted `runs.csv`. Fails with [`Failure::Interrupted`] on Ctrl-C.
 pub(crate) fn simulate(
@@ -179,7 +128,6 @@ pub(crate) fn simulate(
             "--jobs 0: expected at least 1 thread".into(),
         ));
     }
-    out.clear_markers()?;
     let runs_path = out.path().join("runs.csv");
     let mut runs_csv = prepared.create_runs_csv(out.path())?;
     let runs = prepared.scenario.runs;
@@ -229,6 +177,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         seed: args.seed,
         stresses: &args.stress,
         quiet: args.quiet,
+        shard: args.shard.is_some(),
     })?;
     let out = OutputDir::create(&args.out)?;
     let (result, runs_csv, elapsed) = simulate(
@@ -274,7 +223,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes the files of a whole run, refusing to start if Ctrl-C arrived meanwhile.
+/// Writes the files of a whole run; Ctrl-C or SIGTERM before or during the writing stops it
+/// with [`Failure::Interrupted`] (the caller's uncommitted folder then removes what was written).
 pub(crate) fn write_outputs(
     out: &OutputDir,
     prepared: &Prepared,
@@ -289,8 +239,18 @@ pub(crate) fn write_outputs(
         result,
         runs_csv,
         !no_plots,
+        interrupt::flag(),
     )
-    .map_err(|e| Failure::Runtime(e.into()))?;
+    .map_err(|e| match e {
+        // A write that failed after a signal (e.g. cut short by it) is the interruption.
+        _ if interrupt::raised() => Failure::Interrupted,
+        ReportError::Interrupted => Failure::Interrupted,
+        e => Failure::Runtime(e.into()),
+    })?;
+    // A signal during the last commit: the drop of the uncommitted folder removes it all.
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
+    }
     Ok(written)
 }
 
@@ -306,6 +266,9 @@ fn finish_shard(
     runs_csv
         .commit(&out.path().join("runs.csv"))
         .map_err(|e| Failure::Runtime(e.into()))?;
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
+    }
     let info = ShardInfo {
         scenario: &prepared.scenario,
         runs: prepared.scenario.runs,
@@ -317,6 +280,9 @@ fn finish_shard(
         },
     };
     shard::write_manifest(out.path(), info, &result).map_err(|e| Failure::Runtime(e.into()))?;
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
+    }
     out.keep();
     let output = ShardOutput {
         index: shard.index,
@@ -332,6 +298,7 @@ fn finish_shard(
 
 pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     interrupt::install();
+    refuse_out_among_shards(&args.out, &args.shards)?;
     // Unreadable, missing, damaged or mismatched shards are all bad input (exit 2).
     let set = shard::read_set(&args.shards).map_err(|e| Failure::Invalid(e.to_string()))?;
     let stresses = set
@@ -346,7 +313,6 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         model,
     };
     let out = OutputDir::create(&args.out)?;
-    out.clear_markers()?;
     let mut runs_csv = prepared.create_runs_csv(out.path())?;
     shard::for_each_runs_csv_body(&set, &RunsCsvWriter::header_line(), |bytes| {
         if interrupt::raised() {
@@ -378,6 +344,26 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         ),
     );
+    Ok(())
+}
+
+/// Refuses a `merge --out` that names one of the shard folders being merged: clearing it for
+/// the merged outputs would destroy the shard. Checked before anything is read or created.
+fn refuse_out_among_shards(out: &Path, shards: &[std::path::PathBuf]) -> Result<(), Failure> {
+    let Ok(out_real) = std::fs::canonicalize(out) else {
+        // A folder that does not exist yet is no shard.
+        return Ok(());
+    };
+    for shard in shards {
+        if std::fs::canonicalize(shard).is_ok_and(|s| s == out_real) {
+            return Err(Failure::Invalid(format!(
+                "--out {} is the shard folder {} being merged; expected an output folder \
+                 apart from every shard",
+                out.display(),
+                shard.display()
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -3,9 +3,11 @@
 //! Every point uses the same root seed, so futures are paired across points: the difference
 //! between two points is the effect of the parameters, not of different luck. Each point is an
 //! ordinary run folder (`point-000`, …); `sweep.csv` and the sweep plot are written at the end.
+//! A sweep that fails or is interrupted removes its finished points with the rest of its files.
 
 use crate::cli::args::SweepArgs;
-use crate::cli::run::{self, OutputDir, Request};
+use crate::cli::output_dir::OutputDir;
+use crate::cli::run::{self, Request};
 use crate::cli::{Failure, interrupt};
 use crate::report::console::{CommandOutput, SweepOutput, describe_point};
 use crate::report::sweep::{self, SweepPoint};
@@ -41,6 +43,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             seed,
             stresses: &[],
             quiet: args.quiet,
+            shard: false,
         })
         .map_err(|e| match e {
             Failure::Invalid(m) => Failure::Invalid(format!(
@@ -85,6 +88,11 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         sweep::write_plot(out.path(), &axes, &points, args.metric)
             .map_err(|e| Failure::Runtime(e.into()))?
     };
+    // Interrupted while writing the table or plot: the folder's drop removes the finished
+    // points and every other file of the sweep.
+    if interrupt::raised() {
+        return Err(Failure::Interrupted);
+    }
     out.keep();
     let output = SweepOutput {
         axes: &axes,

@@ -17,6 +17,7 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
         seed: args.seed,
         stresses: &[],
         quiet: false,
+        shard: false,
     })?;
     let plans = &prepared.model.plans;
     let plan = match &args.plan {

@@ -2,10 +2,12 @@
 //! fans and mixes from the monthly bands.
 //!
 //! Files are drawn into a hidden staging folder and renamed into place only when every plot
-//! succeeded, so an interrupted run never leaves a partial set that looks complete.
+//! succeeded, so an interrupted run never leaves a partial set that looks complete. A raised
+//! cancel flag stops the drawing between two plots.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use crate::model::{CompiledScenario, Metric, Series};
 use crate::montecarlo::MonteCarloResult;
@@ -15,16 +17,33 @@ use crate::report::plots::{
 };
 use crate::report::timeseries_csv::month_ends;
 
-/// Draws every plot into `dir` and returns the files written.
+/// The stems of the plot files a run draws (each as `.png` and `.svg`); the revenue mixes are
+/// `revenue_mix_<plan>`. A rerun recognises an earlier run's plots by them.
+pub const PLOT_STEMS: [&str; 6] = [
+    "npv_histogram",
+    "npv_cdf",
+    "cash_fan",
+    "hashprice_fan",
+    "default_probability",
+    "paired_npv_difference",
+];
+
+/// The prefix of the per-plan revenue-mix plots.
+pub const REVENUE_MIX_PREFIX: &str = "revenue_mix_";
+
+/// Draws every plot into `dir` and returns the files written; stops with
+/// [`ReportError::Interrupted`] between two plots once `cancel` is raised.
 pub fn write_all(
     dir: &Path,
     model: &CompiledScenario,
     result: &MonteCarloResult,
+    cancel: &AtomicBool,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let staging = dir.join(format!(".plots.partial-{}", std::process::id()));
     fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
-    let drawn = draw(&staging, model, result);
+    let drawn = draw(&staging, model, result, cancel);
     let outcome = drawn.and_then(|files| {
+        ReportError::stop_if(cancel)?;
         let mut moved = Vec::new();
         for file in files {
             let name = file.file_name().map(|n| n.to_owned()).unwrap_or_default();
@@ -57,6 +76,7 @@ fn draw(
     dir: &Path,
     model: &CompiledScenario,
     result: &MonteCarloResult,
+    cancel: &AtomicBool,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = Vec::new();
     let npv: Vec<Distribution> = result
@@ -69,6 +89,7 @@ fn draw(
         x_label: "NPV (USD)",
         y_label: "Share of futures",
     };
+    ReportError::stop_if(cancel)?;
     files.extend(
         plots::histogram(&dir.join("npv_histogram"), &labels, ValueFormat::Usd, &npv)
             .map_err(plot_err)?,
@@ -78,6 +99,7 @@ fn draw(
         x_label: "NPV (USD)",
         y_label: "P(NPV ≤ x)",
     };
+    ReportError::stop_if(cancel)?;
     files.extend(
         plots::cdf(&dir.join("npv_cdf"), &labels, ValueFormat::Usd, &npv).map_err(plot_err)?,
     );
@@ -103,6 +125,7 @@ fn draw(
         x_label: "Year",
         y_label: "Cash (USD)",
     };
+    ReportError::stop_if(cancel)?;
     files.extend(
         plots::fan_chart(&dir.join("cash_fan"), &labels, ValueFormat::Usd, &cash, &[])
             .map_err(plot_err)?,
@@ -128,6 +151,7 @@ fn draw(
     };
     let mut hashprice = fan(0, Series::Hashprice);
     hashprice.name = "hashprice".into();
+    ReportError::stop_if(cancel)?;
     files.extend(
         plots::fan_chart(
             &dir.join("hashprice_fan"),
@@ -164,7 +188,8 @@ fn draw(
             x_label: "Year",
             y_label: "Revenue per month (USD)",
         };
-        let stem = dir.join(format!("revenue_mix_{}", file_stem(&plan.name)));
+        let stem = dir.join(format!("{REVENUE_MIX_PREFIX}{}", file_stem(&plan.name)));
+        ReportError::stop_if(cancel)?;
         files.extend(
             plots::stacked_area(&stem, &labels, ValueFormat::Usd, &layers).map_err(plot_err)?,
         );
@@ -192,6 +217,7 @@ fn draw(
         x_label: "Year",
         y_label: "P(default so far)",
     };
+    ReportError::stop_if(cancel)?;
     files.extend(
         plots::lines(
             &dir.join("default_probability"),
@@ -213,6 +239,7 @@ fn draw(
             x_label: "ΔNPV (USD)",
             y_label: "Share of futures",
         };
+        ReportError::stop_if(cancel)?;
         files.extend(
             plots::histogram(
                 &dir.join("paired_npv_difference"),

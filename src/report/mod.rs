@@ -43,6 +43,10 @@ pub enum ReportError {
     /// A plot could not be drawn.
     #[error("cannot draw a plot: {0}")]
     Plot(String),
+    /// Ctrl-C or SIGTERM arrived while the outputs were being written; nothing more was
+    /// committed.
+    #[error("interrupted while writing the outputs")]
+    Interrupted,
     /// A JSON document could not be produced.
     #[error("cannot encode {what} as JSON: {source}")]
     Json {
@@ -54,6 +58,16 @@ pub enum ReportError {
 }
 
 impl ReportError {
+    /// [`ReportError::Interrupted`] once `cancel` is raised: checked between files, so a signal
+    /// during writing stops the run before its next commit.
+    pub fn stop_if(cancel: &std::sync::atomic::AtomicBool) -> Result<(), ReportError> {
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(ReportError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         ReportError::Io {

@@ -5,7 +5,8 @@
 //! the manifest (scenario, seed, run count, which slice) and the slice's exact statistics.
 //! `shard.json` is written last, atomically, and records the size and FNV-1a digest of
 //! `runs.csv`: a folder without it, or whose `runs.csv` does not match it, is an interrupted or
-//! damaged shard and is refused. Timing is kept in `shard.json`'s `timing` only; it never
+//! damaged shard and is refused. It also records the FNV-1a digest of its own `statistics`
+//! section, so a number edited there (which no shape check can catch) is refused too. Timing is kept in `shard.json`'s `timing` only; it never
 //! reaches the merged outputs.
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub const MANIFEST: &str = "shard.json";
 /// What `format` holds.
 pub const FORMAT: &str = "pivotsim-shard";
 /// Version of the shard layout; merge refuses others.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A problem with a shard folder or a set of them. Every one means the shards must be fixed
 /// or rerun; `merge` writes nothing.
@@ -91,6 +92,8 @@ pub struct ShardManifest {
     pub runs_csv_bytes: u64,
     /// FNV-1a 64 digest of `runs.csv`, 16 hex digits.
     pub runs_csv_fnv1a64: String,
+    /// FNV-1a 64 digest of `statistics` as serialised, 16 hex digits.
+    pub statistics_fnv1a64: String,
     /// Timing (kept apart from results).
     pub timing: ShardTiming,
     /// The effective scenario (after `--set`).
@@ -118,6 +121,13 @@ fn digest(path: &Path) -> Result<(u64, String), ShardError> {
         size += n as u64;
     }
     Ok((size, format!("{hash:016x}")))
+}
+
+/// FNV-1a digest of the statistics' JSON. Floats serialise as their shortest round-trip
+/// text, so statistics read back serialise to the same bytes unless a value was changed.
+fn statistics_digest(statistics: &MonteCarloResult, path: &Path) -> Result<String, ShardError> {
+    let json = serde_json::to_vec(statistics).map_err(|e| invalid(path, e.to_string()))?;
+    Ok(format!("{:016x}", fnv1a64_update(FNV1A64_OFFSET, &json)))
 }
 
 /// What a finished shard needs to describe itself.
@@ -155,6 +165,7 @@ pub fn write_manifest(
         stresses: info.stresses.to_vec(),
         runs_csv_bytes,
         runs_csv_fnv1a64,
+        statistics_fnv1a64: statistics_digest(statistics, dir)?,
         timing: info.timing,
         scenario: serde_json::to_value(info.scenario).map_err(|e| invalid(dir, e.to_string()))?,
         statistics: statistics.clone(),
@@ -233,6 +244,17 @@ pub fn read(dir: &Path) -> Result<LoadedShard, ShardError> {
         return Err(invalid(
             &path,
             "its replication range or run count does not match its K/N; the manifest is damaged",
+        ));
+    }
+    let recorded = statistics_digest(&manifest.statistics, &path)?;
+    if recorded != manifest.statistics_fnv1a64 {
+        return Err(invalid(
+            &path,
+            format!(
+                "its statistics have digest {recorded}, but it records {}: the manifest was \
+                 edited or damaged; rerun the shard",
+                manifest.statistics_fnv1a64
+            ),
         ));
     }
     let csv = dir.join("runs.csv");

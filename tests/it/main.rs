@@ -14,4 +14,5 @@ mod gpu;
 mod model;
 mod outputs;
 mod properties;
+mod robustness;
 mod schema;

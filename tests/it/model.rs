@@ -277,3 +277,55 @@ fn a_grid_outage_trace_is_replayed_in_every_future() {
         );
     }
 }
+
+#[test]
+fn a_halving_on_a_retarget_block_is_reported_as_a_halving() {
+    // Block 1,260,000 (the 2032 halving) also closes a retarget window: lcm(2016, 210000).
+    // Starting on 2029-01-01, after the 2028 halving, it is the first halving of the horizon,
+    // so it must give `years_to_first_halving`, a `halving` trace event and the halved
+    // subsidy, not only a difficulty retarget.
+    let mut s = scenario::load_default().unwrap().scenario;
+    s.start = scenario::types::Date(chrono::NaiveDate::from_ymd_opt(2029, 1, 1).unwrap());
+    s.market.bitcoin.height = 1_086_624; // a window boundary, 173,376 blocks before 1,260,000
+    s.market.bitcoin.epoch_blocks_mined = None;
+    s.shocks.clear();
+    s.stresses.clear();
+    s.plans.truncate(1);
+    let m = compile(&s);
+    let mut world = World::default();
+    world.generate(&m, 7, 0);
+    let halving = world
+        .chain_events
+        .iter()
+        .find_map(|(t, e)| match e {
+            model::world::bitcoin_protocol::ChainEvent::Halving { height, .. } => {
+                Some((*t, *height))
+            }
+            _ => None,
+        })
+        .expect("a halving within ten years of 2029");
+    assert_eq!(halving.1, 1_260_000);
+    let years = world
+        .years_to_first_halving
+        .expect("years_to_first_halving is set");
+    assert!(
+        (years - halving.0.days_f64() / 365.25).abs() < 1e-12,
+        "{years} vs {halving:?}"
+    );
+    // 173,376 blocks at about 144 a day (faster as the hashrate grows): two to four years.
+    assert!((2.0..4.0).contains(&years), "{years}");
+
+    let (log, _) = model::trace::trace_plan(&m, 0, 7, 0);
+    let at_block = |event: &str| {
+        log.iter()
+            .any(|r| r.event == event && r.subject == "block 1260000" && r.time == halving.0)
+    };
+    assert!(
+        at_block("halving"),
+        "no halving trace event at block 1,260,000"
+    );
+    assert!(
+        at_block("difficulty_retarget"),
+        "the retarget is still reported"
+    );
+}

@@ -15,6 +15,22 @@ use crate::types::{Scenario, TraceOutage};
 /// Largest trace file accepted, bytes.
 pub const MAX_TRACE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Whether opening or reading the file would block until some other process writes: a FIFO
+/// or a socket. (Devices such as `/dev/zero` are read up to the size limit instead.)
+fn waits_for_a_writer(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        kind.is_fifo() || kind.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
 /// Reads every site's `grid_outage_trace` into `grid_outage_trace_events`.
 pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), ScenarioError> {
     let base = Path::new(&doc.origin)
@@ -37,6 +53,13 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
         let at_field = |message: String| at_field_as(ErrorKind::Io, message);
         let meta = std::fs::metadata(&path)
             .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?;
+        if waits_for_a_writer(&meta) {
+            return Err(at_field(format!(
+                "the trace {} is a FIFO or socket, which would wait for a writer; expected a \
+                 regular file",
+                path.display()
+            )));
+        }
         if meta.len() > MAX_TRACE_BYTES {
             return Err(at_field(format!(
                 "the trace {} is {} bytes; the limit is {MAX_TRACE_BYTES}",

@@ -246,7 +246,7 @@ impl BitcoinState {
         from_secs: f64,
         to_secs: f64,
         rng: &mut ChaCha8Rng,
-    ) -> Option<(f64, ChainEvent)> {
+    ) -> Option<(f64, Boundary)> {
         let span = to_secs - from_secs;
         if span <= 0.0 {
             return None;
@@ -270,25 +270,43 @@ impl BitcoinState {
         Some((at, self.apply_boundary(at)))
     }
 
-    /// Applies the retarget or halving that the block just mined completed.
-    fn apply_boundary(&mut self, at_secs: f64) -> ChainEvent {
-        if self.next_height % RETARGET_INTERVAL_BLOCKS == 0 {
+    /// Applies the retarget, the halving, or both, that the block just mined completed.
+    fn apply_boundary(&mut self, at_secs: f64) -> Boundary {
+        let retarget = (self.next_height % RETARGET_INTERVAL_BLOCKS == 0).then(|| {
             let from = self.difficulty;
             self.difficulty = retarget(from, at_secs - self.epoch_start_secs);
             self.epoch_start_secs = at_secs;
-            // A height can be both a retarget and a halving only at multiples of
-            // lcm(2016, 210000) = 10,584,000, beyond the last subsidy; report the retarget.
             ChainEvent::Retarget {
                 height: self.next_height,
                 from,
                 to: self.difficulty,
             }
-        } else {
-            ChainEvent::Halving {
+        });
+        // A height is both a retarget and a halving at every multiple of
+        // lcm(2016, 210000) = 1,260,000 (the 2032 halving is the first): both are reported,
+        // or the trace, the first-halving metric and the plot marker would miss that halving.
+        let halving =
+            (self.next_height % HALVING_INTERVAL_BLOCKS == 0).then(|| ChainEvent::Halving {
                 height: self.next_height,
                 subsidy_btc: self.subsidy_btc(),
-            }
-        }
+            });
+        Boundary { retarget, halving }
+    }
+}
+
+/// What one boundary block completed: a retarget, a halving, or both at once.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Boundary {
+    /// The difficulty retarget, if the block closed a 2016-block window.
+    pub retarget: Option<ChainEvent>,
+    /// The subsidy halving, if the block closed a 210,000-block era.
+    pub halving: Option<ChainEvent>,
+}
+
+impl Boundary {
+    /// The events in the order they are reported: the retarget first, then the halving.
+    pub fn events(&self) -> impl Iterator<Item = ChainEvent> {
+        self.retarget.into_iter().chain(self.halving)
     }
 }
 
@@ -358,10 +376,13 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
             );
             let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
             let mut t = day_start;
-            while let Some((at, event)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks) {
+            while let Some((at, boundary)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks)
+            {
                 // Whole seconds: the boundary block's time, floored, never before the day.
                 let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
-                world.chain_events.push((when, event));
+                world
+                    .chain_events
+                    .extend(boundary.events().map(|event| (when, event)));
                 push_segment(&mut world.segments, when, &state);
                 t = at;
             }
@@ -506,8 +527,13 @@ mod tests {
         let mut rng = Streams::new(seed, rep).of(StreamKind::Blocks);
         let mut t = 0.0;
         loop {
-            if let Some((_, ChainEvent::Retarget { from, to, .. })) =
-                s.mine_until_boundary(t, t + DAY_SECS, &mut rng)
+            if let Some((
+                _,
+                Boundary {
+                    retarget: Some(ChainEvent::Retarget { from, to, .. }),
+                    ..
+                },
+            )) = s.mine_until_boundary(t, t + DAY_SECS, &mut rng)
             {
                 return to / from;
             }
@@ -544,8 +570,12 @@ mod tests {
         let mut rng = Streams::new(3, 0).of(StreamKind::Blocks);
         let mut t = 0.0;
         let event = loop {
-            if let Some((_, e @ ChainEvent::Halving { .. })) =
-                s.mine_until_boundary(t, t + DAY_SECS, &mut rng)
+            if let Some((
+                _,
+                Boundary {
+                    halving: Some(e), ..
+                },
+            )) = s.mine_until_boundary(t, t + DAY_SECS, &mut rng)
             {
                 break e;
             }
@@ -559,6 +589,44 @@ mod tests {
             }
         );
         assert_eq!(s.subsidy_btc(), 1.5625);
+    }
+
+    #[test]
+    fn block_1_260_000_is_both_a_retarget_and_a_halving() {
+        // 1,260,000 = lcm(2016, 210000): the block that closes that window also starts the
+        // 7th subsidy era, so mining must report both events at the same instant.
+        let mut p = zero_vol_params();
+        p.height = 1_259_000;
+        p.epoch_blocks_mined = 1_259_000 % 2016;
+        let mut s = BitcoinState::initial(&p);
+        let mut rng = Streams::new(3, 0).of(StreamKind::Blocks);
+        let mut t = 0.0;
+        let boundary = loop {
+            if let Some((_, b)) = s.mine_until_boundary(t, t + DAY_SECS, &mut rng)
+                && b.halving.is_some()
+            {
+                break b;
+            }
+            t += DAY_SECS;
+        };
+        assert!(
+            matches!(
+                boundary.retarget,
+                Some(ChainEvent::Retarget {
+                    height: 1_260_000,
+                    ..
+                })
+            ),
+            "{boundary:?}"
+        );
+        assert_eq!(
+            boundary.halving,
+            Some(ChainEvent::Halving {
+                height: 1_260_000,
+                subsidy_btc: 0.78125
+            })
+        );
+        assert_eq!(boundary.events().count(), 2);
     }
 
     #[test]
