@@ -33,7 +33,9 @@ pub struct Finance {
     /// The discount rates of the two values (project and equity). When given they take
     /// precedence over the scenario's top-level `discount_rate`, which is then not used;
     /// without them `discount_rate` is both.
-    #[serde(default)]
+    // Not written when absent, so that the recorded scenario, and its fingerprint, of a
+    // scenario without it stay what they were before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_rates: Option<DiscountRates>,
 }
 
