@@ -169,8 +169,10 @@ impl PairStatistics {
 
     fn push(&mut self, runs: &[RunMetrics]) {
         let (ra, rb) = (&runs[self.a], &runs[self.b]);
-        for (m, acc) in self.metrics.iter_mut().enumerate() {
-            acc.push(ra.values[m], rb.values[m]);
+        let usd_tie = money_tie_tolerance(ra, rb);
+        for ((m, acc), metric) in self.metrics.iter_mut().enumerate().zip(Metric::ALL) {
+            let tolerance = if metric.is_usd() { usd_tie } else { 0.0 };
+            acc.push_with_tolerance(ra.values[m], rb.values[m], tolerance);
         }
     }
 
@@ -184,6 +186,34 @@ impl PairStatistics {
     pub fn metric(&self, metric: Metric) -> &PairedAccumulator {
         &self.metrics[metric.index()]
     }
+}
+
+/// The money that went through a run, USD: revenue plus every cost and capital flow
+/// (|energy cost|, opex, capex, ASIC salvage, interest, principal repaid and taxes), the scale
+/// of the rounding in its dollar metrics. Non-finite terms count as zero.
+pub fn money_through(run: &RunMetrics) -> f64 {
+    [
+        Metric::Revenue,
+        Metric::EnergyCost,
+        Metric::Opex,
+        Metric::Capex,
+        Metric::SalvageProceeds,
+        Metric::Interest,
+        Metric::PrincipalRepaid,
+        Metric::Taxes,
+    ]
+    .iter()
+    .map(|m| run.get(*m).abs())
+    .filter(|v| v.is_finite())
+    .sum()
+}
+
+/// The tie tolerance of a paired comparison of two runs' dollar metrics, USD:
+/// max($1, 1e-9 × the larger of the two runs' [`money_through`]). Differences within it are
+/// floating-point noise (sums of the same flows in a different order), not a plan being
+/// better, so they count as ties, never as wins. Other metrics tie only when exactly equal.
+pub fn money_tie_tolerance(a: &RunMetrics, b: &RunMetrics) -> f64 {
+    (1e-9 * money_through(a).max(money_through(b))).max(1.0)
 }
 
 /// Whether and how a convergence target was met.

@@ -126,15 +126,20 @@ pub fn render(summary: &Summary, footer: &str) -> String {
             let Some(p) = c.metrics.get(Metric::Npv.key()) else {
                 continue;
             };
-            // Stored as A − B and P(A > B); shown from B's side, the later (usually bolder) plan.
-            let n = p.diff.count.max(1) as f64;
-            let p_b = (1.0 - p.p_a_beats_b - p.ties as f64 / n).max(0.0);
+            // Stored as A − B and P(A beats B); shown from B's side, the later (usually bolder)
+            // plan. A tie (a difference within rounding noise) is neither side's win.
+            let p_b = (1.0 - p.p_a_beats_b - p.p_tie).max(0.0);
+            let ties = if p.ties > 0 {
+                format!(", ties in {}", percent(p.p_tie))
+            } else {
+                String::new()
+            };
             let half = (p.diff.ci95_high - p.diff.ci95_low) / 2.0;
             let mean_b_minus_a = -p.diff.mean;
             let sign = if mean_b_minus_a >= 0.0 { "+" } else { "-" };
             let _ = writeln!(
                 out,
-                "  {} vs {}: {} beats {} in {} of futures; mean ΔNPV {sign}{} ± {}",
+                "  {} vs {}: {} beats {} in {} of futures{ties}; mean ΔNPV {sign}{} ± {}",
                 c.b,
                 c.a,
                 c.b,

@@ -234,3 +234,130 @@ fn a_sale_on_the_first_of_a_month_is_booked_in_the_month_it_opens() {
     assert_eq!(month(close(2027, 1, 1))[Flow::Salvage], 0.0);
     assert!(month(close(2027, 2, 1))[Flow::Salvage] > 0.0);
 }
+
+/// The leased quiet site ($1,000,000 of rent a month, no costs) under `finance_yaml`.
+fn leased_quiet_site_with(finance_yaml: &str) -> Scenario {
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = quiet_site(50_000_000.0, finance_yaml, plans);
+    let lease = &mut s.market.ai.as_mut().unwrap().lease;
+    lease.ramp_months = 0;
+    lease.default_hazard_per_year = 0.0;
+    s
+}
+
+#[test]
+fn without_debt_project_and_equity_values_are_equal() {
+    // No debt, one 10% rate (the scenario's discount_rate), a 21% tax and an 8× exit multiple.
+    // Without debt the taxes as if unlevered are the taxes paid, every month's free cash flow
+    // to the firm is its net cash flow to the owners (the same terms in the same order), and
+    // the owners' share of the terminal value is all of it: the two values are equal, to the
+    // cent (here bit for bit), and npv_usd is the equity value.
+    let s = leased_quiet_site_with(
+        "finance:\n  tax_rate: 0.21\n  terminal_value: {exit_multiple: 8}\n",
+    );
+    let (m, _) = run_one(&s, 0);
+    let (project, equity) = (m.get(Metric::ProjectNpv), m.get(Metric::EquityNpv));
+    assert!(project > 0.0);
+    assert!((project - equity).abs() < 0.01, "{project} vs {equity}");
+    assert_eq!(m.get(Metric::Npv), equity);
+}
+
+#[test]
+fn a_loan_at_the_project_rate_without_tax_changes_neither_value() {
+    // Modigliani–Miller. Both rates 10%/yr, no tax. A $100M loan drawn on the start date
+    // (2026-01-01), amortizing over 24 months at the monthly rate j = 1.1^(1/12) − 1 (quoted
+    // as 12 j a year), so that its service discounted at 10%/yr is worth its principal at the
+    // draw date. Project value: the loan is not a project flow and without tax it shields
+    // nothing, so the project value is the same, bit for bit. Equity value: + the draw − the
+    // discounted service − the debt left at the horizon (none: it is repaid in year 2), which
+    // is zero at the draw date. The model books the draw at the close of the month it arrives
+    // in (2026-02-01, 31 days later), where that month's interest is also paid, so the draw's
+    // cash is discounted one month more than its value at the draw date:
+    // equity − project ≈ −$100M × (1 − 1.1^(−31/365.25)) = −$805,667 (x = ln 1.1 × 31/365.25
+    // = 0.0080893; 1 − e^−x = x − x²/2 + x³/6). The 24 level payments A = P j / (1 − (1+j)^−24)
+    // fall on the 1st of each month, on average about a day earlier than the k/12-year grid
+    // (February is short and 2026–27 have 365 days, not 365.25), which costs ≈ 24 × $4.6M ×
+    // ln 1.1 × 0.003 yr ≈ $30,000 more: within $40,000 of the one-month figure. Exactly, it is
+    // P × d(t₁) − Σ A × d(t_k) with the real close dates t_k, which the test also checks to $1.
+    let j: f64 = 1.1_f64.powf(1.0 / 12.0) - 1.0;
+    let loan = format!(
+        "  debts:\n    - {{name: loan, principal_usd: 100000000, drawn: 2026-01-01, \
+         rate: {{fixed: {}}}, term_months: 24, repayment: amortizing}}\n",
+        12.0 * j
+    );
+    let unlevered = leased_quiet_site_with("finance:\n  terminal_value: {exit_multiple: 8}\n");
+    let levered = leased_quiet_site_with(&format!(
+        "finance:\n  terminal_value: {{exit_multiple: 8}}\n{loan}"
+    ));
+    let (u, _) = run_one(&unlevered, 0);
+    let (l, _) = run_one(&levered, 0);
+    assert_eq!(l.get(Metric::Defaulted), 0.0);
+    assert_eq!(
+        l.get(Metric::ProjectNpv).to_bits(),
+        u.get(Metric::ProjectNpv).to_bits()
+    );
+    assert_eq!(u.get(Metric::EquityNpv), u.get(Metric::ProjectNpv));
+    let one_month = 100_000_000.0 * (1.0 - 1.1_f64.powf(-31.0 / 365.25));
+    assert!((one_month - 805_667.0).abs() < 1.0, "{one_month}");
+    let gap = l.get(Metric::EquityNpv) - l.get(Metric::ProjectNpv);
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let d = |k: u32| {
+        let close = start.checked_add_months(chrono::Months::new(k)).unwrap();
+        let years = (close - start).num_days() as f64 / 365.25;
+        1.1_f64.powf(-years)
+    };
+    let payment = 100_000_000.0 * j / (1.0 - (1.0 + j).powi(-24));
+    let exact = 100_000_000.0 * d(1) - (1..=24).map(|k| payment * d(k)).sum::<f64>();
+    assert!(
+        (gap - exact).abs() < 1.0,
+        "equity − project = {gap}, expected {exact}"
+    );
+    assert!(
+        (gap + one_month).abs() < 40_000.0,
+        "equity − project = {gap}"
+    );
+}
+
+#[test]
+fn a_cheap_loan_adds_no_project_value() {
+    // A 7% loan and a 20% equity rate (project rate 12%, tax 21%): discounting the owners'
+    // flows at 20% makes the $100M at 7% look like free money to the equity value, but the
+    // project value discounts free cash flows, whose taxes are computed as if unlevered and
+    // which carry no loan flow: it is identical, bit for bit, with and without the loan.
+    let rates = "finance:\n  tax_rate: 0.21\n  terminal_value: {exit_multiple: 8}\n  \
+                 discount_rates: {project: 0.12, equity: 0.20}\n";
+    let loan = "  debts:\n    - {name: loan, principal_usd: 100000000, drawn: 2026-01-01, \
+                rate: {fixed: 0.07}, term_months: 24, repayment: amortizing}\n";
+    let (u, _) = run_one(&leased_quiet_site_with(rates), 0);
+    let (l, _) = run_one(&leased_quiet_site_with(&format!("{rates}{loan}")), 0);
+    assert_eq!(l.get(Metric::Defaulted), 0.0);
+    assert_eq!(
+        l.get(Metric::ProjectNpv).to_bits(),
+        u.get(Metric::ProjectNpv).to_bits()
+    );
+    // The equity value does gain (20% vs 7%): the reason the project value is the one to
+    // compare plans on when their financing differs.
+    assert!(l.get(Metric::EquityNpv) > u.get(Metric::EquityNpv));
+    // The interest shield lowers the taxes paid, but not the project value's taxes.
+    assert!(l.get(Metric::Taxes) < u.get(Metric::Taxes));
+}
+
+#[test]
+fn discount_rates_take_precedence_over_discount_rate() {
+    // discount_rate is 10%; discount_rates {project: 10%, equity: 10%} gives the same values
+    // bit for bit, and an equity rate of 30% lowers only the equity value (positive flows).
+    let base = leased_quiet_site_with("finance:\n  terminal_value: {exit_multiple: 8}\n");
+    let same = leased_quiet_site_with(
+        "finance:\n  terminal_value: {exit_multiple: 8}\n  discount_rates: {project: 0.10, equity: 0.10}\n",
+    );
+    let higher = leased_quiet_site_with(
+        "finance:\n  terminal_value: {exit_multiple: 8}\n  discount_rates: {project: 0.10, equity: 0.30}\n",
+    );
+    let (b, _) = run_one(&base, 0);
+    let (s, _) = run_one(&same, 0);
+    let (h, _) = run_one(&higher, 0);
+    assert_eq!(b.values.map(f64::to_bits), s.values.map(f64::to_bits));
+    assert_eq!(h.get(Metric::ProjectNpv), b.get(Metric::ProjectNpv));
+    assert!(h.get(Metric::EquityNpv) < b.get(Metric::EquityNpv));
+}

@@ -194,6 +194,36 @@ fn identical_plans_differ_by_exactly_zero_in_every_future() {
     assert_eq!(npv.diff.min, 0.0);
     assert_eq!(npv.diff.max, 0.0);
     assert_eq!(npv.ties, 40);
+    // 40 ties of 40 pairs: a plan never beats its own copy, on any dollar metric.
+    assert_eq!((npv.p_tie, npv.p_a_beats_b), (1.0, 0.0));
+    for metric in Metric::ALL.into_iter().filter(|m| m.is_usd()) {
+        let s = result.pairs[0].metric(metric).summarize().unwrap();
+        assert_eq!((s.p_tie, s.p_a_beats_b), (1.0, 0.0), "{}", metric.key());
+    }
+}
+
+#[test]
+fn float_noise_on_a_large_plan_is_a_tie_not_a_win() {
+    // Two runs with $1e8 of revenue and NPVs that differ by 1e-7: the tolerance is
+    // max($1, 1e-9 × $1e8 = $0.1) = $1, so the pair ties; a $2 difference is a win.
+    let mut a = pivotsim::model::RunMetrics {
+        values: [0.0; Metric::COUNT],
+    };
+    a.values[Metric::Revenue.index()] = 1e8;
+    let mut b = a;
+    a.values[Metric::Npv.index()] = 5e7 + 1e-7;
+    b.values[Metric::Npv.index()] = 5e7;
+    assert_eq!(montecarlo::money_through(&a), 1e8);
+    let tolerance = montecarlo::money_tie_tolerance(&a, &b);
+    assert_eq!(tolerance, 1.0);
+    let mut p = pivotsim::stats::PairedAccumulator::new();
+    p.push_with_tolerance(a.get(Metric::Npv), b.get(Metric::Npv), tolerance);
+    assert_eq!((p.ties(), p.a_wins().successes()), (1, 0));
+    p.push_with_tolerance(5e7 + 2.0, 5e7, tolerance);
+    assert_eq!((p.ties(), p.a_wins().successes()), (1, 1));
+    // With $1e12 through, the tolerance is 1e-9 × $1e12 = $1,000 (to the rounding of 1e-9).
+    a.values[Metric::Capex.index()] = 1e12 - 1e8;
+    assert!((montecarlo::money_tie_tolerance(&a, &b) - 1e3).abs() < 1e-9);
 }
 
 #[test]

@@ -491,8 +491,12 @@ pub struct CompiledScenario {
     pub shocks: Vec<ShockSpec>,
     /// World variants: the scenario as written, then one per selected stress.
     pub variants: Vec<Variant>,
-    /// Discount rate per year.
-    pub discount_rate: f64,
+    /// Discount rate of the project (unlevered) value, fraction per year: the scenario's
+    /// `finance.discount_rates.project`, else its `discount_rate`.
+    pub project_discount_rate: f64,
+    /// Discount rate of the equity value (and of `npv_usd`), fraction per year: the
+    /// scenario's `finance.discount_rates.equity`, else its `discount_rate`.
+    pub equity_discount_rate: f64,
     /// Starting cash, USD.
     pub starting_cash: f64,
     /// Sites.
@@ -674,7 +678,16 @@ impl CompiledScenario {
                     terminal: f.map_or(TerminalValue::None, |f| f.terminal_value),
                 }
             },
-            discount_rate: s.discount_rate,
+            project_discount_rate: s
+                .finance
+                .as_ref()
+                .and_then(|f| f.discount_rates)
+                .map_or(s.discount_rate, |r| r.project),
+            equity_discount_rate: s
+                .finance
+                .as_ref()
+                .and_then(|f| f.discount_rates)
+                .map_or(s.discount_rate, |r| r.equity),
             starting_cash: s.starting_cash_usd,
             sites,
             halls,

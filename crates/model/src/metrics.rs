@@ -77,7 +77,9 @@ outputs! {
     ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions";
     SalvageProceeds => "salvage_proceeds_usd", "ASIC salvage", Usd, "proceeds of ASICs sold";
     EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
-    Npv => "npv_usd", "NPV", Usd, "net present value of monthly net cash flows at the discount rate";
+    Npv => "npv_usd", "NPV", Usd, "the equity value (equity_npv_usd), kept under its old name";
+    ProjectNpv => "project_npv_usd", "Project NPV", Usd, "project (unlevered) value: free cash flows to the firm (EBITDA − taxes as if without debt − capex + salvage) and the terminal value, at the project rate";
+    EquityNpv => "equity_npv_usd", "Equity NPV", Usd, "equity value: net cash flows to and from the owners (debt draws and service included) and the terminal value less debt, at the equity rate; at a default the owners lose the cash left";
     MeanHashprice => "mean_hashprice_usd_per_ph_day", "Mean hashprice $/PH/d", Plain, "time-averaged network hashprice";
     HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day", "Hashprice at horizon", Plain, "network hashprice at the horizon";
     CurtailedEnergy => "curtailed_mwh", "Curtailed MWh", Plain, "energy not drawn because machines were curtailed for price";

@@ -107,7 +107,8 @@ pub struct Scenario {
     #[serde(default = "default_runs")]
     #[schemars(range(min = 1, max = MAX_RUNS))]
     pub runs: u64,
-    /// Annual discount rate for NPV, as a fraction (0.12 = 12%/yr).
+    /// Annual discount rate for NPV, as a fraction (0.12 = 12%/yr): both the project and the
+    /// equity rate unless `finance.discount_rates` gives them (which then take precedence).
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub discount_rate: f64,
     /// Cash at the start, USD.

@@ -10,18 +10,21 @@ use crate::error::InvalidAccumulator;
 use crate::proportion::Proportion;
 use crate::summary::{MetricAccumulator, MetricSummary};
 
-/// Accumulates per-run pairs `(a, b)`: the distribution of `a − b` and how often `a > b`.
+/// Accumulates per-run pairs `(a, b)`: the distribution of `a − b` and how often `a` beats `b`,
+/// ties with it or loses.
 ///
-/// A pair whose difference is not finite (either value NaN or ±∞, or an overflowing
+/// A pair is a tie when `|a − b|` is within the tolerance given with it (see
+/// [`PairedAccumulator::push_with_tolerance`]): a difference that is only floating-point noise
+/// is not a win. A pair whose difference is not finite (either value NaN or ±∞, or an overflowing
 /// difference) is counted in the difference's `non_finite` and left out of everything else, so
 /// `diff.count() == a_wins.trials()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "PairedWire")]
 pub struct PairedAccumulator {
     diff: MetricAccumulator,
-    /// Trials are all finite pairs; successes those with `a > b` strictly.
+    /// Trials are all finite pairs; successes those with `a − b` above the tie tolerance.
     a_wins: Proportion,
-    /// Finite pairs with `a == b`, counted as trials but not as wins.
+    /// Finite pairs with `|a − b|` within the tie tolerance, counted as trials but not as wins.
     ties: u64,
 }
 
@@ -68,13 +71,24 @@ impl PairedAccumulator {
     }
 
     /// Adds the pair of one run: `a` and `b` are the same metric under the two alternatives.
+    /// Only exactly equal values tie (tolerance 0).
     #[inline]
     pub fn push(&mut self, a: f64, b: f64) {
+        self.push_with_tolerance(a, b, 0.0);
+    }
+
+    /// Adds the pair of one run, counting it a tie when `|a − b| ≤ tolerance` (in the metric's
+    /// unit; a negative or NaN tolerance counts only exactly equal values) and a win of `a`
+    /// when `a − b > tolerance`.
+    #[inline]
+    pub fn push_with_tolerance(&mut self, a: f64, b: f64, tolerance: f64) {
         let d = a - b;
         self.diff.push(d);
         if d.is_finite() {
-            self.a_wins.push(a > b);
-            if a == b {
+            // `max` drops a NaN tolerance (it returns the other operand).
+            let tolerance = tolerance.max(0.0);
+            self.a_wins.push(d > tolerance);
+            if d.abs() <= tolerance {
                 self.ties = self.ties.saturating_add(1);
             }
         }
@@ -102,7 +116,7 @@ impl PairedAccumulator {
         &self.a_wins
     }
 
-    /// Finite pairs with `a == b`.
+    /// Finite pairs within the tie tolerance.
     pub fn ties(&self) -> u64 {
         self.ties
     }
@@ -113,6 +127,8 @@ impl PairedAccumulator {
             diff: self.diff.summarize()?,
             p_a_beats_b: self.a_wins.estimate(),
             p_a_beats_b_ci95: self.a_wins.ci95(),
+            // `summarize` returned above unless there is at least one finite pair.
+            p_tie: self.ties as f64 / self.a_wins.trials() as f64,
             ties: self.ties,
         })
     }
@@ -123,11 +139,15 @@ impl PairedAccumulator {
 pub struct PairedSummary {
     /// Statistics of the per-run difference `a − b` (its mean is the mean improvement of `a`).
     pub diff: MetricSummary,
-    /// Fraction of pairs with `a > b` strictly; ties count as not beating.
+    /// Fraction of pairs where `a` beats `b` by more than the tie tolerance; ties count as
+    /// not beating.
     pub p_a_beats_b: f64,
     /// Wilson 95% interval of `p_a_beats_b`.
     pub p_a_beats_b_ci95: (f64, f64),
-    /// Pairs with `a == b`.
+    /// Fraction of pairs that tie (`|a − b|` within the tolerance); `b` beats `a` in the
+    /// remaining `1 − p_a_beats_b − p_tie`.
+    pub p_tie: f64,
+    /// Pairs that tie.
     pub ties: u64,
 }
 
@@ -153,6 +173,25 @@ mod tests {
         assert_eq!(s.p_a_beats_b, 0.5);
         assert_eq!(s.p_a_beats_b_ci95, wilson_interval(2, 4, Z95));
         assert_eq!(s.ties, 1);
+        assert_eq!(s.p_tie, 0.25);
+    }
+
+    #[test]
+    fn differences_within_the_tolerance_are_ties_not_wins() {
+        let mut p = PairedAccumulator::new();
+        // Float noise of 1e-7 on $1e8 with a $1 tolerance: a tie, not a win of either side.
+        p.push_with_tolerance(1e8 + 1e-7, 1e8, 1.0);
+        p.push_with_tolerance(1e8, 1e8 + 1e-7, 1.0);
+        // Exactly at the tolerance is still a tie; $1.5 above it is a win.
+        p.push_with_tolerance(3.0, 2.0, 1.0);
+        p.push_with_tolerance(2.5, 1.0, 1.0);
+        let s = p.summarize().unwrap();
+        // 3 ties and 1 win of 4 pairs.
+        assert_eq!((s.ties, s.p_tie, s.p_a_beats_b), (3, 0.75, 0.25));
+        // A NaN tolerance counts only exact equality.
+        let mut q = PairedAccumulator::new();
+        q.push_with_tolerance(1.0 + 1e-12, 1.0, f64::NAN);
+        assert_eq!((q.ties(), q.a_wins().successes()), (0, 1));
     }
 
     #[test]

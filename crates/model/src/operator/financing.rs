@@ -88,8 +88,10 @@ impl<'a> Financing<'a> {
     /// Books the month's debt service and taxes into `month`, whose operating flows are
     /// complete: every loan's interest and principal at base rate `base_rate`, then taxes at
     /// the tax rate on EBITDA less interest and depreciation (when positive). Updates the
-    /// trailing DSCR and the trailing twelve months' EBITDA.
-    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64) {
+    /// trailing DSCR and the trailing twelve months' EBITDA. Returns the taxes the month
+    /// would have paid without debt (on EBITDA less depreciation, when positive), USD: the
+    /// taxes of the project value, which no interest shields.
+    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64) -> f64 {
         let (mut interest, mut principal) = (0.0, 0.0);
         for loan in &mut self.loans {
             let s = loan.pay_month(base_rate);
@@ -109,6 +111,7 @@ impl<'a> Financing<'a> {
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
         }
+        self.terms.tax_rate * (ebitda - depreciation).max(0.0)
     }
 
     /// After a month is booked with `cash` left at `now`: default when cash is below zero,

@@ -209,13 +209,20 @@ impl Flows {
     }
 
     /// Unlevered (project) cash flow, for IRR and payback, USD: EBITDA − capex + salvage −
-    /// taxes.
+    /// taxes (the taxes actually paid, after the interest shield).
     pub fn project_cash(&self) -> f64 {
         self.fold(
             Some(self.ebitda()),
             &[FlowClass::Investment, FlowClass::Tax],
             false,
         )
+    }
+
+    /// Free cash flow to the firm, for the project value, USD: EBITDA − capex + salvage −
+    /// `unlevered_taxes` (the taxes the month would pay without debt). Without debt it is
+    /// [`Flows::project_cash`] bit for bit (the same terms in the same order).
+    pub fn free_cash_flow(&self, unlevered_taxes: f64) -> f64 {
+        self.fold(Some(self.ebitda()), &[FlowClass::Investment], false) - unlevered_taxes
     }
 
     /// Adds `other` flow by flow.
@@ -241,8 +248,9 @@ pub struct MonthRecord {
     pub defaulted: bool,
 }
 
-/// The books of one run: the open month's flows, cash, NPV, the closed months, and the
-/// unlevered monthly flows for IRR and payback. Cash moves only when a month is booked.
+/// The books of one run: the open month's flows, cash, the equity and project values, the
+/// closed months, and the unlevered monthly flows for IRR and payback. Cash moves only when a
+/// month is booked.
 #[derive(Debug)]
 pub(super) struct Ledger {
     /// What has accrued in the month not yet closed.
@@ -251,12 +259,18 @@ pub(super) struct Ledger {
     total: Flows,
     /// Cash at time zero, USD.
     starting_cash: f64,
-    /// Annual discount rate for NPV.
-    discount_rate: f64,
+    /// Annual discount rate of the project value, fraction per year.
+    project_rate: f64,
+    /// Annual discount rate of the equity value, fraction per year.
+    equity_rate: f64,
     /// Cash now, USD.
     cash: f64,
-    /// Net present value of the booked months (and, at the horizon, the equity), USD.
+    /// Equity value: net present value of the booked months' net cash flows to the owners
+    /// (and, at the horizon, the equity), at the equity rate, USD.
     npv: f64,
+    /// Project value: net present value of the booked months' free cash flows to the firm
+    /// (and, at the horizon, the terminal value), at the project rate, USD.
+    project_npv: f64,
     months: Vec<MonthRecord>,
     /// Unlevered monthly flows, USD; index 0 is time zero (no outlay).
     project_flows: Vec<f64>,
@@ -267,16 +281,24 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    /// Empty books with `starting_cash` USD, discounting at `discount_rate` a year, with
-    /// room for `months` closes.
-    pub(super) fn new(starting_cash: f64, discount_rate: f64, months: usize) -> Self {
+    /// Empty books with `starting_cash` USD, discounting the project value at `project_rate`
+    /// and the equity value at `equity_rate` (fractions per year), with room for `months`
+    /// closes.
+    pub(super) fn new(
+        starting_cash: f64,
+        project_rate: f64,
+        equity_rate: f64,
+        months: usize,
+    ) -> Self {
         Ledger {
             month: Flows::default(),
             total: Flows::default(),
             starting_cash,
-            discount_rate,
+            project_rate,
+            equity_rate,
             cash: starting_cash,
             npv: 0.0,
+            project_npv: 0.0,
             months: Vec::with_capacity(months),
             project_flows: vec![0.0],
             min_cash: starting_cash,
@@ -297,18 +319,27 @@ impl Ledger {
         self.month = Flows::default();
     }
 
-    /// The discount factor of a flow at `at`.
-    fn discount(&self, at: SimTime) -> f64 {
+    /// The discount factor at `rate` a year of a flow at `at`.
+    fn discount_at(rate: f64, at: SimTime) -> f64 {
         let years = at.secs() as f64 / SECONDS_PER_YEAR;
-        math::powf(1.0 + self.discount_rate, -years)
+        math::powf(1.0 + rate, -years)
+    }
+
+    /// The equity discount factor of a flow at `at`.
+    fn discount(&self, at: SimTime) -> f64 {
+        Self::discount_at(self.equity_rate, at)
     }
 
     /// Books the open month (complete, with its debt service and taxes) at `at`: its net
-    /// cash flow to cash and NPV, its unlevered flow, the totals and the lowest cash.
-    pub(super) fn book_month(&mut self, at: SimTime) {
+    /// cash flow to cash and the equity value, its free cash flow (with `unlevered_taxes`,
+    /// USD, the taxes it would pay without debt) to the project value, its unlevered flow,
+    /// the totals and the lowest cash.
+    pub(super) fn book_month(&mut self, at: SimTime, unlevered_taxes: f64) {
         let net = self.month.net_cash();
         self.cash += net;
         self.npv += net * self.discount(at);
+        self.project_npv +=
+            self.month.free_cash_flow(unlevered_taxes) * Self::discount_at(self.project_rate, at);
         self.project_flows.push(self.month.project_cash());
         self.total.add(&self.month);
         let month_number = self.months.len() + 1;
@@ -318,7 +349,9 @@ impl Ledger {
         }
     }
 
-    /// On default at `at`: the equity is wiped out, any cash left goes to the creditors.
+    /// On default at `at`: the equity is wiped out, any cash left goes to the creditors. The
+    /// project value keeps the free cash flows up to the default and gets no terminal value
+    /// (the model books nothing after a default).
     pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
         self.npv -= self.cash.max(0.0) * self.discount(at);
     }
@@ -335,10 +368,11 @@ impl Ledger {
         self.month = Flows::default();
     }
 
-    /// Books the value at the horizon `at`: the owners' `equity` to NPV, the whole `value`
-    /// to the last unlevered flow, USD.
+    /// Books the value at the horizon `at`: the owners' `equity` to the equity value, the
+    /// whole `value` to the project value and to the last unlevered flow, USD.
     pub(super) fn book_horizon_value(&mut self, at: SimTime, value: f64, equity: f64) {
         self.npv += equity * self.discount(at);
+        self.project_npv += value * Self::discount_at(self.project_rate, at);
         if let Some(last) = self.project_flows.last_mut() {
             *last += value;
         }
@@ -349,9 +383,14 @@ impl Ledger {
         self.cash
     }
 
-    /// Net present value so far, USD.
+    /// Equity value so far (net present value of the owners' cash flows), USD.
     pub(super) fn npv(&self) -> f64 {
         self.npv
+    }
+
+    /// Project value so far (net present value of the free cash flows to the firm), USD.
+    pub(super) fn project_npv(&self) -> f64 {
+        self.project_npv
     }
 
     /// The sum of the booked months' flows.

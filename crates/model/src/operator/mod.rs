@@ -126,7 +126,8 @@ impl<'a> Operator<'a> {
             rates: Rates::default(),
             ledger: Ledger::new(
                 model.starting_cash,
-                model.discount_rate,
+                model.project_discount_rate,
+                model.equity_discount_rate,
                 model.month_starts.len() + 1,
             ),
             financing: Financing::new(&model.finance),
@@ -183,8 +184,10 @@ impl<'a> Operator<'a> {
     /// Closes the month at the clock: the tenants' SLA credits, then debt service and taxes
     /// (nothing after a default), booked to cash; then the default test; then the record.
     fn close_month(&mut self) {
-        if self.financing.has_defaulted() {
+        // After a default nothing is booked: the empty month, with no taxes.
+        let unlevered_taxes = if self.financing.has_defaulted() {
             self.ledger.discard_open_month();
+            0.0
         } else {
             let base_rate = self
                 .world
@@ -194,9 +197,9 @@ impl<'a> Operator<'a> {
                 .unwrap_or(0.0);
             let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
             self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla);
-            self.financing.book_month(&mut self.ledger.month, base_rate);
-        }
-        self.ledger.book_month(self.clock);
+            self.financing.book_month(&mut self.ledger.month, base_rate)
+        };
+        self.ledger.book_month(self.clock, unlevered_taxes);
         if self.financing.test_default(self.ledger.cash(), self.clock) {
             self.ledger.wipe_out_equity(self.clock);
         }
@@ -208,8 +211,8 @@ impl<'a> Operator<'a> {
         self.month_index += 1;
     }
 
-    /// At the horizon: the terminal value, to the unlevered flows whole and to NPV as the
-    /// owners' equity.
+    /// At the horizon: the terminal value, to the unlevered flows and the project value
+    /// whole, and to the equity value (NPV) as the owners' equity.
     fn value_at_horizon(&mut self) {
         if let Some(v) = self.financing.value_at_horizon() {
             self.ledger

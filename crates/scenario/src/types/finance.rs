@@ -30,6 +30,27 @@ pub struct Finance {
     /// Terminal value at the horizon, added to NPV. Default: none.
     #[serde(default)]
     pub terminal_value: TerminalValue,
+    /// The discount rates of the two values (project and equity). When given they take
+    /// precedence over the scenario's top-level `discount_rate`, which is then not used;
+    /// without them `discount_rate` is both.
+    // Not written when absent, so that the recorded scenario, and its fingerprint, of a
+    // scenario without it stay what they were before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rates: Option<DiscountRates>,
+}
+
+/// The annual discount rates of the project (unlevered) value and of the equity value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountRates {
+    /// Rate of the project value (free cash flow to the firm), a fraction per year: the
+    /// weighted cost of capital of the business, whatever it borrows.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
+    pub project: f64,
+    /// Rate of the equity value (cash to and from the owners), a fraction per year: the
+    /// owners' required return.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
+    pub equity: f64,
 }
 
 fn default_depreciation_years() -> f64 {
