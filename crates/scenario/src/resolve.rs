@@ -146,6 +146,28 @@ impl Checker<'_> {
         )
     }
 
+    /// The GPU capacity (MW of IT) of the hall at `(site, hall)` indices under `plan`, or the
+    /// located error that says what `needs` it (`"a tenant needs"`) and why it has none.
+    fn gpu_capacity(
+        &self,
+        plan: &Plan,
+        (si, hi): (usize, usize),
+        path: &str,
+        hall: &str,
+        needs: &str,
+    ) -> Result<f64, ScenarioError> {
+        gpu_capacity_mw(plan, self.s, si, hi).ok_or_else(|| {
+            self.err(
+                path,
+                ErrorKind::Reference,
+                format!(
+                    "hall `{hall}` is neither GPU-ready at the start nor converted by this plan; \
+                     {needs} GPU-ready capacity"
+                ),
+            )
+        })
+    }
+
     /// A name: non-empty, at most 200 printable characters.
     fn text(&self, path: &str, v: &str) -> Result<(), ScenarioError> {
         if v.trim().is_empty() {
@@ -521,16 +543,8 @@ impl Checker<'_> {
                 } => {
                     self.in_horizon(&at("date"), date)?;
                     let (si, hi) = hall_of(site, hall)?;
-                    let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
-                        return Err(self.err(
-                            &at("hall"),
-                            ErrorKind::Reference,
-                            format!(
-                                "hall `{hall}` is neither GPU-ready at the start nor converted by \
-                                 this plan; a tenant needs GPU-ready capacity"
-                            ),
-                        ));
-                    };
+                    let capacity =
+                        self.gpu_capacity(plan, (si, hi), &at("hall"), hall, "a tenant needs")?;
                     self.at_most(
                         &at("mw"),
                         *mw,
@@ -549,16 +563,8 @@ impl Checker<'_> {
                 } => {
                     self.in_horizon(&at("date"), date)?;
                     let (si, hi) = hall_of(site, hall)?;
-                    let Some(capacity) = gpu_capacity_mw(plan, s, si, hi) else {
-                        return Err(self.err(
-                            &at("hall"),
-                            ErrorKind::Reference,
-                            format!(
-                                "hall `{hall}` is neither GPU-ready at the start nor converted by \
-                                 this plan; GPUs need GPU-ready capacity"
-                            ),
-                        ));
-                    };
+                    let capacity =
+                        self.gpu_capacity(plan, (si, hi), &at("hall"), hall, "GPUs need")?;
                     let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
                     if mw > capacity * (1.0 + 1e-9) {
                         return Err(self.err(
