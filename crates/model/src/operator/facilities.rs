@@ -321,7 +321,7 @@ impl Facilities {
         u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
     }
 
-    /// Checks the physical invariants of DESIGN §3.4 for the current state:
+    /// Checks the physical invariants (ARCHITECTURE.md, Invariants) for the current state:
     /// - each site's load (every working machine hashing, every billing tenant and active GPU
     ///   cloud drawing) times PUE is within its grid limit;
     /// - each ASIC hall's IT load is within its cooling and rack density, and its racks within

@@ -454,7 +454,7 @@ mod tests {
 
     #[test]
     fn hashprice_reproduces_published_values_within_3_percent() {
-        // REFERENCE §1.2/§1.3, Hashrate Index roundups. 2024-12-23: BTC $93,450, D 108.52 T,
+        // docs/sources.md §1.2, Hashrate Index roundups. 2024-12-23: BTC $93,450, D 108.52 T,
         // fee share 2.42% → fees 0.0775 BTC; (3.125 + 0.0775) × 93,450 × 10^15 × 86,400 /
         // (108.52e12 × 2^32) = $55.5; published $55.21.
         let hp =

@@ -1,5 +1,5 @@
 //! The bitcoin protocol's consensus rules: the retarget and halving schedule, the subsidy, and
-//! what a difficulty implies for hashrate and revenue (REFERENCE §1.1).
+//! what a difficulty implies for hashrate and revenue (docs/sources.md §1.1).
 //!
 //! These are rules, not a stochastic process: the market process ([`super::bitcoin_market`])
 //! draws blocks against them. The constants are consensus values and never change.
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn implied_hashrate_matches_reference_section_9() {
-        // REFERENCE §9.2: H = D·2^32/600; 152 T → 1.088 ZH/s; 108.52 T → 777 EH/s.
+        // docs/sources.md §9.2: H = D·2^32/600; 152 T → 1.088 ZH/s; 108.52 T → 777 EH/s.
         assert!((implied_hashrate_h_s(152e12) / 1e21 - 1.088).abs() < 0.001);
         assert!((implied_hashrate_h_s(108.52e12) / 1e18 - 777.0).abs() < 1.0);
     }

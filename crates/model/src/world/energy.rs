@@ -1,6 +1,6 @@
 //! Hourly wholesale electricity prices: a mean-reverting log price with Poisson spikes.
 //!
-//! REFERENCE §4.5: spot power needs mean reversion, spikes and seasonality. The log level X
+//! docs/sources.md §4.5: spot power needs mean reversion, spikes and seasonality. The log level X
 //! follows an Ornstein–Uhlenbeck process stepped exactly each hour,
 //! X' = a·X + s·Z with a = e^(−κΔ) and s = σ·√((1 − a²)/(2κ)), and the price outside spikes is
 //! `factor(month) · exp(m + X)`, with m chosen so the stationary mean equals the configured

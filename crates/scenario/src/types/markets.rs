@@ -106,7 +106,7 @@ pub struct Sla {
     /// Credit per hour beyond the allowance, as a share of the month's rent.
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
     pub credit_per_hour: f64,
-    /// Cap on a month's credit, as a share of its rent (REFERENCE §3.6: typically 0.5).
+    /// Cap on a month's credit, as a share of its rent (docs/sources.md §3.6: typically 0.5).
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a share of the month's rent"))]
     pub cap: f64,
 }

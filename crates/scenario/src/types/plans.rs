@@ -121,11 +121,11 @@ pub enum Action {
         /// Share of hours rented (0–1).
         #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
         utilization: f64,
-        /// Permanent GPU failures per GPU per year (REFERENCE §5.6 base 4%).
+        /// Permanent GPU failures per GPU per year (docs/sources.md §5.6 base 4%).
         #[serde(default = "default_gpu_failure_rate")]
         #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "failures per GPU per year"))]
         annual_failure_rate: f64,
-        /// Days to replace a failed GPU (REFERENCE §5.6 base 4).
+        /// Days to replace a failed GPU (docs/sources.md §5.6 base 4).
         #[serde(default = "default_gpu_repair_days")]
         #[schemars(range(min = 1, max = 3_650))]
         repair_days: u32,
