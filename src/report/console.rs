@@ -174,13 +174,6 @@ pub struct SweepOutput<'a> {
     pub plots: usize,
 }
 
-impl SweepOutput<'_> {
-    /// `path=value, …` of one point.
-    fn describe(&self, values: &[String]) -> String {
-        describe_point(self.axes, values)
-    }
-}
-
 /// `path=value, …` of one point of a sweep, as messages and the table name it.
 pub fn describe_point(axes: &[String], values: &[String]) -> String {
     axes.iter()
@@ -204,7 +197,11 @@ impl CommandOutput for SweepOutput<'_> {
             metric.key()
         );
         for (i, p) in self.points.iter().enumerate() {
-            let _ = writeln!(out, "point {i:>3}  {}", self.describe(&p.values));
+            let _ = writeln!(
+                out,
+                "point {i:>3}  {}",
+                describe_point(self.axes, &p.values)
+            );
             for plan in &p.summary.plans {
                 if let Some(s) = plan.metrics.get(metric.key()) {
                     let _ = writeln!(
