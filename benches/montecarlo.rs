@@ -2,7 +2,7 @@
 //! plots, rows discarded): the 10,000-replication run of issue #7, and the speed-up from one
 //! to two threads.
 //!
-//! `cargo bench --bench montecarlo`. Each sample is a full run, so criterion's minimum of 10
+//! `cargo bench -p pivotsim-benches --bench montecarlo`. Each sample is a full run, so criterion's minimum of 10
 //! samples makes this the slow bench (a few minutes); `scaling` uses 1,024 replications (16
 //! chunks of 64) so both thread counts get whole chunks.
 

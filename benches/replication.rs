@@ -2,7 +2,7 @@
 //! world, and the world plus every plan (what one Monte Carlo replication costs); and the
 //! floor the issue states its target against, one bare ten-year hourly price path.
 //!
-//! `cargo bench --bench replication`. Wall-clock medians on shared cores are noisy; compare
+//! `cargo bench -p pivotsim-benches --bench replication`. Wall-clock medians on shared cores are noisy; compare
 //! ratios within one run, and see docs/performance.md for the figures and instruction counts.
 
 use std::hint::black_box;
