@@ -20,8 +20,11 @@ use crate::error::{ErrorKind, ScenarioError};
 /// room for generated ones (long plan lists, embedded traces) while refusing accidents.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
-/// Deepest nesting accepted. The scenario schema is about 6 levels deep.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting accepted. The scenario schema is about 6 levels deep. Each level of the
+/// located tree costs the parser's recursion up to about 40 KB of stack in an unoptimised
+/// build (measured: a 64-level document overflowed a 2 MiB test thread), so the limit keeps a
+/// hostile document within a 2 MiB thread (a test thread, a rayon worker) at any opt-level.
+pub const MAX_DEPTH: usize = 32;
 
 /// Most alias uses (`*name`) accepted in one file. Blocks alias bombs.
 pub const MAX_ALIASES: usize = 1_000;
@@ -445,6 +448,35 @@ mod tests {
         assert_eq!(parent_path("a.b"), Some("a"));
         assert_eq!(parent_path("a"), Some(""));
         assert_eq!(parent_path(""), None);
+    }
+
+    #[test]
+    fn the_deepest_documents_parse_or_are_refused_on_a_small_thread() {
+        // A mapping holding lists nested `depth` levels deep in all: `a: [[[ … ]]]`.
+        let nested = |depth: usize| {
+            let lists = depth - 1;
+            format!("a: {}1{}", "[".repeat(lists), "]".repeat(lists))
+        };
+        // 2 MiB is the default stack of a Rust test thread and of a spawned thread; the
+        // parser must stay within it at the limit and one level past it, whatever the
+        // opt-level this crate is built at.
+        let on_small_stack = |text: String| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || parse(&text, "t.yaml").map(|_| ()))
+                .expect("spawn")
+                .join()
+                .expect("the parser overflowed a 2 MiB stack")
+        };
+        if let Err(e) = on_small_stack(nested(MAX_DEPTH)) {
+            panic!("{}", e.message);
+        }
+        let refused = on_small_stack(nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(
+            refused.message.contains("nests deeper"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]
