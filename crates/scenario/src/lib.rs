@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod field;
 pub mod overrides;
 pub mod ranges;
 pub mod resolve;
