@@ -13,11 +13,12 @@ use std::collections::HashSet;
 use chrono::{Months, NaiveDate};
 
 use crate::error::{ErrorKind, ScenarioError};
+use crate::field;
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
-    Action, AsicDisposal, AsicFleet, Date, DebtRate, Hall, HallState, Plan, Rule, Scenario, Shock,
-    Site,
+    Action, AsicDisposal, AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, Plan,
+    Rule, Scenario, Shock, Site, Stress, TraceOutage,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -29,31 +30,41 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
         s: scenario,
         horizon: Horizon::of(scenario),
     };
-    c.text("name", &scenario.name)?;
+    c.text(field!(Scenario.name), &scenario.name)?;
     c.markets()?;
     c.finance()?;
-    c.shock_list("shocks", &scenario.shocks)?;
+    c.shock_list(field!(Scenario.shocks), &scenario.shocks)?;
     let mut stress_names = HashSet::new();
     for (i, stress) in scenario.stresses.iter().enumerate() {
-        let p = join_index("stresses", i);
+        let p = join_index(field!(Scenario.stresses), i);
         c.unique_name(
-            &join_field(&p, "name"),
+            &join_field(&p, field!(Stress.name)),
             &stress.name,
             &mut stress_names,
             "stress",
         )?;
-        c.shock_list(&join_field(&p, "shocks"), &stress.shocks)?;
+        c.shock_list(&join_field(&p, field!(Stress.shocks)), &stress.shocks)?;
     }
     let mut site_names = HashSet::new();
     for (i, site) in scenario.sites.iter().enumerate() {
-        let p = join_index("sites", i);
-        c.unique_name(&join_field(&p, "name"), &site.name, &mut site_names, "site")?;
+        let p = join_index(field!(Scenario.sites), i);
+        c.unique_name(
+            &join_field(&p, field!(Site.name)),
+            &site.name,
+            &mut site_names,
+            "site",
+        )?;
         c.site(&p, site)?;
     }
     let mut plan_names = HashSet::new();
     for (i, plan) in scenario.plans.iter().enumerate() {
-        let p = join_index("plans", i);
-        c.unique_name(&join_field(&p, "name"), &plan.name, &mut plan_names, "plan")?;
+        let p = join_index(field!(Scenario.plans), i);
+        c.unique_name(
+            &join_field(&p, field!(Plan.name)),
+            &plan.name,
+            &mut plan_names,
+            "plan",
+        )?;
         c.plan(&p, plan)?;
     }
     Ok(())
@@ -242,14 +253,14 @@ impl Checker<'_> {
     fn markets(&self) -> Result<(), ScenarioError> {
         let e = &self.s.market.energy;
         self.at_most(
-            "market.energy.mean_usd_per_mwh",
+            field!(Scenario.market.energy.mean_usd_per_mwh),
             e.mean_usd_per_mwh,
             1e-6,
             e.cap_usd_per_mwh,
             "USD/MWh, above 0 and at most the cap",
         )?;
         self.at_most(
-            "market.energy.spike_usd_per_mwh",
+            field!(Scenario.market.energy.spike_usd_per_mwh),
             e.spike_usd_per_mwh,
             0.0,
             e.cap_usd_per_mwh,
@@ -260,7 +271,7 @@ impl Checker<'_> {
             let expected = ai.inquiries.rate_per_year * f64::from(self.s.horizon_years);
             if expected > 20_000.0 {
                 return Err(self.err(
-                    "market.ai.inquiries.rate_per_year",
+                    field!(Scenario.market.ai?.inquiries.rate_per_year),
                     ErrorKind::Limit,
                     format!(
                         "{expected:.0} inquiries expected over the horizon; the limit is 20000"
@@ -285,14 +296,14 @@ impl Checker<'_> {
             return Ok(());
         };
         for (i, d) in f.debts.iter().enumerate() {
-            let p = join_index("finance.debts", i);
-            self.text(&join_field(&p, "name"), &d.name)?;
-            self.rate(&p, d.rate)?;
+            let p = join_index(field!(Scenario.finance?.debts), i);
+            self.text(&join_field(&p, field!(Debt.name)), &d.name)?;
+            self.rate(&join_field(&p, field!(Debt.rate)), d.rate)?;
             if let Some(date) = &d.drawn {
                 let start = self.horizon.start;
                 if date.0 < start {
                     return Err(self.err(
-                        &join_field(&p, "drawn"),
+                        &join_field(&p, field!(Debt.drawn)),
                         ErrorKind::Range,
                         format!(
                             "{date} is before the start {start}; a debt outstanding at the start \
@@ -305,11 +316,12 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// A floating rate needs `finance.base_rate`; `p` is the loan's path.
-    fn rate(&self, p: &str, rate: DebtRate) -> Result<(), ScenarioError> {
+    /// A floating rate needs `finance.base_rate`; `path` is the rate's (each kind of loan
+    /// names its own `rate` field, checked by `field!`).
+    fn rate(&self, path: &str, rate: DebtRate) -> Result<(), ScenarioError> {
         if matches!(rate, DebtRate::FloatingSpread(_)) && !self.has_base_rate() {
             return Err(self.err(
-                &join_field(p, "rate"),
+                path,
                 ErrorKind::Reference,
                 "a floating rate needs `finance.base_rate`".into(),
             ));
@@ -324,29 +336,36 @@ impl Checker<'_> {
             match shock {
                 Shock::BtcPrice { date, .. }
                 | Shock::NetworkHashrate { date, .. }
-                | Shock::LargestTenantDefaults { date } => self.in_horizon(&at("date"), date)?,
+                | Shock::LargestTenantDefaults { date } => self.in_horizon(
+                    &at(field!(
+                        Shock::BtcPrice
+                            | Shock::NetworkHashrate
+                            | Shock::LargestTenantDefaults { date }
+                    )),
+                    date,
+                )?,
                 Shock::EnergySpike { from, to, .. } => {
-                    self.in_horizon(&at("from"), from)?;
+                    self.in_horizon(&at(field!(Shock::EnergySpike { from })), from)?;
                     if to.0 <= from.0 {
                         return Err(self.err(
-                            &at("to"),
+                            &at(field!(Shock::EnergySpike { to })),
                             ErrorKind::Range,
                             format!("{to} is not after `from` ({from})"),
                         ));
                     }
                 }
                 Shock::GridOutage { site, date, .. } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Shock::GridOutage { date })), date)?;
                     if site_index(self.s, site).is_err() {
                         return Err(self.err(
-                            &at("site"),
+                            &at(field!(Shock::GridOutage { site })),
                             ErrorKind::Reference,
                             format!("no site is named `{site}`"),
                         ));
                     }
                 }
                 Shock::AiBust { date } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Shock::AiBust { date })), date)?;
                     if self.s.market.ai.is_none() {
                         return Err(self.err(
                             &p,
@@ -356,7 +375,7 @@ impl Checker<'_> {
                     }
                 }
                 Shock::RateStep { date, .. } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Shock::RateStep { date })), date)?;
                     if !self.has_base_rate() {
                         return Err(self.err(
                             &p,
@@ -374,9 +393,9 @@ impl Checker<'_> {
     fn site(&self, p: &str, site: &Site) -> Result<(), ScenarioError> {
         for (k, event) in site.grid_outage_trace_events.iter().enumerate() {
             if crate::trace::parse_start(&event.start).is_none() {
-                let ep = join_index(&join_field(p, "grid_outage_trace_events"), k);
+                let ep = join_index(&join_field(p, field!(Site.grid_outage_trace_events)), k);
                 return Err(self.err(
-                    &join_field(&ep, "start"),
+                    &join_field(&ep, field!(TraceOutage.start)),
                     ErrorKind::Type,
                     format!(
                         "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
@@ -388,8 +407,8 @@ impl Checker<'_> {
         let mut hall_names = HashSet::new();
         let mut facility_mw = 0.0;
         for (j, hall) in site.halls.iter().enumerate() {
-            let hp = join_index(&join_field(p, "halls"), j);
-            let name_path = join_field(&hp, "name");
+            let hp = join_index(&join_field(p, field!(Site.halls)), j);
+            let name_path = join_field(&hp, field!(Hall.name));
             self.text(&name_path, &hall.name)?;
             if !hall_names.insert(hall.name.as_str()) {
                 return Err(self.err(
@@ -402,7 +421,7 @@ impl Checker<'_> {
         }
         if facility_mw > site.grid_mw * (1.0 + 1e-9) {
             return Err(self.err(
-                &join_field(p, "grid_mw"),
+                &join_field(p, field!(Site.grid_mw)),
                 ErrorKind::Physics,
                 format!(
                     "the halls' ASIC load times PUE is {facility_mw:.2} MW, above the grid limit \
@@ -419,7 +438,7 @@ impl Checker<'_> {
     fn hall(&self, p: &str, hall: &Hall) -> Result<f64, ScenarioError> {
         if hall.state != HallState::Asic && !hall.asics.is_empty() {
             return Err(self.err(
-                &join_field(p, "asics"),
+                &join_field(p, field!(Hall.asics)),
                 ErrorKind::Physics,
                 "only a hall whose state is `asic` can hold ASICs; expected an empty list".into(),
             ));
@@ -427,15 +446,15 @@ impl Checker<'_> {
         let mut racks = 0u64;
         let mut it_mw = 0.0;
         for (k, fleet) in hall.asics.iter().enumerate() {
-            let fp = join_index(&join_field(p, "asics"), k);
-            self.text(&join_field(&fp, "model"), &fleet.model)?;
+            let fp = join_index(&join_field(p, field!(Hall.asics)), k);
+            self.text(&join_field(&fp, field!(AsicFleet.model)), &fleet.model)?;
             self.fleet_density(&fp, fleet, hall)?;
             racks += u64::from(fleet.units).div_ceil(u64::from(fleet.units_per_rack));
             it_mw += f64::from(fleet.units) * fleet.watts / 1e6;
         }
         if racks > u64::from(hall.rack_slots) {
             return Err(self.err(
-                &join_field(p, "rack_slots"),
+                &join_field(p, field!(Hall.rack_slots)),
                 ErrorKind::Physics,
                 format!(
                     "the hall's ASICs need {racks} racks but it has {} rack slots; expected at \
@@ -446,7 +465,7 @@ impl Checker<'_> {
         }
         if it_mw > hall.cooling_mw * (1.0 + 1e-9) {
             return Err(self.err(
-                &join_field(p, "cooling_mw"),
+                &join_field(p, field!(Hall.cooling_mw)),
                 ErrorKind::Physics,
                 format!(
                     "the hall's ASICs draw {it_mw:.2} MW of IT load, above its cooling capacity \
@@ -463,7 +482,7 @@ impl Checker<'_> {
         let per_rack_kw = f64::from(fleet.units_per_rack) * fleet.watts / 1_000.0;
         if per_rack_kw > hall.max_kw_per_rack * (1.0 + 1e-9) {
             return Err(self.err(
-                &join_field(fp, "units_per_rack"),
+                &join_field(fp, field!(AsicFleet.units_per_rack)),
                 ErrorKind::Physics,
                 format!(
                     "{} units of {} W make {per_rack_kw:.1} kW per rack, above the hall's \
@@ -484,14 +503,26 @@ impl Checker<'_> {
         let s = self.s;
         let mut converted: HashSet<(usize, usize)> = HashSet::new();
         for (k, action) in plan.actions.iter().enumerate() {
-            let ap = join_index(&join_field(p, "actions"), k);
+            let ap = join_index(&join_field(p, field!(Plan.actions)), k);
             let at = |field: &str| join_field(&ap, field);
             let hall_of = |site: &str, hall: &str| {
                 let found = hall_index(s, site, hall);
                 let field = if matches!(found, Err(Unresolved::Site { .. })) {
-                    "site"
+                    field!(
+                        Action::ConvertHall
+                            | Action::SignTenant
+                            | Action::DeployGpuCloud
+                            | Action::BuyAsics
+                            | Action::SellAsics { site }
+                    )
                 } else {
-                    "hall"
+                    field!(
+                        Action::ConvertHall
+                            | Action::SignTenant
+                            | Action::DeployGpuCloud
+                            | Action::BuyAsics
+                            | Action::SellAsics { hall }
+                    )
                 };
                 self.resolved(&at(field), found)
             };
@@ -504,13 +535,13 @@ impl Checker<'_> {
                     debt,
                     ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Action::ConvertHall { date })), date)?;
                     let (si, hi) = hall_of(site, hall)?;
                     if s.sites[si].halls[hi].state == HallState::GpuReady
                         || !converted.insert((si, hi))
                     {
                         return Err(self.err(
-                            &at("hall"),
+                            &at(field!(Action::ConvertHall { hall })),
                             ErrorKind::Reference,
                             format!(
                                 "hall `{hall}` is already GPU-ready or converted by an earlier \
@@ -519,10 +550,19 @@ impl Checker<'_> {
                         ));
                     }
                     if let Some(d) = debt {
-                        self.rate(&at("debt"), d.rate)?;
+                        self.rate(
+                            &join_field(
+                                &at(field!(Action::ConvertHall { debt })),
+                                field!(ConversionDebt.rate),
+                            ),
+                            d.rate,
+                        )?;
                     }
                     if let AsicDisposal::MoveTo(other) = asics {
-                        let move_to = join_field(&at("asics"), "move_to");
+                        let move_to = join_field(
+                            &at(field!(Action::ConvertHall { asics })),
+                            field!(AsicDisposal::MoveTo as move_to),
+                        );
                         let found = hall_index(s, site, other);
                         let (_, oi) = self.resolved(&move_to, found)?;
                         if oi == hi {
@@ -541,12 +581,17 @@ impl Checker<'_> {
                     mw,
                     ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Action::SignTenant { date })), date)?;
                     let (si, hi) = hall_of(site, hall)?;
-                    let capacity =
-                        self.gpu_capacity(plan, (si, hi), &at("hall"), hall, "a tenant needs")?;
+                    let capacity = self.gpu_capacity(
+                        plan,
+                        (si, hi),
+                        &at(field!(Action::SignTenant { hall })),
+                        hall,
+                        "a tenant needs",
+                    )?;
                     self.at_most(
-                        &at("mw"),
+                        &at(field!(Action::SignTenant { mw })),
                         *mw,
                         1e-3,
                         capacity,
@@ -561,14 +606,19 @@ impl Checker<'_> {
                     kw_per_gpu,
                     ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Action::DeployGpuCloud { date })), date)?;
                     let (si, hi) = hall_of(site, hall)?;
-                    let capacity =
-                        self.gpu_capacity(plan, (si, hi), &at("hall"), hall, "GPUs need")?;
+                    let capacity = self.gpu_capacity(
+                        plan,
+                        (si, hi),
+                        &at(field!(Action::DeployGpuCloud { hall })),
+                        hall,
+                        "GPUs need",
+                    )?;
                     let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
                     if mw > capacity * (1.0 + 1e-9) {
                         return Err(self.err(
-                            &at("gpus"),
+                            &at(field!(Action::DeployGpuCloud { gpus })),
                             ErrorKind::Physics,
                             format!(
                                 "{gpus} GPUs at {kw_per_gpu} kW draw {mw:.2} MW, above the hall's \
@@ -584,18 +634,24 @@ impl Checker<'_> {
                     fleet,
                     ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Action::BuyAsics { date })), date)?;
                     let (si, hi) = hall_of(site, hall)?;
                     let h = &s.sites[si].halls[hi];
-                    self.text(&join_field(&at("fleet"), "model"), &fleet.model)?;
+                    self.text(
+                        &join_field(
+                            &at(field!(Action::BuyAsics { fleet })),
+                            field!(AsicFleet.model),
+                        ),
+                        &fleet.model,
+                    )?;
                     if h.state != HallState::Asic || converted.contains(&(si, hi)) {
                         return Err(self.err(
-                            &at("hall"),
+                            &at(field!(Action::BuyAsics { hall })),
                             ErrorKind::Reference,
                             format!("hall `{hall}` is not an ASIC hall (or this plan converts it)"),
                         ));
                     }
-                    self.fleet_density(&at("fleet"), fleet, h)?;
+                    self.fleet_density(&at(field!(Action::BuyAsics { fleet })), fleet, h)?;
                 }
                 Action::SellAsics {
                     date,
@@ -604,7 +660,7 @@ impl Checker<'_> {
                     model,
                     ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
+                    self.in_horizon(&at(field!(Action::SellAsics { date })), date)?;
                     let (si, hi) = hall_of(site, hall)?;
                     let bought = plan.actions.iter().any(|a| {
                         matches!(a, Action::BuyAsics { site: s2, hall: h2, fleet, .. }
@@ -617,7 +673,7 @@ impl Checker<'_> {
                             .any(|f| &f.model == model)
                     {
                         return Err(self.err(
-                            &at("model"),
+                            &at(field!(Action::SellAsics { model })),
                             ErrorKind::Reference,
                             format!("hall `{hall}` has no ASIC model `{model}`"),
                         ));
@@ -626,27 +682,34 @@ impl Checker<'_> {
                 Action::DrawDebt {
                     date, name, rate, ..
                 } => {
-                    self.in_horizon(&at("date"), date)?;
-                    self.text(&at("name"), name)?;
-                    self.rate(&ap, *rate)?;
+                    self.in_horizon(&at(field!(Action::DrawDebt { date })), date)?;
+                    self.text(&at(field!(Action::DrawDebt { name })), name)?;
+                    self.rate(&at(field!(Action::DrawDebt { rate })), *rate)?;
                 }
                 Action::UpgradeGrid { date, site, .. } => {
-                    self.in_horizon(&at("date"), date)?;
-                    self.resolved(&at("site"), site_index(s, site))?;
+                    self.in_horizon(&at(field!(Action::UpgradeGrid { date })), date)?;
+                    self.resolved(
+                        &at(field!(Action::UpgradeGrid { site })),
+                        site_index(s, site),
+                    )?;
                 }
             }
         }
         for (k, rule) in plan.rules.iter().enumerate() {
-            let rp = join_index(&join_field(p, "rules"), k);
+            let rp = join_index(&join_field(p, field!(Plan.rules)), k);
             match rule {
                 Rule::ConvertNextAsicHall {
                     not_before, debt, ..
                 } => {
                     if let Some(d) = debt {
-                        self.rate(&join_field(&rp, "debt"), d.rate)?;
+                        let debt = join_field(&rp, field!(Rule::ConvertNextAsicHall { debt }));
+                        self.rate(&join_field(&debt, field!(ConversionDebt.rate)), d.rate)?;
                     }
                     if let Some(d) = not_before {
-                        self.in_horizon(&join_field(&rp, "not_before"), d)?;
+                        self.in_horizon(
+                            &join_field(&rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                            d,
+                        )?;
                     }
                 }
             }
