@@ -21,9 +21,10 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use crate::error::{ErrorKind, ScenarioError};
+use crate::field;
 use crate::schema::scenario_schema;
 use crate::source::{SourceDocument, join_field, join_index};
-use crate::types::Scenario;
+use crate::types::{Dist, Scenario};
 
 /// The scenario schema, generated once per process.
 fn schema() -> &'static Value {
@@ -291,26 +292,44 @@ impl<'a> Walker<'a> {
         let at = |name: &str| join_field(path, name);
         let positive_low = low.max(1e-9);
         match value.get("dist").and_then(Value::as_str) {
-            Some("constant") => self.within(&at("value"), param("value"), low, high, WHAT),
+            Some("constant") => {
+                let value = field!(Dist::Constant { value });
+                self.within(&at(value), param(value), low, high, WHAT)
+            }
             Some("uniform") => {
-                let min = param("min");
-                self.within(&at("min"), min, low, high, WHAT)?;
-                self.within(&at("max"), param("max"), min, high, Some("at least `min`"))
+                let (min, max) = (field!(Dist::Uniform { min }), field!(Dist::Uniform { max }));
+                let min_value = param(min);
+                self.within(&at(min), min_value, low, high, WHAT)?;
+                self.within(
+                    &at(max),
+                    param(max),
+                    min_value,
+                    high,
+                    Some("at least `min`"),
+                )
             }
             Some("exponential") => {
-                self.within(&at("mean"), param("mean"), positive_low, high, WHAT)
+                let mean = field!(Dist::Exponential { mean });
+                self.within(&at(mean), param(mean), positive_low, high, WHAT)
             }
             Some("lognormal") => {
-                self.within(&at("median"), param("median"), positive_low, high, WHAT)
+                let median = field!(Dist::Lognormal { median });
+                self.within(&at(median), param(median), positive_low, high, WHAT)
             }
-            Some("weibull") => self.within(&at("scale"), param("scale"), positive_low, high, WHAT),
-            Some("gamma") => self.within(
-                &at("scale"),
-                param("scale"),
-                1e-9,
-                high,
-                Some("a scale above 0"),
-            ),
+            Some("weibull") => {
+                let scale = field!(Dist::Weibull { scale });
+                self.within(&at(scale), param(scale), positive_low, high, WHAT)
+            }
+            Some("gamma") => {
+                let scale = field!(Dist::Gamma { scale });
+                self.within(
+                    &at(scale),
+                    param(scale),
+                    1e-9,
+                    high,
+                    Some("a scale above 0"),
+                )
+            }
             _ => Ok(()),
         }
     }

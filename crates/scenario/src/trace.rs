@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::error::{ErrorKind, ScenarioError};
-use crate::source::{Position, SourceDocument};
-use crate::types::{Scenario, TraceOutage};
+use crate::field;
+use crate::source::{Position, SourceDocument, join_field, join_index};
+use crate::types::{Scenario, Site, TraceOutage};
 
 /// Largest trace file accepted, bytes.
 pub const MAX_TRACE_BYTES: u64 = 16 * 1024 * 1024;
@@ -41,7 +42,10 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
         let Some(rel) = &site.grid_outage_trace else {
             continue;
         };
-        let field = format!("sites[{i}].grid_outage_trace");
+        let field = join_field(
+            &join_index(field!(Scenario.sites), i),
+            field!(Site.grid_outage_trace),
+        );
         let path: PathBuf = if Path::new(rel).is_absolute() {
             PathBuf::from(rel)
         } else {
@@ -150,7 +154,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> 
         let start = parse_start(fields[0]).ok_or_else(|| {
             err(
                 line_no,
-                "start",
+                field!(TraceOutage.start),
                 format!(
                     "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
                     fields[0]
@@ -164,7 +168,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> 
             .ok_or_else(|| {
                 err(
                     line_no,
-                    "duration_hours",
+                    field!(TraceOutage.duration_hours),
                     format!(
                         "`{}` is not a duration; expected hours above 0, at most 87600",
                         fields[1]
