@@ -84,6 +84,11 @@ pub struct RunArgs {
     /// shard.json) for `pivotsim merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "target_ci")]
     pub shard: Option<Shard>,
+    /// Compare every other plan with PLAN on the same futures (differences, P(better), ties,
+    /// incremental returns). Default: the scenario's first plan. A stressed plan is named
+    /// "plan [STRESS]".
+    #[arg(long, value_name = "PLAN")]
+    pub baseline: Option<String>,
 }
 
 /// Parses `PATH=VALUE` for `--set` and `--vary`'s paths.
@@ -215,6 +220,9 @@ pub struct SweepArgs {
     /// Do not draw plots (neither per point nor the sweep plot).
     #[arg(long)]
     pub no_plots: bool,
+    /// Compare every other plan with PLAN at each point (as `run --baseline`).
+    #[arg(long, value_name = "PLAN")]
+    pub baseline: Option<String>,
 }
 
 /// Options of `pivotsim trace`.

@@ -26,6 +26,8 @@ pub(crate) struct Prepared {
     pub scenario: Scenario,
     pub model: CompiledScenario,
     pub seed: u64,
+    /// Index of the plan the others are compared with (`--baseline`, else the first).
+    pub baseline: usize,
 }
 
 /// What `prepare` needs from the command line.
@@ -38,6 +40,8 @@ pub(crate) struct Request<'a> {
     pub quiet: bool,
     /// `--shard` was given: every shard must use one seed, so none may be drawn.
     pub shard: bool,
+    /// `--baseline`: the plan the others are compared with (default: the first).
+    pub baseline: Option<&'a str>,
 }
 
 /// Loads the scenario with its overrides, `--runs` and `--seed` applied like `--set` (after
@@ -84,10 +88,25 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
         }
     }
     let model = compile(&loaded.scenario, req.stresses)?;
+    let baseline = match req.baseline {
+        None => 0,
+        Some(name) => model
+            .plans
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = model.plans.iter().map(|p| p.name.as_str()).collect();
+                Failure::Invalid(format!(
+                    "--baseline {name}: the scenario has no plan of that name; expected one of: {}",
+                    names.join(", ")
+                ))
+            })?,
+    };
     Ok(Prepared {
         scenario: loaded.scenario,
         model,
         seed,
+        baseline,
     })
 }
 
@@ -142,6 +161,7 @@ pub(crate) fn simulate(
         seed: prepared.seed,
         threads: jobs.unwrap_or(0),
         target,
+        baseline: prepared.baseline,
         shard,
         cancel: Some(interrupt::flag()),
     };
@@ -178,6 +198,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         stresses: &args.stress,
         quiet: args.quiet,
         shard: args.shard.is_some(),
+        baseline: args.baseline.as_deref(),
     })?;
     let out = OutputDir::create(&args.out)?;
     let (result, runs_csv, elapsed) = simulate(
@@ -311,6 +332,8 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         seed: set.statistics.seed,
         scenario: set.scenario.clone(),
         model,
+        // The shards' own baseline (they must agree; `read_set` checked it is a plan).
+        baseline: set.statistics.baseline,
     };
     let out = OutputDir::create(&args.out)?;
     let mut runs_csv = prepared.create_runs_csv(out.path())?;

@@ -44,6 +44,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             stresses: &[],
             quiet: args.quiet,
             shard: false,
+            baseline: args.baseline.as_deref(),
         })
         .map_err(|e| match e {
             Failure::Invalid(m) => Failure::Invalid(format!(

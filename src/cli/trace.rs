@@ -18,6 +18,7 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
         stresses: &[],
         quiet: false,
         shard: false,
+        baseline: None,
     })?;
     let plans = &prepared.model.plans;
     let plan = match &args.plan {

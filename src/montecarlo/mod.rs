@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::model::returns::{
+    self, IncrementalMetric, MirrRates, PlanVersusBaseline, incremental_returns,
+};
 use crate::model::{self, CompiledScenario, Metric, RunMetrics, Scratch};
 use crate::stats::{MetricAccumulator, PairedAccumulator, Z95};
 
@@ -49,6 +52,9 @@ pub struct RunOptions {
     pub threads: usize,
     /// Optional early stop.
     pub target: Option<ConvergenceTarget>,
+    /// Index of the plan every other plan is compared with (see [`PairStatistics`]); must be
+    /// a plan of the scenario ([`run`] panics otherwise).
+    pub baseline: usize,
     /// Run only this part of the replications (all of them when None).
     pub shard: Option<Shard>,
     /// When this flag becomes true (e.g. on Ctrl-C), remaining replications are skipped and
@@ -95,6 +101,7 @@ impl RunOptions {
             seed,
             threads,
             target: None,
+            baseline: 0,
             shard: None,
             cancel: None,
         }
@@ -138,41 +145,50 @@ impl PlanStatistics {
     }
 }
 
-/// Paired statistics of plan `a` against plan `b` on the same futures.
+/// Paired statistics of plan `a` against the baseline plan `b` on the same futures: the
+/// difference of every metric, and the returns of the difference of their cash flows.
+///
+/// Every plan is compared with one baseline (not every plan with every other), so the
+/// statistics grow linearly with the number of plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairStatistics {
-    /// Index of plan A.
+    /// Index of the plan compared.
     pub a: usize,
-    /// Index of plan B.
+    /// Index of the baseline plan.
     pub b: usize,
     /// One accumulator of (A, B) per metric, indexed by [`Metric::index`].
     pub metrics: Vec<PairedAccumulator>,
+    /// One accumulator per [`IncrementalMetric`] (A over B, per future), by its index.
+    pub returns: Vec<MetricAccumulator>,
 }
 
 impl PairStatistics {
-    /// Every pair (a, b) with a < b.
-    fn all(plans: usize) -> Vec<PairStatistics> {
-        let mut out = Vec::new();
-        for a in 0..plans {
-            for b in a + 1..plans {
-                out.push(PairStatistics {
-                    a,
-                    b,
-                    metrics: (0..Metric::COUNT)
-                        .map(|_| PairedAccumulator::new())
-                        .collect(),
-                });
-            }
-        }
-        out
+    /// Every plan but the baseline against the baseline, in plan order.
+    fn versus(baseline: usize, plans: usize) -> Vec<PairStatistics> {
+        (0..plans)
+            .filter(|a| *a != baseline)
+            .map(|a| PairStatistics {
+                a,
+                b: baseline,
+                metrics: (0..Metric::COUNT)
+                    .map(|_| PairedAccumulator::new())
+                    .collect(),
+                returns: (0..IncrementalMetric::COUNT)
+                    .map(|_| MetricAccumulator::new())
+                    .collect(),
+            })
+            .collect()
     }
 
-    fn push(&mut self, runs: &[RunMetrics]) {
+    fn push(&mut self, runs: &[RunMetrics], versus: &PlanVersusBaseline) {
         let (ra, rb) = (&runs[self.a], &runs[self.b]);
         let usd_tie = money_tie_tolerance(ra, rb);
         for ((m, acc), metric) in self.metrics.iter_mut().enumerate().zip(Metric::ALL) {
             let tolerance = if metric.is_usd() { usd_tie } else { 0.0 };
             acc.push_with_tolerance(ra.values[m], rb.values[m], tolerance);
+        }
+        for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
+            acc.push(figure.of(versus));
         }
     }
 
@@ -180,6 +196,14 @@ impl PairStatistics {
         for (x, y) in self.metrics.iter_mut().zip(&other.metrics) {
             x.merge(y);
         }
+        for (x, y) in self.returns.iter_mut().zip(&other.returns) {
+            x.merge(y);
+        }
+    }
+
+    /// The accumulator of one figure of the returns over the baseline.
+    pub fn returns(&self, figure: IncrementalMetric) -> &MetricAccumulator {
+        &self.returns[figure.index()]
     }
 
     /// The accumulator of one metric.
@@ -234,9 +258,11 @@ pub struct MonteCarloResult {
     pub runs: u64,
     /// Root seed.
     pub seed: u64,
+    /// Index of the baseline plan of the comparisons.
+    pub baseline: usize,
     /// Per-plan statistics, in scenario order.
     pub plans: Vec<PlanStatistics>,
-    /// Paired comparisons of every two plans (a < b).
+    /// Every other plan against the baseline, in plan order.
     pub pairs: Vec<PairStatistics>,
     /// Monthly bands of every plan's series.
     pub timeseries: TimeSeriesStats,
@@ -260,6 +286,13 @@ impl MonteCarloResult {
             return Err(MergeMismatch(format!(
                 "seeds differ: {} and {}",
                 self.seed, other.seed
+            )));
+        }
+        if self.baseline != other.baseline {
+            return Err(MergeMismatch(format!(
+                "baselines differ: {} and {}",
+                self.plans[self.baseline.min(self.plans.len().saturating_sub(1))].name,
+                other.plans[other.baseline.min(other.plans.len().saturating_sub(1))].name
             )));
         }
         if names(self) != names(other) {
@@ -296,13 +329,16 @@ impl MonteCarloResult {
                 .iter()
                 .zip(plan_names)
                 .all(|(p, n)| &p.name == n && p.metrics.len() == Metric::COUNT)
-            && self.pairs.len() == plans * plans.saturating_sub(1) / 2
+            && self.baseline < plans
+            && self.pairs.len() == plans - 1
             && self
                 .pairs
                 .iter()
-                .zip(PairStatistics::all(plans))
+                .zip(PairStatistics::versus(self.baseline, plans))
                 .all(|(p, want)| {
-                    (p.a, p.b) == (want.a, want.b) && p.metrics.len() == Metric::COUNT
+                    (p.a, p.b) == (want.a, want.b)
+                        && p.metrics.len() == Metric::COUNT
+                        && p.returns.len() == IncrementalMetric::COUNT
                 })
             && self.timeseries.has_shape(plans, months);
         if shape_ok {
@@ -337,6 +373,8 @@ pub struct ReplicationRow {
     pub replication: u64,
     /// Metrics per plan, in scenario order.
     pub plans: Vec<RunMetrics>,
+    /// Per plan, in scenario order, its returns over the baseline (None for the baseline).
+    pub versus_baseline: Vec<Option<PlanVersusBaseline>>,
 }
 
 struct ChunkOutput {
@@ -356,10 +394,14 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .iter()
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
-    let mut pairs = PairStatistics::all(model.plans.len());
+    let mut pairs = PairStatistics::versus(opts.baseline, model.plans.len());
+    let rates: Vec<MirrRates> = (0..model.plans.len())
+        .map(|p| returns::mirr_rates(model, p))
+        .collect();
     let mut rows = Vec::with_capacity((last - first) as usize);
     let mut series = Vec::new();
     let mut one = Vec::new();
+    let mut diff = Vec::new();
     for replication in first..last {
         if opts.cancelled() {
             break;
@@ -377,10 +419,22 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         for (s, run) in stats.iter_mut().zip(&plans) {
             s.push(run);
         }
+        let mut versus_baseline = vec![None; plans.len()];
         for pair in &mut pairs {
-            pair.push(&plans);
+            let (plan_project, plan_equity) = scratch.cash_flows(pair.a);
+            let (base_project, base_equity) = scratch.cash_flows(pair.b);
+            let versus = PlanVersusBaseline {
+                project: incremental_returns(plan_project, base_project, rates[pair.a], &mut diff),
+                equity: incremental_returns(plan_equity, base_equity, rates[pair.a], &mut diff),
+            };
+            pair.push(&plans, &versus);
+            versus_baseline[pair.a] = Some(versus);
         }
-        rows.push(ReplicationRow { replication, plans });
+        rows.push(ReplicationRow {
+            replication,
+            plans,
+            versus_baseline,
+        });
     }
     ChunkOutput {
         rows,
@@ -410,16 +464,21 @@ pub fn run<E: Send>(
     // Enough chunks per batch to keep every thread busy, few enough to bound memory, and a
     // multiple of CHECK_CHUNKS so convergence checks fall on batch boundaries.
     let batch = (threads as u64 * 4).div_ceil(CHECK_CHUNKS).max(1) * CHECK_CHUNKS;
+    assert!(
+        opts.baseline < model.plans.len().max(1),
+        "the baseline must be one of the scenario's plans"
+    );
     let months = model::months_per_run(model);
     let mut result = MonteCarloResult {
         runs: 0,
         seed: opts.seed,
+        baseline: opts.baseline,
         plans: model
             .plans
             .iter()
             .map(|p| PlanStatistics::new(&p.name))
             .collect(),
-        pairs: PairStatistics::all(model.plans.len()),
+        pairs: PairStatistics::versus(opts.baseline, model.plans.len()),
         timeseries: TimeSeriesStats::new(model.plans.len(), months),
         convergence: None,
     };

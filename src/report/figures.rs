@@ -61,14 +61,10 @@ fn plot_err(e: plots::PlotError) -> ReportError {
     ReportError::Plot(e.to_string())
 }
 
-fn distribution(name: &str, acc: &crate::stats::MetricAccumulator, negate: bool) -> Distribution {
-    let mut points: Vec<(f64, u64)> = acc.sketch().sorted().iter().collect();
-    if negate {
-        points = points.into_iter().rev().map(|(v, c)| (-v, c)).collect();
-    }
+fn distribution(name: &str, acc: &crate::stats::MetricAccumulator) -> Distribution {
     Distribution {
         name: name.to_owned(),
-        points,
+        points: acc.sketch().sorted().iter().collect(),
     }
 }
 
@@ -82,7 +78,7 @@ fn draw(
     let npv: Vec<Distribution> = result
         .plans
         .iter()
-        .map(|p| distribution(&p.name, p.metric(Metric::Npv), false))
+        .map(|p| distribution(&p.name, p.metric(Metric::Npv)))
         .collect();
     let labels = Labels {
         title: "NPV by plan",
@@ -229,11 +225,18 @@ fn draw(
         .map_err(plot_err)?,
     );
 
-    if let Some(pair) = result.pairs.first() {
-        let (a, b) = (&result.plans[pair.a].name, &result.plans[pair.b].name);
-        let name = format!("{b} − {a}");
-        let diff = [distribution(&name, pair.metric(Metric::Npv).diff(), true)];
-        let title = format!("Paired NPV difference per future: {b} − {a}");
+    if !result.pairs.is_empty() {
+        // Every plan against the baseline, on the same futures: plan − baseline.
+        let baseline = &result.plans[result.baseline].name;
+        let diff: Vec<Distribution> = result
+            .pairs
+            .iter()
+            .map(|pair| {
+                let name = format!("{} − {baseline}", result.plans[pair.a].name);
+                distribution(&name, pair.metric(Metric::Npv).diff())
+            })
+            .collect();
+        let title = format!("Paired NPV difference per future against {baseline}");
         let labels = Labels {
             title: &title,
             x_label: "ΔNPV (USD)",

@@ -1,20 +1,31 @@
 //! `runs.csv`: one row per replication × plan, streamed as results arrive.
 //!
 //! Tidy for pandas, polars and R: one observation per row, `replication` and `plan` as keys,
-//! then one column per metric named with its unit. Floats are written in their shortest
-//! round-trip form, so the file is byte-identical for the same seed on any machine.
+//! then one column per metric named with its unit, then the plan's returns over the baseline
+//! on that future (`vs_baseline_…`: the method and figures of [`IncrementalMetric`] for project
+//! and equity flows; `NaN` and an empty method on the baseline's own rows). Floats are written
+//! in their shortest round-trip form, so the file is byte-identical for the same seed on any
+//! machine.
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::model::Metric;
+use crate::model::returns::{IncrementalMetric, ReturnMethod};
 use crate::montecarlo::ReplicationRow;
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
 
-fn header_fields() -> Vec<&'static str> {
-    let mut header = vec!["replication", "plan"];
-    header.extend(Metric::ALL.iter().map(|m| m.key()));
+fn header_fields() -> Vec<String> {
+    let mut header = vec!["replication".to_owned(), "plan".to_owned()];
+    header.extend(Metric::ALL.iter().map(|m| m.key().to_owned()));
+    header.push("vs_baseline_project_method".into());
+    header.push("vs_baseline_equity_method".into());
+    header.extend(
+        IncrementalMetric::ALL
+            .iter()
+            .map(|f| format!("vs_baseline_{}", f.key())),
+    );
     header
 }
 
@@ -67,12 +78,25 @@ impl RunsCsvWriter {
     pub fn write(&mut self, row: &ReplicationRow) -> std::io::Result<()> {
         use std::fmt::Write as _;
         let mut floats = ryu::Buffer::new();
-        for (plan, metrics) in self.plan_fields.iter().zip(&row.plans) {
+        for (p, (plan, metrics)) in self.plan_fields.iter().zip(&row.plans).enumerate() {
             self.line.clear();
             let _ = write!(self.line, "{},{plan}", row.replication);
             for value in metrics.values {
                 self.line.push(',');
                 self.line.push_str(floats.format(value));
+            }
+            let versus = row.versus_baseline.get(p).copied().flatten();
+            let method = |m: Option<ReturnMethod>| m.map_or("", ReturnMethod::key);
+            let _ = write!(
+                self.line,
+                ",{},{}",
+                method(versus.map(|v| v.project.method)),
+                method(versus.map(|v| v.equity.method))
+            );
+            for figure in IncrementalMetric::ALL {
+                self.line.push(',');
+                self.line
+                    .push_str(floats.format(versus.map_or(f64::NAN, |v| figure.of(&v))));
             }
             self.line.push('\n');
             self.file.write_all(self.line.as_bytes())?;

@@ -26,7 +26,7 @@ pub const MANIFEST: &str = "shard.json";
 /// What `format` holds.
 pub const FORMAT: &str = "pivotsim-shard";
 /// Version of the shard layout; merge refuses others.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A problem with a shard folder or a set of them. Every one means the shards must be fixed
 /// or rerun; `merge` writes nothing.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::model::returns::IncrementalMetric;
 use crate::model::{Metric, Series};
 use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
 use crate::scenario::Scenario;
@@ -30,7 +31,9 @@ pub struct Summary {
     pub chunk_size: u64,
     /// One entry per plan, in scenario order.
     pub plans: Vec<PlanSummary>,
-    /// Paired comparisons of every two plans on the same futures.
+    /// The plan the others are compared with (`--baseline`, else the first).
+    pub baseline: String,
+    /// Every other plan against the baseline on the same futures, in plan order.
     pub comparisons: Vec<Comparison>,
 }
 
@@ -47,15 +50,55 @@ pub struct ConvergenceReport {
     pub met: bool,
 }
 
-/// Plan A against plan B on the same futures.
+/// A plan (A) against the baseline (B) on the same futures.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
-    /// Plan A's name.
+    /// The plan's name.
     pub a: String,
-    /// Plan B's name.
+    /// The baseline's name.
     pub b: String,
-    /// Per metric key: statistics of A − B per future and P(A > B).
+    /// Per metric key: statistics of A − B per future, P(A beats B) and the ties.
     pub metrics: BTreeMap<&'static str, PairedSummary>,
+    /// The returns of the difference of A's and B's cash flows, per future: per figure
+    /// (`project_irr`, `project_mirr`, `project_payback_years`, `project_peak_funding_usd`,
+    /// `project_moic` and the same for `equity_`), its statistics over the futures where it
+    /// is defined; absent when it is defined in none.
+    pub returns: BTreeMap<&'static str, MetricSummary>,
+    /// How many futures reported an IRR, a modified IRR, or neither, on project and on
+    /// equity flows.
+    pub return_methods: ReturnMethods,
+}
+
+/// Futures by the rate of return reported for the difference of two plans' flows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnMethods {
+    /// Project (unlevered) flows.
+    pub project: MethodCounts,
+    /// Equity flows.
+    pub equity: MethodCounts,
+}
+
+/// Futures by method: `irr` (a conventional investment), `mirr` (several sign changes or a
+/// borrowing), `none` (no difference, or no outlay or no inflow).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MethodCounts {
+    /// Futures whose IRR was reported.
+    pub irr: u64,
+    /// Futures whose modified IRR was reported.
+    pub mirr: u64,
+    /// Futures with no rate.
+    pub none: u64,
+}
+
+impl MethodCounts {
+    fn of(irr: &MetricAccumulator, mirr: &MetricAccumulator) -> Self {
+        let futures = irr.count() + irr.non_finite();
+        MethodCounts {
+            irr: irr.count(),
+            mirr: mirr.count(),
+            none: futures.saturating_sub(irr.count() + mirr.count()),
+        }
+    }
 }
 
 /// Identifies the scenario.
@@ -198,6 +241,20 @@ impl Summary {
                     .iter()
                     .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
                     .collect(),
+                returns: IncrementalMetric::ALL
+                    .iter()
+                    .filter_map(|f| pair.returns(*f).summarize().map(|s| (f.key(), s)))
+                    .collect(),
+                return_methods: ReturnMethods {
+                    project: MethodCounts::of(
+                        pair.returns(IncrementalMetric::ProjectIrr),
+                        pair.returns(IncrementalMetric::ProjectMirr),
+                    ),
+                    equity: MethodCounts::of(
+                        pair.returns(IncrementalMetric::EquityIrr),
+                        pair.returns(IncrementalMetric::EquityMirr),
+                    ),
+                },
             })
             .collect();
         let convergence = result.convergence.map(|c| ConvergenceReport {
@@ -208,6 +265,7 @@ impl Summary {
         });
         Summary {
             convergence,
+            baseline: result.plans[result.baseline].name.clone(),
             comparisons,
             pivotsim_version: env!("CARGO_PKG_VERSION"),
             scenario: ScenarioProvenance {

@@ -7,7 +7,8 @@ use std::fmt::Write;
 
 use crate::model::Metric;
 use crate::report::format::{count, percent, quantity, usd};
-use crate::report::summary::{PlanSummary, Summary};
+use crate::report::summary::{Comparison, PlanSummary, Summary};
+use crate::stats::PairedSummary;
 
 /// Rows of the table: (label, metric, what to show).
 const ROWS: &[(&str, Metric, Shown)] = &[
@@ -119,39 +120,86 @@ pub fn render(summary: &Summary, footer: &str) -> String {
     if !summary.comparisons.is_empty() {
         let _ = writeln!(
             out,
-            "\nPaired comparison on the same {} futures (NPV):",
+            "\nAgainst the baseline {} on the same {} futures:",
+            summary.baseline,
             count(summary.runs)
         );
         for c in &summary.comparisons {
-            let Some(p) = c.metrics.get(Metric::Npv.key()) else {
-                continue;
-            };
-            // Stored as A − B and P(A beats B); shown from B's side, the later (usually bolder)
-            // plan. A tie (a difference within rounding noise) is neither side's win.
-            let p_b = (1.0 - p.p_a_beats_b - p.p_tie).max(0.0);
-            let ties = if p.ties > 0 {
-                format!(", ties in {}", percent(p.p_tie))
-            } else {
-                String::new()
-            };
-            let half = (p.diff.ci95_high - p.diff.ci95_low) / 2.0;
-            let mean_b_minus_a = -p.diff.mean;
-            let sign = if mean_b_minus_a >= 0.0 { "+" } else { "-" };
-            let _ = writeln!(
-                out,
-                "  {} vs {}: {} beats {} in {} of futures{ties}; mean ΔNPV {sign}{} ± {}",
-                c.b,
-                c.a,
-                c.b,
-                c.a,
-                percent(p_b),
-                usd(mean_b_minus_a.abs()),
-                usd(half)
-            );
+            let _ = writeln!(out, "  {}", c.a);
+            for (label, metric) in [
+                ("equity value ", Metric::EquityNpv),
+                ("project value", Metric::ProjectNpv),
+            ] {
+                if let Some(p) = c.metrics.get(metric.key()) {
+                    let _ = writeln!(out, "    {label}  {}", value_difference(p));
+                }
+            }
+            if let Some(line) = returns_line(c) {
+                let _ = writeln!(out, "    {line}");
+            }
         }
     }
     if !footer.is_empty() {
         let _ = writeln!(out, "\n{footer}");
     }
     out
+}
+
+/// A paired difference in one line, from the plan's side: mean Δ ± its 95% half-width, and
+/// the shares of futures where the plan is better, tied (within rounding noise: neither
+/// side's win) and worse.
+fn value_difference(p: &PairedSummary) -> String {
+    let half = (p.diff.ci95_high - p.diff.ci95_low) / 2.0;
+    let sign = if p.diff.mean >= 0.0 { "+" } else { "-" };
+    let worse = (1.0 - p.p_a_beats_b - p.p_tie).max(0.0);
+    let ties = if p.ties > 0 {
+        format!(", tied in {}", percent(p.p_tie))
+    } else {
+        String::new()
+    };
+    format!(
+        "Δ {sign}{} ± {}: better in {} of futures{ties}, worse in {}",
+        usd(p.diff.mean.abs()),
+        usd(half),
+        percent(p.p_a_beats_b),
+        percent(worse)
+    )
+}
+
+/// The incremental project returns of a comparison in one line: the median rate (IRR where
+/// the difference is a conventional investment, else the modified IRR) with the share of
+/// futures of each, the median payback, peak funding need and multiple. None when the plan's
+/// flows never differ from the baseline's.
+fn returns_line(c: &Comparison) -> Option<String> {
+    let m = &c.return_methods.project;
+    let futures = m.irr + m.mirr + m.none;
+    if futures == 0 || m.none == futures {
+        return None;
+    }
+    let median = |key: &str| c.returns.get(key).map(|s| s.percentiles.p50);
+    let mut parts = Vec::new();
+    if let Some(irr) = median("project_irr") {
+        parts.push(format!(
+            "IRR {} (median, {} of futures)",
+            percent(irr),
+            percent(m.irr as f64 / futures as f64)
+        ));
+    }
+    if let Some(mirr) = median("project_mirr") {
+        parts.push(format!(
+            "MIRR {} ({} of futures)",
+            percent(mirr),
+            percent(m.mirr as f64 / futures as f64)
+        ));
+    }
+    if let Some(years) = median("project_payback_years") {
+        parts.push(format!("payback {} years", quantity(years)));
+    }
+    if let Some(peak) = median("project_peak_funding_usd") {
+        parts.push(format!("peak funding {}", usd(peak)));
+    }
+    if let Some(moic) = median("project_moic") {
+        parts.push(format!("MOIC {moic:.2}x"));
+    }
+    Some(format!("incremental (project): {}", parts.join(", ")))
 }

@@ -426,3 +426,89 @@ fn sigkill_at_any_moment_leaves_nothing_that_looks_complete() {
         }
     }
 }
+
+#[test]
+fn a_baseline_is_chosen_by_name_checked_and_shared_by_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every other plan is compared with the one named, in plan order; its own rows in
+    // runs.csv carry no returns over itself.
+    let o = run_study(
+        dir.path(),
+        &["--baseline", "adaptive", "--format", "json", "--out", "b"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["baseline"], "adaptive");
+    let pairs: Vec<(String, String)> = summary["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["a"].as_str().unwrap().into(),
+                c["b"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("stay-mining".to_owned(), "adaptive".to_owned()),
+            ("convert-half-2027".to_owned(), "adaptive".to_owned())
+        ]
+    );
+    let runs = std::fs::read_to_string(dir.path().join("b/runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let method = header
+        .iter()
+        .position(|h| *h == "vs_baseline_project_method")
+        .unwrap();
+    for line in runs.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (project_method, figures) = (cells[method], &cells[method + 2..]);
+        if cells[1] == "adaptive" {
+            assert!(
+                project_method.is_empty() && cells[method + 1].is_empty(),
+                "{line}"
+            );
+            assert!(figures.iter().all(|c| *c == "NaN"), "{line}");
+        } else {
+            // The IRR column is set exactly when the IRR was the method, the MIRR's likewise.
+            assert_eq!(figures[0] != "NaN", project_method == "irr", "{line}");
+            assert_eq!(figures[1] != "NaN", project_method == "mirr", "{line}");
+        }
+    }
+    // An unknown plan is bad input: exit 2, the names it could be, nothing written.
+    let bad = run_study(dir.path(), &["--baseline", "nope", "--out", "bad"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("--baseline nope")
+            && stderr(&bad).contains("stay-mining, convert-half-2027, adaptive"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!dir.path().join("bad").exists());
+    // Shards compared with different baselines are not parts of one run.
+    let first = dir.path().join("s1");
+    let second = dir.path().join("s2");
+    let a = run_study(
+        dir.path(),
+        &["--shard", "1/2", "--out", first.to_str().unwrap()],
+    );
+    let b = run_study(
+        dir.path(),
+        &[
+            "--shard",
+            "2/2",
+            "--baseline",
+            "adaptive",
+            "--out",
+            second.to_str().unwrap(),
+        ],
+    );
+    assert!(a.status.success() && b.status.success());
+    let m = merge(dir.path(), &[first, second], "merged");
+    assert_eq!(m.status.code(), Some(2), "{}", stderr(&m));
+    assert!(stderr(&m).contains("baseline"), "{}", stderr(&m));
+    assert!(!dir.path().join("merged").exists());
+}

@@ -180,12 +180,11 @@ fn a_table_goes_to_stdout_and_notes_to_stderr() {
     );
     assert!(table.contains("NPV, median"));
     assert!(
-        table.contains("Paired comparison on the same 10 futures"),
+        table.contains("Against the baseline stay-mining on the same 10 futures"),
         "{table}"
     );
-    assert!(
-        table.contains("convert-half-2027 vs stay-mining: convert-half-2027 beats stay-mining in")
-    );
+    assert!(table.contains("    equity value   Δ "), "{table}");
+    assert!(table.contains("    incremental (project): "), "{table}");
     assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
     let quiet = run_in(
         dir.path(),
@@ -197,4 +196,33 @@ fn a_table_goes_to_stdout_and_notes_to_stderr() {
         "--quiet printed: {}",
         stderr(&quiet)
     );
+}
+
+#[test]
+fn readme_sample_matches_a_default_run() {
+    // The README quotes the table `cargo run --release` prints (the embedded default scenario,
+    // its 1,000 futures and seed). Every quoted line must be a line of that table, in order;
+    // `...` stands for lines left out.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("```\npivotsim 0.1.0 · ")
+        .expect("the README's sample table");
+    let block = &readme[start + 4..];
+    let block = &block[..block.find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &["run", "--no-plots", "-q", "--out", "out"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    let mut lines = table.lines();
+    for quoted in block.lines().filter(|l| *l != "...") {
+        assert!(
+            lines.any(|l| l == quoted),
+            "README line not in the default run's table (or out of order):\n{quoted}\n\n{table}"
+        );
+    }
 }

@@ -11,12 +11,14 @@ pub mod fleet;
 pub mod metrics;
 pub mod operator;
 pub mod placement;
+pub mod returns;
 pub mod trace;
 pub mod world;
 
 pub use compiled::CompiledScenario;
 pub use metrics::{Metric, RunMetrics, Series, Unit};
 pub use operator::{MonthRecord, Operator, OperatorEvent};
+pub use returns::CashFlows;
 pub use world::World;
 
 use pivotsim_engine::{EventQueue, run_until};
@@ -27,6 +29,38 @@ pub struct Scratch {
     /// One world per variant (the scenario as written, then each stress).
     worlds: Vec<World>,
     queue: EventQueue<OperatorEvent>,
+    /// Each plan's cash flows of the last replication.
+    flows: Vec<PlanCashFlows>,
+}
+
+/// One plan's project and equity cash flows, copied out of its run (see
+/// [`Operator::cash_flows`]).
+#[derive(Default, Debug, Clone)]
+struct PlanCashFlows {
+    project: Vec<f64>,
+    project_at_horizon: f64,
+    equity: Vec<f64>,
+    equity_at_horizon: f64,
+}
+
+impl Scratch {
+    /// Plan `plan`'s project and equity cash flows in the last [`simulate_replication`].
+    ///
+    /// # Panics
+    /// If `plan` is not a plan of that replication's scenario.
+    pub fn cash_flows(&self, plan: usize) -> (CashFlows<'_>, CashFlows<'_>) {
+        let f = &self.flows[plan];
+        (
+            CashFlows {
+                monthly: &f.project,
+                at_horizon: f.project_at_horizon,
+            },
+            CashFlows {
+                monthly: &f.equity,
+                at_horizon: f.equity_at_horizon,
+            },
+        )
+    }
 }
 
 /// Simulates plan `plan` (index into `model.plans`) on an already generated world. When
@@ -41,12 +75,36 @@ pub fn simulate_plan(
     queue: &mut EventQueue<OperatorEvent>,
     series: Option<&mut Vec<f64>>,
 ) -> RunMetrics {
+    simulate_plan_into(model, world, plan, seed, replication, queue, series, None)
+}
+
+/// [`simulate_plan`], also copying the run's cash flows into `flows` when given.
+#[allow(clippy::too_many_arguments)]
+fn simulate_plan_into(
+    model: &CompiledScenario,
+    world: &World,
+    plan: usize,
+    seed: u64,
+    replication: u64,
+    queue: &mut EventQueue<OperatorEvent>,
+    series: Option<&mut Vec<f64>>,
+    flows: Option<&mut PlanCashFlows>,
+) -> RunMetrics {
     queue.clear();
     let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
     operator.schedule_initial(queue);
     run_until(queue, &mut operator, model.end);
     if let Some(out) = series {
         operator.write_series(out);
+    }
+    if let Some(out) = flows {
+        let (project, equity) = operator.cash_flows();
+        out.project.clear();
+        out.project.extend_from_slice(project.monthly);
+        out.project_at_horizon = project.at_horizon;
+        out.equity.clear();
+        out.equity.extend_from_slice(equity.monthly);
+        out.equity_at_horizon = equity.at_horizon;
     }
     operator.metrics()
 }
@@ -73,7 +131,8 @@ pub fn months_per_run(model: &CompiledScenario) -> usize {
 }
 
 /// Simulates replication `replication` of every plan; `out[p]` receives plan `p`'s metrics
-/// and `series` (cleared first) every plan's monthly series, plan after plan.
+/// and `series` (cleared first) every plan's monthly series, plan after plan. Each plan's cash
+/// flows are kept in `scratch` ([`Scratch::cash_flows`]).
 pub fn simulate_replication(
     model: &CompiledScenario,
     seed: u64,
@@ -90,8 +149,11 @@ pub fn simulate_replication(
     for (v, world) in scratch.worlds.iter_mut().enumerate() {
         world.generate_variant(model, v, seed, replication);
     }
+    scratch
+        .flows
+        .resize_with(model.plans.len(), PlanCashFlows::default);
     for plan in 0..model.plans.len() {
-        out.push(simulate_plan(
+        out.push(simulate_plan_into(
             model,
             &scratch.worlds[model.plans[plan].variant],
             plan,
@@ -99,6 +161,7 @@ pub fn simulate_replication(
             replication,
             &mut scratch.queue,
             Some(&mut *series),
+            Some(&mut scratch.flows[plan]),
         ));
     }
 }

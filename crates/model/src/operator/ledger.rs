@@ -5,6 +5,8 @@
 
 use std::ops::{Index, IndexMut};
 
+use crate::returns::CashFlows;
+
 use pivotsim_engine::SECONDS_PER_YEAR;
 use pivotsim_engine::{SimTime, math};
 
@@ -272,8 +274,15 @@ pub(super) struct Ledger {
     /// (and, at the horizon, the terminal value), at the project rate, USD.
     project_npv: f64,
     months: Vec<MonthRecord>,
-    /// Unlevered monthly flows, USD; index 0 is time zero (no outlay).
+    /// Unlevered monthly flows, USD; index 0 is time zero (no outlay). The last includes the
+    /// terminal value.
     project_flows: Vec<f64>,
+    /// The owners' monthly flows, USD, in step with `npv`: each booked month's net cash, minus
+    /// the cash lost at a default, plus the equity at the horizon; index 0 is time zero.
+    equity_flows: Vec<f64>,
+    /// What the horizon added to the last project and equity flows, USD (terminal value and
+    /// equity), so that operating flows can be told apart from the exit.
+    horizon_values: (f64, f64),
     /// Lowest cash after any close (or at the start), USD, and the month (1-based) it was
     /// reached (0: at the start).
     min_cash: f64,
@@ -301,6 +310,8 @@ impl Ledger {
             project_npv: 0.0,
             months: Vec::with_capacity(months),
             project_flows: vec![0.0],
+            equity_flows: vec![0.0],
+            horizon_values: (0.0, 0.0),
             min_cash: starting_cash,
             min_cash_month: 0,
         }
@@ -341,6 +352,7 @@ impl Ledger {
         self.project_npv +=
             self.month.free_cash_flow(unlevered_taxes) * Self::discount_at(self.project_rate, at);
         self.project_flows.push(self.month.project_cash());
+        self.equity_flows.push(net);
         self.total.add(&self.month);
         let month_number = self.months.len() + 1;
         if self.cash < self.min_cash {
@@ -353,7 +365,11 @@ impl Ledger {
     /// project value keeps the free cash flows up to the default and gets no terminal value
     /// (the model books nothing after a default).
     pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
-        self.npv -= self.cash.max(0.0) * self.discount(at);
+        let lost = self.cash.max(0.0);
+        self.npv -= lost * self.discount(at);
+        if let Some(last) = self.equity_flows.last_mut() {
+            *last -= lost;
+        }
     }
 
     /// Records the booked month ending at `end` and opens the next one.
@@ -376,6 +392,10 @@ impl Ledger {
         if let Some(last) = self.project_flows.last_mut() {
             *last += value;
         }
+        if let Some(last) = self.equity_flows.last_mut() {
+            *last += equity;
+        }
+        self.horizon_values = (value, equity);
     }
 
     /// Cash now, USD.
@@ -406,6 +426,21 @@ impl Ledger {
     /// Unlevered monthly flows, USD; index 0 is time zero.
     pub(super) fn project_flows(&self) -> &[f64] {
         &self.project_flows
+    }
+
+    /// The project and equity cash flows of the run, monthly from time zero, with what the
+    /// horizon added to each (see [`CashFlows`]).
+    pub(super) fn cash_flows(&self) -> (CashFlows<'_>, CashFlows<'_>) {
+        (
+            CashFlows {
+                monthly: &self.project_flows,
+                at_horizon: self.horizon_values.0,
+            },
+            CashFlows {
+                monthly: &self.equity_flows,
+                at_horizon: self.horizon_values.1,
+            },
+        )
     }
 
     /// The lowest cash, USD, and the month (1-based; 0: at the start) it was reached.

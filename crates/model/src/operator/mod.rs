@@ -231,6 +231,12 @@ impl<'a> Operator<'a> {
         &self.ledger.month
     }
 
+    /// The run's project (unlevered) and equity cash flows, monthly from time zero, for
+    /// returns against a baseline (see [`crate::returns`]).
+    pub fn cash_flows(&self) -> (crate::returns::CashFlows<'_>, crate::returns::CashFlows<'_>) {
+        self.ledger.cash_flows()
+    }
+
     /// Closed months so far.
     pub fn months(&self) -> &[MonthRecord] {
         self.ledger.months()
