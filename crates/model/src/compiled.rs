@@ -20,7 +20,7 @@ use pivotsim_scenario::resolve::Unresolved;
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
     AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist, HallState, HallTarget,
-    PlacementPolicy, Repayment, Scenario, TerminalValue,
+    PlacementPolicy, Repayment, Scenario, Stress, TerminalValue, field,
 };
 
 /// Why a scenario does not compile. Validation rules all of these out; they are errors, not
@@ -630,7 +630,10 @@ impl CompiledScenario {
                 })?;
             let mut all = shocks.clone();
             all.extend(dated.shocks(
-                &join_field(&join_index("stresses", i), "shocks"),
+                &join_field(
+                    &join_index(field!(Scenario.stresses), i),
+                    field!(Stress.shocks),
+                ),
                 &stress.shocks,
             )?);
             variants.push(Variant {

@@ -9,7 +9,7 @@ use pivotsim_engine::{
 };
 use pivotsim_scenario::resolve::{hall_index, site_index};
 use pivotsim_scenario::source::{join_field, join_index};
-use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Rule, Scenario, Shock};
+use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Plan, Rule, Scenario, Shock, field};
 
 use super::{
     ActionSpec, CompileError, ConversionSpec, DebtSpec, HallShape, PlanSpec, RuleSpec, ShockSpec,
@@ -49,10 +49,10 @@ impl Dated<'_> {
     pub(super) fn plans(&self) -> Result<Vec<PlanSpec>, CompileError> {
         let mut plans = Vec::with_capacity(self.s.plans.len());
         for (i, plan) in self.s.plans.iter().enumerate() {
-            let p = join_index("plans", i);
+            let p = join_index(field!(Scenario.plans), i);
             let mut actions = Vec::with_capacity(plan.actions.len());
             for (index, a) in plan.actions.iter().enumerate() {
-                let ap = join_index(&join_field(&p, "actions"), index);
+                let ap = join_index(&join_field(&p, field!(Plan.actions)), index);
                 let (at, action) = self.action(&ap, a)?;
                 actions.push(TimedAction { at, index, action });
             }
@@ -62,7 +62,7 @@ impl Dated<'_> {
                 .rules
                 .iter()
                 .enumerate()
-                .map(|(k, r)| self.rule(&join_index(&join_field(&p, "rules"), k), r))
+                .map(|(k, r)| self.rule(&join_index(&join_field(&p, field!(Plan.rules)), k), r))
                 .collect::<Result<_, _>>()?;
             plans.push(PlanSpec {
                 name: plan.name.clone(),
@@ -77,7 +77,18 @@ impl Dated<'_> {
 
     /// One action and when it happens; `ap` is its path.
     fn action(&self, ap: &str, a: &Action) -> Result<(SimTime, ActionSpec), CompileError> {
-        let date_path = join_field(ap, "date");
+        let date_path = join_field(
+            ap,
+            field!(
+                Action::ConvertHall
+                    | Action::SignTenant
+                    | Action::DeployGpuCloud
+                    | Action::BuyAsics
+                    | Action::SellAsics
+                    | Action::DrawDebt
+                    | Action::UpgradeGrid { date }
+            ),
+        );
         Ok(match a {
             Action::ConvertHall {
                 date,
@@ -240,7 +251,10 @@ impl Dated<'_> {
                 },
                 max_conversions: *max_conversions,
                 not_before: match not_before {
-                    Some(d) => self.at(&join_field(rp, "not_before"), d)?,
+                    Some(d) => self.at(
+                        &join_field(rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                        d,
+                    )?,
                     None => SimTime::ZERO,
                 },
             },
@@ -258,7 +272,18 @@ impl Dated<'_> {
             .enumerate()
             .map(|(i, shock)| {
                 let p = join_index(path, i);
-                let date = |d: &Date| self.at(&join_field(&p, "date"), d);
+                // Every shock but an energy spike (which has `from` and `to`) has a `date`.
+                let date = |d: &Date| {
+                    let field = field!(
+                        Shock::BtcPrice
+                            | Shock::NetworkHashrate
+                            | Shock::AiBust
+                            | Shock::GridOutage
+                            | Shock::LargestTenantDefaults
+                            | Shock::RateStep { date }
+                    );
+                    self.at(&join_field(&p, field), d)
+                };
                 Ok(match shock {
                     Shock::BtcPrice { date: d, factor } => ShockSpec::BtcPrice {
                         at: date(d)?,
@@ -273,7 +298,8 @@ impl Dated<'_> {
                         to,
                         usd_per_mwh,
                     } => ShockSpec::EnergySpike {
-                        from: self.at(&join_field(&p, "from"), from)?,
+                        from: self
+                            .at(&join_field(&p, field!(Shock::EnergySpike { from })), from)?,
                         to: self.calendar.time_of(to.0).map_or(end, |t| t.min(end)),
                         usd_per_mwh: *usd_per_mwh,
                     },
@@ -308,7 +334,10 @@ impl Dated<'_> {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                let drawn_path = join_field(&join_index("finance.debts", i), "drawn");
+                let drawn_path = join_field(
+                    &join_index(field!(Scenario.finance?.debts), i),
+                    field!(Debt.drawn),
+                );
                 Ok(DebtSpec {
                     name: d.name.clone(),
                     principal: d.principal_usd,
