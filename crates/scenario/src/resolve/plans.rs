@@ -1,0 +1,277 @@
+//! The checks of plans: actions and rules against the halls they target, the horizon and
+//! the hall's GPU capacity (a tenant or GPUs within what the hall holds once converted).
+
+use std::collections::HashSet;
+
+use super::{Checker, Unresolved, hall_index, site_index};
+use crate::error::{ErrorKind, ScenarioError};
+use crate::field;
+use crate::source::{join_field, join_index};
+use crate::types::{
+    Action, AsicDisposal, AsicFleet, ConversionDebt, HallState, Plan, Rule, Scenario,
+};
+
+impl Checker<'_> {
+    /// The GPU capacity (MW of IT) of the hall at `(site, hall)` indices under `plan`, or the
+    /// located error that says what `needs` it (`"a tenant needs"`) and why it has none.
+    fn gpu_capacity(
+        &self,
+        plan: &Plan,
+        (si, hi): (usize, usize),
+        path: &str,
+        hall: &str,
+        needs: &str,
+    ) -> Result<f64, ScenarioError> {
+        gpu_capacity_mw(plan, self.s, si, hi).ok_or_else(|| {
+            self.err(
+                path,
+                ErrorKind::Reference,
+                format!(
+                    "hall `{hall}` is neither GPU-ready at the start nor converted by this plan; \
+                     {needs} GPU-ready capacity"
+                ),
+            )
+        })
+    }
+
+    /// A plan's actions and rules against the halls' initial states: actions name real sites
+    /// and halls, fall inside the horizon, and fit the hall they target.
+    pub(super) fn plan(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let mut converted: HashSet<(usize, usize)> = HashSet::new();
+        for (k, action) in plan.actions.iter().enumerate() {
+            let ap = join_index(&join_field(p, field!(Plan.actions)), k);
+            let at = |field: &str| join_field(&ap, field);
+            let hall_of = |site: &str, hall: &str| {
+                let found = hall_index(s, site, hall);
+                let field = if matches!(found, Err(Unresolved::Site { .. })) {
+                    field!(
+                        Action::ConvertHall
+                            | Action::SignTenant
+                            | Action::DeployGpuCloud
+                            | Action::BuyAsics
+                            | Action::SellAsics { site }
+                    )
+                } else {
+                    field!(
+                        Action::ConvertHall
+                            | Action::SignTenant
+                            | Action::DeployGpuCloud
+                            | Action::BuyAsics
+                            | Action::SellAsics { hall }
+                    )
+                };
+                self.resolved(&at(field), found)
+            };
+            match action {
+                Action::ConvertHall {
+                    date,
+                    site,
+                    hall,
+                    asics,
+                    debt,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::ConvertHall { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    if s.sites[si].halls[hi].state == HallState::GpuReady
+                        || !converted.insert((si, hi))
+                    {
+                        return Err(self.err(
+                            &at(field!(Action::ConvertHall { hall })),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{hall}` is already GPU-ready or converted by an earlier \
+                                 action of this plan; a hall converts once"
+                            ),
+                        ));
+                    }
+                    if let Some(d) = debt {
+                        self.rate(
+                            &join_field(
+                                &at(field!(Action::ConvertHall { debt })),
+                                field!(ConversionDebt.rate),
+                            ),
+                            d.rate,
+                        )?;
+                    }
+                    if let AsicDisposal::MoveTo(other) = asics {
+                        let move_to = join_field(
+                            &at(field!(Action::ConvertHall { asics })),
+                            field!(AsicDisposal::MoveTo as move_to),
+                        );
+                        let found = hall_index(s, site, other);
+                        let (_, oi) = self.resolved(&move_to, found)?;
+                        if oi == hi {
+                            return Err(self.err(
+                                &move_to,
+                                ErrorKind::Reference,
+                                "cannot move a hall's ASICs into the hall being converted".into(),
+                            ));
+                        }
+                    }
+                }
+                Action::SignTenant {
+                    date,
+                    site,
+                    hall,
+                    mw,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::SignTenant { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let capacity = self.gpu_capacity(
+                        plan,
+                        (si, hi),
+                        &at(field!(Action::SignTenant { hall })),
+                        hall,
+                        "a tenant needs",
+                    )?;
+                    self.at_most(
+                        &at(field!(Action::SignTenant { mw })),
+                        *mw,
+                        1e-3,
+                        capacity,
+                        "MW of IT, within the hall's GPU capacity",
+                    )?;
+                }
+                Action::DeployGpuCloud {
+                    date,
+                    site,
+                    hall,
+                    gpus,
+                    kw_per_gpu,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::DeployGpuCloud { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let capacity = self.gpu_capacity(
+                        plan,
+                        (si, hi),
+                        &at(field!(Action::DeployGpuCloud { hall })),
+                        hall,
+                        "GPUs need",
+                    )?;
+                    let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
+                    if mw > capacity * (1.0 + 1e-9) {
+                        return Err(self.err(
+                            &at(field!(Action::DeployGpuCloud { gpus })),
+                            ErrorKind::Physics,
+                            format!(
+                                "{gpus} GPUs at {kw_per_gpu} kW draw {mw:.2} MW, above the hall's \
+                                 GPU capacity of {capacity:.2} MW"
+                            ),
+                        ));
+                    }
+                }
+                Action::BuyAsics {
+                    date,
+                    site,
+                    hall,
+                    fleet,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::BuyAsics { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let h = &s.sites[si].halls[hi];
+                    self.text(
+                        &join_field(
+                            &at(field!(Action::BuyAsics { fleet })),
+                            field!(AsicFleet.model),
+                        ),
+                        &fleet.model,
+                    )?;
+                    if h.state != HallState::Asic || converted.contains(&(si, hi)) {
+                        return Err(self.err(
+                            &at(field!(Action::BuyAsics { hall })),
+                            ErrorKind::Reference,
+                            format!("hall `{hall}` is not an ASIC hall (or this plan converts it)"),
+                        ));
+                    }
+                    self.fleet_density(&at(field!(Action::BuyAsics { fleet })), fleet, h)?;
+                }
+                Action::SellAsics {
+                    date,
+                    site,
+                    hall,
+                    model,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::SellAsics { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let bought = plan.actions.iter().any(|a| {
+                        matches!(a, Action::BuyAsics { site: s2, hall: h2, fleet, .. }
+                            if s2 == site && h2 == hall && &fleet.model == model)
+                    });
+                    if !bought
+                        && !s.sites[si].halls[hi]
+                            .asics
+                            .iter()
+                            .any(|f| &f.model == model)
+                    {
+                        return Err(self.err(
+                            &at(field!(Action::SellAsics { model })),
+                            ErrorKind::Reference,
+                            format!("hall `{hall}` has no ASIC model `{model}`"),
+                        ));
+                    }
+                }
+                Action::DrawDebt {
+                    date, name, rate, ..
+                } => {
+                    self.in_horizon(&at(field!(Action::DrawDebt { date })), date)?;
+                    self.text(&at(field!(Action::DrawDebt { name })), name)?;
+                    self.rate(&at(field!(Action::DrawDebt { rate })), *rate)?;
+                }
+                Action::UpgradeGrid { date, site, .. } => {
+                    self.in_horizon(&at(field!(Action::UpgradeGrid { date })), date)?;
+                    self.resolved(
+                        &at(field!(Action::UpgradeGrid { site })),
+                        site_index(s, site),
+                    )?;
+                }
+            }
+        }
+        for (k, rule) in plan.rules.iter().enumerate() {
+            let rp = join_index(&join_field(p, field!(Plan.rules)), k);
+            match rule {
+                Rule::ConvertNextAsicHall {
+                    not_before, debt, ..
+                } => {
+                    if let Some(d) = debt {
+                        let debt = join_field(&rp, field!(Rule::ConvertNextAsicHall { debt }));
+                        self.rate(&join_field(&debt, field!(ConversionDebt.rate)), d.rate)?;
+                    }
+                    if let Some(d) = not_before {
+                        self.in_horizon(
+                            &join_field(&rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                            d,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The GPU capacity (MW of IT) that hall `hi` of site `si` has at the start or gets from a
+/// conversion in `plan`; None when it never becomes GPU-ready.
+fn gpu_capacity_mw(plan: &Plan, s: &Scenario, si: usize, hi: usize) -> Option<f64> {
+    let hall = &s.sites[si].halls[hi];
+    if hall.state == HallState::GpuReady {
+        return Some(
+            hall.cooling_mw
+                .min(f64::from(hall.rack_slots) * hall.max_kw_per_rack / 1_000.0),
+        );
+    }
+    plan.actions.iter().find_map(|a| match a {
+        Action::ConvertHall {
+            site, hall: h, to, ..
+        } if *site == s.sites[si].name && *h == hall.name => Some(
+            to.cooling_mw
+                .min(f64::from(to.rack_slots) * to.max_kw_per_rack / 1_000.0),
+        ),
+        _ => None,
+    })
+}
