@@ -142,10 +142,13 @@ pub(crate) fn simulate(
     shard: Option<Shard>,
     quiet: bool,
 ) -> Result<(MonteCarloResult, RunsCsvWriter, f64), Failure> {
-    if jobs == Some(0) {
-        return Err(Failure::Invalid(
-            "--jobs 0: expected at least 1 thread".into(),
-        ));
+    if let Some(n) = jobs
+        && !(1..=montecarlo::MAX_THREADS).contains(&n)
+    {
+        return Err(Failure::Invalid(format!(
+            "--jobs {n}: expected 1 to {} threads",
+            montecarlo::MAX_THREADS
+        )));
     }
     let runs_path = out.path().join("runs.csv");
     let mut runs_csv = prepared.create_runs_csv(out.path())?;

@@ -29,6 +29,10 @@ pub use timeseries::{BAND_LEVELS, BandCell, TimeSeriesStats};
 /// Replications per chunk: the unit of parallel work and of deterministic merging.
 pub const CHUNK_SIZE: u64 = 64;
 
+/// Most worker threads a run accepts (`--jobs`): far more than any machine's cores, few
+/// enough that the threads' stacks and the operating system's limits are never the problem.
+pub const MAX_THREADS: usize = 1_024;
+
 /// Chunks between convergence checks (1,024 runs).
 pub const CHECK_CHUNKS: u64 = 16;
 

@@ -617,3 +617,42 @@ fn shipped_configs_validate() {
         );
     }
 }
+
+/// `n` with thousands separators, as the README writes numbers.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_readme_quotes_the_limits_the_code_declares() {
+    // Each limit is declared once in the code; the README states it in words. A limit changed
+    // in one place and not the other fails here (the README once said 250,000 nodes while the
+    // parser allowed 100,000).
+    use pivotsim::montecarlo::MAX_THREADS;
+    use pivotsim::scenario::resolve::MAX_EXPECTED_INQUIRIES;
+    use pivotsim::scenario::source::{MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES};
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in [
+        format!("a file of at most {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
+        format!("nesting at most {MAX_DEPTH} deep"),
+        format!("at most {} alias uses", grouped(MAX_ALIASES as u64)),
+        format!("{} nodes and one document", grouped(MAX_NODES as u64)),
+        format!("worker threads, 1 to {}", grouped(MAX_THREADS as u64)),
+        format!(
+            "at most {} inquiries",
+            grouped(MAX_EXPECTED_INQUIRIES as u64)
+        ),
+    ] {
+        assert!(readme.contains(&phrase), "README lacks \"{phrase}\"");
+    }
+}

@@ -139,6 +139,8 @@ fn usage_errors_exit_2_and_help_exits_0() {
         &["run", "--format", "xml"],
         &["run", "--runs", "0", "--out", "out"],
         &["run", "--jobs", "0", "--out", "out"],
+        // 20,000 threads once panicked and ignored Ctrl-C; the bound is declared once.
+        &["run", "--jobs", "1025", "--out", "out"],
         &["validate"],
     ] {
         let o = run_in(dir.path(), args, &[]);

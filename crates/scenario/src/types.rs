@@ -31,6 +31,9 @@ pub use sites::*;
 pub const MAX_HORIZON_YEARS: u32 = 50;
 /// Most replications accepted in one run.
 pub const MAX_RUNS: u64 = 100_000_000;
+/// Blocks between difficulty retargets (a consensus constant; the model's protocol rules use
+/// this one, so that validation and simulation agree).
+pub const RETARGET_INTERVAL_BLOCKS: u64 = 2016;
 /// Height at which the block subsidy reaches zero (33 halvings of 210,000 blocks).
 pub const LAST_SUBSIDY_HEIGHT: u64 = 33 * 210_000;
 

@@ -6,8 +6,9 @@
 
 use pivotsim_engine::SECONDS_PER_DAY;
 
-/// Blocks between difficulty adjustments.
-pub const RETARGET_INTERVAL_BLOCKS: u64 = 2016;
+/// Blocks between difficulty adjustments (declared with the scenario, which validates a
+/// starting epoch against it).
+pub use pivotsim_scenario::RETARGET_INTERVAL_BLOCKS;
 /// Target time for one retarget window, seconds (2016 × 600 s = 14 days).
 pub const TARGET_TIMESPAN_SECS: f64 = 1_209_600.0;
 /// Target seconds between blocks.

@@ -19,8 +19,8 @@ use crate::field;
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
-    AsicFleet, Date, Debt, DebtRate, Hall, HallState, Plan, Scenario, Shock, Site, Stress,
-    TraceOutage,
+    AsicFleet, Date, Debt, DebtRate, Hall, HallState, Plan, RETARGET_INTERVAL_BLOCKS, Scenario,
+    Shock, Site, Stress, TraceOutage,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -70,6 +70,20 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
         c.plan(&p, plan)?;
     }
     Ok(())
+}
+
+/// Most inquiries a scenario may expect over its horizon, in its busiest regime: each has its
+/// own random stream, numbered in 16 bits (65,536), and the realised count of a Poisson
+/// process with this mean stays far below that.
+pub const MAX_EXPECTED_INQUIRIES: f64 = 20_000.0;
+
+/// The start dates the model accepts: from the genesis block (2009-01-03) to the start of
+/// 2100, well inside the subsidy schedule's last halvings and the calendar.
+pub fn bitcoin_era() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(2009, 1, 3).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2100, 1, 1).unwrap_or_default(),
+    )
 }
 
 /// Why a site or hall name does not resolve.
@@ -247,17 +261,77 @@ impl Checker<'_> {
             "USD/MWh, at most the cap",
         )?;
         if let Some(ai) = &self.s.market.ai {
-            // Each inquiry has its own random stream, numbered in 16 bits.
-            let expected = ai.inquiries.rate_per_year * f64::from(self.s.horizon_years);
-            if expected > 20_000.0 {
+            // Each inquiry has its own random stream, numbered in 16 bits. The budget holds
+            // in the busiest regime for the whole horizon, whichever regime a future is in:
+            // a bust can have more inquiries than a boom.
+            let busiest = 1f64.max(ai.regimes.bust_inquiry_factor);
+            let expected = ai.inquiries.rate_per_year * busiest * f64::from(self.s.horizon_years);
+            if expected > MAX_EXPECTED_INQUIRIES {
                 return Err(self.err(
                     field!(Scenario.market.ai?.inquiries.rate_per_year),
                     ErrorKind::Limit,
                     format!(
-                        "{expected:.0} inquiries expected over the horizon; the limit is 20000"
+                        "up to {expected:.0} inquiries expected over the horizon (rate × \
+                         {busiest} in the busiest regime × {} years); the limit is \
+                         {MAX_EXPECTED_INQUIRIES}",
+                        self.s.horizon_years
                     ),
                 ));
             }
+        }
+        self.bitcoin()
+    }
+
+    /// The bitcoin network at the start: a date in bitcoin's era, an epoch consistent with
+    /// the height, and sites that hash less than the whole network.
+    fn bitcoin(&self) -> Result<(), ScenarioError> {
+        let start = self.s.start.0;
+        let (first, last) = bitcoin_era();
+        if start < first || start > last {
+            return Err(self.err(
+                field!(Scenario.start),
+                ErrorKind::Range,
+                format!(
+                    "{start} is outside bitcoin's era as modelled; expected a date from {first} \
+                     (the genesis block) to {last}"
+                ),
+            ));
+        }
+        let b = &self.s.market.bitcoin;
+        let epoch = b.height % RETARGET_INTERVAL_BLOCKS;
+        if let Some(mined) = b.epoch_blocks_mined
+            && mined != epoch
+        {
+            return Err(self.err(
+                field!(Scenario.market.bitcoin.epoch_blocks_mined),
+                ErrorKind::Range,
+                format!(
+                    "{mined} disagrees with the height: retargets fall every {RETARGET_INTERVAL_BLOCKS} \
+                     blocks, so {} mod {RETARGET_INTERVAL_BLOCKS} = {epoch} blocks of this epoch are \
+                     mined; expected {epoch}, or leave it out",
+                    b.height
+                ),
+            ));
+        }
+        // TH/s: a fleet's units × TH/s each; the network's EH/s × 10^6.
+        let network_th = b.network_hashrate_eh_s * 1e6;
+        let installed_th: f64 = (self.s.sites.iter())
+            .flat_map(|site| &site.halls)
+            .flat_map(|hall| &hall.asics)
+            .map(|fleet| f64::from(fleet.units) * fleet.th_s)
+            .sum();
+        if installed_th >= network_th {
+            return Err(self.err(
+                field!(Scenario.market.bitcoin.network_hashrate_eh_s),
+                ErrorKind::Physics,
+                format!(
+                    "the sites' ASICs hash {:.6} EH/s, at least the whole network's {} EH/s, \
+                     which includes them; expected a network hashrate above {:.6} EH/s",
+                    installed_th / 1e6,
+                    b.network_hashrate_eh_s,
+                    installed_th / 1e6
+                ),
+            ));
         }
         Ok(())
     }
