@@ -88,6 +88,16 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
         }
     }
     let model = compile(&loaded.scenario, req.stresses)?;
+    if model.plans.len() > scenario::MAX_PLANS {
+        return Err(Failure::Invalid(format!(
+            "--stress: {} plans × {} variants (as written, then each stress) make {} plans to \
+             simulate; the limit is {}",
+            loaded.scenario.plans.len(),
+            1 + req.stresses.len(),
+            model.plans.len(),
+            scenario::MAX_PLANS
+        )));
+    }
     let baseline = match req.baseline {
         None => 0,
         Some(name) => model

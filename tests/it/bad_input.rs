@@ -649,6 +649,10 @@ fn the_readme_quotes_the_limits_the_code_declares() {
         format!("{} nodes and one document", grouped(MAX_NODES as u64)),
         format!("worker threads, 1 to {}", grouped(MAX_THREADS as u64)),
         format!(
+            "at most {} plans",
+            grouped(pivotsim::scenario::MAX_PLANS as u64)
+        ),
+        format!(
             "at most {} inquiries",
             grouped(MAX_EXPECTED_INQUIRIES as u64)
         ),

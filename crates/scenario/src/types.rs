@@ -29,6 +29,10 @@ pub use sites::*;
 
 /// Longest horizon accepted, years.
 pub const MAX_HORIZON_YEARS: u32 = 50;
+/// Most plans simulated in one run, stressed copies included (`--stress` adds one copy of
+/// every plan per stress). Memory and `summary.json` grow linearly with it (about 0.5 GB and
+/// 70 MB at 1,000 plans on the default scenario).
+pub const MAX_PLANS: usize = 1_000;
 /// Most replications accepted in one run.
 pub const MAX_RUNS: u64 = 100_000_000;
 /// Blocks between difficulty retargets (a consensus constant; the model's protocol rules use
@@ -132,8 +136,8 @@ pub struct Scenario {
     /// The operator's sites.
     #[schemars(length(min = 1), extend("x-expected" = "site"))]
     pub sites: Vec<Site>,
-    /// Plans to compare on the same futures. At least one.
-    #[schemars(length(min = 1), extend("x-expected" = "plan"))]
+    /// Plans to compare on the same futures: at least one, at most 1,000.
+    #[schemars(length(min = 1, max = MAX_PLANS), extend("x-expected" = "plan"))]
     pub plans: Vec<Plan>,
 }
 
