@@ -15,7 +15,10 @@ use crate::world::samplers::{MeanReversion, sample};
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{World, WorldProcess};
 use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
-use pivotsim_scenario::{AiMarket, AiRegime, Dist, PowerTerms};
+use pivotsim_scenario::{
+    AiMarket, AiRegime, DENSITY_KW_SUPPORT, Dist, MONTHS_SUPPORT, PowerTerms, SIZE_MW_SUPPORT,
+    TERM_YEARS_SUPPORT,
+};
 
 /// The AI market's parameters in simulation units.
 #[derive(Debug, Clone)]
@@ -270,21 +273,27 @@ impl AiWorld {
                 let z: f64 = StandardNormal.sample(&mut rng);
                 let price_factor = math::exp(p.price_dispersion * z);
                 let level = p.price * p.price_factor(regime);
-                // Draws are clamped to the ranges validation allows for the parameters, so a
-                // heavy-tailed distribution cannot produce an absurd tenant.
-                let years = sample(&p.term_years, &mut rng).clamp(1.0 / 12.0, 50.0);
+                // Draws are cut at the supports validation holds bounded distributions to
+                // (declared once, with the scenario), so a heavy-tailed distribution cannot
+                // produce an absurd tenant.
+                let cut = |x: f64, (lo, hi): (f64, f64)| x.clamp(lo, hi);
+                let years = cut(sample(&p.term_years, &mut rng), TERM_YEARS_SUPPORT);
                 self.inquiries.push(Inquiry {
                     at: SimTime::from_secs(at as u64),
-                    size_mw: sample(&p.size_mw, &mut rng).clamp(1e-3, 10_000.0),
+                    size_mw: cut(sample(&p.size_mw, &mut rng), SIZE_MW_SUPPORT),
                     term_secs: (years * SECONDS_PER_YEAR) as u64,
                     price: level * price_factor,
                     price_factor,
                     liquid: rng.random::<f64>() < p.liquid_share,
-                    density_kw: sample(&p.density, &mut rng).clamp(0.1, 2_000.0),
-                    start_delay_secs: months_to_secs(
-                        sample(&p.start_delay_months, &mut rng).min(120.0),
-                    ),
-                    patience_secs: months_to_secs(sample(&p.patience_months, &mut rng).min(120.0)),
+                    density_kw: cut(sample(&p.density, &mut rng), DENSITY_KW_SUPPORT),
+                    start_delay_secs: months_to_secs(cut(
+                        sample(&p.start_delay_months, &mut rng),
+                        MONTHS_SUPPORT,
+                    )),
+                    patience_secs: months_to_secs(cut(
+                        sample(&p.patience_months, &mut rng),
+                        MONTHS_SUPPORT,
+                    )),
                 });
             }
         }

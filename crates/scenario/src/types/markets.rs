@@ -39,6 +39,16 @@ pub enum AiRegime {
     Bust,
 }
 
+/// Support of an inquiry's size, MW of IT: validation refuses a bounded distribution outside
+/// it, and the model cuts unbounded tails at it (so do the other supports below).
+pub const SIZE_MW_SUPPORT: (f64, f64) = (0.001, 10_000.0);
+/// Support of a lease term, years (one month to 50 years).
+pub const TERM_YEARS_SUPPORT: (f64, f64) = (1.0 / 12.0, 50.0);
+/// Support of an inquiry's rack density, kW per rack.
+pub const DENSITY_KW_SUPPORT: (f64, f64) = (0.1, 2_000.0);
+/// Support of an inquiry's start delay and patience, months.
+pub const MONTHS_SUPPORT: (f64, f64) = (0.0, 120.0);
+
 /// Tenant inquiries: a Poisson stream of requests for GPU-ready capacity.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,10 +57,10 @@ pub struct Inquiries {
     #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "inquiries per year"))]
     pub rate_per_year: f64,
     /// Capacity asked for, MW of IT load.
-    #[schemars(extend("x-support" = [0.001, 10000.0]))]
+    #[schemars(extend("x-support" = [SIZE_MW_SUPPORT.0, SIZE_MW_SUPPORT.1]))]
     pub size_mw: Dist,
     /// Lease term, years.
-    #[schemars(extend("x-support" = [1.0 / 12.0, 50.0]))]
+    #[schemars(extend("x-support" = [TERM_YEARS_SUPPORT.0, TERM_YEARS_SUPPORT.1]))]
     pub term_years: Dist,
     /// Market lease level in a boom, USD per kW of IT per month.
     #[schemars(range(min = 1e-6, max = 1e5), extend("x-expected" = "USD per kW-month, above 0"))]
@@ -65,13 +75,13 @@ pub struct Inquiries {
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
     pub liquid_share: f64,
     /// Rack density needed, kW per rack.
-    #[schemars(extend("x-support" = [0.1, 2000.0]))]
+    #[schemars(extend("x-support" = [DENSITY_KW_SUPPORT.0, DENSITY_KW_SUPPORT.1]))]
     pub density_kw_per_rack: Dist,
     /// Months from signing to the start of the lease.
-    #[schemars(extend("x-support" = [0.0, 120.0]))]
+    #[schemars(extend("x-support" = [MONTHS_SUPPORT.0, MONTHS_SUPPORT.1]))]
     pub start_delay_months: Dist,
     /// Months an inquiry waits for capacity before it is lost (0: only capacity free now).
-    #[schemars(extend("x-support" = [0.0, 120.0]))]
+    #[schemars(extend("x-support" = [MONTHS_SUPPORT.0, MONTHS_SUPPORT.1]))]
     pub patience_months: Dist,
 }
 
