@@ -459,6 +459,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::Capex],
         f[Flow::Interest],
         f[Flow::Principal],
+        f[Flow::SeizedAtDefault],
         f[Flow::Taxes],
     ];
     let net = inflows.iter().sum::<f64>() - outflows.iter().sum::<f64>();
@@ -467,9 +468,9 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
 }
 
 /// Relative tolerance of the identity. Cash is a running sum of one net flow per month and
-/// each net is a sum of 14 terms; in double precision each addition rounds by at most half
+/// each net is a sum of 15 terms; in double precision each addition rounds by at most half
 /// an ulp of its running magnitude, so after n months the two sides differ by at most about
-/// (n + 14) × 1.1e-16 × scale, where scale is the starting cash plus the summed magnitudes
+/// (n + 15) × 1.1e-16 × scale, where scale is the starting cash plus the summed magnitudes
 /// of every flow: under 1e-14 × scale for the 60 months of a 5-year horizon. 1e-9 leaves five
 /// orders of magnitude of margin and still catches any flow booked on one side only (the
 /// smallest flow that matters, a month of opex on one rack, is above 1e-9 of any scenario

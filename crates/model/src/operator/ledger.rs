@@ -111,6 +111,7 @@ flows! {
     DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
     Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
     Principal => "principal_usd", Out, Financing, "principal repaid, USD (booked at the month's close)";
+    SeizedAtDefault => "seized_at_default_usd", Out, Financing, "cash left at a default, taken by the creditors, USD (booked at the default's close)";
     Taxes => "taxes_usd", Out, Tax, "taxes paid, USD (booked at the month's close)";
     EnergyDrawn => "energy_mwh", Not, Memo, "facility energy drawn, MWh";
     Curtailed => "curtailed_mwh", Not, Memo, "facility energy not drawn because machines were curtailed, MWh";
@@ -361,14 +362,23 @@ impl Ledger {
         }
     }
 
-    /// On default at `at`: the equity is wiped out, any cash left goes to the creditors. The
-    /// project value keeps the free cash flows up to the default and gets no terminal value
-    /// (the model books nothing after a default).
+    /// On default at `at`, after the month is booked: the equity is wiped out, and any cash
+    /// left goes to the creditors, booked as a financing outflow of that month, so that cash,
+    /// the equity value, the owners' flows and the month's record agree. The project value
+    /// keeps the free cash flows up to the default and gets no terminal value (the model books
+    /// nothing after a default).
     pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
         let lost = self.cash.max(0.0);
+        self.month[Flow::SeizedAtDefault] += lost;
+        self.total[Flow::SeizedAtDefault] += lost;
+        self.cash -= lost;
         self.npv -= lost * self.discount(at);
         if let Some(last) = self.equity_flows.last_mut() {
             *last -= lost;
+        }
+        if self.cash < self.min_cash {
+            self.min_cash = self.cash;
+            self.min_cash_month = self.months.len() + 1;
         }
     }
 

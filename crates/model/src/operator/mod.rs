@@ -282,6 +282,14 @@ impl Handler<OperatorEvent> for Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         self.advance(now);
+        // A default is absorbing: the lenders hold what is left, so the plan acts no more, and
+        // its machines, tenants and inquiries change nothing it reports. Month closes still
+        // record the (empty) months, and the end closes the books.
+        if self.financing.has_defaulted()
+            && !matches!(event, OperatorEvent::MonthClose(_) | OperatorEvent::End)
+        {
+            return;
+        }
         match event {
             OperatorEvent::Day(day) => {
                 self.facilities.step_day(day);
