@@ -24,6 +24,8 @@
 //! - every flow is finite and has its sign (costs and revenues are not negative), and default
 //!   is absorbing (nothing accrues after it).
 
+use chrono::Datelike;
+use pivotsim::engine::SimTime;
 use pivotsim::model::operator::{Flow, Flows};
 use pivotsim::model::{self, CompiledScenario, Metric, MonthRecord, Series, World};
 use pivotsim::scenario::{
@@ -505,6 +507,7 @@ fn check_plan(
     let mut sum_net = 0.0;
     let mut scale = start.abs();
     let mut defaulted = false;
+    let (mut tax_year, mut year_taxes) = (None, 0.0);
     for (k, m) in months.iter().enumerate() {
         let (net, s) = net_and_scale(&m.flows);
         scale += s;
@@ -522,7 +525,6 @@ fn check_plan(
             ("debt draws", f[Flow::DebtDraws]),
             ("interest", f[Flow::Interest]),
             ("principal", f[Flow::Principal]),
-            ("taxes", f[Flow::Taxes]),
             ("energy MWh", f[Flow::EnergyDrawn]),
         ] {
             prop_assert!(
@@ -532,6 +534,21 @@ fn check_plan(
             );
         }
         prop_assert!(f[Flow::PpaSettlement].is_finite());
+        // Taxes are the year's liability so far less what the year paid: a month may return
+        // tax (a loss after profits), but never more than its year has paid.
+        let year = model
+            .calendar
+            .date_of(SimTime::from_secs(m.end.secs().saturating_sub(1)))
+            .year();
+        if tax_year != Some(year) {
+            (tax_year, year_taxes) = (Some(year), 0.0);
+        }
+        year_taxes += f[Flow::Taxes];
+        prop_assert!(
+            f[Flow::Taxes].is_finite() && year_taxes >= -1e-9 * (1.0 + scale),
+            "plan {name}, month {}: taxes of the year so far {year_taxes}",
+            k + 1
+        );
         if defaulted {
             // Absorbing: a defaulted run books nothing more.
             prop_assert_eq!(

@@ -412,8 +412,10 @@ pub enum ShockSpec {
 /// The capital structure in simulation form.
 #[derive(Debug, Clone)]
 pub struct FinanceSpec {
-    /// Tax rate on positive monthly taxable income.
+    /// Tax rate on taxable income.
     pub tax_rate: f64,
+    /// Share of a year's taxable income that losses of earlier years may offset.
+    pub loss_carryforward_limit: f64,
     /// Depreciation life, months.
     pub depreciation_months: u32,
     /// Base-rate process, if any.
@@ -670,6 +672,7 @@ impl CompiledScenario {
                 let f = s.finance.as_ref();
                 FinanceSpec {
                     tax_rate: f.map_or(0.0, |f| f.tax_rate),
+                    loss_carryforward_limit: f.map_or(0.8, |f| f.loss_carryforward_limit),
                     depreciation_months: f.map_or(60, |f| {
                         (f.depreciation_years * 12.0).round().max(1.0) as u32
                     }),

@@ -115,6 +115,70 @@ pub enum DefaultReason {
     Covenant,
 }
 
+/// Income tax as a tax return computes it, booked monthly: taxable income is summed over the
+/// calendar year, so a month's loss offsets the same year's profits in full (a month's tax is
+/// the year-to-date liability less what the year has paid, negative when a loss returns some
+/// of it), and a year's net loss is carried forward, offsetting at most `limit` of a later
+/// year's taxable income (the US rule since 2018: 80%, no expiry).
+#[derive(Debug, Clone)]
+pub struct TaxBook {
+    rate: f64,
+    limit: f64,
+    /// The tax year being booked.
+    year: Option<i32>,
+    /// Losses carried into this year from earlier ones, USD.
+    carried: f64,
+    /// Taxable income so far this year (before losses carried in), USD.
+    year_income: f64,
+    /// Tax paid so far this year, USD.
+    year_paid: f64,
+}
+
+impl TaxBook {
+    /// A book at `rate` (fraction of taxable income) whose carried losses offset at most
+    /// `limit` of a year's taxable income.
+    pub fn new(rate: f64, limit: f64) -> Self {
+        TaxBook {
+            rate,
+            limit,
+            year: None,
+            carried: 0.0,
+            year_income: 0.0,
+            year_paid: 0.0,
+        }
+    }
+
+    /// Books a month of tax year `year` with taxable income `income` (USD, negative for a
+    /// loss) and returns its tax, USD: the year's liability so far less what it has paid.
+    pub fn month(&mut self, year: i32, income: f64) -> f64 {
+        if self.year != Some(year) {
+            if self.year.is_some() {
+                // Close the past year: losses it used leave the pool, a net loss joins it.
+                let used = self.offset();
+                self.carried += (-self.year_income).max(0.0) - used;
+            }
+            self.year = Some(year);
+            self.year_income = 0.0;
+            self.year_paid = 0.0;
+        }
+        self.year_income += income;
+        let liability = self.rate * (self.year_income.max(0.0) - self.offset());
+        let tax = liability - self.year_paid;
+        self.year_paid = liability;
+        tax
+    }
+
+    /// Carried losses used against this year's income so far, USD.
+    fn offset(&self) -> f64 {
+        self.carried.min(self.limit * self.year_income.max(0.0))
+    }
+
+    /// Losses carried into the current year and not yet used, USD.
+    pub fn losses_carried(&self) -> f64 {
+        self.carried - self.offset()
+    }
+}
+
 /// Depreciation of past capex, straight-line.
 #[derive(Debug, Clone, Default)]
 pub struct Depreciation {
@@ -231,6 +295,30 @@ mod tests {
             term_months: months,
             repayment,
         })
+    }
+
+    #[test]
+    fn a_years_losses_offset_its_profits_and_net_losses_carry_forward_at_80_percent() {
+        // At 21%. Within 2026: −100 then +150. The year's taxable income so far is 50, so the
+        // second month pays 0.21 × 50 = 10.5 (monthly taxes with no netting would pay 31.5).
+        let mut t = TaxBook::new(0.21, 0.8);
+        assert_eq!(t.month(2026, -100.0), 0.0);
+        assert!((t.month(2026, 150.0) - 10.5).abs() < 1e-12);
+        // A later loss in the year returns tax paid that year: −40 leaves 10 of income, a
+        // liability of 2.1, so the month's tax is 2.1 − 10.5 = −8.4.
+        assert!((t.month(2026, -40.0) - (-8.4)).abs() < 1e-12);
+        // 2027 loses 100 net (no tax); 2028 earns 100. The 100 carried in offsets at most
+        // 80% of 2028's income: 80, so 20 is taxed, 4.2, and 20 stays carried.
+        assert_eq!(t.month(2027, -100.0), 0.0);
+        assert!((t.month(2028, 100.0) - 4.2).abs() < 1e-12);
+        assert!((t.losses_carried() - 20.0).abs() < 1e-12);
+        // 2029 earns 100: the remaining 20 offsets it (within the 80 allowed): 0.21 × 80.
+        assert!((t.month(2029, 100.0) - 16.8).abs() < 1e-12);
+        assert_eq!(t.losses_carried(), 0.0);
+        // Without carry-forward (limit 0) the 2028 income is taxed whole: 21.
+        let mut none = TaxBook::new(0.21, 0.0);
+        none.month(2027, -100.0);
+        assert!((none.month(2028, 100.0) - 21.0).abs() < 1e-12);
     }
 
     #[test]

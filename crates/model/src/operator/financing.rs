@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use crate::compiled::{DebtSpec, FinanceSpec};
-use crate::finance::{DefaultReason, Depreciation, Loan, Trailing};
+use crate::finance::{DefaultReason, Depreciation, Loan, TaxBook, Trailing};
 use crate::operator::{Flow, Flows};
 use pivotsim_engine::SimTime;
 use pivotsim_scenario::TerminalValue;
@@ -20,6 +20,10 @@ pub(super) struct Financing<'a> {
     terms: &'a FinanceSpec,
     loans: Vec<Loan>,
     depreciation: Depreciation,
+    /// The taxes paid (interest deducted).
+    taxes: TaxBook,
+    /// The taxes the business would pay without debt, for the project value.
+    unlevered_taxes: TaxBook,
     trailing: Trailing,
     /// EBITDA of the last twelve months, USD, for the terminal value.
     trailing_ebitda: VecDeque<f64>,
@@ -52,6 +56,8 @@ impl<'a> Financing<'a> {
                 .map(|d| Loan::drawn(d.clone()))
                 .collect(),
             depreciation: Depreciation::default(),
+            taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
+            unlevered_taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             trailing: Trailing::default(),
             trailing_ebitda: VecDeque::new(),
             breached_months: 0,
@@ -85,13 +91,14 @@ impl<'a> Financing<'a> {
         self.loans.push(Loan::with_grace(spec, grace_months));
     }
 
-    /// Books the month's debt service and taxes into `month`, whose operating flows are
-    /// complete: every loan's interest and principal at base rate `base_rate`, then taxes at
-    /// the tax rate on EBITDA less interest and depreciation (when positive). Updates the
+    /// Books the month's debt service and taxes into `month` (of tax year `year`), whose
+    /// operating flows are complete: every loan's interest and principal at base rate
+    /// `base_rate`, then taxes on EBITDA less interest and depreciation, through the tax
+    /// book (a year's losses offset its profits; net losses carry forward). Updates the
     /// trailing DSCR and the trailing twelve months' EBITDA. Returns the taxes the month
-    /// would have paid without debt (on EBITDA less depreciation, when positive), USD: the
-    /// taxes of the project value, which no interest shields.
-    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64) -> f64 {
+    /// would have paid without debt (on EBITDA less depreciation, with their own losses
+    /// carried), USD: the taxes of the project value, which no interest shields.
+    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64, year: i32) -> f64 {
         let (mut interest, mut principal) = (0.0, 0.0);
         for loan in &mut self.loans {
             let s = loan.pay_month(base_rate);
@@ -104,14 +111,14 @@ impl<'a> Financing<'a> {
         let depreciation = self.depreciation.take_month();
         month[Flow::Interest] = interest;
         month[Flow::Principal] = principal;
-        month[Flow::Taxes] = self.terms.tax_rate * (ebitda - interest - depreciation).max(0.0);
+        month[Flow::Taxes] = self.taxes.month(year, ebitda - interest - depreciation);
         self.trailing
             .push(ebitda - month[Flow::Taxes], interest + principal);
         self.trailing_ebitda.push_back(ebitda);
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
         }
-        self.terms.tax_rate * (ebitda - depreciation).max(0.0)
+        self.unlevered_taxes.month(year, ebitda - depreciation)
     }
 
     /// After a month is booked with `cash` left at `now`: default when cash is below zero,

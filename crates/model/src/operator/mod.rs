@@ -20,6 +20,8 @@ mod outputs;
 mod sweep_tests;
 mod tenancy;
 
+use chrono::Datelike;
+
 use crate::compiled::DebtSpec;
 use crate::compiled::{CompiledScenario, PlanSpec, ShockSpec};
 use crate::world::World;
@@ -197,7 +199,11 @@ impl<'a> Operator<'a> {
                 .unwrap_or(0.0);
             let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
             self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla);
-            self.financing.book_month(&mut self.ledger.month, base_rate)
+            // The tax year of the month being closed: the year of its last second.
+            let last_second = SimTime::from_secs(self.clock.secs().saturating_sub(1));
+            let year = self.model.calendar.date_of(last_second).year();
+            self.financing
+                .book_month(&mut self.ledger.month, base_rate, year)
         };
         self.ledger.book_month(self.clock, unlevered_taxes);
         if self.financing.test_default(self.ledger.cash(), self.clock) {

@@ -14,6 +14,12 @@ pub struct Finance {
     #[serde(default)]
     #[schemars(range(min = 0.0, max = 0.9), extend("x-expected" = "a fraction of taxable income"))]
     pub tax_rate: f64,
+    /// Share of a year's taxable income that losses carried forward from earlier years may
+    /// offset (0.8: the US rule for losses since 2018; 1: no limit; 0: no carry-forward).
+    /// Losses within a tax year (the calendar year) always offset that year's income in full.
+    #[serde(default = "default_loss_carryforward_limit")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of taxable income"))]
+    pub loss_carryforward_limit: f64,
     /// Straight-line depreciation life of capex, years (for taxes only; cash is unaffected).
     #[serde(default = "default_depreciation_years")]
     #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
@@ -51,6 +57,10 @@ pub struct DiscountRates {
     /// owners' required return.
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub equity: f64,
+}
+
+fn default_loss_carryforward_limit() -> f64 {
+    0.8
 }
 
 fn default_depreciation_years() -> f64 {
