@@ -416,8 +416,8 @@ pub struct FinanceSpec {
     pub tax_rate: f64,
     /// Share of a year's taxable income that losses of earlier years may offset.
     pub loss_carryforward_limit: f64,
-    /// Depreciation life, months.
-    pub depreciation_months: u32,
+    /// Depreciation lives, months: ASICs, GPUs, fit-out (conversions and grid upgrades).
+    pub depreciation_months: DepreciationMonths,
     /// Base-rate process, if any.
     pub base_rate: Option<BaseRate>,
     /// Debts of the scenario (plan debts come from actions).
@@ -426,6 +426,30 @@ pub struct FinanceSpec {
     pub covenant: Option<(f64, u32)>,
     /// Terminal value rule.
     pub terminal: TerminalValue,
+}
+
+/// Straight-line depreciation lives by asset class, months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepreciationMonths {
+    /// Mining machines.
+    pub asics: u32,
+    /// Operator-owned GPUs.
+    pub gpus: u32,
+    /// Conversions and grid upgrades.
+    pub fit_out: u32,
+}
+
+impl DepreciationMonths {
+    fn of(f: &pivotsim_scenario::Finance) -> Self {
+        let months = |years: f64| (years * 12.0).round().max(1.0) as u32;
+        let by = f.depreciation_by_class.unwrap_or_default();
+        let life = |class: Option<f64>| months(class.unwrap_or(f.depreciation_years));
+        DepreciationMonths {
+            asics: life(by.asics_years),
+            gpus: life(by.gpus_years),
+            fit_out: life(by.fit_out_years),
+        }
+    }
 }
 
 /// Used-ASIC resale pricing.
@@ -673,9 +697,14 @@ impl CompiledScenario {
                 FinanceSpec {
                     tax_rate: f.map_or(0.0, |f| f.tax_rate),
                     loss_carryforward_limit: f.map_or(0.8, |f| f.loss_carryforward_limit),
-                    depreciation_months: f.map_or(60, |f| {
-                        (f.depreciation_years * 12.0).round().max(1.0) as u32
-                    }),
+                    depreciation_months: f.map_or(
+                        DepreciationMonths {
+                            asics: 60,
+                            gpus: 60,
+                            fit_out: 60,
+                        },
+                        DepreciationMonths::of,
+                    ),
                     base_rate: f.and_then(|f| f.base_rate.clone()),
                     debts: dated.debts(f.map_or(&[], |f| &f.debts))?,
                     covenant: f

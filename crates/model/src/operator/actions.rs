@@ -10,7 +10,7 @@ use crate::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec}
 use crate::fleet::FleetState;
 use crate::operator::tenancy::racks_for;
 use crate::operator::{
-    CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
+    CapexKind, CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
 use crate::world::streams::StreamKind;
 use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
@@ -48,8 +48,10 @@ impl Operator<'_> {
                 let mut spec = FleetSpec::new(self.facilities.halls[*hall].site, *hall, fleet, pue);
                 spec.units = self.facilities.units_that_fit(*hall, &spec, fleet.units);
                 if spec.units > 0 {
-                    self.ledger
-                        .pay_capex(f64::from(spec.units) * spec.th_per_unit * usd_per_th, false);
+                    self.ledger.pay_capex(
+                        f64::from(spec.units) * spec.th_per_unit * usd_per_th,
+                        CapexKind::Asics,
+                    );
                     self.facilities.add_fleet(spec, self.seed, self.replication);
                 }
             }
@@ -151,7 +153,8 @@ impl Operator<'_> {
     ) {
         let span = ready.secs_since(now);
         let rate = if span == 0 {
-            self.ledger.pay_capex(capex, conversion);
+            self.ledger
+                .pay_capex(capex, CapexKind::FitOut { conversion });
             0.0
         } else {
             capex / span as f64
@@ -293,7 +296,8 @@ impl Operator<'_> {
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let ready = h.use_ == HallUse::GpuReady;
         self.facilities.reserve_gpu(hall, mw, racks);
-        self.ledger.pay_capex(f64::from(n) * capex_per_gpu, false);
+        self.ledger
+            .pay_capex(f64::from(n) * capex_per_gpu, CapexKind::Gpus);
         let k = self.facilities.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
         let instance = u16::try_from(k).unwrap_or(u16::MAX);

@@ -19,7 +19,12 @@ use pivotsim_scenario::TerminalValue;
 pub(super) struct Financing<'a> {
     terms: &'a FinanceSpec,
     loans: Vec<Loan>,
+    /// Depreciation of all capex at one life, when every class has the same life (one
+    /// schedule, as before classes existed, so such scenarios keep their exact numbers);
+    /// otherwise of the fit-out.
     depreciation: Depreciation,
+    /// Depreciation of ASICs and of GPUs, when the lives differ by class.
+    by_class: Option<(Depreciation, Depreciation)>,
     /// The taxes paid (interest deducted).
     taxes: TaxBook,
     /// The taxes the business would pay without debt, for the project value.
@@ -56,6 +61,11 @@ impl<'a> Financing<'a> {
                 .map(|d| Loan::drawn(d.clone()))
                 .collect(),
             depreciation: Depreciation::default(),
+            by_class: {
+                let d = terms.depreciation_months;
+                (d.asics != d.fit_out || d.gpus != d.fit_out)
+                    .then(|| (Depreciation::default(), Depreciation::default()))
+            },
             taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             unlevered_taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             trailing: Trailing::default(),
@@ -106,9 +116,21 @@ impl<'a> Financing<'a> {
             principal += s.principal;
         }
         let ebitda = month.ebitda();
-        self.depreciation
-            .add(month[Flow::Capex], self.terms.depreciation_months);
-        let depreciation = self.depreciation.take_month();
+        let lives = self.terms.depreciation_months;
+        let depreciation = match &mut self.by_class {
+            None => {
+                self.depreciation.add(month[Flow::Capex], lives.fit_out);
+                self.depreciation.take_month()
+            }
+            Some((asics, gpus)) => {
+                let (a, g) = (month[Flow::AsicCapex], month[Flow::GpuCapex]);
+                asics.add(a, lives.asics);
+                gpus.add(g, lives.gpus);
+                self.depreciation
+                    .add(month[Flow::Capex] - a - g, lives.fit_out);
+                asics.take_month() + gpus.take_month() + self.depreciation.take_month()
+            }
+        };
         month[Flow::Interest] = interest;
         month[Flow::Principal] = principal;
         month[Flow::Taxes] = self.taxes.month(year, ebitda - interest - depreciation);
@@ -181,4 +203,49 @@ pub(super) fn payback_month(flows: &[f64]) -> f64 {
         }
     }
     if went_negative { f64::NAN } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compiled::DepreciationMonths;
+
+    fn terms(asics: u32, gpus: u32, fit_out: u32) -> FinanceSpec {
+        FinanceSpec {
+            tax_rate: 0.5,
+            loss_carryforward_limit: 0.8,
+            depreciation_months: DepreciationMonths {
+                asics,
+                gpus,
+                fit_out,
+            },
+            base_rate: None,
+            debts: Vec::new(),
+            covenant: None,
+            terminal: TerminalValue::None,
+        }
+    }
+
+    /// A month with $10,000 of EBITDA that spends $1,200 on ASICs, $2,400 on GPUs and
+    /// $12,000 on a conversion; returns its taxes.
+    fn taxes_of_a_month(terms: &FinanceSpec) -> f64 {
+        let mut f = Financing::new(terms);
+        let mut month = Flows::default();
+        month[Flow::MiningRevenue] = 10_000.0;
+        month[Flow::AsicCapex] = 1_200.0;
+        month[Flow::GpuCapex] = 2_400.0;
+        month[Flow::ConversionCapex] = 12_000.0;
+        month[Flow::Capex] = 15_600.0;
+        f.book_month(&mut month, 0.0, 2026);
+        month[Flow::Taxes]
+    }
+
+    #[test]
+    fn each_asset_class_depreciates_over_its_own_life() {
+        // Lives of 12, 24 and 120 months: the first month depreciates 1,200/12 + 2,400/24 +
+        // 12,000/120 = 300, so at 50% the tax is 0.5 × (10,000 − 300) = 4,850. With one life
+        // of 120 months for everything it is 15,600/120 = 130 and the tax 4,935.
+        assert!((taxes_of_a_month(&terms(12, 24, 120)) - 4_850.0).abs() < 1e-9);
+        assert!((taxes_of_a_month(&terms(120, 120, 120)) - 4_935.0).abs() < 1e-9);
+    }
 }

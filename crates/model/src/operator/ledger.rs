@@ -107,6 +107,8 @@ flows! {
     Opex => "opex_usd", Out, Operating, "operating cost, USD";
     Capex => "capex_usd", Out, Investment, "capital spent, USD (conversions, grid upgrades, ASICs, GPUs)";
     ConversionCapex => "conversion_capex_usd", Not, Memo, "of the capital spent, conversions, USD";
+    AsicCapex => "asic_capex_usd", Not, Memo, "of the capital spent, ASICs bought, USD";
+    GpuCapex => "gpu_capex_usd", Not, Memo, "of the capital spent, GPUs deployed, USD";
     Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
     DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
     Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
@@ -251,6 +253,21 @@ pub struct MonthRecord {
     pub defaulted: bool,
 }
 
+/// What capital buys, for its depreciation life.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum CapexKind {
+    /// Mining machines.
+    Asics,
+    /// Operator-owned GPUs.
+    Gpus,
+    /// Electrical and mechanical fit-out: a hall's conversion (`conversion`) or a grid
+    /// upgrade.
+    FitOut {
+        /// Whether it is a conversion's.
+        conversion: bool,
+    },
+}
+
 /// The books of one run: the open month's flows, cash, the equity and project values, the
 /// closed months, and the unlevered monthly flows for IRR and payback. Cash moves only when a
 /// month is booked.
@@ -318,11 +335,14 @@ impl Ledger {
         }
     }
 
-    /// Pays a lump sum of capital now, USD (`conversion`: it is a conversion's).
-    pub(super) fn pay_capex(&mut self, usd: f64, conversion: bool) {
+    /// Pays a lump sum of capital of kind `kind` now, USD.
+    pub(super) fn pay_capex(&mut self, usd: f64, kind: CapexKind) {
         self.month[Flow::Capex] += usd;
-        if conversion {
-            self.month[Flow::ConversionCapex] += usd;
+        match kind {
+            CapexKind::Asics => self.month[Flow::AsicCapex] += usd,
+            CapexKind::Gpus => self.month[Flow::GpuCapex] += usd,
+            CapexKind::FitOut { conversion: true } => self.month[Flow::ConversionCapex] += usd,
+            CapexKind::FitOut { conversion: false } => {}
         }
     }
 

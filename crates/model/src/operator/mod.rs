@@ -31,7 +31,7 @@ use accrual::Rates;
 use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
-use ledger::Ledger;
+use ledger::{CapexKind, Ledger};
 pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
 use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};

@@ -24,6 +24,10 @@ pub struct Finance {
     #[serde(default = "default_depreciation_years")]
     #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
     pub depreciation_years: f64,
+    /// Depreciation lives by asset class, years; each class absent here, or all of them when
+    /// the block is absent, uses `depreciation_years`.
+    #[serde(default)]
+    pub depreciation_by_class: Option<DepreciationByClass>,
     /// The floating base rate (SOFR-like), needed by floating-rate debts.
     #[serde(default)]
     pub base_rate: Option<BaseRate>,
@@ -57,6 +61,24 @@ pub struct DiscountRates {
     /// owners' required return.
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]
     pub equity: f64,
+}
+
+/// Straight-line depreciation lives by what the capital bought, years (for taxes only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepreciationByClass {
+    /// Mining machines bought (`buy_asics`).
+    #[serde(default)]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
+    pub asics_years: Option<f64>,
+    /// Operator-owned GPUs (`deploy_gpu_cloud`).
+    #[serde(default)]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
+    pub gpus_years: Option<f64>,
+    /// Electrical and mechanical fit-out: hall conversions and grid upgrades.
+    #[serde(default)]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
+    pub fit_out_years: Option<f64>,
 }
 
 fn default_loss_carryforward_limit() -> f64 {
