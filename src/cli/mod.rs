@@ -20,6 +20,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::args::{Cli, Command, RunArgs, ValidateArgs};
 use crate::report::console::{CommandOutput, ValidateOutput};
 use crate::scenario;
+use crate::scenario::names::one_line;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -90,11 +91,13 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(Failure::Invalid(message)) => {
-            let _ = writeln!(std::io::stderr(), "error: {message}");
+            // Messages quote user text through `names::shown`; this is the last guard that
+            // keeps whatever reached one on a single, bounded line.
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&message));
             ExitCode::from(EXIT_INVALID)
         }
         Err(Failure::Runtime(e)) => {
-            let _ = writeln!(std::io::stderr(), "error: {}", chain_message(&e));
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&chain_message(&e)));
             ExitCode::from(EXIT_RUNTIME)
         }
         Err(Failure::Interrupted) => {
