@@ -74,7 +74,13 @@ pub fn main() -> ExitCode {
             } else {
                 EXIT_OK
             };
-            let _ = e.print();
+            if e.use_stderr() {
+                // clap quotes a refused value as typed; a value holding a line break would
+                // otherwise print a second line of its choosing.
+                let _ = write!(std::io::stderr(), "{}", escape_clap_value(&e));
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(code);
         }
     };
@@ -115,6 +121,24 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_TARGET_MISSED)
         }
     }
+}
+
+/// clap's message for a usage error with the refused value (which clap quotes as typed)
+/// escaped and bounded as every message quotes user text.
+fn escape_clap_value(e: &clap::Error) -> String {
+    let text = e.to_string();
+    match e.get(clap::error::ContextKind::InvalidValue) {
+        Some(clap::error::ContextValue::String(raw)) => text.replacen(
+            &format!("'{raw}'"),
+            &format!("'{}'", one_line_shown(raw)),
+            1,
+        ),
+        _ => text,
+    }
+}
+
+fn one_line_shown(raw: &str) -> String {
+    scenario::names::shown(raw).to_string()
 }
 
 /// The error and its causes joined by `: `, each cause left out when the text so far already

@@ -256,7 +256,9 @@ impl Checker<'_> {
             &path,
             ErrorKind::Reference,
             format!(
-                "plan `{}` would write its files under the stem `{}`, as {whose} would                  (stems keep ASCII letters, digits, `-` and `_`, and are compared without                  case); expected plan names whose stems differ",
+                "plan `{}` would write its files under the stem `{}`, as {whose} would \
+                 (stems keep ASCII letters, digits, `-` and `_`, and are compared without \
+                 case); expected plan names whose stems differ",
                 shown(name),
                 shown(&names::file_stem(name)),
             ),
