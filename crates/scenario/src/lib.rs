@@ -287,7 +287,8 @@ fn humanize_serde(message: &str) -> String {
     };
     let got = got.trim();
     let got = if let Some(text) = got.strip_prefix("string ") {
-        format!("the text {text}")
+        // serde quotes the text as Rust's `Debug` does (escaped), but in full.
+        format!("the text {}", names::bounded(text, names::MAX_SHOWN_CHARS))
     } else if got == "null" || got == "unit value" {
         "nothing (an empty value)".to_owned()
     } else if got == "sequence" {

@@ -428,7 +428,12 @@ mod tests {
         s.stresses[0].name = "x".into();
         s.stresses[1].name = "X".into();
         let e = CompiledScenario::with_stresses(&s, &["x".into(), "X".into()]).unwrap_err();
-        let CompileError::NameClash { first, second, stem } = &e else {
+        let CompileError::NameClash {
+            first,
+            second,
+            stem,
+        } = &e
+        else {
             panic!("{e}");
         };
         assert_eq!(
