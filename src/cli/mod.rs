@@ -20,7 +20,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::args::{Cli, Command, RunArgs, ValidateArgs};
 use crate::report::console::{CommandOutput, ValidateOutput};
 use crate::scenario;
-use crate::scenario::names::one_line;
+use crate::scenario::names::{self, one_line};
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -123,22 +123,27 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// clap's message for a usage error with the refused value (which clap quotes as typed)
-/// escaped and bounded as every message quotes user text.
+/// clap's message for a usage error, with every user value it quotes (a refused value, an
+/// unknown argument, a suggestion's source) escaped and bounded as every message quotes user
+/// text ([`names::shown`]): clap quotes them as typed, so one holding a line break would print
+/// a line of its choosing.
 fn escape_clap_value(e: &clap::Error) -> String {
-    let text = e.to_string();
-    match e.get(clap::error::ContextKind::InvalidValue) {
-        Some(clap::error::ContextValue::String(raw)) => text.replacen(
-            &format!("'{raw}'"),
-            &format!("'{}'", one_line_shown(raw)),
-            1,
-        ),
-        _ => text,
+    use clap::error::ContextValue;
+    let mut text = e.to_string();
+    for (_, value) in e.context() {
+        let quoted: Vec<&str> = match value {
+            ContextValue::String(s) => vec![s.as_str()],
+            ContextValue::Strings(list) => list.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for raw in quoted {
+            let safe = names::shown(raw).to_string();
+            if safe != raw {
+                text = text.replace(raw, &safe);
+            }
+        }
     }
-}
-
-fn one_line_shown(raw: &str) -> String {
-    scenario::names::shown(raw).to_string()
+    text
 }
 
 /// The error and its causes joined by `: `, each cause left out when the text so far already

@@ -4,7 +4,7 @@
 //! Excel, LibreOffice and Google Sheets treat a cell that starts with `=`, `+`, `-` or `@`
 //! as a formula (and a leading tab or carriage return can hide one), so a plan named
 //! `=HYPERLINK(...)` would run when `runs.csv` is opened. Following OWASP's advice on CSV
-//! injection, such a text cell is written with a leading `'`, which spreadsheets show as
+//! injection (and counting the full-width `＝＋－＠` too), such a text cell is written with a leading `'`, which spreadsheets show as
 //! text and pandas, polars and R read as one more character. A cell that is a plain decimal
 //! number (`-12.5`, `+3`, `-1e-9`) is left alone: it is data, not a formula, and numbers
 //! pivotsim formats never pass through here anyway.
@@ -15,8 +15,12 @@
 
 use std::borrow::Cow;
 
-/// The characters that make a spreadsheet read a cell as a formula when it starts with one.
-pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// The characters that make a spreadsheet read a cell as a formula when it starts with one:
+/// OWASP's list, and the full-width forms of the first four, which Excel in East Asian
+/// locales also reads as the start of a formula.
+pub const FORMULA_STARTS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
 
 /// `text` as a CSV text cell: prefixed with `'` when it starts with one of
 /// [`FORMULA_STARTS`] and is not a plain decimal number; otherwise unchanged.
@@ -66,6 +70,8 @@ mod tests {
             "+",
             "-1e",
             "--1",
+            "\u{FF1D}1+1",
+            "\u{FF20}SUM(A1)",
         ] {
             assert_eq!(csv_text(formula), format!("'{formula}"), "{formula:?}");
         }

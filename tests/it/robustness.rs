@@ -755,4 +755,17 @@ fn user_text_with_a_line_break_cannot_forge_a_second_error_line() {
         assert!(err.contains("\\n") || err.contains("\\u{a}"), "{err}");
         assert!(listing(dir.path()).is_empty());
     }
+    // Arguments clap itself refuses are quoted escaped too.
+    for args in [
+        &["run", "--x\nerror: forged"][..],
+        &["ru\nerror: forged"],
+        &["run", "--stress", "a\nerror: forged", "--out", "o"],
+    ] {
+        let o = run_in(dir.path(), args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        let errors = err.lines().filter(|l| l.starts_with("error")).count();
+        assert_eq!(errors, 1, "{err}");
+        assert!(listing(dir.path()).is_empty());
+    }
 }

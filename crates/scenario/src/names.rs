@@ -31,14 +31,26 @@ pub const MAX_MESSAGE_CHARS: usize = 2_000;
 pub const MAX_PATH_CHARS: usize = 300;
 
 /// Characters a name may not hold: controls (C0, DEL and C1, which `char::is_control`
-/// covers) and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
-/// U+2066–U+2069), which reorder the text shown around them.
+/// covers), the Unicode line and paragraph separators (U+2028, U+2029, which some viewers
+/// break lines at), and the bidirectional marks, embeddings, overrides and isolates (U+061C,
+/// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which reorder the text shown around them.
 pub fn is_forbidden_in_name(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_invisible_control(c)
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// The characters besides `char::is_control` that [`is_forbidden_in_name`] refuses and
+/// messages escape (the standard `escape_debug` prints them as they are).
+fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// What is wrong with `name` as a name, in words that say what was expected; `None` when it
@@ -60,7 +72,7 @@ pub fn name_problem(name: &str) -> Option<String> {
     {
         return Some(format!(
             "the name holds the control character {} at character {}; expected printable \
-             text (no line breaks, tabs or direction overrides)",
+             text (no line breaks, tabs or direction marks)",
             c.escape_unicode(),
             i + 1
         ));
@@ -148,15 +160,15 @@ fn write_bounded(
     Ok(())
 }
 
-/// `escape_debug`, except that it escapes the bidirectional controls too (the standard one
-/// leaves printable-but-invisible characters as they are).
+/// `escape_debug`, except that it escapes the line separators and bidirectional controls
+/// too (the standard one leaves some of them as they are).
 trait EscapeForMessage {
     fn escape_debug_unicode(self) -> String;
 }
 
 impl EscapeForMessage for char {
     fn escape_debug_unicode(self) -> String {
-        if is_bidi_control(self) {
+        if is_invisible_control(self) {
             self.escape_unicode().to_string()
         } else {
             self.escape_debug().to_string()
@@ -189,6 +201,8 @@ mod tests {
             "a\u{9f}",
             "x\u{202e}y",
             "\u{2066}",
+            "a\u{2028}b",
+            "a\u{200f}",
         ] {
             assert!(name_problem(bad).is_some(), "{bad:?}");
         }
@@ -210,6 +224,7 @@ mod tests {
     fn shown_escapes_and_bounds() {
         assert_eq!(shown("a\nerror: b").to_string(), "a\\nerror: b");
         assert_eq!(shown("x\u{202e}\\").to_string(), "x\\u{202e}\\\\");
+        assert_eq!(shown("a\u{2028}b").to_string(), "a\\u{2028}b");
         let long = "é".repeat(3 * MAX_SHOWN_CHARS);
         let text = shown(&long).to_string();
         assert!(text.ends_with(&format!("… ({} more characters)", 2 * MAX_SHOWN_CHARS)));
