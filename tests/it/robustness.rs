@@ -769,3 +769,35 @@ fn user_text_with_a_line_break_cannot_forge_a_second_error_line() {
         assert!(listing(dir.path()).is_empty());
     }
 }
+
+#[test]
+fn sweep_csv_neutralises_text_cells_but_not_negative_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/default.yaml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            config,
+            "--vary",
+            "market.bitcoin.drift_per_year=-0.1,0.1",
+            "--set",
+            "plans[0].name=+cmd",
+            "--set",
+            "horizon_years=3",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--no-plots",
+            "--out",
+            "sweep",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("sweep/sweep.csv")).unwrap();
+    assert!(csv.contains("\n0,-0.1,'+cmd,"), "{}", &csv[..300]);
+    assert!(csv.contains("\n1,0.1,'+cmd,"));
+    assert!(!csv.contains(",+cmd,") && !csv.contains("'-0.1"));
+}
