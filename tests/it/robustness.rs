@@ -801,3 +801,28 @@ fn sweep_csv_neutralises_text_cells_but_not_negative_values() {
     assert!(csv.contains("\n1,0.1,'+cmd,"));
     assert!(!csv.contains(",+cmd,") && !csv.contains("'-0.1"));
 }
+
+#[test]
+fn the_trace_csv_neutralises_a_hall_name_a_spreadsheet_would_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "trace",
+            "--plan",
+            "convert-half-2027",
+            "--set",
+            "sites[0].halls[0].name='@A'",
+            "--set",
+            "plans[1].actions[0].hall='@A'",
+            "--set",
+            "plans[1].actions[2].hall='@A'",
+            "--set",
+            "horizon_years=3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = String::from_utf8(o.stdout).unwrap();
+    assert!(csv.contains(",convert_hall,'@A,hall_use,"), "{csv}");
+    assert!(!csv.contains(",@A,"));
+}
