@@ -617,6 +617,10 @@ fn a_plan_named_like_a_stressed_plan_is_refused() {
         dir.path(),
         &["plans[1].name", "`stay-mining__btc-crash-2027_`"],
     );
+    // A plan whose own name ends in `_` gives a run of three underscores.
+    let sets = ["plans[0].name=x_", "plans[1].name=x___btc-crash-2027_"];
+    let o = validate_default(dir.path(), &sets);
+    assert_refused(&o, dir.path(), &["plans[1].name", "`x_`"]);
 }
 
 #[test]

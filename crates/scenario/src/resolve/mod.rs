@@ -230,7 +230,10 @@ impl Checker<'_> {
             let Some(body) = key.strip_suffix('_') else {
                 continue;
             };
-            for (at, _) in body.match_indices("__") {
+            // Every `__`, overlapping ones too: `x_` under `s` is `x___s_`, split after `x_`.
+            // Stem keys are ASCII, so byte offsets are character boundaries.
+            let splits = body.as_bytes().windows(2).enumerate();
+            for at in splits.filter(|(_, w)| w == b"__").map(|(at, _)| at) {
                 let (base, stress) = (&body[..at], &body[at + 2..]);
                 if let (Some(&p), Some(&s)) = (by_stem.get(base), stresses.get(stress)) {
                     return Err(self.plan_clash(i, &self.s.plans[p].name, Some(s)));
