@@ -7,6 +7,8 @@
 mod dated;
 mod sites;
 
+use std::collections::HashMap;
+
 use pivotsim_engine::math;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -16,8 +18,6 @@ use crate::world::bitcoin_market::BitcoinParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
 use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
-use std::collections::HashMap;
-
 use pivotsim_scenario::names::{self, shown};
 use pivotsim_scenario::resolve::{Unresolved, known_names};
 use pivotsim_scenario::source::{join_field, join_index};

@@ -224,16 +224,24 @@ impl Checker<'_> {
             return Ok(());
         }
         // A stressed stem is `stem(plan) + "__" + stem(stress) + "_"`: split each plan's stem
-        // at every `__` and look both halves up.
+        // where a stress's stem would start (one place per distinct stress stem length, so
+        // the work stays linear in the plans however their names are made) and look both
+        // halves up. Stem keys are ASCII, so byte offsets are character boundaries.
+        let mut lengths: Vec<usize> = stresses.keys().map(String::len).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
         for (i, plan) in self.s.plans.iter().enumerate() {
             let key = names::stem_key(&plan.name);
             let Some(body) = key.strip_suffix('_') else {
                 continue;
             };
-            // Every `__`, overlapping ones too: `x_` under `s` is `x___s_`, split after `x_`.
-            // Stem keys are ASCII, so byte offsets are character boundaries.
-            let splits = body.as_bytes().windows(2).enumerate();
-            for at in splits.filter(|(_, w)| w == b"__").map(|(at, _)| at) {
+            for &len in &lengths {
+                let Some(at) = body.len().checked_sub(len + 2) else {
+                    break;
+                };
+                if &body.as_bytes()[at..at + 2] != b"__" {
+                    continue;
+                }
                 let (base, stress) = (&body[..at], &body[at + 2..]);
                 if let (Some(&p), Some(&s)) = (by_stem.get(base), stresses.get(stress)) {
                     return Err(self.plan_clash(i, &self.s.plans[p].name, Some(s)));
