@@ -3,10 +3,11 @@
 //!
 //! Every rule about names lives here once, so validation, the model's `--stress` variants,
 //! the report's file names and every error message agree:
-//! - [`name_problem`]: a name is non-blank, at most [`MAX_NAME_CHARS`] characters (counted
-//!   as `char`s, not bytes, so a name in Japanese gets the same room as one in English), and
-//!   holds no control character (C0, DEL, C1) nor bidirectional override or isolate, which
-//!   could make a report line read differently from what it holds.
+//! - [`name_problem`]: a name is non-blank (whitespace and zero-width characters alone do
+//!   not count), at most [`MAX_NAME_CHARS`] characters (counted as `char`s, not bytes, so a
+//!   name in Japanese gets the same room as one in English), and holds no control character
+//!   (C0, DEL, C1), line separator or bidirectional mark, override or isolate, which could
+//!   break a message's line or make a report read differently from what it holds.
 //! - [`file_stem`]: the part of a file name a plan's name gives (the report's per-plan plot
 //!   files); [`stem_key`] is what two stems must not share, compared without ASCII case,
 //!   because macOS and Windows file systems treat `A.png` and `a.png` as one file.
@@ -56,7 +57,11 @@ fn is_invisible_control(c: char) -> bool {
 /// What is wrong with `name` as a name, in words that say what was expected; `None` when it
 /// is a valid name.
 pub fn name_problem(name: &str) -> Option<String> {
-    if name.trim().is_empty() {
+    // Zero-width characters are not whitespace to `trim`, but a name of them looks empty.
+    let invisible = |c: char| {
+        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    };
+    if name.chars().all(invisible) {
         return Some("expected a non-empty name".into());
     }
     let chars = name.chars().count();
@@ -203,6 +208,7 @@ mod tests {
             "\u{2066}",
             "a\u{2028}b",
             "a\u{200f}",
+            "\u{200b}\u{feff} ",
         ] {
             assert!(name_problem(bad).is_some(), "{bad:?}");
         }
