@@ -78,7 +78,7 @@ pub fn name_problem(name: &str) -> Option<String> {
         return Some(format!(
             "the name holds the control character {} at character {}; expected printable \
              text (no line breaks, tabs or direction marks)",
-            c.escape_unicode(),
+            c.escape_debug_unicode(),
             i + 1
         ));
     }
