@@ -1,5 +1,6 @@
 //! The command line as clap types: what users can type, with help text.
 
+use crate::scenario::names::shown;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -98,7 +99,12 @@ fn parse_override(text: &str) -> Result<Override, String> {
 
 /// Parses `K/N` with `1 ≤ K ≤ N`.
 fn parse_shard(text: &str) -> Result<Shard, String> {
-    let expected = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 3/8), got `{text}`");
+    let expected = || {
+        format!(
+            "expected K/N with 1 ≤ K ≤ N (e.g. 3/8), got `{}`",
+            shown(text)
+        )
+    };
     let (k, n) = text.split_once('/').ok_or_else(expected)?;
     let index: u64 = k.trim().parse().map_err(|_| expected())?;
     let count: u64 = n.trim().parse().map_err(|_| expected())?;
@@ -111,7 +117,10 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 /// Parses `PATH=v1,v2,...` for `sweep --vary`.
 fn parse_axis(text: &str) -> Result<SweepAxis, String> {
     let (path, values) = text.split_once('=').ok_or_else(|| {
-        format!("expected PATH=v1,v2,... (e.g. market.bitcoin.volatility=0.4,0.6), got `{text}`")
+        format!(
+            "expected PATH=v1,v2,... (e.g. market.bitcoin.volatility=0.4,0.6), got `{}`",
+            shown(text)
+        )
     })?;
     let mut points = Vec::new();
     for value in split_top_level(values) {
@@ -119,7 +128,10 @@ fn parse_axis(text: &str) -> Result<SweepAxis, String> {
         points.push((value.trim().to_owned(), o));
     }
     if points.is_empty() {
-        return Err(format!("`{text}`: expected at least one value after `=`"));
+        return Err(format!(
+            "`{}`: expected at least one value after `=`",
+            shown(text)
+        ));
     }
     Ok(SweepAxis {
         path: path.trim().to_owned(),
@@ -269,7 +281,8 @@ fn parse_metric(name: &str) -> Result<Metric, String> {
     metric_by_name(name.trim()).ok_or_else(|| {
         let names: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
         format!(
-            "unknown metric `{name}`; expected one of: {}",
+            "unknown metric `{}`; expected one of: {}",
+            shown(name),
             names.join(", ")
         )
     })
@@ -277,9 +290,12 @@ fn parse_metric(name: &str) -> Result<Metric, String> {
 
 /// Parses `METRIC=HALFWIDTH`.
 fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
-    let (name, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("expected METRIC=HALFWIDTH (e.g. npv=5e6), got `{text}`"))?;
+    let (name, value) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "expected METRIC=HALFWIDTH (e.g. npv=5e6), got `{}`",
+            shown(text)
+        )
+    })?;
     let metric = parse_metric(name)?;
     if MAY_BE_UNDEFINED.contains(&metric) {
         // The half-width of a metric that is empty in some futures is computed over the
@@ -296,7 +312,12 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite() && *v > 0.0)
-        .ok_or_else(|| format!("expected a positive half-width after `=`, got `{value}`"))?;
+        .ok_or_else(|| {
+            format!(
+                "expected a positive half-width after `=`, got `{}`",
+                shown(value)
+            )
+        })?;
     Ok(ConvergenceTarget { metric, half_width })
 }
 

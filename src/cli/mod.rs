@@ -20,6 +20,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::args::{Cli, Command, RunArgs, ValidateArgs};
 use crate::report::console::{CommandOutput, ValidateOutput};
 use crate::scenario;
+use crate::scenario::names::{self, one_line};
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -73,7 +74,13 @@ pub fn main() -> ExitCode {
             } else {
                 EXIT_OK
             };
-            let _ = e.print();
+            if e.use_stderr() {
+                // clap quotes a refused value as typed; a value holding a line break would
+                // otherwise print a second line of its choosing.
+                let _ = write!(std::io::stderr(), "{}", escape_clap_value(&e));
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(code);
         }
     };
@@ -90,11 +97,13 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(Failure::Invalid(message)) => {
-            let _ = writeln!(std::io::stderr(), "error: {message}");
+            // Messages quote user text through `names::shown`; this is the last guard that
+            // keeps whatever reached one on a single, bounded line.
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&message));
             ExitCode::from(EXIT_INVALID)
         }
         Err(Failure::Runtime(e)) => {
-            let _ = writeln!(std::io::stderr(), "error: {}", chain_message(&e));
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&chain_message(&e)));
             ExitCode::from(EXIT_RUNTIME)
         }
         Err(Failure::Interrupted) => {
@@ -112,6 +121,29 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_TARGET_MISSED)
         }
     }
+}
+
+/// clap's message for a usage error, with every user value it quotes (a refused value, an
+/// unknown argument, a suggestion's source) escaped and bounded as every message quotes user
+/// text ([`names::shown`]): clap quotes them as typed, so one holding a line break would print
+/// a line of its choosing.
+fn escape_clap_value(e: &clap::Error) -> String {
+    use clap::error::ContextValue;
+    let mut text = e.to_string();
+    for (_, value) in e.context() {
+        let quoted: Vec<&str> = match value {
+            ContextValue::String(s) => vec![s.as_str()],
+            ContextValue::Strings(list) => list.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for raw in quoted {
+            let safe = names::shown(raw).to_string();
+            if safe != raw {
+                text = text.replace(raw, &safe);
+            }
+        }
+    }
+    text
 }
 
 /// The error and its causes joined by `: `, each cause left out when the text so far already

@@ -18,7 +18,9 @@ use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
 use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
+use crate::scenario::names::shown;
 use crate::scenario::overrides::Override;
+use crate::scenario::resolve::known_names;
 use crate::scenario::{self, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
@@ -46,7 +48,8 @@ pub(crate) struct Request<'a> {
 
 /// Loads the scenario with its overrides, `--runs` and `--seed` applied like `--set` (after
 /// it, so they win) and so checked like a value in the file; draws and announces a seed when
-/// neither the scenario nor the user gave one; checks the stress names and compiles the model.
+/// neither the scenario nor the user gave one; compiles the model with the selected stresses
+/// (which refuses an unknown or repeated name, and plans whose file stems collide).
 pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
     let mut overrides = req.set.to_vec();
     overrides.extend(req.runs.map(|runs| Override::new("runs", runs)));
@@ -69,24 +72,8 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
         }
     };
     loaded.scenario.seed = Some(seed);
-    for name in req.stresses {
-        if !loaded.scenario.stresses.iter().any(|x| &x.name == name) {
-            let names: Vec<&str> = loaded
-                .scenario
-                .stresses
-                .iter()
-                .map(|x| x.name.as_str())
-                .collect();
-            return Err(Failure::Invalid(format!(
-                "--stress {name}: the scenario has no stress of that name; expected one of: {}",
-                if names.is_empty() {
-                    "(none defined)".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            )));
-        }
-    }
+    // Unknown, repeated and colliding stress names are refused by the compile, before
+    // anything is created.
     let model = compile(&loaded.scenario, req.stresses)?;
     if model.plans.len() > scenario::MAX_PLANS {
         return Err(Failure::Invalid(format!(
@@ -105,10 +92,10 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
             .iter()
             .position(|p| p.name == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = model.plans.iter().map(|p| p.name.as_str()).collect();
                 Failure::Invalid(format!(
-                    "--baseline {name}: the scenario has no plan of that name; expected one of: {}",
-                    names.join(", ")
+                    "--baseline {}: the scenario has no plan of that name; expected one of: {}",
+                    shown(name),
+                    known_names(model.plans.iter().map(|p| p.name.as_str()))
                 ))
             })?,
     };

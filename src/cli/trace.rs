@@ -8,6 +8,8 @@ use crate::cli::run::{self, Request};
 use crate::model::trace::trace_plan;
 use crate::report::trace_log;
 use crate::scenario::MAX_RUNS;
+use crate::scenario::names::shown;
+use crate::scenario::resolve::known_names;
 
 pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let prepared = run::prepare(&Request {
@@ -24,10 +26,10 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let plan = match &args.plan {
         None => 0,
         Some(name) => plans.iter().position(|p| &p.name == name).ok_or_else(|| {
-            let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
             Failure::Invalid(format!(
-                "--plan {name}: the scenario has no plan of that name; expected one of: {}",
-                names.join(", ")
+                "--plan {}: the scenario has no plan of that name; expected one of: {}",
+                shown(name),
+                known_names(plans.iter().map(|p| p.name.as_str()))
             ))
         })?,
     };

@@ -11,6 +11,7 @@ use crate::report::format::{format_value, percent};
 use crate::report::outputs::Written;
 use crate::report::sweep::SweepPoint;
 use crate::report::table;
+use crate::scenario::names::shown;
 
 /// How a command's result is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +179,7 @@ pub struct SweepOutput<'a> {
 pub fn describe_point(axes: &[String], values: &[String]) -> String {
     axes.iter()
         .zip(values)
-        .map(|(a, v)| format!("{a}={v}"))
+        .map(|(a, v)| format!("{}={}", shown(a), shown(v)))
         .collect::<Vec<_>>()
         .join(", ")
 }

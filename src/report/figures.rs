@@ -184,7 +184,10 @@ fn draw(
             x_label: "Year",
             y_label: "Revenue per month (USD)",
         };
-        let stem = dir.join(format!("{REVENUE_MIX_PREFIX}{}", file_stem(&plan.name)));
+        let stem = dir.join(format!(
+            "{REVENUE_MIX_PREFIX}{}",
+            crate::scenario::names::file_stem(&plan.name)
+        ));
         ReportError::stop_if(cancel)?;
         files.extend(
             plots::stacked_area(&stem, &labels, ValueFormat::Usd, &layers).map_err(plot_err)?,
@@ -257,18 +260,6 @@ fn draw(
 }
 
 /// A plan name made safe for a file name: letters, digits, `-` and `_` kept, others `_`.
-fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// How a metric's values are written on an axis.
 pub fn value_format(metric: Metric) -> ValueFormat {
     match metric.unit() {

@@ -15,6 +15,7 @@ use crate::model::returns::{IncrementalMetric, ReturnMethod};
 use crate::montecarlo::ReplicationRow;
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
+use crate::report::csv_text::csv_text;
 
 fn header_fields() -> Vec<String> {
     let mut header = vec!["replication".to_owned(), "plan".to_owned()];
@@ -29,12 +30,14 @@ fn header_fields() -> Vec<String> {
     header
 }
 
-/// One field as the `csv` crate writes it: quoted only when it must be.
+/// One text field as the `csv` crate writes it: neutralised against formulas
+/// ([`csv_text`]), then quoted only when it must be.
 fn csv_field(text: &str) -> String {
+    let text = csv_text(text);
     if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -42,7 +45,8 @@ fn csv_field(text: &str) -> String {
 ///
 /// Rows are formatted here rather than through `csv::Writer` so that a merge can append rows
 /// that shards already formatted: either way the bytes are `replication,plan,values…\n`, with
-/// the plan name quoted only when it holds a comma, quote, line break or edge space.
+/// the plan name neutralised as every CSV text cell is ([`csv_text`]) and quoted only when it
+/// holds a comma, quote, line break or edge space.
 pub struct RunsCsvWriter {
     file: AtomicFile,
     plan_fields: Vec<String>,

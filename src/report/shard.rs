@@ -25,8 +25,9 @@ use crate::scenario::{FNV1A64_OFFSET, Scenario, fnv1a64_update};
 pub const MANIFEST: &str = "shard.json";
 /// What `format` holds.
 pub const FORMAT: &str = "pivotsim-shard";
-/// Version of the shard layout; merge refuses others.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version of the shard layout; merge refuses others. 4: text cells of `runs.csv` are
+/// neutralised against spreadsheet formulas, so rows of an earlier shard may differ.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A problem with a shard folder or a set of them. Every one means the shards must be fixed
 /// or rerun; `merge` writes nothing.

@@ -7,8 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::borrow::Cow;
+
 use crate::model::Metric;
 use crate::report::atomic::AtomicFile;
+use crate::report::csv_text::csv_text;
 use crate::report::plots::{self, FanBands, Labels, ValueFormat};
 use crate::report::summary::Summary;
 use crate::report::{ReportError, figures};
@@ -55,10 +58,11 @@ pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<
     let file = AtomicFile::create(path).map_err(|e| ReportError::io(path, e))?;
     let mut out = csv::Writer::from_writer(file);
     let csv_err = |e| ReportError::csv(path, e);
-    let mut header = vec!["point"];
-    header.extend(axes.iter().map(String::as_str));
-    header.extend(["plan", "metric", "statistic", "value"]);
-    out.write_record(&header).map_err(csv_err)?;
+    let mut header = vec![Cow::Borrowed("point")];
+    header.extend(axes.iter().map(|a| csv_text(a)));
+    header.extend(["plan", "metric", "statistic", "value"].map(Cow::Borrowed));
+    out.write_record(header.iter().map(|h| h.as_bytes()))
+        .map_err(csv_err)?;
     let mut floats = ryu::Buffer::new();
     for (i, point) in points.iter().enumerate() {
         for plan in &point.summary.plans {
@@ -66,11 +70,14 @@ pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<
                 for (statistic, value) in statistics(summary) {
                     out.write_field(i.to_string()).map_err(csv_err)?;
                     for v in &point.values {
-                        out.write_field(v).map_err(csv_err)?;
+                        out.write_field(csv_text(v).as_ref()).map_err(csv_err)?;
                     }
-                    out.write_field(&plan.name).map_err(csv_err)?;
-                    out.write_field(metric).map_err(csv_err)?;
-                    out.write_field(statistic).map_err(csv_err)?;
+                    out.write_field(csv_text(&plan.name).as_ref())
+                        .map_err(csv_err)?;
+                    out.write_field(csv_text(metric).as_ref())
+                        .map_err(csv_err)?;
+                    out.write_field(csv_text(statistic).as_ref())
+                        .map_err(csv_err)?;
                     // Empty, not "NaN", where a statistic is undefined (pandas reads it as NaN).
                     out.write_field(if value.is_finite() {
                         floats.format(value)

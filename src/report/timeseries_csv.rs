@@ -11,6 +11,7 @@ use crate::model::{CompiledScenario, Series};
 use crate::montecarlo::MonteCarloResult;
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
+use crate::report::csv_text::csv_text;
 
 /// The month label (`YYYY-MM`) of each month a run reports.
 pub fn month_labels(model: &CompiledScenario) -> Vec<String> {
@@ -55,8 +56,9 @@ pub fn write(
                 let Some((mean, bands)) = result.timeseries.cell(p, m, series).bands() else {
                     continue;
                 };
-                out.write_field(&plan.name).map_err(csv_err)?;
-                out.write_field(label).map_err(csv_err)?;
+                out.write_field(csv_text(&plan.name).as_ref())
+                    .map_err(csv_err)?;
+                out.write_field(csv_text(label).as_ref()).map_err(csv_err)?;
                 out.write_field(series.key()).map_err(csv_err)?;
                 for v in std::iter::once(mean).chain(bands) {
                     out.write_field(floats.format(v)).map_err(csv_err)?;

@@ -9,6 +9,7 @@ use std::io::Write;
 
 use crate::engine::{Calendar, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 use crate::model::trace::{TraceRecord, TraceValue};
+use crate::report::csv_text::csv_text;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 7] = [
@@ -34,6 +35,14 @@ fn text(value: TraceValue) -> String {
     }
 }
 
+/// A value as a CSV cell: numbers as they are, text neutralised ([`csv_text`]).
+fn csv_cell(value: TraceValue) -> String {
+    match value {
+        TraceValue::Text(t) => csv_text(t).into_owned(),
+        other => text(other),
+    }
+}
+
 fn json(value: TraceValue) -> serde_json::Value {
     match value {
         TraceValue::None => serde_json::Value::Null,
@@ -55,11 +64,11 @@ pub fn write_csv(
         w.write_record([
             timestamp(calendar, r),
             r.time.secs().to_string(),
-            r.event.to_owned(),
-            r.subject.clone(),
-            r.quantity.to_owned(),
-            text(r.before),
-            text(r.after),
+            csv_text(r.event).into_owned(),
+            csv_text(&r.subject).into_owned(),
+            csv_text(r.quantity).into_owned(),
+            csv_cell(r.before),
+            csv_cell(r.after),
         ])?;
     }
     w.flush()?;

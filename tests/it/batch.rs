@@ -83,6 +83,47 @@ fn merged_shards_equal_one_run_for_any_split_and_order() {
 }
 
 #[test]
+fn shards_of_plans_with_formula_names_merge_into_the_same_bytes() {
+    // Shards format rows with the same neutralised cells as a single run (`'=…`, `'@…`),
+    // so the merge stays byte-identical.
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "--set",
+        "plans[0].name==1+1",
+        "--set",
+        "plans[1].name='@cmd'",
+        "--set",
+        "plans[2].name='-x'",
+    ];
+    let mut single = names.to_vec();
+    single.extend(["--out", "single"]);
+    let o = run_study(dir.path(), &single);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let parts: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let out = dir.path().join(format!("part-{k}"));
+            let shard = format!("{k}/2");
+            let mut args = names.to_vec();
+            args.extend(["--shard", &shard, "--out", out.to_str().unwrap()]);
+            let o = run_study(dir.path(), &args);
+            assert!(o.status.success(), "{}", stderr(&o));
+            out
+        })
+        .collect();
+    let m = merge(dir.path(), &parts, "merged");
+    assert!(m.status.success(), "{}", stderr(&m));
+    for file in OUTPUTS {
+        let a = std::fs::read(dir.path().join("single").join(file)).unwrap();
+        let b = std::fs::read(dir.path().join("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs after merging");
+    }
+    let runs = std::fs::read_to_string(dir.path().join("merged/runs.csv")).unwrap();
+    for plan in ["'=1+1", "'@cmd", "'-x"] {
+        assert!(runs.contains(&format!(",{plan},")), "{plan}");
+    }
+}
+
+#[test]
 fn merge_refuses_missing_duplicate_foreign_and_damaged_shards() {
     let dir = tempfile::tempdir().unwrap();
     let parts = shards(dir.path(), 3);

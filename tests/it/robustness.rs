@@ -518,3 +518,315 @@ fn every_file_a_run_writes_is_recognised_as_an_earlier_runs_file() {
         ["runs.csv", "summary.json", "timeseries.csv"]
     );
 }
+
+// Names are safe everywhere (#20, class 2): refused at validation with one located line, or
+// made safe where they are written.
+
+/// `validate` with `--set` overrides of the default scenario.
+fn validate_default(dir: &Path, sets: &[&str]) -> Output {
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/default.yaml");
+    let mut args = vec!["validate", default];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    run_in(dir, &args)
+}
+
+/// Asserts exit 2, one `error:` line on stderr that holds every `expected` part, and that the
+/// command created nothing in `dir`.
+fn assert_refused(o: &Output, dir: &Path, expected: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    for part in expected {
+        assert!(err.contains(part), "`{part}` not in: {err}");
+    }
+    assert!(listing(dir).is_empty(), "created {:?}", listing(dir));
+}
+
+#[test]
+fn plans_whose_file_stems_collide_are_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let sets = ["plans[0].name=a,b", "plans[1].name=a;b"];
+    let o = validate_default(dir.path(), &sets);
+    assert_refused(
+        &o,
+        dir.path(),
+        &["plans[1].name", "`a;b`", "`a,b`", "`a_b`"],
+    );
+    // `run` refuses it as well, before the simulation and before `--out` exists.
+    let o = quick(
+        dir.path(),
+        &["--set", sets[0], "--set", sets[1], "--out", "out"],
+    );
+    assert_refused(&o, dir.path(), &["`a_b`"]);
+    // Stems are compared without case: macOS and Windows would write one file for both.
+    let o = validate_default(dir.path(), &["plans[0].name=Hold", "plans[1].name=hold"]);
+    assert_refused(&o, dir.path(), &["`hold`", "`Hold`"]);
+}
+
+#[test]
+fn a_stress_given_twice_is_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = quick(
+        dir.path(),
+        &[
+            "--stress",
+            "btc-crash-2027",
+            "--stress",
+            "btc-crash-2027",
+            "--out",
+            "out",
+        ],
+    );
+    assert_refused(&o, dir.path(), &["--stress btc-crash-2027", "twice"]);
+}
+
+#[test]
+fn stressed_plans_that_collide_are_refused_before_anything_is_created() {
+    // Stresses `x` and `X` are distinct names, but "plan [x]" and "plan [X]" give one file
+    // on a case-insensitive file system; either alone is fine.
+    let dir = tempfile::tempdir().unwrap();
+    let sets = ["stresses[0].name=x", "stresses[1].name=X"];
+    let o = validate_default(dir.path(), &sets);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut args = vec!["--set", sets[0], "--set", sets[1]];
+    args.extend(["--stress", "x", "--stress", "X", "--out", "out"]);
+    let o = quick(dir.path(), &args);
+    assert_refused(&o, dir.path(), &["`stay-mining [x]`", "`stay-mining [X]`"]);
+}
+
+#[test]
+fn a_plan_named_like_a_stressed_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = validate_default(
+        dir.path(),
+        &["plans[1].name='stay-mining [btc-crash-2027]'"],
+    );
+    assert_refused(
+        &o,
+        dir.path(),
+        &["plans[1].name", "--stress btc-crash-2027", "`stay-mining`"],
+    );
+    // Also when only the stems match.
+    let o = validate_default(dir.path(), &["plans[1].name=stay-mining__btc-crash-2027_"]);
+    assert_refused(
+        &o,
+        dir.path(),
+        &["plans[1].name", "`stay-mining__btc-crash-2027_`"],
+    );
+    // A plan whose own name ends in `_` gives a run of three underscores.
+    let sets = ["plans[0].name=x_", "plans[1].name=x___btc-crash-2027_"];
+    let o = validate_default(dir.path(), &sets);
+    assert_refused(&o, dir.path(), &["plans[1].name", "`x_`"]);
+}
+
+#[test]
+fn names_with_control_or_direction_characters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, shown) in [
+        ("\"a\\tb\"", "\\t"),
+        ("\"a\\u007fb\"", "\\u{7f}"),
+        ("\"a\\u0085b\"", "\\u{85}"),
+        ("\"evil\\u202Etxt\"", "\\u{202e}"),
+    ] {
+        for field in ["plans[0].name", "sites[0].name", "sites[0].halls[0].name"] {
+            let o = validate_default(dir.path(), &[&format!("{field}={name}")]);
+            assert_refused(&o, dir.path(), &[field, shown, "control character"]);
+        }
+    }
+}
+
+#[test]
+fn name_limits_count_characters_not_bytes() {
+    let limit = pivotsim::scenario::names::MAX_NAME_CHARS;
+    let dir = tempfile::tempdir().unwrap();
+    // Three bytes per character: the name at the limit has 600 bytes and is accepted.
+    let at_limit = "計".repeat(limit);
+    let o = validate_default(dir.path(), &[&format!("plans[0].name={at_limit}")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let over = "計".repeat(limit + 1);
+    let o = validate_default(dir.path(), &[&format!("plans[0].name={over}")]);
+    let expected = format!("{} characters; expected at most {limit}", limit + 1);
+    assert_refused(&o, dir.path(), &["plans[0].name", &expected]);
+}
+
+#[test]
+fn the_readme_states_the_name_limit_that_the_code_declares() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let limit = pivotsim::scenario::names::MAX_NAME_CHARS;
+    let shown = pivotsim::scenario::names::MAX_SHOWN_CHARS;
+    assert!(readme.contains(&format!("at most {limit} characters")));
+    assert!(readme.contains(&format!("cut to {shown} characters")));
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = quick(
+        dir.path(),
+        &[
+            "--set",
+            "plans[0].name==HYPERLINK(\"http://x\",\"y\")",
+            "--set",
+            "plans[1].name='@SUM(1+1)'",
+            "--set",
+            "plans[2].name='-2'",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let runs = std::fs::read_to_string(dir.path().join("out/runs.csv")).unwrap();
+    let mut negatives = 0;
+    for (i, line) in runs.lines().enumerate().skip(1) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        let plan = &record[1];
+        assert!(
+            ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(1+1)", "-2"].contains(&plan),
+            "line {i}: {plan}"
+        );
+        for cell in record.iter().skip(2) {
+            assert!(
+                !cell.starts_with('\''),
+                "line {i}: a number was prefixed: {cell}"
+            );
+            negatives += usize::from(cell.starts_with('-') && cell.parse::<f64>().is_ok());
+        }
+    }
+    assert!(negatives > 0, "the run should hold negative numbers");
+    let series = std::fs::read_to_string(dir.path().join("out/timeseries.csv")).unwrap();
+    assert!(series.contains("\n'@SUM(1+1),"), "timeseries.csv");
+    assert!(!series.contains("\n@"), "timeseries.csv");
+}
+
+#[test]
+fn a_three_megabyte_reference_gives_a_short_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let default =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/configs/default.yaml"))
+            .unwrap();
+    let long = "x".repeat(3 * 1024 * 1024);
+    let needle = "        site: West Texas\n";
+    let at = default.find("plans:").unwrap()
+        + default[default.find("plans:").unwrap()..]
+            .find(needle)
+            .unwrap();
+    let edited = format!(
+        "{}        site: {long}\n{}",
+        &default[..at],
+        &default[at + needle.len()..]
+    );
+    std::fs::write(dir.path().join("big.yaml"), edited).unwrap();
+    let o = run_in(dir.path(), &["validate", "big.yaml"]);
+    let err = stderr(&o);
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    let rest = format!(
+        "({} more characters)",
+        long.len() - pivotsim::scenario::names::MAX_SHOWN_CHARS
+    );
+    // `big.yaml` itself is the only file in the folder.
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no site is named `xxx") && err.contains(&rest),
+        "{err}"
+    );
+}
+
+#[test]
+fn user_text_with_a_line_break_cannot_forge_a_second_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A key in the file (the corpus's key_with_newline.yaml) and a `--set` path and value.
+    // A `--set` value clap refuses is quoted by clap's own message (followed by its usage
+    // hint), so the check is on the lines that start with `error`.
+    for set in [
+        "x\nerror: forged=1",
+        "name=[\"\nerror: forged\"",
+        "plans[0].name=\"a\\nerror: b\"",
+        "no equals sign\nerror: forged",
+    ] {
+        let o = validate_default(dir.path(), &[set]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        let errors = err.lines().filter(|l| l.starts_with("error")).count();
+        assert_eq!(errors, 1, "{err}");
+        assert!(err.contains("\\n") || err.contains("\\u{a}"), "{err}");
+        assert!(listing(dir.path()).is_empty());
+    }
+    // Arguments clap itself refuses are quoted escaped too.
+    for args in [
+        &["run", "--x\nerror: forged"][..],
+        &["ru\nerror: forged"],
+        &["run", "--stress", "a\nerror: forged", "--out", "o"],
+    ] {
+        let o = run_in(dir.path(), args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        let errors = err.lines().filter(|l| l.starts_with("error")).count();
+        assert_eq!(errors, 1, "{err}");
+        assert!(listing(dir.path()).is_empty());
+    }
+}
+
+#[test]
+fn sweep_csv_neutralises_text_cells_but_not_negative_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/default.yaml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            config,
+            "--vary",
+            "market.bitcoin.drift_per_year=-0.1,0.1",
+            "--set",
+            "plans[0].name=+cmd",
+            "--set",
+            "horizon_years=3",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--no-plots",
+            "--out",
+            "sweep",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("sweep/sweep.csv")).unwrap();
+    assert!(csv.contains("\n0,-0.1,'+cmd,"), "{}", &csv[..300]);
+    assert!(csv.contains("\n1,0.1,'+cmd,"));
+    assert!(!csv.contains(",+cmd,") && !csv.contains("'-0.1"));
+}
+
+#[test]
+fn the_trace_csv_neutralises_a_hall_name_a_spreadsheet_would_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "trace",
+            "--plan",
+            "convert-half-2027",
+            "--set",
+            "sites[0].halls[0].name='@A'",
+            "--set",
+            "plans[1].actions[0].hall='@A'",
+            "--set",
+            "plans[1].actions[2].hall='@A'",
+            "--set",
+            "horizon_years=3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = String::from_utf8(o.stdout).unwrap();
+    assert!(csv.contains(",convert_hall,'@A,hall_use,"), "{csv}");
+    assert!(!csv.contains(",@A,"));
+}

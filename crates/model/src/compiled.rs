@@ -7,6 +7,8 @@
 mod dated;
 mod sites;
 
+use std::collections::HashMap;
+
 use pivotsim_engine::math;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -16,15 +18,18 @@ use crate::world::bitcoin_market::BitcoinParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
 use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
-use pivotsim_scenario::resolve::Unresolved;
+use pivotsim_scenario::names::{self, shown};
+use pivotsim_scenario::resolve::{Unresolved, known_names};
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
     AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist, HallState, HallTarget,
     PlacementPolicy, Repayment, Scenario, Stress, TerminalValue, field,
 };
 
-/// Why a scenario does not compile. Validation rules all of these out; they are errors, not
-/// panics, so a scenario that bypassed it (an echo, a shard manifest) is refused with a reason.
+/// Why a scenario does not compile. Validation rules out all of these but the ones about the
+/// selected `--stress` sets (unknown, selected twice, or giving two plans one file stem);
+/// they are errors, not panics, so a scenario that bypassed validation (an echo, a shard
+/// manifest) is refused with a reason.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CompileError {
     /// The horizon's end is past the last date chrono's calendar supports.
@@ -46,12 +51,42 @@ pub enum CompileError {
         date: Date,
     },
     /// A `--stress` name the scenario does not define.
-    #[error("the scenario has no stress named `{name}`; expected one of: {known}")]
+    #[error(
+        "--stress {}: the scenario has no stress of that name; expected one of: {known}",
+        shown(name)
+    )]
     UnknownStress {
         /// The name asked for.
         name: String,
         /// The scenario's stresses, comma-separated.
         known: String,
+    },
+    /// A `--stress` name selected twice, which would run the same plans twice under one name.
+    #[error(
+        "--stress {}: this stress is selected twice; expected each at most once",
+        shown(name)
+    )]
+    DuplicateStress {
+        /// The name given twice.
+        name: String,
+    },
+    /// Two plans, stressed or not, whose names give one file stem (the report names plot files
+    /// after plans, so one would overwrite the other).
+    #[error(
+        "plans `{}` and `{}` would write their files under one stem, `{}` (stems keep ASCII \
+         letters, digits, `-` and `_`, and are compared without case); expected plan and \
+         stress names whose stems differ",
+        shown(first),
+        shown(second),
+        shown(stem)
+    )]
+    NameClash {
+        /// The earlier plan's name.
+        first: String,
+        /// The later plan's name.
+        second: String,
+        /// Their shared stem.
+        stem: String,
     },
     /// A site or hall name that does not resolve.
     #[error(transparent)]
@@ -647,13 +682,11 @@ impl CompiledScenario {
                 .find(|(_, x)| &x.name == name)
                 .ok_or_else(|| CompileError::UnknownStress {
                     name: name.clone(),
-                    known: s
-                        .stresses
-                        .iter()
-                        .map(|x| x.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    known: known_names(s.stresses.iter().map(|x| x.name.as_str())),
                 })?;
+            if stresses.iter().filter(|x| *x == name).count() > 1 {
+                return Err(CompileError::DuplicateStress { name: name.clone() });
+            }
             let mut all = shocks.clone();
             all.extend(dated.shocks(
                 &join_field(
@@ -669,10 +702,24 @@ impl CompiledScenario {
             let v = variants.len() - 1;
             for p in 0..base_plans {
                 let mut copy = plans[p].clone();
-                copy.name = format!("{} [{name}]", copy.name);
+                copy.name = names::stressed_name(&copy.name, name);
                 copy.variant = v;
                 plans.push(copy);
             }
+        }
+        // Validation refused plans whose stems collide, also with a stressed plan; two stressed
+        // plans can still collide (`a` under `b] [c` and `a [b]` under `c`), so the selected
+        // set is checked as a whole here, before anything is simulated or written.
+        let mut stems: HashMap<String, usize> = HashMap::new();
+        for (i, plan) in plans.iter().enumerate() {
+            if let Some(&first) = stems.get(&names::stem_key(&plan.name)) {
+                return Err(CompileError::NameClash {
+                    first: plans[first].name.clone(),
+                    second: plan.name.clone(),
+                    stem: names::file_stem(&plan.name),
+                });
+            }
+            stems.insert(names::stem_key(&plan.name), i);
         }
         Ok(CompiledScenario {
             calendar,

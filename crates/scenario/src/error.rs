@@ -8,6 +8,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::names;
 use crate::source::Position;
 
 /// Which class of mistake an error is; tests and scripts can match on it.
@@ -70,7 +71,10 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    /// Builds an error.
+    /// Builds an error. The file, the path (which holds the user's keys) and the message are
+    /// made single-line and bounded here ([`names::bounded`]), so no user text, however it
+    /// reached the message, can forge a second line or make a message megabytes long; the
+    /// user text a message quotes should already have gone through [`names::shown`].
     pub fn new(
         file: &str,
         path: &str,
@@ -79,11 +83,11 @@ impl ScenarioError {
         message: String,
     ) -> Self {
         ScenarioError {
-            file: file.to_owned(),
-            path: path.to_owned(),
+            file: names::bounded(file, names::MAX_PATH_CHARS),
+            path: names::bounded(path, names::MAX_PATH_CHARS),
             position,
             kind,
-            message,
+            message: names::one_line(&message),
         }
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod field;
+pub mod names;
 pub mod overrides;
 pub mod ranges;
 pub mod resolve;
@@ -224,7 +225,18 @@ fn typing_error(
     }
     let message = e.inner().to_string();
     // serde's messages name the offending key in backticks: `unknown field `x`, expected ...`.
-    let quoted = message.split('`').nth(1).unwrap_or("").to_owned();
+    // The key is the user's and may itself hold a backtick, so it ends where serde's own text
+    // resumes.
+    let (quoted, rest) = match message.split_once('`') {
+        Some((_, body)) => ["`, expected", "`, there are no fields", "`"]
+            .iter()
+            .find_map(|end| body.find(end))
+            .map_or((body, ""), |at| {
+                (&body[..at], body[at + 1..].trim_start_matches(", "))
+            }),
+        None => ("", ""),
+    };
+    let (quoted, rest) = (quoted.to_owned(), rest.to_owned());
     let with_field = |path: &str| {
         if path == quoted || path.ends_with(&format!(".{quoted}")) {
             path.to_owned()
@@ -234,7 +246,9 @@ fn typing_error(
     };
     let (kind, message, path) = if message.starts_with("unknown field") {
         let full = with_field(&path);
-        let message = message.replacen("unknown field", "unknown field name", 1);
+        // serde quotes the user's key as written; quote it as every message does (escaped
+        // and bounded) and keep serde's list of the expected fields.
+        let message = format!("unknown field name `{}`, {rest}", names::shown(&quoted));
         (ErrorKind::UnknownField, message, full)
     } else if message.starts_with("missing field") {
         let full = with_field(&path);
@@ -273,7 +287,8 @@ fn humanize_serde(message: &str) -> String {
     };
     let got = got.trim();
     let got = if let Some(text) = got.strip_prefix("string ") {
-        format!("the text {text}")
+        // serde quotes the text as Rust's `Debug` does (escaped), but in full.
+        format!("the text {}", names::bounded(text, names::MAX_SHOWN_CHARS))
     } else if got == "null" || got == "unit value" {
         "nothing (an empty value)".to_owned()
     } else if got == "sequence" {

@@ -8,6 +8,7 @@
 //! pass, naming the path); a list index must already exist.
 
 use crate::error::{ErrorKind, ScenarioError};
+use crate::names::shown;
 use crate::source::{self, Position, SourceDocument};
 
 /// One `PATH=VALUE` override.
@@ -54,7 +55,10 @@ pub fn parse(text: &str) -> Result<Override, ScenarioError> {
     let Some((path, value)) = text.split_once('=') else {
         return Err(override_error(
             "",
-            format!("`{text}`: expected PATH=VALUE, e.g. market.bitcoin.volatility=0.6"),
+            format!(
+                "`{}`: expected PATH=VALUE, e.g. market.bitcoin.volatility=0.6",
+                shown(text)
+            ),
         ));
     };
     let path = path.trim();
@@ -71,7 +75,11 @@ pub fn parse(text: &str) -> Result<Override, ScenarioError> {
     let document = source::parse(&format!("value: {value_text}"), ORIGIN).map_err(|e| {
         override_error(
             path,
-            format!("cannot read the value `{value_text}`: {}", e.message),
+            format!(
+                "cannot read the value `{}`: {}",
+                shown(value_text),
+                e.message
+            ),
         )
     })?;
     let value = document
@@ -114,7 +122,7 @@ fn steps(path: &str) -> Result<Vec<Step>, ScenarioError> {
             };
             let index: usize = rest[1..close]
                 .parse()
-                .map_err(|_| bad(&format!("`{}` is not a list index", &rest[1..close])))?;
+                .map_err(|_| bad(&format!("`{}` is not a list index", shown(&rest[1..close]))))?;
             out.push(Step::Index(index));
             rest = &rest[close + 1..];
             if !rest.is_empty() && !rest.starts_with('[') {
@@ -145,9 +153,10 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
                         return Err(override_error(
                             &o.path,
                             format!(
-                                "`{}` is {}, not a mapping with a `{key}` key",
-                                parent_or_root(&walked),
-                                source::describe_json(node)
+                                "`{}` is {}, not a mapping with a `{}` key",
+                                shown(parent_or_root(&walked)),
+                                source::describe_json(node),
+                                shown(key)
                             ),
                         ));
                     };
@@ -155,7 +164,8 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
                         return Err(override_error(
                             &o.path,
                             format!(
-                                "`{walked}` is not in the scenario; only the last key of a path may be new"
+                                "`{}` is not in the scenario; only the last key of a path may be new",
+                                shown(&walked)
                             ),
                         ));
                     }
@@ -168,7 +178,7 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
                             &o.path,
                             format!(
                                 "`{}` is {}, not a list",
-                                parent_or_root(&walked),
+                                shown(parent_or_root(&walked)),
                                 source::describe_json(node)
                             ),
                         ));
@@ -179,7 +189,7 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
                             &o.path,
                             format!(
                                 "index {index} is out of range: `{}` has {len} item(s)",
-                                parent_or_root(&walked)
+                                shown(parent_or_root(&walked))
                             ),
                         )
                     })?

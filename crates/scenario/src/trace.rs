@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
+use crate::names::{self, shown};
 use crate::source::{Position, SourceDocument, join_field, join_index};
 use crate::types::{Scenario, Site, TraceOutage};
 
@@ -56,36 +57,36 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
         };
         let at_field = |message: String| at_field_as(ErrorKind::Io, message);
         let meta = std::fs::metadata(&path)
-            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?;
+            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", shown_path(&path))))?;
         if waits_for_a_writer(&meta) {
             return Err(at_field(format!(
                 "the trace {} is a FIFO or socket, which would wait for a writer; expected a \
                  regular file",
-                path.display()
+                shown_path(&path)
             )));
         }
         if meta.len() > MAX_TRACE_BYTES {
             return Err(at_field(format!(
                 "the trace {} is {} bytes; the limit is {MAX_TRACE_BYTES}",
-                path.display(),
+                shown_path(&path),
                 meta.len()
             )));
         }
         let bytes = crate::read_capped(&path, MAX_TRACE_BYTES)
-            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", path.display())))?
+            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", shown_path(&path))))?
             .ok_or_else(|| {
                 at_field_as(
                     ErrorKind::Limit,
                     format!(
                         "the trace {} holds more than {MAX_TRACE_BYTES} bytes, the limit",
-                        path.display()
+                        shown_path(&path)
                     ),
                 )
             })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             at_field(format!(
                 "cannot read the trace {} as text: invalid UTF-8 at byte {}",
-                path.display(),
+                shown_path(&path),
                 e.utf8_error().valid_up_to()
             ))
         })?;
@@ -134,7 +135,10 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> 
         return Err(err(
             1,
             "",
-            format!("the header is `{header}`; expected `start,duration_hours`"),
+            format!(
+                "the header is `{}`; expected `start,duration_hours`",
+                shown(header)
+            ),
         ));
     }
     let mut out = Vec::new();
@@ -157,7 +161,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> 
                 field!(TraceOutage.start),
                 format!(
                     "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-                    fields[0]
+                    shown(fields[0])
                 ),
             )
         })?;
@@ -171,7 +175,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> 
                     field!(TraceOutage.duration_hours),
                     format!(
                         "`{}` is not a duration; expected hours above 0, at most 87600",
-                        fields[1]
+                        shown(fields[1])
                     ),
                 )
             })?;
@@ -192,6 +196,12 @@ pub fn parse_start(text: &str) -> Option<NaiveDateTime> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })
+}
+
+/// A trace's path as a message quotes it: escaped and cut to [`names::MAX_PATH_CHARS`]
+/// characters (a path is the user's text, and often longer than a name).
+fn shown_path(path: &Path) -> String {
+    names::bounded(&path.display().to_string(), names::MAX_PATH_CHARS)
 }
 
 #[cfg(test)]

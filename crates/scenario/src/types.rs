@@ -62,7 +62,12 @@ impl<'de> Deserialize<'de> for Date {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
                 NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
                     .map(Date)
-                    .map_err(|_| E::custom(format!("`{v}` is not a date; expected YYYY-MM-DD")))
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "`{}` is not a date; expected YYYY-MM-DD",
+                            crate::names::shown(v)
+                        ))
+                    })
             }
         }
         deserializer.deserialize_str(DateVisitor)

@@ -410,9 +410,36 @@ mod tests {
         let s = load_default().unwrap().scenario;
         let e = CompiledScenario::with_stresses(&s, &["nope".into()]).unwrap_err();
         assert!(
-            e.to_string()
-                .starts_with("the scenario has no stress named `nope`; expected one of: "),
+            e.to_string().starts_with(
+                "--stress nope: the scenario has no stress of that name; expected one of: "
+            ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_repeated_or_colliding_stress_is_refused() {
+        let mut s = load_default().unwrap().scenario;
+        let twice = ["btc-crash-2027".to_owned(), "btc-crash-2027".to_owned()];
+        let e = CompiledScenario::with_stresses(&s, &twice).unwrap_err();
+        assert!(matches!(e, CompileError::DuplicateStress { .. }), "{e}");
+
+        // Distinct stress names whose stressed plans share a stem (without case).
+        s.stresses[0].name = "x".into();
+        s.stresses[1].name = "X".into();
+        let e = CompiledScenario::with_stresses(&s, &["x".into(), "X".into()]).unwrap_err();
+        let CompileError::NameClash {
+            first,
+            second,
+            stem,
+        } = &e
+        else {
+            panic!("{e}");
+        };
+        assert_eq!(
+            (first.as_str(), second.as_str(), stem.as_str()),
+            ("stay-mining [x]", "stay-mining [X]", "stay-mining__X_")
+        );
+        assert!(CompiledScenario::with_stresses(&s, &["x".into()]).is_ok());
     }
 }

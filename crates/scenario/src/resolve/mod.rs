@@ -10,12 +10,13 @@
 
 mod plans;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
 
 use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
+use crate::names::{self, shown};
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
@@ -69,6 +70,7 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
         )?;
         c.plan(&p, plan)?;
     }
+    c.plan_stems()?;
     Ok(())
 }
 
@@ -90,7 +92,7 @@ pub fn bitcoin_era() -> (NaiveDate, NaiveDate) {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Unresolved {
     /// No site has the name.
-    #[error("no site is named `{site}`; expected one of: {known}")]
+    #[error("no site is named `{}`; expected one of: {known}", shown(site))]
     Site {
         /// The name given.
         site: String,
@@ -98,7 +100,11 @@ pub enum Unresolved {
         known: String,
     },
     /// The site has no hall with the name.
-    #[error("site `{site}` has no hall named `{hall}`; expected one of: {known}")]
+    #[error(
+        "site `{}` has no hall named `{}`; expected one of: {known}",
+        shown(site),
+        shown(hall)
+    )]
     Hall {
         /// The site named.
         site: String,
@@ -116,7 +122,7 @@ pub fn site_index(s: &Scenario, site: &str) -> Result<usize, Unresolved> {
         .position(|x| x.name == site)
         .ok_or_else(|| Unresolved::Site {
             site: site.to_owned(),
-            known: names(s.sites.iter().map(|x| x.name.as_str())),
+            known: known_names(s.sites.iter().map(|x| x.name.as_str())),
         })
 }
 
@@ -130,13 +136,19 @@ pub fn hall_index(s: &Scenario, site: &str, hall: &str) -> Result<(usize, usize)
         .ok_or_else(|| Unresolved::Hall {
             site: site.to_owned(),
             hall: hall.to_owned(),
-            known: names(halls.iter().map(|h| h.name.as_str())),
+            known: known_names(halls.iter().map(|h| h.name.as_str())),
         })?;
     Ok((si, hi))
 }
 
-fn names<'a>(list: impl Iterator<Item = &'a str>) -> String {
-    list.collect::<Vec<_>>().join(", ")
+/// A list of names for a message, each quoted as [`shown`] quotes it.
+pub fn known_names<'a>(list: impl Iterator<Item = &'a str>) -> String {
+    let list: Vec<String> = list.map(|n| shown(n).to_string()).collect();
+    if list.is_empty() {
+        "(none defined)".to_owned()
+    } else {
+        list.join(", ")
+    }
 }
 
 /// The simulated dates: from the start to before the end of the horizon.
@@ -173,19 +185,12 @@ impl Checker<'_> {
         )
     }
 
-    /// A name: non-empty, at most 200 printable characters.
+    /// A name: see [`names::name_problem`] for the rule and its limit.
     fn text(&self, path: &str, v: &str) -> Result<(), ScenarioError> {
-        if v.trim().is_empty() {
-            return Err(self.err(path, ErrorKind::Range, "expected a non-empty name".into()));
+        match names::name_problem(v) {
+            Some(problem) => Err(self.err(path, ErrorKind::Range, problem)),
+            None => Ok(()),
         }
-        if v.len() > 200 || v.chars().any(char::is_control) {
-            return Err(self.err(
-                path,
-                ErrorKind::Range,
-                "expected a name of at most 200 printable characters".into(),
-            ));
-        }
-        Ok(())
     }
 
     /// A name that must be unique among `seen` (of the kind `what`).
@@ -201,10 +206,88 @@ impl Checker<'_> {
             return Err(self.err(
                 path,
                 ErrorKind::Reference,
-                format!("another {what} is already named `{name}`; names must be unique"),
+                format!(
+                    "another {what} is already named `{}`; names must be unique",
+                    shown(name)
+                ),
             ));
         }
         Ok(())
+    }
+
+    /// Plan names must give distinct file stems (the report names plot files after them),
+    /// also without ASCII case and also against every plan a `--stress` set would add
+    /// (`plan [stress]`): a plan literally named `a [s]`, or `a__s_`, is refused when plan `a`
+    /// and stress `s` exist, because `--stress s` would give two plans one file. Pairs of
+    /// stressed plans are checked when stresses are selected (`CompiledScenario::with_stresses`).
+    fn plan_stems(&self) -> Result<(), ScenarioError> {
+        let mut by_stem: HashMap<String, usize> = HashMap::new();
+        for (i, plan) in self.s.plans.iter().enumerate() {
+            if let Some(&first) = by_stem.get(&names::stem_key(&plan.name)) {
+                return Err(self.plan_clash(i, &self.s.plans[first].name, None));
+            }
+            by_stem.insert(names::stem_key(&plan.name), i);
+        }
+        let stresses: HashMap<String, &str> = self
+            .s
+            .stresses
+            .iter()
+            .map(|s| (names::stem_key(&s.name), s.name.as_str()))
+            .collect();
+        if stresses.is_empty() {
+            return Ok(());
+        }
+        // A stressed stem is `stem(plan) + "__" + stem(stress) + "_"`: split each plan's stem
+        // where a stress's stem would start (one place per distinct stress stem length, so
+        // the work stays linear in the plans however their names are made) and look both
+        // halves up. Stem keys are ASCII, so byte offsets are character boundaries.
+        let mut lengths: Vec<usize> = stresses.keys().map(String::len).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        for (i, plan) in self.s.plans.iter().enumerate() {
+            let key = names::stem_key(&plan.name);
+            let Some(body) = key.strip_suffix('_') else {
+                continue;
+            };
+            for &len in &lengths {
+                let Some(at) = body.len().checked_sub(len + 2) else {
+                    break;
+                };
+                if &body.as_bytes()[at..at + 2] != b"__" {
+                    continue;
+                }
+                let (base, stress) = (&body[..at], &body[at + 2..]);
+                if let (Some(&p), Some(&s)) = (by_stem.get(base), stresses.get(stress)) {
+                    return Err(self.plan_clash(i, &self.s.plans[p].name, Some(s)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_clash(&self, i: usize, other: &str, stress: Option<&str>) -> ScenarioError {
+        let name = &self.s.plans[i].name;
+        let path = join_field(&join_index(field!(Scenario.plans), i), field!(Plan.name));
+        let whose = match stress {
+            None => format!("plan `{}`", shown(other)),
+            Some(s) => format!(
+                "plan `{}` run under `--stress {}` (named `{}`)",
+                shown(other),
+                shown(s),
+                shown(&names::stressed_name(other, s))
+            ),
+        };
+        self.err(
+            &path,
+            ErrorKind::Reference,
+            format!(
+                "plan `{}` would write its files under the stem `{}`, as {whose} would \
+                 (stems keep ASCII letters, digits, `-` and `_`, and are compared without \
+                 case); expected plan names whose stems differ",
+                shown(name),
+                shown(&names::file_stem(name)),
+            ),
+        )
     }
 
     /// A date from the start to before the end of the horizon.
@@ -414,7 +497,7 @@ impl Checker<'_> {
                         return Err(self.err(
                             &at(field!(Shock::GridOutage { site })),
                             ErrorKind::Reference,
-                            format!("no site is named `{site}`"),
+                            format!("no site is named `{}`", shown(site)),
                         ));
                     }
                 }
@@ -453,7 +536,7 @@ impl Checker<'_> {
                     ErrorKind::Type,
                     format!(
                         "`{}` is not a date; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-                        event.start
+                        shown(&event.start)
                     ),
                 ));
             }
@@ -468,7 +551,10 @@ impl Checker<'_> {
                 return Err(self.err(
                     &name_path,
                     ErrorKind::Reference,
-                    format!("another hall of this site is already named `{}`", hall.name),
+                    format!(
+                        "another hall of this site is already named `{}`",
+                        shown(&hall.name)
+                    ),
                 ));
             }
             facility_mw += self.hall(&hp, hall)? * hall.pue;

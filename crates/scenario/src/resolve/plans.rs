@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::{Checker, Unresolved, hall_index, site_index};
 use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
+use crate::names::shown;
 use crate::source::{join_field, join_index};
 use crate::types::{
     Action, AsicDisposal, AsicFleet, ConversionDebt, HallState, Plan, Rule, Scenario,
@@ -27,8 +28,9 @@ impl Checker<'_> {
                 path,
                 ErrorKind::Reference,
                 format!(
-                    "hall `{hall}` is neither GPU-ready at the start nor converted by this plan; \
-                     {needs} GPU-ready capacity"
+                    "hall `{}` is neither GPU-ready at the start nor converted by this plan; \
+                     {needs} GPU-ready capacity",
+                    shown(hall)
                 ),
             )
         })
@@ -81,8 +83,9 @@ impl Checker<'_> {
                             &at(field!(Action::ConvertHall { hall })),
                             ErrorKind::Reference,
                             format!(
-                                "hall `{hall}` is already GPU-ready or converted by an earlier \
-                                 action of this plan; a hall converts once"
+                                "hall `{}` is already GPU-ready or converted by an earlier \
+                                 action of this plan; a hall converts once",
+                                shown(hall)
                             ),
                         ));
                     }
@@ -185,7 +188,10 @@ impl Checker<'_> {
                         return Err(self.err(
                             &at(field!(Action::BuyAsics { hall })),
                             ErrorKind::Reference,
-                            format!("hall `{hall}` is not an ASIC hall (or this plan converts it)"),
+                            format!(
+                                "hall `{}` is not an ASIC hall (or this plan converts it)",
+                                shown(hall)
+                            ),
                         ));
                     }
                     self.fleet_density(&at(field!(Action::BuyAsics { fleet })), fleet, h)?;
@@ -212,7 +218,11 @@ impl Checker<'_> {
                         return Err(self.err(
                             &at(field!(Action::SellAsics { model })),
                             ErrorKind::Reference,
-                            format!("hall `{hall}` has no ASIC model `{model}`"),
+                            format!(
+                                "hall `{}` has no ASIC model `{}`",
+                                shown(hall),
+                                shown(model)
+                            ),
                         ));
                     }
                 }
