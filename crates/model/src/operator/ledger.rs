@@ -546,6 +546,7 @@ mod tests {
         let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws)
             - v(Flow::Interest)
             - v(Flow::Principal)
+            - v(Flow::SeizedAtDefault)
             - v(Flow::Taxes);
         let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) - v(Flow::Taxes);
         assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
