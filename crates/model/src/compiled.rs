@@ -5,7 +5,12 @@
 //! those conversions out of every replication.
 
 mod dated;
+mod error;
+mod finance;
 mod sites;
+
+pub use error::CompileError;
+pub use finance::{DebtSpec, DepreciationMonths, FinanceSpec, ResaleSpec};
 
 use std::collections::HashMap;
 
@@ -18,80 +23,13 @@ use crate::world::bitcoin_market::BitcoinParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
 use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
-use pivotsim_scenario::names::{self, shown};
-use pivotsim_scenario::resolve::{Unresolved, known_names};
+use pivotsim_scenario::names;
+use pivotsim_scenario::resolve::known_names;
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
-    AsicFleet, BaseRate, ConversionDebt, Cooling, Date, DebtRate, Dist, HallState, HallTarget,
-    PlacementPolicy, Repayment, Scenario, Stress, TerminalValue, field,
+    AsicFleet, ConversionDebt, Cooling, Dist, HallState, HallTarget, PlacementPolicy, Scenario,
+    Stress, TerminalValue, field,
 };
-
-/// Why a scenario does not compile. Validation rules out all of these but the ones about the
-/// selected `--stress` sets (unknown, selected twice, or giving two plans one file stem);
-/// they are errors, not panics, so a scenario that bypassed validation (an echo, a shard
-/// manifest) is refused with a reason.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CompileError {
-    /// The horizon's end is past the last date chrono's calendar supports.
-    #[error(
-        "the horizon ({years} years from {start}) runs past the last date the calendar supports"
-    )]
-    HorizonPastCalendar {
-        /// The scenario's start.
-        start: Date,
-        /// Its horizon, years.
-        years: u32,
-    },
-    /// A date before the start, which the simulation clock cannot represent.
-    #[error("field `{path}`: {date} is before the start of the simulation")]
-    BeforeStart {
-        /// The field's path, `plans[1].actions[0].date`.
-        path: String,
-        /// The date.
-        date: Date,
-    },
-    /// A `--stress` name the scenario does not define.
-    #[error(
-        "--stress {}: the scenario has no stress of that name; expected one of: {known}",
-        shown(name)
-    )]
-    UnknownStress {
-        /// The name asked for.
-        name: String,
-        /// The scenario's stresses, comma-separated.
-        known: String,
-    },
-    /// A `--stress` name selected twice, which would run the same plans twice under one name.
-    #[error(
-        "--stress {}: this stress is selected twice; expected each at most once",
-        shown(name)
-    )]
-    DuplicateStress {
-        /// The name given twice.
-        name: String,
-    },
-    /// Two plans, stressed or not, whose names give one file stem (the report names plot files
-    /// after plans, so one would overwrite the other).
-    #[error(
-        "plans `{}` and `{}` would write their files under one stem, `{}` (stems keep ASCII \
-         letters, digits, `-` and `_`, and are compared without case); expected plan and \
-         stress names whose stems differ",
-        shown(first),
-        shown(second),
-        shown(stem)
-    )]
-    NameClash {
-        /// The earlier plan's name.
-        first: String,
-        /// The later plan's name.
-        second: String,
-        /// Their shared stem.
-        stem: String,
-    },
-    /// A site or hall name that does not resolve.
-    #[error(transparent)]
-    Unresolved(#[from] Unresolved),
-}
 
 /// A site in simulation units.
 #[derive(Debug, Clone)]
@@ -373,23 +311,6 @@ pub enum RuleSpec {
     },
 }
 
-/// A loan in simulation form.
-#[derive(Debug, Clone)]
-pub struct DebtSpec {
-    /// Name.
-    pub name: String,
-    /// Amount borrowed, USD.
-    pub principal: f64,
-    /// When it is drawn; None when it is already outstanding at the start (no cash arrives).
-    pub drawn: Option<SimTime>,
-    /// Interest rate.
-    pub rate: DebtRate,
-    /// Months to maturity.
-    pub term_months: u32,
-    /// Repayment.
-    pub repayment: Repayment,
-}
-
 /// A scheduled shock in simulation form.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ShockSpec {
@@ -442,70 +363,6 @@ pub enum ShockSpec {
         /// When.
         at: SimTime,
     },
-}
-
-/// The capital structure in simulation form.
-#[derive(Debug, Clone)]
-pub struct FinanceSpec {
-    /// Tax rate on taxable income.
-    pub tax_rate: f64,
-    /// Share of a year's taxable income that losses of earlier years may offset.
-    pub loss_carryforward_limit: f64,
-    /// Depreciation lives, months: ASICs, GPUs, fit-out (conversions and grid upgrades).
-    pub depreciation_months: DepreciationMonths,
-    /// Base-rate process, if any.
-    pub base_rate: Option<BaseRate>,
-    /// Debts of the scenario (plan debts come from actions).
-    pub debts: Vec<DebtSpec>,
-    /// DSCR covenant: (minimum, consecutive months allowed).
-    pub covenant: Option<(f64, u32)>,
-    /// Terminal value rule.
-    pub terminal: TerminalValue,
-}
-
-/// Straight-line depreciation lives by asset class, months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DepreciationMonths {
-    /// Mining machines.
-    pub asics: u32,
-    /// Operator-owned GPUs.
-    pub gpus: u32,
-    /// Conversions and grid upgrades.
-    pub fit_out: u32,
-}
-
-impl DepreciationMonths {
-    fn of(f: &pivotsim_scenario::Finance) -> Self {
-        let months = |years: f64| (years * 12.0).round().max(1.0) as u32;
-        let by = f.depreciation_by_class.unwrap_or_default();
-        let life = |class: Option<f64>| months(class.unwrap_or(f.depreciation_years));
-        DepreciationMonths {
-            asics: life(by.asics_years),
-            gpus: life(by.gpus_years),
-            fit_out: life(by.fit_out_years),
-        }
-    }
-}
-
-/// Used-ASIC resale pricing.
-#[derive(Debug, Clone, Copy)]
-pub struct ResaleSpec {
-    /// USD per TH/s at the reference point.
-    pub usd_per_th: f64,
-    /// Reference hashprice, USD per PH/s per day.
-    pub reference_hashprice: f64,
-    /// Reference efficiency, J/TH.
-    pub reference_j_per_th: f64,
-}
-
-impl ResaleSpec {
-    /// Resale value of one unit, USD: proportional to hashprice and inversely to J/TH.
-    pub fn unit_value(&self, th_per_unit: f64, j_per_th: f64, hashprice: f64) -> f64 {
-        th_per_unit
-            * self.usd_per_th
-            * (hashprice / self.reference_hashprice)
-            * (self.reference_j_per_th / j_per_th)
-    }
 }
 
 impl CompiledScenario {
