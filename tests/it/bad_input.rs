@@ -660,3 +660,31 @@ fn the_readme_quotes_the_limits_the_code_declares() {
         assert!(readme.contains(&phrase), "README lacks \"{phrase}\"");
     }
 }
+
+#[test]
+fn leases_that_follow_one_another_in_a_hall_are_accepted() {
+    // Hall A's 20 MW anchor, shortened to 2 years (2028-01 to 2030-01), then a second 20 MW
+    // lease signed for 2030-01: never more than 20 MW at once, so the plan is valid. The
+    // same second lease starting a month earlier overlaps and is refused.
+    let lease = "      - {type: sign_tenant, date: 2027-01-01, site: West Texas, hall: A, mw: 20, \
+                 term_years: 12, price_usd_per_kw_month: 140, escalator_per_year: 0.03, \
+                 start_delay_months: 12}\n";
+    let default = pivotsim::scenario::DEFAULT_SCENARIO_YAML;
+    assert!(default.contains(lease));
+    let with_second = |start: &str| {
+        let short = lease.replace("term_years: 12", "term_years: 2");
+        let second = format!(
+            "      - {{type: sign_tenant, date: {start}, site: West Texas, hall: A, mw: 20, \
+             term_years: 3, price_usd_per_kw_month: 140}}\n"
+        );
+        default.replace(lease, &(short + &second))
+    };
+    let follows = pivotsim::scenario::load_str(&with_second("2030-01-01"), "<test>");
+    assert!(follows.is_ok(), "{:?}", follows.err());
+    let overlaps = pivotsim::scenario::load_str(&with_second("2029-12-01"), "<test>")
+        .expect_err("two 20 MW leases at once in a 20 MW hall");
+    assert!(
+        overlaps.to_string().contains("committed at once"),
+        "{overlaps}"
+    );
+}

@@ -370,7 +370,11 @@ fn build(g: &Gen) -> Scenario {
                     start_delay_months: delay,
                 });
             }
-            if let Some((m, share, utilization)) = hg.cloud {
+            // GPUs share the hall with the tenant: together within its capacity at any
+            // moment (validation refuses a plan that overcommits a hall).
+            let free = 1.0 - hg.tenant.map_or(0.0, |t| t.1);
+            if let Some((m, share, utilization)) = hg.cloud.filter(|_| free > 0.01) {
+                let share = share * free;
                 let kw_per_gpu = 1.275;
                 actions.push(Action::DeployGpuCloud {
                     date: month(&s, m),

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use chrono::{Months, NaiveDate};
+
 use super::{Checker, Unresolved, hall_index, site_index};
 use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
@@ -242,6 +244,8 @@ impl Checker<'_> {
                 }
             }
         }
+        self.concurrent_gpu_loads(p, plan)?;
+        self.conversions_within_grid(p, plan)?;
         for (k, rule) in plan.rules.iter().enumerate() {
             let rp = join_index(&join_field(p, field!(Plan.rules)), k);
             match rule {
@@ -259,6 +263,139 @@ impl Checker<'_> {
                         )?;
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Checker<'_> {
+    /// The plan's anchor leases and GPU deployments in one hall, together, at any moment
+    /// within the hall's GPU capacity: each fits alone (checked above), but three 20 MW
+    /// leases in one 20 MW hall could not all be served. A lease holds its MW from its start
+    /// (signing + delay) for its term, GPUs from their date for their life, both counted in
+    /// whole calendar months; the commitment whose start first overfills the hall is the one
+    /// refused.
+    fn concurrent_gpu_loads(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let after = |d: NaiveDate, months: f64| {
+            d.checked_add_months(Months::new(months.round().max(0.0) as u32))
+                .unwrap_or(NaiveDate::MAX)
+        };
+        // (hall, from, to, MW, action index, the field to blame)
+        let mut loads = Vec::new();
+        for (k, action) in plan.actions.iter().enumerate() {
+            let load = match action {
+                Action::SignTenant {
+                    date,
+                    site,
+                    hall,
+                    mw,
+                    term_years,
+                    start_delay_months,
+                    ..
+                } => {
+                    let from = after(date.0, *start_delay_months);
+                    let to = after(from, term_years * 12.0);
+                    (site, hall, from, to, *mw, field!(Action::SignTenant { mw }))
+                }
+                Action::DeployGpuCloud {
+                    date,
+                    site,
+                    hall,
+                    gpus,
+                    kw_per_gpu,
+                    life_years,
+                    ..
+                } => {
+                    let to = after(date.0, life_years * 12.0);
+                    let mw = f64::from(*gpus) * kw_per_gpu / 1_000.0;
+                    (
+                        site,
+                        hall,
+                        date.0,
+                        to,
+                        mw,
+                        field!(Action::DeployGpuCloud { gpus }),
+                    )
+                }
+                _ => continue,
+            };
+            if let Ok(at) = hall_index(s, load.0, load.1) {
+                loads.push((at, load.2, load.3, load.4, k, load.5));
+            }
+        }
+        // The most committed at once is reached when some commitment starts: check each start,
+        // earliest first, against everything in force then.
+        let mut starts: Vec<usize> = (0..loads.len()).collect();
+        // At one start date, the commitment listed last is the one that overfills.
+        starts.sort_by_key(|&i| (loads[i].1, std::cmp::Reverse(loads[i].4)));
+        for &(at, from, _, _, k, blame) in starts.iter().map(|&i| &loads[i]) {
+            let Some(capacity) = gpu_capacity_mw(plan, s, at.0, at.1) else {
+                continue;
+            };
+            let committed: f64 = loads
+                .iter()
+                .filter(|l| l.0 == at && l.1 <= from && from < l.2)
+                .map(|l| l.3)
+                .sum();
+            if committed > capacity * (1.0 + 1e-9) {
+                let path = join_field(&join_index(&join_field(p, field!(Plan.actions)), k), blame);
+                return Err(self.err(
+                    &path,
+                    ErrorKind::Physics,
+                    format!(
+                        "with the plan's other leases and GPUs in hall `{}` in force then, \
+                         {committed:.2} MW of IT would be committed at once, above the hall's GPU capacity of \
+                         {capacity:.2} MW; expected commitments that fit together (or that \
+                         follow one another)",
+                        shown(&s.sites[at.0].halls[at.1].name)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A converted hall the site's grid can power: its IT capacity × PUE within the grid
+    /// limit plus every upgrade the plan makes at the site (a 5,000 MW hall on a 30 MW grid
+    /// could never be filled).
+    fn conversions_within_grid(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
+        let s = self.s;
+        for (k, action) in plan.actions.iter().enumerate() {
+            let Action::ConvertHall { site, to, .. } = action else {
+                continue;
+            };
+            let Ok(si) = site_index(s, site) else {
+                continue;
+            };
+            let upgrades: f64 = plan
+                .actions
+                .iter()
+                .filter_map(|a| match a {
+                    Action::UpgradeGrid {
+                        site: s2, add_mw, ..
+                    } if s2 == site => Some(*add_mw),
+                    _ => None,
+                })
+                .sum();
+            let grid = s.sites[si].grid_mw + upgrades;
+            let it = to
+                .cooling_mw
+                .min(f64::from(to.rack_slots) * to.max_kw_per_rack / 1_000.0);
+            let facility = it * to.pue;
+            if facility > grid * (1.0 + 1e-9) {
+                let ap = join_index(&join_field(p, field!(Plan.actions)), k);
+                let path = join_field(&ap, field!(Action::ConvertHall { to }));
+                return Err(self.err(
+                    &path,
+                    ErrorKind::Physics,
+                    format!(
+                        "the converted hall carries {it:.2} MW of IT, {facility:.2} MW with its \
+                         PUE, above the site's grid limit of {grid:.2} MW (with the plan's grid \
+                         upgrades); expected a hall the grid can power"
+                    ),
+                ));
             }
         }
         Ok(())
