@@ -124,7 +124,9 @@ fn parse_axis(text: &str) -> Result<SweepAxis, String> {
     })?;
     let mut points = Vec::new();
     for value in split_top_level(values) {
-        let o = overrides::parse(&format!("{path}={value}")).map_err(|e| e.to_string())?;
+        let mut o = overrides::parse(&format!("{path}={value}")).map_err(|e| e.to_string())?;
+        // Messages about this point's value name the sweep axis, not a `--set`.
+        o.given_as = format!("--vary {path}={}", value.trim());
         points.push((value.trim().to_owned(), o));
     }
     if points.is_empty() {

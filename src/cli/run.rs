@@ -52,8 +52,14 @@ pub(crate) struct Request<'a> {
 /// (which refuses an unknown or repeated name, and plans whose file stems collide).
 pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
     let mut overrides = req.set.to_vec();
-    overrides.extend(req.runs.map(|runs| Override::new("runs", runs)));
-    overrides.extend(req.seed.map(|seed| Override::new("seed", seed)));
+    overrides.extend(
+        req.runs
+            .map(|runs| Override::for_option("--runs", "runs", runs)),
+    );
+    overrides.extend(
+        req.seed
+            .map(|seed| Override::for_option("--seed", "seed", seed)),
+    );
     let mut loaded = scenario::load_with(req.path, &overrides)?;
     let seed = match loaded.scenario.seed {
         Some(s) => s,

@@ -211,6 +211,56 @@ fn set_overrides_are_validated_and_echoed_in_the_summary() {
 }
 
 #[test]
+fn a_value_set_on_the_command_line_is_blamed_on_the_option_not_the_file() {
+    // A value an override set has no line in the file: the message names the override as
+    // typed (and the option behind `--runs`), never a file line that says something else.
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
+    let config = config.to_str().unwrap();
+    for (args, origin) in [
+        (
+            &["validate", config, "--set", "market.bitcoin.volatility=9"][..],
+            "error: --set market.bitcoin.volatility=9: field `market.bitcoin.volatility`",
+        ),
+        (
+            // A field missing inside a mapping the override replaced.
+            &["validate", config, "--set", "sites[0].halls[0]={name: A}"],
+            "error: --set sites[0].halls[0]={name: A}: field `sites[0].halls[0].rack_slots`",
+        ),
+        (
+            // A cross-field check on an overridden value.
+            &["validate", config, "--set", "plans[1].actions[2].mw=25"],
+            "error: --set plans[1].actions[2].mw=25: field `plans[1].actions[2].mw`",
+        ),
+        (
+            &["run", "--runs", "0", "--out", "never"],
+            "error: --runs 0: field `runs`",
+        ),
+    ] {
+        let o = run_in(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(origin), "{args:?}: {}", stderr(&o));
+    }
+    // A value the override did not touch is still located in the file.
+    let o = run_in(
+        dir.path(),
+        &[
+            "validate",
+            config,
+            "--set",
+            "market.energy.cap_usd_per_mwh=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("default.yaml:") && stderr(&o).contains("mean_usd_per_mwh"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("never").exists());
+}
+
+#[test]
 fn a_two_by_three_sweep_writes_six_points_and_a_tidy_table() {
     let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");

@@ -260,8 +260,7 @@ fn typing_error(
     } else {
         (ErrorKind::Type, humanize_serde(&message), path)
     };
-    let position = doc.map.position(&path);
-    ScenarioError::new(&doc.origin, &path, position, kind, message)
+    doc.error_at(&path, kind, message)
 }
 
 /// Rewrites serde's `invalid type: X, expected Y` in plain words.
@@ -317,10 +316,8 @@ fn reject_lists_as_mappings(
     match (input, typed) {
         (Value::Array(_), Value::Object(fields)) => {
             let names: Vec<&str> = fields.keys().map(String::as_str).collect();
-            Err(ScenarioError::new(
-                &doc.origin,
+            Err(doc.error_at(
                 path,
-                doc.map.position(path),
                 ErrorKind::Type,
                 format!(
                     "expected a mapping with the fields {}, got a list",

@@ -18,14 +18,30 @@ pub struct Override {
     pub path: String,
     /// The value, parsed.
     pub value: serde_json::Value,
+    /// How the user gave it, for messages about the value it sets: `--set PATH=VALUE` as
+    /// typed, or the option it stands for (`--runs 500`).
+    pub given_as: String,
 }
 
 impl Override {
     /// An override made by the program rather than typed (`--runs 500` is `runs=500`).
     pub fn new(path: &str, value: impl Into<serde_json::Value>) -> Self {
+        let value = value.into();
         Override {
+            given_as: format!("--set {path}={value}"),
             path: path.to_owned(),
-            value: value.into(),
+            value,
+        }
+    }
+
+    /// The override an option stands for: `Override::for_option("--runs", "runs", 500)` sets
+    /// `runs` and is named `--runs 500` in messages.
+    pub fn for_option(option: &str, path: &str, value: impl Into<serde_json::Value>) -> Self {
+        let value = value.into();
+        Override {
+            given_as: format!("{option} {value}"),
+            path: path.to_owned(),
+            value,
         }
     }
 }
@@ -90,6 +106,7 @@ pub fn parse(text: &str) -> Result<Override, ScenarioError> {
     Ok(Override {
         path: path.to_owned(),
         value,
+        given_as: format!("--set {text}"),
     })
 }
 
@@ -197,7 +214,7 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
             };
         }
         *node = o.value.clone();
-        document.map.insert(walked, Position::default());
+        document.map.insert_override(walked, &o.given_as);
     }
     Ok(())
 }

@@ -335,13 +335,7 @@ impl<'a> Walker<'a> {
     }
 
     fn error(&self, path: &str, message: String) -> ScenarioError {
-        ScenarioError::new(
-            &self.doc.origin,
-            path,
-            self.doc.map.position(path),
-            ErrorKind::Range,
-            message,
-        )
+        self.doc.error_at(path, ErrorKind::Range, message)
     }
 }
 

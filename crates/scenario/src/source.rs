@@ -121,6 +121,9 @@ impl<'de> Deserialize<'de> for Node {
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     positions: BTreeMap<String, Position>,
+    /// Paths whose value an override set, with how it was given (`--set a.b=3`), in the
+    /// order applied.
+    overrides: Vec<(String, String)>,
 }
 
 impl SourceMap {
@@ -142,6 +145,25 @@ impl SourceMap {
     /// Records (or overrides) the position of a path; used when `--set` adds a value.
     pub fn insert(&mut self, path: String, position: Position) {
         self.positions.insert(path, position);
+    }
+
+    /// Records that an override given as `given_as` set the value at `path`: it has no line
+    /// in the file, and messages about it (or anything inside it) name the override.
+    pub fn insert_override(&mut self, path: String, given_as: &str) {
+        self.positions.insert(path.clone(), Position::default());
+        self.overrides.push((path, given_as.to_owned()));
+    }
+
+    /// How the override that set `path` (or the nearest ancestor an override set) was given,
+    /// if one did and nothing in the file set it since; the last override applied wins.
+    pub fn override_of(&self, path: &str) -> Option<&str> {
+        let mut current = path;
+        loop {
+            if let Some((_, given)) = self.overrides.iter().rev().find(|(p, _)| p == current) {
+                return Some(given);
+            }
+            current = parent_path(current)?;
+        }
     }
 }
 
@@ -177,6 +199,17 @@ pub struct SourceDocument {
     pub value: serde_json::Value,
     /// Positions of every field path.
     pub map: SourceMap,
+}
+
+impl SourceDocument {
+    /// An error about the value at `path`, located where it came from: the file and its
+    /// line, or the override (`--set a.b=3`, `--runs 0`) that set it or a mapping holding it.
+    pub fn error_at(&self, path: &str, kind: ErrorKind, message: String) -> ScenarioError {
+        match self.map.override_of(path) {
+            Some(given) => ScenarioError::new(given, path, Position::default(), kind, message),
+            None => ScenarioError::new(&self.origin, path, self.map.position(path), kind, message),
+        }
+    }
 }
 
 /// Parser options with explicit budgets, so that hostile files (alias bombs, deep nesting,

@@ -52,9 +52,7 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
         } else {
             base.join(rel)
         };
-        let at_field_as = |kind: ErrorKind, message: String| {
-            ScenarioError::new(&doc.origin, &field, doc.map.position(&field), kind, message)
-        };
+        let at_field_as = |kind: ErrorKind, message: String| doc.error_at(&field, kind, message);
         let at_field = |message: String| at_field_as(ErrorKind::Io, message);
         let meta = std::fs::metadata(&path)
             .map_err(|e| at_field(format!("cannot read the trace {}: {e}", shown_path(&path))))?;

@@ -176,13 +176,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn err(&self, path: &str, kind: ErrorKind, message: String) -> ScenarioError {
-        ScenarioError::new(
-            &self.doc.origin,
-            path,
-            self.doc.map.position(path),
-            kind,
-            message,
-        )
+        self.doc.error_at(path, kind, message)
     }
 
     /// A name: see [`names::name_problem`] for the rule and its limit.
