@@ -46,8 +46,11 @@ fuzz_target!(|data: &[u8]| {
     // A valid scenario's provenance must be computable (serialization of every value).
     assert!(loaded.fingerprint().starts_with("fnv1a64:"));
     let s = &loaded.scenario;
+    // In the busiest regime, as validation counts them.
     let inquiries = s.market.ai.as_ref().map_or(0.0, |ai| {
-        ai.inquiries.rate_per_year * f64::from(s.horizon_years)
+        ai.inquiries.rate_per_year
+            * ai.regimes.bust_inquiry_factor.max(1.0)
+            * f64::from(s.horizon_years)
     });
     let halls: usize = s.sites.iter().map(|site| site.halls.len()).sum();
     let fleets: usize = s
