@@ -367,3 +367,48 @@ fn discount_rates_take_precedence_over_discount_rate() {
     assert_eq!(h.get(Metric::ProjectNpv), b.get(Metric::ProjectNpv));
     assert!(h.get(Metric::EquityNpv) < b.get(Metric::EquityNpv));
 }
+
+#[test]
+fn stay_mining_ties_with_itself_under_a_stress_that_cannot_touch_it() {
+    // Issue #15: an AI bust (and its largest tenant walking away) cannot touch a plan with no
+    // GPU tenants, so on every future "stay-mining [ai-bust-2028]" equals stay-mining to the
+    // rounding of sums taken in another order: every dollar comparison is a tie, never a win.
+    let dir = tempfile::tempdir().unwrap();
+    let o = crate::common::run_in(
+        dir.path(),
+        &[
+            "run",
+            "--runs",
+            "64",
+            "--stress",
+            "ai-bust-2028",
+            "--format",
+            "json",
+            "--no-plots",
+            "-q",
+            "--out",
+            "out",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let comparison = summary["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["a"] == "stay-mining [ai-bust-2028]")
+        .expect("the stressed copy is compared with the baseline");
+    assert_eq!(comparison["b"], "stay-mining");
+    for metric in [
+        "npv_usd",
+        "project_npv_usd",
+        "equity_npv_usd",
+        "end_cash_usd",
+    ] {
+        let m = &comparison["metrics"][metric];
+        assert_eq!(m["p_tie"], 1.0, "{metric}: {m}");
+        assert_eq!(m["p_a_beats_b"], 0.0, "{metric}");
+    }
+    assert_eq!(comparison["return_methods"]["project"]["none"], 64);
+}
