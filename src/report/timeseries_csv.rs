@@ -53,15 +53,23 @@ pub fn write(
     for (p, plan) in result.plans.iter().enumerate() {
         for (m, label) in labels.iter().enumerate().take(result.timeseries.months()) {
             for series in Series::ALL {
-                let Some((mean, bands)) = result.timeseries.cell(p, m, series).bands() else {
-                    continue;
-                };
                 out.write_field(csv_text(&plan.name).as_ref())
                     .map_err(csv_err)?;
                 out.write_field(csv_text(label).as_ref()).map_err(csv_err)?;
                 out.write_field(series.key()).map_err(csv_err)?;
-                for v in std::iter::once(mean).chain(bands) {
-                    out.write_field(floats.format(v)).map_err(csv_err)?;
+                // Every plan × month × series has its row; a series no future had that month
+                // (a DSCR without debt service) has empty cells.
+                match result.timeseries.cell(p, m, series).bands() {
+                    Some((mean, bands)) => {
+                        for v in std::iter::once(mean).chain(bands) {
+                            out.write_field(floats.format(v)).map_err(csv_err)?;
+                        }
+                    }
+                    None => {
+                        for _ in 0..6 {
+                            out.write_field("").map_err(csv_err)?;
+                        }
+                    }
                 }
                 out.write_record(None::<&[u8]>).map_err(csv_err)?;
             }

@@ -89,6 +89,18 @@ fn a_breached_dscr_covenant_defaults_after_the_allowed_months() {
         !months[1].defaulted && months[2].defaulted,
         "default at the third close"
     );
+    // The month records carry the covenant's test and the lenders' claim: DSCR = $1,000,000
+    // of EBITDA (no tax) ÷ $1,000,000 of interest = 1.0 while the run stands, none once it
+    // has defaulted; the $100M bullet stays outstanding (frozen at the default).
+    for m in &months[..2] {
+        assert!((m.dscr.unwrap() - 1.0).abs() < 1e-9, "{:?}", m.dscr);
+    }
+    assert_eq!(months[2].dscr, None);
+    assert!(
+        months[..4]
+            .iter()
+            .all(|m| m.debt_outstanding_usd == 100_000_000.0)
+    );
     assert!((m.get(Metric::DefaultYears) - (31.0 + 28.0 + 31.0) / 365.25).abs() < 1e-9);
     // The creditors take the cash left at the default (over $40M here: $50M at the start, and
     // three months of $1M rent less $1M interest), booked in the default's month, so end cash,

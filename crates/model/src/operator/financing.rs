@@ -86,6 +86,16 @@ impl<'a> Financing<'a> {
         self.default
     }
 
+    /// Principal outstanding on every loan, USD.
+    pub(super) fn debt_outstanding(&self) -> f64 {
+        self.loans.iter().map(|l| l.balance).sum()
+    }
+
+    /// The trailing-twelve-month DSCR, or None when no debt was serviced in the window.
+    pub(super) fn dscr(&self) -> Option<f64> {
+        self.trailing.dscr()
+    }
+
     /// The terminal value booked at the horizon, USD.
     pub(super) fn terminal_value(&self) -> f64 {
         self.terminal_value
@@ -181,7 +191,7 @@ impl<'a> Financing<'a> {
         }
         .max(0.0);
         self.terminal_value = value;
-        let debt: f64 = self.loans.iter().map(|l| l.balance).sum();
+        let debt = self.debt_outstanding();
         Some(HorizonValue {
             value,
             equity: (value - debt).max(0.0),

@@ -251,6 +251,12 @@ pub struct MonthRecord {
     pub leased_mw: f64,
     /// Whether the run has defaulted by the close.
     pub defaulted: bool,
+    /// Principal outstanding on every loan after the close, USD (frozen at a default: the
+    /// lenders' claim).
+    pub debt_outstanding_usd: f64,
+    /// Trailing-twelve-month DSCR at the close ((EBITDA − taxes) ÷ debt service); None when
+    /// no debt was serviced in the window, or after a default.
+    pub dscr: Option<f64>,
 }
 
 /// What capital buys, for its depreciation life.
@@ -266,6 +272,19 @@ pub(super) enum CapexKind {
         /// Whether it is a conversion's.
         conversion: bool,
     },
+}
+
+/// The state at a month's close that its record keeps beside the flows.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct MonthClose {
+    /// Leased capacity (billing leases), MW IT.
+    pub(super) leased_mw: f64,
+    /// Whether the run has defaulted.
+    pub(super) defaulted: bool,
+    /// Principal outstanding, USD.
+    pub(super) debt_outstanding_usd: f64,
+    /// Trailing DSCR, if any.
+    pub(super) dscr: Option<f64>,
 }
 
 /// The books of one run: the open month's flows, cash, the equity and project values, the
@@ -402,14 +421,17 @@ impl Ledger {
         }
     }
 
-    /// Records the booked month ending at `end` and opens the next one.
-    pub(super) fn record_month(&mut self, end: SimTime, leased_mw: f64, defaulted: bool) {
+    /// Records the booked month ending at `end` (with the state at its close: leased MW,
+    /// default, debt outstanding and DSCR) and opens the next one.
+    pub(super) fn record_month(&mut self, end: SimTime, at_close: MonthClose) {
         self.months.push(MonthRecord {
             end,
             flows: self.month,
             cash_after_usd: self.cash,
-            leased_mw,
-            defaulted,
+            leased_mw: at_close.leased_mw,
+            defaulted: at_close.defaulted,
+            debt_outstanding_usd: at_close.debt_outstanding_usd,
+            dscr: at_close.dscr,
         });
         self.month = Flows::default();
     }

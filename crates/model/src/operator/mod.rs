@@ -31,7 +31,7 @@ use accrual::Rates;
 use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
-use ledger::{CapexKind, Ledger};
+use ledger::{CapexKind, Ledger, MonthClose};
 pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
 use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
@@ -209,11 +209,18 @@ impl<'a> Operator<'a> {
         if self.financing.test_default(self.ledger.cash(), self.clock) {
             self.ledger.wipe_out_equity(self.clock);
         }
-        self.ledger.record_month(
-            self.clock,
-            self.rates.leased_mw,
-            self.financing.has_defaulted(),
-        );
+        let defaulted = self.financing.has_defaulted();
+        let at_close = MonthClose {
+            leased_mw: self.rates.leased_mw,
+            defaulted,
+            debt_outstanding_usd: self.financing.debt_outstanding(),
+            dscr: if defaulted {
+                None
+            } else {
+                self.financing.dscr()
+            },
+        };
+        self.ledger.record_month(self.clock, at_close);
         self.month_index += 1;
     }
 

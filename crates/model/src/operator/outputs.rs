@@ -91,6 +91,8 @@ impl Operator<'_> {
                     Series::LeasedMw => m.leased_mw,
                     Series::HashrateOnline => m.flows[Flow::Hashing] / secs / 1_000.0,
                     Series::Defaulted => f64::from(u8::from(m.defaulted)),
+                    Series::DebtOutstanding => m.debt_outstanding_usd,
+                    Series::Dscr => m.dscr.unwrap_or(f64::NAN),
                 });
             }
             start = m.end;
