@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::model::compiled::PlanSpec;
 use crate::model::returns::{
     self, IncrementalMetric, MirrRates, PlanVersusBaseline, incremental_returns,
 };
@@ -153,7 +154,9 @@ impl PlanStatistics {
 /// difference of every metric, and the returns of the difference of their cash flows.
 ///
 /// Every plan is compared with one baseline (not every plan with every other), so the
-/// statistics grow linearly with the number of plans.
+/// statistics grow linearly with the number of plans. A plan run under a `--stress` is
+/// compared with the baseline's copy under the same stress (the same world), and each
+/// stressed copy of the baseline with the baseline itself (what the stress does to it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairStatistics {
     /// Index of the plan compared.
@@ -167,13 +170,21 @@ pub struct PairStatistics {
 }
 
 impl PairStatistics {
-    /// Every plan but the baseline against the baseline, in plan order.
-    fn versus(baseline: usize, plans: usize) -> Vec<PairStatistics> {
-        (0..plans)
+    /// Every plan but the baseline against the baseline's copy in its own world variant (or,
+    /// for a copy of the baseline, against the baseline), in plan order. `plans` are laid
+    /// out variant after variant, each variant holding every plan of the scenario.
+    fn versus(baseline: usize, plans: &[PlanSpec]) -> Vec<PairStatistics> {
+        let per_variant = plans.iter().filter(|p| p.variant == 0).count().max(1);
+        let original = baseline % per_variant;
+        (0..plans.len())
             .filter(|a| *a != baseline)
-            .map(|a| PairStatistics {
+            .map(|a| {
+                let copy = plans[a].variant * per_variant + original;
+                (a, if copy == a { baseline } else { copy })
+            })
+            .map(|(a, b)| PairStatistics {
                 a,
-                b: baseline,
+                b,
                 metrics: (0..Metric::COUNT)
                     .map(|_| PairedAccumulator::new())
                     .collect(),
@@ -323,9 +334,10 @@ impl MonteCarloResult {
         Ok(())
     }
 
-    /// Checks the shape a deserialized result must have for a scenario with these plan names
+    /// Checks the shape a deserialized result must have for a scenario with these plans
     /// and months, so that nothing later indexes out of bounds.
-    pub fn check_shape(&self, plan_names: &[String], months: usize) -> Result<(), MergeMismatch> {
+    pub fn check_shape(&self, plan_specs: &[PlanSpec], months: usize) -> Result<(), MergeMismatch> {
+        let plan_names: Vec<&String> = plan_specs.iter().map(|p| &p.name).collect();
         let plans = plan_names.len();
         let shape_ok = self.plans.len() == plans
             && self
@@ -338,7 +350,7 @@ impl MonteCarloResult {
             && self
                 .pairs
                 .iter()
-                .zip(PairStatistics::versus(self.baseline, plans))
+                .zip(PairStatistics::versus(self.baseline, plan_specs))
                 .all(|(p, want)| {
                     (p.a, p.b) == (want.a, want.b)
                         && p.metrics.len() == Metric::COUNT
@@ -398,8 +410,8 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .iter()
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
-    let mut pairs = PairStatistics::versus(opts.baseline, model.plans.len());
-    let rates: Vec<MirrRates> = (0..model.plans.len())
+    let mut pairs = PairStatistics::versus(opts.baseline, &model.plans);
+    let rates: Vec<(MirrRates, MirrRates)> = (0..model.plans.len())
         .map(|p| returns::mirr_rates(model, p))
         .collect();
     let mut rows = Vec::with_capacity((last - first) as usize);
@@ -428,8 +440,13 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
             let (plan_project, plan_equity) = scratch.cash_flows(pair.a);
             let (base_project, base_equity) = scratch.cash_flows(pair.b);
             let versus = PlanVersusBaseline {
-                project: incremental_returns(plan_project, base_project, rates[pair.a], &mut diff),
-                equity: incremental_returns(plan_equity, base_equity, rates[pair.a], &mut diff),
+                project: incremental_returns(
+                    plan_project,
+                    base_project,
+                    rates[pair.a].0,
+                    &mut diff,
+                ),
+                equity: incremental_returns(plan_equity, base_equity, rates[pair.a].1, &mut diff),
             };
             pair.push(&plans, &versus);
             versus_baseline[pair.a] = Some(versus);
@@ -482,7 +499,7 @@ pub fn run<E: Send>(
             .iter()
             .map(|p| PlanStatistics::new(&p.name))
             .collect(),
-        pairs: PairStatistics::versus(opts.baseline, model.plans.len()),
+        pairs: PairStatistics::versus(opts.baseline, &model.plans),
         timeseries: TimeSeriesStats::new(model.plans.len(), months),
         convergence: None,
     };

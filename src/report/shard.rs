@@ -27,7 +27,7 @@ pub const MANIFEST: &str = "shard.json";
 pub const FORMAT: &str = "pivotsim-shard";
 /// Version of the shard layout; merge refuses others. 4: text cells of `runs.csv` are
 /// neutralised against spreadsheet formulas, so rows of an earlier shard may differ.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// A problem with a shard folder or a set of them. Every one means the shards must be fixed
 /// or rerun; `merge` writes nothing.
@@ -382,13 +382,12 @@ pub fn read_set(dirs: &[PathBuf]) -> Result<ShardSet, ShardError> {
     }
     let model = CompiledScenario::with_stresses(&scenario, &reference.stresses)
         .map_err(|e| invalid(first_dir, format!("its scenario cannot be compiled: {e}")))?;
-    let plan_names: Vec<String> = model.plans.iter().map(|p| p.name.clone()).collect();
     let months = crate::model::months_per_run(&model);
     let shards: Vec<LoadedShard> = by_index.into_values().collect();
     let mut statistics: Option<MonteCarloResult> = None;
     for shard in &shards {
         let part = &shard.manifest.statistics;
-        part.check_shape(&plan_names, months)
+        part.check_shape(&model.plans, months)
             .map_err(|e| invalid(&shard.dir, format!("{e}; the manifest is damaged")))?;
         match &mut statistics {
             None => statistics = Some(part.clone()),

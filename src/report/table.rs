@@ -125,7 +125,12 @@ pub fn render(summary: &Summary, footer: &str) -> String {
             count(summary.runs)
         );
         for c in &summary.comparisons {
-            let _ = writeln!(out, "  {}", c.a);
+            // A stressed plan is compared with the baseline's copy under the same stress.
+            if c.b == summary.baseline {
+                let _ = writeln!(out, "  {}", c.a);
+            } else {
+                let _ = writeln!(out, "  {} (against {})", c.a, c.b);
+            }
             for (label, metric) in [
                 ("equity value ", Metric::EquityNpv),
                 ("project value", Metric::ProjectNpv),
@@ -192,8 +197,14 @@ fn returns_line(c: &Comparison) -> Option<String> {
             percent(m.mirr as f64 / futures as f64)
         ));
     }
-    if let Some(years) = median("project_payback_years") {
-        parts.push(format!("payback {} years", quantity(years)));
+    if let Some(payback) = c.returns.get("project_payback_years") {
+        // Futures that never pay back within the horizon have no payback: say how many do.
+        let share = payback.count as f64 / (payback.count + payback.non_finite).max(1) as f64;
+        parts.push(format!(
+            "payback {} years ({} of futures pay back)",
+            quantity(payback.percentiles.p50),
+            percent(share)
+        ));
     }
     if let Some(peak) = median("project_peak_funding_usd") {
         parts.push(format!("peak funding {}", usd(peak)));

@@ -423,4 +423,12 @@ fn stay_mining_ties_with_itself_under_a_stress_that_cannot_touch_it() {
         assert_eq!(m["p_a_beats_b"], 0.0, "{metric}");
     }
     assert_eq!(comparison["return_methods"]["project"]["none"], 64);
+    // A stressed plan is compared with the baseline's copy in the same (stressed) world.
+    let stressed = summary["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["a"] == "convert-half-2027 [ai-bust-2028]")
+        .unwrap();
+    assert_eq!(stressed["b"], "stay-mining [ai-bust-2028]");
 }

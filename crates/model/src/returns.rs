@@ -68,10 +68,10 @@ pub struct IncrementalReturns {
     pub rate: f64,
     /// Payback, years: from the first month the cumulative difference goes below zero (the
     /// plan starts to need money the baseline does not) to the month from which it stays at
-    /// zero or above, counting operating flows only (not the exit value at the horizon). NaN
-    /// when it never goes below zero, or is still below zero at the horizon. A cumulative that
-    /// recovers and dips again (a loan drawn, then serviced) pays back only at the last
-    /// recovery.
+    /// zero or above, counting operating flows only (not the exit value at the horizon). 0
+    /// when it never goes below zero (nothing to pay back); NaN when it is still below zero
+    /// at the horizon. A cumulative that recovers and dips again (a loan drawn, then
+    /// serviced) pays back only at the last recovery.
     pub payback_years: f64,
     /// Peak funding need: the deepest the cumulative difference goes below zero, USD (0 when
     /// it never does); operating flows only.
@@ -173,12 +173,13 @@ pub struct PlanVersusBaseline {
     pub equity: IncrementalReturns,
 }
 
-/// The rates of a modified IRR of plan `plan` against a baseline: outlays financed at
-/// the rate of the plan's first conversion loan (its actions, then its rules), else of the
-/// scenario's first debt, else at the project discount rate; returns reinvested at the
-/// project discount rate. A floating rate counts as the base rate at the start plus its
-/// spread.
-pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> MirrRates {
+/// The rates of the modified IRRs of plan `plan` against a baseline, for project flows and
+/// for equity flows: outlays financed at the rate of the plan's first conversion loan (its
+/// actions, then its rules), else of the scenario's first debt, else at the project
+/// discount rate; returns reinvested at the project discount rate (project flows) or the
+/// equity discount rate (equity flows). A floating rate counts as the base rate at the start
+/// plus its spread.
+pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> (MirrRates, MirrRates) {
     let plan = &model.plans[plan];
     let conversion_loans = plan
         .actions
@@ -200,10 +201,16 @@ pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> MirrRates {
                 model.finance.base_rate.as_ref().map_or(0.0, |b| b.initial) + spread
             }
         });
-    MirrRates {
-        finance,
-        reinvest: model.project_discount_rate,
-    }
+    (
+        MirrRates {
+            finance,
+            reinvest: model.project_discount_rate,
+        },
+        MirrRates {
+            finance,
+            reinvest: model.equity_discount_rate,
+        },
+    )
 }
 
 /// Monthly rate equivalent to an annual `rate`.
@@ -275,8 +282,9 @@ fn payback_and_peak(diff: &[f64], exit: f64) -> (f64, f64) {
         }
     }
     let payback = match (first_below, recovered) {
+        (None, _) => 0.0,
         (Some(start), Some(end)) => (end - start) as f64 / 12.0,
-        _ => f64::NAN,
+        (Some(_), None) => f64::NAN,
     };
     (payback, -lowest)
 }
@@ -477,8 +485,9 @@ mod tests {
         let plan = [0.0, 1e9 + 1e-7, 1e9 - 1e-7, 1e9];
         let r = incremental_returns(flows(&plan), flows(&base), RATES, &mut Vec::new());
         assert_eq!(r.method, ReturnMethod::None);
-        assert!(r.rate.is_nan() && r.payback_years.is_nan() && r.moic.is_nan());
-        assert_eq!(r.peak_funding_usd, 0.0);
+        assert!(r.rate.is_nan() && r.moic.is_nan());
+        // Nothing to pay back and nothing to fund.
+        assert_eq!((r.payback_years, r.peak_funding_usd), (0.0, 0.0));
         // Only gains: no outlay, so no rate and no multiple.
         let plan = [0.0, 2e9, 1e9, 1e9];
         let r = incremental_returns(flows(&plan), flows(&base), RATES, &mut Vec::new());

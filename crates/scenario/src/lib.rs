@@ -300,19 +300,6 @@ fn humanize_serde(message: &str) -> String {
             .nth(1)
             .map_or_else(|| got.to_owned(), |v| v.to_owned())
     };
-    // A whole number the parser read as a decimal (`64.0`, `1e3`, or `0064`, which the YAML
-    // reader takes for a decimal): say how to write it rather than show a parser's reading.
-    if expected.starts_with("a whole number")
-        && let Ok(value) = got.parse::<f64>()
-        && value.fract() == 0.0
-        && value.abs() < 9.0e15
-    {
-        return format!(
-            "expected {expected}, got {got}: written with a decimal point, an exponent or \
-             leading zeros, it is read as a decimal; write it as {}",
-            value as i64
-        );
-    }
     format!("expected {expected}, got {got}")
 }
 

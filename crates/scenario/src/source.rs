@@ -408,6 +408,13 @@ fn to_json(
         Node::Bool(b) => Value::Bool(b),
         Node::Int(i) => Value::from(i),
         Node::Uint(u) => Value::from(u),
+        // A whole number the YAML reader took for a decimal (`0064` is the integer 64 in
+        // YAML 1.2, `1e3` and `64.0` are whole): an integer, as JSON Schema counts it, so an
+        // integer field accepts it and the schema and the loader agree. Exact up to 2^53;
+        // a float field reads it back as the same f64.
+        Node::Float(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+            Value::from(f as i64)
+        }
         Node::Float(f) => match serde_json::Number::from_f64(f) {
             Some(n) => Value::Number(n),
             None => {
@@ -510,6 +517,18 @@ mod tests {
             "{}",
             refused.message
         );
+    }
+
+    #[test]
+    fn whole_numbers_read_as_decimals_are_integers() {
+        // YAML 1.2 reads `0064` as the integer 64; `1e3` and `64.0` are whole too. As JSON
+        // Schema counts them (and so an editor), they are integers; `64.5` stays a decimal.
+        let doc = parse("a: 0064\nb: 1e3\nc: 64.0\nd: 64.5\n", "t.yaml").unwrap();
+        assert_eq!(doc.value["a"], serde_json::json!(64));
+        assert_eq!(doc.value["b"], serde_json::json!(1000));
+        assert_eq!(doc.value["c"], serde_json::json!(64));
+        assert_eq!(doc.value["d"], serde_json::json!(64.5));
+        assert!(doc.value["a"].is_u64());
     }
 
     #[test]

@@ -314,6 +314,10 @@ pub(super) struct Ledger {
     /// Unlevered monthly flows, USD; index 0 is time zero (no outlay). The last includes the
     /// terminal value.
     project_flows: Vec<f64>,
+    /// Free cash flows to the firm, monthly, USD (taxes as if unlevered: no interest
+    /// shield), in step with `project_npv`; index 0 is time zero, the last includes the
+    /// terminal value. The project side of returns against a baseline.
+    free_cash_flows: Vec<f64>,
     /// The owners' monthly flows, USD, in step with `npv`: each booked month's net cash, minus
     /// the cash lost at a default, plus the equity at the horizon; index 0 is time zero.
     equity_flows: Vec<f64>,
@@ -347,6 +351,7 @@ impl Ledger {
             project_npv: 0.0,
             months: Vec::with_capacity(months),
             project_flows: vec![0.0],
+            free_cash_flows: vec![0.0],
             equity_flows: vec![0.0],
             horizon_values: (0.0, 0.0),
             min_cash: starting_cash,
@@ -389,9 +394,10 @@ impl Ledger {
         let net = self.month.net_cash();
         self.cash += net;
         self.npv += net * self.discount(at);
-        self.project_npv +=
-            self.month.free_cash_flow(unlevered_taxes) * Self::discount_at(self.project_rate, at);
+        let free_cash_flow = self.month.free_cash_flow(unlevered_taxes);
+        self.project_npv += free_cash_flow * Self::discount_at(self.project_rate, at);
         self.project_flows.push(self.month.project_cash());
+        self.free_cash_flows.push(free_cash_flow);
         self.equity_flows.push(net);
         self.total.add(&self.month);
         let month_number = self.months.len() + 1;
@@ -444,6 +450,9 @@ impl Ledger {
         if let Some(last) = self.project_flows.last_mut() {
             *last += value;
         }
+        if let Some(last) = self.free_cash_flows.last_mut() {
+            *last += value;
+        }
         if let Some(last) = self.equity_flows.last_mut() {
             *last += equity;
         }
@@ -480,12 +489,13 @@ impl Ledger {
         &self.project_flows
     }
 
-    /// The project and equity cash flows of the run, monthly from time zero, with what the
-    /// horizon added to each (see [`CashFlows`]).
+    /// The project (free cash flow to the firm, as the project value counts it) and equity
+    /// cash flows of the run, monthly from time zero, with what the horizon added to each
+    /// (see [`CashFlows`]).
     pub(super) fn cash_flows(&self) -> (CashFlows<'_>, CashFlows<'_>) {
         (
             CashFlows {
-                monthly: &self.project_flows,
+                monthly: &self.free_cash_flows,
                 at_horizon: self.horizon_values.0,
             },
             CashFlows {
