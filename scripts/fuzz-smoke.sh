@@ -49,9 +49,9 @@ printf 'sites[0].halls[0]={name: A}\nrums=5\n' > fuzz/corpus/overrides/set-bad
 seed shard_manifest
 cargo build --release --quiet
 SHARD_DIR=$(mktemp -d)
-target/release/pivotsim run --runs 64 --seed 1 --set horizon_years=1 --no-plots -q \
+target/release/pivotsim run --runs 64 --seed 1 --set horizon_years=3 --no-plots -q \
   --shard 1/1 --out "$SHARD_DIR/s" > /dev/null
-cp "$SHARD_DIR/s/shard.json" fuzz/corpus/shard_manifest/one-year
+cp "$SHARD_DIR/s/shard.json" fuzz/corpus/shard_manifest/three-years
 rm -rf "$SHARD_DIR"
 
 # One job (the fuzzer is single-threaded without -fork/-jobs). -timeout: seconds per input
