@@ -272,14 +272,16 @@ impl Checker<'_> {
 impl Checker<'_> {
     /// The plan's anchor leases and GPU deployments in one hall, together, at any moment
     /// within the hall's GPU capacity: each fits alone (checked above), but three 20 MW
-    /// leases in one 20 MW hall could not all be served. A lease holds its MW from its start
-    /// (signing + delay) for its term, GPUs from their date for their life, both counted in
-    /// whole calendar months; the commitment whose start first overfills the hall is the one
-    /// refused.
+    /// leases in one 20 MW hall could not all be served. As the model books them, a lease
+    /// holds its MW from signing (its capacity is reserved then) to the end of its term after
+    /// the delay, GPUs from their deployment for their life; the ends are counted in whole
+    /// calendar months, rounded down, so that rounding never refuses what the model could
+    /// serve. Renewals, which are random, are not counted. The commitment whose start first
+    /// overfills the hall is the one refused.
     fn concurrent_gpu_loads(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
         let s = self.s;
         let after = |d: NaiveDate, months: f64| {
-            d.checked_add_months(Months::new(months.round().max(0.0) as u32))
+            d.checked_add_months(Months::new(months.floor().max(0.0) as u32))
                 .unwrap_or(NaiveDate::MAX)
         };
         // (hall, from, to, MW, action index, the field to blame)
@@ -295,9 +297,15 @@ impl Checker<'_> {
                     start_delay_months,
                     ..
                 } => {
-                    let from = after(date.0, *start_delay_months);
-                    let to = after(from, term_years * 12.0);
-                    (site, hall, from, to, *mw, field!(Action::SignTenant { mw }))
+                    let to = after(after(date.0, *start_delay_months), term_years * 12.0);
+                    (
+                        site,
+                        hall,
+                        date.0,
+                        to,
+                        *mw,
+                        field!(Action::SignTenant { mw }),
+                    )
                 }
                 Action::DeployGpuCloud {
                     date,
