@@ -126,7 +126,7 @@ fn lost_inquiries_match_erlang_b_for_any_term_distribution() {
 
 #[test]
 fn a_fully_leased_70_mw_hall_earns_the_core_scientific_contract() {
-    // REFERENCE §3.2/§8: Core Scientific ← CoreWeave, 70 MW IT for 12 years at $121.5/kW-month
+    // docs/sources.md §3.2/§8: Core Scientific ← CoreWeave, 70 MW IT for 12 years at $121.5/kW-month
     // = 70,000 kW × $121.5 × 144 months = $1,224,720,000. Rent bills per calendar month, and
     // the lease starts on the 1st, so exactly 144 full months are billed.
     let plans = "  - name: anchor\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H0, \

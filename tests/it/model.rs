@@ -113,7 +113,7 @@ fn a_price_below_every_breakeven_hashes_every_hour() {
 
 #[test]
 fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
-    // REFERENCE §1.2: on 2024-12-23 BTC was $93,450, difficulty 108.52 T, and fees were 2.42%
+    // docs/sources.md §1.2: on 2024-12-23 BTC was $93,450, difficulty 108.52 T, and fees were 2.42%
     // of rewards (0.0775 BTC per block); Hashrate Index published $55.21/PH/day. A fleet of
     // 1,000 × 1 TH/s machines with no pool fee, hashing for the first day, must earn that
     // within 3%. The window starts fresh, so no retarget falls on day one.
@@ -192,7 +192,7 @@ fn the_grid_limit_is_checked_at_every_event() {
 fn the_halving_falls_near_its_expected_date() {
     // From height 941,472 on 2026-03-01, 108,528 blocks remain to 1,050,000. At the 930 EH/s
     // start (under the 957.7 EH/s that 133.79 T implies) and the default hashrate dynamics, the
-    // halving should land within 2027-09 .. 2028-12 in nearly every future (REFERENCE §1.1:
+    // halving should land within 2027-09 .. 2028-12 in nearly every future (docs/sources.md §1.1:
     // "about April 2028").
     let s = scenario::load_default().unwrap().scenario;
     let m = compile(&s);
