@@ -43,6 +43,19 @@ struct PlanCashFlows {
     equity_at_horizon: f64,
 }
 
+impl PlanCashFlows {
+    /// Copies `operator`'s cash flows, reusing the buffers.
+    fn copy_from(&mut self, operator: &Operator<'_>) {
+        let (project, equity) = operator.cash_flows();
+        self.project.clear();
+        self.project.extend_from_slice(project.monthly);
+        self.project_at_horizon = project.at_horizon;
+        self.equity.clear();
+        self.equity.extend_from_slice(equity.monthly);
+        self.equity_at_horizon = equity.at_horizon;
+    }
+}
+
 impl Scratch {
     /// Plan `plan`'s project and equity cash flows in the last [`simulate_replication`].
     ///
@@ -63,6 +76,23 @@ impl Scratch {
     }
 }
 
+/// Runs plan `plan` on `world` to the horizon with `queue` (cleared first) and returns the
+/// operator: the one place a plan is simulated.
+fn run_plan<'a>(
+    model: &'a CompiledScenario,
+    world: &'a World,
+    plan: usize,
+    seed: u64,
+    replication: u64,
+    queue: &mut EventQueue<OperatorEvent>,
+) -> Operator<'a> {
+    queue.clear();
+    let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
+    operator.schedule_initial(queue);
+    run_until(queue, &mut operator, model.end);
+    operator
+}
+
 /// Simulates plan `plan` (index into `model.plans`) on an already generated world. When
 /// `series` is given, the run's monthly series are appended to it (see
 /// [`Operator::write_series`]).
@@ -75,36 +105,9 @@ pub fn simulate_plan(
     queue: &mut EventQueue<OperatorEvent>,
     series: Option<&mut Vec<f64>>,
 ) -> RunMetrics {
-    simulate_plan_into(model, world, plan, seed, replication, queue, series, None)
-}
-
-/// [`simulate_plan`], also copying the run's cash flows into `flows` when given.
-#[allow(clippy::too_many_arguments)]
-fn simulate_plan_into(
-    model: &CompiledScenario,
-    world: &World,
-    plan: usize,
-    seed: u64,
-    replication: u64,
-    queue: &mut EventQueue<OperatorEvent>,
-    series: Option<&mut Vec<f64>>,
-    flows: Option<&mut PlanCashFlows>,
-) -> RunMetrics {
-    queue.clear();
-    let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
-    operator.schedule_initial(queue);
-    run_until(queue, &mut operator, model.end);
+    let operator = run_plan(model, world, plan, seed, replication, queue);
     if let Some(out) = series {
         operator.write_series(out);
-    }
-    if let Some(out) = flows {
-        let (project, equity) = operator.cash_flows();
-        out.project.clear();
-        out.project.extend_from_slice(project.monthly);
-        out.project_at_horizon = project.at_horizon;
-        out.equity.clear();
-        out.equity.extend_from_slice(equity.monthly);
-        out.equity_at_horizon = equity.at_horizon;
     }
     operator.metrics()
 }
@@ -118,11 +121,14 @@ pub fn run_to_horizon<'a>(
     seed: u64,
     replication: u64,
 ) -> Operator<'a> {
-    let mut queue = EventQueue::new();
-    let mut operator = Operator::new(model, world, &model.plans[plan], seed, replication);
-    operator.schedule_initial(&mut queue);
-    run_until(&mut queue, &mut operator, model.end);
-    operator
+    run_plan(
+        model,
+        world,
+        plan,
+        seed,
+        replication,
+        &mut EventQueue::new(),
+    )
 }
 
 /// Months each run reports in its series: one per month close, the last at the horizon.
@@ -153,15 +159,10 @@ pub fn simulate_replication(
         .flows
         .resize_with(model.plans.len(), PlanCashFlows::default);
     for plan in 0..model.plans.len() {
-        out.push(simulate_plan_into(
-            model,
-            &scratch.worlds[model.plans[plan].variant],
-            plan,
-            seed,
-            replication,
-            &mut scratch.queue,
-            Some(&mut *series),
-            Some(&mut scratch.flows[plan]),
-        ));
+        let world = &scratch.worlds[model.plans[plan].variant];
+        let operator = run_plan(model, world, plan, seed, replication, &mut scratch.queue);
+        operator.write_series(series);
+        scratch.flows[plan].copy_from(&operator);
+        out.push(operator.metrics());
     }
 }

@@ -149,17 +149,22 @@ impl IncrementalMetric {
 
     /// The figure of a comparison whose project and equity returns are `returns`.
     pub fn of(self, returns: &PlanVersusBaseline) -> f64 {
-        let (r, on) = match self.index() {
-            0..5 => (&returns.project, self.index()),
-            _ => (&returns.equity, self.index() - 5),
-        };
-        let rate_if = |method| if r.method == method { r.rate } else { f64::NAN };
-        match on {
-            0 => rate_if(ReturnMethod::Irr),
-            1 => rate_if(ReturnMethod::Mirr),
-            2 => r.payback_years,
-            3 => r.peak_funding_usd,
-            _ => r.moic,
+        use IncrementalMetric as M;
+        let (p, e) = (&returns.project, &returns.equity);
+        // The rate when it was computed by `method`, else NaN.
+        let rate =
+            |r: &IncrementalReturns, method| if r.method == method { r.rate } else { f64::NAN };
+        match self {
+            M::ProjectIrr => rate(p, ReturnMethod::Irr),
+            M::ProjectMirr => rate(p, ReturnMethod::Mirr),
+            M::ProjectPaybackYears => p.payback_years,
+            M::ProjectPeakFunding => p.peak_funding_usd,
+            M::ProjectMoic => p.moic,
+            M::EquityIrr => rate(e, ReturnMethod::Irr),
+            M::EquityMirr => rate(e, ReturnMethod::Mirr),
+            M::EquityPaybackYears => e.payback_years,
+            M::EquityPeakFunding => e.peak_funding_usd,
+            M::EquityMoic => e.moic,
         }
     }
 }

@@ -142,11 +142,6 @@ impl SourceMap {
         }
     }
 
-    /// Records (or overrides) the position of a path; used when `--set` adds a value.
-    pub fn insert(&mut self, path: String, position: Position) {
-        self.positions.insert(path, position);
-    }
-
     /// Records that an override given as `given_as` set the value at `path`: it has no line
     /// in the file, and messages about it (or anything inside it) name the override.
     pub fn insert_override(&mut self, path: String, given_as: &str) {
