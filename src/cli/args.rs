@@ -325,11 +325,12 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
 
 /// The metrics that can be undefined in a future (written empty in `runs.csv`): no
 /// `--target-ci` on them. A test keeps this list in step with the metric descriptions.
-pub(crate) const MAY_BE_UNDEFINED: [Metric; 4] = [
+pub(crate) const MAY_BE_UNDEFINED: [Metric; 5] = [
     Metric::Irr,
     Metric::YearsToFirstHalving,
     Metric::PaybackMonth,
     Metric::DefaultYears,
+    Metric::EquityValuePerShare,
 ];
 
 /// A metric by its key (`npv_usd`) or its key without the unit suffix (`npv`).

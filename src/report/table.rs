@@ -16,6 +16,7 @@ const ROWS: &[(&str, Metric, Shown)] = &[
     ("NPV, P5 … P95", Metric::Npv, Shown::Band),
     ("P(NPV < 0)", Metric::Npv, Shown::ShareNegative),
     ("P(default)", Metric::Defaulted, Shown::DefaultShare),
+    ("Projects taken, mean", Metric::ProjectDefaults, Shown::Mean),
     ("End cash, mean", Metric::EndCash, Shown::Mean),
     ("Revenue, mean", Metric::Revenue, Shown::Mean),
     ("  mining", Metric::MiningRevenue, Shown::Mean),

@@ -229,8 +229,8 @@ fn a_value_set_on_the_command_line_is_blamed_on_the_option_not_the_file() {
         ),
         (
             // A cross-field check on an overridden value.
-            &["validate", config, "--set", "plans[1].actions[2].mw=25"],
-            "error: --set plans[1].actions[2].mw=25: field `plans[1].actions[2].mw`",
+            &["validate", config, "--set", "plans[1].actions[3].mw=25"],
+            "error: --set plans[1].actions[3].mw=25: field `plans[1].actions[3].mw`",
         ),
         (
             &["run", "--runs", "0", "--out", "never"],

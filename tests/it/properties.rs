@@ -323,6 +323,14 @@ fn build(g: &Gen) -> Scenario {
                         rate: DebtRate::Fixed(0.09),
                         term_months: 120,
                         repayment: Repayment::Amortizing,
+                        // Both kinds of lender, so the invariants cover project finance.
+                        recourse: if i % 2 == 0 {
+                            scenario::Recourse::Project
+                        } else {
+                            scenario::Recourse::Corporate
+                        },
+                        project_terms: None,
+                        refinance_at_cod: None,
                     }),
                 });
             } else {
@@ -456,6 +464,9 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::GpuCloudRevenue],
         f[Flow::Salvage],
         f[Flow::DebtDraws],
+        f[Flow::LiquidationProceeds],
+        f[Flow::RestrictedCashOut],
+        f[Flow::EquityRaised],
     ];
     let outflows = [
         f[Flow::SlaCredits],
@@ -466,6 +477,8 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::Interest],
         f[Flow::Principal],
         f[Flow::SeizedAtDefault],
+        f[Flow::RestrictedCashIn],
+        f[Flow::EquityIssueCosts],
         f[Flow::Taxes],
     ];
     let net = inflows.iter().sum::<f64>() - outflows.iter().sum::<f64>();
@@ -529,6 +542,11 @@ fn check_plan(
             ("debt draws", f[Flow::DebtDraws]),
             ("interest", f[Flow::Interest]),
             ("principal", f[Flow::Principal]),
+            ("liquidation proceeds", f[Flow::LiquidationProceeds]),
+            ("restricted cash in", f[Flow::RestrictedCashIn]),
+            ("restricted cash out", f[Flow::RestrictedCashOut]),
+            ("equity cures", f[Flow::EquityCures]),
+            ("capitalised interest", f[Flow::CapitalisedInterest]),
             ("energy MWh", f[Flow::EnergyDrawn]),
         ] {
             prop_assert!(

@@ -820,7 +820,7 @@ fn the_trace_csv_neutralises_a_hall_name_a_spreadsheet_would_run() {
             "--set",
             "plans[1].actions[0].hall='@A'",
             "--set",
-            "plans[1].actions[2].hall='@A'",
+            "plans[1].actions[3].hall='@A'",
             "--set",
             "horizon_years=3",
         ],

@@ -278,6 +278,15 @@ pub enum ActionSpec {
     },
     /// Borrow.
     DrawDebt(DebtSpec),
+    /// Sell new shares.
+    RaiseEquity {
+        /// Gross amount, USD.
+        amount: f64,
+        /// Fees and discount, USD.
+        cost: f64,
+        /// Shares issued, when the scenario counts shares.
+        shares: Option<f64>,
+    },
     /// Raise a grid limit.
     UpgradeGrid {
         /// Site index.
@@ -409,6 +418,8 @@ pub struct CompiledScenario {
     pub shocks: Vec<ShockSpec>,
     /// World variants: the scenario as written, then one per selected stress.
     pub variants: Vec<Variant>,
+    /// Shares outstanding at the start, when the scenario counts them.
+    pub shares_outstanding: Option<f64>,
     /// Discount rate of the project (unlevered) value, fraction per year: the scenario's
     /// `finance.discount_rates.project`, else its `discount_rate`.
     pub project_discount_rate: f64,
@@ -615,8 +626,15 @@ impl CompiledScenario {
                         .and_then(|f| f.covenant.as_ref())
                         .map(|c| (c.min_dscr, c.months_allowed)),
                     terminal: f.map_or(TerminalValue::None, |f| f.terminal_value),
+                    revolver: f.and_then(|f| f.revolver),
+                    min_cash: f.map_or(0.0, |f| f.min_cash_usd),
+                    liquidation_recovery: f
+                        .map_or(pivotsim_scenario::DEFAULT_LIQUIDATION_RECOVERY, |f| {
+                            f.liquidation_recovery
+                        }),
                 }
             },
+            shares_outstanding: s.finance.as_ref().and_then(|f| f.shares_outstanding),
             project_discount_rate: s
                 .finance
                 .as_ref()

@@ -24,6 +24,14 @@ pub fn annuity_payment(balance: f64, monthly_rate: f64, payments: u32) -> f64 {
     balance * monthly_rate / (1.0 - (1.0 + monthly_rate).powi(-(payments as i32)))
 }
 
+/// The annual rate of `rate` when the base rate is `base_rate` (fractions per year).
+pub fn annual_rate(rate: DebtRate, base_rate: f64) -> f64 {
+    match rate {
+        DebtRate::Fixed(r) => r,
+        DebtRate::FloatingSpread(s) => base_rate + s,
+    }
+}
+
 /// One month's debt service, USD.
 #[derive(Copy, Clone, Debug, Default, PartialEq)]
 pub struct Service {
@@ -63,10 +71,7 @@ impl Loan {
 
     /// The annual rate this month given the base rate.
     pub fn annual_rate(&self, base_rate: f64) -> f64 {
-        match self.spec.rate {
-            DebtRate::Fixed(r) => r,
-            DebtRate::FloatingSpread(s) => base_rate + s,
-        }
+        annual_rate(self.spec.rate, base_rate)
     }
 
     /// Pays this month's service and returns it.
@@ -192,6 +197,14 @@ impl Depreciation {
         if capex > 0.0 && months > 0 {
             self.layers.push_back((months, capex / f64::from(months)));
         }
+    }
+
+    /// What is left to depreciate (the undepreciated book value), USD.
+    pub fn remaining(&self) -> f64 {
+        self.layers
+            .iter()
+            .map(|(months, amount)| f64::from(*months) * amount)
+            .sum()
     }
 
     /// This month's depreciation (and ages every layer by a month).

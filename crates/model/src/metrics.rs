@@ -79,7 +79,7 @@ outputs! {
     EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
     Npv => "npv_usd", "NPV", Usd, "the equity value (equity_npv_usd), kept under its old name";
     ProjectNpv => "project_npv_usd", "Project NPV", Usd, "project (unlevered) value: free cash flows to the firm (EBITDA − taxes as if without debt − capex + salvage) and the terminal value, at the project rate";
-    EquityNpv => "equity_npv_usd", "Equity NPV", Usd, "equity value: net cash flows to and from the owners (debt draws and service included) and the terminal value less debt, at the equity rate; at a default the owners lose the cash left";
+    EquityNpv => "equity_npv_usd", "Equity NPV", Usd, "equity value: net cash flows to and from the owners (debt draws and service included) and the terminal value less debt, at the equity rate; at a company default the owners keep max(0, assets − liabilities)";
     MeanHashprice => "mean_hashprice_usd_per_ph_day", "Mean hashprice $/PH/d", Plain, "time-averaged network hashprice";
     HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day", "Hashprice at horizon", Plain, "network hashprice at the horizon";
     CurtailedEnergy => "curtailed_mwh", "Curtailed MWh", Plain, "energy not drawn because machines were curtailed for price";
@@ -105,10 +105,15 @@ outputs! {
     MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";
     MinCashMonth => "min_cash_month", "Minimum-cash month", Plain, "month (1-based) of the lowest cash; 0 when it never fell below the start";
     PaybackMonth => "payback_month", "Payback month", Plain, "first month the cumulative unlevered cash flow recovers to zero; 0 if it never went negative; empty if never";
-    Defaulted => "defaulted", "Defaulted", Plain, "1 when the run defaulted, else 0";
+    Defaulted => "defaulted", "Defaulted", Plain, "1 when the company defaulted (out of cash, or on the corporate covenant), else 0; a project taken by its lenders is not a company default";
     DefaultYears => "default_years", "Default (years)", Plain, "years from the start to the default (empty if none)";
-    DefaultedOnCash => "defaulted_on_cash", "Default: cash", Plain, "1 when the run defaulted because cash went below zero";
-    DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Plain, "1 when the run defaulted on the DSCR covenant";
+    DefaultedOnCash => "defaulted_on_cash", "Default: cash", Plain, "1 when the company defaulted because its cash went below the minimum (zero unless `finance.min_cash_usd`) after the revolver";
+    DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Plain, "1 when the run defaulted on the corporate DSCR covenant";
+    ProjectDefaults => "project_defaults", "Project defaults", Plain, "conversions whose project lenders took them (hall, leases and reserve); the company goes on";
+    EquityCures => "equity_cures_usd", "Equity cures", Usd, "equity the parent put into project loans to cure missed payments or failed DSCR tests";
+    EquityRaised => "equity_raised_usd", "Equity raised", Usd, "new shares sold (gross); the company's cash, not a flow to the owners";
+    EquityValuePerShare => "equity_value_per_share_usd", "Value per share", Plain, "equity value plus the present value of the equity raised, over the shares outstanding after the raises (empty without `finance.shares_outstanding`)";
+    LiquidationProceeds => "liquidation_proceeds_usd", "Liquidation proceeds", Usd, "what the owners kept at a company default (max(0, assets − liabilities)) plus any excess over the lenders' claim of a project taken";
 }
 }
 

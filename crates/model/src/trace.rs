@@ -95,6 +95,7 @@ fn hall_use_name(u: &HallUse) -> &'static str {
         HallUse::Converting(_) => "converting",
         HallUse::GpuReady => "gpu_ready",
         HallUse::Idle => "idle",
+        HallUse::Foreclosed => "foreclosed",
     }
 }
 
@@ -136,6 +137,7 @@ impl Recorder<'_, '_> {
                     ActionSpec::BuyAsics { .. } => ("buy_asics", String::new()),
                     ActionSpec::SellAsics { .. } => ("sell_asics", String::new()),
                     ActionSpec::DrawDebt(_) => ("draw_debt", String::new()),
+                    ActionSpec::RaiseEquity { .. } => ("raise_equity", String::new()),
                     ActionSpec::UpgradeGrid { .. } => ("upgrade_grid", String::new()),
                 }
             }

@@ -86,6 +86,7 @@ impl Dated<'_> {
                     | Action::BuyAsics
                     | Action::SellAsics
                     | Action::DrawDebt
+                    | Action::RaiseEquity
                     | Action::UpgradeGrid { date }
             ),
         );
@@ -208,6 +209,19 @@ impl Dated<'_> {
                     }),
                 )
             }
+            Action::RaiseEquity {
+                date,
+                amount_usd,
+                issue_cost,
+                price_per_share_usd,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::RaiseEquity {
+                    amount: *amount_usd,
+                    cost: amount_usd * issue_cost,
+                    shares: price_per_share_usd.map(|p| amount_usd / p),
+                },
+            ),
             Action::UpgradeGrid {
                 date,
                 site,

@@ -2,7 +2,7 @@
 //! depreciation, the covenant, the terminal value, and used-ASIC resale prices.
 
 use pivotsim_engine::SimTime;
-use pivotsim_scenario::{BaseRate, DebtRate, Repayment, TerminalValue};
+use pivotsim_scenario::{BaseRate, DebtRate, Repayment, Revolver, TerminalValue};
 
 /// A loan in simulation form.
 #[derive(Debug, Clone)]
@@ -38,6 +38,12 @@ pub struct FinanceSpec {
     pub covenant: Option<(f64, u32)>,
     /// Terminal value rule.
     pub terminal: TerminalValue,
+    /// The revolving credit facility, if any.
+    pub revolver: Option<Revolver>,
+    /// The least cash after the revolver before the company is out of cash, USD.
+    pub min_cash: f64,
+    /// Share of the plant's book value a liquidation recovers.
+    pub liquidation_recovery: f64,
 }
 
 /// Straight-line depreciation lives by asset class, months.

@@ -11,7 +11,8 @@
 //! month), so a full month bills its monthly amount (to a few roundings per run between
 //! events) and a partial one pro rata.
 
-use crate::operator::{Flow, Flows, Lease, Operator};
+use crate::operator::project_finance::ProjectMonth;
+use crate::operator::{Flow, Flows, HallUse, Lease, Operator};
 use crate::world::energy::PriceSummary;
 use pivotsim_engine::{HOURS_PER_DAY, SECONDS_PER_AVG_MONTH};
 use pivotsim_engine::{SECONDS_PER_HOUR, SimTime};
@@ -32,6 +33,30 @@ pub(super) struct Rates {
     pub(super) down_leases: Vec<(usize, f64)>,
     /// Sites whose grid is down now.
     pub(super) sites_down: f64,
+    /// Each project loan's hall, in the financing's order (empty without project loans).
+    pub(super) projects: Vec<ProjectRates>,
+}
+
+/// What one project's hall earns and costs per unit of time now (zero once it is no longer
+/// the company's).
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub(super) struct ProjectRates {
+    /// Rent of its billing leases, USD per month.
+    pub(super) rent_usd_per_month: f64,
+    /// Its operating cost, USD per month.
+    pub(super) opex_usd_per_month: f64,
+    /// Facility load whose energy the landlord pays, MW.
+    pub(super) paid_facility_mw: f64,
+}
+
+impl ProjectRates {
+    /// Books `months` of the current month and `mwh_price_sum` (the sum over the hours of the
+    /// hourly price, USD/MWh) into `month`.
+    fn accrue(&self, months: f64, mwh_price_sum: f64, month: &mut ProjectMonth) {
+        month.revenue += self.rent_usd_per_month * months;
+        month.opex += self.opex_usd_per_month * months;
+        month.energy += self.paid_facility_mw * mwh_price_sum;
+    }
 }
 
 impl Rates {
@@ -207,6 +232,9 @@ impl Operator<'_> {
             }
         }
         r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
+            rates.accrue(months, summary.sum, &mut project.month);
+        }
         for site in &self.model.sites {
             // Σ block · (contract − price) over the hours.
             m[Flow::PpaSettlement] += site.ppa_block_mw * (site.ppa_price * hours - summary.sum);
@@ -253,6 +281,9 @@ impl Operator<'_> {
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
         m[Flow::SpotEnergy] += paid_mwh * price;
         r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
+            rates.accrue(months, hours * price, &mut project.month);
+        }
         for site in &self.model.sites {
             m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
         }
@@ -270,7 +301,23 @@ impl Operator<'_> {
 
     /// Recomputes the derived rates after a change of state.
     pub(super) fn refresh_rates(&mut self) {
-        let mut r = Rates::default();
+        let mut r = Rates {
+            projects: std::mem::take(&mut self.rates.projects),
+            ..Rates::default()
+        };
+        r.projects.clear();
+        for p in &self.financing.projects {
+            let hall = &self.facilities.halls[p.hall];
+            let mut rates = ProjectRates::default();
+            if p.is_active() && hall.use_ == HallUse::GpuReady {
+                let site = &self.model.sites[hall.site];
+                rates.opex_usd_per_month =
+                    site.gpu_opex_usd_per_mw_month * hall.shape.it_capacity_mw();
+                self.tenancy
+                    .add_project_rates(p.hall, &self.facilities.halls, &mut rates);
+            }
+            r.projects.push(rates);
+        }
         let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
         self.tenancy

@@ -14,6 +14,7 @@ use crate::operator::{
 };
 use crate::world::streams::StreamKind;
 use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
+use pivotsim_scenario::Recourse;
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -73,6 +74,11 @@ impl Operator<'_> {
                 self.retry_waiting(now, queue);
             }
             ActionSpec::DrawDebt(spec) => self.draw_debt(spec.clone(), 0),
+            ActionSpec::RaiseEquity {
+                amount,
+                cost,
+                shares,
+            } => self.ledger.raise_equity(*amount, *cost, *shares, now),
             ActionSpec::UpgradeGrid {
                 site,
                 add_mw,
@@ -86,7 +92,7 @@ impl Operator<'_> {
                         add_mw: *add_mw,
                     },
                     *capex_usd,
-                    false,
+                    (false, 1.0),
                     now,
                     ready,
                     queue,
@@ -116,10 +122,18 @@ impl Operator<'_> {
         h.shape = c.to;
         h.use_ = HallUse::Converting(ready);
         let capex = c.capex_usd_per_mw * c.to.it_capacity_mw();
-        if let Some(d) = &c.debt {
+        let name = format!("conversion of {}", self.model.halls[hall].name);
+        // A project loan pays its share of the capex as it is spent; a corporate loan is
+        // drawn now, so the company's cash pays all of it.
+        let mut paid_from_cash = 1.0;
+        if let Some(d) = c.debt.as_ref().filter(|d| d.recourse == Recourse::Project) {
+            self.financing
+                .sign_project_loan(name, hall, d, capex, (now, ready));
+            paid_from_cash = 1.0 - d.share_of_capex;
+        } else if let Some(d) = &c.debt {
             self.draw_debt(
                 DebtSpec {
-                    name: format!("conversion of {}", self.model.halls[hall].name),
+                    name,
                     principal: capex * d.share_of_capex,
                     drawn: Some(now),
                     rate: d.rate,
@@ -132,7 +146,7 @@ impl Operator<'_> {
         self.start_project(
             ProjectKind::Conversion { hall },
             capex,
-            true,
+            (true, paid_from_cash),
             now,
             ready,
             queue,
@@ -142,11 +156,13 @@ impl Operator<'_> {
     }
 
     /// Registers a project spending `capex` evenly until `ready` (at once if `ready` is now).
+    /// `(conversion, paid_from_cash)`: whether it is a conversion, and the share of its
+    /// capex the company's own cash pays.
     fn start_project(
         &mut self,
         kind: ProjectKind,
         capex: f64,
-        conversion: bool,
+        (conversion, paid_from_cash): (bool, f64),
         now: SimTime,
         ready: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
@@ -165,6 +181,8 @@ impl Operator<'_> {
             conversion,
             kind,
             done: false,
+            ready,
+            paid_from_cash,
         });
         queue.schedule(ready.max(now), OperatorEvent::ProjectDone(k));
     }
@@ -355,6 +373,17 @@ impl Operator<'_> {
                     else {
                         continue;
                     };
+                    // An operator starts a build only when its cash above the minimum covers
+                    // the part of the capex it does not borrow, after what the builds under
+                    // way still need from it.
+                    let capex = conversion.capex_usd_per_mw * conversion.to.it_capacity_mw();
+                    let borrowed = conversion.debt.as_ref().map_or(0.0, |d| d.share_of_capex);
+                    let spare = self.ledger.cash()
+                        - self.model.finance.min_cash
+                        - self.facilities.cash_committed(now);
+                    if spare < capex * (1.0 - borrowed) {
+                        continue;
+                    }
                     self.rule_conversions[r] += 1;
                     self.start_conversion(hall, conversion, None, now, queue);
                 }

@@ -25,6 +25,8 @@ pub enum HallUse {
     GpuReady,
     /// Empty and unpowered.
     Idle,
+    /// Taken by the lenders of its project loan: no longer the company's.
+    Foreclosed,
 }
 
 /// A hall's state under the plan.
@@ -92,6 +94,11 @@ pub(super) struct Project {
     /// What finishing does.
     pub(super) kind: ProjectKind,
     pub(super) done: bool,
+    /// When it finishes.
+    pub(super) ready: SimTime,
+    /// Share of its capex the company pays from its own cash as it is spent (the rest is
+    /// drawn from a project loan as it is spent).
+    pub(super) paid_from_cash: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -390,9 +397,9 @@ impl Facilities {
                         ));
                     }
                 }
-                HallUse::Idle => {
+                HallUse::Idle | HallUse::Foreclosed => {
                     if hall_it_mw[i] > 0.0 || hall.committed_mw > 0.0 {
-                        return Err(format!("hall {name}: load in an idle hall"));
+                        return Err(format!("hall {name}: load in an idle or foreclosed hall"));
                     }
                 }
             }
@@ -414,7 +421,7 @@ impl Facilities {
             let ready = match h.use_ {
                 HallUse::GpuReady => true,
                 HallUse::Converting(at) => at <= start,
-                HallUse::Asic | HallUse::Idle => false,
+                HallUse::Asic | HallUse::Idle | HallUse::Foreclosed => false,
             };
             if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
                 continue;
@@ -451,6 +458,28 @@ impl Facilities {
     }
 
     /// Frees what [`Facilities::reserve_gpu`] promised.
+    /// The capex still to be paid from the company's own cash by the projects under way at
+    /// `now`, USD.
+    pub(super) fn cash_committed(&self, now: SimTime) -> f64 {
+        self.projects
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| p.rate * p.ready.secs().saturating_sub(now.secs()) as f64 * p.paid_from_cash)
+            .sum()
+    }
+
+    /// The lenders of its project loan took `hall`: nothing is promised in it any more, and
+    /// the company's GPUs in it go with it.
+    pub(super) fn foreclose(&mut self, hall: usize) {
+        let h = &mut self.halls[hall];
+        h.use_ = HallUse::Foreclosed;
+        h.committed_mw = 0.0;
+        h.committed_racks = 0;
+        for c in self.clouds.iter_mut().filter(|c| c.hall == hall) {
+            c.state = CloudState::Retired;
+        }
+    }
+
     pub(super) fn release_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
         let h = &mut self.halls[hall];
         h.committed_mw = (h.committed_mw - mw).max(0.0);

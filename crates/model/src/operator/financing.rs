@@ -3,16 +3,21 @@
 //! default, and the valuation at the horizon; the month close calls it to book debt service
 //! and taxes and to test for default.
 //!
-//! New kinds of debt (project-finance loans tied to a conversion, a revolver) and their rules
-//! (lock-up, cures, reserves) belong here, with their own state.
+//! Loans with corporate recourse are serviced from the company's cash and tested, when the
+//! scenario has a covenant, on its trailing DSCR. Project loans (`project_finance`) are
+//! serviced and tested on their own hall's cash flow; at their default the lenders take the
+//! project and the company goes on. The revolver keeps cash at the minimum while it has
+//! room; the company defaults only when its cash is below that minimum after the revolver,
+//! or on the corporate covenant, and the owners then keep max(0, assets − liabilities).
 
 use std::collections::VecDeque;
 
 use crate::compiled::{DebtSpec, FinanceSpec};
-use crate::finance::{DefaultReason, Depreciation, Loan, TaxBook, Trailing};
+use crate::finance::{DefaultReason, Depreciation, Loan, TaxBook, Trailing, annual_rate};
+use crate::operator::project_finance::{ParentCash, ProjectLoan};
 use crate::operator::{Flow, Flows};
 use pivotsim_engine::SimTime;
-use pivotsim_scenario::TerminalValue;
+use pivotsim_scenario::{ConversionDebt, TerminalValue};
 
 /// Debt, depreciation, covenant, default and valuation state under the scenario's terms.
 #[derive(Debug)]
@@ -29,7 +34,16 @@ pub(super) struct Financing<'a> {
     taxes: TaxBook,
     /// The taxes the business would pay without debt, for the project value.
     unlevered_taxes: TaxBook,
+    /// (EBITDA − taxes) against all debt service: the company's DSCR as reported.
     trailing: Trailing,
+    /// The cash that reaches the corporate lenders (EBITDA − taxes less what the projects
+    /// kept for their own service and accounts) against corporate debt service: what the
+    /// corporate covenant tests.
+    corporate: Trailing,
+    /// Loans with project recourse, in the order they were signed.
+    pub(super) projects: Vec<ProjectLoan>,
+    /// The revolver's balance drawn, USD.
+    revolver_drawn: f64,
     /// EBITDA of the last twelve months, USD, for the terminal value.
     trailing_ebitda: VecDeque<f64>,
     /// Consecutive month closes with the DSCR below the covenant.
@@ -69,6 +83,9 @@ impl<'a> Financing<'a> {
             taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             unlevered_taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             trailing: Trailing::default(),
+            corporate: Trailing::default(),
+            projects: Vec::new(),
+            revolver_drawn: 0.0,
             trailing_ebitda: VecDeque::new(),
             breached_months: 0,
             default: None,
@@ -86,9 +103,36 @@ impl<'a> Financing<'a> {
         self.default
     }
 
-    /// Principal outstanding on every loan, USD.
+    /// Principal outstanding on every loan the company still owes (corporate loans, the
+    /// revolver and the projects it still owns), USD.
     pub(super) fn debt_outstanding(&self) -> f64 {
-        self.loans.iter().map(|l| l.balance).sum()
+        self.loans.iter().map(|l| l.balance).sum::<f64>()
+            + self.revolver_drawn
+            + self.projects.iter().map(ProjectLoan::balance).sum::<f64>()
+    }
+
+    /// Cash held in the projects' reserve and lock-up accounts, USD.
+    pub(super) fn restricted_cash(&self) -> f64 {
+        self.projects.iter().map(ProjectLoan::restricted).sum()
+    }
+
+    /// Signs a project loan for the conversion of `hall` under `debt`: its `capex` (USD) is
+    /// spent evenly over `build` (start, ready), and it draws as it is spent. Nothing after a
+    /// default.
+    pub(super) fn sign_project_loan(
+        &mut self,
+        name: String,
+        hall: usize,
+        debt: &ConversionDebt,
+        capex: f64,
+        build: (SimTime, SimTime),
+    ) {
+        if self.has_defaulted() {
+            return;
+        }
+        let life = self.terms.depreciation_months.fit_out;
+        self.projects
+            .push(ProjectLoan::new(name, hall, debt, capex, build, life));
     }
 
     /// The trailing-twelve-month DSCR, or None when no debt was serviced in the window.
@@ -111,19 +155,52 @@ impl<'a> Financing<'a> {
         self.loans.push(Loan::with_grace(spec, grace_months));
     }
 
-    /// Books the month's debt service and taxes into `month` (of tax year `year`), whose
-    /// operating flows are complete: every loan's interest and principal at base rate
-    /// `base_rate`, then taxes on EBITDA less interest and depreciation, through the tax
-    /// book (a year's losses offset its profits; net losses carry forward). Updates the
-    /// trailing DSCR and the trailing twelve months' EBITDA. Returns the taxes the month
-    /// would have paid without debt (on EBITDA less depreciation, with their own losses
-    /// carried), USD: the taxes of the project value, which no interest shields.
-    pub(super) fn book_month(&mut self, month: &mut Flows, base_rate: f64, year: i32) -> f64 {
+    /// Books the month's debt service and taxes into `month` (of tax year `year`, closing at
+    /// `now`), whose operating flows are complete: every corporate loan's interest and
+    /// principal and the revolver's interest at base rate `base_rate`, each project loan's
+    /// close (construction draws, or service, reserve, lock-up, cures and default; see
+    /// [`ProjectLoan::close_month`]), then taxes on EBITDA less interest and depreciation,
+    /// through the tax book (a year's losses offset its profits; net losses carry forward).
+    /// `free_cash` is the parent's cash with the month's flows so far, before debt service
+    /// and taxes: project cures use it. Updates the trailing DSCRs and EBITDA.
+    pub(super) fn book_month(
+        &mut self,
+        month: &mut Flows,
+        base_rate: f64,
+        year: i32,
+        now: SimTime,
+        free_cash: f64,
+    ) -> MonthBooked {
         let (mut interest, mut principal) = (0.0, 0.0);
         for loan in &mut self.loans {
             let s = loan.pay_month(base_rate);
             interest += s.interest;
             principal += s.principal;
+        }
+        if let Some(r) = self.terms.revolver {
+            interest += self.revolver_drawn * annual_rate(r.rate, base_rate) / 12.0;
+        }
+        let corporate_service = interest + principal;
+        let mut booked = MonthBooked::default();
+        let mut kept_by_projects = 0.0;
+        let parent = ParentCash {
+            available: free_cash - corporate_service,
+            floor: self.terms.min_cash,
+        };
+        for p in &mut self.projects {
+            let c = p.close_month(now, base_rate, parent, self.terms.liquidation_recovery);
+            interest += c.interest;
+            principal += c.principal;
+            month[Flow::DebtDraws] += c.draws;
+            month[Flow::CapitalisedInterest] += c.capitalised_interest;
+            month[Flow::RestrictedCashIn] += c.to_restricted;
+            month[Flow::RestrictedCashOut] += c.from_restricted;
+            month[Flow::EquityCures] += c.cure;
+            kept_by_projects += c.interest + c.principal + c.to_restricted - c.from_restricted;
+            if let Some(excess) = c.foreclosed {
+                month[Flow::LiquidationProceeds] += excess;
+                booked.foreclosed.push(p.hall);
+            }
         }
         let ebitda = month.ebitda();
         let lives = self.terms.depreciation_months;
@@ -144,37 +221,69 @@ impl<'a> Financing<'a> {
         month[Flow::Interest] = interest;
         month[Flow::Principal] = principal;
         month[Flow::Taxes] = self.taxes.month(year, ebitda - interest - depreciation);
-        self.trailing
-            .push(ebitda - month[Flow::Taxes], interest + principal);
+        let after_tax = ebitda - month[Flow::Taxes];
+        self.trailing.push(after_tax, interest + principal);
+        self.corporate
+            .push(after_tax - kept_by_projects, corporate_service);
         self.trailing_ebitda.push_back(ebitda);
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
         }
-        self.unlevered_taxes.month(year, ebitda - depreciation)
+        booked.unlevered_taxes = self.unlevered_taxes.month(year, ebitda - depreciation);
+        booked
     }
 
-    /// After a month is booked with `cash` left at `now`: default when cash is below zero,
-    /// or when the DSCR covenant has been breached for the allowed number of consecutive
-    /// months. Returns whether the run defaulted now.
-    pub(super) fn test_default(&mut self, cash: f64, now: SimTime) -> bool {
+    /// After the month's flows are complete, with the parent's cash `projected` (USD) were
+    /// they booked: the revolver draws what brings cash up to the minimum, as far as its
+    /// limit allows, or is repaid from cash above the minimum.
+    pub(super) fn revolve(&mut self, projected: f64, month: &mut Flows) {
+        let Some(r) = self.terms.revolver else {
+            return;
+        };
+        let floor = self.terms.min_cash;
+        if projected < floor {
+            let draw = (floor - projected)
+                .min(r.limit_usd - self.revolver_drawn)
+                .max(0.0);
+            self.revolver_drawn += draw;
+            month[Flow::DebtDraws] += draw;
+        } else if self.revolver_drawn > 0.0 {
+            let repay = (projected - floor).min(self.revolver_drawn);
+            self.revolver_drawn -= repay;
+            month[Flow::Principal] += repay;
+        }
+    }
+
+    /// After a month is booked with `cash` left at `now`: the company defaults when its cash
+    /// is below the minimum after the revolver, or when the corporate covenant has been
+    /// breached for the allowed number of consecutive months. Returns what the owners keep
+    /// (max(0, cash + reserves + the plant's liquidation value − debt), USD) when it
+    /// defaulted now.
+    pub(super) fn test_default(&mut self, cash: f64, now: SimTime) -> Option<f64> {
         if self.has_defaulted() {
-            return false;
+            return None;
         }
-        if cash < 0.0 {
-            self.default = Some((now, DefaultReason::Cash));
-            return true;
-        }
-        if let Some((min_dscr, allowed)) = self.terms.covenant {
-            match self.trailing.dscr() {
+        let reason = if cash < self.terms.min_cash {
+            Some(DefaultReason::Cash)
+        } else if let Some((min_dscr, allowed)) = self.terms.covenant {
+            match self.corporate.dscr() {
                 Some(dscr) if dscr < min_dscr => self.breached_months += 1,
                 _ => self.breached_months = 0,
             }
-            if self.breached_months >= allowed {
-                self.default = Some((now, DefaultReason::Covenant));
-                return true;
-            }
-        }
-        false
+            (self.breached_months >= allowed).then_some(DefaultReason::Covenant)
+        } else {
+            None
+        };
+        let reason = reason?;
+        let book = self.depreciation.remaining()
+            + self
+                .by_class
+                .as_ref()
+                .map_or(0.0, |(a, g)| a.remaining() + g.remaining());
+        let assets = cash + self.restricted_cash() + self.terms.liquidation_recovery * book;
+        let kept = (assets - self.debt_outstanding()).max(0.0);
+        self.default = Some((now, reason));
+        Some(kept)
     }
 
     /// At the horizon: the terminal value of the trailing twelve months' EBITDA under the
@@ -194,9 +303,18 @@ impl<'a> Financing<'a> {
         let debt = self.debt_outstanding();
         Some(HorizonValue {
             value,
-            equity: (value - debt).max(0.0),
+            equity: (value + self.restricted_cash() - debt).max(0.0),
         })
     }
+}
+
+/// What booking a month's financing produced.
+#[derive(Debug, Default)]
+pub(super) struct MonthBooked {
+    /// The taxes the month would have paid without debt, USD (for the project value).
+    pub(super) unlevered_taxes: f64,
+    /// Halls whose project lenders took them at this close.
+    pub(super) foreclosed: Vec<usize>,
 }
 
 /// The first month (1-based) whose cumulative unlevered cash flow is back at or above zero
@@ -233,6 +351,9 @@ mod tests {
             debts: Vec::new(),
             covenant: None,
             terminal: TerminalValue::None,
+            revolver: None,
+            min_cash: 0.0,
+            liquidation_recovery: 0.5,
         }
     }
 
@@ -246,7 +367,7 @@ mod tests {
         month[Flow::GpuCapex] = 2_400.0;
         month[Flow::ConversionCapex] = 12_000.0;
         month[Flow::Capex] = 15_600.0;
-        f.book_month(&mut month, 0.0, 2026);
+        f.book_month(&mut month, 0.0, 2026, SimTime::ZERO, 0.0);
         month[Flow::Taxes]
     }
 

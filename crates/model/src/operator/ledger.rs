@@ -111,10 +111,17 @@ flows! {
     GpuCapex => "gpu_capex_usd", Not, Memo, "of the capital spent, GPUs deployed, USD";
     Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
     DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
+    EquityRaised => "equity_raised_usd", In, Financing, "new shares sold, gross, USD (cash to the company; not counted in the owners' flows, which count the spending it funds)";
+    EquityIssueCosts => "equity_issue_costs_usd", Out, Financing, "fees and discount of the shares sold, USD";
     Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
     Principal => "principal_usd", Out, Financing, "principal repaid, USD (booked at the month's close)";
-    SeizedAtDefault => "seized_at_default_usd", Out, Financing, "cash left at a default, taken by the creditors, USD (booked at the default's close)";
+    SeizedAtDefault => "seized_at_default_usd", Out, Financing, "cash left at a company default, taken by the creditors (negative when they absorb a deficit), USD (booked at the default's close)";
+    LiquidationProceeds => "liquidation_proceeds_usd", In, Financing, "what the owners keep at a company default, max(0, assets − liabilities), and the excess over the lenders' claim when they take a project, USD";
+    RestrictedCashIn => "restricted_cash_in_usd", Out, Financing, "cash put into project accounts the parent cannot use (debt-service reserves, locked-up cash), USD";
+    RestrictedCashOut => "restricted_cash_out_usd", In, Financing, "cash out of project accounts to pay their debt or released to the parent, USD";
     Taxes => "taxes_usd", Out, Tax, "taxes paid, USD (booked at the month's close)";
+    CapitalisedInterest => "capitalised_interest_usd", Not, Memo, "interest added to construction loans until COD (not paid), USD";
+    EquityCures => "equity_cures_usd", Not, Memo, "equity the parent put into project loans to cure missed payments or failed tests, USD";
     EnergyDrawn => "energy_mwh", Not, Memo, "facility energy drawn, MWh";
     Curtailed => "curtailed_mwh", Not, Memo, "facility energy not drawn because machines were curtailed, MWh";
     Hashing => "th_seconds", Not, Memo, "hashing done, TH/s × seconds";
@@ -324,10 +331,14 @@ pub(super) struct Ledger {
     /// What the horizon added to the last project and equity flows, USD (terminal value and
     /// equity), so that operating flows can be told apart from the exit.
     horizon_values: (f64, f64),
-    /// Lowest cash after any close (or at the start), USD, and the month (1-based) it was
-    /// reached (0: at the start).
+    /// Lowest cash recorded at any close (or at the start), USD, and the month (1-based) it
+    /// was reached (0: at the start).
     min_cash: f64,
     min_cash_month: usize,
+    /// Present value at the equity rate of the equity raised, USD.
+    raised_pv: f64,
+    /// Shares issued by raises.
+    shares_issued: f64,
 }
 
 impl Ledger {
@@ -356,6 +367,8 @@ impl Ledger {
             horizon_values: (0.0, 0.0),
             min_cash: starting_cash,
             min_cash_month: 0,
+            raised_pv: 0.0,
+            shares_issued: 0.0,
         }
     }
 
@@ -393,43 +406,46 @@ impl Ledger {
     pub(super) fn book_month(&mut self, at: SimTime, unlevered_taxes: f64) {
         let net = self.month.net_cash();
         self.cash += net;
-        self.npv += net * self.discount(at);
+        // The owners' flow: the company's net cash counts as paid out to them (or in by them
+        // when negative), except new equity, which they paid in themselves.
+        let to_owners = net - self.month[Flow::EquityRaised];
+        self.npv += to_owners * self.discount(at);
         let free_cash_flow = self.month.free_cash_flow(unlevered_taxes);
         self.project_npv += free_cash_flow * Self::discount_at(self.project_rate, at);
         self.project_flows.push(self.month.project_cash());
         self.free_cash_flows.push(free_cash_flow);
-        self.equity_flows.push(net);
+        self.equity_flows.push(to_owners);
         self.total.add(&self.month);
-        let month_number = self.months.len() + 1;
-        if self.cash < self.min_cash {
-            self.min_cash = self.cash;
-            self.min_cash_month = month_number;
-        }
     }
 
-    /// On default at `at`, after the month is booked: the equity is wiped out, and any cash
-    /// left goes to the creditors, booked as a financing outflow of that month, so that cash,
-    /// the equity value, the owners' flows and the month's record agree. The project value
-    /// keeps the free cash flows up to the default and gets no terminal value (the model books
+    /// On a company default at `at`, after the month is booked: the creditors take the cash
+    /// (or absorb its deficit) and the owners keep `kept` (USD, what a liquidation leaves
+    /// them), both booked as financing flows of that month, so that cash (then `kept`), the
+    /// equity value, the owners' flows and the month's record agree. The project value keeps
+    /// the free cash flows up to the default and gets no terminal value (the model books
     /// nothing after a default).
-    pub(super) fn wipe_out_equity(&mut self, at: SimTime) {
-        let lost = self.cash.max(0.0);
-        self.month[Flow::SeizedAtDefault] += lost;
-        self.total[Flow::SeizedAtDefault] += lost;
-        self.cash -= lost;
-        self.npv -= lost * self.discount(at);
+    pub(super) fn settle_default(&mut self, at: SimTime, kept: f64) {
+        let seized = self.cash;
+        let flow = kept - seized;
+        self.month[Flow::SeizedAtDefault] += seized;
+        self.month[Flow::LiquidationProceeds] += kept;
+        self.total[Flow::SeizedAtDefault] += seized;
+        self.total[Flow::LiquidationProceeds] += kept;
+        self.cash += flow;
+        self.npv += flow * self.discount(at);
         if let Some(last) = self.equity_flows.last_mut() {
-            *last -= lost;
-        }
-        if self.cash < self.min_cash {
-            self.min_cash = self.cash;
-            self.min_cash_month = self.months.len() + 1;
+            *last += flow;
         }
     }
 
     /// Records the booked month ending at `end` (with the state at its close: leased MW,
     /// default, debt outstanding and DSCR) and opens the next one.
     pub(super) fn record_month(&mut self, end: SimTime, at_close: MonthClose) {
+        // The lowest cash is that of the records (after a default's settlement).
+        if self.cash < self.min_cash {
+            self.min_cash = self.cash;
+            self.min_cash_month = self.months.len() + 1;
+        }
         self.months.push(MonthRecord {
             end,
             flows: self.month,
@@ -457,6 +473,29 @@ impl Ledger {
             *last += equity;
         }
         self.horizon_values = (value, equity);
+    }
+
+    /// Sells new shares at `at`: `amount` (USD) comes in, `cost` (USD) goes out, and
+    /// `shares` are issued when the scenario counts them; the raise's present value at the
+    /// equity rate is kept for the value per share.
+    pub(super) fn raise_equity(
+        &mut self,
+        amount: f64,
+        cost: f64,
+        shares: Option<f64>,
+        at: SimTime,
+    ) {
+        self.month[Flow::EquityRaised] += amount;
+        self.month[Flow::EquityIssueCosts] += cost;
+        self.raised_pv += amount * self.discount(at);
+        self.shares_issued += shares.unwrap_or(0.0);
+    }
+
+    /// The equity value per share at the horizon, USD, given `shares_outstanding` at the
+    /// start: the equity value plus the present value of the new equity (the new holders
+    /// paid for their shares) over all the shares.
+    pub(super) fn value_per_share(&self, shares_outstanding: f64) -> f64 {
+        (self.npv + self.raised_pv) / (shares_outstanding + self.shares_issued)
     }
 
     /// Cash now, USD.
@@ -575,11 +614,16 @@ mod tests {
         let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
         let ebitda = revenue - energy - v(Flow::Opex);
-        let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws)
-            - v(Flow::Interest)
-            - v(Flow::Principal)
-            - v(Flow::SeizedAtDefault)
-            - v(Flow::Taxes);
+        let net =
+            ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws) + v(Flow::EquityRaised)
+                - v(Flow::EquityIssueCosts)
+                - v(Flow::Interest)
+                - v(Flow::Principal)
+                - v(Flow::SeizedAtDefault)
+                + v(Flow::LiquidationProceeds)
+                - v(Flow::RestrictedCashIn)
+                + v(Flow::RestrictedCashOut)
+                - v(Flow::Taxes);
         let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) - v(Flow::Taxes);
         assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
         assert_eq!(f.revenue().to_bits(), revenue.to_bits());

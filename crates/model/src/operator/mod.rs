@@ -16,6 +16,7 @@ mod facilities;
 mod financing;
 mod ledger;
 mod outputs;
+mod project_finance;
 #[cfg(test)]
 mod sweep_tests;
 mod tenancy;
@@ -183,13 +184,15 @@ impl<'a> Operator<'a> {
         queue.schedule(self.model.end, OperatorEvent::End);
     }
 
-    /// Closes the month at the clock: the tenants' SLA credits, then debt service and taxes
-    /// (nothing after a default), booked to cash; then the default test; then the record.
+    /// Closes the month at the clock: the tenants' SLA credits, then debt service, the
+    /// project loans' waterfalls and taxes, then the revolver (nothing of these after a
+    /// default), booked to cash; then the company's default test; then the record; then the
+    /// projects whose lenders took them leave the company.
     fn close_month(&mut self) {
         // After a default nothing is booked: the empty month, with no taxes.
-        let unlevered_taxes = if self.financing.has_defaulted() {
+        let booked = if self.financing.has_defaulted() {
             self.ledger.discard_open_month();
-            0.0
+            financing::MonthBooked::default()
         } else {
             let base_rate = self
                 .world
@@ -202,12 +205,21 @@ impl<'a> Operator<'a> {
             // The tax year of the month being closed: the year of its last second.
             let last_second = SimTime::from_secs(self.clock.secs().saturating_sub(1));
             let year = self.model.calendar.date_of(last_second).year();
-            self.financing
-                .book_month(&mut self.ledger.month, base_rate, year)
+            let free_cash = self.ledger.cash() + self.ledger.month.net_cash();
+            let booked = self.financing.book_month(
+                &mut self.ledger.month,
+                base_rate,
+                year,
+                self.clock,
+                free_cash,
+            );
+            let projected = self.ledger.cash() + self.ledger.month.net_cash();
+            self.financing.revolve(projected, &mut self.ledger.month);
+            booked
         };
-        self.ledger.book_month(self.clock, unlevered_taxes);
-        if self.financing.test_default(self.ledger.cash(), self.clock) {
-            self.ledger.wipe_out_equity(self.clock);
+        self.ledger.book_month(self.clock, booked.unlevered_taxes);
+        if let Some(kept) = self.financing.test_default(self.ledger.cash(), self.clock) {
+            self.ledger.settle_default(self.clock, kept);
         }
         let defaulted = self.financing.has_defaulted();
         let at_close = MonthClose {
@@ -222,6 +234,16 @@ impl<'a> Operator<'a> {
         };
         self.ledger.record_month(self.clock, at_close);
         self.month_index += 1;
+        for hall in booked.foreclosed {
+            self.foreclose(hall);
+        }
+    }
+
+    /// The lenders of a project loan took `hall`: it, its leases and its GPUs leave the
+    /// company, and the plan no longer acts on it.
+    fn foreclose(&mut self, hall: usize) {
+        self.tenancy.foreclose(hall);
+        self.facilities.foreclose(hall);
     }
 
     /// At the horizon: the terminal value, to the unlevered flows and the project value
@@ -284,6 +306,15 @@ impl<'a> Operator<'a> {
     /// The leases signed so far.
     pub fn leases(&self) -> &[Lease] {
         &self.tenancy.leases
+    }
+
+    /// The project loans signed so far: each one's hall (global index) and when its lenders
+    /// took it, if they did.
+    pub fn project_loans(&self) -> impl Iterator<Item = (usize, Option<SimTime>)> + '_ {
+        self.financing
+            .projects
+            .iter()
+            .map(|p| (p.hall, p.foreclosed_at))
     }
 }
 

@@ -71,6 +71,19 @@ impl Operator<'_> {
                     self.financing.default(),
                     Some((_, DefaultReason::Covenant))
                 ))),
+                Metric::ProjectDefaults => self
+                    .financing
+                    .projects
+                    .iter()
+                    .filter(|p| p.is_foreclosed())
+                    .count() as f64,
+                Metric::EquityCures => t[Flow::EquityCures],
+                Metric::LiquidationProceeds => t[Flow::LiquidationProceeds],
+                Metric::EquityRaised => t[Flow::EquityRaised],
+                Metric::EquityValuePerShare => self
+                    .model
+                    .shares_outstanding
+                    .map_or(f64::NAN, |n| self.ledger.value_per_share(n)),
             };
         }
         RunMetrics { values }

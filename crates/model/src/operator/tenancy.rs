@@ -15,7 +15,7 @@ use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 use crate::compiled::{ActionSpec, TimedAction};
-use crate::operator::accrual::Rates;
+use crate::operator::accrual::{ProjectRates, Rates};
 use crate::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::placement;
 use crate::world::streams::{StreamKind, tenant_stream};
@@ -80,6 +80,8 @@ pub struct Lease {
     pub downtime_secs: f64,
     /// The next anniversary of the term's start, when the escalator applies.
     pub next_escalation: SimTime,
+    /// When the tenant defaulted, if it did.
+    pub defaulted_at: Option<SimTime>,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -110,6 +112,7 @@ impl Lease {
             state: LeaseState::Signed,
             downtime_secs: 0.0,
             next_escalation: SimTime::MAX,
+            defaulted_at: None,
             rng,
         }
     }
@@ -128,6 +131,8 @@ pub(super) struct Tallies {
     pub(super) lost_contract_value_usd: f64,
     /// Tenants that defaulted.
     pub(super) tenant_defaults: u64,
+    /// Leases that left with a hall its project lenders took.
+    pub(super) leases_foreclosed: u64,
 }
 
 /// The operator's tenants: leases signed, where each inquiry stands, those waiting for
@@ -191,6 +196,27 @@ impl Tenancy {
         }
     }
 
+    /// Adds the rent and the landlord-paid facility load of `hall`'s billing leases to
+    /// `project` (a project loan's hall), as [`Tenancy::add_rates`] counts them for the
+    /// company.
+    pub(super) fn add_project_rates(
+        &self,
+        hall: usize,
+        halls: &[HallRuntime],
+        project: &mut ProjectRates,
+    ) {
+        for lease in &self.leases {
+            if lease.hall != hall || lease.state != LeaseState::Billing {
+                continue;
+            }
+            let billed_mw = lease.mw * lease.billed_share;
+            project.rent_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            if lease.power_included {
+                project.paid_facility_mw += billed_mw * halls[hall].shape.pue;
+            }
+        }
+    }
+
     /// Adds each billing lease's facility load (billed MW × PUE) to its site in `site_mw`,
     /// for the grid invariant.
     pub(super) fn add_site_load(&self, halls: &[HallRuntime], site_mw: &mut [f64]) {
@@ -198,6 +224,18 @@ impl Tenancy {
             if lease.state == LeaseState::Billing {
                 let hall = &halls[lease.hall];
                 site_mw[hall.site] += lease.mw * lease.billed_share * hall.shape.pue;
+            }
+        }
+    }
+
+    /// The leases of `hall` leave with it (its project lenders took it): they end for the
+    /// company, whatever their state.
+    pub(super) fn foreclose(&mut self, hall: usize) {
+        for lease in self.leases.iter_mut().filter(|l| l.hall == hall) {
+            if lease.state != LeaseState::Ended {
+                lease.state = LeaseState::Ended;
+                lease.billed_share = 0.0;
+                self.tallies.leases_foreclosed += 1;
             }
         }
     }
@@ -511,6 +549,7 @@ impl Operator<'_> {
             return;
         }
         self.tenancy.tallies.tenant_defaults += 1;
+        self.tenancy.leases[k].defaulted_at = Some(now);
         self.release(k, now, queue);
     }
 

@@ -20,8 +20,9 @@ use crate::names::{self, shown};
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
-    AsicFleet, Date, Debt, DebtRate, Hall, HallState, Plan, RETARGET_INTERVAL_BLOCKS, Scenario,
-    Shock, Site, Stress, TraceOutage,
+    AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, Plan, ProjectTerms,
+    RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing, Revolver, Scenario, Shock, Site, Stress,
+    TraceOutage,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -442,6 +443,53 @@ impl Checker<'_> {
                         ),
                     ));
                 }
+            }
+        }
+        if let Some(r) = &f.revolver {
+            self.rate(
+                &join_field(field!(Scenario.finance?.revolver), field!(Revolver.rate)),
+                r.rate,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A conversion loan at `path`: its rates need a base rate when floating, project terms
+    /// and a refinancing belong to project loans, and cash is locked up before a default.
+    fn conversion_debt(&self, path: &str, d: &ConversionDebt) -> Result<(), ScenarioError> {
+        self.rate(&join_field(path, field!(ConversionDebt.rate)), d.rate)?;
+        let corporate = d.recourse == Recourse::Corporate;
+        if let Some(r) = &d.refinance_at_cod {
+            let at = join_field(path, field!(ConversionDebt.refinance_at_cod));
+            if corporate {
+                return Err(self.err(
+                    &at,
+                    ErrorKind::Reference,
+                    "a refinancing at COD applies to a project loan: add `recourse: project`"
+                        .into(),
+                ));
+            }
+            self.rate(&join_field(&at, field!(Refinancing.rate)), r.rate)?;
+        }
+        if let Some(t) = &d.project_terms {
+            let at = join_field(path, field!(ConversionDebt.project_terms));
+            if corporate {
+                return Err(self.err(
+                    &at,
+                    ErrorKind::Reference,
+                    "project terms apply to a project loan: add `recourse: project`".into(),
+                ));
+            }
+            if t.lock_up_dscr < t.min_dscr {
+                return Err(self.err(
+                    &join_field(&at, field!(ProjectTerms.lock_up_dscr)),
+                    ErrorKind::Range,
+                    format!(
+                        "{} is below min_dscr {}; cash locks up at or above the default \
+                         threshold",
+                        t.lock_up_dscr, t.min_dscr
+                    ),
+                ));
             }
         }
         Ok(())

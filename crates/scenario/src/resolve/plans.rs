@@ -10,9 +10,7 @@ use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
 use crate::names::shown;
 use crate::source::{join_field, join_index};
-use crate::types::{
-    Action, AsicDisposal, AsicFleet, ConversionDebt, HallState, Plan, Rule, Scenario,
-};
+use crate::types::{Action, AsicDisposal, AsicFleet, HallState, Plan, Rule, Scenario};
 
 impl Checker<'_> {
     /// The GPU capacity (MW of IT) of the hall at `(site, hall)` indices under `plan`, or the
@@ -92,13 +90,7 @@ impl Checker<'_> {
                         ));
                     }
                     if let Some(d) = debt {
-                        self.rate(
-                            &join_field(
-                                &at(field!(Action::ConvertHall { debt })),
-                                field!(ConversionDebt.rate),
-                            ),
-                            d.rate,
-                        )?;
+                        self.conversion_debt(&at(field!(Action::ConvertHall { debt })), d)?;
                     }
                     if let AsicDisposal::MoveTo(other) = asics {
                         let move_to = join_field(
@@ -235,6 +227,36 @@ impl Checker<'_> {
                     self.text(&at(field!(Action::DrawDebt { name })), name)?;
                     self.rate(&at(field!(Action::DrawDebt { rate })), *rate)?;
                 }
+                Action::RaiseEquity {
+                    date,
+                    price_per_share_usd,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::RaiseEquity { date })), date)?;
+                    let shares = s.finance.as_ref().and_then(|f| f.shares_outstanding);
+                    let price = at(field!(Action::RaiseEquity {
+                        price_per_share_usd
+                    }));
+                    match (shares, price_per_share_usd) {
+                        (Some(_), None) => {
+                            return Err(self.err(
+                                &price,
+                                ErrorKind::MissingField,
+                                "`finance.shares_outstanding` is given, so a raise needs the \
+                                 price of its shares to count them"
+                                    .into(),
+                            ));
+                        }
+                        (None, Some(_)) => {
+                            return Err(self.err(
+                                &price,
+                                ErrorKind::Reference,
+                                "a share price needs `finance.shares_outstanding`".into(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 Action::UpgradeGrid { date, site, .. } => {
                     self.in_horizon(&at(field!(Action::UpgradeGrid { date })), date)?;
                     self.resolved(
@@ -254,7 +276,7 @@ impl Checker<'_> {
                 } => {
                     if let Some(d) = debt {
                         let debt = join_field(&rp, field!(Rule::ConvertNextAsicHall { debt }));
-                        self.rate(&join_field(&debt, field!(ConversionDebt.rate)), d.rate)?;
+                        self.conversion_debt(&debt, d)?;
                     }
                     if let Some(d) = not_before {
                         self.in_horizon(

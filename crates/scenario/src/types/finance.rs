@@ -47,6 +47,155 @@ pub struct Finance {
     // scenario without it stay what they were before the field existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_rates: Option<DiscountRates>,
+    /// A revolving credit facility: drawn at a month's close to keep cash at
+    /// `min_cash_usd`, repaid from cash above it.
+    // Fields added after the fingerprint format was fixed are not written when absent or at
+    // their default, so older scenarios keep their recorded form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revolver: Option<Revolver>,
+    /// The least cash the company may hold after the revolver, USD: below it the company is
+    /// out of cash and defaults (0: it defaults when cash goes below zero).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+    pub min_cash_usd: f64,
+    /// What a liquidation recovers for the plant, as a share of its undepreciated (tax) book
+    /// value; at a company default the owners keep max(0, cash + reserves + this × book
+    /// value − debt). 0: the plant is worth nothing to them.
+    #[serde(
+        default = "default_liquidation_recovery",
+        skip_serializing_if = "is_default_liquidation_recovery"
+    )]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of book value"))]
+    pub liquidation_recovery: f64,
+    /// Shares outstanding at the start: with it, every `raise_equity` states its price, and
+    /// the outputs give the equity value per share after the shares issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1.0, max = 1e15), extend("x-expected" = "shares"))]
+    pub shares_outstanding: Option<f64>,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// Share of book value a liquidation recovers when the scenario does not say: 0.5 [E]
+/// (docs/model.md, Finance).
+pub const DEFAULT_LIQUIDATION_RECOVERY: f64 = 0.5;
+
+fn default_liquidation_recovery() -> f64 {
+    DEFAULT_LIQUIDATION_RECOVERY
+}
+
+fn is_default_liquidation_recovery(x: &f64) -> bool {
+    *x == default_liquidation_recovery()
+}
+
+/// A revolving credit facility.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Revolver {
+    /// Most that may be drawn at once, USD.
+    #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+    pub limit_usd: f64,
+    /// Interest on the drawn balance.
+    pub rate: DebtRate,
+}
+
+/// Whom the lenders of a conversion loan can reach.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recourse {
+    /// The company: the loan is drawn when work starts and serviced from all its cash; a
+    /// failure to pay is the company's default.
+    #[default]
+    Corporate,
+    /// The project alone (non-recourse project finance): a construction loan drawn as the
+    /// capex is spent, capitalising interest until the commercial operation date (COD),
+    /// serviced and tested on the converted hall's own cash flows; at its default the
+    /// lenders take the project and the company keeps the rest.
+    Project,
+}
+
+impl Recourse {
+    fn is_corporate(&self) -> bool {
+        *self == Recourse::Corporate
+    }
+}
+
+/// The covenants of a project loan, as project-finance lenders write them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectTerms {
+    /// Months after COD before the first DSCR test (the ramp to stabilised operation).
+    #[serde(default = "default_first_test")]
+    #[schemars(range(min = 0, max = 120))]
+    pub first_test_months_after_cod: u32,
+    /// Below this DSCR (trailing twelve months, or since COD when shorter) no cash goes up
+    /// to the parent: it is trapped in the project until a test passes again.
+    #[serde(default = "default_lock_up")]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a ratio"))]
+    pub lock_up_dscr: f64,
+    /// Below this DSCR for more than `cure_months` consecutive tests the loan is in default,
+    /// unless the parent cures it.
+    #[serde(default = "default_min_dscr")]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a ratio"))]
+    pub min_dscr: f64,
+    /// Consecutive failed tests allowed before a default.
+    #[serde(default = "default_cure_months")]
+    #[schemars(range(min = 0, max = 120))]
+    pub cure_months: u32,
+    /// Most equity the parent may put in, over the loan's life, to cure failed tests and
+    /// missed payments, USD (applied to prepay the loan).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+    pub equity_cure_limit_usd: f64,
+    /// Months of debt service held in a reserve account (DSRA), funded by the parent at COD,
+    /// drawn when the project cannot pay, refilled from its cash, released at repayment.
+    #[serde(default = "default_reserve_months")]
+    #[schemars(range(min = 0, max = 60))]
+    pub reserve_months: u32,
+}
+
+fn default_first_test() -> u32 {
+    6
+}
+fn default_lock_up() -> f64 {
+    1.20
+}
+fn default_min_dscr() -> f64 {
+    1.10
+}
+fn default_cure_months() -> u32 {
+    3
+}
+fn default_reserve_months() -> u32 {
+    6
+}
+
+impl Default for ProjectTerms {
+    fn default() -> Self {
+        ProjectTerms {
+            first_test_months_after_cod: default_first_test(),
+            lock_up_dscr: default_lock_up(),
+            min_dscr: default_min_dscr(),
+            cure_months: default_cure_months(),
+            equity_cure_limit_usd: 0.0,
+            reserve_months: default_reserve_months(),
+        }
+    }
+}
+
+/// The term debt a construction loan becomes at COD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refinancing {
+    /// Interest rate of the term debt.
+    pub rate: DebtRate,
+    /// Months from COD to maturity.
+    #[schemars(range(min = 1, max = 600))]
+    pub term_months: u32,
+    /// Repayment (`bullet`: a note paying coupons, principal at maturity).
+    pub repayment: Repayment,
 }
 
 /// The annual discount rates of the project (unlevered) value and of the equity value.
@@ -186,7 +335,9 @@ pub enum TerminalValue {
     ),
 }
 
-/// A loan that funds a share of a conversion's capex, drawn when work starts.
+/// A loan that funds a share of a conversion's capex: with corporate recourse drawn in full
+/// when work starts (interest capitalised until the hall is ready); with project recourse
+/// drawn as the capex is spent.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversionDebt {
@@ -200,4 +351,15 @@ pub struct ConversionDebt {
     pub term_months: u32,
     /// Repayment.
     pub repayment: Repayment,
+    /// Whom the lenders can reach: `corporate` (default) or `project`.
+    #[serde(default, skip_serializing_if = "Recourse::is_corporate")]
+    pub recourse: Recourse,
+    /// The project loan's covenants and reserve (with `recourse: project`; defaults apply
+    /// when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_terms: Option<ProjectTerms>,
+    /// The term debt the construction loan becomes at COD (with `recourse: project`);
+    /// absent: it keeps `rate`, `term_months` and `repayment`, counted from COD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refinance_at_cod: Option<Refinancing>,
 }

@@ -175,6 +175,25 @@ pub enum Action {
         /// How principal is repaid.
         repayment: Repayment,
     },
+    /// Sell new shares for cash (an at-the-market programme or a placement). The cash is the
+    /// company's at once, less the issue cost; the owners' flows do not count it, as they
+    /// already count the spending it funds.
+    RaiseEquity {
+        /// Date of the raise.
+        date: Date,
+        /// Gross amount raised, USD.
+        #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+        amount_usd: f64,
+        /// Fees and discount, a fraction of the amount (ATM commissions are 2–3%).
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 0.5), extend("x-expected" = "a fraction of the amount"))]
+        issue_cost: f64,
+        /// Price of the new shares, USD per share: with `finance.shares_outstanding`, it
+        /// counts the shares issued, for the value per share.
+        #[serde(default)]
+        #[schemars(range(min = 1e-6, max = 1e9), extend("x-expected" = "USD per share"))]
+        price_per_share_usd: Option<f64>,
+    },
     /// Raise a site's grid limit after a lead time.
     UpgradeGrid {
         /// When work starts.
