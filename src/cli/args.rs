@@ -256,6 +256,10 @@ pub struct TraceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TraceFormat::Csv)]
     pub format: TraceFormat,
+    /// Print the monthly statement (books, cash, debt, DSCR, and each project loan's balance,
+    /// DSCR, reserve, locked-up cash and distributions) instead of the event log.
+    #[arg(long)]
+    pub statement: bool,
     /// Change one scenario value (as `run --set`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,

@@ -1,4 +1,5 @@
-//! `pivotsim trace`: the event log of one replication of one plan, on stdout.
+//! `pivotsim trace`: the event log (or, with `--statement`, the monthly statement) of one
+//! replication of one plan, on stdout.
 
 use std::io::BufWriter;
 
@@ -39,17 +40,24 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
             args.run
         )));
     }
-    let (log, _) = trace_plan(&prepared.model, plan, prepared.seed, args.run);
+    let trace = trace_plan(&prepared.model, plan, prepared.seed, args.run);
     let stdout = BufWriter::new(std::io::stdout().lock());
     let calendar = &prepared.model.calendar;
-    let written = match args.format {
-        TraceFormat::Csv => {
-            trace_log::write_csv(stdout, calendar, &log).map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => io,
-                other => std::io::Error::other(format!("{other:?}")),
-            })
+    let csv_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    let written = match (args.format, args.statement) {
+        (TraceFormat::Csv, false) => {
+            trace_log::write_csv(stdout, calendar, &trace.log).map_err(csv_error)
         }
-        TraceFormat::Jsonl => trace_log::write_jsonl(stdout, calendar, &log),
+        (TraceFormat::Jsonl, false) => trace_log::write_jsonl(stdout, calendar, &trace.log),
+        (TraceFormat::Csv, true) => {
+            trace_log::write_statement_csv(stdout, calendar, &trace.statement).map_err(csv_error)
+        }
+        (TraceFormat::Jsonl, true) => {
+            trace_log::write_statement_jsonl(stdout, calendar, &trace.statement)
+        }
     };
     match written {
         // `pivotsim trace | head` closes the pipe early: not an error.

@@ -465,6 +465,55 @@ fn trace_lists_the_replication_events_in_time_order() {
     }
 }
 
+#[test]
+fn trace_statement_has_a_row_per_month_and_the_project_loans_columns() {
+    // The default scenario's convert-half-2027 signs two project loans: the statement's
+    // header has the company's columns, then nine per loan, named after it; one row per
+    // month (120 over ten years); the JSON lines carry the same months.
+    let o = pivotsim()
+        .args([
+            "trace",
+            "--plan",
+            "convert-half-2027",
+            "--run",
+            "3",
+            "--statement",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.len(), 18 + 2 * 9, "{header:?}");
+    assert_eq!(header[0], "month_end");
+    assert!(header.contains(&"conversion of A: dscr"));
+    assert!(header.contains(&"conversion of B: reserve_usd"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 120);
+    assert!(rows.iter().all(|r| r.split(',').count() == header.len()));
+    let jsonl = pivotsim()
+        .args([
+            "trace",
+            "--plan",
+            "convert-half-2027",
+            "--statement",
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert!(jsonl.status.success());
+    let months: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(months.len(), 120);
+    assert!(months[119]["projects"].as_array().unwrap().len() == 2);
+    assert!(months[0]["cash_usd"].is_number() && months[0]["dscr"].is_null());
+}
+
 #[cfg(unix)]
 #[test]
 fn sigkill_at_any_moment_leaves_nothing_that_looks_complete() {

@@ -627,3 +627,51 @@ fn on_the_default_scenario_a_pre_leased_project_defaults_only_when_its_tenant_do
     }
     assert!(foreclosed > 10, "{foreclosed}");
 }
+
+#[test]
+fn the_trace_says_when_the_lenders_take_a_project_and_the_statement_shows_its_accounts() {
+    // The project of `a_project_default_leaves_the_parent_its_cash`: the log names the
+    // project the lenders took, on 2027-06-01, with the $40M less ten payments
+    // (March–May's from the reserve included) it still owed; nothing is logged for its lease
+    // afterwards. The statement has one row per month, and shows the reserve ($1M at COD,
+    // drawn to 0 by May) and the state.
+    let mut s = project_financed_site(50_000_000.0);
+    s.shocks.push(
+        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-15"}"#)
+            .unwrap(),
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let trace = model::trace::trace_plan(&model, 0, 1, 0);
+    let taken: Vec<_> = trace
+        .log
+        .iter()
+        .filter(|r| r.event == "lenders_take_project")
+        .collect();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].subject, "conversion of H");
+    assert_eq!(
+        model.calendar.date_of(taken[0].time).to_string(),
+        "2027-06-01"
+    );
+    let owed = 40_000_000.0 - 10.0 * 40_000_000.0 / 120.0;
+    match taken[0].before {
+        model::trace::TraceValue::Number(x) => assert!((x - owed).abs() < 1e-4, "{x}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !trace
+            .log
+            .iter()
+            .any(|r| r.time > taken[0].time && r.subject.starts_with("lease"))
+    );
+    assert!(!trace.log.iter().any(|r| r.event == "company_default"));
+    let st = &trace.statement;
+    assert_eq!(st.len(), model::months_per_run(&model));
+    let h = |k: usize| &st[k].projects[0];
+    assert_eq!(h(4).state, "construction");
+    assert!((h(5).reserve_usd - 1_000_000.0).abs() < 1e-6);
+    assert!((h(5).distributed_usd + 1_000_000.0).abs() < 1e-6);
+    assert!(h(15).reserve_usd.abs() < 1e-6);
+    assert_eq!(h(16).state, "taken by lenders");
+    assert_eq!(st[16].record.debt_outstanding_usd, 0.0);
+}

@@ -315,7 +315,7 @@ fn a_halving_on_a_retarget_block_is_reported_as_a_halving() {
     // 173,376 blocks at about 144 a day (faster as the hashrate grows): two to four years.
     assert!((2.0..4.0).contains(&years), "{years}");
 
-    let (log, _) = model::trace::trace_plan(&m, 0, 7, 0);
+    let log = model::trace::trace_plan(&m, 0, 7, 0).log;
     let at_block = |event: &str| {
         log.iter()
             .any(|r| r.event == event && r.subject == "block 1260000" && r.time == halving.0)

@@ -128,7 +128,7 @@ outputs! {
     HashrateOnline => "hashrate_online_ph_s", "Hashrate online", Plain, "hashrate actually hashing, averaged over the month, PH/s";
     Defaulted => "defaulted", "Defaulted", Plain, "1 when the run has defaulted by the month's end (its mean is the cumulative P(default))";
     DebtOutstanding => "debt_outstanding_usd", "Debt outstanding", Usd, "principal outstanding at the month's end (frozen at a default: the lenders' claim)";
-    Dscr => "dscr", "DSCR", Plain, "trailing-twelve-month debt service coverage at the month's end, (EBITDA − taxes) ÷ (interest + principal); empty without debt service in the window or after a default, and left out of the bands";
+    Dscr => "dscr", "DSCR", Plain, "trailing-twelve-month debt service coverage of the company (all debt, project loans included) at the month's end, (EBITDA − taxes) ÷ (interest + principal); empty without debt service in the window or after a default, and left out of the bands";
 }
 }
 

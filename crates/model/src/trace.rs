@@ -2,11 +2,15 @@
 //!
 //! The operator runs exactly as in a Monte Carlo run, wrapped in a handler that takes a small
 //! snapshot of its state before and after every event and records what changed. The world's
-//! own events (difficulty retargets, halvings) are merged in by time. Nothing here changes the
-//! simulation: a traced run produces the same metrics as an untraced one (a test checks it).
+//! own events (difficulty retargets, halvings) are merged in by time. When the lenders of a
+//! project take it, or the company defaults, the log says so and why. Beside the log, the
+//! trace keeps the monthly statement: each month's books, cash, debt and DSCR, and each
+//! project loan's balance, DSCR, reserve, locked-up cash and distributions. Nothing here
+//! changes the simulation: a traced run produces the same metrics as an untraced one (a test
+//! checks it).
 
 use crate::compiled::ActionSpec;
-use crate::operator::{HallUse, LeaseState, Operator, OperatorEvent};
+use crate::operator::{HallUse, LeaseState, MonthRecord, Operator, OperatorEvent, ProjectStatus};
 use crate::world::bitcoin_protocol::ChainEvent;
 use crate::{CompiledScenario, RunMetrics, World};
 use pivotsim_engine::{EventQueue, Handler, SECONDS_PER_YEAR, SimTime, run_until};
@@ -37,6 +41,29 @@ pub struct TraceRecord {
     pub before: TraceValue,
     /// Its value after.
     pub after: TraceValue,
+}
+
+/// One month of the statement: the month's record (flows, cash, debt, DSCR), the cash in
+/// project accounts, and each project loan signed so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthStatement {
+    /// The month's record, as the outputs see it.
+    pub record: MonthRecord,
+    /// Cash in the projects' reserve and lock-up accounts at the close, USD.
+    pub restricted_cash_usd: f64,
+    /// Each project loan signed by the close, in signing order.
+    pub projects: Vec<ProjectStatus>,
+}
+
+/// A traced replication: the event log in time order, the monthly statement, and the metrics.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// The event log (world events first at equal times).
+    pub log: Vec<TraceRecord>,
+    /// One entry per month close.
+    pub statement: Vec<MonthStatement>,
+    /// The run's metrics.
+    pub metrics: RunMetrics,
 }
 
 /// The operator quantities compared around every event.
@@ -106,6 +133,7 @@ struct Recorder<'o, 'a> {
     plan: usize,
     world: &'a World,
     log: Vec<TraceRecord>,
+    statement: Vec<MonthStatement>,
 }
 
 impl Recorder<'_, '_> {
@@ -188,6 +216,28 @@ impl Recorder<'_, '_> {
     }
 }
 
+impl Recorder<'_, '_> {
+    /// Whether `event` is about a lease that has ended in a hall the company lost.
+    fn lease_lost(&self, event: OperatorEvent) -> bool {
+        let k = match event {
+            OperatorEvent::LeaseStarts(k)
+            | OperatorEvent::LeaseRamps(k)
+            | OperatorEvent::LeaseEscalates(k)
+            | OperatorEvent::LeaseEnds(k)
+            | OperatorEvent::LeaseDefaults(k) => k as usize,
+            _ => return false,
+        };
+        self.operator.leases().get(k).is_some_and(|l| {
+            l.state == LeaseState::Ended
+                && self
+                    .operator
+                    .halls()
+                    .get(l.hall)
+                    .is_some_and(|h| h.use_ == HallUse::Foreclosed)
+        })
+    }
+}
+
 impl Handler<OperatorEvent> for Recorder<'_, '_> {
     fn handle(
         &mut self,
@@ -202,10 +252,50 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
             .iter()
             .map(|h| hall_use_name(&h.use_))
             .collect();
+        let projects_before = self.operator.project_statuses();
+        // An event about something the company no longer has (after its default, or a lease
+        // of a hall its lenders took) changes nothing, and is left out unless it does.
+        let moot = (self.operator.has_defaulted()
+            && !matches!(event, OperatorEvent::MonthClose(_) | OperatorEvent::End))
+            || self.lease_lost(event);
         self.operator.handle(now, event, queue);
         let after = Snapshot::of(self.operator);
         let (name, subject) = self.name_and_subject(event);
         let start = self.log.len();
+        if matches!(event, OperatorEvent::MonthClose(_))
+            || (matches!(event, OperatorEvent::End)
+                && self.statement.len() < self.operator.months().len())
+        {
+            if let Some(record) = self.operator.months().last() {
+                self.statement.push(MonthStatement {
+                    record: *record,
+                    restricted_cash_usd: self.operator.restricted_cash(),
+                    projects: self.operator.project_statuses(),
+                });
+            }
+        }
+        for (b, a) in projects_before.iter().zip(self.operator.project_statuses()) {
+            if b.state != "taken by lenders" && a.state == "taken by lenders" {
+                self.log.push(TraceRecord {
+                    time: now,
+                    event: "lenders_take_project",
+                    subject: b.name.clone(),
+                    quantity: "project_debt_usd",
+                    before: TraceValue::Number(b.balance_usd),
+                    after: TraceValue::Number(a.balance_usd),
+                });
+            }
+        }
+        if before.defaulted == 0.0 && after.defaulted == 1.0 {
+            self.log.push(TraceRecord {
+                time: now,
+                event: "company_default",
+                subject: self.operator.default_reason().unwrap_or("").to_owned(),
+                quantity: "",
+                before: TraceValue::None,
+                after: TraceValue::None,
+            });
+        }
         for ((quantity, b), a) in QUANTITIES.iter().zip(before.values()).zip(after.values()) {
             if b.to_bits() != a.to_bits() {
                 self.log.push(TraceRecord {
@@ -235,8 +325,9 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
                 });
             }
         }
-        // Days change nothing tracked most of the time; other events are always listed.
-        if self.log.len() == start && !matches!(event, OperatorEvent::Day(_)) {
+        // Days change nothing tracked most of the time; other events are always listed,
+        // unless they are moot.
+        if self.log.len() == start && !matches!(event, OperatorEvent::Day(_)) && !moot {
             self.log.push(TraceRecord {
                 time: now,
                 event: name,
@@ -249,14 +340,9 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
     }
 }
 
-/// Runs replication `replication` of plan `plan` and returns its event log in time order
-/// (world events first at equal times) and its metrics.
-pub fn trace_plan(
-    model: &CompiledScenario,
-    plan: usize,
-    seed: u64,
-    replication: u64,
-) -> (Vec<TraceRecord>, RunMetrics) {
+/// Runs replication `replication` of plan `plan` and returns its trace: the event log in
+/// time order (world events first at equal times), the monthly statement and the metrics.
+pub fn trace_plan(model: &CompiledScenario, plan: usize, seed: u64, replication: u64) -> Trace {
     let mut world = World::default();
     world.generate_variant(model, model.plans[plan].variant, seed, replication);
     let mut queue = EventQueue::new();
@@ -268,9 +354,11 @@ pub fn trace_plan(
         plan,
         world: &world,
         log: Vec::new(),
+        statement: Vec::new(),
     };
     run_until(&mut queue, &mut recorder, model.end);
     let operator_log = recorder.log;
+    let statement = recorder.statement;
     let metrics = operator.metrics();
 
     let mut log: Vec<TraceRecord> = world
@@ -303,7 +391,11 @@ pub fn trace_plan(
     // Stable: world events stay ahead of operator events at the same instant, and operator
     // events keep their processing order.
     log.sort_by_key(|r| r.time);
-    (log, metrics)
+    Trace {
+        log,
+        statement,
+        metrics,
+    }
 }
 
 #[cfg(test)]
@@ -317,7 +409,13 @@ mod tests {
         let model = CompiledScenario::new(&loaded.scenario).unwrap();
         // The convert-half plan: conversions, inquiries, leases, month closes.
         let plan = 1;
-        let (log, traced) = trace_plan(&model, plan, 42, 3);
+        let Trace {
+            log,
+            statement,
+            metrics: traced,
+        } = trace_plan(&model, plan, 42, 3);
+        // The statement has one month per close, as the run's records.
+        assert_eq!(statement.len(), crate::months_per_run(&model));
         let mut world = World::default();
         world.generate_variant(&model, model.plans[plan].variant, 42, 3);
         let mut queue = EventQueue::new();

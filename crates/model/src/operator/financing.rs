@@ -113,7 +113,10 @@ impl<'a> Financing<'a> {
 
     /// Cash held in the projects' reserve and lock-up accounts, USD.
     pub(super) fn restricted_cash(&self) -> f64 {
-        self.projects.iter().map(ProjectLoan::restricted).sum()
+        // A fold from +0.0: an empty `sum` of floats is −0.0.
+        self.projects
+            .iter()
+            .fold(0.0, |total, p| total + p.restricted())
     }
 
     /// Signs a project loan for the conversion of `hall` under `debt`: its `capex` (USD) is

@@ -34,6 +34,7 @@ pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
 use ledger::{CapexKind, Ledger, MonthClose};
 pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
+pub use project_finance::ProjectStatus;
 use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
 
@@ -306,6 +307,24 @@ impl<'a> Operator<'a> {
     /// The leases signed so far.
     pub fn leases(&self) -> &[Lease] {
         &self.tenancy.leases
+    }
+
+    /// Each project loan signed so far, as its last month close left it.
+    pub fn project_statuses(&self) -> Vec<ProjectStatus> {
+        self.financing.projects.iter().map(|p| p.status()).collect()
+    }
+
+    /// Cash in the projects' reserve and lock-up accounts, USD.
+    pub fn restricted_cash(&self) -> f64 {
+        self.financing.restricted_cash()
+    }
+
+    /// Why the company defaulted, in words, if it did.
+    pub fn default_reason(&self) -> Option<&'static str> {
+        self.financing.default().map(|(_, reason)| match reason {
+            crate::finance::DefaultReason::Cash => "out of cash",
+            crate::finance::DefaultReason::Covenant => "corporate DSCR covenant",
+        })
     }
 
     /// The project loans signed so far: each one's hall (global index) and when its lenders

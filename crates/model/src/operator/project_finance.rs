@@ -96,6 +96,34 @@ pub(super) struct ParentCash {
     pub(super) floor: f64,
 }
 
+/// A project loan at a month close, as the monthly statement shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectStatus {
+    /// The loan's name (`conversion of <hall>`).
+    pub name: String,
+    /// The converted hall (global index).
+    pub hall: usize,
+    /// `construction`, `operating`, `locked up`, `repaid` or `taken by lenders`.
+    pub state: &'static str,
+    /// Owed to the lenders, USD.
+    pub balance_usd: f64,
+    /// The last tested DSCR (None before the first test and once it is over).
+    pub dscr: Option<f64>,
+    /// Debt-service reserve, USD.
+    pub reserve_usd: f64,
+    /// Cash locked up in the project, USD.
+    pub locked_up_usd: f64,
+    /// The month's cash flow available for debt service, USD.
+    pub cfads_usd: f64,
+    /// The month's interest and principal paid, USD.
+    pub service_usd: f64,
+    /// What went up to the parent this month, USD (negative when the parent put cash in:
+    /// the reserve at COD, a cure).
+    pub distributed_usd: f64,
+    /// Equity the parent put in this month to cure it, USD.
+    pub cure_usd: f64,
+}
+
 /// A conversion loan with project recourse.
 #[derive(Debug, Clone)]
 pub(super) struct ProjectLoan {
@@ -139,6 +167,8 @@ pub(super) struct ProjectLoan {
     pub(super) foreclosed_at: Option<SimTime>,
     /// Whether cash is locked up after the last test.
     pub(super) locked_up: bool,
+    /// The last month close's flows and CFADS, USD, for the statement.
+    last: (ProjectClose, f64),
 }
 
 impl ProjectLoan {
@@ -190,6 +220,7 @@ impl ProjectLoan {
             dscr: None,
             locked_up: false,
             foreclosed_at: None,
+            last: (ProjectClose::default(), 0.0),
         }
     }
 
@@ -217,6 +248,35 @@ impl ProjectLoan {
         self.reserve + self.trapped
     }
 
+    /// Where the loan stands after its last month close, for the statement.
+    pub(super) fn status(&self) -> ProjectStatus {
+        let (close, cfads) = self.last;
+        ProjectStatus {
+            name: self.name.clone(),
+            hall: self.hall,
+            state: match self.phase {
+                Phase::Construction => "construction",
+                Phase::Operating(_) if self.locked_up => "locked up",
+                Phase::Operating(_) => "operating",
+                Phase::Repaid => "repaid",
+                Phase::Foreclosed => "taken by lenders",
+            },
+            balance_usd: self.balance(),
+            dscr: self.dscr.filter(|_| self.is_active()),
+            reserve_usd: self.reserve,
+            locked_up_usd: self.trapped,
+            cfads_usd: cfads,
+            service_usd: close.interest + close.principal,
+            distributed_usd: if matches!(self.phase, Phase::Operating(_) | Phase::Repaid) {
+                cfads - close.interest - close.principal - close.to_restricted
+                    + close.from_restricted
+            } else {
+                0.0
+            },
+            cure_usd: close.cure,
+        }
+    }
+
     /// Closes the month ending at `now` at base rate `base_rate`, with the parent's cash
     /// position `parent`; `recovery` is the share of book value a liquidation recovers.
     pub(super) fn close_month(
@@ -227,6 +287,20 @@ impl ProjectLoan {
         recovery: f64,
     ) -> ProjectClose {
         let month = std::mem::take(&mut self.month);
+        let close = self.close(month, now, base_rate, parent, recovery);
+        self.last = (close, month.cfads());
+        close
+    }
+
+    /// The month close of [`ProjectLoan::close_month`], with the month's flows `month`.
+    fn close(
+        &mut self,
+        month: ProjectMonth,
+        now: SimTime,
+        base_rate: f64,
+        parent: ParentCash,
+        recovery: f64,
+    ) -> ProjectClose {
         let mut close = ProjectClose::default();
         if !self.is_active() {
             return close;
@@ -259,7 +333,9 @@ impl ProjectLoan {
             close.from_restricted += from_reserve + from_trapped;
             if excess < 0.0 {
                 let gap = -excess;
-                if !self.cure(gap, parent, &mut close) {
+                // The parent does not pay into a project it will lose at this month's test.
+                let lost_anyway = self.test_fails_beyond_cure(cfads, owed, gap);
+                if lost_anyway || !self.cure(gap, parent, &mut close) {
                     // A missed payment: the lenders take the project with what its accounts
                     // hold; this month's service was not paid, so their claim includes its
                     // principal.
@@ -377,6 +453,26 @@ impl ProjectLoan {
             term_months,
             repayment,
         }));
+    }
+
+    /// Whether this month's test, with `cfads` and `owed` (USD) added to the window, would
+    /// end in a default that the cure left after paying `gap` (USD) could not prevent.
+    fn test_fails_beyond_cure(&self, cfads: f64, owed: f64, gap: f64) -> bool {
+        // `months_since_cod` already counts this month.
+        if self.months_since_cod < self.terms.first_test_months_after_cod.max(1) {
+            return false;
+        }
+        let skip = (self.window.len() + 1).saturating_sub(12);
+        let (cash, service) = self
+            .window
+            .iter()
+            .skip(skip)
+            .chain(std::iter::once(&(cfads, owed)))
+            .fold((0.0, 0.0), |(a, b), m| (a + m.0, b + m.1));
+        service > 1e-9
+            && cash / service < self.terms.min_dscr
+            && self.breached + 1 > self.terms.cure_months
+            && self.terms.min_dscr * service - cash > self.cure_left - gap
     }
 
     /// Cures `amount` (USD) with the parent's equity, if the limit and the parent's cash
@@ -607,6 +703,29 @@ mod tests {
             p.close_month(at(40), 0.0, RICH, 0.5),
             ProjectClose::default()
         );
+    }
+
+    #[test]
+    fn the_parent_does_not_pay_into_a_project_it_will_lose_at_the_same_test() {
+        // No reserve, a 1.30× minimum with no failed test allowed, $300,000 of cure. CFADS
+        // $140,000, then nothing from month 13. Month 13: the $100,000 shortfall is cured,
+        // and the test (11 × 140,000 / 1,200,000 = 1.283) needs 1.30 × 1.2M − 1.54M =
+        // $20,000 more: $120,000 cured, $180,000 left. Month 14: the test (1.40M / 1.2M =
+        // 1.167) would need $160,000, more than the $80,000 left after paying the month's
+        // $100,000: the parent pays nothing and the lenders take the project.
+        let mut t = terms(1.30, 1.30, 300_000.0);
+        t.cure_months = 0;
+        t.reserve_months = 0;
+        let (mut p, _) = at_cod(t);
+        let closes = operate(&mut p, 14, RICH, |k| if k >= 13 { 0.0 } else { 140_000.0 });
+        assert!(
+            (closes[12].cure - 120_000.0).abs() < 1e-6,
+            "{}",
+            closes[12].cure
+        );
+        assert!(closes[12].foreclosed.is_none());
+        assert!(closes[13].foreclosed.is_some());
+        assert_eq!(closes[13].cure, 0.0);
     }
 
     #[test]
