@@ -35,6 +35,11 @@ pub struct Summary {
     pub baseline: String,
     /// Every other plan against the baseline on the same futures, in plan order.
     pub comparisons: Vec<Comparison>,
+    /// Plans of the scenario as written: `plans` holds them first, then a copy of them per
+    /// `--stress`, in the same order, so plan `i` is a stressed copy of plan
+    /// `i % plans_per_variant`. Only the terminal table needs it.
+    #[serde(skip)]
+    pub plans_per_variant: usize,
 }
 
 /// The outcome of `--target-ci`.
@@ -202,7 +207,7 @@ fn share_negative(acc: &MetricAccumulator) -> (f64, (f64, f64)) {
 impl Summary {
     /// Builds the summary of a finished run; `months` labels the months of the series.
     pub fn new(scenario: &Scenario, result: &MonteCarloResult, months: &[String]) -> Self {
-        let plans = result
+        let plans: Vec<PlanSummary> = result
             .plans
             .iter()
             .enumerate()
@@ -276,6 +281,7 @@ impl Summary {
             seed: result.seed,
             runs: result.runs,
             chunk_size: CHUNK_SIZE,
+            plans_per_variant: scenario.plans.len().clamp(1, plans.len().max(1)),
             plans,
         }
     }
