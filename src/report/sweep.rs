@@ -22,6 +22,9 @@ use crate::stats::MetricSummary;
 pub struct SweepPoint {
     /// The value of each axis at this point, as typed.
     pub values: Vec<String>,
+    /// The value of each axis at this point as the scenario reads it (a number, a boolean,
+    /// text, a list or a mapping), for documents that keep types.
+    pub typed_values: Vec<serde_json::Value>,
     /// Its summary.
     pub summary: Summary,
 }

@@ -9,6 +9,7 @@ mod common;
 mod bad_input;
 mod batch;
 mod cli;
+mod commands;
 mod docs;
 mod finance;
 mod gpu;
