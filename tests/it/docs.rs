@@ -1,6 +1,7 @@
-//! The documentation that is generated from the code, checked against it, so it cannot
-//! drift: the `runs.csv` dictionary in `docs/outputs.md`. Regenerate it with
-//! `PIVOTSIM_UPDATE_DOCS=1 cargo test --test it docs`.
+//! The documentation, checked against the code so it cannot drift: the `runs.csv`
+//! dictionary in `docs/outputs.md` (generated from the metric table; regenerate it with
+//! `PIVOTSIM_UPDATE_DOCS=1 cargo test --test it docs`), every command line of the README's
+//! `sh` blocks (run), and every command and option of the CLI (named in the README).
 
 use std::path::Path;
 
@@ -37,4 +38,150 @@ fn docs_runs_csv_dictionary_is_current() {
     );
     assert!(table.contains("| `npv_usd` | USD |"));
     assert!(table.contains("| `defaulted` | 0/1 |"));
+}
+
+/// The README's fenced `sh` blocks, each as its lines (comments and blank lines included).
+fn readme_shell_blocks() -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in readme.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```sh") => current = Some(Vec::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), text) => block.push(text.to_owned()),
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// Lines a test cannot run, with the reason: the test suite inside itself.
+const NOT_RUN: [&str; 1] = ["cargo test"];
+
+/// A README line as the test runs it: `cargo run --release [--]` is the built binary, and
+/// every `run` and `sweep` does 64 runs (`--runs N` replaced, or added), so the block takes
+/// seconds, not minutes.
+fn runnable(line: &str) -> String {
+    let mut line = line.trim().to_owned();
+    for cargo in ["cargo run --release --", "cargo run --release"] {
+        if let Some(rest) = line.strip_prefix(cargo) {
+            line = format!("pivotsim{rest}");
+            break;
+        }
+    }
+    // A bare `pivotsim` (before any comment) is `pivotsim run`.
+    let command = line.split(" #").next().unwrap_or("").trim().to_owned();
+    if command == "pivotsim" {
+        line = line.replacen("pivotsim", "pivotsim run", 1);
+    }
+    let words: Vec<&str> = line.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == "--runs" && i + 1 < words.len() {
+            out.push("--runs".into());
+            out.push("64".into());
+            i += 2;
+            continue;
+        }
+        out.push(words[i].to_owned());
+        i += 1;
+    }
+    let mut line = out.join(" ");
+    for sub in ["pivotsim run", "pivotsim sweep"] {
+        if line.contains(sub) && !line.contains("--runs") {
+            line = line.replace(sub, &format!("{sub} --runs 64"));
+        }
+    }
+    line
+}
+
+#[test]
+fn readme_shell_blocks_run() {
+    // Each block is a script: its lines run in order, with `sh`, in a fresh folder holding a
+    // `scenario.yaml` (the default scenario), with the built `pivotsim` first on the PATH.
+    let bin = Path::new(env!("CARGO_BIN_EXE_pivotsim")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let blocks = readme_shell_blocks();
+    assert!(blocks.len() >= 3, "the README's sh blocks were not found");
+    let mut ran = 0;
+    for block in blocks {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("scenario.yaml"),
+            pivotsim::scenario::DEFAULT_SCENARIO_YAML,
+        )
+        .unwrap();
+        for line in block.iter().filter(|l| !l.trim().is_empty()) {
+            let command = line.split(" #").next().unwrap_or("").trim();
+            if NOT_RUN.contains(&command) {
+                continue;
+            }
+            let script = runnable(line);
+            let o = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .current_dir(dir.path())
+                .env("PATH", &path)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "README line failed ({:?}):\n{line}\nran as: {script}\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "only {ran} README lines ran");
+}
+
+#[test]
+fn runnable_lines_do_few_runs() {
+    assert_eq!(
+        runnable("cargo run --release     # all"),
+        "pivotsim run --runs 64     # all"
+    );
+    assert_eq!(
+        runnable("pivotsim run s.yaml --runs 100000 --seed 7"),
+        "pivotsim run s.yaml --runs 64 --seed 7"
+    );
+    assert_eq!(
+        runnable("pivotsim sweep a.yaml --vary x=1"),
+        "pivotsim sweep --runs 64 a.yaml --vary x=1"
+    );
+    assert_eq!(runnable("pivotsim example"), "pivotsim example");
+}
+
+/// Every command and every option of the CLI is named in the README (`pivotsim NAME` and
+/// `--long`), so a new one cannot ship undocumented.
+#[test]
+fn the_readme_documents_every_command_and_option() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let cli = pivotsim::cli::args::Cli::command();
+    let mut missing = Vec::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        if !readme.contains(&format!("pivotsim {name}")) {
+            missing.push(format!("pivotsim {name}"));
+        }
+        for arg in sub.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                let option = format!("--{long}");
+                if !readme.contains(&format!("`{option}"))
+                    && !readme.contains(&format!("{option} "))
+                {
+                    missing.push(format!("pivotsim {name} {option}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "the README does not name: {missing:?}");
 }
