@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::cli::Failure;
 use crate::cli::args::{ExampleArgs, InitArgs};
 use crate::cli::run::print_stdout;
-use crate::scenario::names::{closest, shown};
+use crate::scenario::names::shown;
+use crate::scenario::resolve::did_you_mean;
 
 /// Every shipped scenario: (name, what it shows, the file's text).
 pub(crate) const EXAMPLES: [(&str, &str, &str); 4] = [
@@ -95,12 +96,10 @@ pub(crate) fn example(args: &ExampleArgs) -> Result<(), Failure> {
         Some((_, _, text)) => print_stdout(text),
         None => {
             let names: Vec<&str> = EXAMPLES.iter().map(|e| e.0).collect();
-            let hint = closest(name, names.iter().copied())
-                .map(|c| format!(" (did you mean `{c}`?)"))
-                .unwrap_or_default();
             Err(Failure::Invalid(format!(
-                "example {}: no shipped scenario of that name{hint}; expected one of: {}",
+                "example {}: no shipped scenario of that name{}; expected one of: {}",
                 shown(name),
+                did_you_mean(name, names.iter().copied()),
                 names.join(", ")
             )))
         }

@@ -22,7 +22,7 @@ use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
 use crate::scenario::names::shown;
 use crate::scenario::overrides::Override;
-use crate::scenario::resolve::known_names;
+use crate::scenario::resolve::{did_you_mean, known_names};
 use crate::scenario::{self, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
@@ -100,10 +100,12 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
             .iter()
             .position(|p| p.name == name)
             .ok_or_else(|| {
+                let names = || model.plans.iter().map(|p| p.name.as_str());
                 Failure::Invalid(format!(
-                    "--baseline {}: the scenario has no plan of that name; expected one of: {}",
+                    "--baseline {}: the scenario has no plan of that name{}; expected one of: {}",
                     shown(name),
-                    known_names(model.plans.iter().map(|p| p.name.as_str()))
+                    did_you_mean(name, names()),
+                    known_names(names())
                 ))
             })?,
     };

@@ -8,8 +8,8 @@ use crate::cli::run::{self, Request};
 use crate::model::trace::trace_plan;
 use crate::report::trace_log;
 use crate::scenario::MAX_RUNS;
-use crate::scenario::names::{closest, shown, stressed_name};
-use crate::scenario::resolve::known_names;
+use crate::scenario::names::{shown, stressed_name};
+use crate::scenario::resolve::{did_you_mean, known_names};
 
 pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let prepared = run::prepare(&Request {
@@ -38,12 +38,10 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
                 .filter(|p| p.variant == 0)
                 .map(|p| p.name.as_str())
         };
-        let hint = closest(&name, written())
-            .map(|c| format!(" (did you mean {}?)", shown(c)))
-            .unwrap_or_default();
         Failure::Invalid(format!(
-            "--plan {}: the scenario has no plan of that name{hint}; expected one of: {}",
+            "--plan {}: the scenario has no plan of that name{}; expected one of: {}",
             shown(&name),
+            did_you_mean(&name, written()),
             known_names(written())
         ))
     })?;

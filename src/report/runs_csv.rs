@@ -3,10 +3,10 @@
 //! Tidy for pandas, polars and R: one observation per row, `replication` and `plan` as keys,
 //! then one column per metric named with its unit, then the plan's returns over the baseline
 //! on that future (`vs_baseline_…`: the method and figures of [`IncrementalMetric`] for project
-//! and equity flows; empty on the baseline's own rows). Numbers follow [`csv_number`]: an
-//! undefined value is an empty cell, counts and flags are whole numbers, and other floats are
-//! written in their shortest round-trip form, so the file is byte-identical for the same seed
-//! on any machine.
+//! and equity flows; empty on the baseline's own rows). Numbers follow
+//! [`csv_number`](crate::report::csv_number): an undefined value is an empty cell, counts and
+//! flags are whole numbers, and other floats are written in their shortest round-trip form,
+//! so the file is byte-identical for the same seed on any machine.
 
 use std::io::Write;
 use std::path::Path;

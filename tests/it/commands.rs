@@ -242,3 +242,44 @@ fn sweep_zip_varies_axes_together_and_json_keeps_types() {
     assert!(stderr(&uneven).contains("--zip"), "{}", stderr(&uneven));
     assert!(!dir.path().join("u").exists());
 }
+
+#[test]
+fn a_misspelt_name_gets_the_closest_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = pivotsim::scenario::DEFAULT_SCENARIO_YAML.replacen(
+        "site: West Texas, hall: A,",
+        "site: West Texsa, hall: A,",
+        1,
+    );
+    assert_ne!(text, pivotsim::scenario::DEFAULT_SCENARIO_YAML);
+    std::fs::write(dir.path().join("typo.yaml"), text).unwrap();
+    let site = run_in(dir.path(), &["validate", "typo.yaml"], &[]);
+    assert_eq!(site.status.code(), Some(2));
+    assert!(
+        stderr(&site).contains("no site is named `West Texsa` (did you mean `West Texas`?)"),
+        "{}",
+        stderr(&site)
+    );
+    let plan = run_in(
+        dir.path(),
+        &["trace", "--plan", "stay-minnig", "--seed", "1"],
+        &[],
+    );
+    assert_eq!(plan.status.code(), Some(2));
+    assert!(
+        stderr(&plan).contains("(did you mean `stay-mining`?)"),
+        "{}",
+        stderr(&plan)
+    );
+    let baseline = run_in(
+        dir.path(),
+        &["run", "--baseline", "adaptiv", "--runs", "1", "-q"],
+        &[],
+    );
+    assert_eq!(baseline.status.code(), Some(2));
+    assert!(
+        stderr(&baseline).contains("(did you mean `adaptive`?)"),
+        "{}",
+        stderr(&baseline)
+    );
+}
