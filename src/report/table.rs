@@ -371,14 +371,13 @@ pub fn render(summary: &Summary, footer: &str) -> String {
         .any(|(_, r)| matches!(r, Reference::Unstressed(_)));
     let _ = writeln!(
         out,
-        "Baseline: {} (pick another with --baseline PLAN){}\n",
-        clip(&summary.baseline, NAME_CHARS),
-        if stressed {
-            "; a stressed plan is compared with itself unstressed"
-        } else {
-            ""
-        }
+        "Baseline: {} (pick another with --baseline PLAN)",
+        clip(&summary.baseline, NAME_CHARS)
     );
+    if stressed {
+        out.push_str("A stressed plan is compared with the same plan unstressed.\n");
+    }
+    out.push('\n');
     let grid = Grid::new(summary, &order);
     match grid.plans_as_columns() {
         Some(table) => out.push_str(&table),

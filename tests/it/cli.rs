@@ -292,4 +292,29 @@ fn the_table_of_three_plans_under_two_stresses_fits_in_120_columns_and_names_the
         table.contains("P(better)") && table.contains("P(tie)"),
         "{table}"
     );
+    // A plan name of 150 characters (and its stressed copies) is cut, not let through.
+    let long = format!("plans[1].name=convert-{}", "x".repeat(142));
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--stress",
+            "ai-bust-2028",
+            "--set",
+            &long,
+            "--no-plots",
+            "-q",
+            "--out",
+            "long",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.lines().all(|l| l.chars().count() <= 120), "{table}");
+    assert!(table.contains("convert-xxx"), "{table}");
 }
