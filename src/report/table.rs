@@ -187,15 +187,18 @@ fn plan_order(summary: &Summary) -> Vec<(usize, Reference)> {
     order
 }
 
-/// The paired comparison of plan `a` with plan `b`, when the run computed one.
-fn pair<'a>(summary: &'a Summary, a: &str, b: &str) -> Option<&'a Comparison> {
-    summary.comparisons.iter().find(|c| c.a == a && c.b == b)
+/// The paired statistics of one metric of plan `a` against plan `b`, when the run computed
+/// them: a comparison with the baseline, or a stress's effect on a plan.
+fn paired<'a>(summary: &'a Summary, a: &str, b: &str, key: &str) -> Option<&'a PairedSummary> {
+    let comparison = summary.comparisons.iter().find(|c| c.a == a && c.b == b);
+    let effect = summary.stress_effects.iter().find(|e| e.a == a && e.b == b);
+    comparison
+        .and_then(|c| c.metrics.get(key))
+        .or_else(|| effect.and_then(|e| e.metrics.get(key)))
 }
 
 /// The comparison cells of one plan: its reference, Δ mean NPV, and the shares of futures
-/// better and tied. The mean of the differences is the difference of the means (the same
-/// futures), so it is exact with or without a paired statistic; the shares need one, and
-/// show `–` without it.
+/// better and tied, from the paired statistics of the run (`–` where it has none).
 fn comparison_cells(summary: &Summary, plan: usize, reference: Reference) -> [String; 4] {
     let dash = || "–".to_owned();
     let (other, label) = match reference {
@@ -205,21 +208,14 @@ fn comparison_cells(summary: &Summary, plan: usize, reference: Reference) -> [St
     };
     let (a, b) = (&summary.plans[plan], &summary.plans[other]);
     let key = Metric::Npv.key();
-    let paired = pair(summary, &a.name, &b.name).and_then(|c| c.metrics.get(key));
-    let delta = match (paired, a.metrics.get(key), b.metrics.get(key)) {
-        (Some(p), _, _) => Some(p.diff.mean),
-        (None, Some(x), Some(y)) => Some(x.mean - y.mean),
-        _ => None,
-    };
-    let delta = delta.map_or_else(dash, signed_usd);
-    match paired {
+    match paired(summary, &a.name, &b.name, key) {
         Some(p) => [
             label.into(),
-            delta,
+            signed_usd(p.diff.mean),
             percent(p.p_a_beats_b),
             percent(p.p_tie),
         ],
-        None => [label.into(), delta, dash(), dash()],
+        None => [label.into(), dash(), dash(), dash()],
     }
 }
 

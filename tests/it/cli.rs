@@ -292,6 +292,15 @@ fn the_table_of_three_plans_under_two_stresses_fits_in_120_columns_and_names_the
         table.contains("P(better)") && table.contains("P(tie)"),
         "{table}"
     );
+    // Every plan but the baseline has its paired shares: against the baseline, or (stressed)
+    // against itself unstressed.
+    let shares = table
+        .lines()
+        .skip_while(|l| !l.contains("P(better)"))
+        .skip(1)
+        .take(9);
+    let dashes = shares.filter(|l| l.trim_end().ends_with('–')).count();
+    assert_eq!(dashes, 1, "only the baseline has no P(better):\n{table}");
     // A plan name of 150 characters (and its stressed copies) is cut, not let through.
     let long = format!("plans[1].name=convert-{}", "x".repeat(142));
     let o = run_in(
