@@ -25,8 +25,12 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario (the embedded default when none is given) and report the results.
     Run(RunArgs),
-    /// Check a scenario file and report the first problem, without simulating.
+    /// Check a scenario file and report its problems, without simulating.
     Validate(ValidateArgs),
+    /// Write the annotated default scenario to a new file to edit (never overwrites one).
+    Init(InitArgs),
+    /// List the shipped example scenarios, or print one.
+    Example(ExampleArgs),
     /// Combine shard folders from `run --shard K/N` into the outputs of one whole run.
     Merge(MergeArgs),
     /// Run a full Monte Carlo at every point of a grid of parameter values (same seeds).
@@ -237,6 +241,10 @@ pub struct SweepArgs {
     /// Compare every other plan with PLAN at each point (as `run --baseline`).
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,
+    /// Vary the axes together instead of as a grid: point i takes the i-th value of every
+    /// `--vary` (all must have the same number of values).
+    #[arg(long)]
+    pub zip: bool,
 }
 
 /// Options of `pivotsim trace`.
@@ -263,6 +271,9 @@ pub struct TraceArgs {
     /// Change one scenario value (as `run --set`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,
+    /// Trace the plan under the scenario's stress set NAME (as `run --stress`).
+    #[arg(long, value_name = "NAME")]
+    pub stress: Option<String>,
 }
 
 /// Formats of `pivotsim trace`.
@@ -272,6 +283,22 @@ pub enum TraceFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Options of `pivotsim init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The new file (default: scenario.yaml); `-` prints the scenario on stdout instead.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+}
+
+/// Options of `pivotsim example`.
+#[derive(Debug, Args)]
+pub struct ExampleArgs {
+    /// The example to print (default: list them).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// Options of `pivotsim completions`.

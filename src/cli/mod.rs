@@ -6,6 +6,7 @@
 //! carries results, stderr progress and messages.
 
 pub mod args;
+mod init;
 mod interrupt;
 mod output_dir;
 mod run;
@@ -17,8 +18,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::args::{Cli, Command, RunArgs, ValidateArgs};
-use crate::report::console::{CommandOutput, ValidateOutput};
+use crate::cli::args::{Cli, Command, OutputFormat, RunArgs, ValidateArgs};
+use crate::report::console::{CommandOutput, ValidateFailure, ValidateOutput};
 use crate::scenario;
 use crate::scenario::names::{self, one_line};
 
@@ -38,6 +39,8 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 pub enum Failure {
     /// Invalid input or usage (exit 2).
     Invalid(String),
+    /// Invalid input with several problems, one message each (exit 2).
+    Problems(Vec<String>),
     /// A runtime failure (exit 1).
     Runtime(anyhow::Error),
     /// The convergence target was not met and the user asked for that to fail (exit 3).
@@ -88,6 +91,8 @@ pub fn main() -> ExitCode {
         None => run::run(&RunArgs::default_run()),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Validate(args)) => validate(&args),
+        Some(Command::Init(args)) => init::init(&args),
+        Some(Command::Example(args)) => init::example(&args),
         Some(Command::Merge(args)) => run::merge(&args),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::Trace(args)) => trace::trace(&args),
@@ -100,6 +105,13 @@ pub fn main() -> ExitCode {
             // Messages quote user text through `names::shown`; this is the last guard that
             // keeps whatever reached one on a single, bounded line.
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&message));
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::Problems(messages)) => {
+            let mut stderr = std::io::stderr().lock();
+            for message in messages {
+                let _ = writeln!(stderr, "error: {}", one_line(&message));
+            }
             ExitCode::from(EXIT_INVALID)
         }
         Err(Failure::Runtime(e)) => {
@@ -174,9 +186,27 @@ impl RunArgs {
     }
 }
 
+/// Most problems `validate` reports at once.
+const MAX_PROBLEMS: usize = 20;
+
 fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let path = &args.scenario;
-    let loaded = scenario::load_with(Some(path), &args.set)?;
+    let loaded = match scenario::check_with(Some(path), &args.set, MAX_PROBLEMS) {
+        Ok(loaded) => loaded,
+        Err(problems) => {
+            if args.format == OutputFormat::Json {
+                run::print_stdout(
+                    &ValidateFailure {
+                        problems: &problems,
+                    }
+                    .json(),
+                )?;
+            }
+            return Err(Failure::Problems(
+                problems.iter().map(ToString::to_string).collect(),
+            ));
+        }
+    };
     let s = &loaded.scenario;
     let output = ValidateOutput {
         file: path.clone(),

@@ -8,19 +8,21 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::args::{MergeArgs, OutputFormat, RunArgs};
+use crate::cli::args::{MergeArgs, OutputFormat, RunArgs, metric_by_name};
 use crate::cli::output_dir::OutputDir;
 use crate::cli::{Failure, interrupt};
 use crate::model::CompiledScenario;
 use crate::montecarlo::{self, MonteCarloResult, RunOptions, Shard};
 use crate::report::ReportError;
 use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
+use crate::report::figures::value_format;
+use crate::report::format::{ValueFormat, count, format_value};
 use crate::report::outputs::{self, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
 use crate::scenario::names::shown;
 use crate::scenario::overrides::Override;
-use crate::scenario::resolve::known_names;
+use crate::scenario::resolve::{did_you_mean, known_names};
 use crate::scenario::{self, Scenario};
 
 /// A scenario ready to simulate: overrides applied, validated, seed fixed, compiled.
@@ -98,10 +100,12 @@ pub(crate) fn prepare(req: &Request<'_>) -> Result<Prepared, Failure> {
             .iter()
             .position(|p| p.name == name)
             .ok_or_else(|| {
+                let names = || model.plans.iter().map(|p| p.name.as_str());
                 Failure::Invalid(format!(
-                    "--baseline {}: the scenario has no plan of that name; expected one of: {}",
+                    "--baseline {}: the scenario has no plan of that name{}; expected one of: {}",
                     shown(name),
-                    known_names(model.plans.iter().map(|p| p.name.as_str()))
+                    did_you_mean(name, names()),
+                    known_names(names())
                 ))
             })?,
     };
@@ -222,15 +226,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     out.keep();
     print_report(&written, &args.out, args.format)?;
     if let Some(c) = &written.summary.convergence {
+        // In the metric's unit, as the table writes it: `$4.43M`, not `4433124.894323057`.
+        let unit = metric_by_name(c.metric).map_or(ValueFormat::Plain, value_format);
+        let half_width = |x: f64| format_value(x, unit);
         note(
             args.quiet,
             &format!(
                 "target {} ± {}: {} after {} runs (worst 95% half-width {})",
                 c.metric,
-                c.target_half_width,
+                half_width(c.target_half_width),
                 if c.met { "met" } else { "NOT met" },
-                result.runs,
-                c.achieved_half_width
+                count(result.runs),
+                half_width(c.achieved_half_width)
             ),
         );
     }
@@ -238,7 +245,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         args.quiet,
         &format!(
             "{} runs × {} plan(s) in {elapsed:.2} s; wrote summary.json, runs.csv, timeseries.csv and {} plot files in {}",
-            result.runs,
+            count(result.runs),
             prepared.model.plans.len(),
             written.plots.len(),
             args.out.display()
@@ -428,6 +435,9 @@ pub(crate) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     {
         bar.set_style(style.progress_chars("=> "));
     }
+    // Positions arrive per finished chunk, which can take seconds on a large scenario; the
+    // tick redraws the elapsed time and the spinner meanwhile, so the bar never looks stuck.
+    bar.enable_steady_tick(std::time::Duration::from_millis(500));
     bar
 }
 

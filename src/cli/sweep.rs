@@ -11,6 +11,7 @@ use crate::cli::run::{self, Request};
 use crate::cli::{Failure, interrupt};
 use crate::report::console::{CommandOutput, SweepOutput, describe_point};
 use crate::report::sweep::{self, SweepPoint};
+use crate::scenario::names::shown;
 use crate::scenario::overrides::Override;
 
 /// Most points a sweep may have.
@@ -19,23 +20,26 @@ pub const MAX_POINTS: usize = 10_000;
 pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     interrupt::install();
     let axes: Vec<String> = args.vary.iter().map(|a| a.path.clone()).collect();
-    let total = args
-        .vary
-        .iter()
-        .try_fold(1usize, |n, a| n.checked_mul(a.points.len()))
-        .filter(|&n| n <= MAX_POINTS)
-        .ok_or_else(|| {
-            Failure::Invalid(format!(
-                "--vary: the grid has more than {MAX_POINTS} points; expected fewer values"
-            ))
-        })?;
+    let total = if args.zip {
+        zipped_points(args)?
+    } else {
+        args.vary
+            .iter()
+            .try_fold(1usize, |n, a| n.checked_mul(a.points.len()))
+            .filter(|&n| n <= MAX_POINTS)
+            .ok_or_else(|| {
+                Failure::Invalid(format!(
+                    "--vary: the grid has more than {MAX_POINTS} points; expected fewer values"
+                ))
+            })?
+    };
     // Check every point's scenario before simulating any, so a bad value fails fast.
     let mut seed = args.seed;
     let mut prepared_points = Vec::with_capacity(total);
     for index in 0..total {
         let (values, overrides) = point(args, index);
         let mut all: Vec<Override> = args.set.clone();
-        all.extend(overrides);
+        all.extend(overrides.iter().cloned());
         let prepared = run::prepare(&Request {
             path: Some(&args.scenario),
             set: &all,
@@ -55,11 +59,12 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         })?;
         // One seed for all points: the first point's (given, from the file, or drawn).
         seed = Some(prepared.seed);
-        prepared_points.push((values, prepared));
+        let typed: Vec<serde_json::Value> = overrides.iter().map(|o| o.value.clone()).collect();
+        prepared_points.push((values, typed, prepared));
     }
     let out = OutputDir::create(&args.out)?;
     let mut points = Vec::with_capacity(total);
-    for (index, (values, prepared)) in prepared_points.into_iter().enumerate() {
+    for (index, (values, typed_values, prepared)) in prepared_points.into_iter().enumerate() {
         run::note(
             args.quiet,
             &format!(
@@ -75,6 +80,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         dir.keep();
         points.push(SweepPoint {
             values,
+            typed_values,
             summary: written.summary,
         });
         if interrupt::raised() {
@@ -105,8 +111,32 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     run::print_stdout(&output.render(args.format.into()))
 }
 
-/// The axis values and overrides of point `index` (the last axis varies fastest).
+/// The number of points of a `--zip` sweep: every axis's number of values, which must agree.
+fn zipped_points(args: &SweepArgs) -> Result<usize, Failure> {
+    let first = args.vary.first().map_or(0, |a| a.points.len());
+    if let Some(other) = args.vary.iter().find(|a| a.points.len() != first) {
+        return Err(Failure::Invalid(format!(
+            "--zip: --vary {} has {} values and --vary {} has {}; expected the same number for \
+             every axis varied together",
+            shown(&args.vary[0].path),
+            first,
+            shown(&other.path),
+            other.points.len()
+        )));
+    }
+    Ok(first)
+}
+
+/// The axis values and overrides of point `index`: with `--zip` the index-th value of every
+/// axis, else the grid's point (the last axis varies fastest).
 fn point(args: &SweepArgs, index: usize) -> (Vec<String>, Vec<Override>) {
+    if args.zip {
+        return args
+            .vary
+            .iter()
+            .map(|axis| axis.points[index].clone())
+            .unzip();
+    }
     let mut rest = index;
     let mut values = vec![String::new(); args.vary.len()];
     let mut overrides = vec![None; args.vary.len()];

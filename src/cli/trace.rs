@@ -9,8 +9,8 @@ use crate::cli::run::{self, Request};
 use crate::model::trace::trace_plan;
 use crate::report::trace_log;
 use crate::scenario::MAX_RUNS;
-use crate::scenario::names::shown;
-use crate::scenario::resolve::known_names;
+use crate::scenario::names::{shown, stressed_name};
+use crate::scenario::resolve::{did_you_mean, known_names};
 
 pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let prepared = run::prepare(&Request {
@@ -18,22 +18,34 @@ pub(crate) fn trace(args: &TraceArgs) -> Result<(), Failure> {
         set: &args.set,
         runs: None,
         seed: args.seed,
-        stresses: &[],
+        stresses: args.stress.as_slice(),
         quiet: false,
         shard: false,
         baseline: None,
     })?;
     let plans = &prepared.model.plans;
-    let plan = match &args.plan {
-        None => 0,
-        Some(name) => plans.iter().position(|p| &p.name == name).ok_or_else(|| {
-            Failure::Invalid(format!(
-                "--plan {}: the scenario has no plan of that name; expected one of: {}",
-                shown(name),
-                known_names(plans.iter().map(|p| p.name.as_str()))
-            ))
-        })?,
+    // Under `--stress`, `--plan` names the plan as written (default the first) and the trace
+    // is of its stressed copy; a name already stressed ("plan [STRESS]") is taken as it is.
+    let name = (args.plan.clone())
+        .unwrap_or_else(|| plans.first().map(|p| p.name.clone()).unwrap_or_default());
+    let traced = match &args.stress {
+        Some(stress) if !name.ends_with(&format!(" [{stress}]")) => stressed_name(&name, stress),
+        _ => name.clone(),
     };
+    let plan = plans.iter().position(|p| p.name == traced).ok_or_else(|| {
+        let written = || {
+            plans
+                .iter()
+                .filter(|p| p.variant == 0)
+                .map(|p| p.name.as_str())
+        };
+        Failure::Invalid(format!(
+            "--plan {}: the scenario has no plan of that name{}; expected one of: {}",
+            shown(&name),
+            did_you_mean(&name, written()),
+            known_names(written())
+        ))
+    })?;
     if args.run >= MAX_RUNS {
         return Err(Failure::Invalid(format!(
             "--run {}: expected a replication index below {MAX_RUNS}",

@@ -195,15 +195,37 @@ impl PairStatistics {
             .collect()
     }
 
+    /// Every stressed copy of a plan against the same plan unstressed (what the stress does
+    /// to it), in plan order: metrics only, without returns (the difference a stress makes to
+    /// a plan's flows is no investment to rate). Empty without `--stress`.
+    fn stress_effects(plans: &[PlanSpec]) -> Vec<PairStatistics> {
+        let per_variant = plans.iter().filter(|p| p.variant == 0).count().max(1);
+        (0..plans.len())
+            .filter(|a| plans[*a].variant > 0)
+            .map(|a| PairStatistics {
+                a,
+                b: a % per_variant,
+                metrics: (0..Metric::COUNT)
+                    .map(|_| PairedAccumulator::new())
+                    .collect(),
+                returns: Vec::new(),
+            })
+            .collect()
+    }
+
     fn push(&mut self, runs: &[RunMetrics], versus: &PlanVersusBaseline) {
+        self.push_metrics(runs);
+        for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
+            acc.push(figure.of(versus));
+        }
+    }
+
+    fn push_metrics(&mut self, runs: &[RunMetrics]) {
         let (ra, rb) = (&runs[self.a], &runs[self.b]);
         let usd_tie = money_tie_tolerance(ra, rb);
         for ((m, acc), metric) in self.metrics.iter_mut().enumerate().zip(Metric::ALL) {
             let tolerance = if metric.is_usd() { usd_tie } else { 0.0 };
             acc.push_with_tolerance(ra.values[m], rb.values[m], tolerance);
-        }
-        for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
-            acc.push(figure.of(versus));
         }
     }
 
@@ -279,6 +301,8 @@ pub struct MonteCarloResult {
     pub plans: Vec<PlanStatistics>,
     /// Every other plan against the baseline, in plan order.
     pub pairs: Vec<PairStatistics>,
+    /// Every stressed copy of a plan against the same plan unstressed, in plan order.
+    pub stress_effects: Vec<PairStatistics>,
     /// Monthly bands of every plan's series.
     pub timeseries: TimeSeriesStats,
     /// The convergence outcome, when a target was set.
@@ -320,6 +344,7 @@ impl MonteCarloResult {
         if (self.timeseries.plans(), self.timeseries.months())
             != (other.timeseries.plans(), other.timeseries.months())
             || self.pairs.len() != other.pairs.len()
+            || self.stress_effects.len() != other.stress_effects.len()
         {
             return Err(MergeMismatch("the horizons or plan pairs differ".into()));
         }
@@ -327,6 +352,9 @@ impl MonteCarloResult {
             total.merge(part);
         }
         for (total, part) in self.pairs.iter_mut().zip(&other.pairs) {
+            total.merge(part);
+        }
+        for (total, part) in self.stress_effects.iter_mut().zip(&other.stress_effects) {
             total.merge(part);
         }
         self.timeseries.merge(&other.timeseries);
@@ -355,6 +383,16 @@ impl MonteCarloResult {
                     (p.a, p.b) == (want.a, want.b)
                         && p.metrics.len() == Metric::COUNT
                         && p.returns.len() == IncrementalMetric::COUNT
+                })
+            && self.stress_effects.len() == PairStatistics::stress_effects(plan_specs).len()
+            && self
+                .stress_effects
+                .iter()
+                .zip(PairStatistics::stress_effects(plan_specs))
+                .all(|(p, want)| {
+                    (p.a, p.b) == (want.a, want.b)
+                        && p.metrics.len() == Metric::COUNT
+                        && p.returns.is_empty()
                 })
             && self.timeseries.has_shape(plans, months);
         if shape_ok {
@@ -397,6 +435,7 @@ struct ChunkOutput {
     rows: Vec<ReplicationRow>,
     stats: Vec<PlanStatistics>,
     pairs: Vec<PairStatistics>,
+    stress_effects: Vec<PairStatistics>,
     /// Every replication's series, one after another.
     series: Vec<f64>,
 }
@@ -411,6 +450,7 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
     let mut pairs = PairStatistics::versus(opts.baseline, &model.plans);
+    let mut stress_effects = PairStatistics::stress_effects(&model.plans);
     let rates: Vec<(MirrRates, MirrRates)> = (0..model.plans.len())
         .map(|p| returns::mirr_rates(model, p))
         .collect();
@@ -451,6 +491,9 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
             pair.push(&plans, &versus);
             versus_baseline[pair.a] = Some(versus);
         }
+        for effect in &mut stress_effects {
+            effect.push_metrics(&plans);
+        }
         rows.push(ReplicationRow {
             replication,
             plans,
@@ -461,6 +504,7 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         rows,
         stats,
         pairs,
+        stress_effects,
         series,
     }
 }
@@ -500,6 +544,7 @@ pub fn run<E: Send>(
             .map(|p| PlanStatistics::new(&p.name))
             .collect(),
         pairs: PairStatistics::versus(opts.baseline, &model.plans),
+        stress_effects: PairStatistics::stress_effects(&model.plans),
         timeseries: TimeSeriesStats::new(model.plans.len(), months),
         convergence: None,
     };
@@ -521,6 +566,9 @@ pub fn run<E: Send>(
                 total.merge(chunk);
             }
             for (total, chunk) in result.pairs.iter_mut().zip(&output.pairs) {
+                total.merge(chunk);
+            }
+            for (total, chunk) in result.stress_effects.iter_mut().zip(&output.stress_effects) {
                 total.merge(chunk);
             }
             for one in output.series.chunks_exact(per_replication.max(1)) {

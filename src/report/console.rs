@@ -161,6 +161,49 @@ impl CommandOutput for ValidateOutput {
     }
 }
 
+/// A scenario that failed validation: every problem found (see `scenario::check_with`).
+pub struct ValidateFailure<'a> {
+    /// The problems, in the order they were found.
+    pub problems: &'a [crate::scenario::ScenarioError],
+}
+
+impl CommandOutput for ValidateFailure<'_> {
+    /// One `error:` line per problem, as stderr shows them.
+    fn table(&self) -> String {
+        self.problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "error: {}\n",
+                    crate::scenario::names::one_line(&p.to_string())
+                )
+            })
+            .collect()
+    }
+
+    /// `{"ok": false, "errors": [...]}`, each error with its file, field path, line and column
+    /// (null when unknown), class and message, and the whole line as stderr shows it.
+    fn json(&self) -> String {
+        let errors: Vec<serde_json::Value> = self
+            .problems
+            .iter()
+            .map(|p| {
+                let located = p.position.line > 0;
+                serde_json::json!({
+                    "file": p.file,
+                    "path": p.path,
+                    "line": located.then_some(p.position.line),
+                    "column": located.then_some(p.position.column),
+                    "kind": p.kind.label(),
+                    "message": p.message,
+                    "text": crate::scenario::names::one_line(&p.to_string()),
+                })
+            })
+            .collect();
+        json_line(&serde_json::json!({ "ok": false, "errors": errors }))
+    }
+}
+
 /// A finished sweep: each point's plans on the chosen metric.
 pub struct SweepOutput<'a> {
     /// The `--vary` paths, in order.
@@ -238,11 +281,12 @@ impl CommandOutput for SweepOutput<'_> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                // Each value as the scenario read it: `0.6` is a number, `true` a boolean.
                 let values: serde_json::Map<String, serde_json::Value> = self
                     .axes
                     .iter()
                     .cloned()
-                    .zip(p.values.iter().cloned().map(serde_json::Value::String))
+                    .zip(p.typed_values.iter().cloned())
                     .collect();
                 let plans: Vec<serde_json::Value> = p
                     .summary

@@ -264,7 +264,7 @@ fn draw(
 pub fn value_format(metric: Metric) -> ValueFormat {
     match metric.unit() {
         crate::model::Unit::Usd => ValueFormat::Usd,
-        crate::model::Unit::Plain => ValueFormat::Plain,
+        crate::model::Unit::Plain | crate::model::Unit::Count => ValueFormat::Plain,
     }
 }
 
@@ -272,6 +272,8 @@ pub fn value_format(metric: Metric) -> ValueFormat {
 pub fn axis_label(metric: Metric) -> String {
     match metric.unit() {
         crate::model::Unit::Usd => format!("{} (USD)", metric.label()),
-        crate::model::Unit::Plain => format!("{} ({})", metric.label(), metric.key()),
+        crate::model::Unit::Plain | crate::model::Unit::Count => {
+            format!("{} ({})", metric.label(), metric.key())
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod console;
+pub mod csv_number;
 pub mod csv_text;
 pub mod figures;
 pub mod format;

@@ -26,8 +26,10 @@ pub const MANIFEST: &str = "shard.json";
 /// What `format` holds.
 pub const FORMAT: &str = "pivotsim-shard";
 /// Version of the shard layout; merge refuses others. 4: text cells of `runs.csv` are
-/// neutralised against spreadsheet formulas, so rows of an earlier shard may differ.
-pub const FORMAT_VERSION: u32 = 5;
+/// neutralised against spreadsheet formulas, so rows of an earlier shard may differ. 6:
+/// `runs.csv` writes undefined values as empty cells and counts as whole numbers. 7: the
+/// statistics hold each stressed plan against the same plan unstressed.
+pub const FORMAT_VERSION: u32 = 7;
 
 /// A problem with a shard folder or a set of them. Every one means the shards must be fixed
 /// or rerun; `merge` writes nothing.

@@ -35,6 +35,15 @@ pub struct Summary {
     pub baseline: String,
     /// Every other plan against the baseline on the same futures, in plan order.
     pub comparisons: Vec<Comparison>,
+    /// With `--stress`: every stressed copy of a plan against the same plan unstressed, on the
+    /// same futures (what the stress does to it), in plan order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stress_effects: Vec<StressEffect>,
+    /// Plans of the scenario as written: `plans` holds them first, then a copy of them per
+    /// `--stress`, in the same order, so plan `i` is a stressed copy of plan
+    /// `i % plans_per_variant`. Only the terminal table needs it.
+    #[serde(skip)]
+    pub plans_per_variant: usize,
 }
 
 /// The outcome of `--target-ci`.
@@ -67,6 +76,17 @@ pub struct Comparison {
     /// How many futures reported an IRR, a modified IRR, or neither, on project and on
     /// equity flows.
     pub return_methods: ReturnMethods,
+}
+
+/// A stressed copy of a plan (A) against the same plan unstressed (B), on the same futures.
+#[derive(Debug, Clone, Serialize)]
+pub struct StressEffect {
+    /// The stressed plan's name (`plan [STRESS]`).
+    pub a: String,
+    /// The plan's name.
+    pub b: String,
+    /// Per metric key: statistics of A − B per future, P(A higher than B) and the ties.
+    pub metrics: BTreeMap<&'static str, PairedSummary>,
 }
 
 /// Futures by the rate of return reported for the difference of two plans' flows.
@@ -202,7 +222,7 @@ fn share_negative(acc: &MetricAccumulator) -> (f64, (f64, f64)) {
 impl Summary {
     /// Builds the summary of a finished run; `months` labels the months of the series.
     pub fn new(scenario: &Scenario, result: &MonteCarloResult, months: &[String]) -> Self {
-        let plans = result
+        let plans: Vec<PlanSummary> = result
             .plans
             .iter()
             .enumerate()
@@ -257,6 +277,18 @@ impl Summary {
                 },
             })
             .collect();
+        let stress_effects = result
+            .stress_effects
+            .iter()
+            .map(|pair| StressEffect {
+                a: result.plans[pair.a].name.clone(),
+                b: result.plans[pair.b].name.clone(),
+                metrics: Metric::ALL
+                    .iter()
+                    .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
+                    .collect(),
+            })
+            .collect();
         let convergence = result.convergence.map(|c| ConvergenceReport {
             metric: c.target.metric.key(),
             target_half_width: c.target.half_width,
@@ -267,6 +299,7 @@ impl Summary {
             convergence,
             baseline: result.plans[result.baseline].name.clone(),
             comparisons,
+            stress_effects,
             pivotsim_version: env!("CARGO_PKG_VERSION"),
             scenario: ScenarioProvenance {
                 name: scenario.name.clone(),
@@ -276,6 +309,7 @@ impl Summary {
             seed: result.seed,
             runs: result.runs,
             chunk_size: CHUNK_SIZE,
+            plans_per_variant: scenario.plans.len().clamp(1, plans.len().max(1)),
             plans,
         }
     }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use crate::model::Metric;
 use crate::report::atomic::AtomicFile;
+use crate::report::csv_number::{NumberKind, number};
 use crate::report::csv_text::csv_text;
 use crate::report::plots::{self, FanBands, Labels, ValueFormat};
 use crate::report::summary::Summary;
@@ -21,35 +22,41 @@ use crate::stats::MetricSummary;
 pub struct SweepPoint {
     /// The value of each axis at this point, as typed.
     pub values: Vec<String>,
+    /// The value of each axis at this point as the scenario reads it (a number, a boolean,
+    /// text, a list or a mapping), for documents that keep types.
+    pub typed_values: Vec<serde_json::Value>,
     /// Its summary.
     pub summary: Summary,
 }
 
-/// Statistic names and values of a metric summary, in column order.
-fn statistics(s: &MetricSummary) -> Vec<(&'static str, f64)> {
+/// Statistic names and values of a metric summary, in column order, with how each is written:
+/// the count is whole, and so are the exact extremes of a whole-number metric (its
+/// percentiles come from a sketch, and its mean is a fraction).
+fn statistics(s: &MetricSummary, metric: NumberKind) -> Vec<(&'static str, f64, NumberKind)> {
     let p = &s.percentiles;
+    let real = NumberKind::Real;
     vec![
-        ("count", s.count as f64),
-        ("mean", s.mean),
-        ("std_dev", s.std_dev),
-        ("std_error", s.std_error),
-        ("ci95_low", s.ci95_low),
-        ("ci95_high", s.ci95_high),
-        ("min", s.min),
-        ("max", s.max),
-        ("p1", p.p1),
-        ("p5", p.p5),
-        ("p10", p.p10),
-        ("p25", p.p25),
-        ("p50", p.p50),
-        ("p75", p.p75),
-        ("p90", p.p90),
-        ("p95", p.p95),
-        ("p99", p.p99),
-        ("var_5", s.var_5),
-        ("cvar_5", s.cvar_5),
-        ("var_1", s.var_1),
-        ("cvar_1", s.cvar_1),
+        ("count", s.count as f64, NumberKind::Whole),
+        ("mean", s.mean, real),
+        ("std_dev", s.std_dev, real),
+        ("std_error", s.std_error, real),
+        ("ci95_low", s.ci95_low, real),
+        ("ci95_high", s.ci95_high, real),
+        ("min", s.min, metric),
+        ("max", s.max, metric),
+        ("p1", p.p1, real),
+        ("p5", p.p5, real),
+        ("p10", p.p10, real),
+        ("p25", p.p25, real),
+        ("p50", p.p50, real),
+        ("p75", p.p75, real),
+        ("p90", p.p90, real),
+        ("p95", p.p95, real),
+        ("p99", p.p99, real),
+        ("var_5", s.var_5, real),
+        ("cvar_5", s.cvar_5, real),
+        ("var_1", s.var_1, real),
+        ("cvar_1", s.cvar_1, real),
     ]
 }
 
@@ -67,7 +74,11 @@ pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<
     for (i, point) in points.iter().enumerate() {
         for plan in &point.summary.plans {
             for (metric, summary) in &plan.metrics {
-                for (statistic, value) in statistics(summary) {
+                let kind = Metric::ALL
+                    .iter()
+                    .find(|m| m.key() == *metric)
+                    .map_or(NumberKind::Real, |m| NumberKind::of(*m));
+                for (statistic, value, kind) in statistics(summary, kind) {
                     out.write_field(i.to_string()).map_err(csv_err)?;
                     for v in &point.values {
                         out.write_field(csv_text(v).as_ref()).map_err(csv_err)?;
@@ -78,13 +89,8 @@ pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<
                         .map_err(csv_err)?;
                     out.write_field(csv_text(statistic).as_ref())
                         .map_err(csv_err)?;
-                    // Empty, not "NaN", where a statistic is undefined (pandas reads it as NaN).
-                    out.write_field(if value.is_finite() {
-                        floats.format(value)
-                    } else {
-                        ""
-                    })
-                    .map_err(csv_err)?;
+                    out.write_field(number(&mut floats, value, kind))
+                        .map_err(csv_err)?;
                     out.write_record(None::<&[u8]>).map_err(csv_err)?;
                 }
             }

@@ -11,6 +11,7 @@ use crate::model::{CompiledScenario, Series};
 use crate::montecarlo::MonteCarloResult;
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
+use crate::report::csv_number::{NumberKind, number};
 use crate::report::csv_text::csv_text;
 
 /// The month label (`YYYY-MM`) of each month a run reports.
@@ -62,7 +63,8 @@ pub fn write(
                 match result.timeseries.cell(p, m, series).bands() {
                     Some((mean, bands)) => {
                         for v in std::iter::once(mean).chain(bands) {
-                            out.write_field(floats.format(v)).map_err(csv_err)?;
+                            out.write_field(number(&mut floats, v, NumberKind::Real))
+                                .map_err(csv_err)?;
                         }
                     }
                     None => {

@@ -611,11 +611,11 @@ fn a_baseline_is_chosen_by_name_checked_and_shared_by_shards() {
                 project_method.is_empty() && cells[method + 1].is_empty(),
                 "{line}"
             );
-            assert!(figures.iter().all(|c| *c == "NaN"), "{line}");
+            assert!(figures.iter().all(|c| c.is_empty()), "{line}");
         } else {
             // The IRR column is set exactly when the IRR was the method, the MIRR's likewise.
-            assert_eq!(figures[0] != "NaN", project_method == "irr", "{line}");
-            assert_eq!(figures[1] != "NaN", project_method == "mirr", "{line}");
+            assert_eq!(!figures[0].is_empty(), project_method == "irr", "{line}");
+            assert_eq!(!figures[1].is_empty(), project_method == "mirr", "{line}");
         }
     }
     // An unknown plan is bad input: exit 2, the names it could be, nothing written.
@@ -651,4 +651,65 @@ fn a_baseline_is_chosen_by_name_checked_and_shared_by_shards() {
     assert_eq!(m.status.code(), Some(2), "{}", stderr(&m));
     assert!(stderr(&m).contains("baseline"), "{}", stderr(&m));
     assert!(!dir.path().join("merged").exists());
+}
+
+#[test]
+fn stress_effects_merge_exactly_across_shards() {
+    // Each stressed plan is paired with the same plan unstressed (`stress_effects`); those
+    // accumulators travel in shard.json and must merge into the single run's bytes too.
+    let dir = tempfile::tempdir().unwrap();
+    let stress = ["--stress", "btc-crash-2027"];
+    let single = run_study(dir.path(), &[&stress[..], &["--out", "single"]].concat());
+    assert!(single.status.success(), "{}", stderr(&single));
+    let parts: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let out = dir.path().join(format!("part-{k}"));
+            let shard = format!("{k}/3");
+            let extra = [
+                &stress[..],
+                &["--shard", &shard, "--out", out.to_str().unwrap()],
+            ];
+            let o = run_study(dir.path(), &extra.concat());
+            assert!(o.status.success(), "shard {shard}: {}", stderr(&o));
+            out
+        })
+        .rev()
+        .collect();
+    let m = merge(dir.path(), &parts, "merged");
+    assert!(m.status.success(), "{}", stderr(&m));
+    for file in OUTPUTS {
+        let a = std::fs::read(dir.path().join("single").join(file)).unwrap();
+        let b = std::fs::read(dir.path().join("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs after merging stressed shards");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("single/summary.json")).unwrap())
+            .unwrap();
+    let effects = summary["stress_effects"].as_array().unwrap();
+    let pairs: Vec<(&str, &str)> = effects
+        .iter()
+        .map(|e| (e["a"].as_str().unwrap(), e["b"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("stay-mining [btc-crash-2027]", "stay-mining"),
+            ("convert-half-2027 [btc-crash-2027]", "convert-half-2027"),
+            ("adaptive [btc-crash-2027]", "adaptive"),
+        ]
+    );
+    // The crash halves BTC in mid-2027: staying with mining earns less in most futures.
+    let npv = &effects[0]["metrics"]["npv_usd"];
+    assert!(npv["diff"]["mean"].as_f64().unwrap() < 0.0, "{npv}");
+    // The stressed baseline's effect is also its comparison with the baseline: one number.
+    let comparison = summary["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["a"] == "stay-mining [btc-crash-2027]")
+        .unwrap();
+    assert_eq!(
+        comparison["metrics"]["npv_usd"],
+        effects[0]["metrics"]["npv_usd"]
+    );
 }

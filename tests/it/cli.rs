@@ -228,3 +228,102 @@ fn readme_sample_matches_a_default_run() {
         );
     }
 }
+
+#[test]
+fn the_table_of_three_plans_under_two_stresses_fits_in_120_columns_and_names_the_baseline() {
+    // The default scenario's 3 plans, each also under its 2 stresses: 9 plans, too many to be
+    // columns, so they become rows; every line must still fit a 120-column terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--stress",
+            "ai-bust-2028",
+            "--stress",
+            "btc-crash-2027",
+            "--baseline",
+            "convert-half-2027",
+            "--no-plots",
+            "-q",
+            "--out",
+            "out",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    for line in table.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} chars:\n{line}\n\n{table}",
+            line.chars().count()
+        );
+    }
+    assert!(table.contains("Baseline: convert-half-2027"), "{table}");
+    // The baseline comes first, each plan followed by its stressed copies.
+    let rows: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("plan "))
+        .skip(1)
+        .take(9)
+        .map(|l| l.split("  ").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "convert-half-2027",
+            "convert-half-2027 [ai-bust-2028]",
+            "convert-half-2027 [btc-crash-2027]",
+            "stay-mining",
+            "stay-mining [ai-bust-2028]",
+            "stay-mining [btc-crash-2027]",
+            "adaptive",
+            "adaptive [ai-bust-2028]",
+            "adaptive [btc-crash-2027]",
+        ],
+        "{table}"
+    );
+    assert!(
+        table.contains("P(better)") && table.contains("P(tie)"),
+        "{table}"
+    );
+    // Every plan but the baseline has its paired shares: against the baseline, or (stressed)
+    // against itself unstressed.
+    let shares = table
+        .lines()
+        .skip_while(|l| !l.contains("P(better)"))
+        .skip(1)
+        .take(9);
+    let dashes = shares.filter(|l| l.trim_end().ends_with('–')).count();
+    assert_eq!(dashes, 1, "only the baseline has no P(better):\n{table}");
+    // A plan name of 150 characters (and its stressed copies) is cut, not let through.
+    let long = format!("plans[1].name=convert-{}", "x".repeat(142));
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--stress",
+            "ai-bust-2028",
+            "--set",
+            &long,
+            "--no-plots",
+            "-q",
+            "--out",
+            "long",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.lines().all(|l| l.chars().count() <= 120), "{table}");
+    assert!(table.contains("convert-xxx"), "{table}");
+}

@@ -9,6 +9,8 @@ mod common;
 mod bad_input;
 mod batch;
 mod cli;
+mod commands;
+mod docs;
 mod finance;
 mod gpu;
 mod model;

@@ -250,3 +250,97 @@ fn a_stress_set_runs_every_plan_again_on_the_same_futures() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("btc-crash-2027"));
 }
+
+#[test]
+fn csv_files_are_tidy_no_nan_and_counts_as_whole_numbers() {
+    // A short run where most plans have undefined figures (no IRR, no payback, the baseline's
+    // own returns) and a sweep over it: no CSV cell may say `NaN`, and the count-kind
+    // columns of runs.csv (counts, 0/1 flags, month indices) hold whole numbers only.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let scenario = scenario.to_str().unwrap();
+    let run = pivotsim(
+        dir.path(),
+        &[
+            "run",
+            scenario,
+            "--runs",
+            "70",
+            "--seed",
+            "7",
+            "--out",
+            "out",
+            "--no-plots",
+            "-q",
+        ],
+        &[],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let sweep = pivotsim(
+        dir.path(),
+        &[
+            "sweep",
+            scenario,
+            "--vary",
+            "seed=1,2",
+            "--runs",
+            "8",
+            "--out",
+            "sw",
+            "--no-plots",
+            "-q",
+        ],
+        &[],
+    );
+    assert!(
+        sweep.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sweep.stderr)
+    );
+    for file in ["out/runs.csv", "out/timeseries.csv", "sw/sweep.csv"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let bad = text
+            .lines()
+            .find(|l| l.split(',').any(|c| c.eq_ignore_ascii_case("nan")));
+        assert!(bad.is_none(), "{file} has NaN: {bad:?}");
+    }
+    let runs = std::fs::read_to_string(dir.path().join("out/runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let column = |key: &str| header.iter().position(|h| *h == key).unwrap();
+    for key in [
+        "inquiries",
+        "lost_inquiries",
+        "defaulted",
+        "irr_defined",
+        "payback_month",
+    ] {
+        let c = column(key);
+        for row in &rows {
+            assert!(
+                row[c].is_empty() || row[c].parse::<u64>().is_ok(),
+                "{key} = {:?} is not a whole number",
+                row[c]
+            );
+        }
+    }
+    // A real-valued column keeps its float form even when the value is whole (`0.0`).
+    let npv = column("npv_usd");
+    assert!(rows.iter().all(|r| r[npv].parse::<f64>().is_ok()));
+    // Undefined values exist here, and are empty cells: the baseline's own returns.
+    let irr = column("vs_baseline_project_irr");
+    assert!(rows.iter().any(|r| r[irr].is_empty()));
+    let sweep_csv = std::fs::read_to_string(dir.path().join("sw/sweep.csv")).unwrap();
+    assert!(
+        sweep_csv.contains(",count,8\n"),
+        "the count statistic is whole"
+    );
+}

@@ -13,6 +13,8 @@ pub enum Unit {
     Usd,
     /// Any other quantity (the unit is in the key).
     Plain,
+    /// A whole number: a count, a 0/1 flag or a month index, written without decimals.
+    Count,
 }
 
 /// Declares an output enum with its key, label, unit and description per variant.
@@ -88,11 +90,11 @@ outputs! {
     LeasedMwMean => "leased_mw_mean", "Leased MW (mean)", Plain, "time-averaged capacity under billing leases, MW IT";
     LeasedMwAtHorizon => "leased_mw_at_horizon", "Leased MW (horizon)", Plain, "capacity under billing leases at the horizon, MW IT";
     VacantGpuMwMonths => "vacant_gpu_mw_months", "Vacant GPU MW-months", Plain, "GPU-ready capacity left unpromised, integrated over time (stranded capacity)";
-    Inquiries => "inquiries", "Inquiries", Plain, "tenant inquiries and anchor deals received";
-    LostInquiries => "lost_inquiries", "Lost inquiries", Plain, "inquiries that found no capacity within their patience";
+    Inquiries => "inquiries", "Inquiries", Count, "tenant inquiries and anchor deals received";
+    LostInquiries => "lost_inquiries", "Lost inquiries", Count, "inquiries that found no capacity within their patience";
     LostMw => "lost_mw", "Lost MW", Plain, "MW IT asked for by lost inquiries";
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
-    TenantDefaults => "tenant_defaults", "Tenant defaults", Plain, "leases ended early by a tenant default";
+    TenantDefaults => "tenant_defaults", "Tenant defaults", Count, "leases ended early by a tenant default";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
     SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
     GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";
@@ -101,15 +103,15 @@ outputs! {
     Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";
     TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value at the horizon of trailing-12-month EBITDA (0 without a rule or after a default)";
     Irr => "irr", "IRR", Plain, "annual IRR of unlevered monthly cash flows plus the terminal value (empty when not defined)";
-    IrrDefined => "irr_defined", "IRR defined", Plain, "1 when the IRR exists (the flows change sign), else 0";
+    IrrDefined => "irr_defined", "IRR defined", Count, "1 when the IRR exists (the flows change sign), else 0";
     MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";
-    MinCashMonth => "min_cash_month", "Minimum-cash month", Plain, "month (1-based) of the lowest cash; 0 when it never fell below the start";
-    PaybackMonth => "payback_month", "Payback month", Plain, "first month the cumulative unlevered cash flow recovers to zero; 0 if it never went negative; empty if never";
-    Defaulted => "defaulted", "Defaulted", Plain, "1 when the company defaulted (out of cash, or on the corporate covenant), else 0; a project taken by its lenders is not a company default";
+    MinCashMonth => "min_cash_month", "Minimum-cash month", Count, "month (1-based) of the lowest cash; 0 when it never fell below the start";
+    PaybackMonth => "payback_month", "Payback month", Count, "first month the cumulative unlevered cash flow recovers to zero; 0 if it never went negative; empty if never";
+    Defaulted => "defaulted", "Defaulted", Count, "1 when the company defaulted (out of cash, or on the corporate covenant), else 0; a project taken by its lenders is not a company default";
     DefaultYears => "default_years", "Default (years)", Plain, "years from the start to the default (empty if none)";
-    DefaultedOnCash => "defaulted_on_cash", "Default: cash", Plain, "1 when the company defaulted because its cash went below the minimum (zero unless `finance.min_cash_usd`) after the revolver";
-    DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Plain, "1 when the run defaulted on the corporate DSCR covenant";
-    ProjectDefaults => "project_defaults", "Project defaults", Plain, "conversions whose project lenders took them (hall, leases and reserve); the company goes on";
+    DefaultedOnCash => "defaulted_on_cash", "Default: cash", Count, "1 when the company defaulted because its cash went below the minimum (zero unless `finance.min_cash_usd`) after the revolver";
+    DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Count, "1 when the run defaulted on the corporate DSCR covenant";
+    ProjectDefaults => "project_defaults", "Project defaults", Count, "conversions whose project lenders took them (hall, leases and reserve); the company goes on";
     EquityCures => "equity_cures_usd", "Equity cures", Usd, "equity the parent put into project loans to cure missed payments or failed DSCR tests";
     EquityRaised => "equity_raised_usd", "Equity raised", Usd, "new shares sold (gross); the company's cash, not a flow to the owners";
     EquityValuePerShare => "equity_value_per_share_usd", "Value per share", Plain, "equity value plus the present value of the equity raised, over the shares outstanding after the raises (empty without `finance.shares_outstanding`)";

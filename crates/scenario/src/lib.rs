@@ -119,6 +119,14 @@ fn load_file_with(
     path: &Path,
     overrides: &[overrides::Override],
 ) -> Result<LoadedScenario, ScenarioError> {
+    from_document(read_document(path, overrides)?)
+}
+
+/// Reads and parses a scenario file and applies `--set` overrides, before typing.
+fn read_document(
+    path: &Path,
+    overrides: &[overrides::Override],
+) -> Result<SourceDocument, ScenarioError> {
     let origin = path.display().to_string();
     let io_error = |message: String| {
         ScenarioError::new(&origin, "", Position::default(), ErrorKind::Io, message)
@@ -164,7 +172,7 @@ fn load_file_with(
     })?;
     let mut document = source::parse(&text, &origin)?;
     overrides::apply(&mut document, overrides)?;
-    from_document(document)
+    Ok(document)
 }
 
 /// Reads, types and validates scenario text; `origin` names it in messages.
@@ -176,6 +184,138 @@ pub fn load_str(text: &str, origin: &str) -> Result<LoadedScenario, ScenarioErro
 /// The embedded default scenario.
 pub fn load_default() -> Result<LoadedScenario, ScenarioError> {
     load_str(DEFAULT_SCENARIO_YAML, DEFAULT_SCENARIO_ORIGIN)
+}
+
+/// Like [`load_with`], but reports as many independent problems as can be found without one
+/// causing another (at most `limit`): a file that cannot be read or parsed, or an override
+/// that cannot apply, is one problem; every unknown field is reported and set aside, which
+/// lets typing go on to the next problem; the first other typing error (a wrong type, a
+/// missing field) ends typing; a typed scenario then has every value out of range reported,
+/// and, when none is, its first reference or consistency problem (those checks assume the
+/// ranges hold and build on each other, so only the first is sure not to be a consequence).
+pub fn check_with(
+    path: Option<&Path>,
+    overrides: &[overrides::Override],
+    limit: usize,
+) -> Result<LoadedScenario, Vec<ScenarioError>> {
+    let limit = limit.max(1);
+    let document = match path {
+        Some(path) => read_document(path, overrides),
+        None => source::parse(DEFAULT_SCENARIO_YAML, DEFAULT_SCENARIO_ORIGIN).and_then(|mut d| {
+            overrides::apply(&mut d, overrides)?;
+            Ok(d)
+        }),
+    };
+    let mut document = document.map_err(|e| vec![e])?;
+    let mut problems = Vec::new();
+    let typed = loop {
+        match serde_path_to_error::deserialize::<_, Scenario>(&document.value) {
+            Ok(scenario) => break Some(scenario),
+            Err(e) => {
+                problems.push(typing_error(&document, &e));
+                let message = e.inner().to_string();
+                // A misspelt key is read as the key it likely means, so that key is not then
+                // reported missing; any other unknown key is set aside.
+                let set_aside = message.starts_with("unknown field")
+                    && set_aside_key(
+                        &mut document.value,
+                        &e.path().iter().collect::<Vec<_>>(),
+                        &quoted_key(&message).0,
+                        suggested_key(&message).as_deref(),
+                    );
+                if !set_aside || problems.len() >= limit {
+                    break None;
+                }
+            }
+        }
+    };
+    let Some(scenario) = typed else {
+        sort_by_position(&mut problems);
+        return Err(problems);
+    };
+    let out_of_range = ranges::check_all(&scenario, &document);
+    if out_of_range.is_empty() {
+        match from_document(document) {
+            Ok(loaded) if problems.is_empty() => return Ok(loaded),
+            Ok(_) => {}
+            Err(e) => problems.push(e),
+        }
+    } else {
+        problems.extend(out_of_range);
+    }
+    sort_by_position(&mut problems);
+    problems.truncate(limit);
+    Err(problems)
+}
+
+/// Problems in file order, as a reader fixes them; those without a line (from an override)
+/// last.
+fn sort_by_position(problems: &mut [ScenarioError]) {
+    problems.sort_by_key(|p| (p.position.line == 0, p.position.line, p.position.column));
+}
+
+/// Removes the mapping key `key` found by following serde's `path` (which may end at the key
+/// or at the mapping holding it), keeping its value under `rename` when given and free;
+/// whether the key was there.
+fn set_aside_key(
+    value: &mut serde_json::Value,
+    path: &[&serde_path_to_error::Segment],
+    key: &str,
+    rename: Option<&str>,
+) -> bool {
+    use serde_path_to_error::Segment;
+    let at_key = match path {
+        [] => true,
+        [Segment::Map { key: last }] => last == key,
+        _ => false,
+    };
+    if at_key {
+        if let Some(map) = value.as_object_mut() {
+            if let Some(taken) = map.remove(key) {
+                if let Some(name) = rename.filter(|n| !map.contains_key(*n)) {
+                    map.insert(name.to_owned(), taken);
+                }
+                return true;
+            }
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
+    match first {
+        Segment::Map { key: k } => value
+            .get_mut(k.as_str())
+            .is_some_and(|v| set_aside_key(v, rest, key, rename)),
+        Segment::Seq { index } => value
+            .get_mut(*index)
+            .is_some_and(|v| set_aside_key(v, rest, key, rename)),
+        Segment::Enum { .. } => set_aside_key(value, rest, key, rename),
+        Segment::Unknown => false,
+    }
+}
+
+/// For serde's `unknown field `x`, expected one of `a`, `b``: the expected key closest to
+/// `x`, when one is close enough to be a likely typo.
+fn suggested_key(message: &str) -> Option<String> {
+    let (quoted, rest) = quoted_key(message);
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    names::closest(&quoted, expected).map(str::to_owned)
+}
+
+/// The key serde quotes in backticks at the start of `message` (`unknown field `x`, expected
+/// ...`), and the rest of the message after it. The key is the user's and may itself hold a
+/// backtick, so it ends where serde's own text resumes.
+fn quoted_key(message: &str) -> (String, String) {
+    let (quoted, rest) = match message.split_once('`') {
+        Some((_, body)) => ["`, expected", "`, there are no fields", "`"]
+            .iter()
+            .find_map(|end| body.find(end))
+            .map_or((body, ""), |at| {
+                (&body[..at], body[at + 1..].trim_start_matches(", "))
+            }),
+        None => ("", ""),
+    };
+    (quoted.to_owned(), rest.to_owned())
 }
 
 /// Types and validates an already parsed (and possibly overridden) document.
@@ -224,19 +364,7 @@ fn typing_error(
         path.clear();
     }
     let message = e.inner().to_string();
-    // serde's messages name the offending key in backticks: `unknown field `x`, expected ...`.
-    // The key is the user's and may itself hold a backtick, so it ends where serde's own text
-    // resumes.
-    let (quoted, rest) = match message.split_once('`') {
-        Some((_, body)) => ["`, expected", "`, there are no fields", "`"]
-            .iter()
-            .find_map(|end| body.find(end))
-            .map_or((body, ""), |at| {
-                (&body[..at], body[at + 1..].trim_start_matches(", "))
-            }),
-        None => ("", ""),
-    };
-    let (quoted, rest) = (quoted.to_owned(), rest.to_owned());
+    let (quoted, rest) = quoted_key(&message);
     let with_field = |path: &str| {
         if path == quoted || path.ends_with(&format!(".{quoted}")) {
             path.to_owned()
@@ -248,7 +376,14 @@ fn typing_error(
         let full = with_field(&path);
         // serde quotes the user's key as written; quote it as every message does (escaped
         // and bounded) and keep serde's list of the expected fields.
-        let message = format!("unknown field name `{}`, {rest}", names::shown(&quoted));
+        // serde lists the expected keys in backticks: the closest is likely what was meant.
+        let hint = suggested_key(&message)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        let message = format!(
+            "unknown field name `{}`{hint}, {rest}",
+            names::shown(&quoted)
+        );
         (ErrorKind::UnknownField, message, full)
     } else if message.starts_with("missing field") {
         let full = with_field(&path);

@@ -110,6 +110,48 @@ pub fn stressed_name(plan: &str, stress: &str) -> String {
     format!("{plan} [{stress}]")
 }
 
+/// The candidate closest to `given` by edit distance (insertions, deletions, substitutions
+/// and swaps of neighbours, case ignored), for a "did you mean" hint: only when it is within
+/// a third of the longer name (at least 1, at most 3 edits), so a hint is a likely typo,
+/// never a guess.
+pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let typed = given;
+    let given: Vec<char> = given.to_lowercase().chars().collect();
+    candidates
+        .into_iter()
+        .map(|c| {
+            let chars: Vec<char> = c.to_lowercase().chars().collect();
+            let limit = (given.len().max(chars.len()) / 3).clamp(1, 3);
+            (edit_distance(&given, &chars), limit, c)
+        })
+        .filter(|(d, limit, c)| *c != typed && d <= limit)
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, _, c)| c)
+}
+
+/// Optimal-string-alignment distance between `a` and `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
 /// User text for a message: see [`shown`].
 #[derive(Clone, Copy, Debug)]
 pub struct Shown<'a>(&'a str);
@@ -247,5 +289,19 @@ mod tests {
         assert_eq!(one_line(&message), message);
         assert_eq!(one_line("a\nerror: b"), "a\\nerror: b");
         assert!(!one_line(&"x".repeat(10 * MAX_MESSAGE_CHARS)).contains('\n'));
+    }
+
+    #[test]
+    fn the_closest_name_is_a_likely_typo_or_none() {
+        let keys = ["volatility", "drift_per_year", "price_usd"];
+        assert_eq!(closest("volatilty", keys), Some("volatility"));
+        assert_eq!(closest("drfit_per_year", keys), Some("drift_per_year"));
+        assert_eq!(closest("Price_USD", keys), Some("price_usd"));
+        assert_eq!(closest("halls", keys), None);
+        assert_eq!(
+            closest("volatility", keys),
+            None,
+            "an exact name needs no hint"
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! Paths in messages are serde's names, taken from the schema's properties: the path of the
 //! value is the path of the field, with no format strings to keep in step.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
@@ -35,10 +36,19 @@ fn schema() -> &'static Value {
 /// Checks every declared range of `scenario`; the first value out of range is returned,
 /// located in `doc`.
 pub fn check(scenario: &Scenario, doc: &SourceDocument) -> Result<(), ScenarioError> {
+    match check_all(scenario, doc).into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(()),
+    }
+}
+
+/// Every value of `scenario` out of its declared range, in document order, each located in
+/// `doc` (a range is a property of one value, so one out of range never hides another).
+pub fn check_all(scenario: &Scenario, doc: &SourceDocument) -> Vec<ScenarioError> {
     let Ok(value) = serde_json::to_value(scenario) else {
         // A typed scenario always serializes (its numbers are finite: the parser refuses NaN
         // and infinities); nothing to check otherwise.
-        return Ok(());
+        return Vec::new();
     };
     let root = schema();
     let empty = Map::new();
@@ -48,8 +58,10 @@ pub fn check(scenario: &Scenario, doc: &SourceDocument) -> Result<(), ScenarioEr
             .and_then(Value::as_object)
             .unwrap_or(&empty),
         doc,
+        found: RefCell::new(Vec::new()),
     };
-    walker.walk(root, &value, "", None)
+    walker.keep(walker.walk(root, &value, "", None));
+    walker.found.into_inner()
 }
 
 /// Walks a schema and a value together.
@@ -58,9 +70,18 @@ struct Walker<'a> {
     definitions: &'a Map<String, Value>,
     /// The document the value came from, for positions.
     doc: &'a SourceDocument,
+    /// The values found out of range so far.
+    found: RefCell<Vec<ScenarioError>>,
 }
 
 impl<'a> Walker<'a> {
+    /// Records a check's problem and goes on.
+    fn keep(&self, checked: Result<(), ScenarioError>) {
+        if let Err(e) = checked {
+            self.found.borrow_mut().push(e);
+        }
+    }
+
     /// Follows a `$ref` to its definition (schemars writes `#/definitions/Name`).
     fn resolve(&self, schema: &'a Value) -> &'a Value {
         schema
@@ -89,14 +110,14 @@ impl<'a> Walker<'a> {
             .and_then(Value::as_str)
             .or(inherited);
         if value.is_number() {
-            self.number(keywords, value, path, expected)?;
+            self.keep(self.number(keywords, value, path, expected));
         }
         if let Value::Array(items) = value {
-            self.list_length(keywords, items.len(), path, expected)?;
+            self.keep(self.list_length(keywords, items.len(), path, expected));
             if let Some(item_schema) = keywords.get("items") {
                 let item_expected = keywords.get("x-expected-items").and_then(Value::as_str);
                 for (i, item) in items.iter().enumerate() {
-                    self.walk(item_schema, item, &join_index(path, i), item_expected)?;
+                    self.keep(self.walk(item_schema, item, &join_index(path, i), item_expected));
                 }
             }
         }
@@ -105,7 +126,7 @@ impl<'a> Walker<'a> {
         {
             for (name, field) in fields {
                 if let Some(field_schema) = properties.get(name) {
-                    self.walk(field_schema, field, &join_field(path, name), None)?;
+                    self.keep(self.walk(field_schema, field, &join_field(path, name), None));
                 }
             }
         }
@@ -115,19 +136,19 @@ impl<'a> Walker<'a> {
             .into_iter()
             .flatten()
         {
-            self.walk(part, value, path, expected)?;
+            self.keep(self.walk(part, value, path, expected));
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(branches) = keywords.get(key).and_then(Value::as_array) {
                 if let Some(branch) = branches.iter().find(|b| self.admits(b, value)) {
-                    self.walk(branch, value, path, expected)?;
+                    self.keep(self.walk(branch, value, path, expected));
                 }
             }
         }
         if let Some(support) = keywords.get("x-support").and_then(Value::as_array) {
             let bound = |i: usize| support.get(i).and_then(Value::as_f64);
             if let (Some(low), Some(high)) = (bound(0), bound(1)) {
-                self.distribution(value, path, low, high)?;
+                self.keep(self.distribution(value, path, low, high));
             }
         }
         Ok(())

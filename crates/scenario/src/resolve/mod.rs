@@ -93,16 +93,18 @@ pub fn bitcoin_era() -> (NaiveDate, NaiveDate) {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Unresolved {
     /// No site has the name.
-    #[error("no site is named `{}`; expected one of: {known}", shown(site))]
+    #[error("no site is named `{}`{hint}; expected one of: {known}", shown(site))]
     Site {
         /// The name given.
         site: String,
+        /// ` (did you mean `X`?)` when a site's name is close to the one given, else empty.
+        hint: String,
         /// The sites' names, comma-separated.
         known: String,
     },
     /// The site has no hall with the name.
     #[error(
-        "site `{}` has no hall named `{}`; expected one of: {known}",
+        "site `{}` has no hall named `{}`{hint}; expected one of: {known}",
         shown(site),
         shown(hall)
     )]
@@ -111,6 +113,8 @@ pub enum Unresolved {
         site: String,
         /// The hall name given.
         hall: String,
+        /// ` (did you mean `X`?)` when a hall's name is close to the one given, else empty.
+        hint: String,
         /// The site's halls' names, comma-separated.
         known: String,
     },
@@ -123,6 +127,7 @@ pub fn site_index(s: &Scenario, site: &str) -> Result<usize, Unresolved> {
         .position(|x| x.name == site)
         .ok_or_else(|| Unresolved::Site {
             site: site.to_owned(),
+            hint: did_you_mean(site, s.sites.iter().map(|x| x.name.as_str())),
             known: known_names(s.sites.iter().map(|x| x.name.as_str())),
         })
 }
@@ -137,9 +142,17 @@ pub fn hall_index(s: &Scenario, site: &str, hall: &str) -> Result<(usize, usize)
         .ok_or_else(|| Unresolved::Hall {
             site: site.to_owned(),
             hall: hall.to_owned(),
+            hint: did_you_mean(hall, halls.iter().map(|h| h.name.as_str())),
             known: known_names(halls.iter().map(|h| h.name.as_str())),
         })?;
     Ok((si, hi))
+}
+
+/// ` (did you mean `X`?)` when one of `names` is close to `given` (a likely typo), else empty.
+pub fn did_you_mean<'a>(given: &str, names: impl Iterator<Item = &'a str>) -> String {
+    crate::names::closest(given, names)
+        .map(|c| format!(" (did you mean `{}`?)", shown(c)))
+        .unwrap_or_default()
 }
 
 /// A list of names for a message, each quoted as [`shown`] quotes it.
