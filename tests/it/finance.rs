@@ -675,3 +675,115 @@ fn the_trace_says_when_the_lenders_take_a_project_and_the_statement_shows_its_ac
     assert_eq!(h(16).state, "taken by lenders");
     assert_eq!(st[16].record.debt_outstanding_usd, 0.0);
 }
+
+#[test]
+fn a_prepayment_brings_rent_forward_and_is_credited_until_used() {
+    // A 10 MW anchor at $100/kW-month from 2026-01-01 ($1M a month) prepays 25% of its first
+    // year's rent at signing: 0.25 × 12 × $1M = $3M. January's cash is $3M + $1M of rent −
+    // $1M credited = $3M, February's and March's nothing, April's $1M again. Revenue is the
+    // rent billed either way: $1M a month. From the end of March cash is what it is without
+    // the prepayment.
+    let plan = |share: f64| {
+        format!(
+            "  - name: lease\n    actions:\n      - {{type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+             mw: 10, term_years: 10, price_usd_per_kw_month: 100, prepaid_share_of_year1_rent: {share}}}\n"
+        )
+    };
+    let run = |share: f64| {
+        let mut s = quiet_site(50_000_000.0, "", &plan(share));
+        let lease = &mut s.market.ai.as_mut().unwrap().lease;
+        lease.ramp_months = 0;
+        lease.default_hazard_per_year = 0.0;
+        run_one(&s, 0)
+    };
+    let (m, months) = run(0.25);
+    let (_, plain) = run(0.0);
+    let cash = |k: usize| months[k].cash_after_usd;
+    assert!((cash(0) - 53_000_000.0).abs() < 1e-6, "{}", cash(0));
+    assert!((cash(1) - 53_000_000.0).abs() < 1e-6);
+    assert!((cash(2) - 53_000_000.0).abs() < 1e-6);
+    assert!((cash(3) - 54_000_000.0).abs() < 1e-6);
+    assert!((cash(2) - plain[2].cash_after_usd).abs() < 1e-6);
+    assert!((months[1].flows.revenue() - 1_000_000.0).abs() < 1e-6);
+    assert_eq!(m.get(Metric::RentPrepaid), 3_000_000.0);
+    let credited: f64 = months
+        .iter()
+        .map(|m| m.flows[Flow::PrepaymentCredits])
+        .sum();
+    assert!((credited - 3_000_000.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_tenant_funded_share_is_not_the_companys_capex() {
+    // The project-financed conversion of `project_financed_site` ($50M) with half funded by
+    // the tenant: the company spends $25M and borrows 80% of that ($20M, $166,666.67 a month
+    // over 120 months at 0%); the tenant's $25M is reported, not spent.
+    let mut s = project_financed_site(50_000_000.0);
+    if let scenario::Action::ConvertHall {
+        tenant_funded_share,
+        ..
+    } = &mut s.plans[0].actions[0]
+    {
+        *tenant_funded_share = 0.5;
+    }
+    let (m, months) = run_one(&s, 0);
+    assert!((m.get(Metric::Capex) - 25_000_000.0).abs() < 1e-4);
+    assert!((m.get(Metric::TenantFundedCapex) - 25_000_000.0).abs() < 1e-9);
+    let drawn: f64 = months.iter().map(|m| m.flows[Flow::DebtDraws]).sum();
+    assert!((drawn - 20_000_000.0).abs() < 1e-4);
+    assert!((months[6].flows[Flow::Principal] - 20_000_000.0 / 120.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_terminal_value_by_segment_values_each_business_its_own_way() {
+    // The quiet site (no ASICs, no opex, power passed through) with a 10 MW lease at
+    // $100/kW-month ($12M of NOI a year) and 1,000 operator GPUs bought for $30,000 each on
+    // the start date and rented from then, with a 5-year life. At the 3-year horizon
+    // (2029-01-01, 1,096 days later), by segment with a 6% lease cap rate: the leases are
+    // worth $12M / 0.06 = $200M, mining nothing (there is none, whatever the GPUs earn), and
+    // the GPUs their depreciated cost, $30M × (1 − 1,096 / (5 × 365.25)).
+    let finance =
+        "finance:\n  terminal_value: {by_segment: {lease_cap_rate: 0.06, mining_multiple: 8}}\n";
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H, \
+                 mw: 5, term_years: 10, price_usd_per_kw_month: 200}\n      \
+                 - {type: deploy_gpu_cloud, date: 2026-01-01, site: S, hall: H, gpus: 1000, kw_per_gpu: 1.0, \
+                 capex_usd_per_gpu: 30000, life_years: 5, utilization: 0.9, annual_failure_rate: 0.0}\n";
+    let mut s = quiet_site(50_000_000.0, finance, plans);
+    let lease = &mut s.market.ai.as_mut().unwrap().lease;
+    lease.ramp_months = 0;
+    lease.default_hazard_per_year = 0.0;
+    lease.sla = None;
+    let (m, _) = run_one(&s, 0);
+    let gpus = 30_000_000.0 * (1.0 - 1_096.0 / (5.0 * 365.25));
+    let expected = 200_000_000.0 + gpus;
+    assert!(
+        (m.get(Metric::TerminalValue) - expected).abs() < 1e-3,
+        "{} vs {expected}",
+        m.get(Metric::TerminalValue)
+    );
+}
+
+#[test]
+fn a_pure_miner_is_worth_the_same_by_segment_as_at_the_same_multiple() {
+    // stay-mining has neither leases nor GPUs: by segment, its terminal value is its mining
+    // EBITDA at the mining multiple, the same as the exit multiple on all its EBITDA.
+    let base = scenario::load_default().unwrap().scenario;
+    let mut segment = base.clone();
+    segment.finance.as_mut().unwrap().terminal_value =
+        serde_json::from_str(r#"{"by_segment": {"lease_cap_rate": 0.065, "mining_multiple": 8}}"#)
+            .unwrap();
+    let mut base = base;
+    base.finance.as_mut().unwrap().terminal_value = scenario::TerminalValue::ExitMultiple(8.0);
+    for rep in 0..3 {
+        let (a, b) = (run_rep(&base, 0, rep), run_rep(&segment, 0, rep));
+        let (a, b) = (a.get(Metric::TerminalValue), b.get(Metric::TerminalValue));
+        assert!(a > 0.0 && (a - b).abs() <= 1e-9 * a, "{a} vs {b}");
+    }
+}
+
+fn run_rep(s: &Scenario, plan: usize, rep: u64) -> RunMetrics {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 7, rep);
+    model::run_to_horizon(&model, &world, plan, 7, rep).metrics()
+}

@@ -332,6 +332,8 @@ fn build(g: &Gen) -> Scenario {
                         project_terms: None,
                         refinance_at_cod: None,
                     }),
+                    // Some conversions part-funded by their tenant.
+                    tenant_funded_share: if i % 3 == 0 { 0.25 } else { 0.0 },
                 });
             } else {
                 if let Some((m, units)) = hg.buy {
@@ -376,6 +378,8 @@ fn build(g: &Gen) -> Scenario {
                     price_usd_per_kw_month: price,
                     escalator_per_year: 0.03,
                     start_delay_months: delay,
+                    // Some anchors prepay a quarter of their first year.
+                    prepaid_share_of_year1_rent: if m % 2 == 0 { 0.25 } else { 0.0 },
                 });
             }
             // GPUs share the hall with the tenant: together within its capacity at any
@@ -463,6 +467,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::LeaseRevenue],
         f[Flow::GpuCloudRevenue],
         f[Flow::Salvage],
+        f[Flow::RentPrepaid],
         f[Flow::DebtDraws],
         f[Flow::LiquidationProceeds],
         f[Flow::RestrictedCashOut],
@@ -474,6 +479,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::PpaSettlement],
         f[Flow::Opex],
         f[Flow::Capex],
+        f[Flow::PrepaymentCredits],
         f[Flow::Interest],
         f[Flow::Principal],
         f[Flow::SeizedAtDefault],
@@ -546,6 +552,9 @@ fn check_plan(
             ("restricted cash in", f[Flow::RestrictedCashIn]),
             ("restricted cash out", f[Flow::RestrictedCashOut]),
             ("equity cures", f[Flow::EquityCures]),
+            ("rent prepaid", f[Flow::RentPrepaid]),
+            ("prepayment credits", f[Flow::PrepaymentCredits]),
+            ("tenant-funded capex", f[Flow::TenantFundedCapex]),
             ("capitalised interest", f[Flow::CapitalisedInterest]),
             ("energy MWh", f[Flow::EnergyDrawn]),
         ] {
@@ -624,6 +633,11 @@ fn check_plan(
         (Metric::PrincipalRepaid, total(|f| f[Flow::Principal])),
         (Metric::Taxes, total(|f| f[Flow::Taxes])),
     ];
+    // Prepaid rent is credited at most once.
+    prop_assert!(
+        total(|f| f[Flow::PrepaymentCredits]) <= total(|f| f[Flow::RentPrepaid]) * (1.0 + 1e-12),
+        "plan {name}: more rent credited than prepaid"
+    );
     for (metric, expected) in checks {
         prop_assert!(
             close(metrics.get(metric), expected, scale),

@@ -208,8 +208,10 @@ pub struct ConversionSpec {
     pub capex_usd_per_mw: f64,
     /// Lead time, calendar months.
     pub lead_time_months: u32,
-    /// Loan funding part of the capex, drawn when work starts.
+    /// Loan funding part of the capex the company pays.
     pub debt: Option<ConversionDebt>,
+    /// Share of the capex the tenant pays.
+    pub tenant_funded_share: f64,
 }
 
 /// What an action does, with names resolved to global hall and site indices.
@@ -238,6 +240,8 @@ pub enum ActionSpec {
         escalator: f64,
         /// Seconds from signing to start.
         start_delay_secs: u64,
+        /// Year-1 rent prepaid at signing, USD.
+        prepayment_usd: f64,
     },
     /// Install operator-owned GPUs.
     DeployGpuCloud {

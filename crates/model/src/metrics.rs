@@ -76,7 +76,9 @@ outputs! {
     GrossMargin => "gross_margin_usd", "Gross margin", Usd, "revenue minus energy cost";
     Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity";
     Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
-    ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions";
+    ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions (the company's share)";
+    TenantFundedCapex => "tenant_funded_capex_usd", "Tenant-funded capex", Usd, "conversion capex paid by tenants (not the company's: not in capex, depreciation or loans)";
+    RentPrepaid => "rent_prepaid_usd", "Rent prepaid", Usd, "rent tenants prepaid at signing (credited against the rent they bill later; revenue when billed)";
     SalvageProceeds => "salvage_proceeds_usd", "ASIC salvage", Usd, "proceeds of ASICs sold";
     EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
     Npv => "npv_usd", "NPV", Usd, "the equity value (equity_npv_usd), kept under its old name";
@@ -101,7 +103,7 @@ outputs! {
     Interest => "interest_usd", "Interest", Usd, "interest paid on debt";
     PrincipalRepaid => "principal_repaid_usd", "Principal repaid", Usd, "debt principal repaid";
     Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";
-    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value at the horizon of trailing-12-month EBITDA (0 without a rule or after a default)";
+    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value of the business at the horizon under the scenario's rule: trailing-12-month EBITDA at a multiple or cap rate, or by segment (leases' NOI at a cap rate, mining EBITDA at a multiple, GPUs at depreciated cost); 0 without a rule or after a default";
     Irr => "irr", "IRR", Plain, "annual IRR of unlevered monthly cash flows plus the terminal value (empty when not defined)";
     IrrDefined => "irr_defined", "IRR defined", Count, "1 when the IRR exists (the flows change sign), else 0";
     MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";

@@ -100,6 +100,7 @@ impl Dated<'_> {
                 lead_time_months,
                 asics,
                 debt,
+                tenant_funded_share,
             } => (
                 self.at(&date_path, date)?,
                 ActionSpec::Convert {
@@ -109,6 +110,7 @@ impl Dated<'_> {
                         capex_usd_per_mw: *capex_usd_per_mw,
                         lead_time_months: *lead_time_months,
                         debt: debt.clone(),
+                        tenant_funded_share: *tenant_funded_share,
                     },
                     move_asics_to: match asics {
                         AsicDisposal::Sell => None,
@@ -125,6 +127,7 @@ impl Dated<'_> {
                 price_usd_per_kw_month,
                 escalator_per_year,
                 start_delay_months,
+                prepaid_share_of_year1_rent,
             } => (
                 self.at(&date_path, date)?,
                 ActionSpec::SignTenant {
@@ -134,6 +137,11 @@ impl Dated<'_> {
                     price: *price_usd_per_kw_month,
                     escalator: *escalator_per_year,
                     start_delay_secs: months_to_secs(*start_delay_months),
+                    prepayment_usd: prepaid_share_of_year1_rent
+                        * mw
+                        * 1_000.0
+                        * price_usd_per_kw_month
+                        * 12.0,
                 },
             ),
             Action::DeployGpuCloud {
@@ -262,6 +270,7 @@ impl Dated<'_> {
                     capex_usd_per_mw: *capex_usd_per_mw,
                     lead_time_months: *lead_time_months,
                     debt: debt.clone(),
+                    tenant_funded_share: 0.0,
                 },
                 max_conversions: *max_conversions,
                 not_before: match not_before {

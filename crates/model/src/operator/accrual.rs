@@ -23,14 +23,20 @@ pub(super) struct Rates {
     pub(super) lease_usd_per_month: f64,
     pub(super) leased_mw: f64,
     pub(super) paid_tenant_facility_mw: f64,
+    /// Of `paid_tenant_facility_mw`, the leases' (the rest is operator GPUs').
+    pub(super) paid_lease_facility_mw: f64,
     pub(super) passthrough_facility_mw: f64,
     pub(super) gpus_rented: f64,
     pub(super) opex_usd_per_month: f64,
+    /// Of `opex_usd_per_month`, the GPU-ready halls'.
+    pub(super) gpu_hall_opex_usd_per_month: f64,
     pub(super) capex_usd_per_sec: f64,
     pub(super) conversion_capex_usd_per_sec: f64,
     pub(super) vacant_gpu_mw: f64,
     /// Billing leases that are (partly) down now: (lease, share down).
     pub(super) down_leases: Vec<(usize, f64)>,
+    /// Billing leases with prepaid rent left: (lease, rent, USD per month).
+    pub(super) prepaid_leases: Vec<(usize, f64)>,
     /// Sites whose grid is down now.
     pub(super) sites_down: f64,
     /// Each project loan's hall, in the financing's order (empty without project loans).
@@ -73,6 +79,7 @@ impl Rates {
     ) {
         m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
         m[Flow::Opex] += self.opex_usd_per_month * months;
+        m[Flow::GpuHallOpex] += self.gpu_hall_opex_usd_per_month * months;
         m[Flow::Capex] += self.capex_usd_per_sec * secs;
         m[Flow::ConversionCapex] += self.conversion_capex_usd_per_sec * secs;
         m[Flow::LeasedMwSeconds] += self.leased_mw * secs;
@@ -80,6 +87,12 @@ impl Rates {
         m[Flow::GridOutageHours] += self.sites_down * hours;
         for &(k, down) in &self.down_leases {
             leases[k].downtime_secs += down * secs;
+        }
+        // Prepaid rent settles billed rent until it is used up (the rent is still revenue).
+        for &(k, rent) in &self.prepaid_leases {
+            let credit = (rent * months).min(leases[k].prepaid_left);
+            leases[k].prepaid_left -= credit;
+            m[Flow::PrepaymentCredits] += credit;
         }
     }
 }
@@ -218,6 +231,9 @@ impl Operator<'_> {
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
         m[Flow::SpotEnergy] += r.paid_tenant_facility_mw * summary.sum;
+        m[Flow::LeaseEnergy] += r.paid_lease_facility_mw * summary.sum;
+        m[Flow::GpuCloudEnergy] +=
+            (r.paid_tenant_facility_mw - r.paid_lease_facility_mw) * summary.sum;
         if r.gpus_rented != 0.0 {
             // The GPU-hour price is daily: one term per day the run touches.
             let end = first + count;
@@ -280,6 +296,9 @@ impl Operator<'_> {
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
         m[Flow::SpotEnergy] += paid_mwh * price;
+        m[Flow::LeaseEnergy] += r.paid_lease_facility_mw * hours * price;
+        m[Flow::GpuCloudEnergy] +=
+            (r.paid_tenant_facility_mw - r.paid_lease_facility_mw) * hours * price;
         r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
         for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
             rates.accrue(months, hours * price, &mut project.month);

@@ -121,7 +121,11 @@ impl Operator<'_> {
         let h = &mut self.facilities.halls[hall];
         h.shape = c.to;
         h.use_ = HallUse::Converting(ready);
-        let capex = c.capex_usd_per_mw * c.to.it_capacity_mw();
+        let total = c.capex_usd_per_mw * c.to.it_capacity_mw();
+        // The tenant's share is its own spending: only the rest is the company's capex.
+        let tenant_funded = total * c.tenant_funded_share;
+        self.ledger.month[Flow::TenantFundedCapex] += tenant_funded;
+        let capex = total - tenant_funded;
         let name = format!("conversion of {}", self.model.halls[hall].name);
         // A project loan pays its share of the capex as it is spent; a corporate loan is
         // drawn now, so the company's cash pays all of it.
@@ -329,6 +333,8 @@ impl Operator<'_> {
             gpus: n,
             kw_per_gpu,
             utilization,
+            capex: f64::from(n) * capex_per_gpu,
+            activated: None,
             life_secs,
             state: CloudState::Pending,
             failures: FleetState::new(n, repair_days),
@@ -398,6 +404,7 @@ impl Operator<'_> {
         queue: &mut EventQueue<OperatorEvent>,
     ) {
         self.facilities.clouds[k].state = CloudState::Active;
+        self.facilities.clouds[k].activated = Some(now);
         queue.schedule(
             now + self.facilities.clouds[k].life_secs,
             OperatorEvent::GpuCloudRetires(k as u32),

@@ -69,6 +69,10 @@ pub(super) struct GpuCloud {
     pub(super) kw_per_gpu: f64,
     pub(super) utilization: f64,
     pub(super) life_secs: u64,
+    /// What the GPUs cost, USD.
+    pub(super) capex: f64,
+    /// When they started renting (their life runs from then).
+    pub(super) activated: Option<SimTime>,
     /// Waiting for the hall, renting, or retired.
     pub(super) state: CloudState,
     /// GPUs failed and awaiting replacement.
@@ -251,7 +255,9 @@ impl Facilities {
         for h in &self.halls {
             if h.use_ == HallUse::GpuReady {
                 let capacity = h.shape.it_capacity_mw();
-                r.opex_usd_per_month += sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                let opex = sites[h.site].gpu_opex_usd_per_mw_month * capacity;
+                r.opex_usd_per_month += opex;
+                r.gpu_hall_opex_usd_per_month += opex;
                 r.vacant_gpu_mw += (capacity - h.committed_mw).max(0.0);
             }
         }
@@ -458,6 +464,23 @@ impl Facilities {
     }
 
     /// Frees what [`Facilities::reserve_gpu`] promised.
+    /// What the operator's GPUs are worth at `now`, USD: their cost, depreciated straight-line
+    /// over their life from when they started renting (whole while waiting for their hall,
+    /// nothing once retired).
+    pub(super) fn gpu_residual_value(&self, now: SimTime) -> f64 {
+        self.clouds
+            .iter()
+            .map(|c| match (c.state, c.activated) {
+                (CloudState::Pending, _) => c.capex,
+                (CloudState::Active, Some(from)) => {
+                    let used = now.secs().saturating_sub(from.secs()) as f64;
+                    c.capex * (1.0 - used / c.life_secs.max(1) as f64).max(0.0)
+                }
+                _ => 0.0,
+            })
+            .fold(0.0, |total, v| total + v)
+    }
+
     /// The capex still to be paid from the company's own cash by the projects under way at
     /// `now`, USD.
     pub(super) fn cash_committed(&self, now: SimTime) -> f64 {

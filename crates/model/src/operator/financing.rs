@@ -44,8 +44,9 @@ pub(super) struct Financing<'a> {
     pub(super) projects: Vec<ProjectLoan>,
     /// The revolver's balance drawn, USD.
     revolver_drawn: f64,
-    /// EBITDA of the last twelve months, USD, for the terminal value.
-    trailing_ebitda: VecDeque<f64>,
+    /// The last twelve months' EBITDA, lease NOI and GPU-cloud EBITDA, USD, for the terminal
+    /// value.
+    trailing_ebitda: VecDeque<[f64; 3]>,
     /// Consecutive month closes with the DSCR below the covenant.
     breached_months: u32,
     default: Option<(SimTime, DefaultReason)>,
@@ -228,7 +229,8 @@ impl<'a> Financing<'a> {
         self.trailing.push(after_tax, interest + principal);
         self.corporate
             .push(after_tax - kept_by_projects, corporate_service);
-        self.trailing_ebitda.push_back(ebitda);
+        self.trailing_ebitda
+            .push_back([ebitda, month.lease_noi(), month.gpu_cloud_ebitda()]);
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
         }
@@ -289,19 +291,32 @@ impl<'a> Financing<'a> {
         Some(kept)
     }
 
-    /// At the horizon: the terminal value of the trailing twelve months' EBITDA under the
-    /// scenario's rule, and the owners' equity in it. None after a default.
-    pub(super) fn value_at_horizon(&mut self) -> Option<HorizonValue> {
+    /// At the horizon: the terminal value under the scenario's rule, from the trailing twelve
+    /// months and `gpu_residual` (the operator's GPUs at depreciated cost, USD), and the
+    /// owners' equity in it. None after a default.
+    pub(super) fn value_at_horizon(&mut self, gpu_residual: f64) -> Option<HorizonValue> {
         if self.has_defaulted() {
             return None;
         }
-        let ebitda: f64 = self.trailing_ebitda.iter().sum();
+        let [ebitda, lease_noi, cloud_ebitda] = self
+            .trailing_ebitda
+            .iter()
+            .fold([0.0; 3], |[a, b, c], m| [a + m[0], b + m[1], c + m[2]]);
         let value = match self.terms.terminal {
             TerminalValue::None => 0.0,
-            TerminalValue::ExitMultiple(m) => ebitda * m,
-            TerminalValue::CapRate(r) => ebitda / r,
-        }
-        .max(0.0);
+            TerminalValue::ExitMultiple(m) => (ebitda * m).max(0.0),
+            TerminalValue::CapRate(r) => (ebitda / r).max(0.0),
+            TerminalValue::BySegment {
+                lease_cap_rate,
+                mining_multiple,
+            } => {
+                // Each business is worth at least nothing: its owner can close it.
+                let mining = ebitda - lease_noi - cloud_ebitda;
+                (lease_noi / lease_cap_rate).max(0.0)
+                    + (mining * mining_multiple).max(0.0)
+                    + gpu_residual
+            }
+        };
         self.terminal_value = value;
         let debt = self.debt_outstanding();
         Some(HorizonValue {

@@ -27,9 +27,10 @@ pub enum CashEffect {
 ///   revenue = mining revenue + GPU revenue;
 /// - energy cost = Σ [`FlowClass::Energy`] (as costs);
 /// - EBITDA = revenue − energy cost, then Σ [`FlowClass::Operating`];
-/// - project (unlevered) cash = EBITDA, then Σ [`FlowClass::Investment`] and [`FlowClass::Tax`];
-/// - net cash (to the owners) = EBITDA, then Σ [`FlowClass::Investment`], [`FlowClass::Financing`]
-///   and [`FlowClass::Tax`].
+/// - project (unlevered) cash = EBITDA, then Σ [`FlowClass::Investment`],
+///   [`FlowClass::WorkingCapital`] and [`FlowClass::Tax`];
+/// - net cash (to the owners) = EBITDA, then Σ [`FlowClass::Investment`],
+///   [`FlowClass::WorkingCapital`], [`FlowClass::Financing`] and [`FlowClass::Tax`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum FlowClass {
     /// Mining revenue after pool fees and demand-response credits.
@@ -46,6 +47,9 @@ pub enum FlowClass {
     Financing,
     /// Taxes (in project and net cash).
     Tax,
+    /// Cash timing of operating flows outside EBITDA: rent prepaid at signing, and its credits
+    /// against billed rent (in project and net cash).
+    WorkingCapital,
     /// Not in any cash aggregate.
     Memo,
 }
@@ -110,6 +114,12 @@ flows! {
     AsicCapex => "asic_capex_usd", Not, Memo, "of the capital spent, ASICs bought, USD";
     GpuCapex => "gpu_capex_usd", Not, Memo, "of the capital spent, GPUs deployed, USD";
     Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
+    RentPrepaid => "rent_prepaid_usd", In, WorkingCapital, "rent prepaid by tenants at signing, USD";
+    PrepaymentCredits => "prepayment_credits_usd", Out, WorkingCapital, "billed rent settled from a tenant's prepayment rather than paid in cash, USD";
+    LeaseEnergy => "lease_energy_usd", Not, Memo, "of the spot energy, the energy of leases with power included, USD";
+    GpuCloudEnergy => "gpu_cloud_energy_usd", Not, Memo, "of the spot energy, the energy of operator-owned GPUs, USD";
+    GpuHallOpex => "gpu_hall_opex_usd", Not, Memo, "of the opex, the GPU-ready halls', USD";
+    TenantFundedCapex => "tenant_funded_capex_usd", Not, Memo, "conversion capex paid by tenants (not the company's), USD";
     DebtDraws => "debt_draws_usd", In, Financing, "loans drawn, USD";
     EquityRaised => "equity_raised_usd", In, Financing, "new shares sold, gross, USD (cash to the company; not counted in the owners' flows, which count the spending it funds)";
     EquityIssueCosts => "equity_issue_costs_usd", Out, Financing, "fees and discount of the shares sold, USD";
@@ -181,6 +191,20 @@ impl Flows {
         sum.unwrap_or(0.0)
     }
 
+    /// Net operating income of the leasing business, USD: rent − SLA credits − the energy of
+    /// leases with power included − the GPU-ready halls' opex.
+    pub fn lease_noi(&self) -> f64 {
+        self[Flow::LeaseRevenue]
+            - self[Flow::SlaCredits]
+            - self[Flow::LeaseEnergy]
+            - self[Flow::GpuHallOpex]
+    }
+
+    /// EBITDA of the operator's own GPUs, USD: GPU-hour revenue − their energy.
+    pub fn gpu_cloud_ebitda(&self) -> f64 {
+        self[Flow::GpuCloudRevenue] - self[Flow::GpuCloudEnergy]
+    }
+
     /// Mining revenue after pool fees plus demand-response credits, USD.
     pub fn mining_revenue(&self) -> f64 {
         self.fold(None, &[FlowClass::Mining], false)
@@ -215,7 +239,12 @@ impl Flows {
     pub fn net_cash(&self) -> f64 {
         self.fold(
             Some(self.ebitda()),
-            &[FlowClass::Investment, FlowClass::Financing, FlowClass::Tax],
+            &[
+                FlowClass::Investment,
+                FlowClass::WorkingCapital,
+                FlowClass::Financing,
+                FlowClass::Tax,
+            ],
             false,
         )
     }
@@ -225,16 +254,24 @@ impl Flows {
     pub fn project_cash(&self) -> f64 {
         self.fold(
             Some(self.ebitda()),
-            &[FlowClass::Investment, FlowClass::Tax],
+            &[
+                FlowClass::Investment,
+                FlowClass::WorkingCapital,
+                FlowClass::Tax,
+            ],
             false,
         )
     }
 
-    /// Free cash flow to the firm, for the project value, USD: EBITDA − capex + salvage −
-    /// `unlevered_taxes` (the taxes the month would pay without debt). Without debt it is
+    /// Free cash flow to the firm, for the project value, USD: EBITDA − capex + salvage ±
+    /// rent prepayments and their credits − `unlevered_taxes` (the taxes the month would pay without debt). Without debt it is
     /// [`Flows::project_cash`] bit for bit (the same terms in the same order).
     pub fn free_cash_flow(&self, unlevered_taxes: f64) -> f64 {
-        self.fold(Some(self.ebitda()), &[FlowClass::Investment], false) - unlevered_taxes
+        self.fold(
+            Some(self.ebitda()),
+            &[FlowClass::Investment, FlowClass::WorkingCapital],
+            false,
+        ) - unlevered_taxes
     }
 
     /// Adds `other` flow by flow.
@@ -614,17 +651,21 @@ mod tests {
         let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
         let ebitda = revenue - energy - v(Flow::Opex);
-        let net =
-            ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::DebtDraws) + v(Flow::EquityRaised)
-                - v(Flow::EquityIssueCosts)
-                - v(Flow::Interest)
-                - v(Flow::Principal)
-                - v(Flow::SeizedAtDefault)
-                + v(Flow::LiquidationProceeds)
-                - v(Flow::RestrictedCashIn)
-                + v(Flow::RestrictedCashOut)
-                - v(Flow::Taxes);
-        let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) - v(Flow::Taxes);
+        let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::RentPrepaid)
+            - v(Flow::PrepaymentCredits)
+            + v(Flow::DebtDraws)
+            + v(Flow::EquityRaised)
+            - v(Flow::EquityIssueCosts)
+            - v(Flow::Interest)
+            - v(Flow::Principal)
+            - v(Flow::SeizedAtDefault)
+            + v(Flow::LiquidationProceeds)
+            - v(Flow::RestrictedCashIn)
+            + v(Flow::RestrictedCashOut)
+            - v(Flow::Taxes);
+        let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::RentPrepaid)
+            - v(Flow::PrepaymentCredits)
+            - v(Flow::Taxes);
         assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
         assert_eq!(f.revenue().to_bits(), revenue.to_bits());
         assert_eq!(f.energy_cost().to_bits(), energy.to_bits());

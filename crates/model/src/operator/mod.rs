@@ -250,7 +250,8 @@ impl<'a> Operator<'a> {
     /// At the horizon: the terminal value, to the unlevered flows and the project value
     /// whole, and to the equity value (NPV) as the owners' equity.
     fn value_at_horizon(&mut self) {
-        if let Some(v) = self.financing.value_at_horizon() {
+        let gpu_residual = self.facilities.gpu_residual_value(self.clock);
+        if let Some(v) = self.financing.value_at_horizon(gpu_residual) {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
         }

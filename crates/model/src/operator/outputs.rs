@@ -27,6 +27,8 @@ impl Operator<'_> {
                 Metric::Opex => t[Flow::Opex],
                 Metric::Capex => t[Flow::Capex],
                 Metric::ConversionCapex => t[Flow::ConversionCapex],
+                Metric::TenantFundedCapex => t[Flow::TenantFundedCapex],
+                Metric::RentPrepaid => t[Flow::RentPrepaid],
                 Metric::SalvageProceeds => t[Flow::Salvage],
                 Metric::EndCash => self.ledger.cash(),
                 Metric::Npv | Metric::EquityNpv => self.ledger.npv(),

@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::compiled::{ActionSpec, TimedAction};
 use crate::operator::accrual::{ProjectRates, Rates};
-use crate::operator::{CloudState, HallRuntime, HallUse, Operator, OperatorEvent};
+use crate::operator::{CloudState, Flow, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::placement;
 use crate::world::streams::{StreamKind, tenant_stream};
 use pivotsim_engine::{EventQueue, SimTime};
@@ -82,6 +82,8 @@ pub struct Lease {
     pub next_escalation: SimTime,
     /// When the tenant defaulted, if it did.
     pub defaulted_at: Option<SimTime>,
+    /// Prepaid rent not yet credited against billed rent, USD.
+    pub prepaid_left: f64,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -113,6 +115,7 @@ impl Lease {
             downtime_secs: 0.0,
             next_escalation: SimTime::MAX,
             defaulted_at: None,
+            prepaid_left: 0.0,
             rng,
         }
     }
@@ -186,10 +189,15 @@ impl Tenancy {
             }
             let billed_mw = lease.mw * lease.billed_share;
             r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            if lease.prepaid_left > 0.0 {
+                r.prepaid_leases
+                    .push((k, billed_mw * 1_000.0 * lease.price));
+            }
             r.leased_mw += lease.mw;
             let facility = billed_mw * halls[lease.hall].shape.pue * (1.0 - down);
             if lease.power_included {
                 r.paid_tenant_facility_mw += facility;
+                r.paid_lease_facility_mw += facility;
             } else {
                 r.passthrough_facility_mw += facility;
             }
@@ -377,6 +385,7 @@ impl Operator<'_> {
             price,
             escalator,
             start_delay_secs,
+            prepayment_usd,
         } = timed.action
         else {
             return;
@@ -409,6 +418,8 @@ impl Operator<'_> {
         let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
         lease.escalator = escalator;
         lease.power_included = power_included;
+        lease.prepaid_left = prepayment_usd;
+        self.ledger.month[Flow::RentPrepaid] += prepayment_usd;
         self.sign(lease, now + start_delay_secs, queue);
     }
 

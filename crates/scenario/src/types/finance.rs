@@ -333,6 +333,18 @@ pub enum TerminalValue {
         #[schemars(range(min = 0.001, max = 1.0), extend("x-expected" = "a fraction per year"))]
         f64,
     ),
+    /// Each business at what a buyer pays for it: the leases' trailing 12-month net operating
+    /// income at a data-center cap rate, mining's trailing 12-month EBITDA at a multiple that
+    /// reflects the fleet's remaining life, and operator-owned GPUs at their depreciated
+    /// cost.
+    BySegment {
+        /// Cap rate of the leasing business's NOI (docs/sources.md §6.3: 5.5–7%).
+        #[schemars(range(min = 0.001, max = 1.0), extend("x-expected" = "a fraction per year"))]
+        lease_cap_rate: f64,
+        /// Multiple of mining EBITDA: about the years of earnings the fleet has left.
+        #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple of EBITDA"))]
+        mining_multiple: f64,
+    },
 }
 
 /// A loan that funds a share of a conversion's capex: with corporate recourse drawn in full

@@ -67,9 +67,15 @@ pub enum Action {
         /// What happens to the hall's ASICs.
         #[serde(default)]
         asics: AsicDisposal,
-        /// A loan drawn when work starts, for a share of the capex.
+        /// A loan for a share of the capex the company pays (see `ConversionDebt`).
         #[serde(default)]
         debt: Option<ConversionDebt>,
+        /// Share of the conversion's capex the tenant pays (as CoreWeave funded much of Core
+        /// Scientific's conversions): the company spends and depreciates only the rest, and
+        /// its loan is a share of that rest.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the capex"))]
+        tenant_funded_share: f64,
     },
     /// Sign a tenant for a hall on a date (an anchor tenant; billing starts when the lease
     /// starts and the hall is GPU-ready, whichever is later).
@@ -97,6 +103,11 @@ pub enum Action {
         #[serde(default)]
         #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
         start_delay_months: f64,
+        /// Share of the first year's rent (MW × rent × 12) the tenant prepays at signing; it is
+        /// credited against the rent it bills from its start until used up.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of year-1 rent"))]
+        prepaid_share_of_year1_rent: f64,
     },
     /// Install operator-owned GPUs in a GPU-ready hall and rent them by the hour.
     DeployGpuCloud {
@@ -254,4 +265,8 @@ fn default_gpu_failure_rate() -> f64 {
 
 fn default_gpu_repair_days() -> u32 {
     4
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
