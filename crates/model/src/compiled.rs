@@ -621,6 +621,8 @@ impl CompiledScenario {
                             asics: 60,
                             gpus: 60,
                             fit_out: 60,
+                            buildings: 60,
+                            conversion_building_share: 0.0,
                         },
                         DepreciationMonths::of,
                     ),

@@ -47,7 +47,7 @@ pub struct FinanceSpec {
 }
 
 /// Straight-line depreciation lives by asset class, months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DepreciationMonths {
     /// Mining machines.
     pub asics: u32,
@@ -55,6 +55,10 @@ pub struct DepreciationMonths {
     pub gpus: u32,
     /// Conversions and grid upgrades.
     pub fit_out: u32,
+    /// Buildings.
+    pub buildings: u32,
+    /// Share of a conversion's capex that is building work.
+    pub conversion_building_share: f64,
 }
 
 impl DepreciationMonths {
@@ -66,6 +70,8 @@ impl DepreciationMonths {
             asics: life(by.asics_years),
             gpus: life(by.gpus_years),
             fit_out: life(by.fit_out_years),
+            buildings: life(by.buildings_years),
+            conversion_building_share: by.conversion_building_share.unwrap_or(0.0),
         }
     }
 }

@@ -28,8 +28,9 @@ pub(super) struct Financing<'a> {
     /// schedule, as before classes existed, so such scenarios keep their exact numbers);
     /// otherwise of the fit-out.
     depreciation: Depreciation,
-    /// Depreciation of ASICs and of GPUs, when the lives differ by class.
-    by_class: Option<(Depreciation, Depreciation)>,
+    /// Depreciation of ASICs, GPUs and buildings, when the lives differ by class (or part of
+    /// the conversions is building work).
+    by_class: Option<[Depreciation; 3]>,
     /// The taxes paid (interest deducted).
     taxes: TaxBook,
     /// The taxes the business would pay without debt, for the project value.
@@ -78,8 +79,10 @@ impl<'a> Financing<'a> {
             depreciation: Depreciation::default(),
             by_class: {
                 let d = terms.depreciation_months;
-                (d.asics != d.fit_out || d.gpus != d.fit_out)
-                    .then(|| (Depreciation::default(), Depreciation::default()))
+                (d.asics != d.fit_out
+                    || d.gpus != d.fit_out
+                    || (d.conversion_building_share > 0.0 && d.buildings != d.fit_out))
+                    .then(Default::default)
             },
             taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
             unlevered_taxes: TaxBook::new(terms.tax_rate, terms.loss_carryforward_limit),
@@ -213,13 +216,18 @@ impl<'a> Financing<'a> {
                 self.depreciation.add(month[Flow::Capex], lives.fit_out);
                 self.depreciation.take_month()
             }
-            Some((asics, gpus)) => {
+            Some([asics, gpus, buildings]) => {
                 let (a, g) = (month[Flow::AsicCapex], month[Flow::GpuCapex]);
+                let b = month[Flow::ConversionCapex] * lives.conversion_building_share;
                 asics.add(a, lives.asics);
                 gpus.add(g, lives.gpus);
+                buildings.add(b, lives.buildings);
                 self.depreciation
-                    .add(month[Flow::Capex] - a - g, lives.fit_out);
-                asics.take_month() + gpus.take_month() + self.depreciation.take_month()
+                    .add(month[Flow::Capex] - a - g - b, lives.fit_out);
+                asics.take_month()
+                    + gpus.take_month()
+                    + buildings.take_month()
+                    + self.depreciation.take_month()
             }
         };
         month[Flow::Interest] = interest;
@@ -284,7 +292,7 @@ impl<'a> Financing<'a> {
             + self
                 .by_class
                 .as_ref()
-                .map_or(0.0, |(a, g)| a.remaining() + g.remaining());
+                .map_or(0.0, |c| c.iter().map(Depreciation::remaining).sum::<f64>());
         let assets = cash + self.restricted_cash() + self.terms.liquidation_recovery * book;
         let kept = (assets - self.debt_outstanding()).max(0.0);
         self.default = Some((now, reason));
@@ -357,6 +365,15 @@ mod tests {
     use crate::compiled::DepreciationMonths;
 
     fn terms(asics: u32, gpus: u32, fit_out: u32) -> FinanceSpec {
+        terms_with_buildings(asics, gpus, fit_out, (fit_out, 0.0))
+    }
+
+    fn terms_with_buildings(
+        asics: u32,
+        gpus: u32,
+        fit_out: u32,
+        (buildings, conversion_building_share): (u32, f64),
+    ) -> FinanceSpec {
         FinanceSpec {
             tax_rate: 0.5,
             loss_carryforward_limit: 0.8,
@@ -364,6 +381,8 @@ mod tests {
                 asics,
                 gpus,
                 fit_out,
+                buildings,
+                conversion_building_share,
             },
             base_rate: None,
             debts: Vec::new(),
@@ -396,5 +415,12 @@ mod tests {
         // of 120 months for everything it is 15,600/120 = 130 and the tax 4,935.
         assert!((taxes_of_a_month(&terms(12, 24, 120)) - 4_850.0).abs() < 1e-9);
         assert!((taxes_of_a_month(&terms(120, 120, 120)) - 4_935.0).abs() < 1e-9);
+        // A quarter of the $12,000 conversion is building work over 360 months: 3,000/360 +
+        // 9,000/120 = 83.33 instead of 100, so the tax is 0.5 × (10,000 − 300 + 16.67) =
+        // 4,858.33.
+        let with_buildings = terms_with_buildings(12, 24, 120, (360, 0.25));
+        let expected = 0.5 * (10_000.0 - (100.0 + 100.0 + 3_000.0 / 360.0 + 9_000.0 / 120.0));
+        assert!((taxes_of_a_month(&with_buildings) - expected).abs() < 1e-9);
+        assert!((expected - 4_858.333_333).abs() < 1e-3);
     }
 }

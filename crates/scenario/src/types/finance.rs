@@ -224,10 +224,21 @@ pub struct DepreciationByClass {
     #[serde(default)]
     #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
     pub gpus_years: Option<f64>,
-    /// Electrical and mechanical fit-out: hall conversions and grid upgrades.
+    /// Electrical and mechanical fit-out: hall conversions (less their building share) and
+    /// grid upgrades.
     #[serde(default)]
     #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
     pub fit_out_years: Option<f64>,
+    /// Buildings: the `conversion_building_share` of each conversion's capex (shell, roof,
+    /// structure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.1, max = 100.0), extend("x-expected" = "years"))]
+    pub buildings_years: Option<f64>,
+    /// Share of a conversion's capex that is building work, depreciated over
+    /// `buildings_years` (default 0: all of it is fit-out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the capex"))]
+    pub conversion_building_share: Option<f64>,
 }
 
 fn default_loss_carryforward_limit() -> f64 {
