@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::returns::IncrementalMetric;
 use crate::model::{Metric, Series};
-use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult};
+use crate::montecarlo::{CHUNK_SIZE, MonteCarloResult, PairStatistics};
 use crate::scenario::Scenario;
 use crate::stats::{MetricAccumulator, MetricSummary, PairedSummary, Z95, wilson_interval};
 
@@ -167,6 +167,14 @@ pub struct DefaultByYear {
 }
 
 /// For a 0/1 metric: the share of ones, its Wilson 95% interval, and the count of ones.
+/// The paired summary of every metric a pair of plans has, by key.
+fn paired_summaries(pair: &PairStatistics) -> BTreeMap<&'static str, PairedSummary> {
+    Metric::ALL
+        .iter()
+        .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
+        .collect()
+}
+
 fn share_of_ones(acc: &MetricAccumulator) -> (f64, (f64, f64), u64) {
     let n = acc.count();
     let ones = (acc.moments().mean() * n as f64).round().max(0.0) as u64;
@@ -257,10 +265,7 @@ impl Summary {
             .map(|pair| Comparison {
                 a: result.plans[pair.a].name.clone(),
                 b: result.plans[pair.b].name.clone(),
-                metrics: Metric::ALL
-                    .iter()
-                    .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
-                    .collect(),
+                metrics: paired_summaries(pair),
                 returns: IncrementalMetric::ALL
                     .iter()
                     .filter_map(|f| pair.returns(*f).summarize().map(|s| (f.key(), s)))
@@ -283,10 +288,7 @@ impl Summary {
             .map(|pair| StressEffect {
                 a: result.plans[pair.a].name.clone(),
                 b: result.plans[pair.b].name.clone(),
-                metrics: Metric::ALL
-                    .iter()
-                    .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
-                    .collect(),
+                metrics: paired_summaries(pair),
             })
             .collect();
         let convergence = result.convergence.map(|c| ConvergenceReport {

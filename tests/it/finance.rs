@@ -468,6 +468,16 @@ fn project_financed_site(cash: f64) -> Scenario {
     s
 }
 
+/// The project of [`project_financed_site`] whose anchor defaults on 2027-01-15.
+fn project_whose_anchor_defaults() -> Scenario {
+    let mut s = project_financed_site(50_000_000.0);
+    s.shocks.push(
+        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-15"}"#)
+            .unwrap(),
+    );
+    s
+}
+
 #[test]
 fn a_project_default_leaves_the_parent_its_cash() {
     // The anchor defaults on 2027-01-15. The project's rent stops: Feb's $333,333.33 is paid
@@ -478,11 +488,7 @@ fn a_project_default_leaves_the_parent_its_cash() {
     //   + the rent billed (from the lease's start, six average months after signing, i.e.
     //     2026-07-02 15:00, to 2027-01-15: about 6.4 months of $1M)
     //   − service paid by the parent, Aug–Feb (7 × $333,333.33 = $2,333,333.33).
-    let mut s = project_financed_site(50_000_000.0);
-    s.shocks.push(
-        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-15"}"#)
-            .unwrap(),
-    );
+    let s = project_whose_anchor_defaults();
     let (m, months) = run_one(&s, 0);
     assert_eq!(m.get(Metric::Defaulted), 0.0);
     assert_eq!(m.get(Metric::ProjectDefaults), 1.0);
@@ -635,11 +641,7 @@ fn the_trace_says_when_the_lenders_take_a_project_and_the_statement_shows_its_ac
     // (March–May's from the reserve included) it still owed; nothing is logged for its lease
     // afterwards. The statement has one row per month, and shows the reserve ($1M at COD,
     // drawn to 0 by May) and the state.
-    let mut s = project_financed_site(50_000_000.0);
-    s.shocks.push(
-        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-15"}"#)
-            .unwrap(),
-    );
+    let s = project_whose_anchor_defaults();
     let model = CompiledScenario::new(&s).unwrap();
     let trace = model::trace::trace_plan(&model, 0, 1, 0);
     let taken: Vec<_> = trace
