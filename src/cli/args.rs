@@ -356,12 +356,14 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
 
 /// The metrics that can be undefined in a future (written empty in `runs.csv`): no
 /// `--target-ci` on them. A test keeps this list in step with the metric descriptions.
-pub(crate) const MAY_BE_UNDEFINED: [Metric; 5] = [
+pub(crate) const MAY_BE_UNDEFINED: [Metric; 7] = [
     Metric::Irr,
     Metric::YearsToFirstHalving,
     Metric::PaybackMonth,
     Metric::DefaultYears,
     Metric::EquityValuePerShare,
+    Metric::LargestTenantShare,
+    Metric::LeaseNoiMargin,
 ];
 
 /// A metric by its key (`npv_usd`) or its key without the unit suffix (`npv`).

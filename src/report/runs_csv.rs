@@ -139,8 +139,10 @@ fn metric_unit(metric: Metric) -> &'static str {
         Unit::Count if key.ends_with("_month") => "month",
         Unit::Count => "count",
         Unit::Plain => {
-            const SUFFIXES: [(&str, &str); 10] = [
+            const SUFFIXES: [(&str, &str); 12] = [
                 ("_usd_per_ph_day", "USD/PH/day"),
+                ("_share", "fraction"),
+                ("_margin", "fraction"),
                 ("_per_share_usd", "USD/share"),
                 ("_mwh", "MWh"),
                 ("_mw_months", "MW-months"),

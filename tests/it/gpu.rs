@@ -500,3 +500,104 @@ fn gpu_failures_take_gpus_out_of_rental_at_the_renewal_rate() {
         "shortfall {shortfall}, expected {expected}"
     );
 }
+
+/// One replication of plan 0 of `s` (seed 1, replication `rep`).
+fn one_run(s: &Scenario, rep: u64) -> pivotsim::model::RunMetrics {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, rep);
+    model::run_to_horizon(&model, &world, 0, 1, rep).metrics()
+}
+
+/// A 70 MW anchor from 2026-01-01 for 12 years with a 3% escalator, stated by `terms`
+/// (a YAML fragment: its rent or contract value, free rent…), on a 12-year horizon.
+fn escalating_anchor(terms: &str) -> Scenario {
+    let plans = format!(
+        "  - name: anchor\n    actions:\n      - {{type: sign_tenant, date: 2026-01-01, site: S, hall: H0, \
+         mw: 70, term_years: 12, escalator_per_year: 0.03, {terms}}}\n"
+    );
+    gpu_site(
+        1,
+        70.0,
+        12,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        &plans,
+    )
+}
+
+#[test]
+fn an_escalating_lease_bills_the_closed_form_total_and_its_contract_value() {
+    // Year-1 rent R = $100/kW-month on 70,000 kW, stepping up 3% at each anniversary, for
+    // exactly 12 years from the 1st of a month: 144 billed months, 12 at each step, so the
+    // rent is 12 × 70,000 × 100 × ((1.03^12 − 1) / 0.03) = 12 × 7M × 14.192030 =
+    // $1,192,130,483.17 (to the dollar, as the months bill whole). The same lease stated by that
+    // contract value bills the same, and both report it as `contracted_revenue_usd`.
+    let total = 12.0 * 70_000.0 * 100.0 * (1.03f64.powi(12) - 1.0) / 0.03;
+    assert!((total - 1_192_130_483.17).abs() < 0.01, "{total}");
+    let by_rent = one_run(&escalating_anchor("price_usd_per_kw_month: 100"), 0);
+    assert!(
+        (by_rent.get(Metric::GpuRevenue) - total).abs() < 1.0,
+        "{}",
+        by_rent.get(Metric::GpuRevenue)
+    );
+    assert!((by_rent.get(Metric::ContractedRevenue) - total).abs() < 1e-3);
+    assert_eq!(by_rent.get(Metric::LargestTenantShare), 1.0);
+    let by_value = one_run(
+        &escalating_anchor(&format!("contract_value_usd: {total}")),
+        0,
+    );
+    assert!((by_value.get(Metric::GpuRevenue) - total).abs() < 1.0);
+    // Three months of free rent: the first three months of year-1 rent ($7M each) are not
+    // billed; the term does not move.
+    let free = one_run(
+        &escalating_anchor("price_usd_per_kw_month: 100, free_rent_months: 3"),
+        0,
+    );
+    let billed = free.get(Metric::GpuRevenue);
+    // Three average months are 91.31 days: January to March (90 days) and 1.31 days of April.
+    let april = 1.3125 / 30.0 * 7_000_000.0;
+    assert!(
+        (billed - (total - 3.0 * 7_000_000.0 - april)).abs() < 1.0,
+        "{billed}"
+    );
+}
+
+#[test]
+fn a_tenant_classes_defaults_match_its_hazard() {
+    // One 10 MW anchor of class `neocloud` (5%/yr) for 10 years, in a market whose own hazard
+    // is 0 and that stays in a boom: the default time is exponential with rate 0.05/yr, so
+    // P(default within 10 years) = 1 − e^(−0.5) = 0.3935. Over 600 futures the share is
+    // within 4 standard errors (4 × √(0.3935 × 0.6065 / 600) = 0.080).
+    let plans = "  - name: anchor\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, hall: H0, \
+                 mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = gpu_site(
+        1,
+        10.0,
+        10,
+        &inquiries(0.0, 10.0, "{dist: constant, value: 1}", 0.0),
+        plans,
+    );
+    s.market.ai.as_mut().unwrap().lease.tenant_classes = vec![
+        serde_json::from_str(r#"{"name": "investment-grade", "default_hazard_per_year": 0.002}"#)
+            .unwrap(),
+        serde_json::from_str(r#"{"name": "neocloud", "default_hazard_per_year": 0.05}"#).unwrap(),
+    ];
+    if let scenario::Action::SignTenant { tenant_class, .. } = &mut s.plans[0].actions[0] {
+        *tenant_class = Some("neocloud".into());
+    }
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut defaults = 0u32;
+    montecarlo::run(
+        &model,
+        &RunOptions::new(600, 7, 0),
+        |row| {
+            defaults += row.plans[0].get(Metric::TenantDefaults) as u32;
+            Ok::<(), ()>(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    let share = f64::from(defaults) / 600.0;
+    let expected = 1.0 - (-0.5f64).exp();
+    assert!((share - expected).abs() < 0.08, "{share} vs {expected}");
+}

@@ -375,7 +375,18 @@ fn build(g: &Gen) -> Scenario {
                     hall: hall.clone(),
                     mw: capacity * share,
                     term_years: term,
-                    price_usd_per_kw_month: price,
+                    // Some anchors state their contract value instead of their rent.
+                    price_usd_per_kw_month: (m % 3 != 1).then_some(price),
+                    contract_value_usd: (m % 3 == 1).then(|| {
+                        model::lease_value::contract_value(
+                            capacity * share * 1_000.0,
+                            price,
+                            term,
+                            0.03,
+                        )
+                    }),
+                    free_rent_months: if m % 4 == 0 { 2.0 } else { 0.0 },
+                    tenant_class: None,
                     escalator_per_year: 0.03,
                     start_delay_months: delay,
                     // Some anchors prepay a quarter of their first year.

@@ -242,6 +242,10 @@ pub enum ActionSpec {
         start_delay_secs: u64,
         /// Year-1 rent prepaid at signing, USD.
         prepayment_usd: f64,
+        /// Seconds from the lease's start during which it bills nothing.
+        free_rent_secs: u64,
+        /// The tenant's credit class (index into the AI market's classes), if any.
+        class: Option<usize>,
     },
     /// Install operator-owned GPUs.
     DeployGpuCloud {

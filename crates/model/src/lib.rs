@@ -8,6 +8,7 @@
 pub mod compiled;
 pub mod finance;
 pub mod fleet;
+pub mod lease_value;
 pub mod metrics;
 pub mod operator;
 pub mod placement;

@@ -97,6 +97,9 @@ outputs! {
     LostMw => "lost_mw", "Lost MW", Plain, "MW IT asked for by lost inquiries";
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Count, "leases ended early by a tenant default";
+    ContractedRevenue => "contracted_revenue_usd", "Contracted revenue", Usd, "total value of the leases signed, as a deal announcement states it: each initial term's rent with its escalator";
+    LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest lease's share of the contracted revenue (empty without leases)";
+    LeaseNoiMargin => "lease_noi_margin", "Lease NOI margin", Plain, "net operating income of the leasing business (rent − SLA credits − energy of leases with power included − GPU-ready halls' opex) over its rent, for the run (empty without rent)";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
     SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
     GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";

@@ -191,6 +191,7 @@ impl Recorder<'_, '_> {
             }
             OperatorEvent::LeaseStarts(k) => ("lease_starts", lease(k)),
             OperatorEvent::LeaseRamps(k) => ("lease_ramps", lease(k)),
+            OperatorEvent::LeaseRentStarts(k) => ("lease_rent_starts", lease(k)),
             OperatorEvent::LeaseEscalates(k) => ("lease_escalates", lease(k)),
             OperatorEvent::LeaseEnds(k) => ("lease_ends", lease(k)),
             OperatorEvent::LeaseDefaults(k) => ("lease_defaults", lease(k)),
@@ -222,6 +223,7 @@ impl Recorder<'_, '_> {
         let k = match event {
             OperatorEvent::LeaseStarts(k)
             | OperatorEvent::LeaseRamps(k)
+            | OperatorEvent::LeaseRentStarts(k)
             | OperatorEvent::LeaseEscalates(k)
             | OperatorEvent::LeaseEnds(k)
             | OperatorEvent::LeaseDefaults(k) => k as usize,

@@ -125,25 +125,43 @@ impl Dated<'_> {
                 mw,
                 term_years,
                 price_usd_per_kw_month,
+                contract_value_usd,
                 escalator_per_year,
                 start_delay_months,
                 prepaid_share_of_year1_rent,
-            } => (
-                self.at(&date_path, date)?,
-                ActionSpec::SignTenant {
-                    hall: self.hall(site, hall)?,
-                    mw: *mw,
-                    term_secs: (term_years * SECONDS_PER_YEAR) as u64,
-                    price: *price_usd_per_kw_month,
-                    escalator: *escalator_per_year,
-                    start_delay_secs: months_to_secs(*start_delay_months),
-                    prepayment_usd: prepaid_share_of_year1_rent
-                        * mw
-                        * 1_000.0
-                        * price_usd_per_kw_month
-                        * 12.0,
-                },
-            ),
+                free_rent_months,
+                tenant_class,
+            } => {
+                // Validation gives exactly one of the two.
+                let price = price_usd_per_kw_month.unwrap_or_else(|| {
+                    crate::lease_value::year1_rent(
+                        contract_value_usd.unwrap_or(0.0),
+                        mw * 1_000.0,
+                        *term_years,
+                        *escalator_per_year,
+                    )
+                });
+                let class =
+                    tenant_class.as_ref().and_then(|name| {
+                        self.s.market.ai.as_ref().and_then(|a| {
+                            a.lease.tenant_classes.iter().position(|c| &c.name == name)
+                        })
+                    });
+                (
+                    self.at(&date_path, date)?,
+                    ActionSpec::SignTenant {
+                        hall: self.hall(site, hall)?,
+                        mw: *mw,
+                        term_secs: (term_years * SECONDS_PER_YEAR) as u64,
+                        price,
+                        escalator: *escalator_per_year,
+                        start_delay_secs: months_to_secs(*start_delay_months),
+                        prepayment_usd: prepaid_share_of_year1_rent * mw * 1_000.0 * price * 12.0,
+                        free_rent_secs: months_to_secs(*free_rent_months),
+                        class,
+                    },
+                )
+            }
             Action::DeployGpuCloud {
                 date,
                 site,

@@ -332,15 +332,19 @@ impl Operator<'_> {
                 let site = &self.model.sites[hall.site];
                 rates.opex_usd_per_month =
                     site.gpu_opex_usd_per_mw_month * hall.shape.it_capacity_mw();
-                self.tenancy
-                    .add_project_rates(p.hall, &self.facilities.halls, &mut rates);
+                self.tenancy.add_project_rates(
+                    p.hall,
+                    &self.facilities.halls,
+                    self.clock,
+                    &mut rates,
+                );
             }
             r.projects.push(rates);
         }
         let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
         self.tenancy
-            .add_rates(&self.facilities.halls, &gpu_down, &mut r);
+            .add_rates(&self.facilities.halls, &gpu_down, self.clock, &mut r);
         self.facilities
             .add_rates(&self.model.sites, &gpu_down, &mut r);
         self.rates = r;

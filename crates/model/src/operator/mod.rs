@@ -59,6 +59,8 @@ pub enum OperatorEvent {
     LeaseStarts(u32),
     /// Lease `k` steps up its ramp.
     LeaseRamps(u32),
+    /// Lease `k`'s free rent ends: it starts paying.
+    LeaseRentStarts(u32),
     /// Lease `k` reaches an anniversary: the escalator applies.
     LeaseEscalates(u32),
     /// Lease `k` reaches the end of its term.
@@ -202,7 +204,7 @@ impl<'a> Operator<'a> {
                 .copied()
                 .unwrap_or(0.0);
             let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
-            self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla);
+            self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla, self.clock);
             // The tax year of the month being closed: the year of its last second.
             let last_second = SimTime::from_secs(self.clock.secs().saturating_sub(1));
             let year = self.model.calendar.date_of(last_second).year();
@@ -413,6 +415,8 @@ impl Handler<OperatorEvent> for Operator<'_> {
             OperatorEvent::InquiryExpires(i) => self.inquiry_expires(i as usize, now),
             OperatorEvent::LeaseStarts(k) => self.lease_starts(k as usize, now, queue),
             OperatorEvent::LeaseRamps(k) => self.lease_ramps(k as usize, now, queue),
+            // Its rent enters the rates when they are refreshed below.
+            OperatorEvent::LeaseRentStarts(_) => {}
             OperatorEvent::LeaseEscalates(k) => self.lease_escalates(k as usize, now, queue),
             OperatorEvent::LeaseEnds(k) => self.lease_ends(k as usize, now, queue),
             OperatorEvent::LeaseDefaults(k) => self.lease_defaults(k as usize, now, queue),

@@ -46,6 +46,29 @@ impl Operator<'_> {
                 Metric::LostMw => self.tenancy.tallies().lost_mw,
                 Metric::LostContractValue => self.tenancy.tallies().lost_contract_value_usd,
                 Metric::TenantDefaults => self.tenancy.tallies().tenant_defaults as f64,
+                Metric::ContractedRevenue => self.tenancy.tallies().contracted_usd,
+                Metric::LargestTenantShare => {
+                    let total = self.tenancy.tallies().contracted_usd;
+                    let largest = self
+                        .tenancy
+                        .leases
+                        .iter()
+                        .map(|l| l.contract_value_usd)
+                        .fold(0.0, f64::max);
+                    if total > 0.0 {
+                        largest / total
+                    } else {
+                        f64::NAN
+                    }
+                }
+                Metric::LeaseNoiMargin => {
+                    let rent = t[Flow::LeaseRevenue];
+                    if rent > 0.0 {
+                        t.lease_noi() / rent
+                    } else {
+                        f64::NAN
+                    }
+                }
                 Metric::YearsToFirstHalving => {
                     self.world.years_to_first_halving.unwrap_or(f64::NAN)
                 }

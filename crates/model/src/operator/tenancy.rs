@@ -84,11 +84,28 @@ pub struct Lease {
     pub defaulted_at: Option<SimTime>,
     /// Prepaid rent not yet credited against billed rent, USD.
     pub prepaid_left: f64,
+    /// Seconds from its start during which it bills nothing (free rent).
+    pub free_rent_secs: u64,
+    /// When its free rent ends (set at its start).
+    pub rent_from: SimTime,
+    /// The tenant's credit class, if any.
+    pub class: Option<usize>,
+    /// Its value as signed, USD: the initial term's rent with escalators.
+    pub contract_value_usd: f64,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
 
 impl Lease {
+    /// What it bills now, USD per month: its billed MW at its rent, nothing during free rent.
+    pub fn rent_usd_per_month(&self, now: SimTime) -> f64 {
+        if now < self.rent_from {
+            0.0
+        } else {
+            self.mw * self.billed_share * 1_000.0 * self.price
+        }
+    }
+
     /// A lease just signed: capacity promised, not billing yet, no escalator, power passed
     /// through and the market price factor 1 until the caller sets them.
     fn signed(
@@ -116,6 +133,10 @@ impl Lease {
             next_escalation: SimTime::MAX,
             defaulted_at: None,
             prepaid_left: 0.0,
+            free_rent_secs: 0,
+            rent_from: SimTime::ZERO,
+            class: None,
+            contract_value_usd: 0.0,
             rng,
         }
     }
@@ -136,6 +157,8 @@ pub(super) struct Tallies {
     pub(super) tenant_defaults: u64,
     /// Leases that left with a hall its project lenders took.
     pub(super) leases_foreclosed: u64,
+    /// Total value of the leases signed, USD (each initial term's rent with escalators).
+    pub(super) contracted_usd: f64,
 }
 
 /// The operator's tenants: leases signed, where each inquiry stands, those waiting for
@@ -178,7 +201,13 @@ impl Tenancy {
     /// facility power of their billed share (paid by the operator when power is included,
     /// passed through otherwise), less the share down in each hall (`gpu_down`, by hall);
     /// and notes which are down, for their SLA downtime.
-    pub(super) fn add_rates(&self, halls: &[HallRuntime], gpu_down: &[f64], r: &mut Rates) {
+    pub(super) fn add_rates(
+        &self,
+        halls: &[HallRuntime],
+        gpu_down: &[f64],
+        now: SimTime,
+        r: &mut Rates,
+    ) {
         for (k, lease) in self.leases.iter().enumerate() {
             if lease.state != LeaseState::Billing {
                 continue;
@@ -188,10 +217,9 @@ impl Tenancy {
                 r.down_leases.push((k, down));
             }
             let billed_mw = lease.mw * lease.billed_share;
-            r.lease_usd_per_month += billed_mw * 1_000.0 * lease.price;
-            if lease.prepaid_left > 0.0 {
-                r.prepaid_leases
-                    .push((k, billed_mw * 1_000.0 * lease.price));
+            r.lease_usd_per_month += lease.rent_usd_per_month(now);
+            if lease.prepaid_left > 0.0 && lease.rent_from <= now {
+                r.prepaid_leases.push((k, lease.rent_usd_per_month(now)));
             }
             r.leased_mw += lease.mw;
             let facility = billed_mw * halls[lease.hall].shape.pue * (1.0 - down);
@@ -211,6 +239,7 @@ impl Tenancy {
         &self,
         hall: usize,
         halls: &[HallRuntime],
+        now: SimTime,
         project: &mut ProjectRates,
     ) {
         for lease in &self.leases {
@@ -218,7 +247,7 @@ impl Tenancy {
                 continue;
             }
             let billed_mw = lease.mw * lease.billed_share;
-            project.rent_usd_per_month += billed_mw * 1_000.0 * lease.price;
+            project.rent_usd_per_month += lease.rent_usd_per_month(now);
             if lease.power_included {
                 project.paid_facility_mw += billed_mw * halls[hall].shape.pue;
             }
@@ -268,7 +297,7 @@ impl Tenancy {
     /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
     /// `credit_per_hour` of its monthly rent per hour, capped at `cap`; USD. Resets the
     /// downtime for the next month.
-    pub(super) fn sla_credits(&mut self, sla: Option<&Sla>) -> f64 {
+    pub(super) fn sla_credits(&mut self, sla: Option<&Sla>, now: SimTime) -> f64 {
         let Some(sla) = sla else {
             for lease in &mut self.leases {
                 lease.downtime_secs = 0.0;
@@ -284,7 +313,7 @@ impl Tenancy {
             }
             let share =
                 ((hours - sla.allowance_hours_per_month) * sla.credit_per_hour).min(sla.cap);
-            credits += share * lease.mw * lease.billed_share * 1_000.0 * lease.price;
+            credits += share * lease.rent_usd_per_month(now);
         }
         credits
     }
@@ -365,6 +394,14 @@ impl Operator<'_> {
     ) {
         self.facilities
             .reserve_gpu(lease.hall, lease.mw, lease.racks);
+        let mut lease = lease;
+        lease.contract_value_usd = crate::lease_value::contract_value(
+            lease.mw * 1_000.0,
+            lease.price,
+            lease.term_secs as f64 / SECONDS_PER_YEAR,
+            lease.escalator,
+        );
+        self.tenancy.tallies.contracted_usd += lease.contract_value_usd;
         let k = self.tenancy.leases.len() as u32;
         self.tenancy.leases.push(lease);
         queue.schedule(start, OperatorEvent::LeaseStarts(k));
@@ -386,6 +423,8 @@ impl Operator<'_> {
             escalator,
             start_delay_secs,
             prepayment_usd,
+            free_rent_secs,
+            class,
         } = timed.action
         else {
             return;
@@ -419,6 +458,8 @@ impl Operator<'_> {
         lease.escalator = escalator;
         lease.power_included = power_included;
         lease.prepaid_left = prepayment_usd;
+        lease.free_rent_secs = free_rent_secs;
+        lease.class = class;
         self.ledger.month[Flow::RentPrepaid] += prepayment_usd;
         self.sign(lease, now + start_delay_secs, queue);
     }
@@ -442,6 +483,10 @@ impl Operator<'_> {
         let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Billing;
         lease.end = now + lease.term_secs;
+        lease.rent_from = now + lease.free_rent_secs;
+        if lease.free_rent_secs > 0 {
+            queue.schedule(lease.rent_from, OperatorEvent::LeaseRentStarts(k as u32));
+        }
         lease.ramp_step = 0;
         lease.billed_share = if ramp_months == 0 {
             1.0
@@ -465,7 +510,8 @@ impl Operator<'_> {
         queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
         if let Some(ai) = &self.model.ai {
             let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
-            if let Some(t) = self.world.ai.default_time(ai, now, end, clock) {
+            let hazard = ai.lease_hazard(self.tenancy.leases[k].class);
+            if let Some(t) = self.world.ai.default_time(hazard, now, end, clock) {
                 queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
             }
         }

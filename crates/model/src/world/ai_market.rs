@@ -63,6 +63,9 @@ pub struct AiParams {
     pub renewal_probability: f64,
     /// Default hazard in a boom, per second.
     pub default_hazard: f64,
+    /// Tenant credit classes: (boom default hazard per second, bust multiple), in the
+    /// scenario's order.
+    pub classes: Vec<DefaultHazard>,
     /// Service credits for downtime.
     pub sla: Option<pivotsim_scenario::Sla>,
     /// GPU-hour price at the start, USD.
@@ -99,6 +102,17 @@ impl AiParams {
             ramp_months: m.lease.ramp_months,
             renewal_probability: m.lease.renewal_probability,
             default_hazard: m.lease.default_hazard_per_year / SECONDS_PER_YEAR,
+            classes: m
+                .lease
+                .tenant_classes
+                .iter()
+                .map(|c| DefaultHazard {
+                    boom: c.default_hazard_per_year / SECONDS_PER_YEAR,
+                    bust_factor: c
+                        .bust_default_factor
+                        .unwrap_or(m.regimes.bust_default_factor),
+                })
+                .collect(),
             sla: m.lease.sla.clone(),
             gpu_price: m.gpu_hour.price_usd,
             gpu_long_run: m.gpu_hour.long_run_usd,
@@ -117,9 +131,35 @@ impl AiParams {
 
     /// Default hazard in `regime`, per second.
     pub fn hazard(&self, regime: AiRegime) -> f64 {
+        self.lease_hazard(None).in_regime(regime)
+    }
+
+    /// The default hazard of a tenant of credit class `class` (the market's without one).
+    pub fn lease_hazard(&self, class: Option<usize>) -> DefaultHazard {
+        class
+            .and_then(|k| self.classes.get(k).copied())
+            .unwrap_or(DefaultHazard {
+                boom: self.default_hazard,
+                bust_factor: self.bust_default_factor,
+            })
+    }
+}
+
+/// A tenant's default hazard: per second in a boom, and its multiple in a bust.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct DefaultHazard {
+    /// Per second, in a boom.
+    pub boom: f64,
+    /// Multiple of `boom` in a bust.
+    pub bust_factor: f64,
+}
+
+impl DefaultHazard {
+    /// Per second, in `regime`.
+    pub fn in_regime(self, regime: AiRegime) -> f64 {
         match regime {
-            AiRegime::Boom => self.default_hazard,
-            AiRegime::Bust => self.default_hazard * self.bust_default_factor,
+            AiRegime::Boom => self.boom,
+            AiRegime::Bust => self.boom * self.bust_factor,
         }
     }
 }
@@ -330,7 +370,7 @@ impl AiWorld {
     /// `clock`. None if that is at or after `until`.
     pub fn default_time(
         &self,
-        p: &AiParams,
+        hazard: DefaultHazard,
         from: SimTime,
         until: SimTime,
         clock: f64,
@@ -350,7 +390,7 @@ impl AiWorld {
             let hazard = self
                 .regimes
                 .get(k)
-                .map_or(p.default_hazard, |r| p.hazard(r.1));
+                .map_or(hazard.boom, |r| hazard.in_regime(r.1));
             let span = seg_end - t;
             if hazard > 0.0 && hazard * span >= remaining {
                 return Some(SimTime::from_secs((t + remaining / hazard) as u64));
@@ -389,6 +429,7 @@ mod tests {
             ramp_months: 0,
             renewal_probability: 0.0,
             default_hazard: 0.02 / SECONDS_PER_YEAR,
+            classes: Vec::new(),
             sla: None,
             gpu_price: 2.25,
             gpu_long_run: 2.0,
@@ -446,13 +487,23 @@ mod tests {
         w.generate(&p, SimTime::from_days(3650), 1, Streams::new(3, 0), &[]);
         let h = p.default_hazard;
         let t = w
-            .default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.1)
+            .default_time(
+                p.lease_hazard(None),
+                SimTime::ZERO,
+                SimTime::from_days(3650),
+                0.1,
+            )
             .unwrap();
         assert_eq!(t.secs(), (0.1 / h) as u64);
         // A clock that the horizon's integrated hazard (0.02/yr × 10 yr = 0.2) cannot reach.
         assert!(
-            w.default_time(&p, SimTime::ZERO, SimTime::from_days(3650), 0.25)
-                .is_none()
+            w.default_time(
+                p.lease_hazard(None),
+                SimTime::ZERO,
+                SimTime::from_days(3650),
+                0.25
+            )
+            .is_none()
         );
     }
 }

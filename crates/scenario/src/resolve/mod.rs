@@ -22,7 +22,7 @@ use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
     AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, Plan, ProjectTerms,
     RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing, Revolver, Scenario, Shock, Site, Stress,
-    TraceOutage,
+    TenantClass, TraceOutage,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -368,6 +368,16 @@ impl Checker<'_> {
                         self.s.horizon_years
                     ),
                 ));
+            }
+            let mut seen = HashSet::new();
+            for (i, class) in ai.lease.tenant_classes.iter().enumerate() {
+                let p = join_index(field!(Scenario.market.ai?.lease.tenant_classes), i);
+                self.unique_name(
+                    &join_field(&p, field!(TenantClass.name)),
+                    &class.name,
+                    &mut seen,
+                    "tenant class",
+                )?;
             }
         }
         self.bitcoin()

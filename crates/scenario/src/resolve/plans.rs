@@ -113,9 +113,53 @@ impl Checker<'_> {
                     site,
                     hall,
                     mw,
+                    price_usd_per_kw_month,
+                    contract_value_usd,
+                    tenant_class,
                     ..
                 } => {
                     self.in_horizon(&at(field!(Action::SignTenant { date })), date)?;
+                    let price = at(field!(Action::SignTenant {
+                        price_usd_per_kw_month
+                    }));
+                    match (price_usd_per_kw_month, contract_value_usd) {
+                        (None, None) => {
+                            return Err(self.err(
+                                &price,
+                                ErrorKind::MissingField,
+                                "a lease needs its year-1 rent, or `contract_value_usd` to \
+                                 derive it from"
+                                    .into(),
+                            ));
+                        }
+                        (Some(_), Some(_)) => {
+                            return Err(self.err(
+                                &at(field!(Action::SignTenant { contract_value_usd })),
+                                ErrorKind::Reference,
+                                "give the year-1 rent or the contract value, not both".into(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    if let Some(class) = tenant_class {
+                        let classes = s
+                            .market
+                            .ai
+                            .as_ref()
+                            .map_or(&[][..], |a| a.lease.tenant_classes.as_slice());
+                        if !classes.iter().any(|c| &c.name == class) {
+                            return Err(self.err(
+                                &at(field!(Action::SignTenant { tenant_class })),
+                                ErrorKind::Reference,
+                                format!(
+                                    "no tenant class `{}` in `market.ai.lease.tenant_classes`; \
+                                     expected one of: {}",
+                                    shown(class),
+                                    super::known_names(classes.iter().map(|c| c.name.as_str()))
+                                ),
+                            ));
+                        }
+                    }
                     let (si, hi) = hall_of(site, hall)?;
                     let capacity = self.gpu_capacity(
                         plan,

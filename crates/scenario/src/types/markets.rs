@@ -104,6 +104,26 @@ pub struct LeaseTerms {
     /// Service credits for downtime. Default: none.
     #[serde(default)]
     pub sla: Option<Sla>,
+    /// Credit classes an anchor tenant may belong to (`sign_tenant`'s `tenant_class`), each
+    /// with its own default hazard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenant_classes: Vec<TenantClass>,
+}
+
+/// A tenant credit class: investment-grade, guaranteed by one, a neocloud.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantClass {
+    /// Unique name.
+    pub name: String,
+    /// Default hazard per year in a boom (docs/sources.md §3.7: about 0.1-0.5%/yr for
+    /// investment-grade or hyperscaler-guaranteed tenants, 0.5-5% for others).
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "per year"))]
+    pub default_hazard_per_year: f64,
+    /// Multiple of that hazard in a bust; absent: the market's `bust_default_factor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
+    pub bust_default_factor: Option<f64>,
 }
 
 /// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.

@@ -92,13 +92,29 @@ pub enum Action {
         /// Term, years.
         #[schemars(range(min = 1.0 / 12.0, max = 50.0), extend("x-expected" = "years"))]
         term_years: f64,
-        /// Rent, USD per kW of IT per month.
+        /// Year-1 rent, USD per kW of IT per month (or give `contract_value_usd`).
+        #[serde(default)]
         #[schemars(range(min = 0.0, max = 1e5), extend("x-expected" = "USD per kW-month"))]
-        price_usd_per_kw_month: f64,
+        price_usd_per_kw_month: Option<f64>,
+        /// Total contract value as a deal announcement states it, USD: the rent of the whole
+        /// term with its escalator, from which the year-1 rent is derived (docs/model.md).
+        /// Give this or `price_usd_per_kw_month`, not both.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+        contract_value_usd: Option<f64>,
         /// Annual escalator, fraction per year.
         #[serde(default)]
         #[schemars(range(min = -0.5, max = 1.0), extend("x-expected" = "a fraction per year"))]
         escalator_per_year: f64,
+        /// Months from the lease's start during which it bills nothing (free rent, within the
+        /// term).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
+        free_rent_months: f64,
+        /// The tenant's credit class (`market.ai.lease.tenant_classes`); absent: the market's
+        /// default hazard.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tenant_class: Option<String>,
         /// Months from signing to the lease start.
         #[serde(default)]
         #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
