@@ -103,16 +103,20 @@ pub fn write_jsonl(
 }
 
 /// The statement's company columns, in order.
-pub const STATEMENT_COLUMNS: [&str; 18] = [
+pub const STATEMENT_COLUMNS: [&str; 22] = [
     "month_end",
     "revenue_usd",
     "ebitda_usd",
     "capex_usd",
+    "salvage_usd",
+    "rent_prepaid_usd",
+    "prepayment_credits_usd",
     "taxes_usd",
     "debt_draws_usd",
     "interest_usd",
     "principal_usd",
     "equity_raised_usd",
+    "equity_issue_costs_usd",
     "to_project_accounts_usd",
     "from_project_accounts_usd",
     "seized_at_default_usd",
@@ -154,11 +158,15 @@ fn company_values(m: &MonthStatement) -> [Option<f64>; STATEMENT_COLUMNS.len() -
         Some(f.revenue()),
         Some(f.ebitda()),
         Some(f[Flow::Capex]),
+        Some(f[Flow::Salvage]),
+        Some(f[Flow::RentPrepaid]),
+        Some(f[Flow::PrepaymentCredits]),
         Some(f[Flow::Taxes]),
         Some(f[Flow::DebtDraws]),
         Some(f[Flow::Interest]),
         Some(f[Flow::Principal]),
         Some(f[Flow::EquityRaised]),
+        Some(f[Flow::EquityIssueCosts]),
         Some(f[Flow::RestrictedCashIn]),
         Some(f[Flow::RestrictedCashOut]),
         Some(f[Flow::SeizedAtDefault]),

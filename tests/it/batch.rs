@@ -485,13 +485,38 @@ fn trace_statement_has_a_row_per_month_and_the_project_loans_columns() {
     let text = String::from_utf8(o.stdout).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header.len(), 18 + 2 * 9, "{header:?}");
+    assert_eq!(header.len(), 22 + 2 * 9, "{header:?}");
     assert_eq!(header[0], "month_end");
     assert!(header.contains(&"conversion of A: dscr"));
     assert!(header.contains(&"conversion of B: reserve_usd"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 120);
     assert!(rows.iter().all(|r| r.split(',').count() == header.len()));
+    // The company's columns add up: net cash is EBITDA and every cash flow after it.
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for row in &rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        let v = |name: &str| cells[col(name)].parse::<f64>().unwrap();
+        let added = v("ebitda_usd") - v("capex_usd") + v("salvage_usd") + v("rent_prepaid_usd")
+            - v("prepayment_credits_usd")
+            - v("taxes_usd")
+            + v("debt_draws_usd")
+            - v("interest_usd")
+            - v("principal_usd")
+            + v("equity_raised_usd")
+            - v("equity_issue_costs_usd")
+            - v("to_project_accounts_usd")
+            + v("from_project_accounts_usd")
+            - v("seized_at_default_usd")
+            + v("liquidation_proceeds_usd");
+        let scale = 1.0 + v("ebitda_usd").abs() + v("capex_usd").abs() + v("debt_draws_usd").abs();
+        assert!(
+            (added - v("net_cash_usd")).abs() < 1e-9 * scale,
+            "{}: {added} vs {}",
+            cells[0],
+            v("net_cash_usd")
+        );
+    }
     let jsonl = pivotsim()
         .args([
             "trace",

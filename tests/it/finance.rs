@@ -544,8 +544,9 @@ fn an_equity_raise_funds_the_company_and_costs_the_owners_only_its_fees() {
     // cost. The company's cash is $9.7M higher from the first close (2026-02-01). The owners'
     // flows do not count the $10M (they paid it in), only the $300,000 fee: the equity value
     // is −300,000 × 1.1^−(31/365.25). With 1,000,000 shares at the start and 1,000,000 issued,
-    // the value per share is (equity value + the raise's present value, $10M at t = 0) ÷
-    // 2,000,000.
+    // the value per share is ($50M of starting cash + the equity value + the raise's present
+    // value, $10M at t = 0) ÷ 2,000,000: about $29.85, below the $50 a share the company held
+    // before, because the shares were sold at $10 (dilution).
     let finance = "finance:\n  shares_outstanding: 1000000\n";
     let plans = "  - name: hold\n  - name: raise\n    actions:\n      - {type: raise_equity, date: 2026-01-01, \
                  amount_usd: 10000000, issue_cost: 0.03, price_per_share_usd: 10}\n";
@@ -558,7 +559,7 @@ fn an_equity_raise_funds_the_company_and_costs_the_owners_only_its_fees() {
     let npv = -300_000.0 * 1.1_f64.powf(-31.0 / 365.25);
     assert!((raise.get(Metric::EquityNpv) - npv).abs() < 1e-6);
     assert_eq!(raise.get(Metric::EquityRaised), 10_000_000.0);
-    let per_share = (npv + 10_000_000.0) / 2_000_000.0;
+    let per_share = (50_000_000.0 + npv + 10_000_000.0) / 2_000_000.0;
     assert!((raise.get(Metric::EquityValuePerShare) - per_share).abs() < 1e-9);
     // The project value does not see financing at all.
     assert_eq!(raise.get(Metric::ProjectNpv), hold.get(Metric::ProjectNpv));
@@ -650,7 +651,7 @@ fn the_trace_says_when_the_lenders_take_a_project_and_the_statement_shows_its_ac
         .filter(|r| r.event == "lenders_take_project")
         .collect();
     assert_eq!(taken.len(), 1);
-    assert_eq!(taken[0].subject, "conversion of H");
+    assert_eq!(taken[0].subject, "conversion of H: missed payment");
     assert_eq!(
         model.calendar.date_of(taken[0].time).to_string(),
         "2027-06-01"

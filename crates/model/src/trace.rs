@@ -281,7 +281,7 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
                 self.log.push(TraceRecord {
                     time: now,
                     event: "lenders_take_project",
-                    subject: b.name.clone(),
+                    subject: format!("{}: {}", b.name, a.foreclosure_reason.unwrap_or("")),
                     quantity: "project_debt_usd",
                     before: TraceValue::Number(b.balance_usd),
                     after: TraceValue::Number(a.balance_usd),

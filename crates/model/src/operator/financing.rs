@@ -45,9 +45,9 @@ pub(super) struct Financing<'a> {
     pub(super) projects: Vec<ProjectLoan>,
     /// The revolver's balance drawn, USD.
     revolver_drawn: f64,
-    /// The last twelve months' EBITDA, lease NOI and GPU-cloud EBITDA, USD, for the terminal
-    /// value.
-    trailing_ebitda: VecDeque<[f64; 3]>,
+    /// The last twelve months' EBITDA, lease NOI, GPU-cloud EBITDA, and lease rent less the
+    /// GPU halls' opex, USD, for the terminal value.
+    trailing_ebitda: VecDeque<[f64; 4]>,
     /// Consecutive month closes with the DSCR below the covenant.
     breached_months: u32,
     default: Option<(SimTime, DefaultReason)>,
@@ -206,6 +206,8 @@ impl<'a> Financing<'a> {
             kept_by_projects += c.interest + c.principal + c.to_restricted - c.from_restricted;
             if let Some(excess) = c.foreclosed {
                 month[Flow::LiquidationProceeds] += excess;
+                month[Flow::PlantToLenders] += c.plant_transferred;
+                month[Flow::DebtSettledByPlant] += c.plant_transferred;
                 booked.foreclosed.push(p.hall);
             }
         }
@@ -213,7 +215,11 @@ impl<'a> Financing<'a> {
         let lives = self.terms.depreciation_months;
         let depreciation = match &mut self.by_class {
             None => {
-                self.depreciation.add(month[Flow::Capex], lives.fit_out);
+                // Capitalised construction interest is part of the fit-out's cost.
+                self.depreciation.add(
+                    month[Flow::Capex] + month[Flow::CapitalisedInterest],
+                    lives.fit_out,
+                );
                 self.depreciation.take_month()
             }
             Some([asics, gpus, buildings]) => {
@@ -222,8 +228,10 @@ impl<'a> Financing<'a> {
                 asics.add(a, lives.asics);
                 gpus.add(g, lives.gpus);
                 buildings.add(b, lives.buildings);
-                self.depreciation
-                    .add(month[Flow::Capex] - a - g - b, lives.fit_out);
+                self.depreciation.add(
+                    month[Flow::Capex] - a - g - b + month[Flow::CapitalisedInterest],
+                    lives.fit_out,
+                );
                 asics.take_month()
                     + gpus.take_month()
                     + buildings.take_month()
@@ -237,8 +245,12 @@ impl<'a> Financing<'a> {
         self.trailing.push(after_tax, interest + principal);
         self.corporate
             .push(after_tax - kept_by_projects, corporate_service);
-        self.trailing_ebitda
-            .push_back([ebitda, month.lease_noi(), month.gpu_cloud_ebitda()]);
+        self.trailing_ebitda.push_back([
+            ebitda,
+            month.lease_noi(),
+            month.gpu_cloud_ebitda(),
+            month[Flow::LeaseRevenue] - month[Flow::GpuHallOpex],
+        ]);
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
         }
@@ -300,16 +312,23 @@ impl<'a> Financing<'a> {
     }
 
     /// At the horizon: the terminal value under the scenario's rule, from the trailing twelve
-    /// months and `gpu_residual` (the operator's GPUs at depreciated cost, USD), and the
+    /// months, `in_place` (the leases' rent less the GPU halls' opex at the horizon, USD per
+    /// month) and `gpu_residual` (the operator's GPUs at depreciated cost, USD), and the
     /// owners' equity in it. None after a default.
-    pub(super) fn value_at_horizon(&mut self, gpu_residual: f64) -> Option<HorizonValue> {
+    pub(super) fn value_at_horizon(
+        &mut self,
+        in_place: f64,
+        gpu_residual: f64,
+    ) -> Option<HorizonValue> {
         if self.has_defaulted() {
             return None;
         }
-        let [ebitda, lease_noi, cloud_ebitda] = self
+        let [ebitda, lease_noi, cloud_ebitda, rent_less_opex] = self
             .trailing_ebitda
             .iter()
-            .fold([0.0; 3], |[a, b, c], m| [a + m[0], b + m[1], c + m[2]]);
+            .fold([0.0; 4], |[a, b, c, d], m| {
+                [a + m[0], b + m[1], c + m[2], d + m[3]]
+            });
         let value = match self.terms.terminal {
             TerminalValue::None => 0.0,
             TerminalValue::ExitMultiple(m) => (ebitda * m).max(0.0),
@@ -318,9 +337,12 @@ impl<'a> Financing<'a> {
                 lease_cap_rate,
                 mining_multiple,
             } => {
-                // Each business is worth at least nothing: its owner can close it.
+                // Each business is worth at least nothing: its owner can close it. The leases
+                // are valued on the rent in place at the horizon (a lease that defaulted during
+                // the year brings nothing), less the year's energy and credits.
                 let mining = ebitda - lease_noi - cloud_ebitda;
-                (lease_noi / lease_cap_rate).max(0.0)
+                let lease_noi_in_place = lease_noi - rent_less_opex + 12.0 * in_place;
+                (lease_noi_in_place / lease_cap_rate).max(0.0)
                     + (mining * mining_multiple).max(0.0)
                     + gpu_residual
             }

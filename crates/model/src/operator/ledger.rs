@@ -114,6 +114,7 @@ flows! {
     AsicCapex => "asic_capex_usd", Not, Memo, "of the capital spent, ASICs bought, USD";
     GpuCapex => "gpu_capex_usd", Not, Memo, "of the capital spent, GPUs deployed, USD";
     Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
+    PlantToLenders => "plant_to_lenders_usd", In, Investment, "a converted hall its project lenders took, at its liquidation value (what it settles of their claim; not cash: paired with debt_settled_by_plant_usd), USD";
     RentPrepaid => "rent_prepaid_usd", In, WorkingCapital, "rent prepaid by tenants at signing, USD";
     PrepaymentCredits => "prepayment_credits_usd", Out, WorkingCapital, "billed rent settled from a tenant's prepayment rather than paid in cash, USD";
     LeaseEnergy => "lease_energy_usd", Not, Memo, "of the spot energy, the energy of leases with power included, USD";
@@ -124,6 +125,7 @@ flows! {
     EquityRaised => "equity_raised_usd", In, Financing, "new shares sold, gross, USD (cash to the company; not counted in the owners' flows, which count the spending it funds)";
     EquityIssueCosts => "equity_issue_costs_usd", Out, Financing, "fees and discount of the shares sold, USD";
     Interest => "interest_usd", Out, Financing, "interest paid, USD (booked at the month's close)";
+    DebtSettledByPlant => "debt_settled_by_plant_usd", Out, Financing, "project debt settled by the hall its lenders took (not cash: paired with plant_to_lenders_usd), USD";
     Principal => "principal_usd", Out, Financing, "principal repaid, USD (booked at the month's close)";
     SeizedAtDefault => "seized_at_default_usd", Out, Financing, "cash left at a company default, taken by the creditors (negative when they absorb a deficit), USD (booked at the default's close)";
     LiquidationProceeds => "liquidation_proceeds_usd", In, Financing, "what the owners keep at a company default, max(0, assets − liabilities), and the excess over the lenders' claim when they take a project, USD";
@@ -529,10 +531,11 @@ impl Ledger {
     }
 
     /// The equity value per share at the horizon, USD, given `shares_outstanding` at the
-    /// start: the equity value plus the present value of the new equity (the new holders
-    /// paid for their shares) over all the shares.
+    /// start: the starting cash (the equity value is what the owners gain over holding it)
+    /// plus the equity value plus the present value of the new equity (the new holders paid
+    /// for their shares), over all the shares.
     pub(super) fn value_per_share(&self, shares_outstanding: f64) -> f64 {
-        (self.npv + self.raised_pv) / (shares_outstanding + self.shares_issued)
+        (self.starting_cash + self.npv + self.raised_pv) / (shares_outstanding + self.shares_issued)
     }
 
     /// Cash now, USD.
@@ -651,19 +654,26 @@ mod tests {
         let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
         let ebitda = revenue - energy - v(Flow::Opex);
-        let net = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::RentPrepaid)
+        let net = ebitda - v(Flow::Capex)
+            + v(Flow::Salvage)
+            + v(Flow::PlantToLenders)
+            + v(Flow::RentPrepaid)
             - v(Flow::PrepaymentCredits)
             + v(Flow::DebtDraws)
             + v(Flow::EquityRaised)
             - v(Flow::EquityIssueCosts)
             - v(Flow::Interest)
+            - v(Flow::DebtSettledByPlant)
             - v(Flow::Principal)
             - v(Flow::SeizedAtDefault)
             + v(Flow::LiquidationProceeds)
             - v(Flow::RestrictedCashIn)
             + v(Flow::RestrictedCashOut)
             - v(Flow::Taxes);
-        let project = ebitda - v(Flow::Capex) + v(Flow::Salvage) + v(Flow::RentPrepaid)
+        let project = ebitda - v(Flow::Capex)
+            + v(Flow::Salvage)
+            + v(Flow::PlantToLenders)
+            + v(Flow::RentPrepaid)
             - v(Flow::PrepaymentCredits)
             - v(Flow::Taxes);
         assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());

@@ -253,7 +253,8 @@ impl<'a> Operator<'a> {
     /// whole, and to the equity value (NPV) as the owners' equity.
     fn value_at_horizon(&mut self) {
         let gpu_residual = self.facilities.gpu_residual_value(self.clock);
-        if let Some(v) = self.financing.value_at_horizon(gpu_residual) {
+        let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
+        if let Some(v) = self.financing.value_at_horizon(in_place, gpu_residual) {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
         }

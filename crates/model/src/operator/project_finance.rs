@@ -85,6 +85,9 @@ pub(super) struct ProjectClose {
     /// At a default: what the parent gets back, the excess of the project's liquidation
     /// value over the lenders' claim (usually 0).
     pub(super) foreclosed: Option<f64>,
+    /// At a default: the plant the lenders took, at its liquidation value, USD (the part of
+    /// their claim it settles).
+    pub(super) plant_transferred: f64,
 }
 
 /// The parent's position when a project loan closes its month.
@@ -101,6 +104,8 @@ pub(super) struct ParentCash {
 pub struct ProjectStatus {
     /// The loan's name (`conversion of <hall>`).
     pub name: String,
+    /// Why its lenders took it, once they did (`missed payment`, or the DSCR test).
+    pub foreclosure_reason: Option<&'static str>,
     /// The converted hall (global index).
     pub hall: usize,
     /// `construction`, `operating`, `locked up`, `repaid` or `taken by lenders`.
@@ -165,6 +170,8 @@ pub(super) struct ProjectLoan {
     pub(super) dscr: Option<f64>,
     /// When the lenders took the project, if they did.
     pub(super) foreclosed_at: Option<SimTime>,
+    /// Why they did.
+    pub(super) foreclosure_reason: Option<&'static str>,
     /// Whether cash is locked up after the last test.
     pub(super) locked_up: bool,
     /// The last month close's flows and CFADS, USD, for the statement.
@@ -220,6 +227,7 @@ impl ProjectLoan {
             dscr: None,
             locked_up: false,
             foreclosed_at: None,
+            foreclosure_reason: None,
             last: (ProjectClose::default(), 0.0),
         }
     }
@@ -253,6 +261,7 @@ impl ProjectLoan {
         let (close, cfads) = self.last;
         ProjectStatus {
             name: self.name.clone(),
+            foreclosure_reason: self.foreclosure_reason,
             hall: self.hall,
             state: match self.phase {
                 Phase::Construction => "construction",
@@ -316,15 +325,24 @@ impl ProjectLoan {
             return close;
         };
         let service = loan.pay_month(base_rate);
-        let owed = service.interest + service.principal;
+        // A bullet's principal at maturity is refinanced, not paid from a month's rent: the
+        // parent pays it (its cash stands for the new lenders'), outside the waterfall and
+        // the test.
+        let balloon = if self.term.2 == Repayment::Bullet {
+            service.principal
+        } else {
+            0.0
+        };
+        let owed = service.interest + service.principal - balloon;
         let cfads = month.cfads();
         self.months_since_cod += 1;
         close.interest = service.interest;
         close.principal = service.principal;
-        // 1. Debt service; a shortfall from the reserve, then locked-up cash, then a cure.
+        // 1. Debt service; a shortfall from the reserve (which pays service, not the hall's
+        // running costs), then locked-up cash, then a cure.
         let mut excess = cfads - owed;
         if excess < 0.0 {
-            let from_reserve = self.reserve.min(-excess);
+            let from_reserve = self.reserve.min(-excess).min(owed);
             self.reserve -= from_reserve;
             excess += from_reserve;
             let from_trapped = self.trapped.min(-excess);
@@ -340,6 +358,7 @@ impl ProjectLoan {
                     // hold; this month's service was not paid, so their claim includes its
                     // principal.
                     let claim = self.balance() + service.principal;
+                    self.foreclosure_reason = Some("missed payment");
                     self.reserve += from_reserve;
                     self.trapped += from_trapped;
                     close.interest = 0.0;
@@ -392,6 +411,8 @@ impl ProjectLoan {
                         self.locked_up = false;
                     } else {
                         let claim = self.balance();
+                        self.foreclosure_reason =
+                            Some("DSCR below the minimum past the cure period");
                         self.foreclose(claim, recovery, &mut close);
                         return close;
                     }
@@ -494,8 +515,12 @@ impl ProjectLoan {
         self.foreclosed_at = Some(self.last_close);
         let life = f64::from(self.life_months.max(1));
         let book = self.capex * (1.0 - f64::from(self.months_since_start) / life).max(0.0);
-        let value = self.restricted() + recovery * book;
+        let plant = recovery * book;
+        let value = self.restricted() + plant;
         close.foreclosed = Some((value - claim).max(0.0));
+        // The plant settles that much of the claim: a disposal at its value, so that the
+        // project value, which counts no financing, sees the asset leave at a price.
+        close.plant_transferred = plant.min(claim);
         self.reserve = 0.0;
         self.trapped = 0.0;
         self.locked_up = false;
