@@ -76,7 +76,13 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         let dir = OutputDir::create(&out.path().join(format!("point-{index:03}")))?;
         let (result, runs_csv, _) =
             run::simulate(&prepared, &dir, args.jobs, None, None, args.quiet)?;
-        let written = run::write_outputs(&dir, &prepared, &result, runs_csv, args.no_plots)?;
+        let written = run::write_outputs(
+            &dir,
+            &prepared,
+            &result,
+            runs_csv,
+            run::optional(args.no_plots, args.no_report),
+        )?;
         dir.keep();
         points.push(SweepPoint {
             values,

@@ -28,6 +28,21 @@ pub const PLOT_STEMS: [&str; 6] = [
     "paired_npv_difference",
 ];
 
+/// Where a plot comes in the report: the answer's distributions and paired differences
+/// first, then the time series, the revenue mixes last (one per plan); sorting is stable, so
+/// plots of one rank keep their drawing order.
+pub fn reading_order(stem: &str) -> usize {
+    const ORDER: [&str; 6] = [
+        "npv_cdf",
+        "paired_npv_difference",
+        "npv_histogram",
+        "cash_fan",
+        "default_probability",
+        "hashprice_fan",
+    ];
+    ORDER.iter().position(|s| *s == stem).unwrap_or(ORDER.len())
+}
+
 /// The prefix of the per-plan revenue-mix plots.
 pub const REVENUE_MIX_PREFIX: &str = "revenue_mix_";
 

@@ -103,6 +103,63 @@ fn every_output_file_is_identical_at_one_and_two_threads() {
         let b = std::fs::read(dir.path().join("t2").join(&name)).unwrap();
         assert!(a == b, "{name:?} differs between 1 and 2 threads");
     }
+    report_is_self_contained_and_agrees_with_the_summary(&dir.path().join("t1"));
+}
+
+/// `report.html` fetches nothing (no URL, script, import or `url(` but `data:`), inlines
+/// every SVG plot of the folder, and each headline number it marks equals the value at its
+/// pointer in `summary.json`.
+fn report_is_self_contained_and_agrees_with_the_summary(out: &Path) {
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let lower = html.to_lowercase();
+    for banned in [
+        "http://", "https://", "<script", "@import", "<link", "<iframe",
+    ] {
+        assert!(!lower.contains(banned), "report.html contains {banned}");
+    }
+    for (at, _) in lower.match_indices("url(") {
+        let rest = lower[at + 4..].trim_start_matches(['"', '\'', ' ']);
+        assert!(
+            rest.starts_with("data:"),
+            "report.html has a url( that is not data:"
+        );
+    }
+    assert!(lower.contains("content-security-policy"));
+    let svgs = std::fs::read_dir(out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg")
+        })
+        .count();
+    assert!(svgs >= 6, "expected the plots beside the report");
+    assert_eq!(
+        html.matches("<svg ").count(),
+        svgs,
+        "every SVG plot is inlined"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for cell in html.split("data-summary=\"").skip(1) {
+        let (pointer, rest) = cell.split_once('"').unwrap();
+        let value = rest
+            .strip_prefix(" data-value=\"")
+            .and_then(|r| r.split_once('"'))
+            .map(|(v, _)| v)
+            .unwrap();
+        let expected = summary
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{pointer}"));
+        let shown: serde_json::Value = serde_json::from_str(value).unwrap();
+        assert_eq!(&shown, expected, "{pointer}");
+        checked += 1;
+    }
+    // 3 plans: value and P(default) each, Δ and P(better) for the 2 against the baseline.
+    assert_eq!(checked, 3 * 2 + 2 * 2);
 }
 
 #[test]
