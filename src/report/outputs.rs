@@ -67,7 +67,14 @@ pub fn write_results(
     ReportError::stop_if(cancel)?;
     timeseries_csv::write(&dir.join("timeseries.csv"), model, result)?;
     let plots = if optional.plots {
-        figures::write_all(dir, model, result, cancel)?
+        let caption = figures::caption(
+            &summary.scenario.name,
+            summary.runs,
+            summary.seed,
+            model.equity_discount_rate,
+            model.project_discount_rate,
+        );
+        figures::write_all(dir, model, result, &caption, cancel)?
     } else {
         Vec::new()
     };
@@ -152,6 +159,7 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
     stem == "sweep"
         || figures::PLOT_STEMS.contains(&stem)
         || stem.starts_with(figures::REVENUE_MIX_PREFIX)
+        || stem.starts_with(figures::PAIRED_PREFIX)
 }
 
 #[cfg(test)]
@@ -166,6 +174,7 @@ mod tests {
             "report.html",
             "npv_cdf.svg",
             "revenue_mix_a-b.png",
+            "paired_npv_difference_convert-half-2027.svg",
             "sweep.png",
             ".runs.csv.partial-42",
         ] {

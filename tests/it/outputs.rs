@@ -104,6 +104,40 @@ fn every_output_file_is_identical_at_one_and_two_threads() {
         assert!(a == b, "{name:?} differs between 1 and 2 threads");
     }
     report_is_self_contained_and_agrees_with_the_summary(&dir.path().join("t1"));
+    plots_stand_alone(&dir.path().join("t1"));
+}
+
+/// Every plot names its run in a caption line; each plan but the baseline has its paired
+/// difference with the mean and P(Δ > 0) marked; the 3-year horizon from March 2026 holds
+/// one halving (April 2028), marked on the time axes.
+fn plots_stand_alone(out: &Path) {
+    let svg = |stem: &str| std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "svg") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.contains("150 futures · seed")
+                    && text.contains("discount rates: equity 20%, project 20%"),
+                "{} has no caption",
+                path.display()
+            );
+        }
+    }
+    for plan in ["convert-half-2027", "adaptive"] {
+        let paired = svg(&format!("paired_npv_difference_{plan}"));
+        assert!(paired.contains(&format!("{plan} − stay-mining")));
+        assert!(paired.contains("mean Δ") && paired.contains("P(Δ &gt; 0) = "));
+    }
+    assert!(!out.join("paired_npv_difference_stay-mining.svg").exists());
+    // The cash fan has a panel per plan, each with the marker.
+    for (stem, panels) in [
+        ("cash_fan", 3),
+        ("hashprice_fan", 1),
+        ("default_probability", 1),
+    ] {
+        assert_eq!(svg(stem).matches("halving (").count(), panels, "{stem}");
+    }
 }
 
 /// `report.html` fetches nothing (no URL, script, import or `url(` but `data:`), inlines

@@ -21,9 +21,12 @@ use crate::report::plots::{Labels, Marker, PlotError};
 /// Size of a one-panel chart in pixels: 1200×720 fits a 16:10 slide and a printed page.
 pub(crate) const CHART_SIZE: (u32, u32) = (1200, 720);
 
-/// Okabe–Ito colours in the order plans receive them: blue, vermillion, bluish green, orange,
-/// reddish purple, sky blue, black, yellow (yellow last: it is faint on white).
-const PALETTE: [RGBColor; 8] = [
+/// Colours in the order plans receive them, distinct for up to 12 series (a scenario's plans
+/// times its stresses reach that): the Okabe–Ito colours, which stay distinguishable under
+/// the common forms of colour blindness (blue, vermillion, bluish green, orange, reddish
+/// purple, sky blue, black), then four dark colours of Paul Tol's muted scheme unlike any of
+/// them (indigo, wine, olive, teal), and Okabe–Ito's yellow last: it is faint on white.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -31,6 +34,10 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(153, 153, 51),
+    RGBColor(68, 170, 153),
     RGBColor(240, 228, 66),
 ];
 
@@ -49,6 +56,10 @@ const MARKER_PX: f64 = 15.0;
 /// Panel headings of small multiples.
 const HEADING_PX: f64 = 18.0;
 const TICK_MARK: i32 = 5;
+/// The caption line under a chart (scenario, futures, seed, discount rates).
+const CAPTION_PX: f64 = 14.0;
+/// Height of the strip that holds the caption, in pixels, added below the chart.
+const CAPTION_STRIP: u32 = 30;
 /// Space above the plotting area when there are no marker labels.
 const PLOT_TOP: u32 = 12;
 
@@ -106,8 +117,14 @@ pub(crate) trait Figure {
     ) -> DrawResult<(), DB>;
 }
 
-/// Writes `fig` to `<stem>.png` and `<stem>.svg` and returns both paths, PNG first.
-pub(crate) fn render(stem: &Path, fig: &impl Figure) -> Result<Vec<PathBuf>, PlotError> {
+/// Writes `fig` to `<stem>.png` and `<stem>.svg` and returns both paths, PNG first. A
+/// non-empty `caption` gets a strip of its own under the chart, so a plot copied alone into
+/// a slide or a chat still says which run it shows.
+pub(crate) fn render(
+    stem: &Path,
+    fig: &impl Figure,
+    caption: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
     register_fonts();
     let png = with_suffix(stem, ".png");
     let svg = with_suffix(stem, ".svg");
@@ -118,17 +135,52 @@ pub(crate) fn render(stem: &Path, fig: &impl Figure) -> Result<Vec<PathBuf>, Plo
             message: e.to_string(),
         }
     };
+    let (width, height) = fig.size();
+    let size = if caption.is_empty() {
+        (width, height)
+    } else {
+        (width, height + CAPTION_STRIP)
+    };
     {
-        let root = CrispText(BitMapBackend::new(&png, fig.size())).into_drawing_area();
-        fig.draw(&root, Target::Png).map_err(|e| fail(&png)(&e))?;
+        let root = CrispText(BitMapBackend::new(&png, size)).into_drawing_area();
+        draw_captioned(&root, fig, Target::Png, caption, height).map_err(|e| fail(&png)(&e))?;
         root.present().map_err(|e| fail(&png)(&e))?;
     }
     {
-        let root = SVGBackend::new(&svg, fig.size()).into_drawing_area();
-        fig.draw(&root, Target::Svg).map_err(|e| fail(&svg)(&e))?;
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        draw_captioned(&root, fig, Target::Svg, caption, height).map_err(|e| fail(&svg)(&e))?;
         root.present().map_err(|e| fail(&svg)(&e))?;
     }
     Ok(vec![png, svg])
+}
+
+/// Draws `fig` in the top `height` pixels of `root` and `caption`, cut to fit, in the strip
+/// under it.
+fn draw_captioned<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &impl Figure,
+    target: Target,
+    caption: &str,
+    height: u32,
+) -> DrawResult<(), DB> {
+    if caption.is_empty() {
+        return fig.draw(root, target);
+    }
+    let (chart, strip) = root.split_vertically(height);
+    fig.draw(&chart, target)?;
+    strip.fill(&WHITE)?;
+    let (width, _) = strip.dim_in_pixel();
+    strip.draw(&PathElement::new(
+        vec![(12, 0), (width as i32 - 12, 0)],
+        GRID.stroke_width(1),
+    ))?;
+    let style = text(CAPTION_PX, FontStyle::Normal, &MUTED);
+    let line = shortened(&strip, caption, &style, width as i32 - 24)?;
+    strip.draw_text(
+        &line,
+        &style.pos(Pos::new(HPos::Left, VPos::Center)),
+        (12, CAPTION_STRIP as i32 / 2),
+    )
 }
 
 /// `stem` + `suffix`, keeping any dots already in the stem ("npv.v2" -> "npv.v2.png").
