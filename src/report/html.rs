@@ -357,23 +357,14 @@ fn plots(out: &mut String, inputs: &ReportInputs<'_>) {
         out.push_str("<p>No plots: the run was made with <code>--no-plots</code>.</p>\n");
         return;
     }
-    let summary = inputs.summary;
-    let caption = format!(
-        "{} · {} futures · seed {} · equity discount rate {}, project {}",
-        summary.scenario.name,
-        count(summary.runs),
-        summary.seed,
-        percent(inputs.model.equity_discount_rate),
-        percent(inputs.model.project_discount_rate)
-    );
+    out.push_str("<p>Each plot names its run in the line under it.</p>\n");
     for plot in inputs.plots {
         let _ = write!(
             out,
-            "<figure id=\"plot-{}\">\n{}\n<figcaption>{} · <code>{}.svg</code>, \
-             <code>{}.png</code></figcaption>\n</figure>\n",
+            "<figure id=\"plot-{}\">\n{}\n<figcaption>Beside this report as \
+             <code>{}.svg</code> and <code>{}.png</code>.</figcaption>\n</figure>\n",
             escape(&plot.stem),
             inline_svg(&plot.svg),
-            escape(&caption),
             escape(&plot.stem),
             escape(&plot.stem)
         );

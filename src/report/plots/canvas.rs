@@ -16,6 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::report::plots::axis::TickAxis;
 use crate::report::plots::png_text::CrispText;
+use crate::report::plots::svg_text::{GlyphRecorder, OutlinedText};
 use crate::report::plots::{Labels, Marker, PlotError};
 
 /// Size of a one-panel chart in pixels: 1200×720 fits a 16:10 slide and a printed page.
@@ -146,11 +147,19 @@ pub(crate) fn render(
         draw_captioned(&root, fig, Target::Png, caption, height).map_err(|e| fail(&png)(&e))?;
         root.present().map_err(|e| fail(&png)(&e))?;
     }
+    let mut document = String::new();
+    let glyphs = GlyphRecorder::new(&stem.file_name().unwrap_or_default().to_string_lossy());
     {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        let backend = OutlinedText {
+            inner: SVGBackend::with_string(&mut document, size),
+            recorder: &glyphs,
+        };
+        let root = backend.into_drawing_area();
         draw_captioned(&root, fig, Target::Svg, caption, height).map_err(|e| fail(&svg)(&e))?;
         root.present().map_err(|e| fail(&svg)(&e))?;
     }
+    let document = glyphs.borrow().finish(&document);
+    std::fs::write(&svg, document).map_err(|e| fail(&svg)(&e))?;
     Ok(vec![png, svg])
 }
 

@@ -6,7 +6,8 @@
 //!
 //! Design choices that callers can rely on:
 //! - Text is drawn with DejaVu Sans compiled into the binary (the `dejavu` crate), registered
-//!   once as the `sans-serif` family; nothing is looked up on the host (no fontconfig).
+//!   once as the `sans-serif` family; nothing is looked up on the host (no fontconfig). In SVG
+//!   it is drawn as that font's glyph outlines, so the SVG needs no font and matches the PNG.
 //! - Colours follow the Okabe–Ito palette, which stays distinguishable under the common forms
 //!   of colour blindness, extended to 12 distinct colours; plan *i* always gets the *i*-th
 //!   colour in every chart kind.
@@ -23,6 +24,7 @@ mod axis;
 mod canvas;
 mod distribution;
 mod png_text;
+mod svg_text;
 mod timeseries;
 
 #[cfg(test)]

@@ -72,7 +72,8 @@ fn halving() -> Vec<Marker> {
     }]
 }
 
-/// Asserts both files exist, the PNG is a PNG, and the SVG holds every text in `texts`.
+/// Asserts both files exist, the PNG is a PNG, and the SVG draws its text as glyph outlines
+/// and holds every text in `texts`.
 fn assert_written(paths: &[PathBuf], stem: &Path, texts: &[&str]) {
     assert_eq!(paths.len(), 2);
     assert_eq!(
@@ -88,6 +89,12 @@ fn assert_written(paths: &[PathBuf], stem: &Path, texts: &[&str]) {
     assert_eq!(png[..8], PNG_MAGIC);
     let svg = std::fs::read_to_string(&paths[1]).unwrap_or_default();
     assert!(svg.starts_with("<svg"), "not an SVG");
+    // Text is drawn with the embedded font's outlines, named by its accessible label.
+    assert!(
+        !svg.contains("<text"),
+        "SVG text left to the viewer's fonts"
+    );
+    assert!(svg.contains("<defs>") && svg.contains("<use href=\"#g-"));
     for t in texts {
         assert!(svg.contains(t), "SVG lacks {t:?}");
     }
@@ -182,7 +189,7 @@ fn fan_chart_writes_png_and_svg() {
             "25–75%",
             "5–95%",
             "halving",
-            "\n2030\n",
+            "aria-label=\"2030\"",
         ],
     );
 }
@@ -200,7 +207,16 @@ fn fan_chart_with_three_plans_uses_panels() {
     let fans = [fan("A", 40e6), fan("B", 70e6), fan("C", 55e6)];
     let paths = fan_chart(&s, &labels, ValueFormat::Usd, &fans, &halving());
     let paths = paths.unwrap_or_else(|e| panic!("{e}"));
-    assert_written(&paths, &s, &["Cumulative cash", "\nA\n", "\nB\n", "\nC\n"]);
+    assert_written(
+        &paths,
+        &s,
+        &[
+            "Cumulative cash",
+            "aria-label=\"A\"",
+            "aria-label=\"B\"",
+            "aria-label=\"C\"",
+        ],
+    );
 }
 
 #[test]
