@@ -456,6 +456,32 @@ pub(crate) struct MarkerPlan {
     placed: Vec<(f64, String, usize)>,
 }
 
+/// The most ticks thinning may merge into one kept tick.
+const MAX_THINNING: usize = 10;
+/// The least space between two x tick labels, in pixels.
+const TICK_LABEL_GAP: f64 = 12.0;
+
+/// Whether two neighbouring x tick labels of `x`, centred on their ticks across the plotting
+/// area's `span` of pixels, come closer than [`TICK_LABEL_GAP`].
+fn x_labels_touch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: &TickAxis,
+    style: &TextStyle<'static>,
+    span: (f64, f64),
+) -> DrawResult<bool, DB> {
+    let (lo, hi) = x.bounds();
+    let mut previous_right: Option<f64> = None;
+    for (value, label) in x.ticks() {
+        let centre = span.0 + (value - lo) / (hi - lo) * (span.1 - span.0);
+        let half = f64::from(area.estimate_text_size(label, style)?.0) / 2.0;
+        if previous_right.is_some_and(|right| centre - half < right + TICK_LABEL_GAP) {
+            return Ok(true);
+        }
+        previous_right = Some(centre + half);
+    }
+    Ok(false)
+}
+
 const MARKER_ROW: i32 = 20;
 const MARKER_MAX_ROWS: usize = 3;
 
@@ -470,7 +496,7 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
     let (area_w, area_h) = area.dim_in_pixel();
     let left = 6;
     let y_area = y_label_width(area, &spec.y, spec.show_y_desc)?;
-    let x = match spec.x {
+    let mut x = match spec.x {
         XAxis::Values(axis) => axis,
         XAxis::Years(lo, hi) => {
             // Assume a typical right margin; the real one depends on the last label.
@@ -509,6 +535,23 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
     let plot_x0 = f64::from(left + y_area);
     let plot_x1 = f64::from(area_w.saturating_sub(right));
     let (x_lo, x_hi) = x.bounds();
+    // Tick labels never touch: every second, third, … tick is kept until they are apart.
+    let all_ticks = x.clone();
+    for every in 2..=MAX_THINNING {
+        if !x_labels_touch(area, &x, &tick_style, (plot_x0, plot_x1))? {
+            break;
+        }
+        x = all_ticks.thinned(every);
+    }
+    // Nor does one reach past the left of this area, into a neighbouring panel of small
+    // multiples (whose last label sits there); the right margin already fits the last label.
+    let mut inside = Vec::with_capacity(x.ticks().len());
+    for (value, label) in x.ticks() {
+        let centre = plot_x0 + (value - x_lo) / (x_hi - x_lo) * (plot_x1 - plot_x0);
+        let half = f64::from(area.estimate_text_size(label, &tick_style)?.0) / 2.0;
+        inside.push(centre - half >= 0.0);
+    }
+    let x = x.retained(&inside);
     let marker_style = text(MARKER_PX, FontStyle::Normal, &MUTED);
     let mut placed = Vec::new();
     let mut rows: Vec<f64> = Vec::new();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::report::plots::{
     Distribution, FanBands, Labels, Marker, PlotError, Series, ValueFormat, cdf, fan_chart,
-    histogram, lines, stacked_area,
+    histogram, lines, parameter_fan_chart, stacked_area,
 };
 
 const PNG_MAGIC: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
@@ -434,4 +434,34 @@ fn unwritable_path_is_a_backend_error_naming_the_file() {
         Err(PlotError::Backend { path, .. }) => assert_eq!(path, s.with_extension("png")),
         other => panic!("expected a backend error, got {other:?}"),
     }
+}
+
+#[test]
+fn sweep_ticks_never_touch_and_every_point_has_a_dot() {
+    // Three plans are three narrow panels; seven ticks of "20,000,000"-wide labels in each
+    // would run into each other and into the next panel.
+    let dir = tempdir();
+    let s = stem(&dir, "sweep");
+    let x = vec![20e6, 35e6, 50e6, 65e6];
+    let fan = |name: &str| FanBands {
+        name: name.to_owned(),
+        x_years: x.clone(),
+        p5: vec![1e6; 4],
+        p25: vec![2e6; 4],
+        p50: vec![3e6, 3.5e6, 3.2e6, 4e6],
+        p75: vec![5e6; 4],
+        p95: vec![6e6; 4],
+    };
+    let fans = [fan("a"), fan("b"), fan("c")];
+    let paths = parameter_fan_chart(&s, &LABELS, ValueFormat::Plain, ValueFormat::Usd, &fans)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_written(&paths, &s, &["aria-label=\"40,000,000\""]);
+    let svg = std::fs::read_to_string(&paths[1]).unwrap();
+    // Ticks every 5,000,000 thinned to every 20,000,000; only the first panel has room for
+    // a label at its left edge.
+    assert_eq!(svg.matches("aria-label=\"20,000,000\"").count(), 1);
+    assert_eq!(svg.matches("aria-label=\"25,000,000\"").count(), 0);
+    assert_eq!(svg.matches("aria-label=\"60,000,000\"").count(), 3);
+    // A dot (filled, then white-edged) at each of the 4 points of each of the 3 medians.
+    assert!(svg.matches("<circle").count() >= 2 * 4 * 3);
 }
