@@ -161,13 +161,19 @@ const DELTA: &str = "Δ value vs baseline, mean";
 const BETTER: &str = "P(better)";
 const DEFAULT: &str = "P(default)";
 
-/// The comparison of plan `name` with the baseline, and its index in `comparisons`.
+/// The comparison of plan `name` with its reference, and its index in `comparisons`: the
+/// baseline, or for a plan under a stress the baseline under the same stress.
 fn against_baseline<'a>(summary: &'a Summary, name: &str) -> Option<(usize, &'a Comparison)> {
-    summary
-        .comparisons
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.a == name && c.b == summary.baseline)
+    let mine = || {
+        summary
+            .comparisons
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.a == name)
+    };
+    mine()
+        .find(|(_, c)| c.b == summary.baseline)
+        .or_else(|| mine().next())
 }
 
 /// A dollar figure with a sign, for differences: `+$4.1M`, `-$2.0M`.
@@ -237,7 +243,7 @@ fn answer(out: &mut String, summary: &Summary) {
     let _ = write!(
         out,
         "<h2 id=\"answer\">The answer</h2>\n<p>Each plan against the baseline <strong>{}</strong> \
-         on the same {} futures. Value is the equity value (<code>{npv}</code>, the owners' \
+         on the same {} futures (a plan under a stress against the baseline under that stress). Value is the equity value (<code>{npv}</code>, the owners' \
          net present value); Δ is the plan's value minus the baseline's in the same future; \
          P(better) is the share of futures where the plan's value beats the baseline's; \
          P(default) is the share of futures where the company defaults. Brackets are 95% \
@@ -256,6 +262,10 @@ fn answer(out: &mut String, summary: &Summary) {
         let _ = write!(out, "<tr><td class=\"name\">{}", escape(&plan.name));
         if plan.name == summary.baseline {
             out.push_str(" <small>(baseline)</small>");
+        } else if let Some((_, c)) = against_baseline(summary, &plan.name)
+            && c.b != summary.baseline
+        {
+            let _ = write!(out, " <small>(against {})</small>", escape(&c.b));
         }
         out.push_str("</td>");
         match plan.metrics.get(npv) {
@@ -297,7 +307,7 @@ fn answer(out: &mut String, summary: &Summary) {
                         percent(paired.p_a_beats_b),
                         Some((percent(lo), percent(hi))),
                     ));
-                    verdicts.push(verdict(&plan.name, &summary.baseline, paired));
+                    verdicts.push(verdict(&plan.name, &comparison.b, paired));
                 }
                 None => {
                     out.push_str(&empty_cell(DELTA));
