@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// Do not draw the PNG and SVG plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Do not write report.html (the self-contained page with the answer, table, plots,
+    /// assumptions and definitions).
+    #[arg(long)]
+    pub no_report: bool,
     /// Also run every plan under the scenario's stress set NAME (its `stresses` list), on the
     /// same futures, as "plan [NAME]". Repeatable.
     #[arg(long, value_name = "NAME")]
@@ -195,6 +199,10 @@ pub struct MergeArgs {
     /// Do not draw the PNG and SVG plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Do not write report.html (the self-contained page with the answer, table, plots,
+    /// assumptions and definitions).
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Options of `pivotsim sweep`.
@@ -238,6 +246,9 @@ pub struct SweepArgs {
     /// Do not draw plots (neither per point nor the sweep plot).
     #[arg(long)]
     pub no_plots: bool,
+    /// Do not write a report.html in each point's folder.
+    #[arg(long)]
+    pub no_report: bool,
     /// Compare every other plan with PLAN at each point (as `run --baseline`).
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,

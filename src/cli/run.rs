@@ -17,7 +17,7 @@ use crate::report::ReportError;
 use crate::report::console::{CommandOutput, RunOutput, ShardOutput};
 use crate::report::figures::value_format;
 use crate::report::format::{ValueFormat, count, format_value};
-use crate::report::outputs::{self, Written};
+use crate::report::outputs::{self, Optional, Written};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::shard::{self, ShardInfo, ShardTiming};
 use crate::scenario::names::shown;
@@ -222,7 +222,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(shard) = args.shard {
         return finish_shard(&prepared, args, shard, out, result, runs_csv, elapsed);
     }
-    let written = write_outputs(&out, &prepared, &result, runs_csv, args.no_plots)?;
+    let written = write_outputs(
+        &out,
+        &prepared,
+        &result,
+        runs_csv,
+        optional(args.no_plots, args.no_report),
+    )?;
     out.keep();
     print_report(&written, &args.out, args.format)?;
     if let Some(c) = &written.summary.convergence {
@@ -244,10 +250,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     note(
         args.quiet,
         &format!(
-            "{} runs × {} plan(s) in {elapsed:.2} s; wrote summary.json, runs.csv, timeseries.csv and {} plot files in {}",
+            "{} runs × {} plan(s) in {elapsed:.2} s; wrote summary.json, runs.csv, timeseries.csv, {} plot files{} in {}",
             count(result.runs),
             prepared.model.plans.len(),
             written.plots.len(),
+            if written.report.is_some() {
+                " and report.html"
+            } else {
+                ""
+            },
             args.out.display()
         ),
     );
@@ -257,6 +268,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The optional files a command writes, from its `--no-plots` and `--no-report`.
+pub(crate) fn optional(no_plots: bool, no_report: bool) -> Optional {
+    Optional {
+        plots: !no_plots,
+        report: !no_report,
+    }
+}
+
 /// Writes the files of a whole run; Ctrl-C or SIGTERM before or during the writing stops it
 /// with [`Failure::Interrupted`] (the caller's uncommitted folder then removes what was written).
 pub(crate) fn write_outputs(
@@ -264,7 +283,7 @@ pub(crate) fn write_outputs(
     prepared: &Prepared,
     result: &MonteCarloResult,
     runs_csv: RunsCsvWriter,
-    no_plots: bool,
+    optional: Optional,
 ) -> Result<Written, Failure> {
     let written = outputs::write_results(
         out.path(),
@@ -272,7 +291,7 @@ pub(crate) fn write_outputs(
         &prepared.model,
         result,
         runs_csv,
-        !no_plots,
+        optional,
         interrupt::flag(),
     )
     .map_err(|e| match e {
@@ -366,17 +385,28 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     if interrupt::raised() {
         return Err(Failure::Interrupted);
     }
-    let written = write_outputs(&out, &prepared, &set.statistics, runs_csv, args.no_plots)?;
+    let written = write_outputs(
+        &out,
+        &prepared,
+        &set.statistics,
+        runs_csv,
+        optional(args.no_plots, args.no_report),
+    )?;
     out.keep();
     print_report(&written, &args.out, args.format)?;
     note(
         args.quiet,
         &format!(
-            "merged {} shard(s): {} runs × {} plan(s); wrote summary.json, runs.csv, timeseries.csv and {} plot files in {}",
+            "merged {} shard(s): {} runs × {} plan(s); wrote summary.json, runs.csv, timeseries.csv, {} plot files{} in {}",
             set.shards.len(),
             set.statistics.runs,
             prepared.model.plans.len(),
             written.plots.len(),
+            if written.report.is_some() {
+                " and report.html"
+            } else {
+                ""
+            },
             args.out.display()
         ),
     );

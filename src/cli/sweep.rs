@@ -64,7 +64,15 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let out = OutputDir::create(&args.out)?;
     let mut points = Vec::with_capacity(total);
+    // The sweep plot's caption names the first point's discount rates (equity, project).
+    let mut rates = (f64::NAN, f64::NAN);
     for (index, (values, typed_values, prepared)) in prepared_points.into_iter().enumerate() {
+        if index == 0 {
+            rates = (
+                prepared.model.equity_discount_rate,
+                prepared.model.project_discount_rate,
+            );
+        }
         run::note(
             args.quiet,
             &format!(
@@ -76,7 +84,13 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         let dir = OutputDir::create(&out.path().join(format!("point-{index:03}")))?;
         let (result, runs_csv, _) =
             run::simulate(&prepared, &dir, args.jobs, None, None, args.quiet)?;
-        let written = run::write_outputs(&dir, &prepared, &result, runs_csv, args.no_plots)?;
+        let written = run::write_outputs(
+            &dir,
+            &prepared,
+            &result,
+            runs_csv,
+            run::optional(args.no_plots, args.no_report),
+        )?;
         dir.keep();
         points.push(SweepPoint {
             values,
@@ -92,7 +106,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let plots = if args.no_plots {
         Vec::new()
     } else {
-        sweep::write_plot(out.path(), &axes, &points, args.metric)
+        sweep::write_plot(out.path(), &axes, &points, args.metric, rates)
             .map_err(|e| Failure::Runtime(e.into()))?
     };
     // Interrupted while writing the table or plot: the folder's drop removes the finished

@@ -57,8 +57,13 @@ impl CommandOutput for RunOutput<'_> {
         } else {
             format!(", {} plot files (PNG and SVG)", self.written.plots.len())
         };
+        let report = if self.written.report.is_some() {
+            " (open report.html to read or share them)"
+        } else {
+            ""
+        };
         let footer = format!(
-            "Outputs in {}: summary.json, runs.csv, timeseries.csv{plots}",
+            "Outputs in {}: summary.json, runs.csv, timeseries.csv{plots}{report}",
             self.out.display(),
         );
         table::render(&self.written.summary, &footer)

@@ -18,7 +18,9 @@ use crate::report::plots::{
 use crate::report::timeseries_csv::month_ends;
 
 /// The stems of the plot files a run draws (each as `.png` and `.svg`); the revenue mixes are
-/// `revenue_mix_<plan>`. A rerun recognises an earlier run's plots by them.
+/// `revenue_mix_<plan>` and the paired differences `paired_npv_difference_<plan>`. A rerun
+/// recognises an earlier run's plots by them (`paired_npv_difference`, one plot of every
+/// plan, is what earlier versions drew).
 pub const PLOT_STEMS: [&str; 6] = [
     "npv_histogram",
     "npv_cdf",
@@ -28,20 +30,60 @@ pub const PLOT_STEMS: [&str; 6] = [
     "paired_npv_difference",
 ];
 
+/// The prefix of the per-plan paired-difference plots (plan − baseline, per future).
+pub const PAIRED_PREFIX: &str = "paired_npv_difference_";
+
+/// Blocks between halvings over the ten-minute block target, in years: the expected time
+/// from one halving to the next, since retargets hold blocks near ten minutes on average.
+const YEARS_BETWEEN_HALVINGS: f64 = 210_000.0 * 600.0 / (365.25 * 86_400.0);
+
+/// The caption line under every plot of a run: scenario, futures, seed and discount rates.
+pub fn caption(
+    scenario: &str,
+    runs: u64,
+    seed: u64,
+    equity_rate: f64,
+    project_rate: f64,
+) -> String {
+    let rate = |r: f64| crate::report::format::format_value(r, ValueFormat::Probability);
+    format!(
+        "{scenario} · {} futures · seed {seed} · discount rates: equity {}, project {}",
+        crate::report::format::count(runs),
+        rate(equity_rate),
+        rate(project_rate)
+    )
+}
+
+/// Where a plot comes in the report: the answer's distributions and paired differences
+/// first, then the time series, the revenue mixes last (one per plan); sorting is stable, so
+/// plots of one rank keep their drawing order.
+pub fn reading_order(stem: &str) -> usize {
+    const ORDER: [&str; 6] = [
+        "npv_cdf",
+        "paired_npv_difference",
+        "npv_histogram",
+        "cash_fan",
+        "default_probability",
+        "hashprice_fan",
+    ];
+    ORDER.iter().position(|s| *s == stem).unwrap_or(ORDER.len())
+}
+
 /// The prefix of the per-plan revenue-mix plots.
 pub const REVENUE_MIX_PREFIX: &str = "revenue_mix_";
 
-/// Draws every plot into `dir` and returns the files written; stops with
-/// [`ReportError::Interrupted`] between two plots once `cancel` is raised.
+/// Draws every plot into `dir`, each with `caption` under it, and returns the files
+/// written; stops with [`ReportError::Interrupted`] between two plots once `cancel` is raised.
 pub fn write_all(
     dir: &Path,
     model: &CompiledScenario,
     result: &MonteCarloResult,
+    caption: &str,
     cancel: &AtomicBool,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let staging = dir.join(format!(".plots.partial-{}", std::process::id()));
     fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
-    let drawn = draw(&staging, model, result, cancel);
+    let drawn = draw(&staging, model, result, caption, cancel);
     let outcome = drawn.and_then(|files| {
         ReportError::stop_if(cancel)?;
         let mut moved = Vec::new();
@@ -68,12 +110,41 @@ fn distribution(name: &str, acc: &crate::stats::MetricAccumulator) -> Distributi
     }
 }
 
+/// The halvings within the horizon as markers: the first at its median date over the
+/// futures, each later one a halving interval of ten-minute blocks after the one before.
+fn halving_markers(model: &CompiledScenario, result: &MonteCarloResult) -> Vec<Marker> {
+    // The world is shared by plans: the first plan's halving is every plan's.
+    let Some(first) = result.plans.first().and_then(|p| {
+        let h = p.metric(Metric::YearsToFirstHalving);
+        h.sketch().sorted().quantile(0.5)
+    }) else {
+        return Vec::new();
+    };
+    let start_year = model.calendar.decimal_year(crate::engine::SimTime::ZERO);
+    let end_year = model.calendar.decimal_year(model.end);
+    let mut markers = vec![Marker {
+        x_years: start_year + first,
+        label: "halving (median date)".into(),
+    }];
+    let mut at = start_year + first + YEARS_BETWEEN_HALVINGS;
+    while at <= end_year {
+        markers.push(Marker {
+            x_years: at,
+            label: "halving (expected)".into(),
+        });
+        at += YEARS_BETWEEN_HALVINGS;
+    }
+    markers
+}
+
 fn draw(
     dir: &Path,
     model: &CompiledScenario,
     result: &MonteCarloResult,
+    caption: &str,
     cancel: &AtomicBool,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let halvings = halving_markers(model, result);
     let mut files = Vec::new();
     let npv: Vec<Distribution> = result
         .plans
@@ -84,16 +155,24 @@ fn draw(
         title: "NPV by plan",
         x_label: "NPV (USD)",
         y_label: "Share of futures",
+        caption,
     };
     ReportError::stop_if(cancel)?;
     files.extend(
-        plots::histogram(&dir.join("npv_histogram"), &labels, ValueFormat::Usd, &npv)
-            .map_err(plot_err)?,
+        plots::histogram(
+            &dir.join("npv_histogram"),
+            &labels,
+            ValueFormat::Usd,
+            &npv,
+            &[],
+        )
+        .map_err(plot_err)?,
     );
     let labels = Labels {
         title: "NPV distribution by plan",
         x_label: "NPV (USD)",
         y_label: "P(NPV ≤ x)",
+        caption,
     };
     ReportError::stop_if(cancel)?;
     files.extend(
@@ -113,37 +192,48 @@ fn draw(
         }
         f
     };
+    // Every future stays in the cash bands: a defaulted one at what its owners kept at the
+    // default, frozen from then on (nothing is booked after a default). Each plan's legend
+    // entry says how many futures that is by the horizon, so a band is never read as the
+    // cash of going concerns only.
     let cash: Vec<FanBands> = (0..result.plans.len())
-        .map(|p| fan(p, Series::Cash))
+        .map(|p| {
+            let mut bands = fan(p, Series::Cash);
+            let defaulted = share_defaulted_by_horizon(result, p);
+            if defaulted > 0.0 {
+                bands.name = format!(
+                    "{} ({} defaulted)",
+                    bands.name,
+                    crate::report::format::percent(defaulted)
+                );
+            }
+            bands
+        })
         .collect();
     let labels = Labels {
-        title: "Cash by plan (5–95% and 25–75% bands, median)",
+        title: "Cash by plan (5–95% and 25–75% bands, median; a defaulted future at what \
+                its owners kept)",
         x_label: "Year",
         y_label: "Cash (USD)",
+        caption,
     };
     ReportError::stop_if(cancel)?;
     files.extend(
-        plots::fan_chart(&dir.join("cash_fan"), &labels, ValueFormat::Usd, &cash, &[])
-            .map_err(plot_err)?,
+        plots::fan_chart(
+            &dir.join("cash_fan"),
+            &labels,
+            ValueFormat::Usd,
+            &cash,
+            &halvings,
+        )
+        .map_err(plot_err)?,
     );
 
-    // The world is shared by plans: the first plan's hashprice is every plan's.
-    let halving = result.plans.first().and_then(|p| {
-        let h = p.metric(Metric::YearsToFirstHalving);
-        h.sketch().sorted().quantile(0.5)
-    });
-    let start_year = model.calendar.decimal_year(crate::engine::SimTime::ZERO);
-    let markers: Vec<Marker> = halving
-        .map(|x| Marker {
-            x_years: start_year + x,
-            label: "first halving (median date)".into(),
-        })
-        .into_iter()
-        .collect();
     let labels = Labels {
         title: "Network hashprice (5–95% and 25–75% bands, median)",
         x_label: "Year",
         y_label: "Hashprice (USD per PH/s per day)",
+        caption,
     };
     let mut hashprice = fan(0, Series::Hashprice);
     hashprice.name = "hashprice".into();
@@ -154,7 +244,7 @@ fn draw(
             &labels,
             ValueFormat::Plain,
             &[hashprice],
-            &markers,
+            &halvings,
         )
         .map_err(plot_err)?,
     );
@@ -183,6 +273,7 @@ fn draw(
             title: &title,
             x_label: "Year",
             y_label: "Revenue per month (USD)",
+            caption,
         };
         let stem = dir.join(format!(
             "{REVENUE_MIX_PREFIX}{}",
@@ -190,7 +281,8 @@ fn draw(
         ));
         ReportError::stop_if(cancel)?;
         files.extend(
-            plots::stacked_area(&stem, &labels, ValueFormat::Usd, &layers).map_err(plot_err)?,
+            plots::stacked_area(&stem, &labels, ValueFormat::Usd, &layers, &halvings)
+                .map_err(plot_err)?,
         );
     }
 
@@ -215,6 +307,7 @@ fn draw(
         title: "Cumulative probability of default",
         x_label: "Year",
         y_label: "P(default so far)",
+        caption,
     };
     ReportError::stop_if(cancel)?;
     files.extend(
@@ -223,43 +316,63 @@ fn draw(
             &labels,
             ValueFormat::Probability,
             &default_lines,
-            &[],
+            &halvings,
         )
         .map_err(plot_err)?,
     );
 
-    if !result.pairs.is_empty() {
-        // Every plan against the baseline, on the same futures: plan − baseline.
-        let baseline = &result.plans[result.baseline].name;
-        let diff: Vec<Distribution> = result
-            .pairs
-            .iter()
-            .map(|pair| {
-                let name = format!("{} − {baseline}", result.plans[pair.a].name);
-                distribution(&name, pair.metric(Metric::Npv).diff())
-            })
-            .collect();
-        let title = format!("Paired NPV difference per future against {baseline}");
+    // Every plan against the baseline, on the same futures (plan − baseline), one plot per
+    // plan with the mean difference and the share of futures where the plan is ahead marked;
+    // a plan under a stress against the baseline under the same stress.
+    for pair in &result.pairs {
+        let plan = &result.plans[pair.a].name;
+        let baseline = &result.plans[pair.b].name;
+        let npv = pair.metric(Metric::Npv);
+        let Some(stats) = npv.summarize() else {
+            continue;
+        };
+        let diff = [distribution(&format!("{plan} − {baseline}"), npv.diff())];
+        let mean = Marker {
+            x_years: stats.diff.mean,
+            label: format!(
+                "mean Δ {} · P(Δ > 0) = {}",
+                crate::report::format::format_value(stats.diff.mean, ValueFormat::Usd),
+                crate::report::format::percent(stats.p_a_beats_b)
+            ),
+        };
+        let title = format!("Paired NPV difference per future: {plan} − {baseline}");
         let labels = Labels {
             title: &title,
             x_label: "ΔNPV (USD)",
             y_label: "Share of futures",
+            caption,
         };
+        let stem = dir.join(format!(
+            "{PAIRED_PREFIX}{}",
+            crate::scenario::names::file_stem(plan)
+        ));
         ReportError::stop_if(cancel)?;
         files.extend(
-            plots::histogram(
-                &dir.join("paired_npv_difference"),
-                &labels,
-                ValueFormat::Usd,
-                &diff,
-            )
-            .map_err(plot_err)?,
+            plots::histogram(&stem, &labels, ValueFormat::Usd, &diff, &[mean]).map_err(plot_err)?,
         );
     }
     Ok(files)
 }
 
-/// A plan name made safe for a file name: letters, digits, `-` and `_` kept, others `_`.
+/// The share of plan `plan`'s futures defaulted by the last month (the exact mean of the 0/1
+/// `defaulted` series there).
+fn share_defaulted_by_horizon(result: &MonteCarloResult, plan: usize) -> f64 {
+    let months = result.timeseries.months();
+    if months == 0 {
+        return 0.0;
+    }
+    result
+        .timeseries
+        .cell(plan, months - 1, Series::Defaulted)
+        .bands()
+        .map_or(0.0, |(mean, _)| mean)
+}
+
 /// How a metric's values are written on an axis.
 pub fn value_format(metric: Metric) -> ValueFormat {
     match metric.unit() {

@@ -1,4 +1,4 @@
-//! Everything that knows a file format or a terminal: CSV, JSON and tables.
+//! Everything that knows a file format or a terminal: CSV, JSON, HTML and tables.
 //!
 //! The layers below produce numbers; this one decides how they look. Every file is written
 //! atomically (see [`atomic`]), so a failed or interrupted run leaves no half-written output.
@@ -9,6 +9,7 @@ pub mod csv_number;
 pub mod csv_text;
 pub mod figures;
 pub mod format;
+pub mod html;
 pub mod outputs;
 pub mod plots;
 pub mod runs_csv;

@@ -1,8 +1,9 @@
 //! The files of a finished run, written in the one order that makes them trustworthy.
 //!
 //! `run` and `merge` both end here, so a merged set of shards produces the very bytes a single
-//! run would. `timeseries.csv` and the plots come first, then `runs.csv` is renamed into place,
-//! and `summary.json` is written last: its presence means the folder is complete. A raised
+//! run would. `timeseries.csv`, the plots and `report.html` come first, then `runs.csv` is
+//! renamed into place, and `summary.json` is written last: its presence means the folder is
+//! complete. A raised
 //! cancel flag (Ctrl-C, SIGTERM) stops the writing before the next file is committed.
 //!
 //! [`is_output_name`] is the one list of the names pivotsim writes into an output folder, so
@@ -14,9 +15,22 @@ use std::sync::atomic::AtomicBool;
 use crate::model::CompiledScenario;
 use crate::montecarlo::MonteCarloResult;
 use crate::report::atomic::write_atomic;
+use crate::report::html::{self, InlinePlot, ReportInputs};
 use crate::report::runs_csv::RunsCsvWriter;
 use crate::report::summary::Summary;
 use crate::report::{ReportError, figures, timeseries_csv};
+
+/// The name of the HTML report in an output folder.
+pub const REPORT_HTML: &str = "report.html";
+
+/// Which of the optional files a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Optional {
+    /// The PNG and SVG plots (`--no-plots` turns them off).
+    pub plots: bool,
+    /// `report.html` (`--no-report` turns it off).
+    pub report: bool,
+}
 use crate::scenario::Scenario;
 
 /// What was written.
@@ -28,10 +42,13 @@ pub struct Written {
     pub summary_json: String,
     /// Plot files (PNG and SVG), empty with `plots = false`.
     pub plots: Vec<PathBuf>,
+    /// `report.html`, unless it was turned off.
+    pub report: Option<PathBuf>,
 }
 
-/// Writes `timeseries.csv`, the plots (unless `plots` is false), commits `runs_csv` (already
-/// holding every row) and finally `summary.json`, all in `dir`. Stops with
+/// Writes `timeseries.csv`, the plots and `report.html` (each unless `optional` turns it
+/// off), commits `runs_csv` (already holding every row) and finally `summary.json`, all in
+/// `dir`. Stops with
 /// [`ReportError::Interrupted`] before any commit once `cancel` is raised.
 pub fn write_results(
     dir: &Path,
@@ -39,7 +56,7 @@ pub fn write_results(
     model: &CompiledScenario,
     result: &MonteCarloResult,
     runs_csv: RunsCsvWriter,
-    plots: bool,
+    optional: Optional,
     cancel: &AtomicBool,
 ) -> Result<Written, ReportError> {
     let summary = Summary::new(scenario, result, &timeseries_csv::month_labels(model));
@@ -49,10 +66,31 @@ pub fn write_results(
     })?;
     ReportError::stop_if(cancel)?;
     timeseries_csv::write(&dir.join("timeseries.csv"), model, result)?;
-    let plots = if plots {
-        figures::write_all(dir, model, result, cancel)?
+    let plots = if optional.plots {
+        let caption = figures::caption(
+            &summary.scenario.name,
+            summary.runs,
+            summary.seed,
+            model.equity_discount_rate,
+            model.project_discount_rate,
+        );
+        figures::write_all(dir, model, result, &caption, cancel)?
     } else {
         Vec::new()
+    };
+    ReportError::stop_if(cancel)?;
+    let report = if optional.report {
+        let inline = inline_plots(&plots)?;
+        let page = html::render(&ReportInputs {
+            summary: &summary,
+            model,
+            plots: &inline,
+        });
+        let path = dir.join(REPORT_HTML);
+        write_atomic(&path, page.as_bytes()).map_err(|e| ReportError::io(&path, e))?;
+        Some(path)
+    } else {
+        None
     };
     ReportError::stop_if(cancel)?;
     runs_csv.commit(&dir.join("runs.csv"))?;
@@ -64,7 +102,27 @@ pub fn write_results(
         summary,
         summary_json,
         plots,
+        report,
     })
+}
+
+/// The SVG plots among `files`, read back to be inlined in the report, in the order a
+/// reader wants them: the distributions and the paired difference, then the time series.
+fn inline_plots(files: &[PathBuf]) -> Result<Vec<InlinePlot>, ReportError> {
+    let mut plots = Vec::new();
+    for file in files {
+        if file.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let svg = std::fs::read_to_string(file).map_err(|e| ReportError::io(file, e))?;
+        plots.push(InlinePlot { stem, svg });
+    }
+    plots.sort_by_key(|p| figures::reading_order(&p.stem));
+    Ok(plots)
 }
 
 /// Whether `name`, an entry directly inside an output folder, is something a pivotsim command
@@ -86,6 +144,7 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         "runs.csv",
         "timeseries.csv",
         "sweep.csv",
+        REPORT_HTML,
     ]
     .contains(&name)
     {
@@ -100,6 +159,7 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
     stem == "sweep"
         || figures::PLOT_STEMS.contains(&stem)
         || stem.starts_with(figures::REVENUE_MIX_PREFIX)
+        || stem.starts_with(figures::PAIRED_PREFIX)
 }
 
 #[cfg(test)]
@@ -111,8 +171,10 @@ mod tests {
         for name in [
             "summary.json",
             "runs.csv",
+            "report.html",
             "npv_cdf.svg",
             "revenue_mix_a-b.png",
+            "paired_npv_difference_convert-half-2027.svg",
             "sweep.png",
             ".runs.csv.partial-42",
         ] {

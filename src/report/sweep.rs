@@ -103,13 +103,16 @@ pub fn write_csv(path: &Path, axes: &[String], points: &[SweepPoint]) -> Result<
 }
 
 /// Draws `metric` (median, 25–75% and 5–95% bands) per plan against the first axis, at the
-/// points where every other axis is at its first value. Returns the files written, or none
-/// when the first axis is not numeric.
+/// points where every other axis is at its first value, with a dot at each point simulated.
+/// The caption names the scenario, futures, seed and `rates` (the first point's equity and
+/// project discount rates). Returns the files written, or none when the first axis is not
+/// numeric.
 pub fn write_plot(
     dir: &Path,
     axes: &[String],
     points: &[SweepPoint],
     metric: Metric,
+    rates: (f64, f64),
 ) -> Result<Vec<PathBuf>, ReportError> {
     let Some(first_axis) = axes.first() else {
         return Ok(Vec::new());
@@ -152,10 +155,18 @@ pub fn write_plot(
         others.push_str(&format!(", {axis} = {value}"));
     }
     let x_label = format!("{first_axis}{others}");
+    let caption = figures::caption(
+        &reference.summary.scenario.name,
+        reference.summary.runs,
+        reference.summary.seed,
+        rates.0,
+        rates.1,
+    );
     let labels = Labels {
         title: &title,
         x_label: &x_label,
         y_label: &y_label,
+        caption: &caption,
     };
     plots::parameter_fan_chart(
         &dir.join("sweep"),

@@ -58,7 +58,7 @@ fn merge(dir: &Path, shards: &[PathBuf], out: &str) -> Output {
     run_in(dir, &refs)
 }
 
-const OUTPUTS: [&str; 3] = ["summary.json", "runs.csv", "timeseries.csv"];
+const OUTPUTS: [&str; 4] = ["summary.json", "runs.csv", "timeseries.csv", "report.html"];
 
 #[test]
 fn merged_shards_equal_one_run_for_any_split_and_order() {

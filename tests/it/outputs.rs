@@ -103,6 +103,97 @@ fn every_output_file_is_identical_at_one_and_two_threads() {
         let b = std::fs::read(dir.path().join("t2").join(&name)).unwrap();
         assert!(a == b, "{name:?} differs between 1 and 2 threads");
     }
+    report_is_self_contained_and_agrees_with_the_summary(&dir.path().join("t1"));
+    plots_stand_alone(&dir.path().join("t1"));
+}
+
+/// Every plot names its run in a caption line; each plan but the baseline has its paired
+/// difference with the mean and P(Δ > 0) marked; the 3-year horizon from March 2026 holds
+/// one halving (April 2028), marked on the time axes.
+fn plots_stand_alone(out: &Path) {
+    let svg = |stem: &str| std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "svg") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.contains("150 futures · seed")
+                    && text.contains("discount rates: equity 25%, project 20%"),
+                "{} has no caption",
+                path.display()
+            );
+        }
+    }
+    for plan in ["convert-half-2027", "adaptive"] {
+        let paired = svg(&format!("paired_npv_difference_{plan}"));
+        assert!(paired.contains(&format!("{plan} − stay-mining")));
+        assert!(paired.contains("mean Δ") && paired.contains("P(Δ &gt; 0) = "));
+    }
+    assert!(!out.join("paired_npv_difference_stay-mining.svg").exists());
+    // The cash fan has a panel per plan, each with the marker.
+    for (stem, panels) in [
+        ("cash_fan", 3),
+        ("hashprice_fan", 1),
+        ("default_probability", 1),
+    ] {
+        assert_eq!(svg(stem).matches("halving (").count(), panels, "{stem}");
+    }
+}
+
+/// `report.html` fetches nothing (no URL, script, import or `url(` but `data:`), inlines
+/// every SVG plot of the folder, and each headline number it marks equals the value at its
+/// pointer in `summary.json`.
+fn report_is_self_contained_and_agrees_with_the_summary(out: &Path) {
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let lower = html.to_lowercase();
+    for banned in [
+        "http://", "https://", "<script", "@import", "<link", "<iframe",
+    ] {
+        assert!(!lower.contains(banned), "report.html contains {banned}");
+    }
+    for (at, _) in lower.match_indices("url(") {
+        let rest = lower[at + 4..].trim_start_matches(['"', '\'', ' ']);
+        assert!(
+            rest.starts_with("data:"),
+            "report.html has a url( that is not data:"
+        );
+    }
+    assert!(lower.contains("content-security-policy"));
+    let svgs = std::fs::read_dir(out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg")
+        })
+        .count();
+    assert!(svgs >= 6, "expected the plots beside the report");
+    assert_eq!(
+        html.matches("<svg ").count(),
+        svgs,
+        "every SVG plot is inlined"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for cell in html.split("data-summary=\"").skip(1) {
+        let (pointer, rest) = cell.split_once('"').unwrap();
+        let value = rest
+            .strip_prefix(" data-value=\"")
+            .and_then(|r| r.split_once('"'))
+            .map(|(v, _)| v)
+            .unwrap();
+        let expected = summary
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{pointer}"));
+        let shown: serde_json::Value = serde_json::from_str(value).unwrap();
+        assert_eq!(&shown, expected, "{pointer}");
+        checked += 1;
+    }
+    // 3 plans: value and P(default) each, Δ and P(better) for the 2 against the baseline.
+    assert_eq!(checked, 3 * 2 + 2 * 2);
 }
 
 #[test]

@@ -244,6 +244,7 @@ fn a_rerun_removes_every_file_of_an_earlier_run_and_nothing_else() {
         "revenue_mix_gone.svg",
         "sweep.csv",
         "sweep.png",
+        "report.html",
         ".runs.csv.partial-7",
         "point-004/summary.json",
         "point-004/runs.csv",
@@ -261,12 +262,14 @@ fn a_rerun_removes_every_file_of_an_earlier_run_and_nothing_else() {
         [
             "notes.txt",
             "photo.png",
+            "report.html",
             "runs.csv",
             "summary.json",
             "timeseries.csv"
         ]
     );
     assert_ne!(std::fs::read(out.join("summary.json")).unwrap(), b"stale");
+    assert_ne!(std::fs::read(out.join("report.html")).unwrap(), b"stale");
 }
 
 #[cfg(unix)]
@@ -493,8 +496,8 @@ fn a_fifo_given_as_an_outage_trace_is_refused_instead_of_blocking() {
 
 #[test]
 fn every_file_a_run_writes_is_recognised_as_an_earlier_runs_file() {
-    // A run with every plot, then a rerun without plots: no plot may survive, so the list of
-    // output names cannot fall behind the plots actually drawn.
+    // A run with every plot and the report, then a rerun without them: none may survive, so
+    // the list of output names cannot fall behind the files actually written.
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "run",
@@ -511,7 +514,8 @@ fn every_file_a_run_writes_is_recognised_as_an_earlier_runs_file() {
     let o = run_in(dir.path(), &args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(listing(&dir.path().join("out")).len() > 10);
-    let o = quick(dir.path(), &["--out", "out"]);
+    assert!(listing(&dir.path().join("out")).contains(&"report.html".to_owned()));
+    let o = quick(dir.path(), &["--out", "out", "--no-report"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         listing(&dir.path().join("out")),

@@ -70,6 +70,48 @@ impl TickAxis {
         Self { lo, hi, ticks }
     }
 
+    /// The same axis with only every `every`-th tick, chosen so that a tick at zero stays (a
+    /// value axis then still reads from $0). Used when the labels would touch.
+    pub(crate) fn thinned(&self, every: usize) -> Self {
+        let every = every.max(1);
+        let offset = self
+            .ticks
+            .iter()
+            .position(|(v, _)| *v == 0.0)
+            .map_or(0, |zero| zero % every);
+        Self {
+            lo: self.lo,
+            hi: self.hi,
+            ticks: self
+                .ticks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % every == offset)
+                .map(|(_, t)| t.clone())
+                .collect(),
+        }
+    }
+
+    /// The same axis with only the ticks for which `keep` (given each tick's index) holds.
+    pub(crate) fn retained(&self, keep: &[bool]) -> Self {
+        Self {
+            lo: self.lo,
+            hi: self.hi,
+            ticks: self
+                .ticks
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(t, _)| t.clone())
+                .collect(),
+        }
+    }
+
+    /// The ticks' values and labels, in order.
+    pub(crate) fn ticks(&self) -> &[(f64, String)] {
+        &self.ticks
+    }
+
     /// The axis range, low end first.
     pub(crate) fn bounds(&self) -> (f64, f64) {
         (self.lo, self.hi)
@@ -230,6 +272,14 @@ mod tests {
         let axis = TickAxis::years(2026.0, 2027.0, 12);
         let labels: Vec<&str> = axis.labels().collect();
         assert_eq!(labels, ["2026", "Apr 2026", "Jul 2026", "Oct 2026", "2027"]);
+    }
+
+    #[test]
+    fn thinning_keeps_the_zero_tick_and_every_other() {
+        let axis = TickAxis::values(-3.0, 7.0, 10, ValueFormat::Plain);
+        let values: Vec<f64> = axis.thinned(2).ticks().iter().map(|t| t.0).collect();
+        // Ticks -3..7 by 1; every second one, with 0 among them.
+        assert_eq!(values, [-2.0, 0.0, 2.0, 4.0, 6.0]);
     }
 
     #[test]

@@ -16,14 +16,18 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::report::plots::axis::TickAxis;
 use crate::report::plots::png_text::CrispText;
+use crate::report::plots::svg_text::{GlyphRecorder, OutlinedText};
 use crate::report::plots::{Labels, Marker, PlotError};
 
 /// Size of a one-panel chart in pixels: 1200×720 fits a 16:10 slide and a printed page.
 pub(crate) const CHART_SIZE: (u32, u32) = (1200, 720);
 
-/// Okabe–Ito colours in the order plans receive them: blue, vermillion, bluish green, orange,
-/// reddish purple, sky blue, black, yellow (yellow last: it is faint on white).
-const PALETTE: [RGBColor; 8] = [
+/// Colours in the order plans receive them, distinct for up to 12 series (a scenario's plans
+/// times its stresses reach that): the Okabe–Ito colours, which stay distinguishable under
+/// the common forms of colour blindness (blue, vermillion, bluish green, orange, reddish
+/// purple, sky blue, black), then four dark colours of Paul Tol's muted scheme unlike any of
+/// them (indigo, wine, olive, teal), and Okabe–Ito's yellow last: it is faint on white.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -31,6 +35,10 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(153, 153, 51),
+    RGBColor(68, 170, 153),
     RGBColor(240, 228, 66),
 ];
 
@@ -49,6 +57,10 @@ const MARKER_PX: f64 = 15.0;
 /// Panel headings of small multiples.
 const HEADING_PX: f64 = 18.0;
 const TICK_MARK: i32 = 5;
+/// The caption line under a chart (scenario, futures, seed, discount rates).
+const CAPTION_PX: f64 = 14.0;
+/// Height of the strip that holds the caption, in pixels, added below the chart.
+const CAPTION_STRIP: u32 = 30;
 /// Space above the plotting area when there are no marker labels.
 const PLOT_TOP: u32 = 12;
 
@@ -106,8 +118,14 @@ pub(crate) trait Figure {
     ) -> DrawResult<(), DB>;
 }
 
-/// Writes `fig` to `<stem>.png` and `<stem>.svg` and returns both paths, PNG first.
-pub(crate) fn render(stem: &Path, fig: &impl Figure) -> Result<Vec<PathBuf>, PlotError> {
+/// Writes `fig` to `<stem>.png` and `<stem>.svg` and returns both paths, PNG first. A
+/// non-empty `caption` gets a strip of its own under the chart, so a plot copied alone into
+/// a slide or a chat still says which run it shows.
+pub(crate) fn render(
+    stem: &Path,
+    fig: &impl Figure,
+    caption: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
     register_fonts();
     let png = with_suffix(stem, ".png");
     let svg = with_suffix(stem, ".svg");
@@ -118,17 +136,60 @@ pub(crate) fn render(stem: &Path, fig: &impl Figure) -> Result<Vec<PathBuf>, Plo
             message: e.to_string(),
         }
     };
+    let (width, height) = fig.size();
+    let size = if caption.is_empty() {
+        (width, height)
+    } else {
+        (width, height + CAPTION_STRIP)
+    };
     {
-        let root = CrispText(BitMapBackend::new(&png, fig.size())).into_drawing_area();
-        fig.draw(&root, Target::Png).map_err(|e| fail(&png)(&e))?;
+        let root = CrispText(BitMapBackend::new(&png, size)).into_drawing_area();
+        draw_captioned(&root, fig, Target::Png, caption, height).map_err(|e| fail(&png)(&e))?;
         root.present().map_err(|e| fail(&png)(&e))?;
     }
+    let mut document = String::new();
+    let glyphs = GlyphRecorder::new(&stem.file_name().unwrap_or_default().to_string_lossy());
     {
-        let root = SVGBackend::new(&svg, fig.size()).into_drawing_area();
-        fig.draw(&root, Target::Svg).map_err(|e| fail(&svg)(&e))?;
+        let backend = OutlinedText {
+            inner: SVGBackend::with_string(&mut document, size),
+            recorder: &glyphs,
+        };
+        let root = backend.into_drawing_area();
+        draw_captioned(&root, fig, Target::Svg, caption, height).map_err(|e| fail(&svg)(&e))?;
         root.present().map_err(|e| fail(&svg)(&e))?;
     }
+    let document = glyphs.borrow().finish(&document);
+    std::fs::write(&svg, document).map_err(|e| fail(&svg)(&e))?;
     Ok(vec![png, svg])
+}
+
+/// Draws `fig` in the top `height` pixels of `root` and `caption`, cut to fit, in the strip
+/// under it.
+fn draw_captioned<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &impl Figure,
+    target: Target,
+    caption: &str,
+    height: u32,
+) -> DrawResult<(), DB> {
+    if caption.is_empty() {
+        return fig.draw(root, target);
+    }
+    let (chart, strip) = root.split_vertically(height);
+    fig.draw(&chart, target)?;
+    strip.fill(&WHITE)?;
+    let (width, _) = strip.dim_in_pixel();
+    strip.draw(&PathElement::new(
+        vec![(12, 0), (width as i32 - 12, 0)],
+        GRID.stroke_width(1),
+    ))?;
+    let style = text(CAPTION_PX, FontStyle::Normal, &MUTED);
+    let line = shortened(&strip, caption, &style, width as i32 - 24)?;
+    strip.draw_text(
+        &line,
+        &style.pos(Pos::new(HPos::Left, VPos::Center)),
+        (12, CAPTION_STRIP as i32 / 2),
+    )
 }
 
 /// `stem` + `suffix`, keeping any dots already in the stem ("npv.v2" -> "npv.v2.png").
@@ -395,6 +456,32 @@ pub(crate) struct MarkerPlan {
     placed: Vec<(f64, String, usize)>,
 }
 
+/// The most ticks thinning may merge into one kept tick.
+const MAX_THINNING: usize = 10;
+/// The least space between two x tick labels, in pixels.
+const TICK_LABEL_GAP: f64 = 12.0;
+
+/// Whether two neighbouring x tick labels of `x`, centred on their ticks across the plotting
+/// area's `span` of pixels, come closer than [`TICK_LABEL_GAP`].
+fn x_labels_touch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: &TickAxis,
+    style: &TextStyle<'static>,
+    span: (f64, f64),
+) -> DrawResult<bool, DB> {
+    let (lo, hi) = x.bounds();
+    let mut previous_right: Option<f64> = None;
+    for (value, label) in x.ticks() {
+        let centre = span.0 + (value - lo) / (hi - lo) * (span.1 - span.0);
+        let half = f64::from(area.estimate_text_size(label, style)?.0) / 2.0;
+        if previous_right.is_some_and(|right| centre - half < right + TICK_LABEL_GAP) {
+            return Ok(true);
+        }
+        previous_right = Some(centre + half);
+    }
+    Ok(false)
+}
+
 const MARKER_ROW: i32 = 20;
 const MARKER_MAX_ROWS: usize = 3;
 
@@ -409,7 +496,7 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
     let (area_w, area_h) = area.dim_in_pixel();
     let left = 6;
     let y_area = y_label_width(area, &spec.y, spec.show_y_desc)?;
-    let x = match spec.x {
+    let mut x = match spec.x {
         XAxis::Values(axis) => axis,
         XAxis::Years(lo, hi) => {
             // Assume a typical right margin; the real one depends on the last label.
@@ -448,6 +535,23 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
     let plot_x0 = f64::from(left + y_area);
     let plot_x1 = f64::from(area_w.saturating_sub(right));
     let (x_lo, x_hi) = x.bounds();
+    // Tick labels never touch: every second, third, … tick is kept until they are apart.
+    let all_ticks = x.clone();
+    for every in 2..=MAX_THINNING {
+        if !x_labels_touch(area, &x, &tick_style, (plot_x0, plot_x1))? {
+            break;
+        }
+        x = all_ticks.thinned(every);
+    }
+    // Nor does one reach past the left of this area, into a neighbouring panel of small
+    // multiples (whose last label sits there); the right margin already fits the last label.
+    let mut inside = Vec::with_capacity(x.ticks().len());
+    for (value, label) in x.ticks() {
+        let centre = plot_x0 + (value - x_lo) / (x_hi - x_lo) * (plot_x1 - plot_x0);
+        let half = f64::from(area.estimate_text_size(label, &tick_style)?.0) / 2.0;
+        inside.push(centre - half >= 0.0);
+    }
+    let x = x.retained(&inside);
     let marker_style = text(MARKER_PX, FontStyle::Normal, &MUTED);
     let mut placed = Vec::new();
     let mut rows: Vec<f64> = Vec::new();

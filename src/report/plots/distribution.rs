@@ -13,9 +13,9 @@ use plotters::prelude::*;
 use crate::report::plots::axis::{TickAxis, nearest_nice_step, padded, sane_range};
 use crate::report::plots::canvas::{
     AxesSpec, DrawResult, Figure, LegendItem, Page, Swatch, Target, XAxis, axes, colour,
-    draw_reference_x, polyline, render,
+    draw_markers, draw_reference_x, polyline, render,
 };
-use crate::report::plots::{Distribution, Labels, PlotError, ValueFormat};
+use crate::report::plots::{Distribution, Labels, Marker, PlotError, ValueFormat};
 
 /// Number of histogram bins aimed at; with a round bin width the count lands within about
 /// 30–55.
@@ -32,12 +32,14 @@ const BAR_ALPHA_MANY: f64 = 0.22;
 ///
 /// Values are re-binned into about 40 bins of a round width spanning all distributions.
 /// Distributions without a finite value are listed in the legend as "(no data)"; if none has
-/// one, the result is [`PlotError::NoData`].
+/// one, the result is [`PlotError::NoData`]. `markers` are dashed vertical lines at values
+/// of the x axis (e.g. a mean), labelled above the plot.
 pub fn histogram(
     stem: &Path,
     labels: &Labels,
     fmt: ValueFormat,
     dists: &[Distribution],
+    markers: &[Marker],
 ) -> Result<Vec<PathBuf>, PlotError> {
     let cleaned: Vec<Cleaned> = dists.iter().map(Cleaned::new).collect();
     let (lo, hi) = common_range(&cleaned).ok_or(PlotError::NoData { chart: "histogram" })?;
@@ -61,12 +63,13 @@ pub fn histogram(
     let fig = HistogramFigure {
         labels,
         fmt,
+        markers,
         first,
         width,
         shares,
         names: cleaned.iter().map(|c| c.name.clone()).collect(),
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 /// Writes the empirical CDF of each distribution, overlaid, with y from 0% to 100%.
@@ -88,7 +91,7 @@ pub fn cdf(
         hi,
         dists: cleaned,
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 /// A distribution reduced to finite values with positive counts, sorted by value.
@@ -172,6 +175,7 @@ fn draw_zero_line<DB: DrawingBackend>(
 struct HistogramFigure<'a> {
     labels: &'a Labels<'a>,
     fmt: ValueFormat,
+    markers: &'a [Marker],
     first: f64,
     width: f64,
     shares: Vec<Option<Vec<f64>>>,
@@ -212,13 +216,13 @@ impl Figure for HistogramFigure<'_> {
             .fold(0.0f64, |m, &s| m.max(s));
         let y = TickAxis::values(0.0, (top * 1.08).max(0.01), 8, ValueFormat::Probability);
         let x = TickAxis::values(self.first, x_hi, 8, self.fmt);
-        let (mut chart, _, plot_top) = axes(
+        let (mut chart, marker_plan, plot_top) = axes(
             &page.body,
             AxesSpec {
                 labels: self.labels,
                 x: XAxis::Values(x),
                 y,
-                markers: &[],
+                markers: self.markers,
                 heading: None,
                 show_x_desc: true,
                 show_y_desc: true,
@@ -246,6 +250,7 @@ impl Figure for HistogramFigure<'_> {
             polyline(&chart, &outline, c.stroke_width(2), target)?;
         }
         draw_zero_line(&chart, self.fmt)?;
+        draw_markers(&chart, &marker_plan)?;
         page.draw_legend(&items, plot_top)
     }
 }
@@ -393,9 +398,10 @@ mod tests {
             title: "t",
             x_label: "x",
             y_label: "y",
+            caption: "",
         };
         let dir = std::env::temp_dir().join("pivotsim-plots-never-written");
-        let r = histogram(&dir, &labels, ValueFormat::Plain, &[d]);
+        let r = histogram(&dir, &labels, ValueFormat::Plain, &[d], &[]);
         assert!(matches!(r, Err(PlotError::InvalidInput { .. })), "{r:?}");
     }
 

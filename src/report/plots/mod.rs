@@ -6,9 +6,12 @@
 //!
 //! Design choices that callers can rely on:
 //! - Text is drawn with DejaVu Sans compiled into the binary (the `dejavu` crate), registered
-//!   once as the `sans-serif` family; nothing is looked up on the host (no fontconfig).
+//!   once as the `sans-serif` family; nothing is looked up on the host (no fontconfig). In SVG
+//!   it is drawn as that font's glyph outlines, so the SVG needs no font and matches the PNG.
 //! - Colours follow the Okabe–Ito palette, which stays distinguishable under the common forms
-//!   of colour blindness; plan *i* always gets the *i*-th colour in every chart kind.
+//!   of colour blindness, extended to 12 distinct colours; plan *i* always gets the *i*-th
+//!   colour in every chart kind.
+//! - A caption line under the chart ([`Labels::caption`]) names the run it shows.
 //! - The legend sits in its own panel to the right of the plotting area, so it never covers data.
 //! - Non-finite values (NaN, ±∞) are skipped; a line or band is broken where they occur.
 //! - A chart with some empty inputs is still drawn (the empty ones are marked "(no data)" in the
@@ -21,6 +24,7 @@ mod axis;
 mod canvas;
 mod distribution;
 mod png_text;
+mod svg_text;
 mod timeseries;
 
 #[cfg(test)]
@@ -99,11 +103,11 @@ impl FanBands {
     }
 }
 
-/// A vertical marker on a time axis (e.g. "halving"). Markers outside the data's time range
-/// are not drawn.
+/// A vertical marker on a time axis (e.g. "halving"), or at a value of a histogram's axis
+/// (e.g. "mean"). Markers outside the data's range are not drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
-    /// Time in fractional years.
+    /// Time in fractional years, or on a histogram the value in the axis' unit.
     pub x_years: f64,
     /// Text written above the plotting area at the marker.
     pub label: String,
@@ -118,6 +122,9 @@ pub struct Labels<'a> {
     pub x_label: &'a str,
     /// Label of the vertical axis.
     pub y_label: &'a str,
+    /// A line under the chart saying which run it shows (scenario, futures, seed, discount
+    /// rates), so the plot stands alone; empty for none.
+    pub caption: &'a str,
 }
 
 /// Why a chart could not be written.

@@ -18,12 +18,12 @@ use plotters_backend::{
 
 /// Baseline position below the top of plotters' layout box, as a fraction of the font size:
 /// centres capitals in the box, so `VPos::Center` labels sit level with their tick.
-const BASELINE: f32 = 0.70;
+pub(crate) const BASELINE: f32 = 0.70;
 /// plotters' layout box is `size / 1.24` high; anchors are computed on that box.
-const BOX_HEIGHT: f32 = 1.0 / 1.24;
+pub(crate) const BOX_HEIGHT: f32 = 1.0 / 1.24;
 
 /// DejaVu Sans regular and bold, parsed once; `None` if the embedded bytes do not parse.
-fn fonts() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
+pub(crate) fn fonts() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
     static FONTS: OnceLock<Option<(FontRef<'static>, FontRef<'static>)>> = OnceLock::new();
     FONTS
         .get_or_init(|| {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::report::plots::{
     Distribution, FanBands, Labels, Marker, PlotError, Series, ValueFormat, cdf, fan_chart,
-    histogram, lines, stacked_area,
+    histogram, lines, parameter_fan_chart, stacked_area,
 };
 
 const PNG_MAGIC: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
@@ -14,6 +14,7 @@ const LABELS: Labels<'static> = Labels {
     title: "Project NPV by plan",
     x_label: "NPV (USD)",
     y_label: "share of runs (%)",
+    caption: "Test site · 1,000 futures · seed 7 · discount rates: equity 12%, project 10%",
 };
 
 /// 121 monthly times from 2026.17 to 2036.17.
@@ -71,7 +72,8 @@ fn halving() -> Vec<Marker> {
     }]
 }
 
-/// Asserts both files exist, the PNG is a PNG, and the SVG holds every text in `texts`.
+/// Asserts both files exist, the PNG is a PNG, and the SVG draws its text as glyph outlines
+/// and holds every text in `texts`.
 fn assert_written(paths: &[PathBuf], stem: &Path, texts: &[&str]) {
     assert_eq!(paths.len(), 2);
     assert_eq!(
@@ -87,6 +89,12 @@ fn assert_written(paths: &[PathBuf], stem: &Path, texts: &[&str]) {
     assert_eq!(png[..8], PNG_MAGIC);
     let svg = std::fs::read_to_string(&paths[1]).unwrap_or_default();
     assert!(svg.starts_with("<svg"), "not an SVG");
+    // Text is drawn with the embedded font's outlines, named by its accessible label.
+    assert!(
+        !svg.contains("<text"),
+        "SVG text left to the viewer's fonts"
+    );
+    assert!(svg.contains("<defs>") && svg.contains("<use href=\"#g-"));
     for t in texts {
         assert!(svg.contains(t), "SVG lacks {t:?}");
     }
@@ -114,13 +122,24 @@ fn histogram_writes_png_and_svg() {
         npv("Hold BTC", 250e6, 150e6),
         npv("Pivot to GPU", 400e6, 220e6),
     ];
-    let paths = histogram(&s, &LABELS, ValueFormat::Usd, &dists);
+    let mean = [Marker {
+        x_years: 400e6,
+        label: "mean $400M".into(),
+    }];
+    let paths = histogram(&s, &LABELS, ValueFormat::Usd, &dists, &mean);
     let paths = paths.unwrap_or_else(|e| panic!("{e}"));
     // The stem's own dot is kept: npv.hist.png, not npv.png.
     assert_written(
         &paths,
         &s,
-        &["Project NPV by plan", "Hold BTC", "Pivot to GPU", "$400M"],
+        &[
+            "Project NPV by plan",
+            "Hold BTC",
+            "Pivot to GPU",
+            "$400M",
+            "mean $400M",
+            LABELS.caption,
+        ],
     );
 }
 
@@ -136,6 +155,7 @@ fn cdf_writes_png_and_svg() {
         title: "NPV CDF",
         x_label: "NPV (USD)",
         y_label: "P(NPV ≤ x)",
+        caption: "",
     };
     let paths = cdf(&s, &labels, ValueFormat::Usd, &dists).unwrap_or_else(|e| panic!("{e}"));
     assert_written(
@@ -153,6 +173,7 @@ fn fan_chart_writes_png_and_svg() {
         title: "Cumulative cash",
         x_label: "Date",
         y_label: "Cash (USD)",
+        caption: "",
     };
     let fans = [fan("Hold BTC", 40e6), fan("Pivot to GPU", 70e6)];
     let paths = fan_chart(&s, &labels, ValueFormat::Usd, &fans, &halving());
@@ -168,7 +189,7 @@ fn fan_chart_writes_png_and_svg() {
             "25–75%",
             "5–95%",
             "halving",
-            "\n2030\n",
+            "aria-label=\"2030\"",
         ],
     );
 }
@@ -181,11 +202,21 @@ fn fan_chart_with_three_plans_uses_panels() {
         title: "Cumulative cash",
         x_label: "Date",
         y_label: "Cash (USD)",
+        caption: "",
     };
     let fans = [fan("A", 40e6), fan("B", 70e6), fan("C", 55e6)];
     let paths = fan_chart(&s, &labels, ValueFormat::Usd, &fans, &halving());
     let paths = paths.unwrap_or_else(|e| panic!("{e}"));
-    assert_written(&paths, &s, &["Cumulative cash", "\nA\n", "\nB\n", "\nC\n"]);
+    assert_written(
+        &paths,
+        &s,
+        &[
+            "Cumulative cash",
+            "aria-label=\"A\"",
+            "aria-label=\"B\"",
+            "aria-label=\"C\"",
+        ],
+    );
 }
 
 #[test]
@@ -196,6 +227,7 @@ fn lines_write_png_and_svg() {
         title: "Cumulative P(default)",
         x_label: "Date",
         y_label: "P(default) (%)",
+        caption: "",
     };
     let series = [series("Hold BTC", 0.08), series("Pivot to GPU", 0.15)];
     let paths = lines(&s, &labels, ValueFormat::Probability, &series, &halving());
@@ -221,11 +253,16 @@ fn stacked_area_writes_png_and_svg() {
         title: "Revenue mix",
         x_label: "Date",
         y_label: "Revenue (USD / month)",
+        caption: "",
     };
     let layers = [series("Mining", 4e6), series("GPU", 6e6)];
-    let paths = stacked_area(&s, &labels, ValueFormat::Usd, &layers);
+    let paths = stacked_area(&s, &labels, ValueFormat::Usd, &layers, &halving());
     let paths = paths.unwrap_or_else(|e| panic!("{e}"));
-    assert_written(&paths, &s, &["Revenue mix", "Mining", "GPU", "$8M"]);
+    assert_written(
+        &paths,
+        &s,
+        &["Revenue mix", "Mining", "GPU", "$8M", "halving"],
+    );
 }
 
 #[test]
@@ -240,7 +277,7 @@ fn nothing_to_plot_is_a_typed_error() {
         points: vec![(f64::NAN, 3)],
     };
     for dists in [&[][..], &[empty.clone()][..], &[nan, empty][..]] {
-        let r = histogram(&stem(&dir, "h"), &LABELS, ValueFormat::Usd, dists);
+        let r = histogram(&stem(&dir, "h"), &LABELS, ValueFormat::Usd, dists, &[]);
         assert!(matches!(r, Err(PlotError::NoData { .. })), "{r:?}");
         let r = cdf(&stem(&dir, "c"), &LABELS, ValueFormat::Usd, dists);
         assert!(matches!(r, Err(PlotError::NoData { .. })), "{r:?}");
@@ -249,7 +286,7 @@ fn nothing_to_plot_is_a_typed_error() {
     assert!(matches!(r, Err(PlotError::NoData { .. })));
     let r = lines(&stem(&dir, "l"), &LABELS, ValueFormat::Plain, &[], &[]);
     assert!(matches!(r, Err(PlotError::NoData { .. })));
-    let r = stacked_area(&stem(&dir, "s"), &LABELS, ValueFormat::Usd, &[]);
+    let r = stacked_area(&stem(&dir, "s"), &LABELS, ValueFormat::Usd, &[], &[]);
     assert!(matches!(r, Err(PlotError::NoData { .. })));
     // Nothing was written for the failed calls.
     assert_eq!(
@@ -271,7 +308,8 @@ fn one_empty_plan_among_others_is_noted_in_legend() {
             points: vec![],
         },
     ];
-    let paths = histogram(&s, &LABELS, ValueFormat::Usd, &dists).unwrap_or_else(|e| panic!("{e}"));
+    let paths =
+        histogram(&s, &LABELS, ValueFormat::Usd, &dists, &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_written(&paths, &s, &["Hold BTC", "Sell (no data)"]);
 }
 
@@ -290,7 +328,7 @@ fn single_and_equal_values_plot() {
         let s = stem(&dir, &format!("h{i}"));
         let dists = [d];
         let paths =
-            histogram(&s, &LABELS, ValueFormat::Usd, &dists).unwrap_or_else(|e| panic!("{e}"));
+            histogram(&s, &LABELS, ValueFormat::Usd, &dists, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_written(&paths, &s, &["one", "same"][i..=i]);
         let c = stem(&dir, &format!("c{i}"));
         let paths = cdf(&c, &LABELS, ValueFormat::Usd, &dists).unwrap_or_else(|e| panic!("{e}"));
@@ -312,7 +350,7 @@ fn single_and_equal_values_plot() {
     );
     assert_written(&paths.unwrap_or_else(|e| panic!("{e}")), &s, &["p"]);
     let s = stem(&dir, "a");
-    let paths = stacked_area(&s, &LABELS, ValueFormat::Usd, &[point]);
+    let paths = stacked_area(&s, &LABELS, ValueFormat::Usd, &[point], &[]);
     assert_written(&paths.unwrap_or_else(|e| panic!("{e}")), &s, &["p"]);
     let flat = FanBands {
         name: "flat".into(),
@@ -335,7 +373,8 @@ fn nan_values_are_skipped() {
     d.points.push((f64::NAN, 1000));
     d.points.push((f64::INFINITY, 1000));
     let s = stem(&dir, "h");
-    let paths = histogram(&s, &LABELS, ValueFormat::Usd, &[d]).unwrap_or_else(|e| panic!("{e}"));
+    let paths =
+        histogram(&s, &LABELS, ValueFormat::Usd, &[d], &[]).unwrap_or_else(|e| panic!("{e}"));
     // The top tick stays in the data's range: no "inf" or "NaN" anywhere.
     assert_written(&paths, &s, &["$800M"]);
     let svg = std::fs::read_to_string(&paths[1]).unwrap_or_default();
@@ -361,7 +400,7 @@ fn nan_values_are_skipped() {
         .is_ok()
     );
     let s = stem(&dir, "a");
-    assert!(stacked_area(&s, &LABELS, ValueFormat::Usd, &[l.clone(), l]).is_ok());
+    assert!(stacked_area(&s, &LABELS, ValueFormat::Usd, &[l.clone(), l], &[]).is_ok());
 }
 
 #[test]
@@ -390,9 +429,39 @@ fn mismatched_lengths_are_rejected() {
 fn unwritable_path_is_a_backend_error_naming_the_file() {
     let dir = tempdir();
     let s = dir.path().join("missing-dir").join("h");
-    let r = histogram(&s, &LABELS, ValueFormat::Usd, &[npv("a", 0.0, 1e8)]);
+    let r = histogram(&s, &LABELS, ValueFormat::Usd, &[npv("a", 0.0, 1e8)], &[]);
     match r {
         Err(PlotError::Backend { path, .. }) => assert_eq!(path, s.with_extension("png")),
         other => panic!("expected a backend error, got {other:?}"),
     }
+}
+
+#[test]
+fn sweep_ticks_never_touch_and_every_point_has_a_dot() {
+    // Three plans are three narrow panels; seven ticks of "20,000,000"-wide labels in each
+    // would run into each other and into the next panel.
+    let dir = tempdir();
+    let s = stem(&dir, "sweep");
+    let x = vec![20e6, 35e6, 50e6, 65e6];
+    let fan = |name: &str| FanBands {
+        name: name.to_owned(),
+        x_years: x.clone(),
+        p5: vec![1e6; 4],
+        p25: vec![2e6; 4],
+        p50: vec![3e6, 3.5e6, 3.2e6, 4e6],
+        p75: vec![5e6; 4],
+        p95: vec![6e6; 4],
+    };
+    let fans = [fan("a"), fan("b"), fan("c")];
+    let paths = parameter_fan_chart(&s, &LABELS, ValueFormat::Plain, ValueFormat::Usd, &fans)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_written(&paths, &s, &["aria-label=\"40,000,000\""]);
+    let svg = std::fs::read_to_string(&paths[1]).unwrap();
+    // Ticks every 5,000,000 thinned to every 20,000,000; only the first panel has room for
+    // a label at its left edge.
+    assert_eq!(svg.matches("aria-label=\"20,000,000\"").count(), 1);
+    assert_eq!(svg.matches("aria-label=\"25,000,000\"").count(), 0);
+    assert_eq!(svg.matches("aria-label=\"60,000,000\"").count(), 3);
+    // A dot (filled, then white-edged) at each of the 4 points of each of the 3 medians.
+    assert!(svg.matches("<circle").count() >= 2 * 4 * 3);
 }

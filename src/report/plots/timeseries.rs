@@ -60,12 +60,12 @@ pub fn fan_chart(
         x: (x_lo, x_hi),
         y: (y_lo, y_hi),
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 /// Writes a fan chart over a numeric parameter instead of time (a sweep): the `x_years` of
-/// each [`FanBands`] hold the parameter values, written on the x axis in `x_fmt`. Otherwise as
-/// [`fan_chart`], without markers.
+/// each [`FanBands`] hold the parameter values, written on the x axis in `x_fmt`, and each
+/// median has a dot at every value. Otherwise as [`fan_chart`], without markers.
 pub fn parameter_fan_chart(
     stem: &Path,
     labels: &Labels,
@@ -94,7 +94,7 @@ pub fn parameter_fan_chart(
         x: (x_lo, x_hi),
         y: (y_lo, y_hi),
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 /// Writes one line per series (e.g. cumulative P(default) by plan) with `markers` as dashed
@@ -126,18 +126,19 @@ pub fn lines(
         x: (x_lo, x_hi),
         y: (y_lo, y_hi),
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 /// Writes a stacked area chart (e.g. revenue by source): the first layer at the bottom, each
 /// next one stacked on the previous total. All layers must share the first layer's
 /// `x_years`. A time at which any layer is not finite is left out, breaking the areas there.
-/// Returns the PNG and SVG paths.
+/// `markers` are dashed vertical lines, as in [`fan_chart`]. Returns the PNG and SVG paths.
 pub fn stacked_area(
     stem: &Path,
     labels: &Labels,
     fmt: ValueFormat,
     layers: &[Series],
+    markers: &[Marker],
 ) -> Result<Vec<PathBuf>, PlotError> {
     let stack = Stack::new(layers)?;
     let (x_lo, x_hi) =
@@ -155,12 +156,13 @@ pub fn stacked_area(
     let fig = StackFigure {
         labels,
         fmt,
+        markers,
         names: layers.iter().map(|l| l.name.clone()).collect(),
         stack,
         x: (x_lo, x_hi),
         y: (y_lo, y_hi),
     };
-    render(stem, &fig)
+    render(stem, &fig, labels.caption)
 }
 
 fn check_len(name: &str, field: &str, expected: usize, found: usize) -> Result<(), PlotError> {
@@ -406,6 +408,20 @@ impl FanFigure<'_> {
         for &i in which {
             for run in &self.fans[i].medians {
                 line(&chart, run, colour(i), target)?;
+                // Over a parameter, only the points simulated are known: a dot at each, so
+                // the line between them is not read as evaluated.
+                if self.x_values.is_some() {
+                    for point in run {
+                        chart
+                            .plotting_area()
+                            .draw(&Circle::new(*point, 5, colour(i).filled()))?;
+                        chart.plotting_area().draw(&Circle::new(
+                            *point,
+                            5,
+                            WHITE.stroke_width(1),
+                        ))?;
+                    }
+                }
             }
         }
         draw_markers(&chart, &plan)?;
@@ -625,6 +641,7 @@ impl Stack {
 struct StackFigure<'a> {
     labels: &'a Labels<'a>,
     fmt: ValueFormat,
+    markers: &'a [Marker],
     names: Vec<String>,
     stack: Stack,
     x: (f64, f64),
@@ -649,13 +666,13 @@ impl Figure for StackFigure<'_> {
             .collect();
         let page = Page::new(root, self.labels.title, &items)?;
         let y = TickAxis::values(self.y.0, self.y.1, 7, self.fmt);
-        let (mut chart, _, top) = axes(
+        let (mut chart, marker_plan, top) = axes(
             &page.body,
             AxesSpec {
                 labels: self.labels,
                 x: XAxis::Years(self.x.0, self.x.1),
                 y,
-                markers: &[],
+                markers: self.markers,
                 heading: None,
                 show_x_desc: true,
                 show_y_desc: true,
@@ -688,6 +705,7 @@ impl Figure for StackFigure<'_> {
                 polyline(&chart, &edge, colour(layer).stroke_width(2), target)?;
             }
         }
+        draw_markers(&chart, &marker_plan)?;
         page.draw_legend(&items, top)
     }
 }
