@@ -790,3 +790,42 @@ fn run_rep(s: &Scenario, plan: usize, rep: u64) -> RunMetrics {
     world.generate(&model, 7, rep);
     model::run_to_horizon(&model, &world, plan, 7, rep).metrics()
 }
+
+#[test]
+fn the_mining_multiple_is_at_most_the_years_the_fleet_has_left() {
+    // stay-mining over the default's 10 years, by segment at 8× with an 11-year ASIC life:
+    // the S19 XP units (7,000 + 3,000 × 140 TH/s = 1.4 EH/s) said to be 4 years old at the
+    // start are 14 at the horizon (none left); the S21s (3,000 + 6,000 × 200 TH/s) and the
+    // S21 Hyds (4,000 × 335 TH/s), new at the start, have 11 − 3,653/365.25 = 0.99863 years
+    // left (2026-03-01 to 2036-03-01 is 3,653 days). Weighted by hashrate: (1.4 × 0 + (1.8 +
+    // 1.34) × 0.99863) / 4.54 = 0.6907 years, so the terminal value is mining EBITDA × 0.6907
+    // instead of × 8.
+    let base = scenario::load_default().unwrap().scenario;
+    let with = |life: Option<f64>| {
+        let mut s = base.clone();
+        let tv = match life {
+            Some(l) => format!(
+                r#"{{"by_segment": {{"lease_cap_rate": 0.065, "mining_multiple": 8, "asic_life_years": {l}}}}}"#
+            ),
+            None => r#"{"by_segment": {"lease_cap_rate": 0.065, "mining_multiple": 8}}"#.into(),
+        };
+        s.finance.as_mut().unwrap().terminal_value = serde_json::from_str(&tv).unwrap();
+        for hall in &mut s.sites[0].halls {
+            for fleet in &mut hall.asics {
+                fleet.age_years = if fleet.model == "S19 XP" { 4.0 } else { 0.0 };
+            }
+        }
+        s
+    };
+    let left = 11.0 - 3_653.0 / 365.25;
+    let years = (1.4 * 0.0 + (1.8 + 1.34) * left) / 4.54;
+    let (full, aged) = (run_rep(&with(None), 0, 0), run_rep(&with(Some(11.0)), 0, 0));
+    let (a, b) = (
+        full.get(Metric::TerminalValue),
+        aged.get(Metric::TerminalValue),
+    );
+    assert!(
+        a > 0.0 && (b - a * years / 8.0).abs() < 1e-6 * a,
+        "{a} {b} {years}"
+    );
+}

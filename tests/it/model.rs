@@ -137,6 +137,7 @@ fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
         units_per_rack: 10,
         annual_failure_rate: 0.0,
         repair_days: 30,
+        age_years: 0.0,
     }];
     let m = compile(&s);
     let mut world = World::default();

@@ -349,6 +349,7 @@ fn build(g: &Gen) -> Scenario {
                             units_per_rack: 10,
                             annual_failure_rate: 0.06,
                             repair_days: 30,
+                            age_years: 1.0,
                         },
                         usd_per_th: 15.0,
                     });

@@ -139,6 +139,10 @@ pub struct FleetSpec {
     pub breakeven_factor: f64,
     /// Efficiency, J/TH.
     pub j_per_th: f64,
+    /// Age of the machines when the fleet is installed, years.
+    pub age_years: f64,
+    /// When it is installed (the start, or the purchase).
+    pub installed: pivotsim_engine::SimTime,
 }
 
 impl FleetSpec {
@@ -160,6 +164,8 @@ impl FleetSpec {
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
             breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
             j_per_th: f.watts / f.th_s,
+            age_years: f.age_years,
+            installed: pivotsim_engine::SimTime::ZERO,
         }
     }
 }

@@ -47,6 +47,7 @@ impl Operator<'_> {
                 }
                 let pue = self.facilities.halls[*hall].shape.pue;
                 let mut spec = FleetSpec::new(self.facilities.halls[*hall].site, *hall, fleet, pue);
+                spec.installed = now;
                 spec.units = self.facilities.units_that_fit(*hall, &spec, fleet.units);
                 if spec.units > 0 {
                     self.ledger.pay_capex(

@@ -10,7 +10,7 @@ use crate::operator::tenancy::Tenancy;
 use crate::operator::tenancy::racks_for;
 use crate::placement::Candidate;
 use crate::world::streams::StreamKind;
-use pivotsim_engine::{SimTime, stream};
+use pivotsim_engine::{SECONDS_PER_YEAR, SimTime, stream};
 use pivotsim_scenario::Cooling;
 use pivotsim_scenario::HallState;
 
@@ -464,6 +464,20 @@ impl Facilities {
     }
 
     /// Frees what [`Facilities::reserve_gpu`] promised.
+    /// The years of life the installed ASICs have left at `now` with an economic life of
+    /// `life` years, weighted by their hashrate; None without ASICs.
+    pub(super) fn asic_years_left(&self, now: SimTime, life: f64) -> Option<f64> {
+        let (mut weighted, mut hashrate) = (0.0, 0.0);
+        for f in &self.fleets {
+            let th = f64::from(f.state.units) * f.spec.th_per_unit;
+            let age = f.spec.age_years
+                + now.secs().saturating_sub(f.spec.installed.secs()) as f64 / SECONDS_PER_YEAR;
+            weighted += th * (life - age).max(0.0);
+            hashrate += th;
+        }
+        (hashrate > 0.0).then(|| weighted / hashrate)
+    }
+
     /// What the operator's GPUs are worth at `now`, USD: their cost, depreciated straight-line
     /// over their life from when they started renting (whole while waiting for their hall,
     /// nothing once retired).

@@ -319,6 +319,7 @@ impl<'a> Financing<'a> {
         &mut self,
         in_place: f64,
         gpu_residual: f64,
+        asic_years_left: impl Fn(f64) -> Option<f64>,
     ) -> Option<HorizonValue> {
         if self.has_defaulted() {
             return None;
@@ -336,7 +337,12 @@ impl<'a> Financing<'a> {
             TerminalValue::BySegment {
                 lease_cap_rate,
                 mining_multiple,
+                asic_life_years,
             } => {
+                // The fleet earns for the years it has left, at most.
+                let mining_multiple = asic_life_years
+                    .and_then(&asic_years_left)
+                    .map_or(mining_multiple, |left| mining_multiple.min(left));
                 // Each business is worth at least nothing: its owner can close it. The leases
                 // are valued on the rent in place at the horizon (a lease that defaulted during
                 // the year brings nothing), less the year's energy and credits.

@@ -254,7 +254,12 @@ impl<'a> Operator<'a> {
     fn value_at_horizon(&mut self) {
         let gpu_residual = self.facilities.gpu_residual_value(self.clock);
         let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
-        if let Some(v) = self.financing.value_at_horizon(in_place, gpu_residual) {
+        let (facilities, clock) = (&self.facilities, self.clock);
+        let years_left = |life: f64| facilities.asic_years_left(clock, life);
+        if let Some(v) = self
+            .financing
+            .value_at_horizon(in_place, gpu_residual, years_left)
+        {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
         }

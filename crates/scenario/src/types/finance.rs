@@ -355,6 +355,12 @@ pub enum TerminalValue {
         /// Multiple of mining EBITDA: about the years of earnings the fleet has left.
         #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple of EBITDA"))]
         mining_multiple: f64,
+        /// Economic life of an ASIC, years: when given, the mining multiple is at most the
+        /// years the fleet has left at the horizon (each fleet's life less its age then,
+        /// weighted by hashrate).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.1, max = 50.0), extend("x-expected" = "years"))]
+        asic_life_years: Option<f64>,
     },
 }
 

@@ -231,6 +231,15 @@ pub struct AsicFleet {
     /// Days a failed unit is out before it hashes again.
     #[schemars(range(min = 1, max = 3_650))]
     pub repair_days: u32,
+    /// Age of the machines at the start (or when bought), years: with the terminal value's
+    /// `asic_life_years`, how much life the fleet has left at the horizon.
+    #[serde(default, skip_serializing_if = "is_zero_years")]
+    #[schemars(range(min = 0.0, max = 50.0), extend("x-expected" = "years"))]
+    pub age_years: f64,
+}
+
+fn is_zero_years(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl fmt::Display for Cooling {
