@@ -12,7 +12,7 @@ use crate::scenario::names::shown;
 use crate::scenario::resolve::did_you_mean;
 
 /// Every shipped scenario: (name, what it shows, the file's text).
-pub(crate) const EXAMPLES: [(&str, &str, &str); 4] = [
+pub(crate) const EXAMPLES: [(&str, &str, &str); 5] = [
     (
         "default",
         "a 100 MW West Texas mining site: stay mining, convert half in 2027, or adaptively",
@@ -32,6 +32,11 @@ pub(crate) const EXAMPLES: [(&str, &str, &str); 4] = [
         "stress-debt-2022",
         "a Core Scientific-style 2022: fast-amortizing debt through the BTC crash",
         include_str!("../../configs/stress-debt-2022.yaml"),
+    ),
+    (
+        "halving-2024",
+        "the 2024 halving replayed from March 2024: how far the network dips",
+        include_str!("../../configs/halving-2024.yaml"),
     ),
 ];
 

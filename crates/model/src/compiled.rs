@@ -19,7 +19,8 @@ use pivotsim_engine::math;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::world::ai_market::AiParams;
-use crate::world::bitcoin_market::BitcoinParams;
+use crate::world::bitcoin_market::{BitcoinParams, HashrateParams};
+use crate::world::bitcoin_network::NetworkParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
 use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
@@ -512,10 +513,7 @@ impl CompiledScenario {
                 .epoch_blocks_mined
                 .unwrap_or(b.height % RETARGET_INTERVAL_BLOCKS),
             hashrate_h_s: b.network_hashrate_eh_s * 1e18,
-            hashrate_trend: b.hashrate.trend_per_year,
-            hashrate_volatility: b.hashrate.volatility,
-            hashrate_response: b.hashrate.response_per_year,
-            breakeven_hashprice: b.hashrate.breakeven_hashprice_usd_per_ph_day,
+            hashrate: hashrate_params(&b.hashrate),
             fee_mean_btc: b.fees.mean_btc_per_block,
             fee_volatility: b.fees.volatility,
             fee_spike_rate: b.fees.spike_rate_per_year,
@@ -667,5 +665,34 @@ impl CompiledScenario {
             fleets,
             plans,
         })
+    }
+}
+
+/// The hashrate model of the scenario in the model's units (payback in days: a month is
+/// 365.25 / 12 days).
+fn hashrate_params(h: &pivotsim_scenario::HashrateModel) -> HashrateParams {
+    match h {
+        pivotsim_scenario::HashrateModel::Vintages(v) => HashrateParams::Vintages(NetworkParams {
+            fleet: v.fleet.iter().map(|x| (x.j_per_th, x.share)).collect(),
+            frontier_j_per_th: v.frontier.j_per_th,
+            floor_j_per_th: v.frontier.floor_j_per_th,
+            improvement_per_year: v.frontier.improvement_per_year,
+            frontier_volatility: v.frontier.volatility,
+            machine_usd_per_th: v.frontier.machine_usd_per_th,
+            power_usd_per_mwh: v.power_usd_per_mwh,
+            power_dispersion: v.power_dispersion,
+            payback_days: v.payback_months * DAYS_PER_YEAR / 12.0,
+            max_entry_per_year: v.max_entry_per_year,
+            order_lag_days: v.order_lag_days,
+            switch_days: v.switch_days,
+            retirement_per_year: v.retirement_per_year,
+            volatility: v.volatility,
+        }),
+        pivotsim_scenario::HashrateModel::Breakeven(b) => HashrateParams::Breakeven {
+            trend: b.trend_per_year,
+            volatility: b.volatility,
+            response: b.response_per_year,
+            breakeven: b.breakeven_hashprice_usd_per_ph_day,
+        },
     }
 }

@@ -136,6 +136,10 @@ outputs! {
     Defaulted => "defaulted", "Defaulted", Plain, "1 when the run has defaulted by the month's end (its mean is the cumulative P(default))";
     DebtOutstanding => "debt_outstanding_usd", "Debt outstanding", Usd, "principal outstanding at the month's end (frozen at a default: the lenders' claim)";
     Dscr => "dscr", "DSCR", Plain, "trailing-twelve-month debt service coverage of the company (all debt, project loans included) at the month's end, (EBITDA − taxes) ÷ (interest + principal); empty without debt service in the window or after a default, and left out of the bands";
+    NetworkHashrate => "network_hashrate_eh_s", "Network hashrate", Plain, "network hashrate averaged over the month's days, EH/s (the world's: the same for every plan)";
+    Difficulty => "difficulty", "Difficulty", Plain, "difficulty averaged over the month's days (the world's)";
+    FrontierJPerTh => "frontier_j_per_th", "Frontier J/TH", Plain, "J/TH of the best mining machine on sale, averaged over the month's days (the world's; empty with the legacy hashrate model)";
+    BreakevenHashprice => "breakeven_hashprice_usd_per_ph_day", "Breakeven hashprice", Plain, "the network's marginal breakeven hashprice averaged over the month's days, USD per PH/s per day: the power breakeven of the least efficient vintage of which half or more runs (the world's)";
 }
 }
 

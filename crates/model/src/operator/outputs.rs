@@ -5,6 +5,7 @@ use crate::finance::{DefaultReason, irr_monthly};
 use crate::metrics::{Metric, RunMetrics, Series};
 use crate::operator::financing::payback_month;
 use crate::operator::{Flow, Operator};
+use crate::world::NetworkPath;
 use pivotsim_engine::SECONDS_PER_YEAR;
 use pivotsim_engine::SimTime;
 
@@ -131,6 +132,22 @@ impl Operator<'_> {
                     Series::Defaulted => f64::from(u8::from(m.defaulted)),
                     Series::DebtOutstanding => m.debt_outstanding_usd,
                     Series::Dscr => m.dscr.unwrap_or(f64::NAN),
+                    Series::NetworkHashrate => {
+                        NetworkPath::mean_between(&self.world.network.hashrate_eh_s, start, m.end)
+                    }
+                    Series::Difficulty => {
+                        NetworkPath::mean_between(&self.world.network.difficulty, start, m.end)
+                    }
+                    Series::FrontierJPerTh => NetworkPath::mean_between(
+                        &self.world.network.frontier_j_per_th,
+                        start,
+                        m.end,
+                    ),
+                    Series::BreakevenHashprice => NetworkPath::mean_between(
+                        &self.world.network.breakeven_usd_per_ph_day,
+                        start,
+                        m.end,
+                    ),
                 });
             }
             start = m.end;

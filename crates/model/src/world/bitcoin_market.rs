@@ -8,9 +8,10 @@
 //! price, the fees and the difficulty make), so they are one process with four streams.
 
 use crate::compiled::{CompiledScenario, ShockSpec};
+use crate::world::bitcoin_network::{Network, NetworkParams};
 use crate::world::bitcoin_protocol::{
     ChainEvent, HALVING_INTERVAL_BLOCKS, HASHES_PER_DIFFICULTY, RETARGET_INTERVAL_BLOCKS,
-    btc_per_th_second, hashprice_usd_per_ph_day, retarget, subsidy_btc,
+    TARGET_BLOCK_SECS, btc_per_th_second, hashprice_usd_per_ph_day, retarget, subsidy_btc,
 };
 use crate::world::samplers::{PoissonHead, geometric_at_least_one, poisson};
 use crate::world::streams::{StreamKind, Streams};
@@ -43,14 +44,8 @@ pub struct BitcoinParams {
     pub epoch_blocks_mined: u64,
     /// Starting network hashrate, H/s.
     pub hashrate_h_s: f64,
-    /// Hashrate growth at breakeven, per year.
-    pub hashrate_trend: f64,
-    /// Hashrate volatility per √year.
-    pub hashrate_volatility: f64,
-    /// Response of growth to ln(hashprice / breakeven), per year.
-    pub hashrate_response: f64,
-    /// Breakeven hashprice, USD per PH/s per day.
-    pub breakeven_hashprice: f64,
+    /// How the network hashrate evolves.
+    pub hashrate: HashrateParams,
     /// Mean fees per block in the base regime, BTC.
     pub fee_mean_btc: f64,
     /// σ of ln fees, day to day.
@@ -63,12 +58,32 @@ pub struct BitcoinParams {
     pub fee_spike_multiplier: f64,
 }
 
+/// How the network hashrate evolves.
+#[derive(Debug, Clone)]
+pub enum HashrateParams {
+    /// A network of machine vintages with an efficiency frontier.
+    Vintages(NetworkParams),
+    /// Legacy: d ln H = (trend + response · ln(hashprice / breakeven)) dt + volatility dW.
+    Breakeven {
+        /// Growth at breakeven, per year.
+        trend: f64,
+        /// Volatility per √year.
+        volatility: f64,
+        /// Response of growth to ln(hashprice / breakeven), per year.
+        response: f64,
+        /// Breakeven hashprice, USD per PH/s per day.
+        breakeven: f64,
+    },
+}
+
 /// Random streams of the bitcoin processes, one per process so that none shifts another.
 pub struct BitcoinStreams {
     /// BTC price diffusion and jumps.
     pub price: ChaCha8Rng,
     /// Network hashrate noise.
     pub hashrate: ChaCha8Rng,
+    /// The efficiency frontier's steps.
+    pub frontier: ChaCha8Rng,
     /// Block arrivals.
     pub blocks: ChaCha8Rng,
     /// Fees and fee regimes.
@@ -93,6 +108,8 @@ pub struct BitcoinState {
     pub fees_btc: f64,
     /// Day (index) on which the current fee spike ends; no spike when in the past.
     pub fee_spike_until_day: u64,
+    /// The vintages, when the hashrate is a vintage network.
+    pub network: Option<Network>,
     /// Per-day constants of the parameters given to [`BitcoinState::initial`].
     constants: DayConstants,
 }
@@ -109,7 +126,7 @@ struct DayConstants {
     /// means use the rejection sampler).
     jumps_per_day: f64,
     jumps: Option<PoissonHead>,
-    /// Hashrate volatility × √Δ.
+    /// Legacy hashrate volatility × √Δ.
     hashrate_sd: f64,
     /// Bounds of the log hashrate.
     log_hashrate_lo: f64,
@@ -130,7 +147,10 @@ impl DayConstants {
             jumps_per_day,
             jumps: (jumps_per_day > 0.0 && jumps_per_day < 30.0)
                 .then(|| PoissonHead::new(jumps_per_day, math::exp(-jumps_per_day))),
-            hashrate_sd: p.hashrate_volatility * dt.sqrt(),
+            hashrate_sd: match p.hashrate {
+                HashrateParams::Breakeven { volatility, .. } => volatility * dt.sqrt(),
+                HashrateParams::Vintages(_) => 0.0,
+            },
             // Bound the hashrate to 10^-6..10^6 of its start so extreme paths stay finite.
             log_hashrate_lo: math::ln(p.hashrate_h_s) - 13.8,
             log_hashrate_hi: math::ln(p.hashrate_h_s) + 13.8,
@@ -144,6 +164,18 @@ impl BitcoinState {
     /// starting hashrate: its `epoch_blocks_mined` blocks took that many block times.
     pub fn initial(p: &BitcoinParams) -> Self {
         let secs_per_block = p.difficulty * HASHES_PER_DIFFICULTY / p.hashrate_h_s;
+        let network = match &p.hashrate {
+            HashrateParams::Vintages(np) => {
+                let hashprice = hashprice_usd_per_ph_day(
+                    p.price_usd,
+                    p.difficulty,
+                    subsidy_btc(p.height),
+                    p.fee_mean_btc,
+                );
+                Some(Network::initial(np, p.hashrate_h_s, hashprice))
+            }
+            HashrateParams::Breakeven { .. } => None,
+        };
         BitcoinState {
             price_usd: p.price_usd,
             hashrate_h_s: p.hashrate_h_s,
@@ -152,7 +184,26 @@ impl BitcoinState {
             epoch_start_secs: -(p.epoch_blocks_mined as f64) * secs_per_block,
             fees_btc: p.fee_mean_btc,
             fee_spike_until_day: 0,
+            network,
             constants: DayConstants::new(p),
+        }
+    }
+
+    /// The marginal breakeven hashprice, USD per PH/s per day: the vintage network's output,
+    /// or the legacy model's input.
+    pub fn breakeven_hashprice(&self, p: &BitcoinParams) -> f64 {
+        match (&p.hashrate, &self.network) {
+            (HashrateParams::Vintages(np), Some(n)) => n.breakeven_hashprice(np),
+            (HashrateParams::Breakeven { breakeven, .. }, _) => *breakeven,
+            (HashrateParams::Vintages(_), None) => f64::NAN,
+        }
+    }
+
+    /// The efficiency frontier, J/TH (NaN for the legacy model, which has none).
+    pub fn frontier_j_per_th(&self, p: &BitcoinParams) -> f64 {
+        match (&p.hashrate, &self.network) {
+            (HashrateParams::Vintages(np), Some(n)) => n.frontier_j_per_th(np),
+            _ => f64::NAN,
         }
     }
 
@@ -204,11 +255,38 @@ impl BitcoinState {
         }
         self.price_usd *= math::exp(log_step);
 
-        // Hashrate: responds to how far yesterday's hashprice sits from the breakeven.
         let hp = self.hashprice().max(1e-12);
-        let zh: f64 = StandardNormal.sample(&mut s.hashrate);
-        let growth = p.hashrate_trend + p.hashrate_response * math::ln(hp / p.breakeven_hashprice);
-        let log_h = math::ln(self.hashrate_h_s) + growth * dt + c.hashrate_sd * zh;
+        let log_h = match (&p.hashrate, &mut self.network) {
+            // Vintages switch on and off and new ones enter on yesterday's hashprice.
+            (HashrateParams::Vintages(np), Some(network)) => {
+                // Buyers know the schedule: a halving within the payback period cuts the
+                // subsidy part of what a new machine expects to earn.
+                let to_halving =
+                    HALVING_INTERVAL_BLOCKS - self.next_height % HALVING_INTERVAL_BLOCKS;
+                let halving_in_days =
+                    to_halving as f64 * TARGET_BLOCK_SECS / SECONDS_PER_DAY as f64;
+                let subsidy = subsidy_btc(self.next_height);
+                let after = (0.5 * subsidy + self.fees_btc) / (subsidy + self.fees_btc).max(1e-12);
+                let expected = np.expected_hashprice(hp, halving_in_days, after);
+                let h = network.step_day(np, day, hp, expected, &mut s.hashrate, &mut s.frontier);
+                math::ln(h.max(1e-300))
+            }
+            // Legacy: responds to how far yesterday's hashprice sits from the breakeven.
+            (
+                HashrateParams::Breakeven {
+                    trend,
+                    response,
+                    breakeven,
+                    ..
+                },
+                _,
+            ) => {
+                let zh: f64 = StandardNormal.sample(&mut s.hashrate);
+                let growth = trend + response * math::ln(hp / breakeven);
+                math::ln(self.hashrate_h_s) + growth * dt + c.hashrate_sd * zh
+            }
+            (HashrateParams::Vintages(_), None) => math::ln(self.hashrate_h_s),
+        };
         self.hashrate_h_s = math::exp(log_h.clamp(c.log_hashrate_lo, c.log_hashrate_hi));
 
         self.draw_fees(p, day, &mut s.fees);
@@ -348,10 +426,12 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
     fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
         world.segments.clear();
         world.chain_events.clear();
+        world.network.clear();
         let p = self.params;
         let mut rngs = BitcoinStreams {
             price: streams.of(StreamKind::BtcPrice),
             hashrate: streams.of(StreamKind::NetworkHashrate),
+            frontier: streams.of(StreamKind::EfficiencyFrontier),
             blocks: streams.of(StreamKind::Blocks),
             fees: streams.of(StreamKind::Fees),
         };
@@ -374,6 +454,12 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
                 SimTime::from_secs(day * SECONDS_PER_DAY),
                 &state,
             );
+            let path = &mut world.network;
+            path.hashrate_eh_s.push(state.hashrate_h_s / 1e18);
+            path.difficulty.push(state.difficulty);
+            path.frontier_j_per_th.push(state.frontier_j_per_th(p));
+            path.breakeven_usd_per_ph_day
+                .push(state.breakeven_hashprice(p));
             let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
             let mut t = day_start;
             while let Some((at, boundary)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks)
@@ -403,6 +489,10 @@ fn apply_day_shocks(shocks: &[ShockSpec], day_start: SimTime, state: &mut Bitcoi
         match *shock {
             ShockSpec::BtcPrice { at, factor } if at == day_start => state.price_usd *= factor,
             ShockSpec::NetworkHashrate { at, factor } if at == day_start => {
+                // A vintage network loses (or gains) installed machines, so the shock lasts.
+                if let Some(network) = &mut state.network {
+                    network.scale(factor);
+                }
                 state.hashrate_h_s *= factor
             }
             _ => {}
@@ -478,10 +568,9 @@ mod tests {
             height: 875_000,
             epoch_blocks_mined: 0,
             hashrate_h_s: implied_hashrate_h_s(108.52e12),
-            hashrate_trend: 0.0,
-            hashrate_volatility: 0.0,
-            hashrate_response: 0.0,
-            breakeven_hashprice: 50.0,
+            // The protocol tests below run against the vintage network: mining reads only
+            // the state's hashrate, whichever model moves it.
+            hashrate: HashrateParams::Vintages(crate::world::bitcoin_network::tests::params()),
             fee_mean_btc: fees_from_share(3.125, 0.0242),
             fee_volatility: 0.0,
             fee_spike_rate: 0.0,
@@ -494,6 +583,7 @@ mod tests {
         BitcoinStreams {
             price: Streams::new(seed, rep).of(StreamKind::BtcPrice),
             hashrate: Streams::new(seed, rep).of(StreamKind::NetworkHashrate),
+            frontier: Streams::new(seed, rep).of(StreamKind::EfficiencyFrontier),
             blocks: Streams::new(seed, rep).of(StreamKind::Blocks),
             fees: Streams::new(seed, rep).of(StreamKind::Fees),
         }

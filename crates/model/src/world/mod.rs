@@ -16,6 +16,7 @@
 pub mod ai_market;
 pub mod base_rate;
 pub mod bitcoin_market;
+pub mod bitcoin_network;
 pub mod bitcoin_protocol;
 pub mod energy;
 pub mod outages;
@@ -29,7 +30,7 @@ use bitcoin_market::BitcoinMarketProcess;
 use bitcoin_protocol::ChainEvent;
 use energy::{DAY_HOURS, EnergyPriceProcess, PriceSummary};
 use outages::{OutageProcess, Outages};
-use pivotsim_engine::{HOURS_PER_DAY, SimTime};
+use pivotsim_engine::{HOURS_PER_DAY, SECONDS_PER_DAY, SimTime};
 use streams::Streams;
 
 pub use bitcoin_market::MarketSegment;
@@ -59,6 +60,8 @@ pub struct World {
     /// the plans' accrual: a cache of `hourly_price`, made by `generate` (stale if the prices
     /// are changed afterwards).
     pub daily_price: Vec<PriceSummary>,
+    /// The network's daily path: hashrate, difficulty, frontier and breakeven of each day.
+    pub network: NetworkPath,
     /// Retargets and halvings with their times.
     pub chain_events: Vec<(SimTime, ChainEvent)>,
     /// Time-averaged hashprice over the horizon, USD per PH/s per day.
@@ -77,6 +80,44 @@ pub struct World {
     /// Stored as an offset rather than a calendar year so that a relative-error sketch keeps
     /// it to the day.
     pub years_to_first_halving: Option<f64>,
+}
+
+/// The bitcoin network's state at the start of each day (after the day's shocks), one entry
+/// per simulated day.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPath {
+    /// Network hashrate, EH/s.
+    pub hashrate_eh_s: Vec<f64>,
+    /// Difficulty.
+    pub difficulty: Vec<f64>,
+    /// J/TH of the best machine on sale (NaN without a vintage network).
+    pub frontier_j_per_th: Vec<f64>,
+    /// The marginal breakeven hashprice, USD per PH/s per day.
+    pub breakeven_usd_per_ph_day: Vec<f64>,
+}
+
+impl NetworkPath {
+    /// Empties the path, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.hashrate_eh_s.clear();
+        self.difficulty.clear();
+        self.frontier_j_per_th.clear();
+        self.breakeven_usd_per_ph_day.clear();
+    }
+
+    /// The mean of `daily` over the days that start in [from, to) (the day in force at `from`
+    /// when none does), NaN past the end of the path.
+    pub fn mean_between(daily: &[f64], from: SimTime, to: SimTime) -> f64 {
+        let first = from.secs().div_ceil(SECONDS_PER_DAY) as usize;
+        let last = (to.secs().div_ceil(SECONDS_PER_DAY) as usize).min(daily.len());
+        match daily.get(first..last) {
+            Some(days) if !days.is_empty() => days.iter().sum::<f64>() / days.len() as f64,
+            _ => daily
+                .get((from.secs() / SECONDS_PER_DAY) as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+        }
+    }
 }
 
 impl World {

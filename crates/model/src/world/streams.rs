@@ -60,6 +60,8 @@ stream_kinds! {
     GpuFailures = 14,
     /// Generator failures during a site's traced outages (instance = site index). World.
     TraceOutages = 15,
+    /// The efficiency frontier of new mining machines. World.
+    EfficiencyFrontier = 16,
     /// ASIC failures of a fleet (instance = fleet index). Operator-side.
     AsicFailures = 100,
 }
@@ -134,6 +136,7 @@ mod tests {
             StreamKind::CoolingFailures => 13,
             StreamKind::GpuFailures => 14,
             StreamKind::TraceOutages => 15,
+            StreamKind::EfficiencyFrontier => 16,
             StreamKind::AsicFailures => 100,
         }
     }
@@ -146,7 +149,7 @@ mod tests {
 
     #[test]
     fn stream_kinds_keep_their_numbers() {
-        assert_eq!(StreamKind::ALL.len(), 16);
+        assert_eq!(StreamKind::ALL.len(), 17);
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }

@@ -20,9 +20,9 @@ use crate::names::{self, shown};
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
-    AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, Plan, ProjectTerms,
-    RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing, Revolver, Scenario, Shock, Site, Stress,
-    TenantClass, TraceOutage,
+    AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, HashrateModel, Plan,
+    ProjectTerms, RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing, Revolver, Scenario, Shock, Site,
+    Stress, TenantClass, TraceOutage, VintageNetwork,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -414,6 +414,9 @@ impl Checker<'_> {
                 ),
             ));
         }
+        if let HashrateModel::Vintages(v) = &b.hashrate {
+            self.vintages(v)?;
+        }
         // TH/s: a fleet's units × TH/s each; the network's EH/s × 10^6.
         let network_th = b.network_hashrate_eh_s * 1e6;
         let installed_th: f64 = (self.s.sites.iter())
@@ -431,6 +434,36 @@ impl Checker<'_> {
                     installed_th / 1e6,
                     b.network_hashrate_eh_s,
                     installed_th / 1e6
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A vintage network: fleet shares that make up the whole network, and a frontier above
+    /// its floor.
+    fn vintages(&self, v: &VintageNetwork) -> Result<(), ScenarioError> {
+        let p = field!(Scenario.market.bitcoin.hashrate);
+        let total: f64 = v.fleet.iter().map(|x| x.share).sum();
+        if (total - 1.0).abs() > 1e-3 {
+            return Err(self.err(
+                &join_field(p, "fleet"),
+                ErrorKind::Range,
+                format!(
+                    "the vintages' shares sum to {total}; they split the running hashrate, so \
+                     expected a sum of 1"
+                ),
+            ));
+        }
+        let f = &v.frontier;
+        if f.floor_j_per_th >= f.j_per_th {
+            return Err(self.err(
+                &join_field(&join_field(p, "frontier"), "floor_j_per_th"),
+                ErrorKind::Range,
+                format!(
+                    "{} J/TH is not below the frontier's {} J/TH; expected a floor the best \
+                     machine on sale has not reached",
+                    f.floor_j_per_th, f.j_per_th
                 ),
             ));
         }

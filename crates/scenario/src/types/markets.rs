@@ -229,8 +229,9 @@ pub struct BitcoinMarket {
     /// Network hashrate at the start, EH/s.
     #[schemars(range(min = 1e-6, max = 1e7), extend("x-expected" = "EH/s, above 0"))]
     pub network_hashrate_eh_s: f64,
-    /// How the network hashrate evolves.
-    pub hashrate: HashrateProcess,
+    /// How the network hashrate evolves: a network of machine vintages (the default), or the
+    /// legacy response to a fixed breakeven hashprice.
+    pub hashrate: HashrateModel,
     /// Transaction fees per block.
     pub fees: Fees,
 }
@@ -250,7 +251,100 @@ pub struct PriceJumps {
     pub std_log_size: f64,
 }
 
-/// Network hashrate: d ln H = (trend + response · ln(hashprice / breakeven)) dt + volatility dW.
+/// How the network hashrate evolves. The two forms are told apart by their fields.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HashrateModel {
+    /// A network made of machine vintages: new machines enter at the efficiency frontier when
+    /// hashprice pays for them, old ones switch off when it no longer pays their power.
+    Vintages(VintageNetwork),
+    /// Legacy: growth responds to ln(hashprice / a fixed breakeven). Kept so that older
+    /// scenario files still load; the shipped configs use [`HashrateModel::Vintages`].
+    Breakeven(HashrateProcess),
+}
+
+/// A network of machine vintages (docs/model.md, World). Each vintage has an efficiency and an
+/// installed hashrate; the share of it that runs is the share of its owners whose power cost
+/// the hashprice covers. New hashrate enters at the frontier when a smoothed hashprice covers
+/// a frontier machine's power and its price over the payback period.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VintageNetwork {
+    /// The machines hashing at the start: efficiency and share of the running hashrate (the
+    /// shares must sum to 1).
+    #[schemars(length(min = 1, max = 16), extend("x-expected" = "vintage"))]
+    pub fleet: Vec<FleetVintage>,
+    /// The best machine on sale and how it improves.
+    pub frontier: EfficiencyFrontier,
+    /// Median all-in power cost of the network's miners (energy plus hosting overheads),
+    /// USD/MWh.
+    #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "USD/MWh, above 0"))]
+    pub power_usd_per_mwh: f64,
+    /// Spread of the miners' power costs: σ of ln cost across the network. A vintage's
+    /// running share falls from 1 to 0 over about ±2σ around its median breakeven.
+    #[schemars(range(min = 0.01, max = 3.0), extend("x-expected" = "σ of ln USD/MWh"))]
+    pub power_dispersion: f64,
+    /// Months of margin (hashprice less power) a new machine must earn back its price in.
+    #[schemars(range(min = 1.0, max = 120.0), extend("x-expected" = "months"))]
+    pub payback_months: f64,
+    /// New hashrate per year, as a fraction of the installed network, when new machines pay
+    /// back for every buyer (the supply chain's limit).
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "a fraction per year"))]
+    pub max_entry_per_year: f64,
+    /// Time constant of the hashprice that orders are placed on (orders lag hashprice while
+    /// machines are made and shipped), days.
+    #[schemars(range(min = 1.0, max = 1_000.0), extend("x-expected" = "days"))]
+    pub order_lag_days: f64,
+    /// Time constant of switching running machines on and off as hashprice moves, days.
+    #[schemars(range(min = 0.1, max = 365.0), extend("x-expected" = "days"))]
+    pub switch_days: f64,
+    /// Share of installed machines scrapped per year (wear-out, sale for parts).
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per year"))]
+    pub retirement_per_year: f64,
+    /// Volatility of ln H around the vintages' running hashrate (weather, curtailment), per
+    /// √year; mean-reverting within about a month.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+}
+
+/// One vintage of the starting network.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FleetVintage {
+    /// Efficiency, J/TH.
+    #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "J/TH, above 0"))]
+    pub j_per_th: f64,
+    /// Share of the starting running hashrate.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
+    pub share: f64,
+}
+
+/// The efficiency frontier: J/TH of the best machine on sale, falling toward a physical floor
+/// at an uncertain rate, d ln(J − floor) = −rate dt + volatility dW (so the J/TH gained per
+/// year slows as the floor nears).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfficiencyFrontier {
+    /// Best machine on sale at the start, J/TH.
+    #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "J/TH, above 0"))]
+    pub j_per_th: f64,
+    /// Physical floor the frontier approaches, J/TH (below `j_per_th`).
+    #[schemars(range(min = 0.0, max = 1e4), extend("x-expected" = "J/TH"))]
+    pub floor_j_per_th: f64,
+    /// Rate at which the gap to the floor closes, per year.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per year"))]
+    pub improvement_per_year: f64,
+    /// Volatility of ln(J − floor), per √year.
+    #[schemars(range(min = 0.0, max = 5.0), extend("x-expected" = "per √year"))]
+    pub volatility: f64,
+    /// Price of a frontier machine at the start, USD per TH/s; later frontier machines cost
+    /// the same per watt (so USD/TH falls with J/TH).
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
+    pub machine_usd_per_th: f64,
+}
+
+/// Legacy network hashrate: d ln H = (trend + response · ln(hashprice / breakeven)) dt +
+/// volatility dW.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HashrateProcess {
