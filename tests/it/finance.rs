@@ -619,7 +619,7 @@ fn on_the_default_scenario_a_pre_leased_project_defaults_only_when_its_tenant_do
         world.generate(&model, s.seed.unwrap(), rep);
         let op = model::run_to_horizon(&model, &world, plan, s.seed.unwrap(), rep);
         assert!(!op.has_defaulted(), "future {rep}: the company defaulted");
-        for (hall, taken) in op.project_loans() {
+        for (hall, taken, _) in op.project_loans() {
             let Some(taken) = taken else { continue };
             foreclosed += 1;
             let tenant_defaulted = op

@@ -254,7 +254,13 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
             .iter()
             .map(|h| hall_use_name(&h.use_))
             .collect();
-        let projects_before = self.operator.project_statuses();
+        // (taken, owed) per project loan, to log the ones its lenders take (no allocation
+        // without project loans).
+        let loans_before: Vec<(bool, f64)> = self
+            .operator
+            .project_loans()
+            .map(|(_, taken, owed)| (taken.is_some(), owed))
+            .collect();
         // An event about something the company no longer has (after its default, or a lease
         // of a hall its lenders took) changes nothing, and is left out unless it does.
         let moot = (self.operator.has_defaulted()
@@ -276,16 +282,28 @@ impl Handler<OperatorEvent> for Recorder<'_, '_> {
                 });
             }
         }
-        for (b, a) in projects_before.iter().zip(self.operator.project_statuses()) {
-            if b.state != "taken by lenders" && a.state == "taken by lenders" {
-                self.log.push(TraceRecord {
-                    time: now,
-                    event: "lenders_take_project",
-                    subject: format!("{}: {}", b.name, a.foreclosure_reason.unwrap_or("")),
-                    quantity: "project_debt_usd",
-                    before: TraceValue::Number(b.balance_usd),
-                    after: TraceValue::Number(a.balance_usd),
-                });
+        let newly_taken = self
+            .operator
+            .project_loans()
+            .zip(&loans_before)
+            .any(|((_, taken, _), (was_taken, _))| taken.is_some() && !was_taken);
+        if newly_taken {
+            for (a, (was_taken, owed)) in self
+                .operator
+                .project_statuses()
+                .into_iter()
+                .zip(loans_before)
+            {
+                if let (false, Some(reason)) = (was_taken, a.foreclosure_reason) {
+                    self.log.push(TraceRecord {
+                        time: now,
+                        event: "lenders_take_project",
+                        subject: format!("{}: {reason}", a.name),
+                        quantity: "project_debt_usd",
+                        before: TraceValue::Number(owed),
+                        after: TraceValue::Number(a.balance_usd),
+                    });
+                }
             }
         }
         if before.defaulted == 0.0 && after.defaulted == 1.0 {

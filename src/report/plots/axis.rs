@@ -79,17 +79,8 @@ impl TickAxis {
             .iter()
             .position(|(v, _)| *v == 0.0)
             .map_or(0, |zero| zero % every);
-        Self {
-            lo: self.lo,
-            hi: self.hi,
-            ticks: self
-                .ticks
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % every == offset)
-                .map(|(_, t)| t.clone())
-                .collect(),
-        }
+        let keep: Vec<bool> = (0..self.ticks.len()).map(|i| i % every == offset).collect();
+        self.retained(&keep)
     }
 
     /// The same axis with only the ticks for which `keep` (given each tick's index) holds.

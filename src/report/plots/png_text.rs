@@ -22,6 +22,42 @@ pub(crate) const BASELINE: f32 = 0.70;
 /// plotters' layout box is `size / 1.24` high; anchors are computed on that box.
 pub(crate) const BOX_HEIGHT: f32 = 1.0 / 1.24;
 
+/// Lays out `text` in `scaled` as both text backends draw it: each glyph with its pen
+/// position (plotters' advances and kerning, kept fractional), and the offset, px, from the
+/// drawing position to the text box's top left under `style`'s anchor.
+pub(crate) fn layout<F: Font, S: BackendTextStyle>(
+    scaled: &ab_glyph::PxScaleFont<F>,
+    text: &str,
+    style: &S,
+) -> (Vec<(GlyphId, f32)>, (i32, i32)) {
+    let mut pen = 0.0f32;
+    let mut previous: Option<GlyphId> = None;
+    let mut placed = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = previous {
+            pen += scaled.kern(p, id);
+        }
+        placed.push((id, pen));
+        pen += scaled.h_advance(id);
+        previous = Some(id);
+    }
+    let width = pen.floor() as i32;
+    let height = (scaled.scale().y * BOX_HEIGHT) as i32;
+    let anchor = style.anchor();
+    let dx = match anchor.h_pos {
+        HPos::Left => 0,
+        HPos::Center => -width / 2,
+        HPos::Right => -width,
+    };
+    let dy = match anchor.v_pos {
+        VPos::Top => 0,
+        VPos::Center => -height / 2,
+        VPos::Bottom => -height,
+    };
+    (placed, (dx, dy))
+}
+
 /// DejaVu Sans regular and bold, parsed once; `None` if the embedded bytes do not parse.
 pub(crate) fn fonts() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
     static FONTS: OnceLock<Option<(FontRef<'static>, FontRef<'static>)>> = OnceLock::new();
@@ -142,33 +178,10 @@ impl<B: DrawingBackend> DrawingBackend for CrispText<B> {
         let size = style.size() as f32;
         let scaled = font.as_scaled(size);
 
-        // Same advances as plotters' layout estimate, but kept fractional.
-        let mut pen = 0.0f32;
-        let mut previous: Option<GlyphId> = None;
-        let mut glyphs = Vec::with_capacity(text.len());
-        for c in text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = previous {
-                pen += scaled.kern(p, id);
-            }
-            glyphs.push(id.with_scale_and_position(size, point(pen, size * BASELINE)));
-            pen += scaled.h_advance(id);
-            previous = Some(id);
-        }
-
-        let width = pen.floor() as i32;
-        let height = (size * BOX_HEIGHT) as i32;
-        let anchor = style.anchor();
-        let dx = match anchor.h_pos {
-            HPos::Left => 0,
-            HPos::Center => -width / 2,
-            HPos::Right => -width,
-        };
-        let dy = match anchor.v_pos {
-            VPos::Top => 0,
-            VPos::Center => -height / 2,
-            VPos::Bottom => -height,
-        };
+        let (placed, (dx, dy)) = layout(&scaled, text, style);
+        let glyphs = placed
+            .into_iter()
+            .map(|(id, x)| id.with_scale_and_position(size, point(x, size * BASELINE)));
         let transform = style.transform();
         let (w, h) = self.0.get_size();
         let mut result = Ok(());

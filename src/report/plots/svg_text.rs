@@ -21,13 +21,12 @@ use std::fmt::Write;
 
 use ab_glyph::{Font, FontRef, GlyphId, OutlineCurve, ScaleFont};
 use plotters::style::FontStyle;
-use plotters::style::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
     FontTransform,
 };
 
-use crate::report::plots::png_text::{BASELINE, BOX_HEIGHT, fonts};
+use crate::report::plots::png_text::{BASELINE, fonts, layout};
 
 /// Marks a placeholder text: private-use characters no label holds.
 const OPEN: char = '\u{E000}';
@@ -301,31 +300,7 @@ impl<B: DrawingBackend> DrawingBackend for OutlinedText<'_, B> {
         let (sx, sy) = (scaled.h_scale_factor(), scaled.v_scale_factor());
 
         // The pen positions and anchors of the PNG text (png_text::CrispText).
-        let mut pen = 0.0f32;
-        let mut previous: Option<GlyphId> = None;
-        let mut placed = Vec::with_capacity(text.len());
-        for c in text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = previous {
-                pen += scaled.kern(p, id);
-            }
-            placed.push((id, pen));
-            pen += scaled.h_advance(id);
-            previous = Some(id);
-        }
-        let width = pen.floor() as i32;
-        let height = (size * BOX_HEIGHT) as i32;
-        let anchor = style.anchor();
-        let dx = match anchor.h_pos {
-            HPos::Left => 0,
-            HPos::Center => -width / 2,
-            HPos::Right => -width,
-        };
-        let dy = match anchor.v_pos {
-            VPos::Top => 0,
-            VPos::Center => -height / 2,
-            VPos::Bottom => -height,
-        };
+        let (placed, (dx, dy)) = layout(&scaled, text, style);
         let rotation = match style.transform() {
             FontTransform::None => "",
             FontTransform::Rotate90 => " rotate(90)",

@@ -336,13 +336,13 @@ impl<'a> Operator<'a> {
         })
     }
 
-    /// The project loans signed so far: each one's hall (global index) and when its lenders
-    /// took it, if they did.
-    pub fn project_loans(&self) -> impl Iterator<Item = (usize, Option<SimTime>)> + '_ {
+    /// The project loans signed so far: each one's hall (global index), when its lenders
+    /// took it (if they did) and what it owes now, USD.
+    pub fn project_loans(&self) -> impl Iterator<Item = (usize, Option<SimTime>, f64)> + '_ {
         self.financing
             .projects
             .iter()
-            .map(|p| (p.hall, p.foreclosed_at))
+            .map(|p| (p.hall, p.foreclosed_at, p.balance()))
     }
 }
 

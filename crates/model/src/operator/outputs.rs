@@ -47,9 +47,9 @@ impl Operator<'_> {
                 Metric::LostMw => self.tenancy.tallies().lost_mw,
                 Metric::LostContractValue => self.tenancy.tallies().lost_contract_value_usd,
                 Metric::TenantDefaults => self.tenancy.tallies().tenant_defaults as f64,
-                Metric::ContractedRevenue => self.tenancy.tallies().contracted_usd,
+                Metric::ContractedRevenue => self.contracted_usd(),
                 Metric::LargestTenantShare => {
-                    let total = self.tenancy.tallies().contracted_usd;
+                    let total = self.contracted_usd();
                     let largest = self
                         .tenancy
                         .leases
@@ -113,6 +113,14 @@ impl Operator<'_> {
             };
         }
         RunMetrics { values }
+    }
+
+    /// The value of every lease signed, USD, in signing order.
+    fn contracted_usd(&self) -> f64 {
+        self.tenancy
+            .leases
+            .iter()
+            .fold(0.0, |total, l| total + l.contract_value_usd)
     }
 
     /// Appends the run's monthly series to `out`: for each closed month, one value per

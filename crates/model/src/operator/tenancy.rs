@@ -155,10 +155,6 @@ pub(super) struct Tallies {
     pub(super) lost_contract_value_usd: f64,
     /// Tenants that defaulted.
     pub(super) tenant_defaults: u64,
-    /// Leases that left with a hall its project lenders took.
-    pub(super) leases_foreclosed: u64,
-    /// Total value of the leases signed, USD (each initial term's rent with escalators).
-    pub(super) contracted_usd: f64,
 }
 
 /// The operator's tenants: leases signed, where each inquiry stands, those waiting for
@@ -269,11 +265,8 @@ impl Tenancy {
     /// company, whatever their state.
     pub(super) fn foreclose(&mut self, hall: usize) {
         for lease in self.leases.iter_mut().filter(|l| l.hall == hall) {
-            if lease.state != LeaseState::Ended {
-                lease.state = LeaseState::Ended;
-                lease.billed_share = 0.0;
-                self.tallies.leases_foreclosed += 1;
-            }
+            lease.state = LeaseState::Ended;
+            lease.billed_share = 0.0;
         }
     }
 
@@ -401,7 +394,6 @@ impl Operator<'_> {
             lease.term_secs as f64 / SECONDS_PER_YEAR,
             lease.escalator,
         );
-        self.tenancy.tallies.contracted_usd += lease.contract_value_usd;
         let k = self.tenancy.leases.len() as u32;
         self.tenancy.leases.push(lease);
         queue.schedule(start, OperatorEvent::LeaseStarts(k));
