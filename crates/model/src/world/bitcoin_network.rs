@@ -11,7 +11,7 @@
 //! uncertain rate. The breakeven hashprice is therefore an output: the power breakeven of the
 //! least efficient vintage that still mostly runs.
 //!
-//! Cost: one `exp` per vintage per day. Entries are pooled into one vintage per half year,
+//! Cost: a few `exp` a day, whatever the number of vintages (each keeps its breakeven's factor). Entries are pooled into one vintage per half year,
 //! so a 10-year path holds the starting fleet plus about 20 vintages.
 
 use pivotsim_engine::{DAYS_PER_YEAR, math};
@@ -94,11 +94,19 @@ impl NetworkParams {
         hashprice * (before + after_halving * (self.payback_days - before)) / self.payback_days
     }
 
-    /// Share of owners whose power cost the hashprice `hp` covers, for a median breakeven
-    /// whose natural log is `ln_breakeven`: Φ((ln hp − ln breakeven) / σ).
-    fn share_covered(&self, ln_hp: f64, ln_breakeven: f64) -> f64 {
-        let x = LOGISTIC_PROBIT * (ln_hp - ln_breakeven) / self.power_dispersion;
-        1.0 / (1.0 + math::exp(-x))
+    /// The factor e^(1.702 · ln(price) / σ) of a breakeven or a hashprice `price` (USD per
+    /// PH/s per day), its exponent bounded to ±700 so that a product of two is never NaN.
+    fn factor(&self, price: f64) -> f64 {
+        let x = LOGISTIC_PROBIT * math::ln(price.max(1e-300)) / self.power_dispersion;
+        math::exp(x.clamp(-700.0, 700.0))
+    }
+
+    /// Share of owners whose power cost the hashprice covers, Φ((ln hp − ln breakeven) / σ),
+    /// from the breakeven's [`NetworkParams::factor`] and the reciprocal of the hashprice's:
+    /// 1 / (1 + e^(1.702 (ln breakeven − ln hp) / σ)). Splitting the exponential lets each
+    /// vintage keep its factor, so a day costs one `exp` however many vintages there are.
+    fn share_covered(breakeven_factor: f64, inverse_hashprice_factor: f64) -> f64 {
+        1.0 / (1.0 + breakeven_factor * inverse_hashprice_factor)
     }
 }
 
@@ -107,8 +115,8 @@ impl NetworkParams {
 struct Vintage {
     /// Efficiency, J/TH.
     j_per_th: f64,
-    /// ln of the median power breakeven, ln(USD per PH/s per day).
-    ln_breakeven: f64,
+    /// [`NetworkParams::factor`] of the median power breakeven.
+    breakeven_factor: f64,
     /// Installed hashrate, H/s.
     installed_h_s: f64,
     /// Share of it running.
@@ -144,15 +152,16 @@ impl Network {
     /// `hashrate_h_s`, split by the declared shares.
     pub fn initial(p: &NetworkParams, hashrate_h_s: f64, hashprice: f64) -> Self {
         let dt = 1.0 / DAYS_PER_YEAR;
-        let ln_hp = math::ln(hashprice.max(1e-12));
+        let inverse_hp = 1.0 / p.factor(hashprice);
         // Room for 12 years of pooled entries, so a usual horizon never reallocates.
         let mut vintages = Vec::with_capacity(p.fleet.len() + 26);
         for &(j_per_th, share) in &p.fleet {
-            let ln_breakeven = math::ln(p.power_breakeven(j_per_th));
-            let running = p.share_covered(ln_hp, ln_breakeven).max(MIN_START_RUNNING);
+            let breakeven_factor = p.factor(p.power_breakeven(j_per_th));
+            let running =
+                NetworkParams::share_covered(breakeven_factor, inverse_hp).max(MIN_START_RUNNING);
             vintages.push(Vintage {
                 j_per_th,
-                ln_breakeven,
+                breakeven_factor,
                 installed_h_s: hashrate_h_s * share / running,
                 running,
             });
@@ -235,12 +244,12 @@ impl Network {
         let dt = 1.0 / DAYS_PER_YEAR;
         let zf: f64 = StandardNormal.sample(frontier_rng);
         self.frontier_gap *= math::exp(self.frontier_drift + self.frontier_sd * zf);
-        let ln_hp = math::ln(hashprice.max(1e-12));
+        let inverse_hp = 1.0 / p.factor(hashprice);
 
         // Running machines: each vintage's share moves toward the share of owners whose power
         // today's hashprice covers; the installed base wears out.
         for v in &mut self.vintages {
-            let target = p.share_covered(ln_hp, v.ln_breakeven);
+            let target = NetworkParams::share_covered(v.breakeven_factor, inverse_hp);
             v.running += (target - v.running) * self.switch_weight;
             v.installed_h_s *= self.survival;
         }
@@ -249,12 +258,12 @@ impl Network {
         // machine pays back sets the day's new hashrate, a fraction of the installed base.
         self.order_hashprice += (order_hashprice - self.order_hashprice) * self.order_weight;
         let frontier = self.frontier_j_per_th(p);
-        let ln_entry = math::ln(p.entry_breakeven(frontier));
-        let ln_order = math::ln(self.order_hashprice.max(1e-12));
-        let share = p.share_covered(ln_order, ln_entry);
+        let entry_factor = p.factor(p.entry_breakeven(frontier));
+        let share =
+            NetworkParams::share_covered(entry_factor, 1.0 / p.factor(self.order_hashprice));
         let added = p.max_entry_per_year * share * dt * self.installed_h_s();
         if added > 0.0 {
-            self.add(p, day, frontier, added, ln_hp);
+            self.add(p, day, frontier, added, inverse_hp);
         }
 
         let z: f64 = StandardNormal.sample(noise_rng);
@@ -264,12 +273,12 @@ impl Network {
 
     /// Adds `added_h_s` of machines at `j_per_th` to the open vintage (opening one every
     /// [`VINTAGE_POOL_DAYS`]); they run at the share today's hashprice covers.
-    fn add(&mut self, p: &NetworkParams, day: u64, j_per_th: f64, added_h_s: f64, ln_hp: f64) {
+    fn add(&mut self, p: &NetworkParams, day: u64, j_per_th: f64, added_h_s: f64, inverse_hp: f64) {
         let pool = day / VINTAGE_POOL_DAYS;
         if self.open_pool != Some(pool) {
             self.vintages.push(Vintage {
                 j_per_th,
-                ln_breakeven: 0.0,
+                breakeven_factor: 1.0,
                 installed_h_s: 0.0,
                 running: 0.0,
             });
@@ -279,12 +288,12 @@ impl Network {
             return;
         };
         let total = v.installed_h_s + added_h_s;
-        let ln_breakeven_new = math::ln(p.power_breakeven(j_per_th));
-        let running_new = p.share_covered(ln_hp, ln_breakeven_new);
+        let running_new =
+            NetworkParams::share_covered(p.factor(p.power_breakeven(j_per_th)), inverse_hp);
         v.j_per_th = (v.j_per_th * v.installed_h_s + j_per_th * added_h_s) / total;
         v.running = (v.running * v.installed_h_s + running_new * added_h_s) / total;
         v.installed_h_s = total;
-        v.ln_breakeven = math::ln(p.power_breakeven(v.j_per_th));
+        v.breakeven_factor = p.factor(p.power_breakeven(v.j_per_th));
     }
 }
 
