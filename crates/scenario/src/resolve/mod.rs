@@ -450,7 +450,7 @@ impl Checker<'_> {
                 &join_field(p, "fleet"),
                 ErrorKind::Range,
                 format!(
-                    "the vintages' shares sum to {total}; they split the running hashrate, so \
+                    "the vintages' shares sum to {total:.4}; they split the running hashrate, so \
                      expected a sum of 1"
                 ),
             ));

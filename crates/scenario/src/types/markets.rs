@@ -251,8 +251,10 @@ pub struct PriceJumps {
     pub std_log_size: f64,
 }
 
-/// How the network hashrate evolves. The two forms are told apart by their fields.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// How the network hashrate evolves. The two forms are told apart by their fields: a block
+/// with any of the legacy form's growth fields is the legacy form, any other a vintage
+/// network (so a mistyped field is reported against the form meant, not as "no variant").
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum HashrateModel {
     /// A network made of machine vintages: new machines enter at the efficiency frontier when
@@ -261,6 +263,32 @@ pub enum HashrateModel {
     /// Legacy: growth responds to ln(hashprice / a fixed breakeven). Kept so that older
     /// scenario files still load; the shipped configs use [`HashrateModel::Vintages`].
     Breakeven(HashrateProcess),
+}
+
+/// Fields only the legacy form has.
+const LEGACY_HASHRATE_FIELDS: [&str; 3] = [
+    "trend_per_year",
+    "response_per_year",
+    "breakeven_hashprice_usd_per_ph_day",
+];
+
+impl<'de> Deserialize<'de> for HashrateModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let legacy = LEGACY_HASHRATE_FIELDS
+            .iter()
+            .any(|f| value.get(f).is_some());
+        if legacy {
+            serde_json::from_value(value)
+                .map(HashrateModel::Breakeven)
+                .map_err(|e| D::Error::custom(format!("legacy hashrate form: {e}")))
+        } else {
+            serde_json::from_value(value)
+                .map(HashrateModel::Vintages)
+                .map_err(|e| D::Error::custom(format!("vintage network: {e}")))
+        }
+    }
 }
 
 /// A network of machine vintages (docs/model.md, World). Each vintage has an efficiency and an
