@@ -367,7 +367,7 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
 
 /// The metrics that can be undefined in a future (written empty in `runs.csv`): no
 /// `--target-ci` on them. A test keeps this list in step with the metric descriptions.
-pub(crate) const MAY_BE_UNDEFINED: [Metric; 7] = [
+pub(crate) const MAY_BE_UNDEFINED: [Metric; 8] = [
     Metric::Irr,
     Metric::YearsToFirstHalving,
     Metric::PaybackMonth,
@@ -375,6 +375,7 @@ pub(crate) const MAY_BE_UNDEFINED: [Metric; 7] = [
     Metric::EquityValuePerShare,
     Metric::LargestTenantShare,
     Metric::LeaseNoiMargin,
+    Metric::Year1Rent,
 ];
 
 /// A metric by its key (`npv_usd`) or its key without the unit suffix (`npv`).

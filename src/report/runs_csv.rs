@@ -139,8 +139,9 @@ fn metric_unit(metric: Metric) -> &'static str {
         Unit::Count if key.ends_with("_month") => "month",
         Unit::Count => "count",
         Unit::Plain => {
-            const SUFFIXES: [(&str, &str); 12] = [
+            const SUFFIXES: [(&str, &str); 13] = [
                 ("_usd_per_ph_day", "USD/PH/day"),
+                ("_usd_per_kw_month", "USD/kW-month"),
                 ("_share", "fraction"),
                 ("_margin", "fraction"),
                 ("_per_share_usd", "USD/share"),

@@ -663,12 +663,13 @@ fn the_readme_quotes_the_limits_the_code_declares() {
 
 #[test]
 fn leases_that_follow_one_another_in_a_hall_are_accepted() {
-    // Hall A's 20 MW anchor, shortened to 2 years (2028-01 to 2030-01), then a second 20 MW
-    // lease signed for 2030-01: never more than 20 MW at once, so the plan is valid. The
+    // Hall A's 20 MW anchor, shortened to 2 years (2028-04 to 2030-04), then a second 20 MW
+    // lease signed for 2030-04: never more than 20 MW at once, so the plan is valid. The
     // same second lease starting a month earlier overlaps and is refused.
     let lease = "      - {type: sign_tenant, date: 2027-01-01, site: West Texas, hall: A, mw: 20, \
-                 term_years: 12, price_usd_per_kw_month: 140, escalator_per_year: 0.03, \
-                 start_delay_months: 12}\n";
+                 term_years: 12, price_usd_per_kw_month: 130, escalator_per_year: 0.03, \
+                 start_delay_months: 15,\n         delivery_milestone: {cancel_if_late_months: 6, \
+                 liquidated_damages_usd_per_mw_month: 130000}}\n";
     let default = pivotsim::scenario::DEFAULT_SCENARIO_YAML;
     assert!(default.contains(lease));
     let with_second = |start: &str| {
@@ -679,9 +680,9 @@ fn leases_that_follow_one_another_in_a_hall_are_accepted() {
         );
         default.replace(lease, &(short + &second))
     };
-    let follows = pivotsim::scenario::load_str(&with_second("2030-01-01"), "<test>");
+    let follows = pivotsim::scenario::load_str(&with_second("2030-04-02"), "<test>");
     assert!(follows.is_ok(), "{:?}", follows.err());
-    let overlaps = pivotsim::scenario::load_str(&with_second("2029-12-01"), "<test>")
+    let overlaps = pivotsim::scenario::load_str(&with_second("2030-03-01"), "<test>")
         .expect_err("two 20 MW leases at once in a 20 MW hall");
     assert!(
         overlaps.to_string().contains("committed at once"),

@@ -29,8 +29,8 @@ use pivotsim::engine::SimTime;
 use pivotsim::model::operator::{Flow, Flows};
 use pivotsim::model::{self, CompiledScenario, Metric, MonthRecord, Series, World};
 use pivotsim::scenario::{
-    self, Action, AsicDisposal, ConversionDebt, Cooling, Date, Debt, DebtRate, HallState,
-    HallTarget, Plan, Repayment, Rule, Scenario, Shock, SourceDocument,
+    self, Action, AsicDisposal, ConversionDebt, Cooling, Date, Debt, DebtRate, DeliveryMilestone,
+    HallState, HallTarget, Plan, Repayment, Rule, Scenario, Shock, SourceDocument,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -392,6 +392,13 @@ fn build(g: &Gen) -> Scenario {
                     start_delay_months: delay,
                     // Some anchors prepay a quarter of their first year.
                     prepaid_share_of_year1_rent: if m % 2 == 0 { 0.25 } else { 0.0 },
+                    phases: Vec::new(),
+                    // Some anchors are owed damages, and may cancel, when their hall is late.
+                    delivery_milestone: (m % 3 == 2).then_some(DeliveryMilestone {
+                        cancel_if_late_months: 3.0,
+                        liquidated_damages_usd_per_mw_month: 10_000.0,
+                    }),
+                    ramp_months: if m % 5 == 0 { 3 } else { 0 },
                 });
             }
             // GPUs share the hall with the tenant: together within its capacity at any
@@ -442,15 +449,27 @@ fn build(g: &Gen) -> Scenario {
         .expect("the default has an adaptive plan")
         .clone();
     for rule in &mut adaptive.rules {
-        let Rule::ConvertNextAsicHall {
-            hashprice_30d_below_usd_per_ph_day,
-            min_lost_inquiries,
-            not_before,
-            ..
-        } = rule;
-        *hashprice_30d_below_usd_per_ph_day = g.rule.0;
-        *min_lost_inquiries = g.rule.1;
-        *not_before = g.rule.2.map(|m| month(&s, m));
+        match rule {
+            Rule::ConvertNextAsicHall {
+                hashprice_30d_below_usd_per_ph_day,
+                min_lost_inquiries,
+                not_before,
+                ..
+            } => {
+                *hashprice_30d_below_usd_per_ph_day = g.rule.0;
+                *min_lost_inquiries = g.rule.1;
+                *not_before = g.rule.2.map(|m| month(&s, m));
+            }
+            Rule::ConvertOnPrelease {
+                min_preleased_share,
+                not_before,
+                ..
+            } => {
+                // From any single tenant to half the hall.
+                *min_preleased_share = f64::from(g.rule.1 % 3) / 4.0;
+                *not_before = g.rule.2.map(|m| month(&s, m));
+            }
+        }
     }
     s.plans = vec![
         Plan {
@@ -488,6 +507,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
     ];
     let outflows = [
         f[Flow::SlaCredits],
+        f[Flow::LateDeliveryDamages],
         f[Flow::SpotEnergy],
         f[Flow::PpaSettlement],
         f[Flow::Opex],
@@ -555,6 +575,7 @@ fn check_plan(
             ("lease revenue", f[Flow::LeaseRevenue]),
             ("GPU-cloud revenue", f[Flow::GpuCloudRevenue]),
             ("SLA credits", f[Flow::SlaCredits]),
+            ("late-delivery damages", f[Flow::LateDeliveryDamages]),
             ("spot energy", f[Flow::SpotEnergy]),
             ("opex", f[Flow::Opex]),
             ("capex", f[Flow::Capex]),
@@ -633,6 +654,7 @@ fn check_plan(
             total(|f| {
                 f[Flow::MiningRevenue] + f[Flow::DrCredits] + f[Flow::LeaseRevenue]
                     - f[Flow::SlaCredits]
+                    - f[Flow::LateDeliveryDamages]
                     + f[Flow::GpuCloudRevenue]
             }),
         ),

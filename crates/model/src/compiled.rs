@@ -253,6 +253,12 @@ pub enum ActionSpec {
         free_rent_secs: u64,
         /// The tenant's credit class (index into the AI market's classes), if any.
         class: Option<usize>,
+        /// Further phases: (global hall index, MW IT, seconds from signing to start).
+        more_phases: Vec<(usize, f64, u64)>,
+        /// Liquidated damages and the right to cancel a late phase, if agreed.
+        milestone: Option<DeliveryMilestoneSpec>,
+        /// Months each phase ramps over (0: bills in full from its start).
+        ramp_months: u32,
     },
     /// Install operator-owned GPUs.
     DeployGpuCloud {
@@ -315,6 +321,15 @@ pub enum ActionSpec {
     },
 }
 
+/// A lease deal's delivery terms, in simulation units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeliveryMilestoneSpec {
+    /// Seconds after a phase's contracted start beyond which a still-late phase is cancelled.
+    pub cancel_after_secs: u64,
+    /// Liquidated damages owed while a phase is late, USD per MW-month.
+    pub damages_usd_per_mw_month: f64,
+}
+
 /// A monthly rule in simulation form.
 #[derive(Debug, Clone)]
 pub enum RuleSpec {
@@ -333,6 +348,27 @@ pub enum RuleSpec {
         /// Not before this time.
         not_before: SimTime,
     },
+    /// Convert the next ASIC hall once waiting tenants it could serve take a share of it.
+    ConvertOnPrelease {
+        /// Share of the hall's GPU MW the waiting tenants must take.
+        min_share: f64,
+        /// The conversion.
+        conversion: ConversionSpec,
+        /// Most conversions.
+        max_conversions: u32,
+        /// Not before this time.
+        not_before: SimTime,
+    },
+}
+
+impl RuleSpec {
+    /// The conversion the rule starts.
+    pub fn conversion(&self) -> &ConversionSpec {
+        match self {
+            RuleSpec::ConvertNextAsicHall { conversion, .. }
+            | RuleSpec::ConvertOnPrelease { conversion, .. } => conversion,
+        }
+    }
 }
 
 /// A scheduled shock in simulation form.

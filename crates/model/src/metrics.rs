@@ -98,8 +98,12 @@ outputs! {
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Count, "leases ended early by a tenant default";
     ContractedRevenue => "contracted_revenue_usd", "Contracted revenue", Usd, "total value of the leases signed, as a deal announcement states it: each initial term's rent with its escalator";
-    LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest lease's share of the contracted revenue (empty without leases)";
+    LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest tenant's share of the contracted revenue, all phases of its deal together (empty without leases)";
     LeaseNoiMargin => "lease_noi_margin", "Lease NOI margin", Plain, "net operating income of the leasing business (rent − SLA credits − energy of leases with power included − GPU-ready halls' opex) over its rent, for the run (empty without rent)";
+    Year1Rent => "year1_rent_usd_per_kw_month", "Year-1 rent $/kW-month", Plain, "year-1 rent of the leases signed, weighted by their MW (empty without leases)";
+    MwDeliveredLate => "delivered_late_mw", "MW delivered late", Plain, "capacity whose lease started after its contracted delivery date because its hall was late, MW IT";
+    MwCancelledLate => "cancelled_late_mw", "MW cancelled late", Plain, "capacity whose tenant cancelled it because its hall was later than the delivery milestone allows, MW IT";
+    LateDeliveryDamages => "late_delivery_damages_usd", "Late-delivery damages", Usd, "liquidated damages owed to tenants while phases they signed for were late";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
     SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
     GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";

@@ -14,7 +14,7 @@
 use pivotsim_engine::math;
 use pivotsim_scenario::DebtRate;
 
-use crate::compiled::{ActionSpec, CompiledScenario, RuleSpec};
+use crate::compiled::{ActionSpec, CompiledScenario};
 
 /// One run's monthly cash flows from time zero (index 0), USD, the last including what the
 /// horizon added (`at_horizon`: the terminal value, or the owners' equity).
@@ -193,9 +193,11 @@ pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> (MirrRates, MirrRate
             ActionSpec::Convert { conversion, .. } => conversion.debt.as_ref(),
             _ => None,
         })
-        .chain(plan.rules.iter().filter_map(|r| match r {
-            RuleSpec::ConvertNextAsicHall { conversion, .. } => conversion.debt.as_ref(),
-        }))
+        .chain(
+            plan.rules
+                .iter()
+                .filter_map(|r| r.conversion().debt.as_ref()),
+        )
         .map(|d| d.rate);
     let finance = conversion_loans
         .chain(model.finance.debts.iter().map(|d| d.rate))

@@ -195,6 +195,7 @@ impl Recorder<'_, '_> {
             OperatorEvent::LeaseEscalates(k) => ("lease_escalates", lease(k)),
             OperatorEvent::LeaseEnds(k) => ("lease_ends", lease(k)),
             OperatorEvent::LeaseDefaults(k) => ("lease_defaults", lease(k)),
+            OperatorEvent::LeaseCancelDeadline(k) => ("lease_cancel_deadline", lease(k)),
             OperatorEvent::GpuCloudRetires(k) => ("gpu_cloud_retires", format!("deployment {k}")),
             OperatorEvent::DebtDrawn(k) => ("debt_drawn", format!("debt {k}")),
             OperatorEvent::LargestTenantDefaults => ("largest_tenant_defaults", String::new()),
@@ -226,7 +227,8 @@ impl Recorder<'_, '_> {
             | OperatorEvent::LeaseRentStarts(k)
             | OperatorEvent::LeaseEscalates(k)
             | OperatorEvent::LeaseEnds(k)
-            | OperatorEvent::LeaseDefaults(k) => k as usize,
+            | OperatorEvent::LeaseDefaults(k)
+            | OperatorEvent::LeaseCancelDeadline(k) => k as usize,
             _ => return false,
         };
         self.operator.leases().get(k).is_some_and(|l| {

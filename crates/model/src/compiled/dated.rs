@@ -12,8 +12,8 @@ use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Plan, Rule, Scenario, Shock, field};
 
 use super::{
-    ActionSpec, CompileError, ConversionSpec, DebtSpec, HallShape, PlanSpec, RuleSpec, ShockSpec,
-    TimedAction,
+    ActionSpec, CompileError, ConversionSpec, DebtSpec, DeliveryMilestoneSpec, HallShape, PlanSpec,
+    RuleSpec, ShockSpec, TimedAction,
 };
 
 /// Turns dates and names into simulation times and indices.
@@ -131,16 +131,29 @@ impl Dated<'_> {
                 prepaid_share_of_year1_rent,
                 free_rent_months,
                 tenant_class,
+                phases,
+                delivery_milestone,
+                ramp_months,
             } => {
+                // The deal's capacity: the first phase and the further ones.
+                let deal_mw = phases.iter().fold(*mw, |total, p| total + p.mw);
                 // Validation gives exactly one of the two.
                 let price = price_usd_per_kw_month.unwrap_or_else(|| {
                     crate::lease_value::year1_rent(
                         contract_value_usd.unwrap_or(0.0),
-                        mw * 1_000.0,
+                        deal_mw * 1_000.0,
                         *term_years,
                         *escalator_per_year,
                     )
                 });
+                let mut more_phases = Vec::with_capacity(phases.len());
+                for p in phases {
+                    more_phases.push((
+                        self.hall(site, &p.hall)?,
+                        p.mw,
+                        months_to_secs(p.start_delay_months),
+                    ));
+                }
                 let class =
                     tenant_class.as_ref().and_then(|name| {
                         self.s.market.ai.as_ref().and_then(|a| {
@@ -156,9 +169,19 @@ impl Dated<'_> {
                         price,
                         escalator: *escalator_per_year,
                         start_delay_secs: months_to_secs(*start_delay_months),
-                        prepayment_usd: prepaid_share_of_year1_rent * mw * 1_000.0 * price * 12.0,
+                        prepayment_usd: prepaid_share_of_year1_rent
+                            * deal_mw
+                            * 1_000.0
+                            * price
+                            * 12.0,
                         free_rent_secs: months_to_secs(*free_rent_months),
                         class,
+                        more_phases,
+                        milestone: delivery_milestone.map(|m| DeliveryMilestoneSpec {
+                            cancel_after_secs: months_to_secs(m.cancel_if_late_months),
+                            damages_usd_per_mw_month: m.liquidated_damages_usd_per_mw_month,
+                        }),
+                        ramp_months: *ramp_months,
                     },
                 )
             }
@@ -294,6 +317,32 @@ impl Dated<'_> {
                 not_before: match not_before {
                     Some(d) => self.at(
                         &join_field(rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                        d,
+                    )?,
+                    None => SimTime::ZERO,
+                },
+            },
+            Rule::ConvertOnPrelease {
+                min_preleased_share,
+                to,
+                capex_usd_per_mw,
+                lead_time_months,
+                max_conversions,
+                not_before,
+                debt,
+            } => RuleSpec::ConvertOnPrelease {
+                min_share: *min_preleased_share,
+                conversion: ConversionSpec {
+                    to: HallShape::from_target(to),
+                    capex_usd_per_mw: *capex_usd_per_mw,
+                    lead_time_months: *lead_time_months,
+                    debt: debt.clone(),
+                    tenant_funded_share: 0.0,
+                },
+                max_conversions: *max_conversions,
+                not_before: match not_before {
+                    Some(d) => self.at(
+                        &join_field(rp, field!(Rule::ConvertOnPrelease { not_before })),
                         d,
                     )?,
                     None => SimTime::ZERO,

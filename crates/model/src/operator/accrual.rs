@@ -35,6 +35,8 @@ pub(super) struct Rates {
     pub(super) vacant_gpu_mw: f64,
     /// Billing leases that are (partly) down now: (lease, share down).
     pub(super) down_leases: Vec<(usize, f64)>,
+    /// Liquidated damages owed for late phases, USD per month.
+    pub(super) late_damages_usd_per_month: f64,
     /// Billing leases with prepaid rent left: (lease, rent, USD per month).
     pub(super) prepaid_leases: Vec<(usize, f64)>,
     /// Sites whose grid is down now.
@@ -78,6 +80,7 @@ impl Rates {
         leases: &mut [Lease],
     ) {
         m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
+        m[Flow::LateDeliveryDamages] += self.late_damages_usd_per_month * months;
         m[Flow::Opex] += self.opex_usd_per_month * months;
         m[Flow::GpuHallOpex] += self.gpu_hall_opex_usd_per_month * months;
         m[Flow::Capex] += self.capex_usd_per_sec * secs;

@@ -12,9 +12,12 @@ use crate::operator::tenancy::racks_for;
 use crate::operator::{
     CapexKind, CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
-use crate::world::streams::StreamKind;
+
+use crate::world::samplers::{mean, sample};
+use crate::world::streams::{StreamKind, tenant_stream};
+use pivotsim_engine::months_to_secs;
 use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
-use pivotsim_scenario::Recourse;
+use pivotsim_scenario::{AiRegime, MONTHS_SUPPORT, OVERRUN_SUPPORT, Recourse};
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -100,6 +103,11 @@ impl Operator<'_> {
                 );
             }
         }
+        // Capacity a conversion offers goes to waiting tenants only after the plan's other
+        // actions of this moment: an anchor signed the same day for the hall comes first.
+        if plan.actions.get(k + 1).is_none_or(|next| next.at > now) {
+            self.retry_waiting(now, queue);
+        }
     }
 
     /// Starts converting `hall`: offline now, GPU-ready after the lead time.
@@ -118,28 +126,34 @@ impl Operator<'_> {
             return;
         }
         self.dispose_asics(hall, move_asics_to);
-        let ready = self.model.add_months(now, c.lead_time_months);
+        let (delay_secs, overrun) = self.construction_luck(hall, now);
+        let ready = self.model.add_months(now, c.lead_time_months) + delay_secs;
         let h = &mut self.facilities.halls[hall];
         h.shape = c.to;
         h.use_ = HallUse::Converting(ready);
-        let total = c.capex_usd_per_mw * c.to.it_capacity_mw();
-        // The tenant's share is its own spending: only the rest is the company's capex.
-        let tenant_funded = total * c.tenant_funded_share;
+        let budget = c.capex_usd_per_mw * c.to.it_capacity_mw();
+        // The tenant funds its share of the budget; the company, the rest and any overrun.
+        let tenant_funded = budget * c.tenant_funded_share;
         self.ledger.month[Flow::TenantFundedCapex] += tenant_funded;
-        let capex = total - tenant_funded;
+        let budgeted = budget - tenant_funded;
+        let capex = budget * (1.0 + overrun) - tenant_funded;
         let name = format!("conversion of {}", self.model.halls[hall].name);
         // A project loan pays its share of the capex as it is spent; a corporate loan is
-        // drawn now, so the company's cash pays all of it.
+        // drawn now, so the company's cash pays all of it. Lenders commit to a share of the
+        // budget: an overrun is the sponsor's (drawn pro rata, so the loan's share of what is
+        // spent falls to share ÷ (1 + overrun)).
         let mut paid_from_cash = 1.0;
         if let Some(d) = c.debt.as_ref().filter(|d| d.recourse == Recourse::Project) {
+            let mut d = d.clone();
+            d.share_of_capex *= budgeted / capex.max(f64::MIN_POSITIVE);
             self.financing
-                .sign_project_loan(name, hall, d, capex, (now, ready));
+                .sign_project_loan(name, hall, &d, capex, (now, ready));
             paid_from_cash = 1.0 - d.share_of_capex;
         } else if let Some(d) = &c.debt {
             self.draw_debt(
                 DebtSpec {
                     name,
-                    principal: capex * d.share_of_capex,
+                    principal: budgeted * d.share_of_capex,
                     drawn: Some(now),
                     rate: d.rate,
                     term_months: d.term_months,
@@ -156,8 +170,35 @@ impl Operator<'_> {
             ready,
             queue,
         );
-        // The hall counts for inquiries whose lease starts after it is ready: offer it now.
-        self.retry_waiting(now, queue);
+        // The hall counts for inquiries whose lease starts after it is ready: it is offered to
+        // them by the caller, once the plan's other moves of the moment (an anchor signed the
+        // same day for this hall) are made.
+    }
+
+    /// The delay (seconds) and cost overrun (a fraction of budget) of a conversion of `hall`
+    /// started `now`: drawn from the hall's own stream, so every plan converting the hall
+    /// meets the same luck, and scaled up when the AI market is in a boom. None without
+    /// construction risk.
+    fn construction_luck(&self, hall: usize, now: SimTime) -> (u64, f64) {
+        let Some(risk) = self.model.ai.as_ref().and_then(|a| a.construction_risk) else {
+            return (0, 0.0);
+        };
+        let mut rng = tenant_stream(
+            self.seed,
+            self.replication,
+            StreamKind::ConstructionRisk,
+            hall,
+        );
+        let factor = if self.world.ai.regime_at(now) == AiRegime::Boom {
+            risk.boom_factor
+        } else {
+            1.0
+        };
+        let delay = (sample(&risk.delay_months, &mut rng) * factor)
+            .clamp(MONTHS_SUPPORT.0, MONTHS_SUPPORT.1);
+        let overrun = (sample(&risk.cost_overrun, &mut rng) * factor)
+            .clamp(OVERRUN_SUPPORT.0, OVERRUN_SUPPORT.1);
+        (months_to_secs(delay), overrun)
     }
 
     /// Registers a project spending `capex` evenly until `ready` (at once if `ready` is now).
@@ -380,22 +421,92 @@ impl Operator<'_> {
                     else {
                         continue;
                     };
-                    // An operator starts a build only when its cash above the minimum covers
-                    // the part of the capex it does not borrow, after what the builds under
-                    // way still need from it.
-                    let capex = conversion.capex_usd_per_mw * conversion.to.it_capacity_mw();
-                    let borrowed = conversion.debt.as_ref().map_or(0.0, |d| d.share_of_capex);
-                    let spare = self.ledger.cash()
-                        - self.model.finance.min_cash
-                        - self.facilities.cash_committed(now);
-                    if spare < capex * (1.0 - borrowed) {
+                    if !self.can_fund(conversion, now) {
                         continue;
                     }
                     self.rule_conversions[r] += 1;
                     self.start_conversion(hall, conversion, None, now, queue);
+                    self.retry_waiting(now, queue);
                 }
+                RuleSpec::ConvertOnPrelease { .. } => self.review_prelease(r, now, queue),
             }
         }
+    }
+
+    /// An operator starts a build only when its cash above the minimum covers the part of the
+    /// budget it does not borrow plus the overrun it should expect (a contingency: lenders
+    /// commit to a share of the budget, the sponsor funds overruns), after what the builds
+    /// under way still need from it.
+    fn can_fund(&self, conversion: &ConversionSpec, now: SimTime) -> bool {
+        let budget = conversion.capex_usd_per_mw * conversion.to.it_capacity_mw();
+        let borrowed = conversion.debt.as_ref().map_or(0.0, |d| d.share_of_capex);
+        let contingency = self
+            .model
+            .ai
+            .as_ref()
+            .and_then(|a| a.construction_risk)
+            .map_or(0.0, |risk| {
+                let boom = self.world.ai.regime_at(now) == AiRegime::Boom;
+                mean(&risk.cost_overrun) * if boom { risk.boom_factor } else { 1.0 }
+            });
+        let spare =
+            self.ledger.cash() - self.model.finance.min_cash - self.facilities.cash_committed(now);
+        spare >= budget * (1.0 - borrowed + contingency)
+    }
+
+    /// Every pre-lease rule of the plan, reviewed now (a tenant has just started waiting, or
+    /// the month turned).
+    pub(super) fn review_preleases(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        for r in 0..self.plan.rules.len() {
+            if matches!(self.plan.rules[r], RuleSpec::ConvertOnPrelease { .. }) {
+                self.review_prelease(r, now, queue);
+            }
+        }
+    }
+
+    /// Pre-lease rule `r`: if the waiting tenants the next ASIC hall could serve once
+    /// converted take at least the rule's share of it, start converting it; they are then
+    /// placed in it (for delivery when it is ready) by `start_conversion`.
+    fn review_prelease(&mut self, r: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        let plan = self.plan;
+        let RuleSpec::ConvertOnPrelease {
+            min_share,
+            conversion,
+            max_conversions,
+            not_before,
+        } = &plan.rules[r]
+        else {
+            return;
+        };
+        if self.rule_conversions[r] >= *max_conversions || now < *not_before {
+            return;
+        }
+        let Some(hall) = self
+            .facilities
+            .halls
+            .iter()
+            .position(|h| h.use_ == HallUse::Asic)
+        else {
+            return;
+        };
+        let ready = self.model.add_months(now, conversion.lead_time_months);
+        let (tenants, preleased) =
+            self.tenancy
+                .waiting_that_fit(&conversion.to, ready, now, self.world);
+        let capacity = conversion.to.it_capacity_mw();
+        if preleased <= 0.0 || preleased < min_share * capacity * (1.0 - 1e-12) {
+            return;
+        }
+        if !self.can_fund(conversion, now) {
+            return;
+        }
+        self.rule_conversions[r] += 1;
+        self.start_conversion(hall, conversion, None, now, queue);
+        // The tenants counted sign now, for this hall, however late its build turns out.
+        for i in tenants {
+            self.sign_preleased(i, hall, now, queue);
+        }
+        self.retry_waiting(now, queue);
     }
 
     pub(super) fn cloud_activates(

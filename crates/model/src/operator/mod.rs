@@ -24,9 +24,10 @@ mod tenancy;
 use chrono::Datelike;
 
 use crate::compiled::DebtSpec;
-use crate::compiled::{CompiledScenario, PlanSpec, ShockSpec};
+use crate::compiled::{ActionSpec, CompiledScenario, PlanSpec, ShockSpec};
 use crate::world::World;
 use pivotsim_engine::{EventQueue, Handler, SECONDS_PER_DAY, SimTime};
+use pivotsim_scenario::HallState;
 
 use accrual::Rates;
 use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
@@ -67,6 +68,8 @@ pub enum OperatorEvent {
     LeaseEnds(u32),
     /// Lease `k`'s tenant defaults.
     LeaseDefaults(u32),
+    /// Lease `k`'s hall is still not ready past its delivery milestone: the tenant may cancel.
+    LeaseCancelDeadline(u32),
     /// GPU-cloud deployment `k` reaches the end of its life.
     GpuCloudRetires(u32),
     /// The scenario's debt `k` is drawn.
@@ -108,6 +111,18 @@ pub struct Operator<'a> {
     reference_sweep: bool,
 }
 
+/// Whether `plan` ever offers GPU-ready space: a hall GPU-ready at the start, or a conversion
+/// among its actions or rules. A plan that never does cannot lose a tenant it could have
+/// served, so its inquiries are not counted as lost deals.
+fn offers_space(model: &CompiledScenario, plan: &PlanSpec) -> bool {
+    model.halls.iter().any(|h| h.state == HallState::GpuReady)
+        || !plan.rules.is_empty()
+        || plan
+            .actions
+            .iter()
+            .any(|a| matches!(a.action, ActionSpec::Convert { .. }))
+}
+
 impl<'a> Operator<'a> {
     /// The operator at time zero under `plan`, with the scenario's installed fleets.
     pub fn new(
@@ -127,7 +142,7 @@ impl<'a> Operator<'a> {
             segment: 0,
             month_index: 0,
             facilities: Facilities::new(model),
-            tenancy: Tenancy::new(world.ai.inquiries.len()),
+            tenancy: Tenancy::new(world.ai.inquiries.len(), offers_space(model, plan)),
             rule_conversions: vec![0; plan.rules.len()],
             rates: Rates::default(),
             ledger: Ledger::new(
@@ -426,6 +441,9 @@ impl Handler<OperatorEvent> for Operator<'_> {
             OperatorEvent::LeaseEscalates(k) => self.lease_escalates(k as usize, now, queue),
             OperatorEvent::LeaseEnds(k) => self.lease_ends(k as usize, now, queue),
             OperatorEvent::LeaseDefaults(k) => self.lease_defaults(k as usize, now, queue),
+            OperatorEvent::LeaseCancelDeadline(k) => {
+                self.lease_cancel_deadline(k as usize, now, queue);
+            }
             OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
         }
         if !matches!(event, OperatorEvent::Day(_)) {

@@ -50,18 +50,30 @@ impl Operator<'_> {
                 Metric::ContractedRevenue => self.contracted_usd(),
                 Metric::LargestTenantShare => {
                     let total = self.contracted_usd();
-                    let largest = self
-                        .tenancy
-                        .leases
-                        .iter()
-                        .map(|l| l.contract_value_usd)
-                        .fold(0.0, f64::max);
+                    // A deal's phases are one tenant: sum them on the deal's first lease.
+                    let leases = &self.tenancy.leases;
+                    let mut by_deal = vec![0.0; leases.len()];
+                    for l in leases {
+                        by_deal[l.deal] += l.contract_value_usd;
+                    }
+                    let largest = by_deal.into_iter().fold(0.0, f64::max);
                     if total > 0.0 {
                         largest / total
                     } else {
                         f64::NAN
                     }
                 }
+                Metric::Year1Rent => {
+                    let (mut rent_mw, mut mw) = (0.0, 0.0);
+                    for l in &self.tenancy.leases {
+                        rent_mw += l.year1_rent * l.mw;
+                        mw += l.mw;
+                    }
+                    if mw > 0.0 { rent_mw / mw } else { f64::NAN }
+                }
+                Metric::MwDeliveredLate => self.tenancy.tallies().mw_delivered_late,
+                Metric::MwCancelledLate => self.tenancy.tallies().mw_cancelled_late,
+                Metric::LateDeliveryDamages => t[Flow::LateDeliveryDamages],
                 Metric::LeaseNoiMargin => {
                     let rent = t[Flow::LeaseRevenue];
                     if rent > 0.0 {

@@ -14,14 +14,15 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
-use crate::compiled::{ActionSpec, TimedAction};
+use crate::compiled::{ActionSpec, DeliveryMilestoneSpec, HallShape, TimedAction};
 use crate::operator::accrual::{ProjectRates, Rates};
 use crate::operator::{CloudState, Flow, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::placement;
+use crate::world::World;
 use crate::world::streams::{StreamKind, tenant_stream};
 use pivotsim_engine::{EventQueue, SimTime};
 use pivotsim_engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
-use pivotsim_scenario::{PowerTerms, Sla};
+use pivotsim_scenario::{Cooling, PowerTerms, Sla};
 
 /// Where an inquiry stands under this plan.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -92,6 +93,19 @@ pub struct Lease {
     pub class: Option<usize>,
     /// Its value as signed, USD: the initial term's rent with escalators.
     pub contract_value_usd: f64,
+    /// The deal it belongs to: the index of the deal's first lease (itself for a one-phase
+    /// lease). A deal's tenant defaults once, for all its phases.
+    pub deal: usize,
+    /// Its contracted start (delivery date): late when its hall is not ready then.
+    pub due: SimTime,
+    /// Delivery terms (liquidated damages, cancellation), if agreed.
+    pub milestone: Option<DeliveryMilestoneSpec>,
+    /// Months it ramps over from its start.
+    pub ramp_months: u32,
+    /// Whether it started after its contracted start (its hall was late).
+    pub delivered_late: bool,
+    /// Its rent at signing (year 1), USD per kW-month.
+    pub year1_rent: f64,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -137,6 +151,12 @@ impl Lease {
             rent_from: SimTime::ZERO,
             class: None,
             contract_value_usd: 0.0,
+            deal: usize::MAX,
+            due: SimTime::ZERO,
+            milestone: None,
+            ramp_months: 0,
+            delivered_late: false,
+            year1_rent: price,
             rng,
         }
     }
@@ -155,6 +175,10 @@ pub(super) struct Tallies {
     pub(super) lost_contract_value_usd: f64,
     /// Tenants that defaulted.
     pub(super) tenant_defaults: u64,
+    /// Capacity that started after its contracted start, MW IT.
+    pub(super) mw_delivered_late: f64,
+    /// Capacity whose tenant cancelled it for late delivery, MW IT.
+    pub(super) mw_cancelled_late: f64,
 }
 
 /// The operator's tenants: leases signed, where each inquiry stands, those waiting for
@@ -168,17 +192,21 @@ pub(super) struct Tenancy {
     inquiry_status: Vec<InquiryStatus>,
     /// When each deal was lost, for the rules' lookback.
     lost_times: Vec<SimTime>,
+    /// Whether the plan ever offers space; if not, no inquiry counts as a lost deal.
+    offers_space: bool,
     tallies: Tallies,
 }
 
 impl Tenancy {
-    /// No tenants yet; `inquiries` world inquiries to come.
-    pub(super) fn new(inquiries: usize) -> Self {
+    /// No tenants yet; `inquiries` world inquiries to come, to a plan that offers space or
+    /// not (`offers_space`).
+    pub(super) fn new(inquiries: usize, offers_space: bool) -> Self {
         Tenancy {
             leases: Vec::new(),
             waiting: VecDeque::new(),
             inquiry_status: vec![InquiryStatus::NotYet; inquiries],
             lost_times: Vec::new(),
+            offers_space,
             tallies: Tallies::default(),
         }
     }
@@ -186,6 +214,40 @@ impl Tenancy {
     /// The counts so far.
     pub(super) fn tallies(&self) -> &Tallies {
         &self.tallies
+    }
+
+    /// The waiting tenants a hall of `shape`, ready at `ready`, could take if they signed now,
+    /// and their MW: those whose cooling and density it suits and whose lease would start no
+    /// earlier than `ready`, taken in queue order while its MW and racks last.
+    pub(super) fn waiting_that_fit(
+        &self,
+        shape: &HallShape,
+        ready: SimTime,
+        now: SimTime,
+        world: &World,
+    ) -> (Vec<usize>, f64) {
+        let mut fit = Vec::new();
+        let (mut mw, mut racks) = (0.0, 0u64);
+        let capacity = shape.it_capacity_mw();
+        for &i in &self.waiting {
+            let inq = &world.ai.inquiries[i as usize];
+            if (inq.liquid && shape.cooling != Cooling::Liquid)
+                || inq.density_kw > shape.max_kw_per_rack
+                || now + inq.start_delay_secs < ready
+            {
+                continue;
+            }
+            let need = racks_for(inq.size_mw, inq.density_kw);
+            if mw + inq.size_mw > capacity * (1.0 + 1e-12)
+                || racks + need > u64::from(shape.rack_slots)
+            {
+                continue;
+            }
+            mw += inq.size_mw;
+            racks += need;
+            fit.push(i as usize);
+        }
+        (fit, mw)
     }
 
     /// Deals lost after `since`.
@@ -205,6 +267,13 @@ impl Tenancy {
         r: &mut Rates,
     ) {
         for (k, lease) in self.leases.iter().enumerate() {
+            if lease.state == LeaseState::WaitingForHall {
+                // Past its delivery date (it waits only once due): damages run until it starts.
+                if let Some(m) = lease.milestone {
+                    r.late_damages_usd_per_month += m.damages_usd_per_mw_month * lease.mw;
+                }
+                continue;
+            }
             if lease.state != LeaseState::Billing {
                 continue;
             }
@@ -323,12 +392,19 @@ impl Operator<'_> {
         if self.try_place(i, now, queue) {
             return;
         }
+        // It waits; a plan that builds on pre-leases may now have enough tenants to start a
+        // build, which places them.
+        self.tenancy.inquiry_status[i] = InquiryStatus::Waiting;
+        self.tenancy.waiting.push_back(i as u32);
+        self.review_preleases(now, queue);
+        if self.tenancy.inquiry_status[i] != InquiryStatus::Waiting {
+            return;
+        }
         let patience = self.world.ai.inquiries[i].patience_secs;
         if patience == 0 {
+            self.tenancy.waiting.retain(|&w| w as usize != i);
             self.lose(i, now);
         } else {
-            self.tenancy.inquiry_status[i] = InquiryStatus::Waiting;
-            self.tenancy.waiting.push_back(i as u32);
             queue.schedule(now + patience, OperatorEvent::InquiryExpires(i as u32));
         }
     }
@@ -343,8 +419,10 @@ impl Operator<'_> {
     fn lose(&mut self, i: usize, now: SimTime) {
         let inq = self.world.ai.inquiries[i];
         self.tenancy.inquiry_status[i] = InquiryStatus::Lost;
-        self.tenancy
-            .record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+        if self.tenancy.offers_space {
+            self.tenancy
+                .record_loss(inq.size_mw, inq.price, inq.term_secs, now);
+        }
     }
 
     /// Places inquiry `i` if some hall can take it now; returns whether it was placed.
@@ -358,6 +436,33 @@ impl Operator<'_> {
         else {
             return false;
         };
+        self.sign_inquiry(i, hall, now, queue)
+    }
+
+    /// Signs waiting inquiry `i` into `hall`, a hall just started for it (a pre-lease): it is
+    /// due at its own start; if the build is late, it waits for the hall.
+    pub(super) fn sign_preleased(
+        &mut self,
+        i: usize,
+        hall: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.sign_inquiry(i, hall, now, queue) {
+            self.tenancy.waiting.retain(|&w| w as usize != i);
+        }
+    }
+
+    /// Signs inquiry `i` into `hall` now; false without an AI market.
+    fn sign_inquiry(
+        &mut self,
+        i: usize,
+        hall: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) -> bool {
+        let inq = self.world.ai.inquiries[i];
+        let start = now + inq.start_delay_secs;
         let Some(ai) = &self.model.ai else {
             return false;
         };
@@ -373,12 +478,14 @@ impl Operator<'_> {
         lease.escalator = ai.escalator;
         lease.power_included = ai.power == PowerTerms::Included;
         lease.price_factor = inq.price_factor;
+        lease.ramp_months = ai.ramp_months;
         self.tenancy.inquiry_status[i] = InquiryStatus::Placed;
         self.sign(lease, start, queue);
         true
     }
 
-    /// Signs a lease: reserves its capacity and schedules its start.
+    /// Signs a lease due to start at `start`: reserves its capacity and schedules its start.
+    /// A lease not yet part of a deal is a deal of its own.
     pub(super) fn sign(
         &mut self,
         lease: Lease,
@@ -388,19 +495,24 @@ impl Operator<'_> {
         self.facilities
             .reserve_gpu(lease.hall, lease.mw, lease.racks);
         let mut lease = lease;
+        let k = self.tenancy.leases.len();
+        if lease.deal == usize::MAX {
+            lease.deal = k;
+        }
+        lease.due = start;
         lease.contract_value_usd = crate::lease_value::contract_value(
             lease.mw * 1_000.0,
             lease.price,
             lease.term_secs as f64 / SECONDS_PER_YEAR,
             lease.escalator,
         );
-        let k = self.tenancy.leases.len() as u32;
         self.tenancy.leases.push(lease);
-        queue.schedule(start, OperatorEvent::LeaseStarts(k));
+        queue.schedule(start, OperatorEvent::LeaseStarts(k as u32));
     }
 
-    /// An anchor tenant signed by plan action `timed` (a `SignTenant`), with its own stream
-    /// keyed by the action's index in the file.
+    /// An anchor deal signed by plan action `timed` (a `SignTenant`): one lease per phase,
+    /// each with its own stream keyed by the action's index in the file and the phase. A phase
+    /// whose capacity went to other tenants first is lost; if the first is lost, the deal is.
     pub(super) fn sign_anchor(
         &mut self,
         timed: &TimedAction,
@@ -417,43 +529,88 @@ impl Operator<'_> {
             prepayment_usd,
             free_rent_secs,
             class,
+            ref more_phases,
+            milestone,
+            ramp_months,
         } = timed.action
         else {
             return;
         };
-        let h = &self.facilities.halls[hall];
-        let racks = racks_for(mw, h.shape.max_kw_per_rack);
-        let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
-            && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
-            && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
-            && self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
-                <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
-        if !fits {
-            // The capacity went to other tenants first: the anchor deal is lost.
-            self.tenancy.tallies.inquiries += 1;
-            self.tenancy.record_loss(mw, price, term_secs, now);
-            return;
-        }
         self.tenancy.tallies.inquiries += 1;
         let power_included = self
             .model
             .ai
             .as_ref()
             .is_some_and(|a| a.power == PowerTerms::Included);
-        let rng = tenant_stream(
-            self.seed,
-            self.replication,
-            StreamKind::AnchorTenant,
-            timed.index,
-        );
-        let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
-        lease.escalator = escalator;
-        lease.power_included = power_included;
-        lease.prepaid_left = prepayment_usd;
-        lease.free_rent_secs = free_rent_secs;
-        lease.class = class;
-        self.ledger.month[Flow::RentPrepaid] += prepayment_usd;
-        self.sign(lease, now + start_delay_secs, queue);
+        let phases =
+            std::iter::once((hall, mw, start_delay_secs)).chain(more_phases.iter().copied());
+        let mut deal = None;
+        for (phase, (hall, mw, delay)) in phases.enumerate() {
+            let h = &self.facilities.halls[hall];
+            let racks = racks_for(mw, h.shape.max_kw_per_rack);
+            let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
+                && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
+                && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
+                && self.facilities.committed_site_mw(h.site) + mw * h.shape.pue
+                    <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
+            if !fits {
+                // The capacity went to other tenants first: the phase (and, for the first,
+                // the deal) is lost.
+                self.tenancy.record_loss(mw, price, term_secs, now);
+                if phase == 0 {
+                    return;
+                }
+                continue;
+            }
+            // The first phase keeps the anchor's stream; later ones have their own kind.
+            let rng = if phase == 0 {
+                tenant_stream(
+                    self.seed,
+                    self.replication,
+                    StreamKind::AnchorTenant,
+                    timed.index,
+                )
+            } else {
+                tenant_stream(
+                    self.seed,
+                    self.replication,
+                    StreamKind::AnchorPhase,
+                    timed.index * 64 + phase.min(63),
+                )
+            };
+            let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
+            lease.escalator = escalator;
+            lease.power_included = power_included;
+            lease.free_rent_secs = free_rent_secs;
+            lease.class = class;
+            lease.milestone = milestone;
+            lease.ramp_months = ramp_months;
+            match deal {
+                None => {
+                    // The deal's prepayment is credited against its first phase's rent.
+                    lease.prepaid_left = prepayment_usd;
+                    self.ledger.month[Flow::RentPrepaid] += prepayment_usd;
+                    deal = Some(self.tenancy.leases.len());
+                }
+                Some(first) => lease.deal = first,
+            }
+            self.sign(lease, now + delay, queue);
+        }
+    }
+
+    /// The tenant of lease `k` cancels it: its hall was not ready `cancel_after` past its
+    /// contracted start. The capacity is freed and offered to waiting inquiries.
+    pub(super) fn lease_cancel_deadline(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if self.tenancy.leases[k].state != LeaseState::WaitingForHall {
+            return;
+        }
+        self.tenancy.tallies.mw_cancelled_late += self.tenancy.leases[k].mw;
+        self.release(k, now, queue);
     }
 
     pub(super) fn lease_starts(
@@ -468,10 +625,22 @@ impl Operator<'_> {
             return;
         }
         if self.facilities.halls[self.tenancy.leases[k].hall].use_ != HallUse::GpuReady {
-            self.tenancy.leases[k].state = LeaseState::WaitingForHall;
+            let lease = &mut self.tenancy.leases[k];
+            lease.state = LeaseState::WaitingForHall;
+            if let Some(m) = lease.milestone {
+                queue.schedule(
+                    lease.due + m.cancel_after_secs,
+                    OperatorEvent::LeaseCancelDeadline(k as u32),
+                );
+            }
             return;
         }
-        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
+        let lease = &mut self.tenancy.leases[k];
+        let ramp_months = lease.ramp_months;
+        if now > lease.due {
+            lease.delivered_late = true;
+            self.tenancy.tallies.mw_delivered_late += lease.mw;
+        }
         let lease = &mut self.tenancy.leases[k];
         lease.state = LeaseState::Billing;
         lease.end = now + lease.term_secs;
@@ -500,6 +669,11 @@ impl Operator<'_> {
     fn schedule_term(&mut self, k: usize, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
         let end = self.tenancy.leases[k].end;
         queue.schedule(end, OperatorEvent::LeaseEnds(k as u32));
+        // A deal's tenant has one default clock, its first lease's: a tenant of several
+        // phases is no likelier to fail than one of a single phase.
+        if self.tenancy.leases[k].deal != k {
+            return;
+        }
         if let Some(ai) = &self.model.ai {
             let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
             let hazard = ai.lease_hazard(self.tenancy.leases[k].class);
@@ -515,8 +689,8 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        let ramp_months = self.model.ai.as_ref().map_or(0, |a| a.ramp_months);
         let lease = &mut self.tenancy.leases[k];
+        let ramp_months = lease.ramp_months;
         if lease.state != LeaseState::Billing {
             return;
         }
@@ -598,8 +772,16 @@ impl Operator<'_> {
             return;
         }
         self.tenancy.tallies.tenant_defaults += 1;
-        self.tenancy.leases[k].defaulted_at = Some(now);
-        self.release(k, now, queue);
+        // The tenant walks away from every phase of its deal, delivered or not.
+        let deal = self.tenancy.leases[k].deal;
+        for j in deal..self.tenancy.leases.len() {
+            if self.tenancy.leases[j].deal == deal
+                && self.tenancy.leases[j].state != LeaseState::Ended
+            {
+                self.tenancy.leases[j].defaulted_at = Some(now);
+                self.release(j, now, queue);
+            }
+        }
     }
 
     /// Ends lease `k`, frees its capacity, and offers it to waiting inquiries.

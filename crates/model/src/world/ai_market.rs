@@ -76,6 +76,8 @@ pub struct AiParams {
     pub gpu_reversion: f64,
     /// GPU-hour volatility per √year.
     pub gpu_volatility: f64,
+    /// Conversion delays and cost overruns, if any.
+    pub construction_risk: Option<pivotsim_scenario::ConstructionRisk>,
 }
 
 impl AiParams {
@@ -118,6 +120,7 @@ impl AiParams {
             gpu_long_run: m.gpu_hour.long_run_usd,
             gpu_reversion: m.gpu_hour.reversion_per_year,
             gpu_volatility: m.gpu_hour.volatility,
+            construction_risk: m.construction_risk,
         }
     }
 
@@ -435,6 +438,7 @@ mod tests {
             gpu_long_run: 2.0,
             gpu_reversion: 1.0,
             gpu_volatility: 0.3,
+            construction_risk: None,
         }
     }
 

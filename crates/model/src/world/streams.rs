@@ -62,6 +62,12 @@ stream_kinds! {
     TraceOutages = 15,
     /// The efficiency frontier of new mining machines. World.
     EfficiencyFrontier = 16,
+    /// A later phase of an anchor deal: its renewals (instance = action index × 64 + phase).
+    /// Operator-side.
+    AnchorPhase = 20,
+    /// A conversion's delay and cost overrun (instance = hall index), keyed by the hall so
+    /// plans converting the same hall draw the same luck. Operator-side.
+    ConstructionRisk = 21,
     /// ASIC failures of a fleet (instance = fleet index). Operator-side.
     AsicFailures = 100,
 }
@@ -137,6 +143,8 @@ mod tests {
             StreamKind::GpuFailures => 14,
             StreamKind::TraceOutages => 15,
             StreamKind::EfficiencyFrontier => 16,
+            StreamKind::AnchorPhase => 20,
+            StreamKind::ConstructionRisk => 21,
             StreamKind::AsicFailures => 100,
         }
     }
@@ -149,7 +157,7 @@ mod tests {
 
     #[test]
     fn stream_kinds_keep_their_numbers() {
-        assert_eq!(StreamKind::ALL.len(), 17);
+        assert_eq!(StreamKind::ALL.len(), 19);
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }

@@ -10,7 +10,7 @@ use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
 use crate::names::shown;
 use crate::source::{join_field, join_index};
-use crate::types::{Action, AsicDisposal, AsicFleet, HallState, Plan, Rule, Scenario};
+use crate::types::{Action, AsicDisposal, AsicFleet, HallState, LeasePhase, Plan, Rule, Scenario};
 
 impl Checker<'_> {
     /// The GPU capacity (MW of IT) of the hall at `(site, hall)` indices under `plan`, or the
@@ -116,6 +116,7 @@ impl Checker<'_> {
                     price_usd_per_kw_month,
                     contract_value_usd,
                     tenant_class,
+                    phases,
                     ..
                 } => {
                     self.in_horizon(&at(field!(Action::SignTenant { date })), date)?;
@@ -175,6 +176,39 @@ impl Checker<'_> {
                         capacity,
                         "MW of IT, within the hall's GPU capacity",
                     )?;
+                    // Each further phase names a hall of the same site, and the deal's phases
+                    // in one hall fit its capacity together.
+                    let mut in_hall: Vec<((usize, usize), f64)> = vec![((si, hi), *mw)];
+                    for (n, phase) in phases.iter().enumerate() {
+                        let pp = join_index(&at(field!(Action::SignTenant { phases })), n);
+                        let hall_path = join_field(&pp, field!(LeasePhase.hall));
+                        let (psi, phi) =
+                            self.resolved(&hall_path, hall_index(s, site, &phase.hall))?;
+                        let capacity = self.gpu_capacity(
+                            plan,
+                            (psi, phi),
+                            &hall_path,
+                            &phase.hall,
+                            "a tenant needs",
+                        )?;
+                        let total = match in_hall.iter_mut().find(|(h, _)| *h == (psi, phi)) {
+                            Some((_, total)) => {
+                                *total += phase.mw;
+                                *total
+                            }
+                            None => {
+                                in_hall.push(((psi, phi), phase.mw));
+                                phase.mw
+                            }
+                        };
+                        self.at_most(
+                            &join_field(&pp, field!(LeasePhase.mw)),
+                            total,
+                            1e-3,
+                            capacity,
+                            "MW of IT: the deal's phases in one hall within its GPU capacity",
+                        )?;
+                    }
                 }
                 Action::DeployGpuCloud {
                     date,
@@ -317,14 +351,26 @@ impl Checker<'_> {
             match rule {
                 Rule::ConvertNextAsicHall {
                     not_before, debt, ..
+                }
+                | Rule::ConvertOnPrelease {
+                    not_before, debt, ..
                 } => {
                     if let Some(d) = debt {
-                        let debt = join_field(&rp, field!(Rule::ConvertNextAsicHall { debt }));
+                        let debt = join_field(
+                            &rp,
+                            field!(Rule::ConvertNextAsicHall | Rule::ConvertOnPrelease { debt }),
+                        );
                         self.conversion_debt(&debt, d)?;
                     }
                     if let Some(d) = not_before {
                         self.in_horizon(
-                            &join_field(&rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                            &join_field(
+                                &rp,
+                                field!(
+                                    Rule::ConvertNextAsicHall
+                                        | Rule::ConvertOnPrelease { not_before }
+                                ),
+                            ),
                             d,
                         )?;
                     }

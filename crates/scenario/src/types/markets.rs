@@ -182,6 +182,34 @@ pub struct AiMarket {
     pub lease: LeaseTerms,
     /// GPU-hour price.
     pub gpu_hour: GpuHourPrice,
+    /// Delay and cost overrun of conversions (absent: every build is on time and on budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub construction_risk: Option<ConstructionRisk>,
+}
+
+/// What can go wrong with a conversion: each build draws a delay and a cost overrun when it
+/// starts, both larger when it starts in an AI boom (supply chains for transformers,
+/// switchgear and chillers are stretched then).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConstructionRisk {
+    /// Months added to the lead time (cut to 0–120).
+    #[schemars(extend("x-support" = [MONTHS_SUPPORT.0, MONTHS_SUPPORT.1]))]
+    pub delay_months: Dist,
+    /// Overrun as a fraction of the budgeted capex (cut to 0–2; 0.1 = 10% over budget).
+    #[schemars(extend("x-support" = [OVERRUN_SUPPORT.0, OVERRUN_SUPPORT.1]))]
+    pub cost_overrun: Dist,
+    /// Multiple of both draws for a build started in an AI boom. Default 1.
+    #[serde(default = "one")]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "a multiple"))]
+    pub boom_factor: f64,
+}
+
+/// The range a cost overrun draw is cut to, a fraction of budget.
+pub const OVERRUN_SUPPORT: (f64, f64) = (0.0, 2.0);
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Resale price of used ASICs: `usd_per_th` at the reference hashprice and efficiency,

@@ -124,6 +124,22 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "is_zero")]
         #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of year-1 rent"))]
         prepaid_share_of_year1_rent: f64,
+        /// Further phases of the same deal (the first is `hall`, `mw` and
+        /// `start_delay_months`): more capacity in this hall or other halls of the same site,
+        /// each with its own start; each bills from its own start or its hall's completion,
+        /// whichever is later. One tenant: its credit, default and renewal are the deal's.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        phases: Vec<LeasePhase>,
+        /// What the tenant may do when a phase's hall is not ready at the phase's start
+        /// (absent: it waits without compensation).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivery_milestone: Option<DeliveryMilestone>,
+        /// Months over which each phase ramps to its full billed capacity. Default 0: a
+        /// pre-leased anchor pays for what it signed from its start (the market's
+        /// `lease.ramp_months` applies to walk-in tenants only).
+        #[serde(default, skip_serializing_if = "is_zero_u32")]
+        #[schemars(range(min = 0, max = 120))]
+        ramp_months: u32,
     },
     /// Install operator-owned GPUs in a GPU-ready hall and rent them by the hour.
     DeployGpuCloud {
@@ -239,6 +255,36 @@ pub enum Action {
     },
 }
 
+/// One more phase of a lease deal: capacity delivered later, or in another hall.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeasePhase {
+    /// Hall name (same site as the deal).
+    pub hall: String,
+    /// Capacity of this phase, MW of IT.
+    #[schemars(range(min = 1e-3, max = 10_000.0), extend("x-expected" = "MW of IT, within the hall's GPU capacity"))]
+    pub mw: f64,
+    /// Months from signing to this phase's contracted start (its delivery date).
+    #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
+    pub start_delay_months: f64,
+}
+
+/// Delivery terms of a lease deal: liquidated damages while a phase is late, and the
+/// tenant's right to cancel a phase that is too late (as in the 2025 campus leases).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryMilestone {
+    /// Months after a phase's contracted start beyond which, if its hall is still not
+    /// ready, the tenant cancels the phase.
+    #[schemars(range(min = 0.0, max = 120.0), extend("x-expected" = "months"))]
+    pub cancel_if_late_months: f64,
+    /// Liquidated damages the landlord owes while a phase is late, USD per MW of the phase
+    /// per month late.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e8), extend("x-expected" = "USD per MW-month"))]
+    pub liquidated_damages_usd_per_mw_month: f64,
+}
+
 /// A rule evaluated at each monthly review.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -273,6 +319,34 @@ pub enum Rule {
         #[serde(default)]
         debt: Option<ConversionDebt>,
     },
+    /// Sign before building: offer the next ASIC hall (file order) to the tenants who are
+    /// waiting for capacity, and start converting it as soon as the waiting tenants it could
+    /// serve add up to `min_preleased_share` of its capacity; they sign then, for delivery
+    /// when it is ready. A tenant counts when the hall's shape suits it and the build's lead
+    /// time is within its start delay (it wants the space no earlier than the build gives it).
+    ConvertOnPrelease {
+        /// Share of the converted hall's GPU capacity the waiting tenants must take before
+        /// the build starts (0: any one tenant it suits).
+        #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the hall's GPU MW"))]
+        min_preleased_share: f64,
+        /// Shape after conversion.
+        to: HallTarget,
+        /// Capex per MW of IT after conversion, USD/MW.
+        #[schemars(range(min = 0.0, max = 1e9), extend("x-expected" = "USD per MW"))]
+        capex_usd_per_mw: f64,
+        /// Months from start to GPU-ready.
+        #[schemars(range(min = 0, max = 120))]
+        lead_time_months: u32,
+        /// Most halls this rule converts.
+        #[schemars(range(min = 1, max = 10_000))]
+        max_conversions: u32,
+        /// Earliest date the rule may fire. Default: the start.
+        #[serde(default)]
+        not_before: Option<Date>,
+        /// A loan drawn when each conversion starts, for a share of its capex.
+        #[serde(default)]
+        debt: Option<ConversionDebt>,
+    },
 }
 
 fn default_gpu_failure_rate() -> f64 {
@@ -285,4 +359,8 @@ fn default_gpu_repair_days() -> u32 {
 
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
+}
+
+fn is_zero_u32(x: &u32) -> bool {
+    *x == 0
 }

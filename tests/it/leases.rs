@@ -1,0 +1,307 @@
+//! Leases as AI deals are signed (issue #17): phased delivery, delivery milestones, a deal's
+//! tenant defaulting on every phase, pre-leasing before a build, and construction risk, each
+//! checked against an outcome worked out by hand.
+
+use pivotsim::model::operator::Flow;
+use pivotsim::model::{self, CompiledScenario, Metric, MonthRecord, World};
+use pivotsim::scenario::{self, Dist, Scenario};
+
+/// A quiet site from 2026-01-01 for three years (no mining, no opex, no tax, no inquiries, no
+/// tenant defaults, no ramp, no construction risk): hall `H1` is GPU-ready (10 MW), halls
+/// `H2` and `H3` are idle and convert to 10 MW of GPU capacity at no cost, under `plans_yaml`.
+fn deal_site(plans_yaml: &str) -> Scenario {
+    let default = scenario::DEFAULT_SCENARIO_YAML;
+    let market = &default[default.find("market:").unwrap()..default.find("finance:").unwrap()];
+    let hall = |name: &str, state: &str| {
+        format!(
+            "      - {{name: {name}, state: {state}, rack_slots: 200, max_kw_per_rack: 132, \
+             cooling: liquid, cooling_mw: 10, pue: 1.2}}\n"
+        )
+    };
+    let yaml = format!(
+        "name: deal test\nstart: 2026-01-01\nhorizon_years: 3\nseed: 1\nruns: 10\n\
+         discount_rate: 0.10\nstarting_cash_usd: 100000000\n{market}\
+         sites:\n  - name: S\n    grid_mw: 100\n    opex_usd_per_mw_month: 0\n    halls:\n{}{}{}\
+         plans:\n{plans_yaml}",
+        hall("H1", "gpu_ready"),
+        hall("H2", "idle"),
+        hall("H3", "idle"),
+    )
+    .replace("rate_per_year: 4 ", "rate_per_year: 0 ");
+    let mut s = match scenario::load_str(&yaml, "<deal test>") {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}\n{yaml}"),
+    };
+    let ai = s.market.ai.as_mut().unwrap();
+    ai.construction_risk = None;
+    ai.lease.ramp_months = 0;
+    ai.lease.default_hazard_per_year = 0.0;
+    s
+}
+
+/// Converts `hall` from 2026-01-01 at no cost, ready after `lead` months.
+fn free_conversion(hall: &str, lead: u32) -> String {
+    format!(
+        "      - {{type: convert_hall, date: 2026-01-01, site: S, hall: {hall}, capex_usd_per_mw: 0, \
+         lead_time_months: {lead}, to: {{cooling: liquid, rack_slots: 200, max_kw_per_rack: 132, \
+         cooling_mw: 10, pue: 1.2}}}}\n"
+    )
+}
+
+/// A 10 MW phase in GPU-ready `H1` from signing, and a 10 MW phase in `H2` due nine months
+/// after signing, at $100/kW-month ($1M a month a phase), flat, under `milestone`.
+fn two_phase_deal(milestone: &str) -> String {
+    format!(
+        "  - name: deal\n    actions:\n{}      - {{type: sign_tenant, date: 2026-01-01, site: S, \
+         hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100, \
+         phases: [{{hall: H2, mw: 10, start_delay_months: 9}}]{milestone}}}\n",
+        free_conversion("H2", 12)
+    )
+}
+
+/// Runs the first plan of `s` on future 0 of seed 1 and hands the operator at the horizon to
+/// `check`.
+fn run<R>(s: &Scenario, check: impl FnOnce(&model::Operator) -> R) -> R {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    check(&model::run_to_horizon(&model, &world, 0, 1, 0))
+}
+
+/// The share of each closed month that lies after `from` and before `to` (seconds), summed:
+/// how many months' worth of a monthly rate accrues over [from, to).
+fn months_between(months: &[MonthRecord], from: u64, to: u64) -> f64 {
+    let mut start = 0;
+    let mut total = 0.0;
+    for m in months {
+        let end = m.end.secs();
+        let overlap = to.min(end).saturating_sub(from.max(start));
+        total += overlap as f64 / (end - start) as f64;
+        start = end;
+    }
+    total
+}
+
+#[test]
+fn a_phased_deal_bills_each_phase_from_its_own_completion() {
+    // Phase 1 bills from signing; phase 2 is due on 2026-10-01 but its hall is ready only on
+    // 2027-01-01 (a 12-month build), so it bills from then: $1M in each month of 2026, $2M
+    // from January 2027. Phase 2 is delivered late (10 MW); no milestone, no damages. One
+    // tenant: its two phases are all of the contracted revenue.
+    let (months, m) = run(&deal_site(&two_phase_deal("")), |op| {
+        (op.months().to_vec(), op.metrics())
+    });
+    for (k, m) in months.iter().enumerate() {
+        let expected = if k < 12 { 1_000_000.0 } else { 2_000_000.0 };
+        let rent = m.flows[Flow::LeaseRevenue];
+        assert!((rent - expected).abs() < 1e-6, "month {k}: {rent}");
+    }
+    assert_eq!(m.get(Metric::MwDeliveredLate), 10.0);
+    assert_eq!(m.get(Metric::MwCancelledLate), 0.0);
+    assert_eq!(m.get(Metric::LateDeliveryDamages), 0.0);
+    assert_eq!(m.get(Metric::LargestTenantShare), 1.0);
+    // Year-1 rent is the signed rent of both phases.
+    assert_eq!(m.get(Metric::Year1Rent), 100.0);
+}
+
+#[test]
+fn a_late_phase_earns_damages_until_it_starts_or_is_cancelled_past_its_milestone() {
+    // Damages of $50,000 per MW-month on phase 2 (10 MW: $500,000 a month) run from its due
+    // date (9 average months after signing) until its hall is ready on 2027-01-01, when it
+    // starts: they total $500,000 × the months between, month by month.
+    let waits = "\n           , delivery_milestone: {cancel_if_late_months: 6, liquidated_damages_usd_per_mw_month: 50000}";
+    let (months, m) = run(&deal_site(&two_phase_deal(waits)), |op| {
+        (op.months().to_vec(), op.metrics())
+    });
+    let due = pivotsim::engine::months_to_secs(9.0);
+    let ready = months[11].end.secs(); // 2027-01-01, the close of December 2026
+    let expected = 500_000.0 * months_between(&months, due, ready);
+    let paid: f64 = months
+        .iter()
+        .map(|m| m.flows[Flow::LateDeliveryDamages])
+        .sum();
+    assert!((paid - expected).abs() < 1e-6, "{paid} vs {expected}");
+    assert!(expected > 1_000_000.0 && expected < 1_500_000.0);
+    assert_eq!(m.get(Metric::MwCancelledLate), 0.0);
+    assert!((months[12].flows[Flow::LeaseRevenue] - 2_000_000.0).abs() < 1e-6);
+
+    // With the right to cancel two months after the due date, the tenant cancels phase 2
+    // before its hall is ready: damages for exactly two average months' span, no rent from
+    // phase 2 ever, and phase 1 goes on.
+    let cancels = "\n           , delivery_milestone: {cancel_if_late_months: 2, liquidated_damages_usd_per_mw_month: 50000}";
+    let (months, m) = run(&deal_site(&two_phase_deal(cancels)), |op| {
+        (op.months().to_vec(), op.metrics())
+    });
+    let cancelled_at = due + pivotsim::engine::months_to_secs(2.0);
+    let expected = 500_000.0 * months_between(&months, due, cancelled_at);
+    let paid: f64 = months
+        .iter()
+        .map(|m| m.flows[Flow::LateDeliveryDamages])
+        .sum();
+    assert!((paid - expected).abs() < 1e-6, "{paid} vs {expected}");
+    assert_eq!(m.get(Metric::MwCancelledLate), 10.0);
+    assert_eq!(m.get(Metric::MwDeliveredLate), 0.0);
+    for (k, m) in months.iter().enumerate() {
+        let rent = m.flows[Flow::LeaseRevenue];
+        assert!((rent - 1_000_000.0).abs() < 1e-6, "month {k}: {rent}");
+    }
+}
+
+#[test]
+fn a_deals_tenant_defaults_on_every_phase_at_once() {
+    // The largest tenant defaults on 2027-06-01: both phases of the deal end then (one
+    // default, counted once), and no rent is billed after.
+    let mut s = deal_site(&two_phase_deal(""));
+    s.shocks.push(
+        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-06-01"}"#)
+            .unwrap(),
+    );
+    let (defaults, all_ended, months) = run(&s, |op| {
+        (
+            op.metrics().get(Metric::TenantDefaults),
+            op.leases().iter().all(|l| l.defaulted_at.is_some()),
+            op.months().to_vec(),
+        )
+    });
+    assert_eq!(defaults, 1.0);
+    assert!(all_ended);
+    assert!((months[16].flows[Flow::LeaseRevenue] - 2_000_000.0).abs() < 1e-6);
+    assert_eq!(months[17].flows[Flow::LeaseRevenue], 0.0);
+}
+
+/// The default scenario with one 20 MW ASIC hall converted by the pre-lease rule at
+/// `min_share`, and inquiries that are all 12 MW, liquid-cooled at 100 kW a rack, wanting
+/// their space 15 months after signing and waiting up to a year.
+fn prelease_scenario(min_share: f64) -> Scenario {
+    let mut s = scenario::load_default().unwrap().scenario;
+    let ai = s.market.ai.as_mut().unwrap();
+    ai.construction_risk = None;
+    ai.inquiries.size_mw = Dist::Constant { value: 12.0 };
+    ai.inquiries.start_delay_months = Dist::Constant { value: 15.0 };
+    ai.inquiries.patience_months = Dist::Constant { value: 12.0 };
+    ai.inquiries.density_kw_per_rack = Dist::Constant { value: 100.0 };
+    ai.inquiries.liquid_share = 1.0;
+    s.starting_cash_usd = 1e10; // the build is always funded
+    let adaptive = s.plans.iter_mut().find(|p| p.name == "adaptive").unwrap();
+    if let scenario::Rule::ConvertOnPrelease {
+        min_preleased_share,
+        max_conversions,
+        not_before,
+        ..
+    } = &mut adaptive.rules[0]
+    {
+        *min_preleased_share = min_share;
+        *max_conversions = 1;
+        *not_before = None;
+    } else {
+        panic!("the default's adaptive plan builds on pre-leases");
+    }
+    s
+}
+
+#[test]
+fn the_pre_lease_rule_builds_when_waiting_tenants_take_its_share_and_signs_them_for_it() {
+    // Half of a 20 MW hall is 10 MW: the first 12 MW inquiry is enough, so the build starts
+    // the moment it arrives (its 15-month start is after the 12-month build) and it signs for
+    // that hall then, due 15 months later. Asking for 70% (14 MW) can never be met: two
+    // inquiries would need 24 MW, more than the hall holds, so it never builds.
+    for rep in 0..20 {
+        let s = prelease_scenario(0.5);
+        let model = CompiledScenario::new(&s).unwrap();
+        let plan = model
+            .plans
+            .iter()
+            .position(|p| p.name == "adaptive")
+            .unwrap();
+        let mut world = World::default();
+        world.generate(&model, 7, rep);
+        let first = world.ai.inquiries.iter().find(|q| q.at.secs() > 0);
+        let trace = model::trace::trace_plan(&model, plan, 7, rep);
+        let converted = trace.log.iter().find(|r| {
+            r.quantity == "hall_use" && r.after == model::trace::TraceValue::Text("converting")
+        });
+        match (first, converted) {
+            (Some(q), Some(c)) => {
+                assert_eq!(
+                    c.time, q.at,
+                    "future {rep}: the build starts with the first tenant"
+                );
+                let op = model::run_to_horizon(&model, &world, plan, 7, rep);
+                let lease = &op.leases()[0];
+                assert_eq!(lease.mw, 12.0);
+                assert_eq!(
+                    lease.due.secs(),
+                    q.at.secs() + pivotsim::engine::months_to_secs(15.0)
+                );
+            }
+            (None, None) => {}
+            other => panic!("future {rep}: {other:?}"),
+        }
+
+        let s = prelease_scenario(0.7);
+        let model = CompiledScenario::new(&s).unwrap();
+        let op = model::run_to_horizon(&model, &world, plan, 7, rep);
+        assert_eq!(
+            op.metrics().get(Metric::ConversionCapex),
+            0.0,
+            "future {rep}"
+        );
+    }
+}
+
+#[test]
+fn construction_risk_delays_the_build_and_the_sponsor_pays_the_overrun() {
+    // A 3-month delay and a 20% overrun, both doubled in the boom the market stays in: the
+    // $50M, 6-month build of `H2` ($5M/MW) takes 6 + 6 months and costs $70M; its project
+    // loan lends 80% of the $50M budget ($40M), so the company pays the other $30M.
+    let plans = "  - name: build\n    actions:\n      - {type: convert_hall, date: 2026-01-01, site: S, \
+                 hall: H2, capex_usd_per_mw: 5000000, lead_time_months: 6, to: {cooling: liquid, \
+                 rack_slots: 200, max_kw_per_rack: 132, cooling_mw: 10, pue: 1.2}, \
+                 debt: {share_of_capex: 0.8, rate: {fixed: 0.0}, term_months: 120, \
+                 repayment: amortizing, recourse: project}}\n";
+    let mut s = deal_site(plans);
+    let ai = s.market.ai.as_mut().unwrap();
+    ai.regimes.initial = scenario::AiRegime::Boom;
+    ai.regimes.boom_to_bust_per_year = 0.0;
+    ai.construction_risk = Some(scenario::ConstructionRisk {
+        delay_months: Dist::Constant { value: 3.0 },
+        cost_overrun: Dist::Constant { value: 0.2 },
+        boom_factor: 2.0,
+    });
+    let (m, months, owed) = run(&s, |op| {
+        let owed = op.project_loans().next().map(|(_, _, owed)| owed);
+        (op.metrics(), op.months().to_vec(), owed)
+    });
+    assert!((m.get(Metric::ConversionCapex) - 70_000_000.0).abs() < 1e-3);
+    let drawn: f64 = months.iter().map(|m| m.flows[Flow::DebtDraws]).sum();
+    assert!((drawn - 40_000_000.0).abs() < 1e-3, "{drawn}");
+    assert!(owed.is_some(), "the build has its project loan");
+    // Ready 6 calendar months plus 6 average months after the start: the spending runs until
+    // then, into the month it ends in.
+    let model = CompiledScenario::new(&s).unwrap();
+    let ready = model.add_months(pivotsim::engine::SimTime::ZERO, 6).secs()
+        + pivotsim::engine::months_to_secs(6.0);
+    let spending = months
+        .iter()
+        .filter(|m| m.flows[Flow::ConversionCapex] > 0.0)
+        .count();
+    let last = months.iter().position(|m| m.end.secs() >= ready).unwrap();
+    assert_eq!(spending, last + 1);
+}
+
+#[test]
+fn a_plan_that_never_offers_space_loses_no_deals() {
+    // Stay-mining has no GPU-ready hall and no conversion: the inquiries that reach the site
+    // are not deals it lost. Convert-half-2027 offers space, so it counts those it misses.
+    let s = scenario::load_default().unwrap().scenario;
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    assert!(!world.ai.inquiries.is_empty());
+    let stay = model::run_to_horizon(&model, &world, 0, 1, 0).metrics();
+    assert_eq!(stay.get(Metric::Inquiries), world.ai.inquiries.len() as f64);
+    assert_eq!(stay.get(Metric::LostInquiries), 0.0);
+    assert_eq!(stay.get(Metric::LostContractValue), 0.0);
+    let convert = model::run_to_horizon(&model, &world, 1, 1, 0).metrics();
+    assert!(convert.get(Metric::LostInquiries) > 0.0);
+}
