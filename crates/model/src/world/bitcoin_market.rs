@@ -6,6 +6,10 @@
 //! the right second and the halving date emerges from simulated block times instead of being
 //! fixed. The four parts share one state (the hashrate responds to the hashprice, which the
 //! price, the fees and the difficulty make), so they are one process with four streams.
+//!
+//! A replayed history (`BitcoinParams::history`) sets the price, difficulty and fees of its
+//! first days in every future, with the hashrate the difficulty implies and blocks at their
+//! expected rate; the process then continues from the state the history left.
 
 use crate::compiled::{CompiledScenario, ShockSpec};
 use crate::world::bitcoin_network::{Network, NetworkParams};

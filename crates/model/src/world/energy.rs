@@ -5,7 +5,9 @@
 //! X' = a·X + s·Z with a = e^(−κΔ) and s = σ·√((1 − a²)/(2κ)), and the price outside spikes is
 //! `factor(month) · exp(m + X)`, with m chosen so the stationary mean equals the configured
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
-//! hours with the configured mean. Prices are capped at the market cap.
+//! hours with the configured mean. Prices are capped at the market cap. A replayed history
+//! (`EnergyParams::history`) gives the first hours' prices; the log level then continues from
+//! the last of them.
 
 use pivotsim_engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
