@@ -215,3 +215,26 @@ fn an_energy_history_replaces_the_hourly_path_then_reverts_from_its_last_price()
     assert!(w.hourly_price[6..].windows(2).all(|p| p[1] >= p[0]));
     assert!((w.hourly_price[24 * 60] - 40.0).abs() < 0.01);
 }
+
+#[test]
+fn the_shipped_backtest_replays_2022_and_halves_on_2024_05_07_in_every_future() {
+    // configs/backtest-2022.yaml starts at height 716,500 on 2022-01-01 with the history's
+    // first row (BTC $47,000, 24.37 T, 0.095 BTC fees): day 0's hashprice is
+    // 6.345 × 47,000 × 8.64e19 / (2.437e13 × 2^32) = $246.17. Blocks come every 600 s through
+    // the history, so block 840,000 comes 123,500 × 600 s = 74,100,000 s (857.64 days) later,
+    // on 2024-05-07, in every future (docs/validation.md, Backtest from 2022).
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/backtest-2022.yaml");
+    let s = scenario::load_file(&path).unwrap().scenario;
+    assert_eq!(s.market.bitcoin.history_rows.len(), 18);
+    for replication in 0..3 {
+        let w = world(&s, replication);
+        assert!((segment_at_midnight(&w, 0).hashprice - 246.17).abs() < 0.01);
+        let halving = w.chain_events.iter().find_map(|(t, e)| match e {
+            ChainEvent::Halving { height, .. } => Some((*t, *height)),
+            ChainEvent::Retarget { .. } => None,
+        });
+        let (t, height) = halving.unwrap();
+        assert_eq!(height, 840_000);
+        assert!(t.secs().abs_diff(74_100_000) <= 1, "{t:?}");
+    }
+}
