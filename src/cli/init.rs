@@ -12,7 +12,7 @@ use crate::scenario::names::shown;
 use crate::scenario::resolve::did_you_mean;
 
 /// Every shipped scenario: (name, what it shows, the file's text).
-pub(crate) const EXAMPLES: [(&str, &str, &str); 5] = [
+pub(crate) const EXAMPLES: [(&str, &str, &str); 6] = [
     (
         "default",
         "a 100 MW West Texas mining site: stay mining, convert half in 2027, or adaptively",
@@ -37,6 +37,11 @@ pub(crate) const EXAMPLES: [(&str, &str, &str); 5] = [
         "halving-2024",
         "the 2024 halving replayed from March 2024: how far the network dips",
         include_str!("../../configs/halving-2024.yaml"),
+    ),
+    (
+        "backtest-2022",
+        "the default plans from 2022 on the real 2022-26 market path (reads configs/history/)",
+        include_str!("../../configs/backtest-2022.yaml"),
     ),
 ];
 

@@ -124,6 +124,10 @@ fn validate_accepts_every_shipped_config() {
     let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
     for entry in std::fs::read_dir(configs).unwrap() {
         let path = entry.unwrap().path();
+        // configs/history/ holds the CSV files scenarios replay, not scenarios.
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
         let o = pivotsim().arg("validate").arg(&path).output().unwrap();
         assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
         assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: "));

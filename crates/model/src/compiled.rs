@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 use pivotsim_engine::math;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::world::ai_market::AiParams;
-use crate::world::bitcoin_market::{BitcoinParams, HashrateParams};
+use crate::world::bitcoin_market::{BitcoinParams, HashrateParams, HistoryDay};
 use crate::world::bitcoin_network::NetworkParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
@@ -28,8 +28,8 @@ use pivotsim_scenario::names;
 use pivotsim_scenario::resolve::known_names;
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
-    AsicFleet, ConversionDebt, Cooling, Dist, HallState, HallTarget, PlacementPolicy, Scenario,
-    Stress, TerminalValue, field,
+    AsicFleet, BitcoinHistoryRow, ConversionDebt, Cooling, Dist, EnergyHistoryRow, HallState,
+    HallTarget, PlacementPolicy, Scenario, Stress, TerminalValue, field,
 };
 
 /// A site in simulation units.
@@ -555,6 +555,7 @@ impl CompiledScenario {
             fee_spike_rate: b.fees.spike_rate_per_year,
             fee_spike_mean_days: b.fees.spike_mean_days,
             fee_spike_multiplier: b.fees.spike_multiplier,
+            history: bitcoin_history(&b.history_rows, s.start.0, days),
         };
         let e = &s.market.energy;
         let energy = EnergyParams {
@@ -565,6 +566,11 @@ impl CompiledScenario {
             spike_price: e.spike_usd_per_mwh,
             spike_mean_hours: e.spike_mean_hours,
             cap: e.cap_usd_per_mwh,
+            history: energy_history(
+                &e.history_rows,
+                s.start.0,
+                (end.secs() / SECONDS_PER_HOUR) as usize,
+            ),
         };
         let (sites, halls, fleets) = sites::compile(s, &calendar, end);
         let dated = dated::Dated {
@@ -731,4 +737,75 @@ fn hashrate_params(h: &pivotsim_scenario::HashrateModel) -> HashrateParams {
             breakeven: b.breakeven_hashprice_usd_per_ph_day,
         },
     }
+}
+
+/// The bitcoin history as the state of each simulated day from the start (`start`) to its
+/// last row's day, at most `days`: each day takes the last row dated on or before it.
+/// Validation has checked the dates and that the first row is on or before the start.
+fn bitcoin_history(rows: &[BitcoinHistoryRow], start: NaiveDate, days: u64) -> Vec<HistoryDay> {
+    let dated: Vec<(NaiveDateTime, HistoryDay)> = rows
+        .iter()
+        .filter_map(|r| {
+            let date = pivotsim_scenario::history::parse_date(&r.date)?.and_time(NaiveTime::MIN);
+            let day = HistoryDay {
+                price_usd: r.price_usd,
+                difficulty: r.difficulty,
+                fees_btc: r.fees_btc_per_block,
+            };
+            Some((date, day))
+        })
+        .collect();
+    held_steps(&dated, start.and_time(NaiveTime::MIN), days, |d| {
+        chrono::Duration::days(d as i64)
+    })
+}
+
+/// The energy history as the price of each simulated hour from the start to its last row's
+/// hour, at most `hours`, USD/MWh: each hour takes the last row at or before it.
+fn energy_history(rows: &[EnergyHistoryRow], start: NaiveDate, hours: usize) -> Vec<f64> {
+    let dated: Vec<(NaiveDateTime, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                pivotsim_scenario::history::parse_hour(&r.datetime)?,
+                r.usd_per_mwh,
+            ))
+        })
+        .collect();
+    held_steps(&dated, start.and_time(NaiveTime::MIN), hours as u64, |h| {
+        chrono::Duration::hours(h as i64)
+    })
+}
+
+/// Steps `0..steps` from `start` (step k at `start + step(k)`), each taking the value of the
+/// last of `dated` (in increasing order) at or before it, until the last one's step: a sparse
+/// path held until its next row.
+fn held_steps<T: Copy>(
+    dated: &[(NaiveDateTime, T)],
+    start: NaiveDateTime,
+    steps: u64,
+    step: impl Fn(u64) -> chrono::Duration,
+) -> Vec<T> {
+    let Some(&(last, _)) = dated.last() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut next = 0;
+    let mut held = None;
+    for k in 0..steps {
+        let at = start + step(k);
+        if at > last {
+            break;
+        }
+        while let Some(&(when, value)) = dated.get(next)
+            && when <= at
+        {
+            held = Some(value);
+            next += 1;
+        }
+        // Validation puts the first row on or before the start, so a value is always held.
+        let Some(value) = held else { break };
+        out.push(value);
+    }
+    out
 }

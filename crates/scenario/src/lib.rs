@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod field;
+pub mod history;
 pub mod names;
 pub mod overrides;
 pub mod ranges;
@@ -329,6 +330,7 @@ pub fn from_document(document: SourceDocument) -> Result<LoadedScenario, Scenari
     }
     let mut scenario = scenario;
     trace::load_traces(&mut scenario, &document)?;
+    history::load_histories(&mut scenario, &document)?;
     resolve::validate(&scenario, &document)?;
     Ok(LoadedScenario { scenario, document })
 }

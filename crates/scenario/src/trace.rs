@@ -35,10 +35,6 @@ fn waits_for_a_writer(meta: &std::fs::Metadata) -> bool {
 
 /// Reads every site's `grid_outage_trace` into `grid_outage_trace_events`.
 pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), ScenarioError> {
-    let base = Path::new(&doc.origin)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     for (i, site) in scenario.sites.iter_mut().enumerate() {
         let Some(rel) = &site.grid_outage_trace else {
             continue;
@@ -47,63 +43,91 @@ pub fn load_traces(scenario: &mut Scenario, doc: &SourceDocument) -> Result<(), 
             &join_index(field!(Scenario.sites), i),
             field!(Site.grid_outage_trace),
         );
-        let path: PathBuf = if Path::new(rel).is_absolute() {
-            PathBuf::from(rel)
-        } else {
-            base.join(rel)
-        };
-        let at_field_as = |kind: ErrorKind, message: String| doc.error_at(&field, kind, message);
-        let at_field = |message: String| at_field_as(ErrorKind::Io, message);
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", shown_path(&path))))?;
-        if waits_for_a_writer(&meta) {
-            return Err(at_field(format!(
-                "the trace {} is a FIFO or socket, which would wait for a writer; expected a \
-                 regular file",
-                shown_path(&path)
-            )));
-        }
-        if meta.len() > MAX_TRACE_BYTES {
-            return Err(at_field(format!(
-                "the trace {} is {} bytes; the limit is {MAX_TRACE_BYTES}",
-                shown_path(&path),
-                meta.len()
-            )));
-        }
-        let bytes = crate::read_capped(&path, MAX_TRACE_BYTES)
-            .map_err(|e| at_field(format!("cannot read the trace {}: {e}", shown_path(&path))))?
-            .ok_or_else(|| {
-                at_field_as(
-                    ErrorKind::Limit,
-                    format!(
-                        "the trace {} holds more than {MAX_TRACE_BYTES} bytes, the limit",
-                        shown_path(&path)
-                    ),
-                )
-            })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            at_field(format!(
-                "cannot read the trace {} as text: invalid UTF-8 at byte {}",
-                shown_path(&path),
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
-        site.grid_outage_trace_events = parse(&text, &path.display().to_string()).map_err(|e| {
-            let column = if e.path.is_empty() {
-                String::new()
-            } else {
-                format!(", column `{}`", e.path)
-            };
+        let (text, path) = read_input_csv(doc, &field, rel, "trace")?;
+        site.grid_outage_trace_events = parse(&text, &path.display().to_string())
+            .map_err(|e| located(doc, &field, "trace", &e))?;
+    }
+    Ok(())
+}
+
+/// Reads the CSV file `rel` (relative to the scenario file's folder) that the scenario field
+/// `field` names, as text, with its resolved path. `what` names the file in messages ("the
+/// trace"). Refuses FIFOs and sockets, files over [`MAX_TRACE_BYTES`] and invalid UTF-8.
+pub(crate) fn read_input_csv(
+    doc: &SourceDocument,
+    field: &str,
+    rel: &str,
+    what: &str,
+) -> Result<(String, PathBuf), ScenarioError> {
+    let base = Path::new(&doc.origin)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path: PathBuf = if Path::new(rel).is_absolute() {
+        PathBuf::from(rel)
+    } else {
+        base.join(rel)
+    };
+    let at_field_as = |kind: ErrorKind, message: String| doc.error_at(field, kind, message);
+    let at_field = |message: String| at_field_as(ErrorKind::Io, message);
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| at_field(format!("cannot read the {what} {}: {e}", shown_path(&path))))?;
+    if waits_for_a_writer(&meta) {
+        return Err(at_field(format!(
+            "the {what} {} is a FIFO or socket, which would wait for a writer; expected a \
+             regular file",
+            shown_path(&path)
+        )));
+    }
+    if meta.len() > MAX_TRACE_BYTES {
+        return Err(at_field(format!(
+            "the {what} {} is {} bytes; the limit is {MAX_TRACE_BYTES}",
+            shown_path(&path),
+            meta.len()
+        )));
+    }
+    let bytes = crate::read_capped(&path, MAX_TRACE_BYTES)
+        .map_err(|e| at_field(format!("cannot read the {what} {}: {e}", shown_path(&path))))?
+        .ok_or_else(|| {
             at_field_as(
-                ErrorKind::Type,
+                ErrorKind::Limit,
                 format!(
-                    "in the trace {}, line {}{column}: {}",
-                    e.file, e.position.line, e.message
+                    "the {what} {} holds more than {MAX_TRACE_BYTES} bytes, the limit",
+                    shown_path(&path)
                 ),
             )
         })?;
-    }
-    Ok(())
+    let text = String::from_utf8(bytes).map_err(|e| {
+        at_field(format!(
+            "cannot read the {what} {} as text: invalid UTF-8 at byte {}",
+            shown_path(&path),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((text, path))
+}
+
+/// A problem found inside a CSV file (`e`, located by its line and column), reported against
+/// the scenario field `field` that names the file.
+pub(crate) fn located(
+    doc: &SourceDocument,
+    field: &str,
+    what: &str,
+    e: &ScenarioError,
+) -> ScenarioError {
+    let column = if e.path.is_empty() {
+        String::new()
+    } else {
+        format!(", column `{}`", e.path)
+    };
+    doc.error_at(
+        field,
+        ErrorKind::Type,
+        format!(
+            "in the {what} {}, line {}{column}: {}",
+            e.file, e.position.line, e.message
+        ),
+    )
 }
 
 /// Parses a trace: a header `start,duration_hours`, then one outage per line.
@@ -198,7 +222,7 @@ pub fn parse_start(text: &str) -> Option<NaiveDateTime> {
 
 /// A trace's path as a message quotes it: escaped and cut to [`names::MAX_PATH_CHARS`]
 /// characters (a path is the user's text, and often longer than a name).
-fn shown_path(path: &Path) -> String {
+pub(crate) fn shown_path(path: &Path) -> String {
     names::bounded(&path.display().to_string(), names::MAX_PATH_CHARS)
 }
 

@@ -6,12 +6,17 @@
 //! the right second and the halving date emerges from simulated block times instead of being
 //! fixed. The four parts share one state (the hashrate responds to the hashprice, which the
 //! price, the fees and the difficulty make), so they are one process with four streams.
+//!
+//! A replayed history (`BitcoinParams::history`) sets the price, difficulty and fees of its
+//! first days in every future, with the hashrate the difficulty implies and blocks at their
+//! expected rate; the process then continues from the state the history left.
 
 use crate::compiled::{CompiledScenario, ShockSpec};
 use crate::world::bitcoin_network::{Network, NetworkParams};
 use crate::world::bitcoin_protocol::{
     ChainEvent, HALVING_INTERVAL_BLOCKS, HASHES_PER_DIFFICULTY, RETARGET_INTERVAL_BLOCKS,
-    TARGET_BLOCK_SECS, btc_per_th_second, hashprice_usd_per_ph_day, retarget, subsidy_btc,
+    TARGET_BLOCK_SECS, btc_per_th_second, hashprice_usd_per_ph_day, implied_hashrate_h_s, retarget,
+    subsidy_btc,
 };
 use crate::world::samplers::{PoissonHead, geometric_at_least_one, poisson};
 use crate::world::streams::{StreamKind, Streams};
@@ -56,6 +61,22 @@ pub struct BitcoinParams {
     pub fee_spike_mean_days: f64,
     /// Fee multiple during a spike.
     pub fee_spike_multiplier: f64,
+    /// A replayed history: the market's state on each of the first days (empty: none). Over
+    /// those days every future has the same price, difficulty and fees; the market continues
+    /// stochastically from the last one.
+    pub history: Vec<HistoryDay>,
+}
+
+/// The market's state on one day of a replayed history (the values of the file's row in
+/// force that day).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryDay {
+    /// BTC price, USD.
+    pub price_usd: f64,
+    /// Difficulty.
+    pub difficulty: f64,
+    /// Fees per block, BTC.
+    pub fees_btc: f64,
 }
 
 /// How the network hashrate evolves.
@@ -110,6 +131,9 @@ pub struct BitcoinState {
     pub fee_spike_until_day: u64,
     /// The vintages, when the hashrate is a vintage network.
     pub network: Option<Network>,
+    /// The part of the next block already mined when blocks arrive at their expected rate
+    /// (during a replayed history), in blocks from 0 to 1.
+    pub block_progress: f64,
     /// Per-day constants of the parameters given to [`BitcoinState::initial`].
     constants: DayConstants,
 }
@@ -185,6 +209,7 @@ impl BitcoinState {
             fees_btc: p.fee_mean_btc,
             fee_spike_until_day: 0,
             network,
+            block_progress: 0.0,
             constants: DayConstants::new(p),
         }
     }
@@ -256,19 +281,10 @@ impl BitcoinState {
         self.price_usd *= math::exp(log_step);
 
         let hp = self.hashprice().max(1e-12);
-        let log_h = match (&p.hashrate, &mut self.network) {
+        let log_h = match (&p.hashrate, &self.network) {
             // Vintages switch on and off and new ones enter on yesterday's hashprice.
-            (HashrateParams::Vintages(np), Some(network)) => {
-                // Buyers know the schedule: a halving within the payback period cuts the
-                // subsidy part of what a new machine expects to earn.
-                let to_halving =
-                    HALVING_INTERVAL_BLOCKS - self.next_height % HALVING_INTERVAL_BLOCKS;
-                let halving_in_days =
-                    to_halving as f64 * TARGET_BLOCK_SECS / SECONDS_PER_DAY as f64;
-                let subsidy = subsidy_btc(self.next_height);
-                let after = (0.5 * subsidy + self.fees_btc) / (subsidy + self.fees_btc).max(1e-12);
-                let expected = np.expected_hashprice(hp, halving_in_days, after);
-                let h = network.step_day(np, day, hp, expected, &mut s.hashrate, &mut s.frontier);
+            (HashrateParams::Vintages(np), Some(_)) => {
+                let h = self.step_vintages(np, day, hp, s);
                 math::ln(h.max(1e-300))
             }
             // Legacy: responds to how far yesterday's hashprice sits from the breakeven.
@@ -290,6 +306,61 @@ impl BitcoinState {
         self.hashrate_h_s = math::exp(log_h.clamp(c.log_hashrate_lo, c.log_hashrate_hi));
 
         self.draw_fees(p, day, &mut s.fees);
+    }
+
+    /// Moves the vintage network one day on yesterday's hashprice `hp` (USD per PH/s per day)
+    /// and returns its hashrate, H/s (the state's own hashrate when it has no network).
+    fn step_vintages(
+        &mut self,
+        np: &NetworkParams,
+        day: u64,
+        hp: f64,
+        s: &mut BitcoinStreams,
+    ) -> f64 {
+        // Buyers know the schedule: a halving within the payback period cuts the subsidy part
+        // of what a new machine expects to earn.
+        let to_halving = HALVING_INTERVAL_BLOCKS - self.next_height % HALVING_INTERVAL_BLOCKS;
+        let halving_in_days = to_halving as f64 * TARGET_BLOCK_SECS / SECONDS_PER_DAY as f64;
+        let subsidy = subsidy_btc(self.next_height);
+        let after = (0.5 * subsidy + self.fees_btc) / (subsidy + self.fees_btc).max(1e-12);
+        let expected = np.expected_hashprice(hp, halving_in_days, after);
+        match &mut self.network {
+            Some(network) => {
+                network.step_day(np, day, hp, expected, &mut s.hashrate, &mut s.frontier)
+            }
+            None => self.hashrate_h_s,
+        }
+    }
+
+    /// Sets day `day` of a replayed history: the price, difficulty and fees are `row`'s, and
+    /// the hashrate is the one the difficulty implies, D · 2^32 / 600 s (difficulty is how
+    /// the network's hashrate is published). A vintage network still moves each day on the
+    /// replayed hashprice, so its frontier advances and its vintages switch and enter, and is
+    /// then scaled to that hashrate: when the history ends it continues from it. No price or
+    /// fee draw is made.
+    pub fn replay_day(
+        &mut self,
+        p: &BitcoinParams,
+        day: u64,
+        row: &HistoryDay,
+        s: &mut BitcoinStreams,
+    ) {
+        if day > 0
+            && let HashrateParams::Vintages(np) = &p.hashrate
+        {
+            let hp = self.hashprice().max(1e-12);
+            self.step_vintages(np, day, hp, s);
+        }
+        self.price_usd = row.price_usd;
+        self.difficulty = row.difficulty;
+        self.fees_btc = row.fees_btc;
+        self.hashrate_h_s = implied_hashrate_h_s(row.difficulty);
+        if let Some(network) = &mut self.network {
+            let h = network.hashrate_h_s();
+            if h > 0.0 {
+                network.scale(self.hashrate_h_s / h);
+            }
+        }
     }
 
     /// Draws today's fees: a lognormal around the base mean, times the spike multiple while a
@@ -345,6 +416,35 @@ impl BitcoinState {
         };
         let at = from_secs + fraction * span;
         self.next_height += b;
+        Some((at, self.apply_boundary(at)))
+    }
+
+    /// Mines blocks at exactly their expected rate, H / (D · 2^32) per second, over
+    /// `[from_secs, to_secs)` and stops at the first retarget or halving boundary, if one falls
+    /// inside: the blocks of a replayed history, the same in every future. Returns the
+    /// boundary's time and what happened, or `None` when the interval ended first.
+    pub fn mine_expected_until_boundary(
+        &mut self,
+        from_secs: f64,
+        to_secs: f64,
+    ) -> Option<(f64, Boundary)> {
+        let span = to_secs - from_secs;
+        if span <= 0.0 {
+            return None;
+        }
+        let rate = self.hashrate_h_s / (self.difficulty * HASHES_PER_DIFFICULTY);
+        let b = self.blocks_to_boundary();
+        let until_boundary = (b as f64 - self.block_progress) / rate;
+        if until_boundary >= span {
+            let mined = self.block_progress + rate * span;
+            let whole = mined.floor();
+            self.next_height += whole as u64;
+            self.block_progress = mined - whole;
+            return None;
+        }
+        let at = from_secs + until_boundary;
+        self.next_height += b;
+        self.block_progress = 0.0;
         Some((at, self.apply_boundary(at)))
     }
 
@@ -439,7 +539,10 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
         let end = self.end.secs() as f64;
         for day in 0..self.days {
             let day_start = (day * SECONDS_PER_DAY) as f64;
-            if day == 0 {
+            let history = p.history.get(day as usize);
+            if let Some(row) = history {
+                state.replay_day(p, day, row, &mut rngs);
+            } else if day == 0 {
                 state.draw_fees(p, 0, &mut rngs.fees);
             } else {
                 state.step_day(p, day, &mut rngs);
@@ -462,14 +565,29 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
                 .push(state.breakeven_hashprice(p));
             let day_end = (day_start + SECONDS_PER_DAY as f64).min(end);
             let mut t = day_start;
-            while let Some((at, boundary)) = state.mine_until_boundary(t, day_end, &mut rngs.blocks)
-            {
+            // During the history blocks come at their expected rate, so that every future
+            // shares it exactly (the halving included); after it they are a Poisson process.
+            let mut mine = |state: &mut BitcoinState, t| match history {
+                Some(_) => state.mine_expected_until_boundary(t, day_end),
+                None => state.mine_until_boundary(t, day_end, &mut rngs.blocks),
+            };
+            while let Some((at, mut boundary)) = mine(&mut state, t) {
+                if let Some(row) = history {
+                    // The history gives the difficulty: a retarget reached within it moves
+                    // nothing and is not reported (the file's rows carry the changes). Its
+                    // window still restarts, so the first retarget after the history measures
+                    // the blocks mined since the last one.
+                    state.difficulty = row.difficulty;
+                    boundary.retarget = None;
+                }
                 // Whole seconds: the boundary block's time, floored, never before the day.
                 let when = SimTime::from_secs((at.floor() as u64).max(day_start as u64));
                 world
                     .chain_events
                     .extend(boundary.events().map(|event| (when, event)));
-                push_segment(&mut world.segments, when, &state);
+                if boundary.retarget.is_some() || boundary.halving.is_some() {
+                    push_segment(&mut world.segments, when, &state);
+                }
                 t = at;
             }
         }
@@ -529,7 +647,6 @@ fn hashprice_summary(segments: &[MarketSegment], end: SimTime) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::bitcoin_protocol::implied_hashrate_h_s;
     use crate::world::streams::{StreamKind, Streams};
     use pivotsim_engine::SECONDS_PER_DAY;
 
@@ -576,6 +693,7 @@ mod tests {
             fee_spike_rate: 0.0,
             fee_spike_mean_days: 1.0,
             fee_spike_multiplier: 1.0,
+            history: Vec::new(),
         }
     }
 

@@ -5,7 +5,9 @@
 //! X' = a·X + s·Z with a = e^(−κΔ) and s = σ·√((1 − a²)/(2κ)), and the price outside spikes is
 //! `factor(month) · exp(m + X)`, with m chosen so the stationary mean equals the configured
 //! mean. Spikes start with probability 1 − e^(−rate·Δ) per hour and last a geometric number of
-//! hours with the configured mean. Prices are capped at the market cap.
+//! hours with the configured mean. Prices are capped at the market cap. A replayed history
+//! (`EnergyParams::history`) gives the first hours' prices; the log level then continues from
+//! the last of them.
 
 use pivotsim_engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
@@ -36,7 +38,15 @@ pub struct EnergyParams {
     pub spike_mean_hours: f64,
     /// Price cap, USD/MWh.
     pub cap: f64,
+    /// A replayed history: the price of each of the first hours, USD/MWh (empty: none). It
+    /// replaces the random path over its span in every future; the mean-reverting price then
+    /// continues from its last hour.
+    pub history: Vec<f64>,
 }
+
+/// The lowest price the mean-reverting log price continues from after a history, USD/MWh: a
+/// history may end on a zero or negative price, which has no logarithm.
+pub const HISTORY_CONTINUATION_FLOOR_USD_PER_MWH: f64 = 1.0;
 
 impl EnergyParams {
     /// The exact hourly OU step of the log level X, and the offset m of the log price.
@@ -54,7 +64,8 @@ impl EnergyParams {
 }
 
 /// Fills `out` with one price per hour, USD/MWh. `daily_factor[h / 24]` is the seasonal
-/// multiplier of the hour's day. The path starts from the stationary distribution.
+/// multiplier of the hour's day. The path starts with the replayed history, if any, then
+/// continues from its last price; without one it starts from the stationary distribution.
 pub fn generate_hourly_prices(
     p: &EnergyParams,
     daily_factor: &[f64],
@@ -65,8 +76,20 @@ pub fn generate_hourly_prices(
     out.clear();
     let (ou, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
+    // Drawn with or without a history, so that a history shifts none of the later draws.
     let z0: f64 = StandardNormal.sample(rng);
     let mut x = stationary_sd * z0;
+    out.extend(p.history.iter().take(hours).copied());
+    let replayed = out.len();
+    if let Some(&last) = out.last() {
+        // The price outside spikes is factor · exp(m + X): the X that gives the last price
+        // with its day's factor (a price at the floor or below continues from the floor).
+        let factor = daily_factor
+            .get((replayed - 1) / DAY_HOURS)
+            .copied()
+            .unwrap_or(1.0);
+        x = math::ln(last.max(HISTORY_CONTINUATION_FLOOR_USD_PER_MWH) / factor) - m;
+    }
     let spike_start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
     let spikes = p.spike_rate > 0.0;
     // `rng.random::<f64>() < spike_start`, decided on the uniform's integer.
@@ -74,9 +97,9 @@ pub fn generate_hourly_prices(
     let mut spike_left: u64 = 0;
     // Extending from a sized iterator writes each price in place with no capacity check, and
     // the day's factor is looked up once a day rather than by dividing every hour.
-    let (mut day, mut hour_of_day) = (0usize, 0u32);
-    let mut factor = daily_factor.first().copied().unwrap_or(1.0);
-    out.extend((0..hours).map(|_| {
+    let (mut day, mut hour_of_day) = (replayed / DAY_HOURS, (replayed % DAY_HOURS) as u32);
+    let mut factor = daily_factor.get(day).copied().unwrap_or(1.0);
+    out.extend((replayed..hours).map(|_| {
         if u64::from(hour_of_day) == HOURS_PER_DAY {
             hour_of_day = 0;
             day += 1;
@@ -251,6 +274,7 @@ mod tests {
             spike_price: 1_500.0,
             spike_mean_hours: 4.0,
             cap: 5_000.0,
+            history: Vec::new(),
         }
     }
 

@@ -20,9 +20,9 @@ use crate::names::{self, shown};
 use crate::ranges::{self, out_of_range};
 use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
-    AsicFleet, ConversionDebt, Date, Debt, DebtRate, Hall, HallState, HashrateModel, Plan,
-    ProjectTerms, RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing, Revolver, Scenario, Shock, Site,
-    Stress, TenantClass, TraceOutage, VintageNetwork,
+    AsicFleet, BitcoinHistoryRow, ConversionDebt, Date, Debt, DebtRate, EnergyHistoryRow, Hall,
+    HallState, HashrateModel, Plan, ProjectTerms, RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing,
+    Revolver, Scenario, Shock, Site, Stress, TenantClass, TraceOutage, VintageNetwork,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -351,6 +351,7 @@ impl Checker<'_> {
             e.cap_usd_per_mwh,
             "USD/MWh, at most the cap",
         )?;
+        self.histories()?;
         if let Some(ai) = &self.s.market.ai {
             // Each inquiry has its own random stream, numbered in 16 bits. The budget holds
             // in the busiest regime for the whole horizon, whichever regime a future is in:
@@ -381,6 +382,115 @@ impl Checker<'_> {
             }
         }
         self.bitcoin()
+    }
+
+    /// Market histories: inline rows with valid, increasing dates (a file's were checked as
+    /// it was read), the first on or before the start so that the history covers it, and
+    /// energy prices at most the cap.
+    fn histories(&self) -> Result<(), ScenarioError> {
+        let b = field!(Scenario.market.bitcoin.history_rows);
+        let dates = self.s.market.bitcoin.history_rows.iter().map(|r| {
+            (
+                crate::history::parse_date(&r.date).and_then(|d| d.and_hms_opt(0, 0, 0)),
+                r.date.as_str(),
+            )
+        });
+        let bitcoin_file = (self.s.market.bitcoin.history.is_some())
+            .then_some(field!(Scenario.market.bitcoin.history));
+        self.history_dates(
+            b,
+            bitcoin_file,
+            field!(BitcoinHistoryRow.date),
+            dates,
+            "YYYY-MM-DD",
+        )?;
+        let e = field!(Scenario.market.energy.history_rows);
+        let hours = self
+            .s
+            .market
+            .energy
+            .history_rows
+            .iter()
+            .map(|r| (crate::history::parse_hour(&r.datetime), r.datetime.as_str()));
+        let energy_file = (self.s.market.energy.history.is_some())
+            .then_some(field!(Scenario.market.energy.history));
+        self.history_dates(
+            e,
+            energy_file,
+            field!(EnergyHistoryRow.datetime),
+            hours,
+            "YYYY-MM-DDTHH:00 or YYYY-MM-DD",
+        )?;
+        let cap = self.s.market.energy.cap_usd_per_mwh;
+        for (k, row) in self.s.market.energy.history_rows.iter().enumerate() {
+            if row.usd_per_mwh > cap {
+                let at = join_field(&join_index(e, k), field!(EnergyHistoryRow.usd_per_mwh));
+                return Err(self.err(
+                    energy_file.unwrap_or(&at),
+                    ErrorKind::Range,
+                    format!(
+                        "row {} of the energy history ({}) is priced {} USD/MWh, above the \
+                         market cap {cap}; expected at most the cap",
+                        k + 1,
+                        shown(&row.datetime),
+                        row.usd_per_mwh
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Dates of a history's rows (parsed, and as written): each valid, increasing, the first
+    /// on or before the start. Problems of rows read from a file are reported against the
+    /// field naming the file (`file`), where the user can act on them.
+    fn history_dates<'r>(
+        &self,
+        rows: &str,
+        file: Option<&str>,
+        column: &str,
+        dates: impl Iterator<Item = (Option<chrono::NaiveDateTime>, &'r str)>,
+        format: &str,
+    ) -> Result<(), ScenarioError> {
+        let start = self.s.start.0.and_hms_opt(0, 0, 0);
+        let mut last = None;
+        for (k, (parsed, written)) in dates.enumerate() {
+            let row = join_field(&join_index(rows, k), column);
+            let at = file.map_or(row, str::to_owned);
+            let Some(when) = parsed else {
+                return Err(self.err(
+                    &at,
+                    ErrorKind::Type,
+                    format!("`{}` is not a date; expected {format}", shown(written)),
+                ));
+            };
+            if k == 0 && start.is_some_and(|s| when > s) {
+                return Err(self.err(
+                    &at,
+                    ErrorKind::Range,
+                    format!(
+                        "the history's first row is dated {}, after the scenario's start {}; \
+                         expected a first row on or before the start, so that the history \
+                         gives the market's state from the first day",
+                        shown(written),
+                        self.s.start.0
+                    ),
+                ));
+            }
+            if last.is_some_and(|l| when <= l) {
+                return Err(self.err(
+                    &at,
+                    ErrorKind::Range,
+                    format!(
+                        "`{}` is not after the previous row; expected rows in increasing \
+                         order with no date twice",
+                        shown(written)
+                    ),
+                ));
+            }
+            last = Some(when);
+        }
+        Ok(())
     }
 
     /// The bitcoin network at the start: a date in bitcoin's era, an epoch consistent with

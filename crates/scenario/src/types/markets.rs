@@ -262,6 +262,45 @@ pub struct BitcoinMarket {
     pub hashrate: HashrateModel,
     /// Transaction fees per block.
     pub fees: Fees,
+    /// A real market path replayed in every future: a CSV file (path relative to the scenario
+    /// file) with the header `date,price_usd,difficulty,fees_btc_per_block`, one row per date
+    /// (`YYYY-MM-DD`, increasing), each held until the next. From the start to its last row
+    /// the price, difficulty and fees are the file's; after it the market continues
+    /// stochastically from the last row. Its first row must be dated on or before `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
+    /// The history's rows: read from `history` when that is set (replacing anything here), or
+    /// given inline. Kept in the effective scenario so its fingerprint covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history_rows: Vec<BitcoinHistoryRow>,
+}
+
+/// One row of a bitcoin market history: the values in force from its date to the next row's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BitcoinHistoryRow {
+    /// The day it takes effect, `YYYY-MM-DD`.
+    pub date: String,
+    /// BTC price, USD.
+    #[schemars(range(min = 1e-6, max = 1e9), extend("x-expected" = "USD per BTC, above 0"))]
+    pub price_usd: f64,
+    /// Mining difficulty.
+    #[schemars(range(min = 1.0, max = 1e20), extend("x-expected" = "a difficulty above 1"))]
+    pub difficulty: f64,
+    /// Mean transaction fees per block, BTC.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "BTC per block"))]
+    pub fees_btc_per_block: f64,
+}
+
+/// One row of an energy price history: the price from its hour to the next row's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnergyHistoryRow {
+    /// The hour it takes effect, `YYYY-MM-DDTHH:MM` (minutes 00) or `YYYY-MM-DD` (midnight).
+    pub datetime: String,
+    /// Wholesale price, USD/MWh (negative prices happen; at most the market cap).
+    #[schemars(range(min = -1e4, max = 1e6), extend("x-expected" = "USD/MWh, at most the cap"))]
+    pub usd_per_mwh: f64,
 }
 
 /// Compound-Poisson jumps in log price.
@@ -477,4 +516,15 @@ pub struct EnergyMarket {
         )
     )]
     pub monthly_factors: Option<Vec<f64>>,
+    /// A real hourly price path replayed in every future: a CSV file (path relative to the
+    /// scenario file) with the header `datetime,usd_per_mwh`, one row per hour it changes
+    /// (`YYYY-MM-DDTHH:00` or `YYYY-MM-DD`, increasing), each held until the next. It replaces
+    /// the random path from the start to its last row's hour; the mean-reverting price then
+    /// continues from the last price. Its first row must be dated on or before `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
+    /// The history's rows: read from `history` when that is set (replacing anything here), or
+    /// given inline. Kept in the effective scenario so its fingerprint covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history_rows: Vec<EnergyHistoryRow>,
 }
