@@ -305,3 +305,35 @@ fn a_plan_that_never_offers_space_loses_no_deals() {
     let convert = model::run_to_horizon(&model, &world, 1, 1, 0).metrics();
     assert!(convert.get(Metric::LostInquiries) > 0.0);
 }
+
+#[test]
+fn renewal_options_at_a_fixed_step_are_taken_while_no_dearer_than_the_market() {
+    // A one-year 10 MW lease at $100/kW-month ($1M a month) in GPU-ready `H1`, in a boom that
+    // lasts (market rent $130) and where no market tenant ever renews: with two one-year
+    // options at the same rent it bills all three years; with one, two years; with options
+    // at +50% ($150, dearer than the market) it leaves after its first year.
+    let billed_months = |options: &str| {
+        let plans = format!(
+            "  - name: lease\n    actions:\n      - {{type: sign_tenant, date: 2026-01-01, site: S, \
+             hall: H1, mw: 10, term_years: 1, price_usd_per_kw_month: 100, {options}}}\n"
+        );
+        let mut s = deal_site(&plans);
+        let ai = s.market.ai.as_mut().unwrap();
+        ai.regimes.initial = scenario::AiRegime::Boom;
+        ai.regimes.boom_to_bust_per_year = 0.0;
+        ai.lease.renewal_probability = 0.0;
+        run(&s, |op| {
+            op.months()
+                .iter()
+                // A term is 365.25 days, so the last month billed is a few hours short.
+                .filter(|m| m.flows[Flow::LeaseRevenue] > 900_000.0)
+                .count()
+        })
+    };
+    let fixed = |count: u32, step: f64| {
+        format!("renewal_options: {{count: {count}, term_years: 1, rent: {{fixed_step: {step}}}}}")
+    };
+    assert_eq!(billed_months(&fixed(2, 0.0)), 36);
+    assert_eq!(billed_months(&fixed(1, 0.0)), 24);
+    assert_eq!(billed_months(&fixed(2, 0.5)), 12);
+}

@@ -399,6 +399,12 @@ fn build(g: &Gen) -> Scenario {
                         liquidated_damages_usd_per_mw_month: 10_000.0,
                     }),
                     ramp_months: if m % 5 == 0 { 3 } else { 0 },
+                    // Some anchors hold renewal options.
+                    renewal_options: (m % 4 == 1).then_some(scenario::RenewalOptions {
+                        count: 2,
+                        term_years: 1.0,
+                        rent: scenario::RenewalRent::FixedStep(0.02),
+                    }),
                 });
             }
             // GPUs share the hall with the tenant: together within its capacity at any

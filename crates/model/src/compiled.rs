@@ -259,6 +259,8 @@ pub enum ActionSpec {
         milestone: Option<DeliveryMilestoneSpec>,
         /// Months each phase ramps over (0: bills in full from its start).
         ramp_months: u32,
+        /// Renewal options of each phase, if any.
+        renewal_options: Option<pivotsim_scenario::RenewalOptions>,
     },
     /// Install operator-owned GPUs.
     DeployGpuCloud {

@@ -134,6 +134,7 @@ impl Dated<'_> {
                 phases,
                 delivery_milestone,
                 ramp_months,
+                renewal_options,
             } => {
                 // The deal's capacity: the first phase and the further ones.
                 let deal_mw = phases.iter().fold(*mw, |total, p| total + p.mw);
@@ -182,6 +183,7 @@ impl Dated<'_> {
                             damages_usd_per_mw_month: m.liquidated_damages_usd_per_mw_month,
                         }),
                         ramp_months: *ramp_months,
+                        renewal_options: *renewal_options,
                     },
                 )
             }

@@ -22,7 +22,7 @@ use crate::world::World;
 use crate::world::streams::{StreamKind, tenant_stream};
 use pivotsim_engine::{EventQueue, SimTime};
 use pivotsim_engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
-use pivotsim_scenario::{Cooling, PowerTerms, Sla};
+use pivotsim_scenario::{Cooling, PowerTerms, RenewalOptions, RenewalRent, Sla};
 
 /// Where an inquiry stands under this plan.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -106,6 +106,8 @@ pub struct Lease {
     pub delivered_late: bool,
     /// Its rent at signing (year 1), USD per kW-month.
     pub year1_rent: f64,
+    /// Renewal options not yet used: (options left, the terms of each).
+    pub renewal_options: Option<(u32, RenewalOptions)>,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
 }
@@ -157,6 +159,7 @@ impl Lease {
             ramp_months: 0,
             delivered_late: false,
             year1_rent: price,
+            renewal_options: None,
             rng,
         }
     }
@@ -532,6 +535,7 @@ impl Operator<'_> {
             ref more_phases,
             milestone,
             ramp_months,
+            renewal_options,
         } = timed.action
         else {
             return;
@@ -585,6 +589,7 @@ impl Operator<'_> {
             lease.class = class;
             lease.milestone = milestone;
             lease.ramp_months = ramp_months;
+            lease.renewal_options = renewal_options.map(|o| (o.count, o));
             match deal {
                 None => {
                     // The deal's prepayment is credited against its first phase's rent.
@@ -749,12 +754,32 @@ impl Operator<'_> {
             return;
         };
         let renew_draw: f64 = self.tenancy.leases[k].rng.random();
-        if renew_draw < ai.renewal_probability {
-            // Renewal at the market level of the day times the tenant's own price factor.
-            let level = ai.price * ai.price_factor(self.world.ai.regime_at(now));
-            let lease = &mut self.tenancy.leases[k];
-            lease.price = level * lease.price_factor;
-            lease.end = now + lease.term_secs;
+        // The market rent of the day, times the tenant's own price factor.
+        let market = ai.price
+            * ai.price_factor(self.world.ai.regime_at(now))
+            * self.tenancy.leases[k].price_factor;
+        let lease = &mut self.tenancy.leases[k];
+        let renewal = match lease.renewal_options {
+            // An option at a fixed step is taken whenever it is no dearer than the market.
+            Some((left, o)) if left > 0 => {
+                let option_rent = match o.rent {
+                    RenewalRent::FixedStep(step) => Some(lease.price * (1.0 + step)),
+                    RenewalRent::Market => None,
+                };
+                lease.renewal_options = Some((left - 1, o));
+                let term = (o.term_years * SECONDS_PER_YEAR) as u64;
+                match option_rent {
+                    Some(rent) if rent <= market => Some((rent, term)),
+                    _ => (renew_draw < ai.renewal_probability).then_some((market, term)),
+                }
+            }
+            // Options used up: it leaves.
+            Some(_) => None,
+            None => (renew_draw < ai.renewal_probability).then_some((market, lease.term_secs)),
+        };
+        if let Some((rent, term)) = renewal {
+            lease.price = rent;
+            lease.end = now + term;
             self.schedule_escalation(k, now, queue);
             self.schedule_term(k, now, queue);
         } else {

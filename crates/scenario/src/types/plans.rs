@@ -140,6 +140,10 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "is_zero_u32")]
         #[schemars(range(min = 0, max = 120))]
         ramp_months: u32,
+        /// The tenant's options to renew each phase at the end of its term (absent: it renews
+        /// as market tenants do, with `lease.renewal_probability` at the market rent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        renewal_options: Option<RenewalOptions>,
     },
     /// Install operator-owned GPUs in a GPU-ready hall and rent them by the hour.
     DeployGpuCloud {
@@ -253,6 +257,32 @@ pub enum Action {
         #[schemars(range(min = 0, max = 120))]
         lead_time_months: u32,
     },
+}
+
+/// A lease's renewal options, as deals write them ("two 5-year renewal options").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalOptions {
+    /// Options, each one more term.
+    #[schemars(range(min = 1, max = 20))]
+    pub count: u32,
+    /// Term of each renewal, years.
+    #[schemars(range(min = 1.0 / 12.0, max = 50.0), extend("x-expected" = "years"))]
+    pub term_years: f64,
+    /// Rent of a renewal.
+    pub rent: RenewalRent,
+}
+
+/// The rent a renewal option sets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RenewalRent {
+    /// The market rent of the day (times the tenant's own price factor): the tenant renews
+    /// with the market's `renewal_probability`.
+    Market,
+    /// The last rent stepped up by this fraction: the tenant renews whenever that is no more
+    /// than the market rent of the day, and otherwise as at `market`.
+    FixedStep(f64),
 }
 
 /// One more phase of a lease deal: capacity delivered later, or in another hall.
