@@ -337,3 +337,47 @@ fn renewal_options_at_a_fixed_step_are_taken_while_no_dearer_than_the_market() {
     assert_eq!(billed_months(&fixed(1, 0.0)), 24);
     assert_eq!(billed_months(&fixed(2, 0.5)), 12);
 }
+
+#[test]
+fn a_defaulted_tenants_space_is_re_let_at_the_market_rent() {
+    // GPU-ready `H1` is leased to a 10 MW anchor at $100; market tenants (10 MW, wanting
+    // their space at once, waiting up to a year, at the boom's $130 with no dispersion)
+    // arrive about monthly and queue for it. The anchor defaults on 2027-01-15: the tenant
+    // that has waited longest signs for the hall that moment, at $130.
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, \
+                 hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100}\n";
+    let mut s = deal_site(plans);
+    s.shocks.push(
+        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-15"}"#)
+            .unwrap(),
+    );
+    let ai = s.market.ai.as_mut().unwrap();
+    ai.regimes.initial = scenario::AiRegime::Boom;
+    ai.regimes.boom_to_bust_per_year = 0.0;
+    ai.inquiries.rate_per_year = 12.0;
+    ai.inquiries.size_mw = Dist::Constant { value: 10.0 };
+    ai.inquiries.start_delay_months = Dist::Constant { value: 0.0 };
+    ai.inquiries.patience_months = Dist::Constant { value: 12.0 };
+    ai.inquiries.density_kw_per_rack = Dist::Constant { value: 100.0 };
+    ai.inquiries.price_dispersion = 0.0;
+    let model = CompiledScenario::new(&s).unwrap();
+    let default_at = model
+        .calendar
+        .time_of(chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap())
+        .unwrap();
+    run(&s, |op| {
+        let leases = op.leases();
+        assert_eq!(leases[0].defaulted_at, Some(default_at));
+        let relet = leases
+            .iter()
+            .skip(1)
+            .find(|l| l.hall == 0 && l.due >= default_at)
+            .expect("the hall is re-let");
+        assert_eq!(relet.due, default_at, "a waiting tenant takes it at once");
+        assert!(
+            (relet.year1_rent - 130.0).abs() < 1e-9,
+            "{}",
+            relet.year1_rent
+        );
+    });
+}
