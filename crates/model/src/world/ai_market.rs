@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp1, StandardNormal};
 use crate::compiled::{CompiledScenario, ShockSpec};
 use crate::world::samplers::{MeanReversion, sample};
 use crate::world::streams::{StreamKind, Streams};
-use crate::world::{World, WorldProcess};
+use crate::world::{MarketSegment, World, WorldProcess};
 use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
 use pivotsim_scenario::{
     AiMarket, AiRegime, DENSITY_KW_SUPPORT, Dist, MONTHS_SUPPORT, PowerTerms, SIZE_MW_SUPPORT,
@@ -35,6 +35,8 @@ pub struct AiParams {
     pub bust_price_factor: f64,
     /// Bust multiple of the default hazard.
     pub bust_default_factor: f64,
+    /// Sensitivity of the regime hazards to the trailing 90-day BTC log return.
+    pub btc_sensitivity: f64,
     /// Inquiry rate in a boom, per second.
     pub inquiry_rate: f64,
     /// Inquiry size, MW IT.
@@ -90,6 +92,7 @@ impl AiParams {
             bust_inquiry_factor: m.regimes.bust_inquiry_factor,
             bust_price_factor: m.regimes.bust_price_factor,
             bust_default_factor: m.regimes.bust_default_factor,
+            btc_sensitivity: m.regimes.btc_sensitivity,
             inquiry_rate: m.inquiries.rate_per_year / SECONDS_PER_YEAR,
             size_mw: m.inquiries.size_mw,
             term_years: m.inquiries.term_years,
@@ -219,7 +222,15 @@ impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
                         _ => None,
                     })
                     .collect();
-                world.ai.generate(p, self.end, self.days, streams, &busts);
+                // The BTC price at the start of each day, for the macro factor.
+                let btc_daily = if p.btc_sensitivity == 0.0 {
+                    Vec::new()
+                } else {
+                    daily_btc_prices(&world.segments, self.days)
+                };
+                world
+                    .ai
+                    .generate(p, self.end, self.days, streams, &busts, &btc_daily);
             }
             None => world.ai = AiWorld::default(),
         }
@@ -237,6 +248,52 @@ pub struct AiWorld {
     pub gpu_price_daily: Vec<f64>,
 }
 
+/// The BTC price in force at the start of each of `days` days, from the market segments.
+fn daily_btc_prices(segments: &[MarketSegment], days: u64) -> Vec<f64> {
+    let mut out = Vec::with_capacity(days as usize);
+    let mut k = 0;
+    for day in 0..days {
+        let t = SimTime::from_secs(day * SECONDS_PER_DAY);
+        while k + 1 < segments.len() && segments[k + 1].start <= t {
+            k += 1;
+        }
+        out.push(segments.get(k).map_or(0.0, |s| s.btc_price_usd));
+    }
+    out
+}
+
+/// Days over which the macro factor's BTC return is taken.
+const MACRO_LOOKBACK_DAYS: usize = 90;
+
+/// When a regime entered at `t` (seconds) ends if its hazard (per second) is scaled each day
+/// by e^(β·r), r the trailing 90-day BTC log return of that day: the time at which the
+/// integrated hazard reaches the unit-exponential clock `e` (infinity if not within the
+/// days of `btc_daily`).
+fn macro_crossing(t: f64, e: f64, hazard: f64, beta: f64, btc_daily: &[f64]) -> f64 {
+    let day_s = SECONDS_PER_DAY as f64;
+    let mut left = e;
+    let mut now = t;
+    let mut day = (t / day_s) as usize;
+    while day < btc_daily.len() {
+        let past = btc_daily[day.saturating_sub(MACRO_LOOKBACK_DAYS)];
+        let r = if past > 0.0 && btc_daily[day] > 0.0 {
+            math::ln(btc_daily[day] / past)
+        } else {
+            0.0
+        };
+        let rate = hazard * math::exp(beta * r);
+        let day_end = (day + 1) as f64 * day_s;
+        let step = rate * (day_end - now);
+        if step >= left {
+            return now + left / rate;
+        }
+        left -= step;
+        now = day_end;
+        day += 1;
+    }
+    f64::INFINITY
+}
+
 impl AiWorld {
     /// Generates the AI market of a replication into `self`. `forced_busts` (sorted or not)
     /// are scheduled shocks: the market turns to bust then, whatever its state.
@@ -247,6 +304,7 @@ impl AiWorld {
         days: u64,
         streams: Streams,
         forced_busts: &[SimTime],
+        btc_daily: &[f64],
     ) {
         self.regimes.clear();
         self.inquiries.clear();
@@ -268,10 +326,17 @@ impl AiWorld {
                 AiRegime::Bust => p.bust_to_boom,
             };
             let e: f64 = Exp1.sample(&mut rng);
-            let natural = if hazard > 0.0 {
+            let natural = if hazard <= 0.0 {
+                f64::INFINITY
+            } else if p.btc_sensitivity == 0.0 || btc_daily.is_empty() {
                 t + e / hazard
             } else {
-                f64::INFINITY
+                // A boom ends faster after BTC has fallen, a bust slower.
+                let beta = match regime {
+                    AiRegime::Boom => -p.btc_sensitivity,
+                    AiRegime::Bust => p.btc_sensitivity,
+                };
+                macro_crossing(t, e, hazard, beta, btc_daily)
             };
             let forced = next_bust.peek().copied().unwrap_or(f64::INFINITY);
             if natural.min(forced) >= end_s {
@@ -418,6 +483,7 @@ mod tests {
             bust_inquiry_factor: 0.25,
             bust_price_factor: 0.7,
             bust_default_factor: 3.0,
+            btc_sensitivity: 0.0,
             inquiry_rate: 10.0 / SECONDS_PER_YEAR,
             size_mw: Dist::Constant { value: 20.0 },
             term_years: Dist::Constant { value: 10.0 },
@@ -443,6 +509,37 @@ mod tests {
     }
 
     #[test]
+    fn the_macro_factor_scales_the_regime_hazard_by_the_btc_return() {
+        // BTC at 100 for 100 days, then 50: from day 100 the trailing 90-day log return is
+        // −ln 2 until day 190, then 0. A boom entered on day 100 with hazard h = 1/365 per day
+        // and sensitivity 1 ends at h · e^(ln 2) = 2h for 90 days, then at h. A clock of 0.1
+        // runs out after 0.1 / 2h = 18.25 days; a clock of 1 uses 2h · 90 = 180/365 in the
+        // first 90 days and the remaining 185/365 at h: 90 + 185 = 275 days. With a flat
+        // price the crossing is the independent chain's, t + e / h.
+        let day = SECONDS_PER_DAY as f64;
+        let h = 1.0 / (365.0 * day);
+        let btc: Vec<f64> = (0..2000)
+            .map(|d| if d < 100 { 100.0 } else { 50.0 })
+            .collect();
+        let t = 100.0 * day;
+        let end = macro_crossing(t, 0.1, h, -1.0, &btc);
+        assert!(
+            (end - (t + 18.25 * day)).abs() < 1e-3,
+            "{}",
+            (end - t) / day
+        );
+        let end = macro_crossing(t, 1.0, h, -1.0, &btc);
+        assert!(
+            (end - (t + 275.0 * day)).abs() < 1e-3,
+            "{}",
+            (end - t) / day
+        );
+        let flat = vec![100.0; 2000];
+        let end = macro_crossing(t, 1.0, h, -1.0, &flat);
+        assert!((end - (t + 365.0 * day)).abs() < 1e-3);
+    }
+
+    #[test]
     fn time_in_bust_matches_the_two_state_chain() {
         // A two-state chain with hazards a (boom→bust) and b (bust→boom) spends b/(a+b) of its
         // time in boom: 0.6/0.9 = 2/3. Over 200 runs of 50 years (about 2,000 switches) the
@@ -453,7 +550,7 @@ mod tests {
         let mut total = 0.0;
         let mut w = AiWorld::default();
         for rep in 0..200 {
-            w.generate(&p, end, 1, Streams::new(1, rep), &[]);
+            w.generate(&p, end, 1, Streams::new(1, rep), &[], &[]);
             for (k, r) in w.regimes.iter().enumerate() {
                 let until = w.regimes.get(k + 1).map_or(end, |n| n.0);
                 let span = until.secs_since(r.0) as f64;
@@ -475,7 +572,7 @@ mod tests {
         let mut w = AiWorld::default();
         let mut n = 0usize;
         for rep in 0..200 {
-            w.generate(&p, end, 1, Streams::new(2, rep), &[]);
+            w.generate(&p, end, 1, Streams::new(2, rep), &[], &[]);
             n += w.inquiries.len();
         }
         let per_year = n as f64 / (200.0 * 50.0 * 365.0 / DAYS_PER_YEAR);
@@ -488,7 +585,14 @@ mod tests {
         let mut p = params();
         p.boom_to_bust = 0.0;
         let mut w = AiWorld::default();
-        w.generate(&p, SimTime::from_days(3650), 1, Streams::new(3, 0), &[]);
+        w.generate(
+            &p,
+            SimTime::from_days(3650),
+            1,
+            Streams::new(3, 0),
+            &[],
+            &[],
+        );
         let h = p.default_hazard;
         let t = w
             .default_time(

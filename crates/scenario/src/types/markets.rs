@@ -27,6 +27,17 @@ pub struct AiRegimes {
     /// Tenant default hazard in a bust as a multiple of the base hazard.
     #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_default_factor: f64,
+    /// A macro factor shared with bitcoin, β: each day a boom ends at its hazard ×
+    /// e^(−β·r) and a bust at its hazard × e^(β·r), with r the BTC price's log return over
+    /// the trailing 90 days (a crash in risk assets ends AI booms sooner). Default 0: the
+    /// regimes are independent of bitcoin.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[schemars(range(min = 0.0, max = 20.0), extend("x-expected" = "a sensitivity to the 90-day BTC log return"))]
+    pub btc_sensitivity: f64,
+}
+
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// A regime of the AI market.
