@@ -381,3 +381,35 @@ fn a_defaulted_tenants_space_is_re_let_at_the_market_rent() {
         );
     });
 }
+
+#[test]
+fn a_campus_tenant_larger_than_any_hall_takes_several_halls_as_one_deal() {
+    // Three 10 MW GPU halls (`H2` and `H3` converted at once, at no cost) and market tenants of
+    // 18 MW: none fits one hall, so the first takes 10 MW in `H1` (the most room, file order
+    // among equals) and 8 MW in `H2`, one deal: one tenant, one default clock; the second
+    // cannot find 18 MW in what is left (2 + 10) and waits.
+    let plans = format!(
+        "  - name: campus\n    actions:\n{}{}",
+        free_conversion("H2", 0),
+        free_conversion("H3", 0)
+    );
+    let mut s = deal_site(&plans);
+    let ai = s.market.ai.as_mut().unwrap();
+    ai.inquiries.rate_per_year = 4.0;
+    ai.inquiries.size_mw = Dist::Constant { value: 18.0 };
+    ai.inquiries.start_delay_months = Dist::Constant { value: 0.0 };
+    ai.inquiries.patience_months = Dist::Constant { value: 1.0 };
+    ai.inquiries.density_kw_per_rack = Dist::Constant { value: 100.0 };
+    ai.inquiries.liquid_share = 1.0;
+    run(&s, |op| {
+        let leases = op.leases();
+        assert!(leases.len() >= 2, "{}", leases.len());
+        assert_eq!((leases[0].hall, leases[0].mw), (0, 10.0));
+        assert_eq!((leases[1].hall, leases[1].mw), (1, 8.0));
+        assert_eq!(leases[0].deal, 0);
+        assert_eq!(leases[1].deal, 0);
+        assert_eq!(leases[0].due, leases[1].due);
+        // Until the first tenant leaves, nobody else fits 18 MW.
+        assert!(leases.iter().skip(2).all(|l| l.due >= leases[0].end));
+    });
+}

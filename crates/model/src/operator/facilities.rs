@@ -415,6 +415,63 @@ impl Facilities {
 
     /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
     /// `start`, in hall order.
+    /// How a tenant of `mw` (at `density_kw` a rack, liquid-cooled if `liquid`) too large for
+    /// any one hall's room can take several halls of one site, all ready by `start`: the
+    /// first site (file order) whose suitable halls hold it together, filled largest room
+    /// first, within the site's grid; (hall, MW) each. None if no site can.
+    pub(super) fn campus_split(
+        &self,
+        mw: f64,
+        density_kw: f64,
+        liquid: bool,
+        start: SimTime,
+    ) -> Option<Vec<(usize, f64)>> {
+        for site in 0..self.grid_mw.len() {
+            let mut room: Vec<(usize, f64)> = self
+                .halls
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.site == site)
+                .filter(|(_, h)| match h.use_ {
+                    HallUse::GpuReady => true,
+                    HallUse::Converting(at) => at <= start,
+                    HallUse::Asic | HallUse::Idle | HallUse::Foreclosed => false,
+                })
+                .filter(|(_, h)| {
+                    (!liquid || h.shape.cooling == Cooling::Liquid)
+                        && h.shape.max_kw_per_rack >= density_kw
+                })
+                .map(|(i, h)| {
+                    let racks_free =
+                        u64::from(h.shape.rack_slots).saturating_sub(h.committed_racks);
+                    // Whole racks only, so the pieces' racks fit.
+                    let by_racks = racks_free as f64 * density_kw / 1_000.0;
+                    (i, h.free_gpu_mw().min(by_racks))
+                })
+                .filter(|(_, free)| *free > 1e-9)
+                .collect();
+            room.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut left = mw;
+            let mut pieces = Vec::new();
+            let mut load = 0.0;
+            for (hall, free) in room {
+                if left <= 1e-9 {
+                    break;
+                }
+                let take = free.min(left);
+                pieces.push((hall, take));
+                load += take * self.halls[hall].shape.pue;
+                left -= take;
+            }
+            if left <= 1e-9
+                && self.committed_site_mw(site) + load <= self.grid_mw[site] * (1.0 + 1e-12)
+            {
+                return Some(pieces);
+            }
+        }
+        None
+    }
+
     pub(super) fn candidates(
         &self,
         mw: f64,

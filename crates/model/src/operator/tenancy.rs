@@ -435,11 +435,18 @@ impl Operator<'_> {
         let candidates = self
             .facilities
             .candidates(inq.size_mw, inq.density_kw, inq.liquid, start);
-        let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
-        else {
-            return false;
-        };
-        self.sign_inquiry(i, hall, now, queue)
+        if let Some(hall) = placement::policy(self.plan.placement).choose(inq.size_mw, &candidates)
+        {
+            return self.sign_inquiry(i, &[(hall, inq.size_mw)], now, queue);
+        }
+        // A campus tenant larger than any hall's room takes several halls of one site.
+        match self
+            .facilities
+            .campus_split(inq.size_mw, inq.density_kw, inq.liquid, start)
+        {
+            Some(pieces) => self.sign_inquiry(i, &pieces, now, queue),
+            None => false,
+        }
     }
 
     /// Signs waiting inquiry `i` into `hall`, a hall just started for it (a pre-lease): it is
@@ -451,16 +458,19 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        if self.sign_inquiry(i, hall, now, queue) {
+        let mw = self.world.ai.inquiries[i].size_mw;
+        if self.sign_inquiry(i, &[(hall, mw)], now, queue) {
             self.tenancy.waiting.retain(|&w| w as usize != i);
         }
     }
 
-    /// Signs inquiry `i` into `hall` now; false without an AI market.
+    /// Signs inquiry `i` now as one deal of one or more leases, (hall, MW IT) each; false
+    /// without an AI market. The first lease draws from the inquiry's own stream (its default
+    /// clock and renewals), the others from their own.
     fn sign_inquiry(
         &mut self,
         i: usize,
-        hall: usize,
+        pieces: &[(usize, f64)],
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) -> bool {
@@ -469,21 +479,34 @@ impl Operator<'_> {
         let Some(ai) = &self.model.ai else {
             return false;
         };
-        let rng = tenant_stream(self.seed, self.replication, StreamKind::Tenant, i);
-        let mut lease = Lease::signed(
-            hall,
-            inq.size_mw,
-            racks_for(inq.size_mw, inq.density_kw),
-            inq.price,
-            inq.term_secs,
-            rng,
-        );
-        lease.escalator = ai.escalator;
-        lease.power_included = ai.power == PowerTerms::Included;
-        lease.price_factor = inq.price_factor;
-        lease.ramp_months = ai.ramp_months;
+        let first = self.tenancy.leases.len();
+        for (piece, &(hall, mw)) in pieces.iter().enumerate() {
+            let rng = if piece == 0 {
+                tenant_stream(self.seed, self.replication, StreamKind::Tenant, i)
+            } else {
+                tenant_stream(
+                    self.seed,
+                    self.replication,
+                    StreamKind::TenantPhase,
+                    i * 64 + piece.min(63),
+                )
+            };
+            let mut lease = Lease::signed(
+                hall,
+                mw,
+                racks_for(mw, inq.density_kw),
+                inq.price,
+                inq.term_secs,
+                rng,
+            );
+            lease.escalator = ai.escalator;
+            lease.power_included = ai.power == PowerTerms::Included;
+            lease.price_factor = inq.price_factor;
+            lease.ramp_months = ai.ramp_months;
+            lease.deal = first;
+            self.sign(lease, start, queue);
+        }
         self.tenancy.inquiry_status[i] = InquiryStatus::Placed;
-        self.sign(lease, start, queue);
         true
     }
 

@@ -68,6 +68,9 @@ stream_kinds! {
     /// A conversion's delay and cost overrun (instance = hall index), keyed by the hall so
     /// plans converting the same hall draw the same luck. Operator-side.
     ConstructionRisk = 21,
+    /// A campus tenant's lease in a further hall: its renewals (instance = inquiry index × 64
+    /// + piece). Operator-side.
+    TenantPhase = 22,
     /// ASIC failures of a fleet (instance = fleet index). Operator-side.
     AsicFailures = 100,
 }
@@ -145,6 +148,7 @@ mod tests {
             StreamKind::EfficiencyFrontier => 16,
             StreamKind::AnchorPhase => 20,
             StreamKind::ConstructionRisk => 21,
+            StreamKind::TenantPhase => 22,
             StreamKind::AsicFailures => 100,
         }
     }
@@ -157,7 +161,7 @@ mod tests {
 
     #[test]
     fn stream_kinds_keep_their_numbers() {
-        assert_eq!(StreamKind::ALL.len(), 19);
+        assert_eq!(StreamKind::ALL.len(), 20);
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }
