@@ -10,6 +10,11 @@ use pivotsim::scenario::{self, Dist, Scenario};
 /// tenant defaults, no ramp, no construction risk): hall `H1` is GPU-ready (10 MW), halls
 /// `H2` and `H3` are idle and convert to 10 MW of GPU capacity at no cost, under `plans_yaml`.
 fn deal_site(plans_yaml: &str) -> Scenario {
+    deal_site_with(plans_yaml, |yaml| yaml)
+}
+
+/// [`deal_site`] with `edit` applied to its YAML first.
+fn deal_site_with(plans_yaml: &str, edit: impl Fn(String) -> String) -> Scenario {
     let default = scenario::DEFAULT_SCENARIO_YAML;
     let market = &default[default.find("market:").unwrap()..default.find("finance:").unwrap()];
     let hall = |name: &str, state: &str| {
@@ -28,6 +33,7 @@ fn deal_site(plans_yaml: &str) -> Scenario {
         hall("H3", "idle"),
     )
     .replace("rate_per_year: 4 ", "rate_per_year: 0 ");
+    let yaml = edit(yaml);
     let mut s = match scenario::load_str(&yaml, "<deal test>") {
         Ok(l) => l.scenario,
         Err(e) => panic!("{e}\n{yaml}"),
@@ -412,4 +418,20 @@ fn a_campus_tenant_larger_than_any_hall_takes_several_halls_as_one_deal() {
         // Until the first tenant leaves, nobody else fits 18 MW.
         assert!(leases.iter().skip(2).all(|l| l.due >= leases[0].end));
     });
+}
+
+#[test]
+fn a_guaranteed_tenant_costs_its_guarantee_fee_on_the_rent_it_pays() {
+    // A 10 MW anchor at $100/kW-month ($1M a month) in a class whose guarantor takes 4% of
+    // the rent it backs: $40,000 a month in fees, $1.44M over three years, and the leasing
+    // business's NOI margin is 96% (no opex, no energy, no credits here).
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, \
+                 hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100, \
+                 tenant_class: backed}\n";
+    let classes = "    lease:\n      tenant_classes:\n        - {name: backed, default_hazard_per_year: 0, \
+                   guarantee_fee_share_of_rent: 0.04}\n";
+    let s = deal_site_with(plans, |yaml| yaml.replacen("    lease:\n", classes, 1));
+    let m = run(&s, |op| op.metrics());
+    assert!((m.get(Metric::GuaranteeFees) - 1_440_000.0).abs() < 1e-6);
+    assert!((m.get(Metric::LeaseNoiMargin) - 0.96).abs() < 1e-12);
 }

@@ -514,6 +514,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
     let outflows = [
         f[Flow::SlaCredits],
         f[Flow::LateDeliveryDamages],
+        f[Flow::GuaranteeFees],
         f[Flow::SpotEnergy],
         f[Flow::PpaSettlement],
         f[Flow::Opex],
@@ -582,6 +583,7 @@ fn check_plan(
             ("GPU-cloud revenue", f[Flow::GpuCloudRevenue]),
             ("SLA credits", f[Flow::SlaCredits]),
             ("late-delivery damages", f[Flow::LateDeliveryDamages]),
+            ("guarantee fees", f[Flow::GuaranteeFees]),
             ("spot energy", f[Flow::SpotEnergy]),
             ("opex", f[Flow::Opex]),
             ("capex", f[Flow::Capex]),
@@ -661,6 +663,7 @@ fn check_plan(
                 f[Flow::MiningRevenue] + f[Flow::DrCredits] + f[Flow::LeaseRevenue]
                     - f[Flow::SlaCredits]
                     - f[Flow::LateDeliveryDamages]
+                    - f[Flow::GuaranteeFees]
                     + f[Flow::GpuCloudRevenue]
             }),
         ),

@@ -104,6 +104,7 @@ outputs! {
     MwDeliveredLate => "delivered_late_mw", "MW delivered late", Plain, "capacity whose lease started after its contracted delivery date because its hall was late, MW IT";
     MwCancelledLate => "cancelled_late_mw", "MW cancelled late", Plain, "capacity whose tenant cancelled it because its hall was later than the delivery milestone allows, MW IT";
     LateDeliveryDamages => "late_delivery_damages_usd", "Late-delivery damages", Usd, "liquidated damages owed to tenants while phases they signed for were late";
+    GuaranteeFees => "guarantee_fees_usd", "Guarantee fees", Usd, "fees paid for guarantors' backing of tenants' rent";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
     SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
     GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";

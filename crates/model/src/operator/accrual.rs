@@ -37,6 +37,8 @@ pub(super) struct Rates {
     pub(super) down_leases: Vec<(usize, f64)>,
     /// Liquidated damages owed for late phases, USD per month.
     pub(super) late_damages_usd_per_month: f64,
+    /// Guarantee fees on the rent billed, USD per month.
+    pub(super) guarantee_fees_usd_per_month: f64,
     /// Billing leases with prepaid rent left: (lease, rent, USD per month).
     pub(super) prepaid_leases: Vec<(usize, f64)>,
     /// Sites whose grid is down now.
@@ -81,6 +83,7 @@ impl Rates {
     ) {
         m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
         m[Flow::LateDeliveryDamages] += self.late_damages_usd_per_month * months;
+        m[Flow::GuaranteeFees] += self.guarantee_fees_usd_per_month * months;
         m[Flow::Opex] += self.opex_usd_per_month * months;
         m[Flow::GpuHallOpex] += self.gpu_hall_opex_usd_per_month * months;
         m[Flow::Capex] += self.capex_usd_per_sec * secs;
@@ -346,8 +349,16 @@ impl Operator<'_> {
         }
         let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
-        self.tenancy
-            .add_rates(&self.facilities.halls, &gpu_down, self.clock, &mut r);
+        let ai = self.model.ai.as_ref();
+        let fee_share =
+            |class: Option<usize>| ai.map_or(0.0, |a| a.lease_hazard(class).guarantee_fee_share);
+        self.tenancy.add_rates(
+            &self.facilities.halls,
+            &gpu_down,
+            self.clock,
+            fee_share,
+            &mut r,
+        );
         self.facilities
             .add_rates(&self.model.sites, &gpu_down, &mut r);
         self.rates = r;

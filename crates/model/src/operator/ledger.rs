@@ -106,6 +106,7 @@ flows! {
     LeaseRevenue => "lease_revenue_usd", In, Gpu, "rent from colocation leases, USD";
     SlaCredits => "sla_credits_usd", Out, Gpu, "service credits owed to tenants for downtime, USD (booked at the month's close)";
     LateDeliveryDamages => "late_delivery_damages_usd", Out, Gpu, "liquidated damages owed to tenants while a phase they signed for is late, USD";
+    GuaranteeFees => "guarantee_fees_usd", Out, Gpu, "fees paid for guarantors' backing of tenants' rent (their credit class's share of the rent billed), USD";
     GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
     SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
     PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: (contract − hourly price) × the block; negative when the site gains";
@@ -195,11 +196,13 @@ impl Flows {
     }
 
     /// Net operating income of the leasing business, USD: rent − SLA credits − late-delivery
-    /// damages − the energy of leases with power included − the GPU-ready halls' opex.
+    /// damages − guarantee fees − the energy of leases with power included − the GPU-ready
+    /// halls' opex.
     pub fn lease_noi(&self) -> f64 {
         self[Flow::LeaseRevenue]
             - self[Flow::SlaCredits]
             - self[Flow::LateDeliveryDamages]
+            - self[Flow::GuaranteeFees]
             - self[Flow::LeaseEnergy]
             - self[Flow::GpuHallOpex]
     }
@@ -652,7 +655,10 @@ mod tests {
             f[flow] = 0.1 * (k as f64 + 1.0) + 1e6 / (k as f64 + 3.0);
         }
         let v = |flow| f[flow];
-        let gpu = v(Flow::LeaseRevenue) - v(Flow::SlaCredits) - v(Flow::LateDeliveryDamages)
+        let gpu = v(Flow::LeaseRevenue)
+            - v(Flow::SlaCredits)
+            - v(Flow::LateDeliveryDamages)
+            - v(Flow::GuaranteeFees)
             + v(Flow::GpuCloudRevenue);
         let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);

@@ -74,6 +74,7 @@ impl Operator<'_> {
                 Metric::MwDeliveredLate => self.tenancy.tallies().mw_delivered_late,
                 Metric::MwCancelledLate => self.tenancy.tallies().mw_cancelled_late,
                 Metric::LateDeliveryDamages => t[Flow::LateDeliveryDamages],
+                Metric::GuaranteeFees => t[Flow::GuaranteeFees],
                 Metric::LeaseNoiMargin => {
                     let rent = t[Flow::LeaseRevenue];
                     if rent > 0.0 {

@@ -267,6 +267,7 @@ impl Tenancy {
         halls: &[HallRuntime],
         gpu_down: &[f64],
         now: SimTime,
+        guarantee_fee_share: impl Fn(Option<usize>) -> f64,
         r: &mut Rates,
     ) {
         for (k, lease) in self.leases.iter().enumerate() {
@@ -286,6 +287,8 @@ impl Tenancy {
             }
             let billed_mw = lease.mw * lease.billed_share;
             r.lease_usd_per_month += lease.rent_usd_per_month(now);
+            r.guarantee_fees_usd_per_month +=
+                lease.rent_usd_per_month(now) * guarantee_fee_share(lease.class);
             if lease.prepaid_left > 0.0 && lease.rent_from <= now {
                 r.prepaid_leases.push((k, lease.rent_usd_per_month(now)));
             }

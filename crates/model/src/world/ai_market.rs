@@ -116,6 +116,7 @@ impl AiParams {
                     bust_factor: c
                         .bust_default_factor
                         .unwrap_or(m.regimes.bust_default_factor),
+                    guarantee_fee_share: c.guarantee_fee_share_of_rent,
                 })
                 .collect(),
             sla: m.lease.sla.clone(),
@@ -147,17 +148,21 @@ impl AiParams {
             .unwrap_or(DefaultHazard {
                 boom: self.default_hazard,
                 bust_factor: self.bust_default_factor,
+                guarantee_fee_share: 0.0,
             })
     }
 }
 
-/// A tenant's default hazard: per second in a boom, and its multiple in a bust.
+/// A tenant class's credit: its default hazard per second in a boom and its multiple in a
+/// bust, and what its guarantee costs.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct DefaultHazard {
     /// Per second, in a boom.
     pub boom: f64,
     /// Multiple of `boom` in a bust.
     pub bust_factor: f64,
+    /// The class's guarantee fee, a share of the rent it backs.
+    pub guarantee_fee_share: f64,
 }
 
 impl DefaultHazard {

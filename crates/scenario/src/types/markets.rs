@@ -135,6 +135,12 @@ pub struct TenantClass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_default_factor: Option<f64>,
+    /// What the class's credit support costs the landlord, a share of the rent it backs,
+    /// paid as that rent is billed (a guarantor's fee; a guarantee paid in warrants can be
+    /// stated as the fee of equal value). Default 0.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the rent"))]
+    pub guarantee_fee_share_of_rent: f64,
 }
 
 /// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.
