@@ -435,3 +435,31 @@ fn a_guaranteed_tenant_costs_its_guarantee_fee_on_the_rent_it_pays() {
     assert!((m.get(Metric::GuaranteeFees) - 1_440_000.0).abs() < 1e-6);
     assert!((m.get(Metric::LeaseNoiMargin) - 0.96).abs() < 1e-12);
 }
+
+#[test]
+fn a_backed_tenants_default_recovers_its_share_of_the_rent_left() {
+    // A 10 MW anchor at $100/kW-month ($1M a month) for 10 years from 2026-01-01, in a class
+    // whose backstop pays half the rent left at a default; it defaults on 2027-01-01, with
+    // 10 × 365.25 − 365 days of its term left: the landlord receives 0.5 × $1M × that in
+    // average months, at the default.
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, \
+                 hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100, \
+                 tenant_class: backed}\n";
+    let classes = "    lease:\n      tenant_classes:\n        - {name: backed, default_hazard_per_year: 0, \
+                   recovery_share_of_remaining_rent: 0.5}\n";
+    let mut s = deal_site_with(plans, |yaml| yaml.replacen("    lease:\n", classes, 1));
+    s.shocks.push(
+        serde_json::from_str(r#"{"type": "largest_tenant_defaults", "date": "2027-01-01"}"#)
+            .unwrap(),
+    );
+    let (m, months) = run(&s, |op| (op.metrics(), op.months().to_vec()));
+    let days_left = 10.0 * 365.25 - 365.0;
+    let expected =
+        0.5 * 1_000_000.0 * days_left * 86_400.0 / pivotsim::engine::SECONDS_PER_AVG_MONTH;
+    assert!(
+        (m.get(Metric::DefaultRecoveries) - expected).abs() < 1e-3,
+        "{}",
+        m.get(Metric::DefaultRecoveries)
+    );
+    assert!((months[12].flows[Flow::DefaultRecoveries] - expected).abs() < 1e-3);
+}

@@ -502,6 +502,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::MiningRevenue],
         f[Flow::DrCredits],
         f[Flow::LeaseRevenue],
+        f[Flow::DefaultRecoveries],
         f[Flow::GpuCloudRevenue],
         f[Flow::Salvage],
         f[Flow::PlantToLenders],
@@ -584,6 +585,7 @@ fn check_plan(
             ("SLA credits", f[Flow::SlaCredits]),
             ("late-delivery damages", f[Flow::LateDeliveryDamages]),
             ("guarantee fees", f[Flow::GuaranteeFees]),
+            ("default recoveries", f[Flow::DefaultRecoveries]),
             ("spot energy", f[Flow::SpotEnergy]),
             ("opex", f[Flow::Opex]),
             ("capex", f[Flow::Capex]),
@@ -664,6 +666,7 @@ fn check_plan(
                     - f[Flow::SlaCredits]
                     - f[Flow::LateDeliveryDamages]
                     - f[Flow::GuaranteeFees]
+                    + f[Flow::DefaultRecoveries]
                     + f[Flow::GpuCloudRevenue]
             }),
         ),

@@ -107,6 +107,7 @@ flows! {
     SlaCredits => "sla_credits_usd", Out, Gpu, "service credits owed to tenants for downtime, USD (booked at the month's close)";
     LateDeliveryDamages => "late_delivery_damages_usd", Out, Gpu, "liquidated damages owed to tenants while a phase they signed for is late, USD";
     GuaranteeFees => "guarantee_fees_usd", Out, Gpu, "fees paid for guarantors' backing of tenants' rent (their credit class's share of the rent billed), USD";
+    DefaultRecoveries => "default_recoveries_usd", In, Gpu, "what guarantors or estates paid at tenants' defaults (their class's share of the rent left on the term), USD";
     GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
     SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
     PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: (contract − hourly price) × the block; negative when the site gains";
@@ -659,6 +660,7 @@ mod tests {
             - v(Flow::SlaCredits)
             - v(Flow::LateDeliveryDamages)
             - v(Flow::GuaranteeFees)
+            + v(Flow::DefaultRecoveries)
             + v(Flow::GpuCloudRevenue);
         let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);

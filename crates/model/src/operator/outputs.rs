@@ -75,6 +75,7 @@ impl Operator<'_> {
                 Metric::MwCancelledLate => self.tenancy.tallies().mw_cancelled_late,
                 Metric::LateDeliveryDamages => t[Flow::LateDeliveryDamages],
                 Metric::GuaranteeFees => t[Flow::GuaranteeFees],
+                Metric::DefaultRecoveries => t[Flow::DefaultRecoveries],
                 Metric::LeaseNoiMargin => {
                     let rent = t[Flow::LeaseRevenue];
                     if rent > 0.0 {

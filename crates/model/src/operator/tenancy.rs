@@ -823,12 +823,22 @@ impl Operator<'_> {
             return;
         }
         self.tenancy.tallies.tenant_defaults += 1;
-        // The tenant walks away from every phase of its deal, delivered or not.
+        // The tenant walks away from every phase of its deal, delivered or not; its
+        // guarantor or estate pays its class's share of the rent left on each billing phase.
         let deal = self.tenancy.leases[k].deal;
+        let recovery = self.model.ai.as_ref().map_or(0.0, |a| {
+            a.lease_hazard(self.tenancy.leases[k].class).recovery_share
+        });
         for j in deal..self.tenancy.leases.len() {
             if self.tenancy.leases[j].deal == deal
                 && self.tenancy.leases[j].state != LeaseState::Ended
             {
+                let lease = &self.tenancy.leases[j];
+                if recovery > 0.0 && lease.state == LeaseState::Billing {
+                    let months_left = lease.end.secs_since(now) as f64 / SECONDS_PER_AVG_MONTH;
+                    self.ledger.month[Flow::DefaultRecoveries] +=
+                        recovery * lease.mw * 1_000.0 * lease.price * months_left;
+                }
                 self.tenancy.leases[j].defaulted_at = Some(now);
                 self.release(j, now, queue);
             }

@@ -141,6 +141,12 @@ pub struct TenantClass {
     #[serde(default, skip_serializing_if = "is_zero_f64")]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the rent"))]
     pub guarantee_fee_share_of_rent: f64,
+    /// What the landlord recovers when a tenant of the class defaults: this share of the
+    /// rent left on its term (at the rent of the day), paid at the default by its guarantor
+    /// or estate. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the rent left"))]
+    pub recovery_share_of_remaining_rent: f64,
 }
 
 /// Service-level credits: downtime beyond an allowance earns a credit per hour, capped.
