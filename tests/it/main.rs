@@ -13,6 +13,7 @@ mod commands;
 mod docs;
 mod finance;
 mod gpu;
+mod gpu_cloud;
 mod model;
 mod outputs;
 mod properties;
