@@ -21,10 +21,9 @@ use crate::world::streams::{StreamKind, Streams};
 /// The price levels of the GPU generations, in years from the scenario's start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuGenerationLevels {
-    /// Each generation's name, launch (years from the start; negative before it) and level at
-    /// the start or at its launch if later (USD per GPU-hour, in a boom), in the scenario's
-    /// order.
-    generations: Vec<(String, f64, f64)>,
+    /// Each generation's launch (years from the start; negative before it) and level at the
+    /// start or at its launch if later (USD per GPU-hour, in a boom), in the scenario's order.
+    generations: Vec<(f64, f64)>,
     /// Every launch that steps older generations down: the listed ones and the periodic ones
     /// after them up to the horizon, years from the start.
     launches: Vec<f64>,
@@ -35,13 +34,13 @@ pub struct GpuGenerationLevels {
 }
 
 impl GpuGenerationLevels {
-    /// From the scenario's GPU-hour section: its generations, or (without them) one unnamed
-    /// generation at `long_run_usd` that never falls. `calendar` dates the launches;
+    /// From the scenario's GPU-hour section: its generations, or (without them, or with an
+    /// empty list) one unnamed generation at `long_run_usd` that never falls. `calendar` dates the launches;
     /// `horizon_years` bounds the periodic ones.
     pub fn new(m: &GpuHourPrice, calendar: &Calendar, horizon_years: f64) -> Self {
-        let Some(g) = &m.generations else {
+        let Some(g) = m.generations.as_ref().filter(|g| !g.list.is_empty()) else {
             return GpuGenerationLevels {
-                generations: vec![(String::new(), f64::NEG_INFINITY, m.long_run_usd)],
+                generations: vec![(f64::NEG_INFINITY, m.long_run_usd)],
                 launches: Vec::new(),
                 step: 1.0,
                 ln_drift: 0.0,
@@ -51,12 +50,12 @@ impl GpuGenerationLevels {
             let days = (date - calendar.start()).num_days();
             days as f64 / DAYS_PER_YEAR
         };
-        let generations: Vec<(String, f64, f64)> = g
+        let generations: Vec<(f64, f64)> = g
             .list
             .iter()
-            .map(|x| (x.name.clone(), years_from_start(x.launch.0), x.price_usd))
+            .map(|x| (years_from_start(x.launch.0), x.price_usd))
             .collect();
-        let mut launches: Vec<f64> = generations.iter().map(|x| x.1).collect();
+        let mut launches: Vec<f64> = generations.iter().map(|x| x.0).collect();
         if let (Some(every), Some(&last)) = (
             g.launch_every_years,
             launches.iter().max_by(|a, b| a.total_cmp(b)),
@@ -85,27 +84,12 @@ impl GpuGenerationLevels {
         self.generations.is_empty()
     }
 
-    /// The index of generation `name`.
-    pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.generations.iter().position(|g| g.0 == name)
-    }
-
-    /// The newest generation launched by `years` from the start (the first, if none has).
-    pub fn newest_at(&self, years: f64) -> usize {
-        self.generations
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.1 <= years)
-            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
-            .map_or(0, |(k, _)| k)
-    }
-
     /// Level of generation `g` at `years` from the start, USD per GPU-hour in a boom (before
     /// noise): its starting level × step^(newer launches since its start) × (1 − decline)^age,
     /// age counted from the start or its launch, whichever is later. Before its launch: its
     /// launch level.
     pub fn level(&self, g: usize, years: f64) -> f64 {
-        let Some(&(_, launch, price)) = self.generations.get(g) else {
+        let Some(&(launch, price)) = self.generations.get(g) else {
             return 0.0;
         };
         let from = launch.max(0.0);
@@ -234,8 +218,6 @@ mod tests {
         assert!((l.level(0, launch) - 1.5).abs() < 1e-12);
         assert!((l.level(1, launch) - 3.0).abs() < 1e-12);
         assert_eq!(l.level(2, launch), 8.0);
-        assert_eq!(l.newest_at(0.0), 1);
-        assert_eq!(l.newest_at(launch), 2);
     }
 
     #[test]
