@@ -209,15 +209,14 @@ impl Checker<'_> {
                         }
                     }
                     if let Some(d) = debt {
+                        let debt_path = at(field!(Action::DeployGpuCloud { debt }));
+                        self.rate(&join_field(&debt_path, field!(GpuDebt.rate)), d.rate)?;
                         // A GPU loan amortises within the GPUs' life: the collateral is gone
                         // once they retire.
                         let life_months = life_years * 12.0;
                         if f64::from(d.term_months) > life_months + 1e-9 {
                             return Err(self.err(
-                                &join_field(
-                                    &at(field!(Action::DeployGpuCloud { debt })),
-                                    field!(GpuDebt.term_months),
-                                ),
+                                &join_field(&debt_path, field!(GpuDebt.term_months)),
                                 ErrorKind::Range,
                                 format!(
                                     "{} months is longer than the GPUs' life of {life_months} \
