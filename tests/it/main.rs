@@ -13,6 +13,7 @@ mod commands;
 mod docs;
 mod finance;
 mod gpu;
+mod gpu_cloud;
 mod history;
 mod leases;
 mod model;

@@ -424,6 +424,10 @@ fn build(g: &Gen) -> Scenario {
                     utilization,
                     annual_failure_rate: 0.04,
                     repair_days: 4,
+                    generation: None,
+                    bust_utilization: None,
+                    contract: None,
+                    debt: None,
                 });
             }
         }

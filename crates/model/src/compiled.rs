@@ -23,13 +23,14 @@ use crate::world::bitcoin_market::{BitcoinParams, HashrateParams, HistoryDay};
 use crate::world::bitcoin_network::NetworkParams;
 use crate::world::bitcoin_protocol::RETARGET_INTERVAL_BLOCKS;
 use crate::world::energy::EnergyParams;
+use crate::world::gpu_price::GpuGenerationLevels;
 use pivotsim_engine::{Calendar, DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime};
 use pivotsim_scenario::names;
 use pivotsim_scenario::resolve::known_names;
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
-    AsicFleet, BitcoinHistoryRow, ConversionDebt, Cooling, Dist, EnergyHistoryRow, HallState,
-    HallTarget, PlacementPolicy, Scenario, Stress, TerminalValue, field,
+    AsicFleet, BitcoinHistoryRow, ConversionDebt, Cooling, Dist, EnergyHistoryRow, GpuDebt,
+    HallState, HallTarget, PlacementPolicy, Scenario, Stress, TerminalValue, field,
 };
 
 /// A site in simulation units.
@@ -221,6 +222,17 @@ pub struct ConversionSpec {
     pub tenant_funded_share: f64,
 }
 
+/// A fixed-price take-or-pay GPU contract in simulation units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GpuContractSpec {
+    /// Share of the deployment's GPUs contracted.
+    pub share: f64,
+    /// Term from activation, seconds.
+    pub term_secs: u64,
+    /// Fixed price, USD per GPU-hour.
+    pub price: f64,
+}
+
 /// What an action does, with names resolved to global hall and site indices.
 #[derive(Debug, Clone)]
 pub enum ActionSpec {
@@ -280,6 +292,14 @@ pub enum ActionSpec {
         daily_failure_prob: f64,
         /// Days to replace a failed GPU.
         repair_days: u32,
+        /// Index of the GPUs' generation in [`CompiledScenario::gpu_levels`].
+        generation: usize,
+        /// Share of the spot GPUs' hours rented in a bust.
+        bust_utilization: f64,
+        /// The fixed-price contract on part of the GPUs, if any.
+        contract: Option<GpuContractSpec>,
+        /// The loan secured on the GPUs, if any.
+        debt: Option<GpuDebt>,
     },
     /// Buy ASICs.
     BuyAsics {
@@ -463,6 +483,9 @@ pub struct CompiledScenario {
     pub energy: EnergyParams,
     /// AI market, if the scenario has one.
     pub ai: Option<AiParams>,
+    /// GPU generations' GPU-hour price levels (one generation at the long-run level without a
+    /// list, or without an AI market).
+    pub gpu_levels: GpuGenerationLevels,
     /// Used-ASIC resale pricing, if any (otherwise ASICs sell for nothing).
     pub resale: Option<ResaleSpec>,
     /// Capital structure, taxes and valuation (defaults: none).
@@ -656,6 +679,7 @@ impl CompiledScenario {
             bitcoin,
             energy,
             ai: s.market.ai.as_ref().map(AiParams::new),
+            gpu_levels: gpu_levels(s, &calendar, end),
             resale: s.market.asic_resale.as_ref().map(|r| ResaleSpec {
                 usd_per_th: r.usd_per_th,
                 reference_hashprice: r.reference_hashprice_usd_per_ph_day,
@@ -714,6 +738,25 @@ impl CompiledScenario {
 
 /// The hashrate model of the scenario in the model's units (payback in days: a month is
 /// 365.25 / 12 days).
+/// The GPU generations' price levels of scenario `s` over its horizon (`end`).
+fn gpu_levels(s: &Scenario, calendar: &Calendar, end: SimTime) -> GpuGenerationLevels {
+    let horizon_years = end.secs() as f64 / SECONDS_PER_DAY as f64 / DAYS_PER_YEAR;
+    match &s.market.ai {
+        Some(ai) => GpuGenerationLevels::new(&ai.gpu_hour, calendar, horizon_years),
+        None => GpuGenerationLevels::new(
+            &pivotsim_scenario::GpuHourPrice {
+                price_usd: 1.0,
+                long_run_usd: 0.0,
+                reversion_per_year: 0.0,
+                volatility: 0.0,
+                generations: None,
+            },
+            calendar,
+            horizon_years,
+        ),
+    }
+}
+
 fn hashrate_params(h: &pivotsim_scenario::HashrateModel) -> HashrateParams {
     match h {
         pivotsim_scenario::HashrateModel::Vintages(v) => HashrateParams::Vintages(NetworkParams {

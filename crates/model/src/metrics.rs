@@ -112,7 +112,7 @@ outputs! {
     Interest => "interest_usd", "Interest", Usd, "interest paid on debt";
     PrincipalRepaid => "principal_repaid_usd", "Principal repaid", Usd, "debt principal repaid";
     Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";
-    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value of the business at the horizon under the scenario's rule: trailing-12-month EBITDA at a multiple or cap rate, or by segment (leases' NOI at a cap rate, mining EBITDA at a multiple, GPUs at depreciated cost); 0 without a rule or after a default";
+    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value of the business at the horizon under the scenario's rule: trailing-12-month EBITDA at a multiple or cap rate, or by segment (leases' NOI at a cap rate, mining EBITDA at a multiple, GPUs at their residual value: depreciated cost × their generation's price level now against at purchase); 0 without a rule or after a default";
     Irr => "irr", "IRR", Plain, "annual IRR of unlevered monthly cash flows plus the terminal value (empty when not defined)";
     IrrDefined => "irr_defined", "IRR defined", Count, "1 when the IRR exists (the flows change sign), else 0";
     MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";

@@ -197,6 +197,7 @@ impl Recorder<'_, '_> {
             OperatorEvent::LeaseDefaults(k) => ("lease_defaults", lease(k)),
             OperatorEvent::LeaseCancelDeadline(k) => ("lease_cancel_deadline", lease(k)),
             OperatorEvent::GpuCloudRetires(k) => ("gpu_cloud_retires", format!("deployment {k}")),
+            OperatorEvent::GpuContractEnds(k) => ("gpu_contract_ends", format!("deployment {k}")),
             OperatorEvent::DebtDrawn(k) => ("debt_drawn", format!("debt {k}")),
             OperatorEvent::LargestTenantDefaults => ("largest_tenant_defaults", String::new()),
             OperatorEvent::GridDown(s, _) | OperatorEvent::GridUp(s, _) => {

@@ -12,8 +12,8 @@ use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Plan, Rule, Scenario, Shock, field};
 
 use super::{
-    ActionSpec, CompileError, ConversionSpec, DebtSpec, DeliveryMilestoneSpec, HallShape, PlanSpec,
-    RuleSpec, ShockSpec, TimedAction,
+    ActionSpec, CompileError, ConversionSpec, DebtSpec, DeliveryMilestoneSpec, GpuContractSpec,
+    HallShape, PlanSpec, RuleSpec, ShockSpec, TimedAction,
 };
 
 /// Turns dates and names into simulation times and indices.
@@ -37,6 +37,31 @@ impl Dated<'_> {
                 path: path.to_owned(),
                 date: *date,
             })
+    }
+
+    /// The index of GPU generation `name`, or (unnamed) of the newest listed generation
+    /// launched by `date` (the first if none has; 0 without a list). Validation has checked
+    /// the name.
+    fn gpu_generation(&self, name: Option<&str>, date: &Date) -> usize {
+        let Some(list) = self
+            .s
+            .market
+            .ai
+            .as_ref()
+            .and_then(|a| a.gpu_hour.generations.as_ref())
+            .map(|g| &g.list)
+        else {
+            return 0;
+        };
+        match name {
+            Some(n) => list.iter().position(|g| g.name == n).unwrap_or(0),
+            None => list
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.launch.0 <= date.0)
+                .max_by_key(|(_, g)| g.launch.0)
+                .map_or(0, |(k, _)| k),
+        }
     }
 
     /// The global index of hall `hall` of site `site`.
@@ -198,9 +223,21 @@ impl Dated<'_> {
                 utilization,
                 annual_failure_rate,
                 repair_days,
+                generation,
+                bust_utilization,
+                contract,
+                debt,
             } => (
                 self.at(&date_path, date)?,
                 ActionSpec::DeployGpuCloud {
+                    generation: self.gpu_generation(generation.as_deref(), date),
+                    bust_utilization: bust_utilization.unwrap_or(*utilization),
+                    contract: contract.as_ref().map(|c| GpuContractSpec {
+                        share: c.share_of_gpus,
+                        term_secs: (c.term_years * SECONDS_PER_YEAR) as u64,
+                        price: c.price_usd_per_gpu_hour,
+                    }),
+                    debt: debt.clone(),
                     hall: self.hall(site, hall)?,
                     gpus: *gpus,
                     kw_per_gpu: *kw_per_gpu,

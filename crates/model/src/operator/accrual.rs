@@ -13,6 +13,7 @@
 
 use crate::operator::project_finance::ProjectMonth;
 use crate::operator::{Flow, Flows, HallUse, Lease, Operator};
+use crate::world::ai_market::AiWorld;
 use crate::world::energy::PriceSummary;
 use pivotsim_engine::{HOURS_PER_DAY, SECONDS_PER_AVG_MONTH};
 use pivotsim_engine::{SECONDS_PER_HOUR, SimTime};
@@ -26,7 +27,11 @@ pub(super) struct Rates {
     /// Of `paid_tenant_facility_mw`, the leases' (the rest is operator GPUs').
     pub(super) paid_lease_facility_mw: f64,
     pub(super) passthrough_facility_mw: f64,
-    pub(super) gpus_rented: f64,
+    /// Spot GPUs rented, by generation: [in a boom, in a bust] (working GPUs × utilisation of
+    /// the regime × share up).
+    pub(super) spot_gpus_rented: Vec<[f64; 2]>,
+    /// What the contracted GPUs bill, USD per hour (take-or-pay: whatever the regime).
+    pub(super) contracted_gpu_usd_per_hour: f64,
     pub(super) opex_usd_per_month: f64,
     /// Of `opex_usd_per_month`, the GPU-ready halls'.
     pub(super) gpu_hall_opex_usd_per_month: f64,
@@ -45,6 +50,33 @@ pub(super) struct Rates {
     pub(super) sites_down: f64,
     /// Each project loan's hall, in the financing's order (empty without project loans).
     pub(super) projects: Vec<ProjectRates>,
+}
+
+impl Rates {
+    /// Whether any operator GPU earns now.
+    fn has_gpu_cloud(&self) -> bool {
+        self.contracted_gpu_usd_per_hour != 0.0
+            || self
+                .spot_gpus_rented
+                .iter()
+                .any(|g| g[0] != 0.0 || g[1] != 0.0)
+    }
+
+    /// What the operator's GPUs earn per hour on `day` of `ai`, USD: the contracted GPUs'
+    /// fixed price, plus each generation's spot GPUs rented in the day's regime × its
+    /// GPU-hour price that day.
+    pub(super) fn gpu_cloud_usd_per_hour(&self, ai: &AiWorld, day: u64) -> f64 {
+        if self.spot_gpus_rented.is_empty() {
+            return self.contracted_gpu_usd_per_hour;
+        }
+        let regime = usize::from(ai.bust_on(day));
+        self.spot_gpus_rented
+            .iter()
+            .enumerate()
+            .fold(self.contracted_gpu_usd_per_hour, |total, (g, rented)| {
+                total + rented[regime] * ai.gpu_price(g, day)
+            })
+    }
 }
 
 /// What one project's hall earns and costs per unit of time now (zero once it is no longer
@@ -155,8 +187,11 @@ impl Operator<'_> {
             } else {
                 let hour = self.clock.hour_index();
                 let until = stop.min(SimTime::from_hours(hour + 1));
-                let (price, gpu_price) = world.prices_at(hour);
-                self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+                let price = world.energy_price_at(hour);
+                let gpu = self
+                    .rates
+                    .gpu_cloud_usd_per_hour(&world.ai, hour / HOURS_PER_DAY);
+                self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu);
                 until
             };
             self.clock = until;
@@ -175,12 +210,15 @@ impl Operator<'_> {
             let hour = self.clock.hour_index();
             let segment_end = world.segment_end(self.segment, self.model.end);
             let until = to.min(SimTime::from_hours(hour + 1)).min(segment_end);
-            let (price, gpu_price) = world.prices_at(hour);
+            let price = world.energy_price_at(hour);
+            let gpu = self
+                .rates
+                .gpu_cloud_usd_per_hour(&world.ai, hour / HOURS_PER_DAY);
             let rate = world
                 .segments
                 .get(self.segment)
                 .map_or(0.0, |s| s.usd_per_th_second);
-            self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu_price);
+            self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu);
             self.clock = until;
             if until == segment_end && self.segment + 1 < world.segments.len() {
                 self.segment += 1;
@@ -204,8 +242,11 @@ impl Operator<'_> {
         let Some((prices, summary)) = world.price_run(first as usize, count as usize) else {
             // Past the price path (not reached from a valid scenario): the plain sweep.
             for hour in first..first + count {
-                let (price, gpu_price) = world.prices_at(hour);
-                self.accrue(SECS, price, rate, gpu_price);
+                let price = world.energy_price_at(hour);
+                let gpu = self
+                    .rates
+                    .gpu_cloud_usd_per_hour(&world.ai, hour / HOURS_PER_DAY);
+                self.accrue(SECS, price, rate, gpu);
             }
             return;
         };
@@ -240,16 +281,15 @@ impl Operator<'_> {
         m[Flow::LeaseEnergy] += r.paid_lease_facility_mw * summary.sum;
         m[Flow::GpuCloudEnergy] +=
             (r.paid_tenant_facility_mw - r.paid_lease_facility_mw) * summary.sum;
-        if r.gpus_rented != 0.0 {
-            // The GPU-hour price is daily: one term per day the run touches.
+        if r.has_gpu_cloud() {
+            // GPU-hour prices and the regime are daily: one term per day the run touches.
             let end = first + count;
             let mut hour = first;
             while hour < end {
                 let day = hour / HOURS_PER_DAY;
                 let until = end.min((day + 1) * HOURS_PER_DAY);
-                let gpu_price = world.ai.gpu_price_daily.get(day as usize).copied();
                 m[Flow::GpuCloudRevenue] +=
-                    r.gpus_rented * gpu_price.unwrap_or(0.0) * (until - hour) as f64;
+                    r.gpu_cloud_usd_per_hour(&world.ai, day) * (until - hour) as f64;
                 hour = until;
             }
         }
@@ -264,10 +304,11 @@ impl Operator<'_> {
     }
 
     /// Accrues `secs` seconds at one energy price (USD/MWh), one mining revenue rate (USD per
-    /// TH/s per second, before pool fees) and one GPU-hour price (USD). A machine hashes while
+    /// TH/s per second, before pool fees) and one GPU-cloud revenue rate (USD per hour, from
+    /// [`Rates::gpu_cloud_usd_per_hour`]). A machine hashes while
     /// the price is below what its energy earns: rate × revenue share × TH/s × 3600 / facility
     /// MW. GPU loads are never curtailed.
-    pub(super) fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_price: f64) {
+    pub(super) fn accrue(&mut self, secs: f64, price: f64, rate: f64, gpu_usd_per_hour: f64) {
         // Default is absorbing: a defaulted operator accrues nothing more.
         if self.financing.has_defaulted() {
             return;
@@ -298,7 +339,7 @@ impl Operator<'_> {
             }
         }
         let r = &self.rates;
-        m[Flow::GpuCloudRevenue] += r.gpus_rented * gpu_price * hours;
+        m[Flow::GpuCloudRevenue] += gpu_usd_per_hour * hours;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
         m[Flow::SpotEnergy] += paid_mwh * price;

@@ -330,6 +330,10 @@ impl Operator<'_> {
             utilization,
             daily_failure_prob,
             repair_days,
+            generation,
+            bust_utilization,
+            contract,
+            ref debt,
         } = *action
         else {
             return;
@@ -360,8 +364,23 @@ impl Operator<'_> {
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let ready = h.use_ == HallUse::GpuReady;
         self.facilities.reserve_gpu(hall, mw, racks);
-        self.ledger
-            .pay_capex(f64::from(n) * capex_per_gpu, CapexKind::Gpus);
+        let capex = f64::from(n) * capex_per_gpu;
+        self.ledger.pay_capex(capex, CapexKind::Gpus);
+        if let Some(d) = debt {
+            // Secured on the GPUs, with corporate recourse: drawn now, serviced from the
+            // company's cash, and in a default the lenders take the GPUs with the rest.
+            self.draw_debt(
+                DebtSpec {
+                    name: format!("GPU loan, {}", self.model.halls[hall].name),
+                    principal: capex * d.share_of_capex,
+                    drawn: Some(now),
+                    rate: d.rate,
+                    term_months: d.term_months,
+                    repayment: d.repayment,
+                },
+                0,
+            );
+        }
         let k = self.facilities.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
         let instance = u16::try_from(k).unwrap_or(u16::MAX);
@@ -382,6 +401,9 @@ impl Operator<'_> {
             failures: FleetState::new(n, repair_days),
             daily_failure_prob,
             rng,
+            generation,
+            bust_utilization,
+            contract,
         });
         if ready {
             self.cloud_activates(k, now, queue);
@@ -521,6 +543,17 @@ impl Operator<'_> {
             now + self.facilities.clouds[k].life_secs,
             OperatorEvent::GpuCloudRetires(k as u32),
         );
+        // The contract's term runs from when the GPUs start renting.
+        if let Some(c) = self.facilities.clouds[k].contract {
+            queue.schedule(now + c.term_secs, OperatorEvent::GpuContractEnds(k as u32));
+        }
+    }
+
+    /// Deployment `k`'s fixed-price contract ends: its GPUs rent at spot from now on.
+    pub(super) fn cloud_contract_ends(&mut self, k: usize) {
+        if let Some(c) = self.facilities.clouds.get_mut(k) {
+            c.contract = None;
+        }
     }
 
     pub(super) fn cloud_retires(

@@ -3,12 +3,13 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::compiled::{CompiledScenario, FleetSpec, HallShape, SiteSpec};
+use crate::compiled::{CompiledScenario, FleetSpec, GpuContractSpec, HallShape, SiteSpec};
 use crate::fleet::FleetState;
 use crate::operator::accrual::Rates;
 use crate::operator::tenancy::Tenancy;
 use crate::operator::tenancy::racks_for;
 use crate::placement::Candidate;
+use crate::world::gpu_price::GpuGenerationLevels;
 use crate::world::streams::StreamKind;
 use pivotsim_engine::{SECONDS_PER_YEAR, SimTime, stream};
 use pivotsim_scenario::Cooling;
@@ -79,6 +80,19 @@ pub(super) struct GpuCloud {
     pub(super) failures: FleetState,
     pub(super) daily_failure_prob: f64,
     pub(super) rng: ChaCha8Rng,
+    /// Index of the GPUs' generation, whose price the spot GPUs earn.
+    pub(super) generation: usize,
+    /// Share of the spot GPUs' hours rented in a bust (`utilization` in a boom).
+    pub(super) bust_utilization: f64,
+    /// The fixed-price contract on part of the GPUs while it runs (None after it ends).
+    pub(super) contract: Option<GpuContractSpec>,
+}
+
+impl GpuCloud {
+    /// Share of the GPUs under contract now.
+    fn contracted_share(&self) -> f64 {
+        self.contract.map_or(0.0, |c| c.share)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -242,7 +256,23 @@ impl Facilities {
             if c.state == CloudState::Active {
                 let up = 1.0 - gpu_down[c.hall];
                 let working = f64::from(c.failures.working());
-                r.gpus_rented += working * c.utilization * up;
+                // Contracted GPUs bill take-or-pay while working; the rest rent at spot, at
+                // the utilisation of the day's regime.
+                let contracted = c.contracted_share();
+                if let Some(contract) = c.contract {
+                    r.contracted_gpu_usd_per_hour += working * contracted * up * contract.price;
+                }
+                let spot = if contracted == 0.0 {
+                    working
+                } else {
+                    working * (1.0 - contracted)
+                };
+                if r.spot_gpus_rented.len() <= c.generation {
+                    r.spot_gpus_rented.resize(c.generation + 1, [0.0; 2]);
+                }
+                let rented = &mut r.spot_gpus_rented[c.generation];
+                rented[0] += spot * c.utilization * up;
+                rented[1] += spot * c.bust_utilization * up;
                 r.paid_tenant_facility_mw +=
                     working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
             }
@@ -415,10 +445,11 @@ impl Facilities {
 
     /// Halls that can take `mw` at `density_kw` per rack (liquid-cooled if `liquid`), ready by
     /// `start`, in hall order.
-    /// How a tenant of `mw` (at `density_kw` a rack, liquid-cooled if `liquid`) too large for
-    /// any one hall's room can take several halls of one site, all ready by `start`: the
-    /// first site (file order) whose suitable halls hold it together, filled largest room
-    /// first, within the site's grid; (hall, MW) each. None if no site can.
+    /// How a campus tenant of `mw` (at `density_kw` a rack, liquid-cooled if `liquid`), larger
+    /// than any one suitable hall of a site could ever hold, can take several halls of that
+    /// site, all ready by `start`: the first site (file order) whose suitable halls hold it
+    /// together, filled largest room first, within the site's grid; (hall, MW) each. None if
+    /// no site can. A tenant that would fit a hall when it is empty is not split.
     pub(super) fn campus_split(
         &self,
         mw: f64,
@@ -450,6 +481,13 @@ impl Facilities {
                 })
                 .filter(|(_, free)| *free > 1e-9)
                 .collect();
+            let largest_hall = room
+                .iter()
+                .map(|(i, _)| self.halls[*i].shape.it_capacity_mw())
+                .fold(0.0, f64::max);
+            if mw <= largest_hall {
+                continue;
+            }
             room.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let mut left = mw;
             let mut pieces = Vec::new();
@@ -535,17 +573,28 @@ impl Facilities {
         (hashrate > 0.0).then(|| weighted / hashrate)
     }
 
-    /// What the operator's GPUs are worth at `now`, USD: their cost, depreciated straight-line
-    /// over their life from when they started renting (whole while waiting for their hall,
-    /// nothing once retired).
-    pub(super) fn gpu_residual_value(&self, now: SimTime) -> f64 {
+    /// What the operator's GPUs are worth at `now`, USD: their cost × the share of their
+    /// life left (straight-line from when they started renting) × their generation's price
+    /// level now against its level then (`levels`, at `years` from the start now and at
+    /// activation): a GPU is worth what is left of its earning power, and a newer generation
+    /// or age lowers what an hour of it earns. Whole while waiting for their hall, nothing
+    /// once retired.
+    pub(super) fn gpu_residual_value(&self, now: SimTime, levels: &GpuGenerationLevels) -> f64 {
+        let years = |t: SimTime| t.secs() as f64 / SECONDS_PER_YEAR;
         self.clouds
             .iter()
             .map(|c| match (c.state, c.activated) {
                 (CloudState::Pending, _) => c.capex,
                 (CloudState::Active, Some(from)) => {
                     let used = now.secs().saturating_sub(from.secs()) as f64;
-                    c.capex * (1.0 - used / c.life_secs.max(1) as f64).max(0.0)
+                    let straight_line = c.capex * (1.0 - used / c.life_secs.max(1) as f64).max(0.0);
+                    let then = levels.level(c.generation, years(from));
+                    let level = levels.level(c.generation, years(now));
+                    if then > 0.0 && level != then {
+                        straight_line * (level / then)
+                    } else {
+                        straight_line
+                    }
                 }
                 _ => 0.0,
             })

@@ -313,8 +313,8 @@ impl<'a> Financing<'a> {
 
     /// At the horizon: the terminal value under the scenario's rule, from the trailing twelve
     /// months, `in_place` (the leases' rent less the GPU halls' opex at the horizon, USD per
-    /// month) and `gpu_residual` (the operator's GPUs at depreciated cost, USD), and the
-    /// owners' equity in it. None after a default.
+    /// month) and `gpu_residual` (the operator's GPUs at their residual value by age and
+    /// generation, USD), and the owners' equity in it. None after a default.
     pub(super) fn value_at_horizon(
         &mut self,
         in_place: f64,

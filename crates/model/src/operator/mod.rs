@@ -72,6 +72,8 @@ pub enum OperatorEvent {
     LeaseCancelDeadline(u32),
     /// GPU-cloud deployment `k` reaches the end of its life.
     GpuCloudRetires(u32),
+    /// GPU-cloud deployment `k`'s fixed-price contract ends (its GPUs go to spot).
+    GpuContractEnds(u32),
     /// The scenario's debt `k` is drawn.
     DebtDrawn(u32),
     /// A scheduled shock: the largest billing lease defaults.
@@ -267,7 +269,9 @@ impl<'a> Operator<'a> {
     /// At the horizon: the terminal value, to the unlevered flows and the project value
     /// whole, and to the equity value (NPV) as the owners' equity.
     fn value_at_horizon(&mut self) {
-        let gpu_residual = self.facilities.gpu_residual_value(self.clock);
+        let gpu_residual = self
+            .facilities
+            .gpu_residual_value(self.clock, &self.model.gpu_levels);
         let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
         let (facilities, clock) = (&self.facilities, self.clock);
         let years_left = |life: f64| facilities.asic_years_left(clock, life);
@@ -445,6 +449,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 self.lease_cancel_deadline(k as usize, now, queue);
             }
             OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
+            OperatorEvent::GpuContractEnds(k) => self.cloud_contract_ends(k as usize),
         }
         if !matches!(event, OperatorEvent::Day(_)) {
             self.refresh_rates();

@@ -442,7 +442,7 @@ impl Operator<'_> {
         {
             return self.sign_inquiry(i, &[(hall, inq.size_mw)], now, queue);
         }
-        // A campus tenant larger than any hall's room takes several halls of one site.
+        // A campus tenant larger than any one hall takes several halls of one site.
         match self
             .facilities
             .campus_split(inq.size_mw, inq.density_kw, inq.liquid, start)

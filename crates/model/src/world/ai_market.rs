@@ -11,10 +11,11 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
 use crate::compiled::{CompiledScenario, ShockSpec};
-use crate::world::samplers::{MeanReversion, sample};
+use crate::world::gpu_price::GpuGenerationLevels;
+use crate::world::samplers::sample;
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{MarketSegment, World, WorldProcess};
-use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
+use pivotsim_engine::{SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
 use pivotsim_scenario::{
     AiMarket, AiRegime, DENSITY_KW_SUPPORT, Dist, MONTHS_SUPPORT, PowerTerms, SIZE_MW_SUPPORT,
     TERM_YEARS_SUPPORT,
@@ -206,6 +207,8 @@ pub struct Inquiry {
 /// and the horizon. Its path is the world's `ai`.
 pub(crate) struct AiMarketProcess<'m> {
     params: Option<&'m AiParams>,
+    /// The GPU generations' price levels.
+    gpu_levels: &'m GpuGenerationLevels,
     end: SimTime,
     /// Whole days simulated.
     days: u64,
@@ -215,6 +218,7 @@ impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
     fn from_scenario(model: &'m CompiledScenario) -> Self {
         AiMarketProcess {
             params: model.ai.as_ref(),
+            gpu_levels: &model.gpu_levels,
             end: model.end,
             days: model.days,
         }
@@ -240,6 +244,9 @@ impl<'m> WorldProcess<'m> for AiMarketProcess<'m> {
                 world
                     .ai
                     .generate(p, self.end, self.days, streams, &busts, &btc_daily);
+                world
+                    .ai
+                    .generate_gpu_prices(p, self.gpu_levels, self.days, streams);
             }
             None => world.ai = AiWorld::default(),
         }
@@ -253,8 +260,9 @@ pub struct AiWorld {
     pub regimes: Vec<(SimTime, AiRegime)>,
     /// Inquiries in arrival order.
     pub inquiries: Vec<Inquiry>,
-    /// GPU-hour price of each day, USD (regime factor applied).
-    pub gpu_price_daily: Vec<f64>,
+    /// GPU-hour price of each generation (outer) on each day (inner), USD (regime factor
+    /// applied; see `gpu_price`).
+    pub gpu_prices_daily: Vec<Vec<f64>>,
 }
 
 /// The BTC price in force at the start of each of `days` days, from the market segments.
@@ -310,14 +318,13 @@ impl AiWorld {
         &mut self,
         p: &AiParams,
         end: SimTime,
-        days: u64,
+        _days: u64,
         streams: Streams,
         forced_busts: &[SimTime],
         btc_daily: &[f64],
     ) {
         self.regimes.clear();
         self.inquiries.clear();
-        self.gpu_price_daily.clear();
         let end_s = end.secs() as f64;
 
         // Regimes: exponential holding times with the hazard of the current regime. A forced
@@ -414,24 +421,6 @@ impl AiWorld {
                 });
             }
         }
-
-        // GPU-hour price: exact daily OU step of ln(price / long run), times the regime factor.
-        let mut rng = streams.of(StreamKind::GpuPrice);
-        let ou = MeanReversion::exact(p.gpu_reversion, p.gpu_volatility, 1.0 / DAYS_PER_YEAR);
-        let mut x = math::ln(p.gpu_price / p.gpu_long_run);
-        let mut k = 0;
-        for day in 0..days {
-            if day > 0 {
-                x = ou.advance(x, &mut rng);
-            }
-            let t = SimTime::from_secs(day * SECONDS_PER_DAY);
-            while k + 1 < self.regimes.len() && self.regimes[k + 1].0 <= t {
-                k += 1;
-            }
-            let factor = p.price_factor(self.regimes[k].1);
-            self.gpu_price_daily
-                .push(p.gpu_long_run * math::exp(x) * factor);
-        }
     }
 
     /// The regime in force at `t`.
@@ -483,6 +472,7 @@ impl AiWorld {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pivotsim_engine::DAYS_PER_YEAR;
 
     fn params() -> AiParams {
         AiParams {

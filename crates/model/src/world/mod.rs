@@ -19,6 +19,7 @@ pub mod bitcoin_market;
 pub mod bitcoin_network;
 pub mod bitcoin_protocol;
 pub mod energy;
+pub mod gpu_price;
 pub mod outages;
 pub mod samplers;
 pub mod streams;
@@ -30,7 +31,7 @@ use bitcoin_market::BitcoinMarketProcess;
 use bitcoin_protocol::ChainEvent;
 use energy::{DAY_HOURS, EnergyPriceProcess, PriceSummary};
 use outages::{OutageProcess, Outages};
-use pivotsim_engine::{HOURS_PER_DAY, SECONDS_PER_DAY, SimTime};
+use pivotsim_engine::{SECONDS_PER_DAY, SimTime};
 use streams::Streams;
 
 pub use bitcoin_market::MarketSegment;
@@ -197,17 +198,10 @@ impl World {
         Some((prices, cached.unwrap_or_else(|| PriceSummary::of(prices))))
     }
 
-    /// The prices in force in hour `hour`: energy (USD/MWh) and GPU-hour (USD), each 0 past
-    /// the end of its path.
+    /// The energy price in force in hour `hour`, USD/MWh (0 past the end of its path). GPU-hour
+    /// prices are daily, by generation: [`AiWorld::gpu_price`].
     #[inline]
-    pub fn prices_at(&self, hour: u64) -> (f64, f64) {
-        let energy = self.hourly_price.get(hour as usize).copied().unwrap_or(0.0);
-        let gpu = self
-            .ai
-            .gpu_price_daily
-            .get((hour / HOURS_PER_DAY) as usize)
-            .copied()
-            .unwrap_or(0.0);
-        (energy, gpu)
+    pub fn energy_price_at(&self, hour: u64) -> f64 {
+        self.hourly_price.get(hour as usize).copied().unwrap_or(0.0)
     }
 }

@@ -10,7 +10,9 @@ use crate::error::{ErrorKind, ScenarioError};
 use crate::field;
 use crate::names::shown;
 use crate::source::{join_field, join_index};
-use crate::types::{Action, AsicDisposal, AsicFleet, HallState, LeasePhase, Plan, Rule, Scenario};
+use crate::types::{
+    Action, AsicDisposal, AsicFleet, GpuDebt, HallState, LeasePhase, Plan, Rule, Scenario,
+};
 
 impl Checker<'_> {
     /// The GPU capacity (MW of IT) of the hall at `(site, hall)` indices under `plan`, or the
@@ -216,9 +218,50 @@ impl Checker<'_> {
                     hall,
                     gpus,
                     kw_per_gpu,
+                    life_years,
+                    generation,
+                    debt,
                     ..
                 } => {
                     self.in_horizon(&at(field!(Action::DeployGpuCloud { date })), date)?;
+                    if let Some(name) = generation {
+                        let known = s
+                            .market
+                            .ai
+                            .as_ref()
+                            .and_then(|a| a.gpu_hour.generations.as_ref())
+                            .map_or(&[][..], |g| g.list.as_slice());
+                        if !known.iter().any(|g| &g.name == name) {
+                            return Err(self.err(
+                                &at(field!(Action::DeployGpuCloud { generation })),
+                                ErrorKind::Reference,
+                                format!(
+                                    "no GPU generation `{}` in \
+                                     `market.ai.gpu_hour.generations.list`; expected one of: {}",
+                                    shown(name),
+                                    super::known_names(known.iter().map(|g| g.name.as_str()))
+                                ),
+                            ));
+                        }
+                    }
+                    if let Some(d) = debt {
+                        let debt_path = at(field!(Action::DeployGpuCloud { debt }));
+                        self.rate(&join_field(&debt_path, field!(GpuDebt.rate)), d.rate)?;
+                        // A GPU loan amortises within the GPUs' life: the collateral is gone
+                        // once they retire.
+                        let life_months = life_years * 12.0;
+                        if f64::from(d.term_months) > life_months + 1e-9 {
+                            return Err(self.err(
+                                &join_field(&debt_path, field!(GpuDebt.term_months)),
+                                ErrorKind::Range,
+                                format!(
+                                    "{} months is longer than the GPUs' life of {life_months} \
+                                     months; a GPU loan is repaid before its collateral retires",
+                                    d.term_months
+                                ),
+                            ));
+                        }
+                    }
                     let (si, hi) = hall_of(site, hall)?;
                     let capacity = self.gpu_capacity(
                         plan,

@@ -191,6 +191,47 @@ pub struct GpuHourPrice {
     /// Volatility of the log price, per √year.
     #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "per √year"))]
     pub volatility: f64,
+    /// GPU generations, each with its own price level (a deployment's `generation` names
+    /// one). Absent: one generation at `long_run_usd` forever. With them, `price_usd /
+    /// long_run_usd` is where the market starts against its level (the shared noise starts at
+    /// its log), and each generation's level replaces `long_run_usd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generations: Option<GpuGenerations>,
+}
+
+/// GPU generations and how their GPU-hour price levels fall: each steps down by a factor
+/// when a newer generation launches, and drifts down with age in between (docs/model.md,
+/// GPU cloud).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuGenerations {
+    /// The generations, in launch order.
+    pub list: Vec<GpuGeneration>,
+    /// Multiple of every older generation's level at each launch (0.75: a 25% step down).
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a multiple, at most 1"))]
+    pub launch_step_factor: f64,
+    /// Fall of a generation's level per year of age between launches, a fraction per year.
+    #[schemars(range(min = 0.0, max = 0.99), extend("x-expected" = "a fraction per year, below 1"))]
+    pub decline_per_year: f64,
+    /// After the last listed launch, an unnamed newer generation launches every this many
+    /// years (each steps the listed ones down). Absent: no launches beyond the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.1, max = 50.0), extend("x-expected" = "years"))]
+    pub launch_every_years: Option<f64>,
+}
+
+/// One GPU generation (H100, B200, ...).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuGeneration {
+    /// Unique name.
+    pub name: String,
+    /// When it launched (or launches).
+    pub launch: super::Date,
+    /// Its level in a boom, USD per GPU-hour, at the scenario's start (or at its launch, if
+    /// later).
+    #[schemars(range(min = 1e-6, max = 1_000.0), extend("x-expected" = "USD per GPU-hour, above 0"))]
+    pub price_usd: f64,
 }
 
 /// The AI/HPC hosting market.

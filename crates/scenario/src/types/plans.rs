@@ -176,6 +176,22 @@ pub enum Action {
         #[serde(default = "default_gpu_repair_days")]
         #[schemars(range(min = 1, max = 3_650))]
         repair_days: u32,
+        /// The GPUs' generation (`market.ai.gpu_hour.generations`), whose GPU-hour price they
+        /// earn; absent: the market's single price (without generations) or the newest
+        /// generation launched by the deployment's date.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generation: Option<String>,
+        /// Share of the spot GPUs' hours rented while the AI market is in a bust; absent:
+        /// `utilization`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction"))]
+        bust_utilization: Option<f64>,
+        /// A fixed-price take-or-pay contract for a share of the GPUs; the rest rent at spot.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contract: Option<GpuContract>,
+        /// A loan secured on the GPUs, drawn when they are bought (corporate recourse).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        debt: Option<GpuDebt>,
     },
     /// Buy and install ASICs in an ASIC hall.
     BuyAsics {
@@ -313,6 +329,41 @@ pub struct DeliveryMilestone {
     #[serde(default)]
     #[schemars(range(min = 0.0, max = 1e8), extend("x-expected" = "USD per MW-month"))]
     pub liquidated_damages_usd_per_mw_month: f64,
+}
+
+/// A fixed-price multi-year GPU contract (take-or-pay: the contracted GPUs bill the fixed
+/// price for every hour they are working, whatever the spot price and utilisation). At its
+/// end they return to spot.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuContract {
+    /// Share of the deployment's GPUs contracted.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the GPUs"))]
+    pub share_of_gpus: f64,
+    /// Term from when the GPUs start renting, years.
+    #[schemars(range(min = 1.0 / 12.0, max = 30.0), extend("x-expected" = "years"))]
+    pub term_years: f64,
+    /// Fixed price, USD per GPU-hour.
+    #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "USD per GPU-hour"))]
+    pub price_usd_per_gpu_hour: f64,
+}
+
+/// A loan secured on a GPU deployment (like CoreWeave's delayed-draw term loans): a share of
+/// the GPU capex, drawn at purchase, repaid within the GPUs' life. It has corporate recourse:
+/// if the company defaults, the lenders take the GPUs with the rest of its assets.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuDebt {
+    /// Share of the GPU capex borrowed.
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the capex"))]
+    pub share_of_capex: f64,
+    /// Interest rate.
+    pub rate: DebtRate,
+    /// Months to maturity, at most the GPUs' life.
+    #[schemars(range(min = 1, max = 600))]
+    pub term_months: u32,
+    /// Repayment.
+    pub repayment: Repayment,
 }
 
 /// A rule evaluated at each monthly review.

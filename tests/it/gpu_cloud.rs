@@ -1,0 +1,185 @@
+//! GPU cloud as it is sold: fixed-price contracts beside spot, prices by generation,
+//! utilisation by regime, residual value by age and generation, GPU-backed debt; each
+//! checked against a value worked out by hand.
+
+use pivotsim::model::{self, CompiledScenario, Metric, World};
+use pivotsim::scenario::{self, Scenario};
+
+/// One 10 MW GPU-ready hall, no inquiries, the AI market held in `regime` (no switching; a
+/// bust halves prices), a GPU-hour price of exactly $2.00 (volatility 0, price = level)
+/// with `generations` (a YAML fragment under `gpu_hour`, or ""), `finance` (a YAML block or
+/// ""), over `years` from 2026-01-01, and one plan of `actions`.
+fn cloud_site(
+    regime: &str,
+    generations: &str,
+    finance: &str,
+    years: u32,
+    actions: &str,
+) -> Scenario {
+    let default = scenario::DEFAULT_SCENARIO_YAML;
+    let market_start = default.find("market:").unwrap();
+    let ai_start = default.find("  ai:").unwrap();
+    let bitcoin_and_energy = &default[market_start..ai_start];
+    let yaml = format!(
+        "name: gpu cloud test\nstart: 2026-01-01\nhorizon_years: {years}\nseed: 1\nruns: 10\n\
+         discount_rate: 0.10\nstarting_cash_usd: 10000000000\n{bitcoin_and_energy}\
+         \x20 ai:\n\
+         \x20   regimes: {{initial: {regime}, boom_to_bust_per_year: 0, bust_to_boom_per_year: 0, \
+         bust_inquiry_factor: 1, bust_price_factor: 0.5, bust_default_factor: 1}}\n\
+         \x20   inquiries: {{rate_per_year: 0, size_mw: {{dist: constant, value: 1}}, \
+         term_years: {{dist: constant, value: 1}}, price_usd_per_kw_month: 140, price_dispersion: 0, \
+         escalator_per_year: 0, liquid_share: 1, density_kw_per_rack: {{dist: constant, value: 100}}, \
+         start_delay_months: {{dist: constant, value: 0}}, patience_months: {{dist: constant, value: 0}}}}\n\
+         \x20   lease: {{power: passthrough, ramp_months: 0, renewal_probability: 0, default_hazard_per_year: 0}}\n\
+         \x20   gpu_hour:\n\
+         \x20     price_usd: 2\n\
+         \x20     long_run_usd: 2\n\
+         \x20     reversion_per_year: 1\n\
+         \x20     volatility: 0\n\
+         {generations}\
+         {finance}\
+         sites:\n  - name: S\n    grid_mw: 1000\n    opex_usd_per_mw_month: 0\n    halls:\n\
+         \x20     - {{name: H0, state: gpu_ready, rack_slots: 100, max_kw_per_rack: 132, cooling: liquid, cooling_mw: 10, pue: 1.2}}\n\
+         plans:\n  - name: cloud\n    actions:\n      - {{type: deploy_gpu_cloud, date: 2026-01-01, site: S, \
+         hall: H0, gpus: 1000, kw_per_gpu: 1.0, capex_usd_per_gpu: 30000, annual_failure_rate: 0, {actions}}}\n"
+    );
+    match scenario::load_str(&yaml, "<gpu cloud test>") {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}\n{yaml}"),
+    }
+}
+
+/// Metric `m` of the one plan in replication 0.
+fn run(s: &Scenario, m: Metric) -> f64 {
+    let model = CompiledScenario::new(s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    model::run_to_horizon(&model, &world, 0, 1, 0)
+        .metrics()
+        .get(m)
+}
+
+#[test]
+fn contracted_gpus_bill_the_fixed_price_times_hours_whatever_the_regime() {
+    // All 1,000 GPUs contracted for 3 years at $2.50/GPU-hour over a 2-year horizon (730
+    // days, 17,520 h): 1,000 × 2.50 × 17,520 = $43,800,000, in a boom and in a bust alike
+    // (take-or-pay: neither the bust's halved price nor its utilisation touches it).
+    let contracted = "life_years: 5, utilization: 0.8, bust_utilization: 0.5, \
+                      contract: {share_of_gpus: 1, term_years: 3, price_usd_per_gpu_hour: 2.5}";
+    for regime in ["boom", "bust"] {
+        let s = cloud_site(regime, "", "", 2, contracted);
+        let revenue = run(&s, Metric::GpuRevenue);
+        assert!((revenue - 43_800_000.0).abs() < 1.0, "{regime}: {revenue}");
+    }
+}
+
+#[test]
+fn spot_gpus_earn_the_regimes_utilisation_and_price() {
+    // 60% contracted at $2.50, 40% spot, over 2 years (17,520 h). In a bust the spot GPUs rent
+    // 50% of hours at half the $2.00 price: 400 × 0.5 × 1.00 = $200/h, plus 600 × 2.50 =
+    // $1,500/h contracted: $1,700 × 17,520 = $29,784,000. In a boom: 400 × 0.8 × 2.00 = $640/h
+    // spot, $2,140 × 17,520 = $37,492,800.
+    let mixed = "life_years: 5, utilization: 0.8, bust_utilization: 0.5, \
+                 contract: {share_of_gpus: 0.6, term_years: 3, price_usd_per_gpu_hour: 2.5}";
+    let bust = run(&cloud_site("bust", "", "", 2, mixed), Metric::GpuRevenue);
+    assert!((bust - 29_784_000.0).abs() < 1.0, "{bust}");
+    let boom = run(&cloud_site("boom", "", "", 2, mixed), Metric::GpuRevenue);
+    assert!((boom - 37_492_800.0).abs() < 1.0, "{boom}");
+}
+
+#[test]
+fn an_expired_contract_returns_its_gpus_to_spot() {
+    // A 1-year contract (365.25 days = 8,766 h from the deployment) at $2.50 on all 1,000 GPUs,
+    // then spot at 80% × $2.00 for the rest of the 17,520 h: 1,000 × 2.50 × 8,766 + 1,000 ×
+    // 0.8 × 2.00 × 8,754 = 21,915,000 + 14,006,400 = $35,921,400.
+    let s = cloud_site(
+        "boom",
+        "",
+        "",
+        2,
+        "life_years: 5, utilization: 0.8, \
+         contract: {share_of_gpus: 1, term_years: 1, price_usd_per_gpu_hour: 2.5}",
+    );
+    let revenue = run(&s, Metric::GpuRevenue);
+    assert!((revenue - 35_921_400.0).abs() < 1.0, "{revenue}");
+}
+
+/// Generations: the H100 at $2.00 at the start, the B200 launched 2025, and Rubin launching
+/// 2027-01-01 (365 days after the start), each launch stepping older levels × 0.75.
+const GENERATIONS: &str = "      generations:\n\
+    \x20       list:\n\
+    \x20         - {name: H100, launch: 2023-03-01, price_usd: 2.0}\n\
+    \x20         - {name: B200, launch: 2025-03-01, price_usd: 4.0}\n\
+    \x20         - {name: Rubin, launch: 2027-01-01, price_usd: 8.0}\n\
+    \x20       launch_step_factor: 0.75\n\
+    \x20       decline_per_year: 0\n";
+
+#[test]
+fn a_generation_launch_lowers_the_old_generations_price_by_the_step_factor() {
+    // With volatility 0 and price = level, the H100 earns exactly its level: $2.00 until the
+    // Rubin launch on day 365, then 0.75 × 2.00 = $1.50; the B200 $4.00 then $3.00; Rubin
+    // $8.00 from its launch.
+    let s = cloud_site(
+        "boom",
+        GENERATIONS,
+        "",
+        2,
+        "life_years: 5, utilization: 1, generation: H100",
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    assert_eq!(world.ai.gpu_price(0, 364), 2.0);
+    assert_eq!(world.ai.gpu_price(0, 365), 1.5);
+    assert_eq!(world.ai.gpu_price(1, 364), 4.0);
+    assert_eq!(world.ai.gpu_price(1, 365), 3.0);
+    assert_eq!(world.ai.gpu_price(2, 365), 8.0);
+    // So 1,000 H100s fully rented for 2 years earn 1,000 × (2.00 × 365 + 1.50 × 365) × 24 =
+    // $30,660,000.
+    let revenue = run(&s, Metric::GpuRevenue);
+    assert!((revenue - 30_660_000.0).abs() < 1.0, "{revenue}");
+}
+
+#[test]
+fn the_terminal_value_of_gpus_falls_with_age_and_with_new_generations() {
+    // $30M of H100s with a 4-year life (1,461 days), valued at the 2-year horizon (730 days)
+    // by segment: 1 − 730/1,461 of their life is left (straight line: $15.0103M) and Rubin's
+    // launch has cut the H100's level to 0.75 of what it was at purchase: × 0.75 =
+    // $11,257,700. No leases and no mining, so that is the whole terminal value (the GPUs'
+    // EBITDA is not capitalised; they are valued as assets).
+    let finance =
+        "finance:\n  terminal_value: {by_segment: {lease_cap_rate: 0.08, mining_multiple: 3}}\n";
+    let s = cloud_site(
+        "boom",
+        GENERATIONS,
+        finance,
+        2,
+        "life_years: 4, utilization: 1, generation: H100",
+    );
+    let expected: f64 = 30_000_000.0 * (1.0 - 730.0 / 1_461.0) * 0.75;
+    assert!((expected - 11_257_700.2).abs() < 0.1);
+    let terminal = run(&s, Metric::TerminalValue);
+    assert!((terminal - expected).abs() < 1.0, "{terminal}");
+}
+
+#[test]
+fn a_gpu_loan_is_drawn_at_purchase_and_amortises_within_the_gpus_life() {
+    // 70% of the $30M GPU capex ($21M) at 12% fixed, amortising over 24 months, drawn when
+    // the GPUs are bought: level payments of P·i/(1 − (1+i)^−n) with i = 1%, n = 24 total
+    // 24 × 21M × 0.01 / (1 − 1.01^−24) = $23,725,030, of which $2,725,030 is interest; the
+    // loan is repaid within the 2-year horizon.
+    let s = cloud_site(
+        "boom",
+        "",
+        "",
+        2,
+        "life_years: 5, utilization: 0.8, \
+         debt: {share_of_capex: 0.7, rate: {fixed: 0.12}, term_months: 24, repayment: amortizing}",
+    );
+    let i: f64 = 0.01;
+    let payment = 21_000_000.0 * i / (1.0 - (1.0 + i).powi(-24));
+    let interest = 24.0 * payment - 21_000_000.0;
+    assert!((interest - 2_725_030.0).abs() < 1.0, "{interest}");
+    let paid = run(&s, Metric::Interest);
+    assert!((paid - interest).abs() < 1.0, "{paid} vs {interest}");
+}
