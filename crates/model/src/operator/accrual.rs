@@ -41,6 +41,8 @@ pub(super) struct Rates {
     pub(super) sites_down: f64,
     /// Each project loan's hall, in the financing's order (empty without project loans).
     pub(super) projects: Vec<ProjectRates>,
+    /// Each hall's site (empty without hosting contracts), for the hosting accrual.
+    pub(super) site_of_hall: Vec<usize>,
 }
 
 /// What one project's hall earns and costs per unit of time now (zero once it is no longer
@@ -227,6 +229,15 @@ impl Operator<'_> {
             };
             fleet.accrue_run(prices, summary, m);
         }
+        if !self.hosting.contracts.is_empty() {
+            self.hosting.accrue_run(
+                (prices, summary),
+                months,
+                rate,
+                (&self.model.sites, &self.rates.site_of_hall),
+                m,
+            );
+        }
         let r = &self.rates;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
@@ -291,6 +302,15 @@ impl Operator<'_> {
                 }
             }
         }
+        if !self.hosting.contracts.is_empty() {
+            self.hosting.accrue_at_price(
+                (secs, months),
+                price,
+                rate,
+                (&self.model.sites, &self.rates.site_of_hall),
+                m,
+            );
+        }
         let r = &self.rates;
         m[Flow::GpuCloudRevenue] += r.gpus_rented * gpu_price * hours;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
@@ -343,6 +363,11 @@ impl Operator<'_> {
         }
         let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
+        if !self.hosting.contracts.is_empty() {
+            let (asic_down, _) = self.facilities.outage_shares();
+            self.hosting.set_up_shares(&asic_down);
+            r.site_of_hall = self.facilities.halls.iter().map(|h| h.site).collect();
+        }
         self.tenancy
             .add_rates(&self.facilities.halls, &gpu_down, self.clock, &mut r);
         self.facilities

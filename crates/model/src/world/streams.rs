@@ -64,6 +64,9 @@ stream_kinds! {
     EfficiencyFrontier = 16,
     /// ASIC failures of a fleet (instance = fleet index). Operator-side.
     AsicFailures = 100,
+    /// A hosting client's default clock (instance = its action's index in the file).
+    /// Operator-side.
+    HostingClient = 105,
 }
 
 impl StreamKind {
@@ -138,6 +141,7 @@ mod tests {
             StreamKind::TraceOutages => 15,
             StreamKind::EfficiencyFrontier => 16,
             StreamKind::AsicFailures => 100,
+            StreamKind::HostingClient => 105,
         }
     }
 
@@ -149,7 +153,7 @@ mod tests {
 
     #[test]
     fn stream_kinds_keep_their_numbers() {
-        assert_eq!(StreamKind::ALL.len(), 17);
+        assert_eq!(StreamKind::ALL.len(), 18);
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }

@@ -52,7 +52,8 @@ impl Checker<'_> {
                             | Action::SignTenant
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
-                            | Action::SellAsics { site }
+                            | Action::SellAsics
+                            | Action::HostMiners { site }
                     )
                 } else {
                     field!(
@@ -60,7 +61,8 @@ impl Checker<'_> {
                             | Action::SignTenant
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
-                            | Action::SellAsics { hall }
+                            | Action::SellAsics
+                            | Action::HostMiners { hall }
                     )
                 };
                 self.resolved(&at(field), found)
@@ -300,6 +302,61 @@ impl Checker<'_> {
                         }
                         _ => {}
                     }
+                }
+                Action::HostMiners {
+                    date,
+                    site,
+                    hall,
+                    mw,
+                    fee_usd_per_kwh,
+                    fee_usd_per_kw_month,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::HostMiners { date })), date)?;
+                    match (fee_usd_per_kwh, fee_usd_per_kw_month) {
+                        (None, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { fee_usd_per_kwh })),
+                                ErrorKind::MissingField,
+                                "a hosting contract needs its fee: `fee_usd_per_kwh` (on the \
+                                 energy drawn) or `fee_usd_per_kw_month` (on contracted kW)"
+                                    .into(),
+                            ));
+                        }
+                        (Some(_), Some(_)) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners {
+                                    fee_usd_per_kw_month
+                                })),
+                                ErrorKind::Reference,
+                                "give the fee per kWh or per kW-month, not both".into(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    let (si, hi) = hall_of(site, hall)?;
+                    let h = &s.sites[si].halls[hi];
+                    if h.state == HallState::GpuReady {
+                        return Err(self.err(
+                            &at(field!(Action::HostMiners { hall })),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{}` is GPU-ready; a hosting client's machines need an \
+                                 ASIC or idle hall",
+                                shown(hall)
+                            ),
+                        ));
+                    }
+                    let capacity = h
+                        .cooling_mw
+                        .min(f64::from(h.rack_slots) * h.max_kw_per_rack / 1_000.0);
+                    self.at_most(
+                        &at(field!(Action::HostMiners { mw })),
+                        *mw,
+                        1e-3,
+                        capacity,
+                        "MW of IT, within the hall's capacity",
+                    )?;
                 }
                 Action::UpgradeGrid { date, site, .. } => {
                     self.in_horizon(&at(field!(Action::UpgradeGrid { date })), date)?;
