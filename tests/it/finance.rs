@@ -156,7 +156,7 @@ fn a_scheduled_btc_drop_shows_on_its_date_and_never_earlier() {
 #[test]
 fn the_2022_debt_stress_defaults_far_more_often_than_without_debt() {
     // configs/stress-debt-2022.yaml (docs/sources.md §6.2): equipment debt amortizing over 30 months
-    // through BTC −66% and a hosting client's default. With the debt most futures default;
+    // through BTC −66%, with a hosting client that may default. With the debt most futures default;
     // without it (same futures) almost none do.
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/stress-debt-2022.yaml");

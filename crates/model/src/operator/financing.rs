@@ -341,6 +341,9 @@ impl<'a> Financing<'a> {
                 mining_multiple,
                 asic_life_years,
             } => {
+                // Hosting clients bring their own machines: their contracts, not the
+                // operator's fleet, bound what hosting earns.
+                let hosting_multiple = mining_multiple;
                 // The fleet earns for the years it has left, at most.
                 let mining_multiple = asic_life_years
                     .and_then(&asic_years_left)
@@ -354,7 +357,7 @@ impl<'a> Financing<'a> {
                 // mining multiple (a client is a miner, exposed to the same hashprice);
                 // nothing once they are over.
                 let hosting_value = hosting_years_left
-                    .map_or(0.0, |left| (hosting * mining_multiple.min(left)).max(0.0));
+                    .map_or(0.0, |left| (hosting * hosting_multiple.min(left)).max(0.0));
                 (lease_noi_in_place / lease_cap_rate).max(0.0)
                     + (mining * mining_multiple).max(0.0)
                     + hosting_value
