@@ -36,6 +36,80 @@ impl Checker<'_> {
         })
     }
 
+    /// A `host_miners` action (the plan's action `k`) needs its hall empty when it runs: not
+    /// converted by then, and every ASIC unit in it at the start or bought into it sold by
+    /// actions that run first (earlier dates, or the same date earlier in the file).
+    fn hall_empty_for_hosting(
+        &self,
+        plan: &Plan,
+        k: usize,
+        (si, hi): (usize, usize),
+        path: &str,
+    ) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let (site, hall) = (&s.sites[si].name, &s.sites[si].halls[hi].name);
+        let Some(Action::HostMiners { date, .. }) = plan.actions.get(k) else {
+            return Ok(());
+        };
+        let runs_first =
+            |j: usize, d: &crate::types::Date| d.0 < date.0 || (d.0 == date.0 && j < k);
+        let mut units: i64 = s.sites[si].halls[hi]
+            .asics
+            .iter()
+            .map(|f| i64::from(f.units))
+            .sum();
+        for (j, action) in plan.actions.iter().enumerate() {
+            match action {
+                Action::ConvertHall {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => {
+                    return Err(self.err(
+                        path,
+                        ErrorKind::Reference,
+                        format!(
+                            "hall `{}` is converted by this plan before it would host; a hosting \
+                             client's machines need an ASIC or idle hall",
+                            shown(hall)
+                        ),
+                    ));
+                }
+                Action::SellAsics {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    units: n,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => units -= i64::from(*n),
+                Action::BuyAsics {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    fleet,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => {
+                    units += i64::from(fleet.units)
+                }
+                _ => {}
+            }
+        }
+        if units > 0 {
+            return Err(self.err(
+                path,
+                ErrorKind::Reference,
+                format!(
+                    "hall `{}` still holds {units} of the operator's ASIC units on {}; sell them \
+                     first (`sell_asics`, dated before or listed earlier), or host in an idle hall",
+                    shown(hall),
+                    date.0
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A plan's actions and rules against the halls' initial states: actions name real sites
     /// and halls, fall inside the horizon, and fit the hall they target.
     pub(super) fn plan(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
@@ -347,6 +421,12 @@ impl Checker<'_> {
                             ),
                         ));
                     }
+                    self.hall_empty_for_hosting(
+                        plan,
+                        k,
+                        (si, hi),
+                        &at(field!(Action::HostMiners { hall })),
+                    )?;
                     let capacity = h
                         .cooling_mw
                         .min(f64::from(h.rack_slots) * h.max_kw_per_rack / 1_000.0);
