@@ -780,5 +780,16 @@ plans:
             );
         }
         assert_eq!(checked, 5, "every future defaults at the first close");
+        // The trace records the default and the hall freed: `hosting` → `asic` at 2025-02-01.
+        let trace = crate::trace::trace_plan(&model, 0, 11, 0);
+        let freed = trace
+            .log
+            .iter()
+            .find(|r| r.event == "hosting_client_defaults");
+        let freed = freed.expect("the trace logs the client's default");
+        assert_eq!(freed.time, first_close);
+        assert_eq!(freed.quantity, "hall_use");
+        assert_eq!(freed.before, crate::trace::TraceValue::Text("hosting"));
+        assert_eq!(freed.after, crate::trace::TraceValue::Text("asic"));
     }
 }
