@@ -257,6 +257,7 @@ impl Dated<'_> {
                 hall,
                 mw,
                 j_per_th,
+                machines,
                 term_years,
                 fee_usd_per_kwh,
                 fee_usd_per_kw_month,
@@ -270,8 +271,11 @@ impl Dated<'_> {
                 self.at(&date_path, date)?,
                 ActionSpec::HostMiners(HostingSpec {
                     hall: self.hall(site, hall)?,
-                    it_mw: *mw,
-                    th_s: mw * 1e6 / j_per_th,
+                    // Validation gives the machines, or the MW and their J/TH.
+                    it_mw: machines.map_or(mw.unwrap_or(0.0), |m| m.it_mw()),
+                    th_s: machines.map_or(mw.unwrap_or(0.0) * 1e6 / j_per_th.unwrap_or(1.0), |m| {
+                        f64::from(m.units) * m.th_s
+                    }),
                     term_secs: (term_years * SECONDS_PER_YEAR) as u64,
                     // Validation gives exactly one of the two.
                     fee: match fee_usd_per_kw_month {

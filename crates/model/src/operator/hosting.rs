@@ -675,6 +675,26 @@ plans:
     }
 
     #[test]
+    fn a_client_stated_by_its_machines_draws_and_hashes_what_they_do() {
+        // 2,000 machines of 200 TH/s at 3,500 W: 2,000 × 3,500 W = 7 MW of IT and
+        // 2,000 × 200 = 400,000 TH/s (17.5 J/TH), as `mw: 7, j_per_th: 17.5` states them.
+        let terms = "fee_usd_per_kwh: 0.02, power: pass_through";
+        let by_machines = compile(&scenario(terms).replace(
+            "mw: 10, j_per_th: 25",
+            "machines: {units: 2000, th_s: 200, watts: 3500}",
+        ));
+        let by_mw =
+            compile(&scenario(terms).replace("mw: 10, j_per_th: 25", "mw: 7, j_per_th: 17.5"));
+        let spec = |m: &CompiledScenario| match &m.plans[0].actions[0].action {
+            crate::compiled::ActionSpec::HostMiners(spec) => *spec,
+            other => panic!("{other:?}"),
+        };
+        let (a, b) = (spec(&by_machines), spec(&by_mw));
+        assert!((a.it_mw - 7.0).abs() < 1e-12 && (a.th_s - 400_000.0).abs() < 1e-6);
+        assert!((b.it_mw - 7.0).abs() < 1e-12 && (b.th_s - 400_000.0).abs() < 1e-6);
+    }
+
+    #[test]
     fn the_share_of_clients_defaulting_within_a_year_is_one_minus_e_to_the_minus_lambda() {
         // A fee of $1,000/kW-month against machines that earn tens of dollars per kW-month:
         // the all-in cost is far above twice the earnings in every month of every future, so

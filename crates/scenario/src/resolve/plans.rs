@@ -382,6 +382,8 @@ impl Checker<'_> {
                     site,
                     hall,
                     mw,
+                    j_per_th,
+                    machines,
                     fee_usd_per_kwh,
                     fee_usd_per_kw_month,
                     ..
@@ -408,6 +410,34 @@ impl Checker<'_> {
                         }
                         _ => {}
                     }
+                    let it_mw = match (mw, j_per_th, machines) {
+                        (Some(mw), Some(_), None) => *mw,
+                        (None, None, Some(m)) => m.it_mw(),
+                        (_, _, Some(_)) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { machines })),
+                                ErrorKind::Reference,
+                                "give the client's `machines` or its `mw` and `j_per_th`, not both"
+                                    .into(),
+                            ));
+                        }
+                        (None, _, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { mw })),
+                                ErrorKind::MissingField,
+                                "a hosting contract needs the client's machines: `mw` and \
+                                 `j_per_th`, or `machines: {units, th_s, watts}`"
+                                    .into(),
+                            ));
+                        }
+                        (Some(_), None, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { j_per_th })),
+                                ErrorKind::MissingField,
+                                "the client's `mw` needs its machines' `j_per_th`".into(),
+                            ));
+                        }
+                    };
                     let (si, hi) = hall_of(site, hall)?;
                     let h = &s.sites[si].halls[hi];
                     if h.state == HallState::GpuReady {
@@ -430,9 +460,14 @@ impl Checker<'_> {
                     let capacity = h
                         .cooling_mw
                         .min(f64::from(h.rack_slots) * h.max_kw_per_rack / 1_000.0);
+                    let field = if machines.is_some() {
+                        field!(Action::HostMiners { machines })
+                    } else {
+                        field!(Action::HostMiners { mw })
+                    };
                     self.at_most(
-                        &at(field!(Action::HostMiners { mw })),
-                        *mw,
+                        &at(field),
+                        it_mw,
                         1e-3,
                         capacity,
                         "MW of IT, within the hall's capacity",

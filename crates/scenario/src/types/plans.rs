@@ -234,12 +234,17 @@ pub enum Action {
         /// Hall name.
         hall: String,
         /// The client's machines' draw at full run, MW of IT (within the hall's cooling and
-        /// rack density).
+        /// rack density), with `j_per_th`; or give `machines`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1e-3, max = 10_000.0), extend("x-expected" = "MW of IT, within the hall's capacity"))]
-        mw: f64,
-        /// The client's machines' efficiency, J/TH (their TH/s = MW × 10⁶ ÷ J/TH).
+        mw: Option<f64>,
+        /// The client's machines' efficiency, J/TH (their TH/s = MW × 10⁶ ÷ J/TH), with `mw`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(range(min = 1.0, max = 1_000.0), extend("x-expected" = "J per TH"))]
-        j_per_th: f64,
+        j_per_th: Option<f64>,
+        /// The client's machines as a count of one model, instead of `mw` and `j_per_th`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        machines: Option<HostedMachines>,
         /// Term, years.
         #[schemars(range(min = 1.0 / 12.0, max = 50.0), extend("x-expected" = "years"))]
         term_years: f64,
@@ -332,6 +337,28 @@ pub enum Rule {
         #[serde(default)]
         debt: Option<ConversionDebt>,
     },
+}
+
+/// A hosting client's machines: a count of one model.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostedMachines {
+    /// Machines.
+    #[schemars(range(min = 1, max = 100_000_000))]
+    pub units: u32,
+    /// Hashrate per machine, TH/s.
+    #[schemars(range(min = 1e-3, max = 1e6), extend("x-expected" = "TH/s per machine"))]
+    pub th_s: f64,
+    /// Power per machine at the wall, W.
+    #[schemars(range(min = 1.0, max = 1e6), extend("x-expected" = "W per machine"))]
+    pub watts: f64,
+}
+
+impl HostedMachines {
+    /// Their draw at full run, MW of IT.
+    pub fn it_mw(&self) -> f64 {
+        f64::from(self.units) * self.watts / 1e6
+    }
 }
 
 /// Who pays the energy a hosting client's machines draw.
