@@ -75,7 +75,7 @@ outputs! {
     HostingRevenue => "hosting_revenue_usd", "Hosting revenue", Usd, "hosting fees and energy passed through to hosting clients, less their bad debt";
     EnergyCost => "energy_cost_usd", "Energy cost", Usd, "spot energy bought plus PPA settlement (negative when resold power earns more)";
     GrossMargin => "gross_margin_usd", "Gross margin", Usd, "revenue minus energy cost";
-    Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity";
+    Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity and of hosting halls";
     Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
     ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions (the company's share)";
     TenantFundedCapex => "tenant_funded_capex_usd", "Tenant-funded capex", Usd, "conversion capex paid by tenants (not the company's: not in capex, depreciation or loans)";
@@ -88,7 +88,7 @@ outputs! {
     MeanHashprice => "mean_hashprice_usd_per_ph_day", "Mean hashprice $/PH/d", Plain, "time-averaged network hashprice";
     HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day", "Hashprice at horizon", Plain, "network hashprice at the horizon";
     CurtailedEnergy => "curtailed_mwh", "Curtailed MWh", Plain, "energy not drawn because machines were curtailed for price";
-    EnergyUsed => "energy_mwh", "Energy MWh", Plain, "facility energy drawn (IT load times PUE), mining and GPU";
+    EnergyUsed => "energy_mwh", "Energy MWh", Plain, "facility energy drawn (IT load times PUE): mining, GPU and hosting clients' machines";
     MeanHashrateOnline => "mean_hashrate_online_ph_s", "Mean hashrate PH/s", Plain, "time-averaged hashrate actually hashing";
     LeasedMwMean => "leased_mw_mean", "Leased MW (mean)", Plain, "time-averaged capacity under billing leases, MW IT";
     LeasedMwAtHorizon => "leased_mw_at_horizon", "Leased MW (horizon)", Plain, "capacity under billing leases at the horizon, MW IT";
