@@ -12,7 +12,7 @@ use crate::scenario::names::shown;
 use crate::scenario::resolve::did_you_mean;
 
 /// Every shipped scenario: (name, what it shows, the file's text).
-pub(crate) const EXAMPLES: [(&str, &str, &str); 6] = [
+pub(crate) const EXAMPLES: [(&str, &str, &str); 7] = [
     (
         "default",
         "a 100 MW West Texas mining site: stay mining, convert half in 2027, or adaptively",
@@ -32,6 +32,11 @@ pub(crate) const EXAMPLES: [(&str, &str, &str); 6] = [
         "stress-debt-2022",
         "a Core Scientific-style 2022: fast-amortizing debt through the BTC crash",
         include_str!("../../configs/stress-debt-2022.yaml"),
+    ),
+    (
+        "hosting",
+        "half the site hosting clients' machines, per kWh or per kW-month, against mining",
+        include_str!("../../configs/hosting.yaml"),
     ),
     (
         "halving-2024",

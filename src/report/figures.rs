@@ -264,10 +264,15 @@ fn draw(
             }
             line
         };
-        let layers = [
+        let mut layers = vec![
             mean_of(Series::MiningRevenue, "mining"),
             mean_of(Series::GpuRevenue, "GPU (leases + cloud)"),
         ];
+        // Hosting is drawn only for a plan that hosts, so other plans' charts are unchanged.
+        let hosting = mean_of(Series::HostingRevenue, "hosting");
+        if hosting.y.iter().any(|y| *y != 0.0) {
+            layers.push(hosting);
+        }
         let title = format!("Revenue mix, {} (mean per month)", plan.name);
         let labels = Labels {
             title: &title,

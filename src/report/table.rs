@@ -103,6 +103,23 @@ const ROWS: &[(&str, &str, Metric, Shown)] = &[
     ),
 ];
 
+/// Hosting's rows, shown after the GPU revenue only when some plan hosts clients' machines (so
+/// a scenario without hosting reads as before).
+const HOSTING_ROWS: &[(&str, &str, Metric, Shown)] = &[
+    (
+        "  hosting (net of bad debt)",
+        "Hosting",
+        Metric::HostingRevenue,
+        Shown::Mean,
+    ),
+    (
+        "Hosting client defaults, mean",
+        "Client defaults",
+        Metric::HostingClientDefaults,
+        Shown::Mean,
+    ),
+];
+
 /// The rows comparing each plan with its reference: (label, short label).
 const COMPARISON_ROWS: [(&str, &str); 4] = [
     ("Compared with", "vs"),
@@ -241,8 +258,22 @@ struct Grid {
 
 impl Grid {
     fn new(summary: &Summary, order: &[(usize, Reference)]) -> Self {
-        let mut labels: Vec<(&str, &str)> = ROWS.iter().map(|r| (r.0, r.1)).collect();
-        let mut cells: Vec<Vec<String>> = ROWS
+        let hosts = order.iter().any(|(p, _)| {
+            summary.plans[*p]
+                .metrics
+                .get(Metric::HostingRevenue.key())
+                .is_some_and(|s| s.mean != 0.0)
+        });
+        let mut rows: Vec<_> = ROWS.to_vec();
+        if hosts {
+            let after_gpu = rows
+                .iter()
+                .position(|r| matches!(r.2, Metric::GpuRevenue))
+                .map_or(rows.len(), |k| k + 1);
+            rows.splice(after_gpu..after_gpu, HOSTING_ROWS.iter().copied());
+        }
+        let mut labels: Vec<(&str, &str)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        let mut cells: Vec<Vec<String>> = rows
             .iter()
             .map(|(_, _, metric, shown)| {
                 order

@@ -156,7 +156,7 @@ fn a_scheduled_btc_drop_shows_on_its_date_and_never_earlier() {
 #[test]
 fn the_2022_debt_stress_defaults_far_more_often_than_without_debt() {
     // configs/stress-debt-2022.yaml (docs/sources.md §6.2): equipment debt amortizing over 30 months
-    // through BTC −66% and a hosting client's default. With the debt most futures default;
+    // through BTC −66%, with a hosting client that may default. With the debt most futures default;
     // without it (same futures) almost none do.
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/stress-debt-2022.yaml");
@@ -761,6 +761,41 @@ fn the_terminal_value_by_segment_values_each_business_its_own_way() {
     let (m, _) = run_one(&s, 0);
     let gpus = 30_000_000.0 * (1.0 - 1_096.0 / (5.0 * 365.25));
     let expected = 200_000_000.0 + gpus;
+    assert!(
+        (m.get(Metric::TerminalValue) - expected).abs() < 1e-3,
+        "{} vs {expected}",
+        m.get(Metric::TerminalValue)
+    );
+}
+
+#[test]
+fn hosting_is_valued_at_the_multiple_capped_by_its_contracts_years_left() {
+    // The quiet site's hall, idle, hosts 5 MW of a client's machines from the start for 5
+    // years at $20/kW-month ($100,000 a month, owed whether they run or not), power passed
+    // through at cost (billed = bought: no margin), no opex, no deposit, no default. Hosting
+    // EBITDA over the last twelve months is $1.2M. At the 3-year horizon (2029-01-01, 1,096
+    // days in) the contract has 5 × 365.25 − 1,096 = 730.25 days left, 1.99932 years: by
+    // segment at 8×, hosting is worth $1.2M × min(8, 1.99932) = $2,399,179; there is no
+    // mining, lease or GPU.
+    let finance =
+        "finance:\n  terminal_value: {by_segment: {lease_cap_rate: 0.06, mining_multiple: 8}}\n";
+    let mut s = quiet_site(50_000_000.0, finance, "  - name: host\n");
+    s.sites[0].halls[0].state = scenario::HallState::Idle;
+    s.plans[0].actions.push(
+        serde_json::from_str(
+            r#"{"type": "host_miners", "date": "2026-01-01", "site": "S", "hall": "H", "mw": 5,
+                "j_per_th": 17.5, "term_years": 5, "fee_usd_per_kw_month": 20,
+                "power": "pass_through", "default_hazard_per_year": 0}"#,
+        )
+        .unwrap(),
+    );
+    let (m, months) = run_one(&s, 0);
+    let last_year: f64 = months[months.len() - 12..]
+        .iter()
+        .map(|mo| mo.flows.hosting_ebitda())
+        .sum();
+    assert!((last_year - 1_200_000.0).abs() < 1e-3, "{last_year}");
+    let expected = 1_200_000.0 * (5.0 * 365.25 - 1_096.0) / 365.25;
     assert!(
         (m.get(Metric::TerminalValue) - expected).abs() < 1e-3,
         "{} vs {expected}",

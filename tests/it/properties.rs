@@ -515,6 +515,9 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::LiquidationProceeds],
         f[Flow::RestrictedCashOut],
         f[Flow::EquityRaised],
+        f[Flow::HostingFees],
+        f[Flow::HostingPowerBilled],
+        f[Flow::HostingDeposits],
     ];
     let outflows = [
         f[Flow::SlaCredits],
@@ -532,6 +535,7 @@ fn net_and_scale(f: &Flows) -> (f64, f64) {
         f[Flow::RestrictedCashIn],
         f[Flow::EquityIssueCosts],
         f[Flow::Taxes],
+        f[Flow::HostingBadDebt],
     ];
     let net = inflows.iter().sum::<f64>() - outflows.iter().sum::<f64>();
     let scale = inflows.iter().chain(&outflows).map(|x| x.abs()).sum();

@@ -330,6 +330,8 @@ pub enum ActionSpec {
         /// Shares issued, when the scenario counts shares.
         shares: Option<f64>,
     },
+    /// Host a client's mining machines.
+    HostMiners(HostingSpec),
     /// Raise a grid limit.
     UpgradeGrid {
         /// Site index.
@@ -350,6 +352,42 @@ pub struct DeliveryMilestoneSpec {
     pub cancel_after_secs: u64,
     /// Liquidated damages owed while a phase is late, USD per MW-month.
     pub damages_usd_per_mw_month: f64,
+}
+
+/// How a hosting client pays its fee.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum HostingFee {
+    /// On the IT energy its machines draw, USD per kWh.
+    PerKwh(f64),
+    /// On its contracted kW of IT, USD per kW-month, whether or not its machines run.
+    PerKwMonth(f64),
+}
+
+/// A hosting contract, with names resolved (docs/model.md, Hosting).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct HostingSpec {
+    /// Global hall index.
+    pub hall: usize,
+    /// The client's machines at full run, MW of IT.
+    pub it_mw: f64,
+    /// Their hashrate, TH/s (MW × 10⁶ ÷ J/TH).
+    pub th_s: f64,
+    /// Term, seconds.
+    pub term_secs: u64,
+    /// The fee.
+    pub fee: HostingFee,
+    /// Whether the client pays the energy its machines draw (else the operator does).
+    pub pass_through: bool,
+    /// Margin on the energy passed through, a fraction of its cost.
+    pub power_markup: f64,
+    /// Deposit, months of the expected bill at full run.
+    pub deposit_months: f64,
+    /// Default hazard with a positive margin, per year.
+    pub base_hazard_per_year: f64,
+    /// Factor on the hazard at a margin of −100% or below.
+    pub underwater_multiplier: f64,
+    /// Months of bills left unpaid at a default.
+    pub arrears_months: u32,
 }
 
 /// A monthly rule in simulation form.

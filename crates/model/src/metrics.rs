@@ -69,12 +69,13 @@ macro_rules! outputs {
 outputs! {
     /// One per-run scalar output.
     Metric {
-    Revenue => "revenue_usd", "Revenue", Usd, "all revenue: mining after pool fees, demand-response credits, rent and GPU-hours";
+    Revenue => "revenue_usd", "Revenue", Usd, "all revenue: mining after pool fees, demand-response credits, rent, GPU-hours and hosting";
     MiningRevenue => "mining_revenue_usd", "Mining revenue", Usd, "mining revenue after pool fees plus demand-response credits";
     GpuRevenue => "gpu_revenue_usd", "GPU revenue", Usd, "rent from leases plus GPU-hour revenue of operator-owned GPUs";
+    HostingRevenue => "hosting_revenue_usd", "Hosting revenue", Usd, "hosting fees and energy passed through to hosting clients, less their bad debt";
     EnergyCost => "energy_cost_usd", "Energy cost", Usd, "spot energy bought plus PPA settlement (negative when resold power earns more)";
     GrossMargin => "gross_margin_usd", "Gross margin", Usd, "revenue minus energy cost";
-    Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity";
+    Opex => "opex_usd", "Opex", Usd, "non-power operating cost of ASIC and GPU-ready capacity and of hosting halls";
     Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
     ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions (the company's share)";
     TenantFundedCapex => "tenant_funded_capex_usd", "Tenant-funded capex", Usd, "conversion capex paid by tenants (not the company's: not in capex, depreciation or loans)";
@@ -87,7 +88,7 @@ outputs! {
     MeanHashprice => "mean_hashprice_usd_per_ph_day", "Mean hashprice $/PH/d", Plain, "time-averaged network hashprice";
     HashpriceAtHorizon => "hashprice_at_horizon_usd_per_ph_day", "Hashprice at horizon", Plain, "network hashprice at the horizon";
     CurtailedEnergy => "curtailed_mwh", "Curtailed MWh", Plain, "energy not drawn because machines were curtailed for price";
-    EnergyUsed => "energy_mwh", "Energy MWh", Plain, "facility energy drawn (IT load times PUE), mining and GPU";
+    EnergyUsed => "energy_mwh", "Energy MWh", Plain, "facility energy drawn (IT load times PUE): mining, GPU and hosting clients' machines";
     MeanHashrateOnline => "mean_hashrate_online_ph_s", "Mean hashrate PH/s", Plain, "time-averaged hashrate actually hashing";
     LeasedMwMean => "leased_mw_mean", "Leased MW (mean)", Plain, "time-averaged capacity under billing leases, MW IT";
     LeasedMwAtHorizon => "leased_mw_at_horizon", "Leased MW (horizon)", Plain, "capacity under billing leases at the horizon, MW IT";
@@ -97,6 +98,8 @@ outputs! {
     LostMw => "lost_mw", "Lost MW", Plain, "MW IT asked for by lost inquiries";
     LostContractValue => "lost_contract_value_usd", "Lost contract value", Usd, "nominal value of lost inquiries (MW x rent x term, no escalator)";
     TenantDefaults => "tenant_defaults", "Tenant defaults", Count, "leases ended early by a tenant default";
+    HostingClientDefaults => "hosting_client_defaults", "Hosting client defaults", Count, "hosting contracts ended early by the client's default";
+    HostingBadDebt => "hosting_bad_debt_usd", "Hosting bad debt", Usd, "defaulted hosting clients' unpaid bills (their arrears) less their deposits, written off";
     ContractedRevenue => "contracted_revenue_usd", "Contracted revenue", Usd, "total value of the leases signed, as a deal announcement states it: each initial term's rent with its escalator";
     LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest tenant's share of the contracted revenue, all phases of its deal together (empty without leases)";
     LeaseNoiMargin => "lease_noi_margin", "Lease NOI margin", Plain, "net operating income of the leasing business (rent − SLA credits − energy of leases with power included − GPU-ready halls' opex) over its rent, for the run (empty without rent)";
@@ -112,7 +115,7 @@ outputs! {
     Interest => "interest_usd", "Interest", Usd, "interest paid on debt";
     PrincipalRepaid => "principal_repaid_usd", "Principal repaid", Usd, "debt principal repaid";
     Taxes => "taxes_usd", "Taxes", Usd, "taxes paid";
-    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value of the business at the horizon under the scenario's rule: trailing-12-month EBITDA at a multiple or cap rate, or by segment (leases' NOI at a cap rate, mining EBITDA at a multiple, GPUs at their residual value: depreciated cost × their generation's price level now against at purchase); 0 without a rule or after a default";
+    TerminalValue => "terminal_value_usd", "Terminal value", Usd, "value of the business at the horizon under the scenario's rule: trailing-12-month EBITDA at a multiple or cap rate, or by segment (leases' NOI at a cap rate, mining EBITDA at a multiple, hosting EBITDA at the multiple capped by its contracts' remaining years, GPUs at their residual value: depreciated cost × their generation's price level now against at purchase); 0 without a rule or after a default";
     Irr => "irr", "IRR", Plain, "annual IRR of unlevered monthly cash flows plus the terminal value (empty when not defined)";
     IrrDefined => "irr_defined", "IRR defined", Count, "1 when the IRR exists (the flows change sign), else 0";
     MinCash => "min_cash_usd", "Minimum cash", Usd, "lowest month-end cash (or the starting cash)";
@@ -136,6 +139,7 @@ outputs! {
     Cash => "cash_usd", "Cash", Usd, "cash at the month's end";
     MiningRevenue => "mining_revenue_usd", "Mining revenue", Usd, "mining revenue after pool fees plus demand-response credits in the month";
     GpuRevenue => "gpu_revenue_usd", "GPU revenue", Usd, "rent plus GPU-hour revenue in the month";
+    HostingRevenue => "hosting_revenue_usd", "Hosting revenue", Usd, "hosting fees and energy passed through to clients, less bad debt, in the month";
     Hashprice => "hashprice_usd_per_ph_day", "Hashprice", Plain, "network hashprice averaged over the month";
     LeasedMw => "leased_mw", "Leased MW", Plain, "capacity under billing leases at the month's end, MW IT";
     HashrateOnline => "hashrate_online_ph_s", "Hashrate online", Plain, "hashrate actually hashing, averaged over the month, PH/s";

@@ -122,6 +122,7 @@ fn hall_use_name(u: &HallUse) -> &'static str {
         HallUse::Converting(_) => "converting",
         HallUse::GpuReady => "gpu_ready",
         HallUse::Idle => "idle",
+        HallUse::Hosting => "hosting",
         HallUse::Foreclosed => "foreclosed",
     }
 }
@@ -167,6 +168,7 @@ impl Recorder<'_, '_> {
                     ActionSpec::DrawDebt(_) => ("draw_debt", String::new()),
                     ActionSpec::RaiseEquity { .. } => ("raise_equity", String::new()),
                     ActionSpec::UpgradeGrid { .. } => ("upgrade_grid", String::new()),
+                    ActionSpec::HostMiners(spec) => ("host_miners", hall(spec.hall)),
                 }
             }
             OperatorEvent::ProjectDone(k) => ("project_done", format!("project {k}")),
@@ -198,6 +200,10 @@ impl Recorder<'_, '_> {
             OperatorEvent::LeaseCancelDeadline(k) => ("lease_cancel_deadline", lease(k)),
             OperatorEvent::GpuCloudRetires(k) => ("gpu_cloud_retires", format!("deployment {k}")),
             OperatorEvent::GpuContractEnds(k) => ("gpu_contract_ends", format!("deployment {k}")),
+            OperatorEvent::HostingEnds(k) => ("hosting_ends", format!("hosting contract {k}")),
+            OperatorEvent::HostingClientDefaults(k) => {
+                ("hosting_client_defaults", format!("hosting contract {k}"))
+            }
             OperatorEvent::DebtDrawn(k) => ("debt_drawn", format!("debt {k}")),
             OperatorEvent::LargestTenantDefaults => ("largest_tenant_defaults", String::new()),
             OperatorEvent::GridDown(s, _) | OperatorEvent::GridUp(s, _) => {

@@ -9,11 +9,13 @@ use pivotsim_engine::{
 };
 use pivotsim_scenario::resolve::{hall_index, site_index};
 use pivotsim_scenario::source::{join_field, join_index};
-use pivotsim_scenario::{Action, AsicDisposal, Date, Debt, Plan, Rule, Scenario, Shock, field};
+use pivotsim_scenario::{
+    Action, AsicDisposal, Date, Debt, HostingPower, Plan, Rule, Scenario, Shock, field,
+};
 
 use super::{
     ActionSpec, CompileError, ConversionSpec, DebtSpec, DeliveryMilestoneSpec, GpuContractSpec,
-    HallShape, PlanSpec, RuleSpec, ShockSpec, TimedAction,
+    HallShape, HostingFee, HostingSpec, PlanSpec, RuleSpec, ShockSpec, TimedAction,
 };
 
 /// Turns dates and names into simulation times and indices.
@@ -112,7 +114,8 @@ impl Dated<'_> {
                     | Action::SellAsics
                     | Action::DrawDebt
                     | Action::RaiseEquity
-                    | Action::UpgradeGrid { date }
+                    | Action::UpgradeGrid
+                    | Action::HostMiners { date }
             ),
         );
         Ok(match a {
@@ -309,6 +312,45 @@ impl Dated<'_> {
                     cost: amount_usd * issue_cost,
                     shares: price_per_share_usd.map(|p| amount_usd / p),
                 },
+            ),
+            Action::HostMiners {
+                date,
+                site,
+                hall,
+                mw,
+                j_per_th,
+                machines,
+                term_years,
+                fee_usd_per_kwh,
+                fee_usd_per_kw_month,
+                power,
+                power_markup,
+                deposit_months,
+                default_hazard_per_year,
+                underwater_hazard_multiplier,
+                arrears_months,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::HostMiners(HostingSpec {
+                    hall: self.hall(site, hall)?,
+                    // Validation gives the machines, or the MW and their J/TH.
+                    it_mw: machines.map_or(mw.unwrap_or(0.0), |m| m.it_mw()),
+                    th_s: machines.map_or(mw.unwrap_or(0.0) * 1e6 / j_per_th.unwrap_or(1.0), |m| {
+                        f64::from(m.units) * m.th_s
+                    }),
+                    term_secs: (term_years * SECONDS_PER_YEAR) as u64,
+                    // Validation gives exactly one of the two.
+                    fee: match fee_usd_per_kw_month {
+                        Some(fee) => HostingFee::PerKwMonth(*fee),
+                        None => HostingFee::PerKwh(fee_usd_per_kwh.unwrap_or(0.0)),
+                    },
+                    pass_through: *power == HostingPower::PassThrough,
+                    power_markup: *power_markup,
+                    deposit_months: *deposit_months,
+                    base_hazard_per_year: *default_hazard_per_year,
+                    underwater_multiplier: *underwater_hazard_multiplier,
+                    arrears_months: *arrears_months,
+                }),
             ),
             Action::UpgradeGrid {
                 date,

@@ -50,6 +50,8 @@ pub(super) struct Rates {
     pub(super) sites_down: f64,
     /// Each project loan's hall, in the financing's order (empty without project loans).
     pub(super) projects: Vec<ProjectRates>,
+    /// Each hall's site (empty without hosting contracts), for the hosting accrual.
+    pub(super) site_of_hall: Vec<usize>,
 }
 
 impl Rates {
@@ -274,6 +276,15 @@ impl Operator<'_> {
             };
             fleet.accrue_run(prices, summary, m);
         }
+        if !self.hosting.contracts.is_empty() {
+            self.hosting.accrue_run(
+                (prices, summary),
+                months,
+                rate,
+                (&self.model.sites, &self.rates.site_of_hall),
+                m,
+            );
+        }
         let r = &self.rates;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
         m[Flow::EnergyDrawn] += paid_mwh + r.passthrough_facility_mw * hours;
@@ -338,6 +349,15 @@ impl Operator<'_> {
                 }
             }
         }
+        if !self.hosting.contracts.is_empty() {
+            self.hosting.accrue_at_price(
+                (secs, months),
+                price,
+                rate,
+                (&self.model.sites, &self.rates.site_of_hall),
+                m,
+            );
+        }
         let r = &self.rates;
         m[Flow::GpuCloudRevenue] += gpu_usd_per_hour * hours;
         let paid_mwh = r.paid_tenant_facility_mw * hours;
@@ -390,6 +410,11 @@ impl Operator<'_> {
         }
         let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
+        if !self.hosting.contracts.is_empty() {
+            let (asic_down, _) = self.facilities.outage_shares();
+            self.hosting.set_up_shares(&asic_down);
+            r.site_of_hall = self.facilities.halls.iter().map(|h| h.site).collect();
+        }
         let ai = self.model.ai.as_ref();
         let fee_share =
             |class: Option<usize>| ai.map_or(0.0, |a| a.lease_hazard(class).guarantee_fee_share);

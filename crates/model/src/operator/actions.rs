@@ -39,6 +39,7 @@ impl Operator<'_> {
                 self.start_conversion(*hall, conversion, *move_asics_to, now, queue);
             }
             ActionSpec::SignTenant { .. } => self.sign_anchor(timed, now, queue),
+            ActionSpec::HostMiners(spec) => self.host_miners(timed, *spec, now, queue),
             ActionSpec::DeployGpuCloud { .. } => self.deploy_cloud(&timed.action, now, queue),
             ActionSpec::BuyAsics {
                 hall,

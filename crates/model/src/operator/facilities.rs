@@ -26,6 +26,9 @@ pub enum HallUse {
     GpuReady,
     /// Empty and unpowered.
     Idle,
+    /// A hosting client's machines; the hall returns to the use it had when the contract
+    /// ends or the client defaults (`operator::hosting`).
+    Hosting,
     /// Taken by the lenders of its project loan: no longer the company's.
     Foreclosed,
 }
@@ -43,6 +46,8 @@ pub struct HallRuntime {
     pub committed_mw: f64,
     /// Racks promised to them.
     pub committed_racks: u64,
+    /// A hosting client's machines in the hall, MW IT (0 unless it is hosting).
+    pub hosted_mw: f64,
 }
 
 impl HallRuntime {
@@ -167,6 +172,7 @@ impl Facilities {
                     shape: h.shape,
                     committed_mw: 0.0,
                     committed_racks: 0,
+                    hosted_mw: 0.0,
                 })
                 .collect(),
             grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
@@ -336,7 +342,7 @@ impl Facilities {
             .halls
             .iter()
             .filter(|h| h.site == site)
-            .map(|h| h.committed_mw * h.shape.pue)
+            .map(|h| (h.committed_mw + h.hosted_mw) * h.shape.pue)
             .sum();
         asic + gpu
     }
@@ -388,6 +394,10 @@ impl Facilities {
                 u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
         }
         tenancy.add_site_load(&self.halls, &mut site_mw);
+        // A hosting client's machines counted at full run, whether they run or not.
+        for hall in &self.halls {
+            site_mw[hall.site] += hall.hosted_mw * hall.shape.pue;
+        }
         for c in &self.clouds {
             if c.state == CloudState::Active {
                 let hall = &self.halls[c.hall];
@@ -433,6 +443,19 @@ impl Facilities {
                         ));
                     }
                 }
+                HallUse::Hosting => {
+                    if hall_it_mw[i] > 0.0 || hall.committed_mw > 0.0 {
+                        return Err(format!(
+                            "hall {name}: the operator's load in a hosting hall"
+                        ));
+                    }
+                    if hall.hosted_mw > capacity * SLACK {
+                        return Err(format!(
+                            "hall {name}: {:.3} MW hosted, capacity {capacity:.3} MW",
+                            hall.hosted_mw
+                        ));
+                    }
+                }
                 HallUse::Idle | HallUse::Foreclosed => {
                     if hall_it_mw[i] > 0.0 || hall.committed_mw > 0.0 {
                         return Err(format!("hall {name}: load in an idle or foreclosed hall"));
@@ -466,7 +489,7 @@ impl Facilities {
                 .filter(|(_, h)| match h.use_ {
                     HallUse::GpuReady => true,
                     HallUse::Converting(at) => at <= start,
-                    HallUse::Asic | HallUse::Idle | HallUse::Foreclosed => false,
+                    HallUse::Asic | HallUse::Idle | HallUse::Foreclosed | HallUse::Hosting => false,
                 })
                 .filter(|(_, h)| {
                     (!liquid || h.shape.cooling == Cooling::Liquid)
@@ -522,7 +545,7 @@ impl Facilities {
             let ready = match h.use_ {
                 HallUse::GpuReady => true,
                 HallUse::Converting(at) => at <= start,
-                HallUse::Asic | HallUse::Idle | HallUse::Foreclosed => false,
+                HallUse::Asic | HallUse::Idle | HallUse::Hosting | HallUse::Foreclosed => false,
             };
             if !ready || (liquid && h.shape.cooling != Cooling::Liquid) {
                 continue;

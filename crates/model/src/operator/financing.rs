@@ -45,9 +45,9 @@ pub(super) struct Financing<'a> {
     pub(super) projects: Vec<ProjectLoan>,
     /// The revolver's balance drawn, USD.
     revolver_drawn: f64,
-    /// The last twelve months' EBITDA, lease NOI, GPU-cloud EBITDA, and lease rent less the
-    /// GPU halls' opex, USD, for the terminal value.
-    trailing_ebitda: VecDeque<[f64; 4]>,
+    /// The last twelve months' EBITDA, lease NOI, GPU-cloud EBITDA, lease rent less the
+    /// GPU halls' opex, and hosting EBITDA, USD, for the terminal value.
+    trailing_ebitda: VecDeque<[f64; 5]>,
     /// Consecutive month closes with the DSCR below the covenant.
     breached_months: u32,
     default: Option<(SimTime, DefaultReason)>,
@@ -250,6 +250,7 @@ impl<'a> Financing<'a> {
             month.lease_noi(),
             month.gpu_cloud_ebitda(),
             month[Flow::LeaseRevenue] - month[Flow::GpuHallOpex],
+            month.hosting_ebitda(),
         ]);
         if self.trailing_ebitda.len() > 12 {
             self.trailing_ebitda.pop_front();
@@ -320,15 +321,16 @@ impl<'a> Financing<'a> {
         in_place: f64,
         gpu_residual: f64,
         asic_years_left: impl Fn(f64) -> Option<f64>,
+        hosting_years_left: Option<f64>,
     ) -> Option<HorizonValue> {
         if self.has_defaulted() {
             return None;
         }
-        let [ebitda, lease_noi, cloud_ebitda, rent_less_opex] = self
+        let [ebitda, lease_noi, cloud_ebitda, rent_less_opex, hosting] = self
             .trailing_ebitda
             .iter()
-            .fold([0.0; 4], |[a, b, c, d], m| {
-                [a + m[0], b + m[1], c + m[2], d + m[3]]
+            .fold([0.0; 5], |[a, b, c, d, e], m| {
+                [a + m[0], b + m[1], c + m[2], d + m[3], e + m[4]]
             });
         let value = match self.terms.terminal {
             TerminalValue::None => 0.0,
@@ -339,6 +341,9 @@ impl<'a> Financing<'a> {
                 mining_multiple,
                 asic_life_years,
             } => {
+                // Hosting clients bring their own machines: their contracts, not the
+                // operator's fleet, bound what hosting earns.
+                let hosting_multiple = mining_multiple;
                 // The fleet earns for the years it has left, at most.
                 let mining_multiple = asic_life_years
                     .and_then(&asic_years_left)
@@ -346,10 +351,16 @@ impl<'a> Financing<'a> {
                 // Each business is worth at least nothing: its owner can close it. The leases
                 // are valued on the rent in place at the horizon (a lease that defaulted during
                 // the year brings nothing), less the year's energy and credits.
-                let mining = ebitda - lease_noi - cloud_ebitda;
+                let mining = ebitda - lease_noi - cloud_ebitda - hosting;
                 let lease_noi_in_place = lease_noi - rent_less_opex + 12.0 * in_place;
+                // Hosting earns for what is left of its contracts in force, at most the
+                // mining multiple (a client is a miner, exposed to the same hashprice);
+                // nothing once they are over.
+                let hosting_value = hosting_years_left
+                    .map_or(0.0, |left| (hosting * hosting_multiple.min(left)).max(0.0));
                 (lease_noi_in_place / lease_cap_rate).max(0.0)
                     + (mining * mining_multiple).max(0.0)
+                    + hosting_value
                     + gpu_residual
             }
         };

@@ -24,7 +24,8 @@ pub enum CashEffect {
 /// Which aggregate a flow belongs to. The aggregates nest, and each adds its own flows in
 /// table order, so that the floating-point sums are always evaluated in the same order:
 /// - mining revenue = Σ [`FlowClass::Mining`]; GPU revenue = Σ [`FlowClass::Gpu`];
-///   revenue = mining revenue + GPU revenue;
+///   hosting revenue = Σ [`FlowClass::Hosting`]; revenue = mining revenue + GPU revenue +
+///   hosting revenue;
 /// - energy cost = Σ [`FlowClass::Energy`] (as costs);
 /// - EBITDA = revenue − energy cost, then Σ [`FlowClass::Operating`];
 /// - project (unlevered) cash = EBITDA, then Σ [`FlowClass::Investment`],
@@ -37,6 +38,8 @@ pub enum FlowClass {
     Mining,
     /// Revenue from GPU tenants and GPU clouds (net of credits owed to tenants).
     Gpu,
+    /// Revenue from hosting clients' mining machines (net of their bad debt).
+    Hosting,
     /// Energy bought or settled.
     Energy,
     /// Other operating flows (in EBITDA).
@@ -109,6 +112,9 @@ flows! {
     GuaranteeFees => "guarantee_fees_usd", Out, Gpu, "fees paid for guarantors' backing of tenants' rent (their credit class's share of the rent billed), USD";
     DefaultRecoveries => "default_recoveries_usd", In, Gpu, "what guarantors or estates paid at tenants' defaults (their class's share of the rent left on the term), USD";
     GpuCloudRevenue => "gpu_cloud_revenue_usd", In, Gpu, "GPU-hour revenue of operator-owned GPUs, USD";
+    HostingFees => "hosting_fees_usd", In, Hosting, "hosting fees billed to clients (per kWh drawn or per contracted kW-month), USD";
+    HostingPowerBilled => "hosting_power_billed_usd", In, Hosting, "energy passed through to hosting clients (at cost plus any markup), USD";
+    HostingBadDebt => "hosting_bad_debt_usd", Out, Hosting, "a defaulted hosting client's unpaid bills less its deposit, written off, USD";
     SpotEnergy => "spot_energy_usd", Out, Energy, "energy bought at the hourly price, USD";
     PpaSettlement => "ppa_settlement_usd", Out, Energy, "PPA settlement, USD: (contract − hourly price) × the block; negative when the site gains";
     Opex => "opex_usd", Out, Operating, "operating cost, USD";
@@ -120,6 +126,9 @@ flows! {
     PlantToLenders => "plant_to_lenders_usd", In, Investment, "a converted hall its project lenders took, at its liquidation value (what it settles of their claim; not cash: paired with debt_settled_by_plant_usd), USD";
     RentPrepaid => "rent_prepaid_usd", In, WorkingCapital, "rent prepaid by tenants at signing, USD";
     PrepaymentCredits => "prepayment_credits_usd", Out, WorkingCapital, "billed rent settled from a tenant's prepayment rather than paid in cash, USD";
+    HostingDeposits => "hosting_deposits_usd", In, WorkingCapital, "deposits received from hosting clients, less those returned or set against arrears (negative then), USD";
+    HostingEnergy => "hosting_energy_usd", Not, Memo, "of the spot energy, the energy of hosting clients' machines, USD";
+    HostingOpex => "hosting_opex_usd", Not, Memo, "of the opex, the hosting halls', USD";
     LeaseEnergy => "lease_energy_usd", Not, Memo, "of the spot energy, the energy of leases with power included, USD";
     GpuCloudEnergy => "gpu_cloud_energy_usd", Not, Memo, "of the spot energy, the energy of operator-owned GPUs, USD";
     GpuHallOpex => "gpu_hall_opex_usd", Not, Memo, "of the opex, the GPU-ready halls', USD";
@@ -213,6 +222,17 @@ impl Flows {
         self[Flow::GpuCloudRevenue] - self[Flow::GpuCloudEnergy]
     }
 
+    /// EBITDA of hosting, USD: fees and power billed − bad debt − the hosted machines'
+    /// energy − the hosting halls' opex.
+    pub fn hosting_ebitda(&self) -> f64 {
+        self.hosting_revenue() - self[Flow::HostingEnergy] - self[Flow::HostingOpex]
+    }
+
+    /// Hosting revenue: fees and power billed to clients less bad debt, USD.
+    pub fn hosting_revenue(&self) -> f64 {
+        self.fold(None, &[FlowClass::Hosting], false)
+    }
+
     /// Mining revenue after pool fees plus demand-response credits, USD.
     pub fn mining_revenue(&self) -> f64 {
         self.fold(None, &[FlowClass::Mining], false)
@@ -225,7 +245,7 @@ impl Flows {
 
     /// All revenue, USD.
     pub fn revenue(&self) -> f64 {
-        self.mining_revenue() + self.gpu_revenue()
+        self.mining_revenue() + self.gpu_revenue() + self.hosting_revenue()
     }
 
     /// Energy cost, USD (the energy flows as costs: positive when paid).
@@ -662,7 +682,8 @@ mod tests {
             - v(Flow::GuaranteeFees)
             + v(Flow::DefaultRecoveries)
             + v(Flow::GpuCloudRevenue);
-        let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu;
+        let hosting = v(Flow::HostingFees) + v(Flow::HostingPowerBilled) - v(Flow::HostingBadDebt);
+        let revenue = v(Flow::MiningRevenue) + v(Flow::DrCredits) + gpu + hosting;
         let energy = v(Flow::SpotEnergy) + v(Flow::PpaSettlement);
         let ebitda = revenue - energy - v(Flow::Opex);
         let net = ebitda - v(Flow::Capex)
@@ -670,6 +691,7 @@ mod tests {
             + v(Flow::PlantToLenders)
             + v(Flow::RentPrepaid)
             - v(Flow::PrepaymentCredits)
+            + v(Flow::HostingDeposits)
             + v(Flow::DebtDraws)
             + v(Flow::EquityRaised)
             - v(Flow::EquityIssueCosts)
@@ -686,8 +708,10 @@ mod tests {
             + v(Flow::PlantToLenders)
             + v(Flow::RentPrepaid)
             - v(Flow::PrepaymentCredits)
+            + v(Flow::HostingDeposits)
             - v(Flow::Taxes);
         assert_eq!(f.gpu_revenue().to_bits(), gpu.to_bits());
+        assert_eq!(f.hosting_revenue().to_bits(), hosting.to_bits());
         assert_eq!(f.revenue().to_bits(), revenue.to_bits());
         assert_eq!(f.energy_cost().to_bits(), energy.to_bits());
         assert_eq!(f.ebitda().to_bits(), ebitda.to_bits());

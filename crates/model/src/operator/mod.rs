@@ -5,7 +5,8 @@
 //! projects finishing, inquiries, leases, month closes and reviews, and the horizon. Between
 //! events everything accrues at constant rates (`accrual`). The components live beside this
 //! file, each with its own state and rules: `facilities` (the plant and its physical
-//! invariants), `tenancy` (inquiries and leases), `ledger` (the flow table, the books and the
+//! invariants), `tenancy` (inquiries and leases), `hosting` (other miners' machines in the
+//! operator's halls, and their clients' defaults), `ledger` (the flow table, the books and the
 //! accounting identity) and `financing` (debt, covenant, default, valuation); `actions` holds
 //! the plan's actions and rules, and `outputs` maps the books to metrics and series. The
 //! month close here calls them in a fixed order, which the outputs depend on.
@@ -14,6 +15,7 @@ mod accrual;
 mod actions;
 mod facilities;
 mod financing;
+mod hosting;
 mod ledger;
 mod outputs;
 mod project_finance;
@@ -33,6 +35,8 @@ use accrual::Rates;
 use facilities::{CloudState, Facilities, GpuCloud, Project, ProjectKind};
 pub use facilities::{HallRuntime, HallUse};
 use financing::Financing;
+use hosting::Hosting;
+pub use hosting::{HostingContract, HostingState};
 use ledger::{CapexKind, Ledger, MonthClose};
 pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
 pub use project_finance::ProjectStatus;
@@ -78,6 +82,10 @@ pub enum OperatorEvent {
     DebtDrawn(u32),
     /// A scheduled shock: the largest billing lease defaults.
     LargestTenantDefaults,
+    /// Hosting contract `k` reaches the end of its term.
+    HostingEnds(u32),
+    /// Hosting contract `k`'s client defaults.
+    HostingClientDefaults(u32),
     /// Grid outage `k` of site `s` starts.
     GridDown(u16, u32),
     /// Grid outage `k` of site `s` ends.
@@ -103,6 +111,7 @@ pub struct Operator<'a> {
     month_index: usize,
     facilities: Facilities,
     tenancy: Tenancy,
+    hosting: Hosting,
     rule_conversions: Vec<u32>,
     rates: Rates,
     ledger: Ledger,
@@ -145,6 +154,7 @@ impl<'a> Operator<'a> {
             month_index: 0,
             facilities: Facilities::new(model),
             tenancy: Tenancy::new(world.ai.inquiries.len(), offers_space(model, plan)),
+            hosting: Hosting::default(),
             rule_conversions: vec![0; plan.rules.len()],
             rates: Rates::default(),
             ledger: Ledger::new(
@@ -275,9 +285,10 @@ impl<'a> Operator<'a> {
         let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
         let (facilities, clock) = (&self.facilities, self.clock);
         let years_left = |life: f64| facilities.asic_years_left(clock, life);
-        if let Some(v) = self
-            .financing
-            .value_at_horizon(in_place, gpu_residual, years_left)
+        let hosting_years_left = self.hosting.years_left(clock);
+        if let Some(v) =
+            self.financing
+                .value_at_horizon(in_place, gpu_residual, years_left, hosting_years_left)
         {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
@@ -397,6 +408,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
             OperatorEvent::MonthClose(_) => {
                 self.close_month();
                 self.review_rules(now, queue);
+                self.review_hosting(now, queue);
             }
             OperatorEvent::End => {
                 if self.ledger.months().last().is_none_or(|m| m.end < now) {
@@ -450,6 +462,10 @@ impl Handler<OperatorEvent> for Operator<'_> {
             }
             OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
             OperatorEvent::GpuContractEnds(k) => self.cloud_contract_ends(k as usize),
+            OperatorEvent::HostingEnds(k) => self.hosting_ends(k as usize, now, queue),
+            OperatorEvent::HostingClientDefaults(k) => {
+                self.hosting_client_defaults(k as usize, now, queue);
+            }
         }
         if !matches!(event, OperatorEvent::Day(_)) {
             self.refresh_rates();

@@ -23,6 +23,7 @@ impl Operator<'_> {
                 Metric::Revenue => t.revenue(),
                 Metric::MiningRevenue => t.mining_revenue(),
                 Metric::GpuRevenue => t.gpu_revenue(),
+                Metric::HostingRevenue => t.hosting_revenue(),
                 Metric::EnergyCost => t.energy_cost(),
                 Metric::GrossMargin => t.revenue() - t.energy_cost(),
                 Metric::Opex => t[Flow::Opex],
@@ -47,6 +48,8 @@ impl Operator<'_> {
                 Metric::LostMw => self.tenancy.tallies().lost_mw,
                 Metric::LostContractValue => self.tenancy.tallies().lost_contract_value_usd,
                 Metric::TenantDefaults => self.tenancy.tallies().tenant_defaults as f64,
+                Metric::HostingClientDefaults => self.hosting.defaults as f64,
+                Metric::HostingBadDebt => t[Flow::HostingBadDebt],
                 Metric::ContractedRevenue => self.contracted_usd(),
                 Metric::LargestTenantShare => {
                     let total = self.contracted_usd();
@@ -148,6 +151,7 @@ impl Operator<'_> {
                     Series::Cash => m.cash_after_usd,
                     Series::MiningRevenue => m.flows.mining_revenue(),
                     Series::GpuRevenue => m.flows.gpu_revenue(),
+                    Series::HostingRevenue => m.flows.hosting_revenue(),
                     Series::Hashprice => self.world.mean_hashprice_between(start, m.end),
                     Series::LeasedMw => m.leased_mw,
                     Series::HashrateOnline => m.flows[Flow::Hashing] / secs / 1_000.0,

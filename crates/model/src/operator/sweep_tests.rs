@@ -105,6 +105,7 @@ fn the_run_accrual_matches_the_hourly_sweep_with_gpu_clouds_and_debt() {
         2,
     );
     assert_close(include_str!("../../../../configs/stress-debt-2022.yaml"), 2);
+    assert_close(include_str!("../../../../configs/hosting.yaml"), 1);
     assert_close(
         include_str!("../../../../configs/core-scientific-lease.yaml"),
         2,

@@ -73,6 +73,9 @@ stream_kinds! {
     TenantPhase = 22,
     /// ASIC failures of a fleet (instance = fleet index). Operator-side.
     AsicFailures = 100,
+    /// A hosting client's default clock (instance = its action's index in the file).
+    /// Operator-side.
+    HostingClient = 105,
 }
 
 impl StreamKind {
@@ -150,6 +153,7 @@ mod tests {
             StreamKind::ConstructionRisk => 21,
             StreamKind::TenantPhase => 22,
             StreamKind::AsicFailures => 100,
+            StreamKind::HostingClient => 105,
         }
     }
 
@@ -161,7 +165,7 @@ mod tests {
 
     #[test]
     fn stream_kinds_keep_their_numbers() {
-        assert_eq!(StreamKind::ALL.len(), 20);
+        assert_eq!(StreamKind::ALL.len(), 21);
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }

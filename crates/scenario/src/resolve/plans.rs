@@ -38,6 +38,80 @@ impl Checker<'_> {
         })
     }
 
+    /// A `host_miners` action (the plan's action `k`) needs its hall empty when it runs: not
+    /// converted by then, and every ASIC unit in it at the start or bought into it sold by
+    /// actions that run first (earlier dates, or the same date earlier in the file).
+    fn hall_empty_for_hosting(
+        &self,
+        plan: &Plan,
+        k: usize,
+        (si, hi): (usize, usize),
+        path: &str,
+    ) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let (site, hall) = (&s.sites[si].name, &s.sites[si].halls[hi].name);
+        let Some(Action::HostMiners { date, .. }) = plan.actions.get(k) else {
+            return Ok(());
+        };
+        let runs_first =
+            |j: usize, d: &crate::types::Date| d.0 < date.0 || (d.0 == date.0 && j < k);
+        let mut units: i64 = s.sites[si].halls[hi]
+            .asics
+            .iter()
+            .map(|f| i64::from(f.units))
+            .sum();
+        for (j, action) in plan.actions.iter().enumerate() {
+            match action {
+                Action::ConvertHall {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => {
+                    return Err(self.err(
+                        path,
+                        ErrorKind::Reference,
+                        format!(
+                            "hall `{}` is converted by this plan before it would host; a hosting \
+                             client's machines need an ASIC or idle hall",
+                            shown(hall)
+                        ),
+                    ));
+                }
+                Action::SellAsics {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    units: n,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => units -= i64::from(*n),
+                Action::BuyAsics {
+                    date: d,
+                    site: s2,
+                    hall: h2,
+                    fleet,
+                    ..
+                } if s2 == site && h2 == hall && runs_first(j, d) => {
+                    units += i64::from(fleet.units)
+                }
+                _ => {}
+            }
+        }
+        if units > 0 {
+            return Err(self.err(
+                path,
+                ErrorKind::Reference,
+                format!(
+                    "hall `{}` still holds {units} of the operator's ASIC units on {}; sell them \
+                     first (`sell_asics`, dated before or listed earlier), or host in an idle hall",
+                    shown(hall),
+                    date.0
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A plan's actions and rules against the halls' initial states: actions name real sites
     /// and halls, fall inside the horizon, and fit the hall they target.
     pub(super) fn plan(&self, p: &str, plan: &Plan) -> Result<(), ScenarioError> {
@@ -54,7 +128,8 @@ impl Checker<'_> {
                             | Action::SignTenant
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
-                            | Action::SellAsics { site }
+                            | Action::SellAsics
+                            | Action::HostMiners { site }
                     )
                 } else {
                     field!(
@@ -62,7 +137,8 @@ impl Checker<'_> {
                             | Action::SignTenant
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
-                            | Action::SellAsics { hall }
+                            | Action::SellAsics
+                            | Action::HostMiners { hall }
                     )
                 };
                 self.resolved(&at(field), found)
@@ -377,6 +453,102 @@ impl Checker<'_> {
                         }
                         _ => {}
                     }
+                }
+                Action::HostMiners {
+                    date,
+                    site,
+                    hall,
+                    mw,
+                    j_per_th,
+                    machines,
+                    fee_usd_per_kwh,
+                    fee_usd_per_kw_month,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::HostMiners { date })), date)?;
+                    match (fee_usd_per_kwh, fee_usd_per_kw_month) {
+                        (None, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { fee_usd_per_kwh })),
+                                ErrorKind::MissingField,
+                                "a hosting contract needs its fee: `fee_usd_per_kwh` (on the \
+                                 energy drawn) or `fee_usd_per_kw_month` (on contracted kW)"
+                                    .into(),
+                            ));
+                        }
+                        (Some(_), Some(_)) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners {
+                                    fee_usd_per_kw_month
+                                })),
+                                ErrorKind::Reference,
+                                "give the fee per kWh or per kW-month, not both".into(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    let it_mw = match (mw, j_per_th, machines) {
+                        (Some(mw), Some(_), None) => *mw,
+                        (None, None, Some(m)) => m.it_mw(),
+                        (_, _, Some(_)) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { machines })),
+                                ErrorKind::Reference,
+                                "give the client's `machines` or its `mw` and `j_per_th`, not both"
+                                    .into(),
+                            ));
+                        }
+                        (None, _, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { mw })),
+                                ErrorKind::MissingField,
+                                "a hosting contract needs the client's machines: `mw` and \
+                                 `j_per_th`, or `machines: {units, th_s, watts}`"
+                                    .into(),
+                            ));
+                        }
+                        (Some(_), None, None) => {
+                            return Err(self.err(
+                                &at(field!(Action::HostMiners { j_per_th })),
+                                ErrorKind::MissingField,
+                                "the client's `mw` needs its machines' `j_per_th`".into(),
+                            ));
+                        }
+                    };
+                    let (si, hi) = hall_of(site, hall)?;
+                    let h = &s.sites[si].halls[hi];
+                    if h.state == HallState::GpuReady {
+                        return Err(self.err(
+                            &at(field!(Action::HostMiners { hall })),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{}` is GPU-ready; a hosting client's machines need an \
+                                 ASIC or idle hall",
+                                shown(hall)
+                            ),
+                        ));
+                    }
+                    self.hall_empty_for_hosting(
+                        plan,
+                        k,
+                        (si, hi),
+                        &at(field!(Action::HostMiners { hall })),
+                    )?;
+                    let capacity = h
+                        .cooling_mw
+                        .min(f64::from(h.rack_slots) * h.max_kw_per_rack / 1_000.0);
+                    let field = if machines.is_some() {
+                        field!(Action::HostMiners { machines })
+                    } else {
+                        field!(Action::HostMiners { mw })
+                    };
+                    self.at_most(
+                        &at(field),
+                        it_mw,
+                        1e-3,
+                        capacity,
+                        "MW of IT, within the hall's capacity",
+                    )?;
                 }
                 Action::UpgradeGrid { date, site, .. } => {
                     self.in_horizon(&at(field!(Action::UpgradeGrid { date })), date)?;

@@ -257,6 +257,70 @@ pub enum Action {
         #[schemars(range(min = 1e-6, max = 1e9), extend("x-expected" = "USD per share"))]
         price_per_share_usd: Option<f64>,
     },
+    /// Host a client's mining machines in a hall that has no ASICs of the operator's (an ASIC
+    /// hall emptied, or an idle hall): the client pays a hosting fee and, under pass-through,
+    /// the energy its machines draw; its machines run when its own margin is positive; it may
+    /// default (docs/model.md, Hosting). At the end of the term, or at a default, the hall is
+    /// free again for the plan.
+    HostMiners {
+        /// Date the client's machines start.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// The client's machines' draw at full run, MW of IT (within the hall's cooling and
+        /// rack density), with `j_per_th`; or give `machines`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1e-3, max = 10_000.0), extend("x-expected" = "MW of IT, within the hall's capacity"))]
+        mw: Option<f64>,
+        /// The client's machines' efficiency, J/TH (their TH/s = MW × 10⁶ ÷ J/TH), with `mw`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1.0, max = 1_000.0), extend("x-expected" = "J per TH"))]
+        j_per_th: Option<f64>,
+        /// The client's machines as a count of one model, instead of `mw` and `j_per_th`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        machines: Option<HostedMachines>,
+        /// Term, years.
+        #[schemars(range(min = 1.0 / 12.0, max = 50.0), extend("x-expected" = "years"))]
+        term_years: f64,
+        /// Hosting fee on the energy the client's machines draw (IT kWh), USD per kWh: it
+        /// falls when they curtail. Give this or `fee_usd_per_kw_month`, not both.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "USD per kWh"))]
+        fee_usd_per_kwh: Option<f64>,
+        /// Hosting fee on the contracted kW of IT, USD per kW-month: owed whether or not the
+        /// machines run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 1e5), extend("x-expected" = "USD per kW-month"))]
+        fee_usd_per_kw_month: Option<f64>,
+        /// Who pays the energy the machines draw (their IT load × the hall's PUE).
+        power: HostingPower,
+        /// Margin on the energy passed through, a fraction of its cost (0: at cost).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "a fraction of the energy cost"))]
+        power_markup: f64,
+        /// Deposit the client pays at the start, months of its expected bill at full run (the
+        /// fee, and the energy passed through at the site's mean energy price); returned at
+        /// the end, or set against its arrears at a default.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[schemars(range(min = 0.0, max = 24.0), extend("x-expected" = "months of the bill"))]
+        deposit_months: f64,
+        /// The client's default hazard while its margin is positive, per year.
+        #[serde(default = "default_hosting_hazard")]
+        #[schemars(range(min = 0.0, max = 10.0), extend("x-expected" = "defaults per year"))]
+        default_hazard_per_year: f64,
+        /// How much the hazard multiplies when the client's all-in cost is twice what its
+        /// machines earn (margin −100%); log-linear in between, capped there.
+        #[serde(default = "default_underwater_multiplier")]
+        #[schemars(range(min = 1.0, max = 1_000.0), extend("x-expected" = "a factor ≥ 1"))]
+        underwater_hazard_multiplier: f64,
+        /// Months of bills a defaulting client leaves unpaid (the month of the default
+        /// included).
+        #[serde(default = "default_arrears_months")]
+        #[schemars(range(min = 0, max = 24))]
+        arrears_months: u32,
+    },
     /// Raise a site's grid limit after a lead time.
     UpgradeGrid {
         /// When work starts.
@@ -428,6 +492,53 @@ pub enum Rule {
         #[serde(default)]
         debt: Option<ConversionDebt>,
     },
+}
+
+/// A hosting client's machines: a count of one model.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostedMachines {
+    /// Machines.
+    #[schemars(range(min = 1, max = 100_000_000))]
+    pub units: u32,
+    /// Hashrate per machine, TH/s.
+    #[schemars(range(min = 1e-3, max = 1e6), extend("x-expected" = "TH/s per machine"))]
+    pub th_s: f64,
+    /// Power per machine at the wall, W.
+    #[schemars(range(min = 1.0, max = 1e6), extend("x-expected" = "W per machine"))]
+    pub watts: f64,
+}
+
+impl HostedMachines {
+    /// Their draw at full run, MW of IT.
+    pub fn it_mw(&self) -> f64 {
+        f64::from(self.units) * self.watts / 1e6
+    }
+}
+
+/// Who pays the energy a hosting client's machines draw.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HostingPower {
+    /// The client pays the site's cost of its energy (plus `power_markup`).
+    PassThrough,
+    /// The operator pays it out of the fee.
+    Included,
+}
+
+/// A hosting client's hazard with a positive margin, per year: docs/sources.md, Hosting.
+fn default_hosting_hazard() -> f64 {
+    0.05
+}
+
+/// docs/sources.md, Hosting.
+fn default_underwater_multiplier() -> f64 {
+    10.0
+}
+
+/// docs/sources.md, Hosting.
+fn default_arrears_months() -> u32 {
+    3
 }
 
 fn default_gpu_failure_rate() -> f64 {
