@@ -12,7 +12,7 @@ use crate::scenario::names::shown;
 use crate::scenario::resolve::did_you_mean;
 
 /// Every shipped scenario: (name, what it shows, the file's text).
-pub(crate) const EXAMPLES: [(&str, &str, &str); 7] = [
+pub(crate) const EXAMPLES: [(&str, &str, &str); 12] = [
     (
         "default",
         "a 100 MW West Texas mining site: stay mining, convert half in 2027, or adaptively",
@@ -47,6 +47,31 @@ pub(crate) const EXAMPLES: [(&str, &str, &str); 7] = [
         "backtest-2022",
         "the default plans from 2022 on the real 2022-26 market path (reads configs/history/)",
         include_str!("../../configs/backtest-2022.yaml"),
+    ),
+    (
+        "deals/core-scientific-coreweave",
+        "public deal: Core Scientific <- CoreWeave, 70 MW for 12 years, tenant-funded build",
+        include_str!("../../configs/deals/core-scientific-coreweave.yaml"),
+    ),
+    (
+        "deals/terawulf-fluidstack",
+        "public deal: TeraWulf <- Fluidstack, 200 MW for 10 years, Google backstop",
+        include_str!("../../configs/deals/terawulf-fluidstack.yaml"),
+    ),
+    (
+        "deals/hut8-fluidstack-anthropic",
+        "public deal: Hut 8 <- Fluidstack/Anthropic, 245 MW for 15 years at 3%",
+        include_str!("../../configs/deals/hut8-fluidstack-anthropic.yaml"),
+    ),
+    (
+        "deals/iren-microsoft",
+        "public deal: IREN <- Microsoft, $9.7B of GPU capacity approximated as a lease",
+        include_str!("../../configs/deals/iren-microsoft.yaml"),
+    ),
+    (
+        "deals/galaxy-helios-coreweave",
+        "public deal: Galaxy Helios <- CoreWeave, 800 MW in phases for 15 years",
+        include_str!("../../configs/deals/galaxy-helios-coreweave.yaml"),
     ),
 ];
 
@@ -128,10 +153,15 @@ mod tests {
     #[test]
     fn every_shipped_config_is_an_example_with_the_same_bytes() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-        let mut files: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter_map(|f| f.strip_suffix(".yaml").map(str::to_owned))
+        // configs/*.yaml by their names, configs/deals/*.yaml as `deals/NAME`.
+        let mut files: Vec<String> = ["", "deals/"]
+            .into_iter()
+            .flat_map(|sub| {
+                std::fs::read_dir(dir.join(sub))
+                    .unwrap()
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter_map(move |f| f.strip_suffix(".yaml").map(|n| format!("{sub}{n}")))
+            })
             .collect();
         files.sort();
         let mut names: Vec<String> = EXAMPLES.iter().map(|e| e.0.to_owned()).collect();

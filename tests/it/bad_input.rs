@@ -593,8 +593,10 @@ fn bad_inputs_are_refused_with_one_located_message() {
 
 #[test]
 fn shipped_configs_validate() {
-    let mut configs: Vec<PathBuf> = std::fs::read_dir(manifest_dir().join("configs"))
-        .expect("configs/")
+    let configs_dir = manifest_dir().join("configs");
+    let mut configs: Vec<PathBuf> = [configs_dir.clone(), configs_dir.join("deals")]
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).expect("configs/"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .collect();

@@ -393,12 +393,13 @@ fn every_shipped_config_keeps_its_invariants_at_every_event() {
     // (Operator::check_invariants); running each shipped config's plans, conversions and grid
     // upgrades included, for a few futures exercises them.
     let configs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    for entry in std::fs::read_dir(configs).unwrap() {
-        let path = entry.unwrap().path();
-        // configs/history/ holds the CSV files scenarios replay, not scenarios.
-        if path.extension().is_none_or(|e| e != "yaml") {
-            continue;
-        }
+    // configs/*.yaml and the public deals in configs/deals/.
+    let files = [configs.clone(), configs.join("deals")]
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"));
+    for path in files {
         let loaded = scenario::load_file(&path).unwrap();
         let model = CompiledScenario::new(&loaded.scenario).unwrap();
         montecarlo::run(

@@ -69,8 +69,9 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn every_shipped_config_is_valid() {
     let checker = Checker::new();
-    let configs = yaml_files("configs");
+    let mut configs = yaml_files("configs");
     assert!(configs.len() >= 4, "found only {configs:?}");
+    configs.extend(yaml_files("configs/deals"));
     for path in &configs {
         if let Err(e) = checker.check(&parsed(path)) {
             panic!("{} fails the schema:\n{e}", path.display());
