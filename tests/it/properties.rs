@@ -350,6 +350,10 @@ fn build(g: &Gen) -> Scenario {
                             annual_failure_rate: 0.06,
                             repair_days: 30,
                             age_years: 1.0,
+                            // Wear and an end of life within the horizon, so that retirements
+                            // meet the physical invariants too.
+                            failure_rate_increase_per_year: 0.01,
+                            life_years: Some(4.0),
                         },
                         usd_per_th: 15.0,
                     });
@@ -447,7 +451,10 @@ fn build(g: &Gen) -> Scenario {
             min_lost_inquiries,
             not_before,
             ..
-        } = rule;
+        } = rule
+        else {
+            continue;
+        };
         *hashprice_30d_below_usd_per_ph_day = g.rule.0;
         *min_lost_inquiries = g.rule.1;
         *not_before = g.rule.2.map(|m| month(&s, m));

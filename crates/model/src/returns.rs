@@ -195,6 +195,7 @@ pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> (MirrRates, MirrRate
         })
         .chain(plan.rules.iter().filter_map(|r| match r {
             RuleSpec::ConvertNextAsicHall { conversion, .. } => conversion.debt.as_ref(),
+            RuleSpec::RefreshAsics { .. } => None,
         }))
         .map(|d| d.rate);
     let finance = conversion_loans

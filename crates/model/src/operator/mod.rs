@@ -99,6 +99,8 @@ pub struct Operator<'a> {
     facilities: Facilities,
     tenancy: Tenancy,
     rule_conversions: Vec<u32>,
+    /// Refreshes made by the plan's rules: (rule, when, USD spent on new machines).
+    refreshes: Vec<(usize, SimTime, f64)>,
     rates: Rates,
     ledger: Ledger,
     financing: Financing<'a>,
@@ -129,6 +131,7 @@ impl<'a> Operator<'a> {
             facilities: Facilities::new(model),
             tenancy: Tenancy::new(world.ai.inquiries.len()),
             rule_conversions: vec![0; plan.rules.len()],
+            refreshes: Vec::new(),
             rates: Rates::default(),
             ledger: Ledger::new(
                 model.starting_cash,
@@ -255,10 +258,11 @@ impl<'a> Operator<'a> {
         let gpu_residual = self.facilities.gpu_residual_value(self.clock);
         let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
         let (facilities, clock) = (&self.facilities, self.clock);
-        let years_left = |life: f64| facilities.asic_years_left(clock, life);
+        let mining_multiple =
+            |life: Option<f64>, multiple: f64| facilities.mining_multiple(clock, life, multiple);
         if let Some(v) = self
             .financing
-            .value_at_horizon(in_place, gpu_residual, years_left)
+            .value_at_horizon(in_place, gpu_residual, mining_multiple)
         {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
@@ -295,6 +299,30 @@ impl<'a> Operator<'a> {
     /// Cash now, USD (months booked so far).
     pub fn cash(&self) -> f64 {
         self.ledger.cash()
+    }
+
+    /// ASIC hashrate installed (working or in repair), TH/s.
+    pub fn installed_asic_th_s(&self) -> f64 {
+        self.facilities
+            .fleets
+            .iter()
+            .map(|f| f64::from(f.state.units) * f.spec.th_per_unit)
+            .sum()
+    }
+
+    /// Mean efficiency of the ASICs installed, weighted by hashrate, J/TH (0 without any):
+    /// a refresh lowers it even when the hashrate stays the same.
+    pub fn installed_asic_j_per_th(&self) -> f64 {
+        let th = self.installed_asic_th_s();
+        if th <= 0.0 {
+            return 0.0;
+        }
+        self.facilities
+            .fleets
+            .iter()
+            .map(|f| f64::from(f.state.units) * f.spec.th_per_unit * f.spec.j_per_th)
+            .sum::<f64>()
+            / th
     }
 
     /// The halls' states.
@@ -364,7 +392,11 @@ impl Handler<OperatorEvent> for Operator<'_> {
         }
         match event {
             OperatorEvent::Day(day) => {
-                self.facilities.step_day(day);
+                // Fleets at the end of their life leave: less opex, and room for tenants.
+                if self.facilities.step_day(day) > 0 {
+                    self.retry_waiting(now, queue);
+                    self.refresh_rates();
+                }
                 let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
                 if next < self.model.end {
                     queue.schedule_tick(next, OperatorEvent::Day(day + 1));
