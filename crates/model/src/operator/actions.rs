@@ -577,6 +577,10 @@ impl Operator<'_> {
 
     /// The monthly review: each rule may start converting the next ASIC hall.
     pub(super) fn review_rules(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        // After a default the lenders hold what is left: the plan acts no more.
+        if self.financing.has_defaulted() {
+            return;
+        }
         let plan = self.plan;
         for (r, rule) in plan.rules.iter().enumerate() {
             match rule {
