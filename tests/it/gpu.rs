@@ -355,10 +355,15 @@ fn gpu_cloud_revenue_is_gpus_times_utilization_times_price_times_hours() {
 }
 
 #[test]
-fn a_converted_halls_asics_sell_at_the_resale_formula() {
-    // Converting hall A on day one sells its 7,000 S19 XP (140 TH/s, 21.5 J/TH) at
-    // $6/TH × (hashprice / $40) × (20 / 21.5): at the day-one hashprice HP, 7,000 × 140 × 6 ×
-    // HP/40 × 20/21.5. Conversion capex: $9M × 20 MW = $180M, spent evenly over 12 months.
+fn a_converted_halls_asics_sell_at_the_used_price() {
+    // Converting hall A on day one sells its 7,000 S19 XP (140 TH/s, 21.5 J/TH, 3.5 years
+    // old of an 8-year life: 4.5 years left) at the used price of the day (docs/model.md,
+    // Fleets): the present value of the margin a buyer at the network's $45/MWh expects as
+    // hashprice h falls 25%/yr, discounted at 20%, until it no longer covers the power
+    // c = 21.5 · 24 · 45 / 10⁶ per TH/s per day (t* = ln(h/c)/0.25) or the life ends;
+    // scaled by price/PV of a new frontier machine (12 J/TH at $23/TH, 8 years) when that
+    // PV exceeds its price. Conversion capex: $9M × 20 MW = $180M, spent evenly over 12
+    // months.
     let mut s = scenario::load_default().unwrap().scenario;
     s.horizon_years = 2;
     s.starting_cash_usd = 1e10; // no default, whatever the capex
@@ -368,13 +373,25 @@ fn a_converted_halls_asics_sell_at_the_resale_formula() {
         *date = s.start;
     }
     s.plans[1].actions.truncate(1);
+    s.plans[1].rules.clear();
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 4, 0);
     let hp = world.segments[0].hashprice;
     let op = model::run_to_horizon(&model, &world, 1, 4, 0);
     let m = op.metrics();
-    let expected = 7_000.0 * 140.0 * 6.0 * hp / 40.0 * 20.0 / (3_010.0 / 140.0);
+    let pv = |j: f64, life: f64| {
+        let (h, c) = (hp / 1_000.0, j * 24.0 * 45.0 / 1e6);
+        if h <= c {
+            return 0.0;
+        }
+        let t = ((h / c).ln() / 0.25).min(life);
+        365.25 * (h * (1.0 - (-0.45 * t).exp()) / 0.45 - c * (1.0 - (-0.2 * t).exp()) / 0.2)
+    };
+    let (used, new) = (pv(3_010.0 / 140.0, 4.5), pv(12.0, 8.0));
+    let per_th = if new > 23.0 { used * 23.0 / new } else { used };
+    let expected = 7_000.0 * 140.0 * per_th;
+    assert!(expected > 0.0, "hashprice {hp} covers an S19 XP's power");
     assert!(
         (m.get(Metric::SalvageProceeds) / expected - 1.0).abs() < 1e-9,
         "{} vs {expected}",

@@ -35,12 +35,16 @@ fn deterministic() -> Scenario {
         for hall in &mut site.halls {
             for fleet in &mut hall.asics {
                 fleet.annual_failure_rate = 0.0;
+                fleet.failure_rate_increase_per_year = 0.0;
+                fleet.life_years = None;
             }
         }
     }
     s.horizon_years = 1;
-    // Only the mining baseline: these tests reshape the halls that other plans name.
+    // Only the mining baseline, which buys nothing: these tests reshape the halls that other
+    // plans name, and count the machines installed at the start.
     s.plans.truncate(1);
+    s.plans[0].rules.clear();
     s
 }
 
@@ -143,6 +147,8 @@ fn one_ph_s_earns_the_published_hashprice_on_2024_12_23() {
         annual_failure_rate: 0.0,
         repair_days: 30,
         age_years: 0.0,
+        failure_rate_increase_per_year: 0.0,
+        life_years: None,
     }];
     let m = compile(&s);
     let mut world = World::default();

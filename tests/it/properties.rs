@@ -350,6 +350,10 @@ fn build(g: &Gen) -> Scenario {
                             annual_failure_rate: 0.06,
                             repair_days: 30,
                             age_years: 1.0,
+                            // Wear and an end of life within the horizon, so that retirements
+                            // meet the physical invariants too.
+                            failure_rate_increase_per_year: 0.01,
+                            life_years: Some(4.0),
                         },
                         usd_per_th: 15.0,
                     });
@@ -460,6 +464,7 @@ fn build(g: &Gen) -> Scenario {
         .clone();
     for rule in &mut adaptive.rules {
         match rule {
+            Rule::RefreshAsics { .. } => {}
             Rule::ConvertNextAsicHall {
                 hashprice_30d_below_usd_per_ph_day,
                 min_lost_inquiries,

@@ -14,8 +14,6 @@ pub use finance::{DebtSpec, DepreciationMonths, FinanceSpec, ResaleSpec};
 
 use std::collections::HashMap;
 
-use pivotsim_engine::math;
-
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::world::ai_market::AiParams;
@@ -132,8 +130,15 @@ pub struct FleetSpec {
     pub it_mw_per_unit: f64,
     /// Facility load per unit (IT × PUE), MW.
     pub facility_mw_per_unit: f64,
-    /// Probability that a working unit fails during one day.
+    /// Probability that a working unit fails during one day, at the age it is installed
+    /// (wear-out raises it: see [`FleetSpec::failure_rate_increase_per_year`]).
     pub daily_failure_prob: f64,
+    /// Failures per unit per year of a new machine (age 0).
+    pub annual_failure_rate: f64,
+    /// Rise of the annual failure rate per year of age.
+    pub failure_rate_increase_per_year: f64,
+    /// Age at which the machines are retired, years (None: never).
+    pub life_years: Option<f64>,
     /// Days a failed unit is out.
     pub repair_days: u32,
     /// Revenue per facility MWh for each USD per TH/s per second of net revenue rate: a unit
@@ -161,7 +166,12 @@ impl FleetSpec {
             th_per_unit: f.th_s,
             it_mw_per_unit: it_mw,
             facility_mw_per_unit: facility,
-            daily_failure_prob: 1.0 - math::exp(-f.annual_failure_rate / DAYS_PER_YEAR),
+            daily_failure_prob: crate::fleet::daily_failure_prob(
+                f.annual_failure_rate + f.failure_rate_increase_per_year * f.age_years,
+            ),
+            annual_failure_rate: f.annual_failure_rate,
+            failure_rate_increase_per_year: f.failure_rate_increase_per_year,
+            life_years: f.life_years,
             repair_days: f.repair_days,
             // USD/MWh = (USD per TH/s per s) × TH/s × 3600 s / MW.
             breakeven_factor: f.th_s * SECONDS_PER_HOUR as f64 / facility,
@@ -319,6 +329,19 @@ pub enum ActionSpec {
         /// Units.
         units: u32,
     },
+    /// Sell `units` of `model` from `hall` and buy `fleet` new in their place.
+    ReplaceAsics {
+        /// Global hall index.
+        hall: usize,
+        /// Model retired.
+        model: String,
+        /// Units retired.
+        units: u32,
+        /// The new machines.
+        fleet: AsicFleet,
+        /// USD per TH/s of the new machines.
+        usd_per_th: f64,
+    },
     /// Borrow.
     DrawDebt(DebtSpec),
     /// Sell new shares.
@@ -419,14 +442,30 @@ pub enum RuleSpec {
         /// Not before this time.
         not_before: SimTime,
     },
+    /// Replace the least efficient fleet when new machines pay back within a limit.
+    RefreshAsics {
+        /// Most months the net cost may take to pay back.
+        payback_months: f64,
+        /// The new machine (its J/TH is the frontier's when the world has one).
+        fleet: AsicFleet,
+        /// Price of the new machines, USD per TH/s (None: the frontier machine's).
+        usd_per_th: Option<f64>,
+        /// Most spent on new machines in any 12 months, USD.
+        max_capex_per_year: f64,
+        /// Calendar months between two refreshes.
+        cooldown_months: u32,
+        /// Not before this time.
+        not_before: SimTime,
+    },
 }
 
 impl RuleSpec {
-    /// The conversion the rule starts.
-    pub fn conversion(&self) -> &ConversionSpec {
+    /// The conversion the rule starts, if it converts halls.
+    pub fn conversion(&self) -> Option<&ConversionSpec> {
         match self {
             RuleSpec::ConvertNextAsicHall { conversion, .. }
-            | RuleSpec::ConvertOnPrelease { conversion, .. } => conversion,
+            | RuleSpec::ConvertOnPrelease { conversion, .. } => Some(conversion),
+            RuleSpec::RefreshAsics { .. } => None,
         }
     }
 }
@@ -722,6 +761,8 @@ impl CompiledScenario {
                 usd_per_th: r.usd_per_th,
                 reference_hashprice: r.reference_hashprice_usd_per_ph_day,
                 reference_j_per_th: r.reference_j_per_th,
+                hashprice_decline_per_year: r.expected_hashprice_decline_per_year,
+                discount_rate: r.buyer_discount_rate,
             }),
             shocks,
             variants,

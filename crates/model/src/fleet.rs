@@ -5,12 +5,138 @@
 //! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25), and each
 //! cohort comes back after exactly `repair_days`. In steady state the fraction in repair is
 //! p·r / (1 + p·r), which the tests check.
+//!
+//! Machines wear out: a fleet's annual failure rate rises linearly with its age, and at the
+//! end of its physical life every unit is retired. The rate is re-read once per
+//! [`RATE_PERIOD_DAYS`], at the age in the middle of the period, so a fleet's daily draw keeps
+//! its cached Poisson table for a month at a time.
 
-use pivotsim_engine::math;
+use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 
 use crate::world::samplers::PoissonHead;
+
+/// Days between two updates of an ageing fleet's failure rate.
+pub const RATE_PERIOD_DAYS: u64 = 30;
+
+/// The probability that a working unit fails during one day at `annual_rate` failures per
+/// unit per year.
+pub fn daily_failure_prob(annual_rate: f64) -> f64 {
+    1.0 - math::exp(-annual_rate / DAYS_PER_YEAR)
+}
+
+/// How one fleet ages: its failure rate by age and when it reaches the end of its life.
+#[derive(Debug, Clone, Copy)]
+pub struct Ageing {
+    /// Failures per unit per year at age 0.
+    base_rate: f64,
+    /// Rise of the annual failure rate per year of age.
+    increase_per_year: f64,
+    /// Age when installed, years.
+    age_at_install: f64,
+    /// When installed, seconds from the start.
+    installed_secs: u64,
+    /// When every unit is retired, seconds from the start (None: never).
+    retire_secs: Option<u64>,
+}
+
+impl Ageing {
+    /// A fleet failing `base_rate` per unit per year when new, `increase_per_year` more per
+    /// year of age, installed at `installed` aged `age_years`, retired at `life_years` of age.
+    pub fn new(
+        base_rate: f64,
+        increase_per_year: f64,
+        age_years: f64,
+        installed: SimTime,
+        life_years: Option<f64>,
+    ) -> Self {
+        Ageing {
+            base_rate,
+            increase_per_year,
+            age_at_install: age_years,
+            installed_secs: installed.secs(),
+            retire_secs: life_years.map(|life| {
+                installed.secs() + ((life - age_years).max(0.0) * SECONDS_PER_YEAR) as u64
+            }),
+        }
+    }
+
+    /// Whether the failure rate changes with age (if not, the draws keep one probability).
+    pub fn wears_out(&self) -> bool {
+        self.increase_per_year > 0.0
+    }
+
+    /// Age at `secs` from the start, years.
+    pub fn age_at(&self, secs: u64) -> f64 {
+        self.age_at_install + secs.saturating_sub(self.installed_secs) as f64 / SECONDS_PER_YEAR
+    }
+
+    /// The daily failure probability for the period of [`RATE_PERIOD_DAYS`] that starts on
+    /// day `day`: the annual rate at the age in the middle of the period.
+    pub fn daily_prob_for_period(&self, day: u64) -> f64 {
+        let middle = day * SECONDS_PER_DAY + RATE_PERIOD_DAYS * SECONDS_PER_DAY / 2;
+        daily_failure_prob(self.base_rate + self.increase_per_year * self.age_at(middle))
+    }
+
+    /// Whether the fleet has reached the end of its life by the start of day `day`.
+    pub fn retired_by(&self, day: u64) -> bool {
+        self.retire_secs.is_some_and(|t| day * SECONDS_PER_DAY >= t)
+    }
+
+    /// Years of life left at `secs` from the start (None: no end of life).
+    pub fn years_left_at(&self, secs: u64) -> Option<f64> {
+        self.retire_secs
+            .map(|t| t.saturating_sub(secs) as f64 / SECONDS_PER_YEAR)
+    }
+}
+
+/// A block of machines in a refresh decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Machines {
+    /// Units.
+    pub units: f64,
+    /// Hashrate of one unit, TH/s.
+    pub th_per_unit: f64,
+    /// Facility load of one unit (IT × PUE), MW.
+    pub facility_mw_per_unit: f64,
+}
+
+impl Machines {
+    /// Margin of running all the units for a day, USD: revenue at `hashprice` (USD per PH/s
+    /// per day) less the pool's cut (`revenue_share` kept), less power at
+    /// `power_usd_per_mwh`.
+    pub fn margin_per_day(
+        &self,
+        hashprice: f64,
+        revenue_share: f64,
+        power_usd_per_mwh: f64,
+    ) -> f64 {
+        self.units
+            * (self.th_per_unit * hashprice / 1_000.0 * revenue_share
+                - self.facility_mw_per_unit * 24.0 * power_usd_per_mwh)
+    }
+}
+
+/// Months for `net_cost_usd` (the new machines' price less what the old ones sell for) to
+/// pay back from the margin the `new` machines earn above the `old` ones' at `hashprice`,
+/// `revenue_share` and `power_usd_per_mwh`. The old margin counts as nothing when negative
+/// (the old machines could be switched off instead). None when the new machines earn no
+/// more; 0 when the swap costs nothing net.
+pub fn refresh_payback_months(
+    old: Machines,
+    new: Machines,
+    hashprice: f64,
+    revenue_share: f64,
+    power_usd_per_mwh: f64,
+    net_cost_usd: f64,
+) -> Option<f64> {
+    let gain = new.margin_per_day(hashprice, revenue_share, power_usd_per_mwh)
+        - old
+            .margin_per_day(hashprice, revenue_share, power_usd_per_mwh)
+            .max(0.0);
+    (gain > 0.0).then(|| net_cost_usd.max(0.0) / (gain * DAYS_PER_YEAR / 12.0))
+}
 
 /// The working and failed units of one fleet.
 #[derive(Debug, Clone)]
@@ -184,6 +310,88 @@ mod tests {
             (fraction / expected - 1.0).abs() < 0.05,
             "{fraction} vs {expected}"
         );
+    }
+
+    #[test]
+    fn failures_over_a_year_follow_the_rate_at_its_age() {
+        // A fleet aged a = 5 at 6%/yr new, +1 point per year of age: the rate over its sixth
+        // year is λ(s) = 0.06 + 0.01·s for s in [5, 6], so the expected failures per unit over
+        // the year are ∫₅⁶ λ = 0.06 + 0.01·5.5 = 0.115 (closed form). With repair_days = 1 a
+        // failed unit is out a single day, so the working count stays within p ≈ 3e-4 of N.
+        // N = 100,000: 11,500 expected, sd ≈ √11,500 ≈ 107 (0.9%); allow 3% (the 365 stepped
+        // days are 0.07% short of a year of 365.25). A constant 6% would give 6,000.
+        let ageing = Ageing::new(0.06, 0.01, 5.0, SimTime::ZERO, None);
+        let mut f = FleetState::new(100_000, 1);
+        let mut rng = stream(11, 0, ProcessId::new(100, 0));
+        let mut p = 0.0;
+        let mut failures = 0u64;
+        for day in 0..365 {
+            if day % RATE_PERIOD_DAYS == 0 {
+                p = ageing.daily_prob_for_period(day);
+            }
+            f.step_day(day, p, &mut rng);
+            // With r = 1 yesterday's failures are back and those out are today's.
+            failures += u64::from(f.failed);
+        }
+        let expected = 100_000.0 * (0.06 + 0.01 * 5.5);
+        let measured = failures as f64;
+        assert!(
+            (measured / expected - 1.0).abs() < 0.03,
+            "{measured} failures vs {expected}"
+        );
+    }
+
+    #[test]
+    fn refresh_pays_back_in_the_months_worked_by_hand() {
+        // Old: 1,000 S19 XP (140 TH/s, 3.01 kW, PUE 1.06 → 3.1906e-3 MW). New: 1,000 units of
+        // 270 TH/s at 3.24 kW (12 J/TH) → 3.4344e-3 MW. Hashprice $40/PH/day, 98% kept,
+        // power $40/MWh.
+        //   old margin/day = 1000 · (140 · 0.04 · 0.98 − 3.1906e-3 · 24 · 40) = 1000 · (5.488 −
+        //     3.0630) = 2,425.0
+        //   new margin/day = 1000 · (270 · 0.04 · 0.98 − 3.4344e-3 · 24 · 40) = 1000 · (10.584 −
+        //     3.2970) = 7,287.0
+        //   gain = 4,862.0/day = 147,985/month (× 365.25/12)
+        // New at $20/TH = $5.4M, old sold at $4/TH = $0.56M: net $4.84M → 32.71 months.
+        let old = Machines {
+            units: 1_000.0,
+            th_per_unit: 140.0,
+            facility_mw_per_unit: 3.01e-3 * 1.06,
+        };
+        let new = Machines {
+            units: 1_000.0,
+            th_per_unit: 270.0,
+            facility_mw_per_unit: 3.24e-3 * 1.06,
+        };
+        let net = 1_000.0 * 270.0 * 20.0 - 1_000.0 * 140.0 * 4.0;
+        let months = refresh_payback_months(old, new, 40.0, 0.98, 40.0, net).unwrap();
+        assert!((months - 32.71).abs() < 0.01, "{months}");
+        // The rule compares this with its limit: 33 months fires, 32 does not.
+        assert!(months <= 33.0 && months > 32.0);
+        // Hashprice at $15: the old machines lose money (5.488·15/40 = 2.058 < 3.063), so
+        // only the new margin counts: 1000 · (3.969 − 3.297) = 672/day → 4.84M / (672 ·
+        // 30.4375) = 236.6 months.
+        let months = refresh_payback_months(old, new, 15.0, 0.98, 40.0, net).unwrap();
+        assert!((months - 236.6).abs() < 0.2, "{months}");
+        // New machines no better than the old: no payback at all.
+        assert!(refresh_payback_months(old, old, 40.0, 0.98, 40.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn end_of_life_is_the_day_the_age_reaches_the_life() {
+        // Installed at age 7.5 with an 8-year life: it retires 0.5 year = 182.625 days later,
+        // i.e. at the start of day 183 (the first day starting at or after it), not day 182.
+        let ageing = Ageing::new(0.06, 0.0, 7.5, SimTime::ZERO, Some(8.0));
+        assert!(!ageing.retired_by(182));
+        assert!(ageing.retired_by(183));
+        // Bought on day 100 at age 0 with a 1-year life: 365.25 days later, day 466.
+        let bought = SimTime::from_secs(100 * SECONDS_PER_DAY);
+        let ageing = Ageing::new(0.06, 0.0, 0.0, bought, Some(1.0));
+        assert!(!ageing.retired_by(465));
+        assert!(ageing.retired_by(466));
+        assert!((ageing.years_left_at(bought.secs()).unwrap() - 1.0).abs() < 1e-12);
+        // Already past its life when installed: retired at once.
+        let old = Ageing::new(0.06, 0.0, 9.0, bought, Some(8.0));
+        assert!(old.retired_by(100));
     }
 
     #[test]

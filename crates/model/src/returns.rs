@@ -196,7 +196,7 @@ pub fn mirr_rates(model: &CompiledScenario, plan: usize) -> (MirrRates, MirrRate
         .chain(
             plan.rules
                 .iter()
-                .filter_map(|r| r.conversion().debt.as_ref()),
+                .filter_map(|r| r.conversion().and_then(|c| c.debt.as_ref())),
         )
         .map(|d| d.rate);
     let finance = conversion_loans

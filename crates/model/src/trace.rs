@@ -74,14 +74,18 @@ struct Snapshot {
     committed_gpu_mw: f64,
     gpu_ready_mw: f64,
     defaulted: f64,
+    asic_ph_s: f64,
+    asic_j_per_th: f64,
 }
 
-const QUANTITIES: [&str; 5] = [
+const QUANTITIES: [&str; 7] = [
     "cash_usd",
     "billing_lease_mw",
     "committed_gpu_mw",
     "gpu_ready_mw",
     "defaulted",
+    "asic_ph_s",
+    "asic_j_per_th",
 ];
 
 impl Snapshot {
@@ -102,16 +106,20 @@ impl Snapshot {
                 .map(|h| h.shape.it_capacity_mw())
                 .sum(),
             defaulted: if op.has_defaulted() { 1.0 } else { 0.0 },
+            asic_ph_s: op.installed_asic_th_s() / 1_000.0,
+            asic_j_per_th: op.installed_asic_j_per_th(),
         }
     }
 
-    fn values(&self) -> [f64; 5] {
+    fn values(&self) -> [f64; 7] {
         [
             self.cash_usd,
             self.billing_lease_mw,
             self.committed_gpu_mw,
             self.gpu_ready_mw,
             self.defaulted,
+            self.asic_ph_s,
+            self.asic_j_per_th,
         ]
     }
 }
@@ -165,6 +173,7 @@ impl Recorder<'_, '_> {
                     ActionSpec::DeployGpuCloud { hall: h, .. } => ("deploy_gpu_cloud", hall(*h)),
                     ActionSpec::BuyAsics { .. } => ("buy_asics", String::new()),
                     ActionSpec::SellAsics { .. } => ("sell_asics", String::new()),
+                    ActionSpec::ReplaceAsics { hall: h, .. } => ("replace_asics", hall(*h)),
                     ActionSpec::DrawDebt(_) => ("draw_debt", String::new()),
                     ActionSpec::RaiseEquity { .. } => ("raise_equity", String::new()),
                     ActionSpec::UpgradeGrid { .. } => ("upgrade_grid", String::new()),

@@ -112,6 +112,7 @@ impl Dated<'_> {
                     | Action::DeployGpuCloud
                     | Action::BuyAsics
                     | Action::SellAsics
+                    | Action::ReplaceAsics
                     | Action::DrawDebt
                     | Action::RaiseEquity
                     | Action::UpgradeGrid
@@ -279,6 +280,24 @@ impl Dated<'_> {
                     units: *units,
                 },
             ),
+            Action::ReplaceAsics {
+                date,
+                site,
+                hall,
+                model,
+                units,
+                fleet,
+                usd_per_th,
+            } => (
+                self.at(&date_path, date)?,
+                ActionSpec::ReplaceAsics {
+                    hall: self.hall(site, hall)?,
+                    model: model.clone(),
+                    units: *units,
+                    fleet: fleet.clone(),
+                    usd_per_th: *usd_per_th,
+                },
+            ),
             Action::DrawDebt {
                 date,
                 name,
@@ -424,6 +443,27 @@ impl Dated<'_> {
                 not_before: match not_before {
                     Some(d) => self.at(
                         &join_field(rp, field!(Rule::ConvertOnPrelease { not_before })),
+                        d,
+                    )?,
+                    None => SimTime::ZERO,
+                },
+            },
+            Rule::RefreshAsics {
+                payback_months,
+                fleet,
+                usd_per_th,
+                max_capex_usd_per_year,
+                cooldown_months,
+                not_before,
+            } => RuleSpec::RefreshAsics {
+                payback_months: *payback_months,
+                fleet: fleet.clone(),
+                usd_per_th: *usd_per_th,
+                max_capex_per_year: *max_capex_usd_per_year,
+                cooldown_months: *cooldown_months,
+                not_before: match not_before {
+                    Some(d) => self.at(
+                        &join_field(rp, field!(Rule::RefreshAsics { not_before })),
                         d,
                     )?,
                     None => SimTime::ZERO,

@@ -1,5 +1,6 @@
-//! The plan's actions and rules: conversions, ASIC purchases and sales, grid upgrades, anchor
-//! tenants, GPU-cloud deployments, and the monthly review.
+//! The plan's actions and rules: conversions, ASIC purchases, sales and replacements, grid
+//! upgrades, anchor tenants, GPU-cloud deployments, and the monthly review (conversions and
+//! fleet refreshes).
 //!
 //! A conversion takes the hall offline at once, disposes of its ASICs (sold at the day's
 //! resale price, or moved to another ASIC hall as far as it has room), spends its capex evenly
@@ -7,17 +8,49 @@
 //! capacity is a possible outcome.
 
 use crate::compiled::{ActionSpec, ConversionSpec, DebtSpec, FleetSpec, RuleSpec};
-use crate::fleet::FleetState;
+use crate::fleet::{FleetState, Machines, refresh_payback_months};
 use crate::operator::tenancy::racks_for;
 use crate::operator::{
     CapexKind, CloudState, Flow, GpuCloud, HallUse, Operator, OperatorEvent, Project, ProjectKind,
 };
 
+use crate::world::bitcoin_market::HashrateParams;
+use crate::world::bitcoin_protocol::ChainEvent;
 use crate::world::samplers::{mean, sample};
 use crate::world::streams::{StreamKind, tenant_stream};
-use pivotsim_engine::months_to_secs;
-use pivotsim_engine::{EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SimTime, stream};
-use pivotsim_scenario::{AiRegime, MONTHS_SUPPORT, OVERRUN_SUPPORT, Recourse};
+use pivotsim_engine::{
+    DAYS_PER_YEAR, EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, SimTime,
+    months_to_secs, stream,
+};
+use pivotsim_scenario::{AiRegime, AsicFleet, MONTHS_SUPPORT, OVERRUN_SUPPORT, Recourse};
+
+/// The best machine on sale on a day.
+struct Frontier {
+    /// Efficiency, J/TH.
+    j_per_th: f64,
+    /// Price, USD per TH/s.
+    usd_per_th: f64,
+    /// The network's median power cost, USD/MWh (what a buyer of used machines pays).
+    power_usd_per_mwh: f64,
+}
+
+/// A refresh a `refresh_asics` rule weighs.
+struct RefreshCase {
+    /// Index of the fleet retired.
+    old: usize,
+    /// Its hall.
+    hall: usize,
+    /// The new machines (units: as many as take the old ones' place).
+    fleet: AsicFleet,
+    /// Their price, USD per TH/s.
+    usd_per_th: f64,
+    /// What they cost, USD.
+    capex: f64,
+    /// What the old machines sell for, USD.
+    proceeds: f64,
+    /// Months the net cost takes to pay back.
+    payback_months: f64,
+}
 
 impl Operator<'_> {
     pub(super) fn apply_action(
@@ -46,36 +79,25 @@ impl Operator<'_> {
                 fleet,
                 usd_per_th,
             } => {
+                self.buy_asics(*hall, fleet, *usd_per_th, now);
+            }
+            ActionSpec::SellAsics { hall, model, units } => {
+                self.sell_model(*hall, model, *units);
+                // Selling frees grid headroom, which waiting inquiries may use.
+                self.retry_waiting(now, queue);
+            }
+            ActionSpec::ReplaceAsics {
+                hall,
+                model,
+                units,
+                fleet,
+                usd_per_th,
+            } => {
                 if self.facilities.halls[*hall].use_ != HallUse::Asic {
                     return;
                 }
-                let pue = self.facilities.halls[*hall].shape.pue;
-                let mut spec = FleetSpec::new(self.facilities.halls[*hall].site, *hall, fleet, pue);
-                spec.installed = now;
-                spec.units = self.facilities.units_that_fit(*hall, &spec, fleet.units);
-                if spec.units > 0 {
-                    self.ledger.pay_capex(
-                        f64::from(spec.units) * spec.th_per_unit * usd_per_th,
-                        CapexKind::Asics,
-                    );
-                    self.facilities.add_fleet(spec, self.seed, self.replication);
-                }
-            }
-            ActionSpec::SellAsics { hall, model, units } => {
-                let mut left = *units;
-                for f in 0..self.facilities.fleets.len() {
-                    if left == 0 {
-                        break;
-                    }
-                    if self.facilities.fleets[f].spec.hall == *hall
-                        && &self.facilities.fleets[f].spec.model == model
-                    {
-                        let n = left.min(self.facilities.fleets[f].state.units);
-                        self.sell_units(f, n);
-                        left -= n;
-                    }
-                }
-                // Selling frees grid headroom, which waiting inquiries may use.
+                self.sell_model(*hall, model, *units);
+                self.buy_asics(*hall, fleet, *usd_per_th, now);
                 self.retry_waiting(now, queue);
             }
             ActionSpec::DrawDebt(spec) => self.draw_debt(spec.clone(), 0),
@@ -301,17 +323,223 @@ impl Operator<'_> {
             .map_or(0.0, |s| s.hashprice)
     }
 
-    /// Sells `n` units of fleet `f` at the day's resale price.
+    /// Sells `n` units of fleet `f` at the day's used price.
     fn sell_units(&mut self, f: usize, n: u32) {
         if n == 0 {
             return;
         }
-        let spec = &self.facilities.fleets[f].spec;
-        let unit_value = self.model.resale.map_or(0.0, |r| {
-            r.unit_value(spec.th_per_unit, spec.j_per_th, self.hashprice_now())
-        });
-        self.ledger.month[Flow::Salvage] += f64::from(n) * unit_value;
+        self.ledger.month[Flow::Salvage] += f64::from(n) * self.used_unit_value(f);
         self.facilities.fleets[f].state.remove(n);
+    }
+
+    /// Sells up to `units` of `model` from `hall`, fleet by fleet in the order installed.
+    fn sell_model(&mut self, hall: usize, model: &str, units: u32) {
+        let mut left = units;
+        for f in 0..self.facilities.fleets.len() {
+            if left == 0 {
+                break;
+            }
+            if self.facilities.fleets[f].spec.hall == hall
+                && self.facilities.fleets[f].spec.model == model
+            {
+                let n = left.min(self.facilities.fleets[f].state.units);
+                self.sell_units(f, n);
+                left -= n;
+            }
+        }
+    }
+
+    /// Buys `fleet` new into ASIC hall `hall` at `usd_per_th`, as many units as fit; returns
+    /// what they cost, USD (depreciated as ASICs).
+    fn buy_asics(&mut self, hall: usize, fleet: &AsicFleet, usd_per_th: f64, now: SimTime) -> f64 {
+        if self.facilities.halls[hall].use_ != HallUse::Asic {
+            return 0.0;
+        }
+        let pue = self.facilities.halls[hall].shape.pue;
+        let mut spec = FleetSpec::new(self.facilities.halls[hall].site, hall, fleet, pue);
+        spec.installed = now;
+        spec.units = self.facilities.units_that_fit(hall, &spec, fleet.units);
+        if spec.units == 0 {
+            return 0.0;
+        }
+        let capex = f64::from(spec.units) * spec.th_per_unit * usd_per_th;
+        self.ledger.pay_capex(capex, CapexKind::Asics);
+        self.facilities.add_fleet(spec, self.seed, self.replication);
+        capex
+    }
+
+    /// Used value of one unit of fleet `f` now, USD. With an efficiency frontier: the present
+    /// value of its remaining margin at the network's power cost over the years it can still
+    /// earn (its life left, if it has an end of life), scaled down when new frontier machines
+    /// sell for less than their own margin is worth (`ResaleSpec::used_value_per_th`).
+    /// Without one: the resale block's reference rule. Nothing without a resale block.
+    pub(super) fn used_unit_value(&self, f: usize) -> f64 {
+        let Some(resale) = self.model.resale else {
+            return 0.0;
+        };
+        let fleet = &self.facilities.fleets[f];
+        let spec = &fleet.spec;
+        let hashprice = self.hashprice_now();
+        match self.frontier_now() {
+            Some(frontier) => {
+                spec.th_per_unit
+                    * resale.used_value_per_th(
+                        hashprice,
+                        spec.j_per_th,
+                        frontier.power_usd_per_mwh,
+                        fleet.ageing.years_left_at(self.clock.secs()),
+                        frontier.j_per_th,
+                        frontier.usd_per_th,
+                        // A new machine of its class lasts as long as it did.
+                        spec.life_years,
+                    )
+            }
+            None => resale.unit_value(spec.th_per_unit, spec.j_per_th, hashprice),
+        }
+    }
+
+    /// The best machine on sale today, or None without a vintage network.
+    fn frontier_now(&self) -> Option<Frontier> {
+        let HashrateParams::Vintages(p) = &self.model.bitcoin.hashrate else {
+            return None;
+        };
+        let path = &self.world.network.frontier_j_per_th;
+        let day = (self.clock.secs() / SECONDS_PER_DAY) as usize;
+        let j_per_th = *path.get(day).or(path.last())?;
+        j_per_th.is_finite().then(|| Frontier {
+            j_per_th,
+            // Machines cost the same per watt as at the start (the network's entry rule).
+            usd_per_th: p.machine_usd_per_th * j_per_th / p.frontier_j_per_th,
+            power_usd_per_mwh: p.power_usd_per_mwh,
+        })
+    }
+
+    /// The mean hashprice over the `months` after `now` expected from `hashprice` today,
+    /// USD per PH/s per day: today's until the next halving, half of it after.
+    fn expected_hashprice(&self, hashprice: f64, months: f64, now: SimTime) -> f64 {
+        let window_days = months * DAYS_PER_YEAR / 12.0;
+        if window_days <= 0.0 {
+            return hashprice;
+        }
+        let halving_in_days = self
+            .world
+            .chain_events
+            .iter()
+            .find(|(t, e)| *t > now && matches!(e, ChainEvent::Halving { .. }))
+            .map_or(f64::INFINITY, |(t, _)| {
+                t.secs_since(now) as f64 / SECONDS_PER_DAY as f64
+            });
+        let before = halving_in_days.min(window_days);
+        hashprice * (before + 0.5 * (window_days - before)) / window_days
+    }
+
+    /// The mean hourly energy price of the 30 days before `now`, USD/MWh.
+    fn trailing_power_price(&self, now: SimTime) -> f64 {
+        let today = (now.secs() / SECONDS_PER_DAY) as usize;
+        let days = &self.world.daily_price;
+        let from = today.saturating_sub(30).min(days.len());
+        let window = &days[from..today.min(days.len())];
+        if window.is_empty() {
+            return days.get(today).map_or(0.0, |d| d.sum / 24.0);
+        }
+        window.iter().map(|d| d.sum).sum::<f64>() / (24.0 * window.len() as f64)
+    }
+
+    /// The refresh a `refresh_asics` rule would make now: the least efficient fleet (highest
+    /// J/TH, the first installed on a tie) in an ASIC hall, replaced by as many units of
+    /// `template` (at the frontier's J/TH when there is one) as take its IT power and fit
+    /// once it is gone, at `usd_per_th` (default: the frontier price). None when nothing can
+    /// be refreshed or the new machines earn no more.
+    ///
+    /// The margins are at the hashprice expected over the next `payback_months`: the
+    /// trailing 30-day mean until the next halving, half of it after (buyers know the
+    /// schedule; fees, a few percent of revenue, are taken to halve too).
+    fn refresh_case(
+        &self,
+        template: &AsicFleet,
+        usd_per_th: Option<f64>,
+        payback_months: f64,
+        now: SimTime,
+    ) -> Option<RefreshCase> {
+        let fleets = &self.facilities.fleets;
+        // A fleet retired at the end of its life and not yet replaced hashes nothing: it is
+        // the least efficient of all, and its replacement takes the power it had.
+        let awaiting = |k: usize| fleets[k].state.units == 0 && fleets[k].retired_unreplaced();
+        let j_per_th = |k: usize| {
+            if awaiting(k) {
+                f64::INFINITY
+            } else {
+                fleets[k].spec.j_per_th
+            }
+        };
+        let old = (0..fleets.len())
+            .filter(|k| {
+                (fleets[*k].state.units > 0 || awaiting(*k))
+                    && self.facilities.halls[fleets[*k].spec.hall].use_ == HallUse::Asic
+            })
+            .fold(None, |best: Option<usize>, k| match best {
+                Some(b) if j_per_th(b) >= j_per_th(k) => Some(b),
+                _ => Some(k),
+            })?;
+        let frontier = self.frontier_now();
+        let mut fleet = template.clone();
+        fleet.age_years = 0.0;
+        if let Some(f) = &frontier {
+            fleet.watts = fleet.th_s * f.j_per_th;
+        }
+        let price = usd_per_th.or(frontier.as_ref().map(|f| f.usd_per_th))?;
+        let o = &fleets[old];
+        let (hall, site) = (o.spec.hall, o.spec.site);
+        let spec = FleetSpec::new(site, hall, &fleet, self.facilities.halls[hall].shape.pue);
+        let old_units = if awaiting(old) {
+            o.spec.units
+        } else {
+            o.state.units
+        };
+        let same_power = (f64::from(old_units) * o.spec.it_mw_per_unit / spec.it_mw_per_unit + 1e-9)
+            .floor() as u32;
+        let units = self.facilities.units_that_fit_without(
+            hall,
+            &spec,
+            template.units.min(same_power),
+            Some(old),
+        );
+        if units == 0 {
+            return None;
+        }
+        fleet.units = units;
+        let capex = f64::from(units) * spec.th_per_unit * price;
+        let proceeds = f64::from(o.state.units) * self.used_unit_value(old);
+        let from = SimTime::from_secs(now.secs().saturating_sub(30 * SECONDS_PER_DAY));
+        let payback_months = refresh_payback_months(
+            Machines {
+                units: f64::from(o.state.units),
+                th_per_unit: o.spec.th_per_unit,
+                facility_mw_per_unit: o.spec.facility_mw_per_unit,
+            },
+            Machines {
+                units: f64::from(units),
+                th_per_unit: spec.th_per_unit,
+                facility_mw_per_unit: spec.facility_mw_per_unit,
+            },
+            self.expected_hashprice(
+                self.world.mean_hashprice_between(from, now),
+                payback_months,
+                now,
+            ),
+            self.model.sites[site].revenue_share,
+            self.trailing_power_price(now),
+            capex - proceeds,
+        )?;
+        Some(RefreshCase {
+            old,
+            hall,
+            fleet,
+            usd_per_th: price,
+            capex,
+            proceeds,
+            payback_months,
+        })
     }
 
     /// Installs operator-owned GPUs (a `DeployGpuCloud` action): as many as the hall, its
@@ -413,6 +641,10 @@ impl Operator<'_> {
 
     /// The monthly review: each rule may start converting the next ASIC hall.
     pub(super) fn review_rules(&mut self, now: SimTime, queue: &mut EventQueue<OperatorEvent>) {
+        // After a default the lenders hold what is left: the plan acts no more.
+        if self.financing.has_defaulted() {
+            return;
+        }
         let plan = self.plan;
         for (r, rule) in plan.rules.iter().enumerate() {
             match rule {
@@ -452,6 +684,28 @@ impl Operator<'_> {
                     self.retry_waiting(now, queue);
                 }
                 RuleSpec::ConvertOnPrelease { .. } => self.review_prelease(r, now, queue),
+                RuleSpec::RefreshAsics {
+                    payback_months,
+                    fleet,
+                    usd_per_th,
+                    max_capex_per_year,
+                    cooldown_months,
+                    not_before,
+                } => {
+                    if now < *not_before {
+                        continue;
+                    }
+                    self.review_refresh(
+                        r,
+                        fleet,
+                        *usd_per_th,
+                        *payback_months,
+                        *max_capex_per_year,
+                        *cooldown_months,
+                        now,
+                        queue,
+                    );
+                }
             }
         }
     }
@@ -529,6 +783,55 @@ impl Operator<'_> {
         for i in tenants {
             self.sign_preleased(i, hall, now, queue);
         }
+        self.retry_waiting(now, queue);
+    }
+
+    /// A `refresh_asics` rule at the monthly review: refreshes when the cooldown has passed,
+    /// the new machines pay back within `payback_months`, the 12-month budget allows their
+    /// price, and the cash above the minimum covers it net of the old machines' sale.
+    #[allow(clippy::too_many_arguments)]
+    fn review_refresh(
+        &mut self,
+        rule: usize,
+        template: &AsicFleet,
+        usd_per_th: Option<f64>,
+        payback_months: f64,
+        max_capex_per_year: f64,
+        cooldown_months: u32,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if let Some((_, last, _)) = self.refreshes.iter().rev().find(|x| x.0 == rule) {
+            if now < self.model.add_months(*last, cooldown_months) {
+                return;
+            }
+        }
+        let Some(case) = self.refresh_case(template, usd_per_th, payback_months, now) else {
+            return;
+        };
+        if case.payback_months > payback_months {
+            return;
+        }
+        let year_ago = SimTime::from_secs(now.secs().saturating_sub(SECONDS_PER_YEAR as u64));
+        let spent: f64 = self
+            .refreshes
+            .iter()
+            .filter(|x| x.0 == rule && x.1 > year_ago)
+            .map(|x| x.2)
+            .sum();
+        if spent + case.capex > max_capex_per_year {
+            return;
+        }
+        let spare =
+            self.ledger.cash() - self.model.finance.min_cash - self.facilities.cash_committed(now);
+        if spare < case.capex - case.proceeds {
+            return;
+        }
+        let units = self.facilities.fleets[case.old].state.units;
+        self.sell_units(case.old, units);
+        self.facilities.fleets[case.old].replaced = true;
+        let capex = self.buy_asics(case.hall, &case.fleet, case.usd_per_th, now);
+        self.refreshes.push((rule, now, capex));
         self.retry_waiting(now, queue);
     }
 

@@ -4,7 +4,7 @@
 use rand::rngs::ChaCha8Rng;
 
 use crate::compiled::{CompiledScenario, FleetSpec, GpuContractSpec, HallShape, SiteSpec};
-use crate::fleet::FleetState;
+use crate::fleet::{Ageing, FleetState, RATE_PERIOD_DAYS};
 use crate::operator::accrual::Rates;
 use crate::operator::tenancy::Tenancy;
 use crate::operator::tenancy::racks_for;
@@ -65,6 +65,23 @@ pub(super) struct Fleet {
     /// Share of its working units that can run now (0 in a grid outage, less in a cooling
     /// failure).
     pub(super) online: f64,
+    /// Its failure rate by age and its end of life.
+    pub(super) ageing: Ageing,
+    /// The daily failure probability in force (updated monthly as the fleet ages).
+    pub(super) daily_failure_prob: f64,
+    /// The day its failure rate is next updated.
+    next_rate_day: u64,
+    /// Whether it reached the end of its life (its units then retired).
+    retired: bool,
+    /// Whether a refresh has since taken its place.
+    pub(super) replaced: bool,
+}
+
+impl Fleet {
+    /// Whether it reached the end of its life and no refresh has taken its place yet.
+    pub(super) fn retired_unreplaced(&self) -> bool {
+        self.retired && !self.replaced
+    }
 }
 
 /// Operator-owned GPUs in a hall.
@@ -195,24 +212,48 @@ impl Facilities {
             StreamKind::AsicFailures.process(instance),
         );
         let state = FleetState::new(spec.units, spec.repair_days);
+        let ageing = Ageing::new(
+            spec.annual_failure_rate,
+            spec.failure_rate_increase_per_year,
+            spec.age_years,
+            spec.installed,
+            spec.life_years,
+        );
         self.fleets.push(Fleet {
+            daily_failure_prob: spec.daily_failure_prob,
             spec,
             state,
             rng,
             online: 1.0,
+            ageing,
+            next_rate_day: 0,
+            retired: false,
+            replaced: false,
         });
     }
 
-    /// Start of day `day`: ASIC and GPU failures and repairs.
-    pub(super) fn step_day(&mut self, day: u64) {
+    /// Start of day `day`: fleets at the end of their life retire, then ASIC and GPU failures
+    /// and repairs. Returns the ASIC units retired.
+    pub(super) fn step_day(&mut self, day: u64) -> u32 {
+        let mut retired = 0;
         for f in &mut self.fleets {
-            f.state.step_day(day, f.spec.daily_failure_prob, &mut f.rng);
+            if f.state.units > 0 && f.ageing.retired_by(day) {
+                retired += f.state.units;
+                f.state.remove(f.state.units);
+                f.retired = true;
+            }
+            if f.ageing.wears_out() && day >= f.next_rate_day {
+                f.daily_failure_prob = f.ageing.daily_prob_for_period(day);
+                f.next_rate_day = day + RATE_PERIOD_DAYS;
+            }
+            f.state.step_day(day, f.daily_failure_prob, &mut f.rng);
         }
         for c in &mut self.clouds {
             if c.state == CloudState::Active {
                 c.failures.step_day(day, c.daily_failure_prob, &mut c.rng);
             }
         }
+        retired
     }
 
     /// A grid outage starts at `site` (`generators_fail`: its backup generators fail too).
@@ -332,10 +373,17 @@ impl Facilities {
     /// Site facility load already promised: installed ASICs plus GPU capacity promised in
     /// GPU-ready or converting halls, MW.
     pub(super) fn committed_site_mw(&self, site: usize) -> f64 {
+        self.committed_site_mw_without(site, None)
+    }
+
+    /// [`Facilities::committed_site_mw`] as if fleet `except` were gone.
+    fn committed_site_mw_without(&self, site: usize, except: Option<usize>) -> f64 {
         let asic: f64 = self
             .fleets
             .iter()
-            .filter(|f| f.spec.site == site)
+            .enumerate()
+            .filter(|(k, f)| f.spec.site == site && Some(*k) != except)
+            .map(|(_, f)| f)
             .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
             .sum();
         let gpu: f64 = self
@@ -350,6 +398,17 @@ impl Facilities {
     /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and
     /// density in the hall, and the site's grid.
     pub(super) fn units_that_fit(&self, hall: usize, spec: &FleetSpec, wanted: u32) -> u32 {
+        self.units_that_fit_without(hall, spec, wanted, None)
+    }
+
+    /// [`Facilities::units_that_fit`] as if fleet `except` were gone (to replace it).
+    pub(super) fn units_that_fit_without(
+        &self,
+        hall: usize,
+        spec: &FleetSpec,
+        wanted: u32,
+        except: Option<usize>,
+    ) -> u32 {
         let h = &self.halls[hall];
         if f64::from(spec.units_per_rack) * spec.it_mw_per_unit * 1_000.0
             > h.shape.max_kw_per_rack * (1.0 + 1e-9)
@@ -357,7 +416,12 @@ impl Facilities {
             return 0;
         }
         let (mut it_mw, mut racks) = (0.0, 0u64);
-        for f in self.fleets.iter().filter(|f| f.spec.hall == hall) {
+        for (_, f) in self
+            .fleets
+            .iter()
+            .enumerate()
+            .filter(|(k, f)| f.spec.hall == hall && Some(*k) != except)
+        {
             it_mw += f64::from(f.state.units) * f.spec.it_mw_per_unit;
             racks += u64::from(f.state.units).div_ceil(u64::from(f.spec.units_per_rack));
         }
@@ -365,7 +429,8 @@ impl Facilities {
             (u64::from(h.shape.rack_slots).saturating_sub(racks)) * u64::from(spec.units_per_rack);
         let cooling_left = (h.shape.it_capacity_mw() - it_mw).max(0.0);
         let by_cooling = (cooling_left / spec.it_mw_per_unit + 1e-9).floor() as u64;
-        let grid_left = (self.grid_mw[h.site] - self.committed_site_mw(h.site)).max(0.0);
+        let grid_left =
+            (self.grid_mw[h.site] - self.committed_site_mw_without(h.site, except)).max(0.0);
         let by_grid = (grid_left / spec.facility_mw_per_unit + 1e-9).floor() as u64;
         u64::from(wanted).min(by_racks).min(by_cooling).min(by_grid) as u32
     }
@@ -582,18 +647,35 @@ impl Facilities {
     }
 
     /// Frees what [`Facilities::reserve_gpu`] promised.
-    /// The years of life the installed ASICs have left at `now` with an economic life of
-    /// `life` years, weighted by their hashrate; None without ASICs.
-    pub(super) fn asic_years_left(&self, now: SimTime, life: f64) -> Option<f64> {
+    /// The mining EBITDA multiple the installed ASICs support at `now`: each fleet's years
+    /// left (its own `life_years` if given, else `default_life`, less its age; `multiple`
+    /// without either), at most `multiple`, averaged with weights of the fleets' hashrate.
+    /// 0 when every fleet has been retired or sold (nothing is left to earn); None when the
+    /// plant never had ASICs.
+    pub(super) fn mining_multiple(
+        &self,
+        now: SimTime,
+        default_life: Option<f64>,
+        multiple: f64,
+    ) -> Option<f64> {
         let (mut weighted, mut hashrate) = (0.0, 0.0);
         for f in &self.fleets {
             let th = f64::from(f.state.units) * f.spec.th_per_unit;
-            let age = f.spec.age_years
-                + now.secs().saturating_sub(f.spec.installed.secs()) as f64 / SECONDS_PER_YEAR;
-            weighted += th * (life - age).max(0.0);
+            let left = match (f.ageing.years_left_at(now.secs()), default_life) {
+                (Some(left), _) => left,
+                (None, Some(life)) => (life - f.ageing.age_at(now.secs())).max(0.0),
+                (None, None) => multiple,
+            };
+            weighted += th * left.min(multiple);
             hashrate += th;
         }
-        (hashrate > 0.0).then(|| weighted / hashrate)
+        if self.fleets.is_empty() {
+            None
+        } else if hashrate > 0.0 {
+            Some(weighted / hashrate)
+        } else {
+            Some(0.0)
+        }
     }
 
     /// What the operator's GPUs are worth at `now`, USD: their cost × the share of their

@@ -315,12 +315,15 @@ impl<'a> Financing<'a> {
     /// At the horizon: the terminal value under the scenario's rule, from the trailing twelve
     /// months, `in_place` (the leases' rent less the GPU halls' opex at the horizon, USD per
     /// month) and `gpu_residual` (the operator's GPUs at their residual value by age and
-    /// generation, USD), and the owners' equity in it. None after a default.
+    /// generation, USD), and the owners' equity in it; `mining_multiple_by_fleet(asic_life_years,
+    /// multiple)` gives the mining multiple the fleets' remaining lives support and
+    /// `hosting_years_left` the years left on the hosting contracts in force. None after a
+    /// default.
     pub(super) fn value_at_horizon(
         &mut self,
         in_place: f64,
         gpu_residual: f64,
-        asic_years_left: impl Fn(f64) -> Option<f64>,
+        mining_multiple_by_fleet: impl Fn(Option<f64>, f64) -> Option<f64>,
         hosting_years_left: Option<f64>,
     ) -> Option<HorizonValue> {
         if self.has_defaulted() {
@@ -344,10 +347,10 @@ impl<'a> Financing<'a> {
                 // Hosting clients bring their own machines: their contracts, not the
                 // operator's fleet, bound what hosting earns.
                 let hosting_multiple = mining_multiple;
-                // The fleet earns for the years it has left, at most.
-                let mining_multiple = asic_life_years
-                    .and_then(&asic_years_left)
-                    .map_or(mining_multiple, |left| mining_multiple.min(left));
+                // Each fleet earns for the years it has left, at most: its own life when it
+                // has one (a fleet bought late has most of it left), else `asic_life_years`.
+                let mining_multiple = mining_multiple_by_fleet(asic_life_years, mining_multiple)
+                    .unwrap_or(mining_multiple);
                 // Each business is worth at least nothing: its owner can close it. The leases
                 // are valued on the rent in place at the horizon (a lease that defaulted during
                 // the year brings nothing), less the year's energy and credits.

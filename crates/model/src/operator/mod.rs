@@ -113,6 +113,8 @@ pub struct Operator<'a> {
     tenancy: Tenancy,
     hosting: Hosting,
     rule_conversions: Vec<u32>,
+    /// Refreshes made by the plan's rules: (rule, when, USD spent on new machines).
+    refreshes: Vec<(usize, SimTime, f64)>,
     rates: Rates,
     ledger: Ledger,
     financing: Financing<'a>,
@@ -127,7 +129,7 @@ pub struct Operator<'a> {
 /// served, so its inquiries are not counted as lost deals.
 fn offers_space(model: &CompiledScenario, plan: &PlanSpec) -> bool {
     model.halls.iter().any(|h| h.state == HallState::GpuReady)
-        || !plan.rules.is_empty()
+        || plan.rules.iter().any(|r| r.conversion().is_some())
         || plan
             .actions
             .iter()
@@ -156,6 +158,7 @@ impl<'a> Operator<'a> {
             tenancy: Tenancy::new(world.ai.inquiries.len(), offers_space(model, plan)),
             hosting: Hosting::default(),
             rule_conversions: vec![0; plan.rules.len()],
+            refreshes: Vec::new(),
             rates: Rates::default(),
             ledger: Ledger::new(
                 model.starting_cash,
@@ -284,12 +287,15 @@ impl<'a> Operator<'a> {
             .gpu_residual_value(self.clock, &self.model.gpu_levels);
         let in_place = self.rates.lease_usd_per_month - self.rates.gpu_hall_opex_usd_per_month;
         let (facilities, clock) = (&self.facilities, self.clock);
-        let years_left = |life: f64| facilities.asic_years_left(clock, life);
+        let mining_multiple =
+            |life: Option<f64>, multiple: f64| facilities.mining_multiple(clock, life, multiple);
         let hosting_years_left = self.hosting.years_left(clock);
-        if let Some(v) =
-            self.financing
-                .value_at_horizon(in_place, gpu_residual, years_left, hosting_years_left)
-        {
+        if let Some(v) = self.financing.value_at_horizon(
+            in_place,
+            gpu_residual,
+            mining_multiple,
+            hosting_years_left,
+        ) {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
         }
@@ -325,6 +331,30 @@ impl<'a> Operator<'a> {
     /// Cash now, USD (months booked so far).
     pub fn cash(&self) -> f64 {
         self.ledger.cash()
+    }
+
+    /// ASIC hashrate installed (working or in repair), TH/s.
+    pub fn installed_asic_th_s(&self) -> f64 {
+        self.facilities
+            .fleets
+            .iter()
+            .map(|f| f64::from(f.state.units) * f.spec.th_per_unit)
+            .sum()
+    }
+
+    /// Mean efficiency of the ASICs installed, weighted by hashrate, J/TH (0 without any):
+    /// a refresh lowers it even when the hashrate stays the same.
+    pub fn installed_asic_j_per_th(&self) -> f64 {
+        let th = self.installed_asic_th_s();
+        if th <= 0.0 {
+            return 0.0;
+        }
+        self.facilities
+            .fleets
+            .iter()
+            .map(|f| f64::from(f.state.units) * f.spec.th_per_unit * f.spec.j_per_th)
+            .sum::<f64>()
+            / th
     }
 
     /// The halls' states.
@@ -394,7 +424,11 @@ impl Handler<OperatorEvent> for Operator<'_> {
         }
         match event {
             OperatorEvent::Day(day) => {
-                self.facilities.step_day(day);
+                // Fleets at the end of their life leave: less opex, and room for tenants.
+                if self.facilities.step_day(day) > 0 {
+                    self.retry_waiting(now, queue);
+                    self.refresh_rates();
+                }
                 let next = SimTime::from_secs((day + 1) * SECONDS_PER_DAY);
                 if next < self.model.end {
                     queue.schedule_tick(next, OperatorEvent::Day(day + 1));

@@ -114,15 +114,24 @@ fn the_run_accrual_matches_the_hourly_sweep_with_gpu_clouds_and_debt() {
 
 #[test]
 fn a_month_of_opex_is_nearer_exact_with_the_run_accrual() {
-    // Stay-mining never changes its installed units, so its opex rate is constant and each
+    // Stay-mining does not change its installed units, so its opex rate is constant and each
     // whole calendar month must accrue exactly the monthly rate: the month's seconds over
     // the month's seconds is 1. The hourly sweep adds rate × (3600/month_secs) ~730 times;
     // the run accrual adds rate × (run secs/month_secs) once per run, about 40 runs a month
     // (31 midnights, plus retargets, halvings and grid outages inside a day). Each addition
     // carries at most three roundings of 2^−53 relative to the rate, so every month must be
     // within 120 × 2^−53 = 60 ε of it (the hourly sweep's bound would be ~2,200 × 2^−53), and
-    // the total error over the horizon must be no larger than the hourly sweep's.
-    let model = compile(scenario::DEFAULT_SCENARIO_YAML);
+    // the total error over the horizon must be no larger than the hourly sweep's. (Its fleets
+    // here never reach an end of life and it refreshes none, so that its units stay put.)
+    let mut loaded =
+        scenario::load_str(scenario::DEFAULT_SCENARIO_YAML, "test").expect("the default loads");
+    loaded.scenario.plans[0].rules.clear();
+    for hall in &mut loaded.scenario.sites[0].halls {
+        for fleet in &mut hall.asics {
+            fleet.life_years = None;
+        }
+    }
+    let model = CompiledScenario::new(&loaded.scenario).expect("the default compiles");
     let mut world = World::default();
     world.generate(&model, 7, 0);
     let fast = run(&model, &world, 0, false);

@@ -129,7 +129,8 @@ impl Checker<'_> {
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
                             | Action::SellAsics
-                            | Action::HostMiners { site }
+                            | Action::HostMiners
+                            | Action::ReplaceAsics { site }
                     )
                 } else {
                     field!(
@@ -138,7 +139,8 @@ impl Checker<'_> {
                             | Action::DeployGpuCloud
                             | Action::BuyAsics
                             | Action::SellAsics
-                            | Action::HostMiners { hall }
+                            | Action::HostMiners
+                            | Action::ReplaceAsics { hall }
                     )
                 };
                 self.resolved(&at(field), found)
@@ -417,6 +419,52 @@ impl Checker<'_> {
                         ));
                     }
                 }
+                Action::ReplaceAsics {
+                    date,
+                    site,
+                    hall,
+                    model,
+                    fleet,
+                    ..
+                } => {
+                    self.in_horizon(&at(field!(Action::ReplaceAsics { date })), date)?;
+                    let (si, hi) = hall_of(site, hall)?;
+                    let h = &s.sites[si].halls[hi];
+                    self.text(
+                        &join_field(
+                            &at(field!(Action::ReplaceAsics { fleet })),
+                            field!(AsicFleet.model),
+                        ),
+                        &fleet.model,
+                    )?;
+                    if h.state != HallState::Asic || converted.contains(&(si, hi)) {
+                        return Err(self.err(
+                            &at(field!(Action::ReplaceAsics { hall })),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{}` is not an ASIC hall (or this plan converts it)",
+                                shown(hall)
+                            ),
+                        ));
+                    }
+                    let bought = plan.actions.iter().any(|a| {
+                        matches!(a, Action::BuyAsics { site: s2, hall: h2, fleet, .. }
+                            | Action::ReplaceAsics { site: s2, hall: h2, fleet, .. }
+                            if s2 == site && h2 == hall && &fleet.model == model)
+                    });
+                    if !bought && !h.asics.iter().any(|f| &f.model == model) {
+                        return Err(self.err(
+                            &at(field!(Action::ReplaceAsics { model })),
+                            ErrorKind::Reference,
+                            format!(
+                                "hall `{}` has no ASIC model `{}`",
+                                shown(hall),
+                                shown(model)
+                            ),
+                        ));
+                    }
+                    self.fleet_density(&at(field!(Action::ReplaceAsics { fleet })), fleet, h)?;
+                }
                 Action::DrawDebt {
                     date, name, rate, ..
                 } => {
@@ -586,6 +634,39 @@ impl Checker<'_> {
                                         | Rule::ConvertOnPrelease { not_before }
                                 ),
                             ),
+                            d,
+                        )?;
+                    }
+                }
+                Rule::RefreshAsics {
+                    fleet,
+                    usd_per_th,
+                    not_before,
+                    ..
+                } => {
+                    self.text(
+                        &join_field(
+                            &join_field(&rp, field!(Rule::RefreshAsics { fleet })),
+                            field!(AsicFleet.model),
+                        ),
+                        &fleet.model,
+                    )?;
+                    let vintages = matches!(
+                        s.market.bitcoin.hashrate,
+                        crate::types::HashrateModel::Vintages(_)
+                    );
+                    if usd_per_th.is_none() && !vintages {
+                        return Err(self.err(
+                            &join_field(&rp, field!(Rule::RefreshAsics { usd_per_th })),
+                            ErrorKind::MissingField,
+                            "without a vintage network there is no frontier machine price: \
+                             give the new machines' price"
+                                .into(),
+                        ));
+                    }
+                    if let Some(d) = not_before {
+                        self.in_horizon(
+                            &join_field(&rp, field!(Rule::RefreshAsics { not_before })),
                             d,
                         )?;
                     }

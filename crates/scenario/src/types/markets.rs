@@ -276,7 +276,9 @@ fn one() -> f64 {
     1.0
 }
 
-/// Resale price of used ASICs: `usd_per_th` at the reference hashprice and efficiency,
+/// Resale price of used ASICs. With a vintage network: the present value of a machine's
+/// remaining margin at the network's power cost, at most a new frontier machine's price per
+/// TH/s. Without one (no frontier): `usd_per_th` at the reference hashprice and efficiency,
 /// proportional to hashprice and inversely to J/TH.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -290,6 +292,25 @@ pub struct AsicResale {
     /// Reference efficiency, J/TH.
     #[schemars(range(min = 1e-3, max = 1e4), extend("x-expected" = "J/TH, above 0"))]
     pub reference_j_per_th: f64,
+    /// With a vintage network: the rate at which a buyer expects hashprice to fall, per year
+    /// (halvings and network growth), for the used price as the present value of a machine's
+    /// remaining margin (docs/model.md, Fleets). Default 0.25.
+    #[serde(default = "default_hashprice_decline")]
+    #[schemars(range(min = 0.01, max = 5.0), extend("x-expected" = "a fraction per year"))]
+    pub expected_hashprice_decline_per_year: f64,
+    /// With a vintage network: the rate at which a buyer discounts that margin, per year.
+    /// Default 0.20.
+    #[serde(default = "default_buyer_discount_rate")]
+    #[schemars(range(min = 0.001, max = 5.0), extend("x-expected" = "a fraction per year"))]
+    pub buyer_discount_rate: f64,
+}
+
+fn default_hashprice_decline() -> f64 {
+    0.25
+}
+
+fn default_buyer_discount_rate() -> f64 {
+    0.20
 }
 
 /// The bitcoin market and network, stepped daily.

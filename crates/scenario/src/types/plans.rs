@@ -221,6 +221,26 @@ pub enum Action {
         #[schemars(range(min = 1, max = 100_000_000))]
         units: u32,
     },
+    /// Replace machines in an ASIC hall: `units` of `model` are sold at the day's used price
+    /// and `fleet` is bought new (age 0) at `usd_per_th`, as far as the hall then has room.
+    ReplaceAsics {
+        /// Date of the swap.
+        date: Date,
+        /// Site name.
+        site: String,
+        /// Hall name.
+        hall: String,
+        /// Model retired (sold).
+        model: String,
+        /// Units retired (at most those installed).
+        #[schemars(range(min = 1, max = 100_000_000))]
+        units: u32,
+        /// The new machines (`units`: how many are bought, at most).
+        fleet: AsicFleet,
+        /// Price of the new machines, USD per TH/s.
+        #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
+        usd_per_th: f64,
+    },
     /// Borrow on a date (e.g. to fund a conversion).
     DrawDebt {
         /// The loan; its `drawn` date is this action's date.
@@ -492,6 +512,36 @@ pub enum Rule {
         #[serde(default)]
         debt: Option<ConversionDebt>,
     },
+    /// Refresh the least efficient fleet (highest J/TH, the first installed on a tie; a fleet
+    /// retired at the end of its life and not yet replaced comes first) when
+    /// new machines would pay back their net cost (price less the old machines' used value)
+    /// within `payback_months` from the extra margin they earn at the trailing 30-day
+    /// hashprice and the site's power cost. The new machines take the old ones' IT power
+    /// (docs/model.md, Fleets).
+    RefreshAsics {
+        /// Most months the net cost may take to pay back.
+        #[schemars(range(min = 0.0, max = 600.0), extend("x-expected" = "months"))]
+        payback_months: f64,
+        /// The new machine. With a vintage network it is bought at the frontier: its power is
+        /// `th_s` × the frontier's J/TH of the day (`watts` is then ignored). `units`: most
+        /// units bought per refresh.
+        fleet: AsicFleet,
+        /// Price of the new machines, USD per TH/s. Default: the frontier machine's price of
+        /// the day (`market.bitcoin.hashrate.frontier`; required without a vintage network).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 0.0, max = 10_000.0), extend("x-expected" = "USD per TH/s"))]
+        usd_per_th: Option<f64>,
+        /// Most spent on new machines in any 12 months, USD (before the old ones' proceeds).
+        #[schemars(range(min = 0.0, max = 1e13), extend("x-expected" = "USD"))]
+        max_capex_usd_per_year: f64,
+        /// Months after a refresh before this rule may refresh again. Default 12.
+        #[serde(default = "default_refresh_cooldown_months")]
+        #[schemars(range(min = 0, max = 600))]
+        cooldown_months: u32,
+        /// Earliest date the rule may fire. Default: the start.
+        #[serde(default)]
+        not_before: Option<Date>,
+    },
 }
 
 /// A hosting client's machines: a count of one model.
@@ -539,6 +589,10 @@ fn default_underwater_multiplier() -> f64 {
 /// docs/sources.md, Hosting.
 fn default_arrears_months() -> u32 {
     3
+}
+
+fn default_refresh_cooldown_months() -> u32 {
+    12
 }
 
 fn default_gpu_failure_rate() -> f64 {

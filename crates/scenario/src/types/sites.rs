@@ -236,6 +236,18 @@ pub struct AsicFleet {
     #[serde(default, skip_serializing_if = "is_zero_years")]
     #[schemars(range(min = 0.0, max = 50.0), extend("x-expected" = "years"))]
     pub age_years: f64,
+    /// How much the failure rate rises per year of age, failures per unit per year per year:
+    /// the rate at age a is `annual_failure_rate + failure_rate_increase_per_year × a`
+    /// (wear-out; docs/model.md, Fleets). Default 0: a constant rate.
+    #[serde(default, skip_serializing_if = "is_zero_years")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "failures per unit per year, per year of age"))]
+    pub failure_rate_increase_per_year: f64,
+    /// Physical life, years: when the machines reach this age they are retired (they stop
+    /// hashing and leave the hall, worth nothing beyond scrap, counted as 0). Default: they
+    /// never wear out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.1, max = 50.0), extend("x-expected" = "years"))]
+    pub life_years: Option<f64>,
 }
 
 fn is_zero_years(x: &f64) -> bool {
