@@ -239,9 +239,16 @@ fn backup_generators_carry_gpu_tenants_through_grid_outages() {
 
 #[test]
 fn a_sale_on_the_first_of_a_month_is_booked_in_the_month_it_opens() {
-    // The default plan converts hall A on 2027-01-01 and sells its ASICs that day: the
+    // The default plan converts hall A on 2027-01-01; with its ASICs sold that day, the
     // proceeds belong to January (the month closed 2027-02-01), not to December.
-    let s = scenario::load_default().unwrap().scenario;
+    let mut s = scenario::load_default().unwrap().scenario;
+    if let scenario::Action::ConvertHall {
+        asics_hash_for_months,
+        ..
+    } = &mut s.plans[1].actions[0]
+    {
+        *asics_hash_for_months = 0;
+    }
     let model = CompiledScenario::new(&s).unwrap();
     let mut world = World::default();
     world.generate(&model, 3, 0);

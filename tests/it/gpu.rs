@@ -369,8 +369,14 @@ fn a_converted_halls_asics_sell_at_the_used_price() {
     s.starting_cash_usd = 1e10; // no default, whatever the capex
     s.market.ai.as_mut().unwrap().construction_risk = None; // on budget
     s.plans.truncate(2);
-    if let scenario::Action::ConvertHall { date, .. } = &mut s.plans[1].actions[0] {
+    if let scenario::Action::ConvertHall {
+        date,
+        asics_hash_for_months,
+        ..
+    } = &mut s.plans[1].actions[0]
+    {
         *date = s.start;
+        *asics_hash_for_months = 0; // sold on day one
     }
     s.plans[1].actions.truncate(1);
     s.plans[1].rules.clear();

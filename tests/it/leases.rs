@@ -463,3 +463,59 @@ fn a_backed_tenants_default_recovers_its_share_of_the_rent_left() {
     );
     assert!((months[12].flows[Flow::DefaultRecoveries] - expected).abs() < 1e-3);
 }
+
+#[test]
+fn asics_hash_on_until_the_construction_needs_their_space() {
+    // convert-half-2027 with hall A's S19 XP kept hashing for the first 6 of its 12 build
+    // months: the hall converts on 2027-01-01 and its anchor still signs for it that day (a
+    // hall never carries its ASICs and its GPUs at once, so the grid counts the larger), its
+    // machines leave on 2027-07-01 (`asics_leave`, the installed hashrate falls then and not
+    // before), and the plan mines more than with the machines gone at the start.
+    let run = |months: u32| {
+        let mut s = scenario::load_default().unwrap().scenario;
+        s.market.ai.as_mut().unwrap().construction_risk = None;
+        let plan = s
+            .plans
+            .iter_mut()
+            .find(|p| p.name == "convert-half-2027")
+            .unwrap();
+        if let scenario::Action::ConvertHall {
+            asics_hash_for_months,
+            ..
+        } = &mut plan.actions[0]
+        {
+            *asics_hash_for_months = months;
+        }
+        let model = CompiledScenario::new(&s).unwrap();
+        let trace = model::trace::trace_plan(&model, 1, 3, 0);
+        let mut world = World::default();
+        world.generate(&model, 3, 0);
+        let op = model::run_to_horizon(&model, &world, 1, 3, 0);
+        (trace, op.metrics(), op.leases()[0].hall)
+    };
+    let (trace, kept, anchor_hall) = run(6);
+    assert_eq!(anchor_hall, 0, "hall A's anchor signs");
+    let date = |t| {
+        CompiledScenario::new(&scenario::load_default().unwrap().scenario)
+            .unwrap()
+            .calendar
+            .date_of(t)
+            .to_string()
+    };
+    let leave = trace
+        .log
+        .iter()
+        .find(|r| r.event == "asics_leave")
+        .expect("the ASICs leave");
+    assert_eq!(date(leave.time), "2027-07-01");
+    assert_eq!(leave.subject, "A");
+    assert!(
+        trace
+            .log
+            .iter()
+            .any(|r| r.event == "asics_leave" && r.quantity == "asic_ph_s"),
+        "the installed hashrate falls when they leave"
+    );
+    let (_, gone, _) = run(0);
+    assert!(kept.get(Metric::MiningRevenue) > gone.get(Metric::MiningRevenue));
+}

@@ -334,6 +334,8 @@ fn build(g: &Gen) -> Scenario {
                     }),
                     // Some conversions part-funded by their tenant.
                     tenant_funded_share: if i % 3 == 0 { 0.25 } else { 0.0 },
+                    // Some halls hash on for part of their build.
+                    asics_hash_for_months: if i % 2 == 1 { 3 } else { 0 },
                 });
             } else {
                 if let Some((m, units)) = hg.buy {

@@ -230,6 +230,8 @@ pub struct ConversionSpec {
     pub debt: Option<ConversionDebt>,
     /// Share of the capex the tenant pays.
     pub tenant_funded_share: f64,
+    /// Calendar months into the build the hall's ASICs keep hashing (0: they leave at once).
+    pub asics_hash_months: u32,
 }
 
 /// A fixed-price take-or-pay GPU contract in simulation units.

@@ -207,6 +207,7 @@ impl Recorder<'_, '_> {
             OperatorEvent::LeaseEnds(k) => ("lease_ends", lease(k)),
             OperatorEvent::LeaseDefaults(k) => ("lease_defaults", lease(k)),
             OperatorEvent::LeaseCancelDeadline(k) => ("lease_cancel_deadline", lease(k)),
+            OperatorEvent::AsicsLeave(h) => ("asics_leave", hall(h as usize)),
             OperatorEvent::GpuCloudRetires(k) => ("gpu_cloud_retires", format!("deployment {k}")),
             OperatorEvent::GpuContractEnds(k) => ("gpu_contract_ends", format!("deployment {k}")),
             OperatorEvent::HostingEnds(k) => ("hosting_ends", format!("hosting contract {k}")),

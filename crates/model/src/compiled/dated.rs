@@ -130,6 +130,7 @@ impl Dated<'_> {
                 asics,
                 debt,
                 tenant_funded_share,
+                asics_hash_for_months,
             } => (
                 self.at(&date_path, date)?,
                 ActionSpec::Convert {
@@ -140,6 +141,7 @@ impl Dated<'_> {
                         lead_time_months: *lead_time_months,
                         debt: debt.clone(),
                         tenant_funded_share: *tenant_funded_share,
+                        asics_hash_months: (*asics_hash_for_months).min(*lead_time_months),
                     },
                     move_asics_to: match asics {
                         AsicDisposal::Sell => None,
@@ -412,6 +414,7 @@ impl Dated<'_> {
                     lead_time_months: *lead_time_months,
                     debt: debt.clone(),
                     tenant_funded_share: 0.0,
+                    asics_hash_months: 0,
                 },
                 max_conversions: *max_conversions,
                 not_before: match not_before {
@@ -427,6 +430,7 @@ impl Dated<'_> {
                 to,
                 capex_usd_per_mw,
                 lead_time_months,
+                asics_hash_for_months,
                 max_conversions,
                 not_before,
                 debt,
@@ -438,6 +442,7 @@ impl Dated<'_> {
                     lead_time_months: *lead_time_months,
                     debt: debt.clone(),
                     tenant_funded_share: 0.0,
+                    asics_hash_months: (*asics_hash_for_months).min(*lead_time_months),
                 },
                 max_conversions: *max_conversions,
                 not_before: match not_before {

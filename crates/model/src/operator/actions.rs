@@ -148,7 +148,14 @@ impl Operator<'_> {
         ) {
             return;
         }
-        self.dispose_asics(hall, move_asics_to);
+        // The ASICs leave when work starts, or hash on until the construction needs the space.
+        if c.asics_hash_months == 0 {
+            self.dispose_asics(hall, move_asics_to);
+        } else {
+            let leave = self.model.add_months(now, c.asics_hash_months);
+            self.facilities.halls[hall].asics_leave = Some((leave, move_asics_to));
+            queue.schedule(leave, OperatorEvent::AsicsLeave(hall as u32));
+        }
         let (delay_secs, overrun) = self.construction_luck(hall, now);
         let ready = self.model.add_months(now, c.lead_time_months) + delay_secs;
         let h = &mut self.facilities.halls[hall];
@@ -275,6 +282,20 @@ impl Operator<'_> {
                 self.facilities.grid_mw[site] += add_mw;
                 self.retry_waiting(now, queue);
             }
+        }
+    }
+
+    /// The construction of `hall` needs the space its ASICs kept hashing in: they leave now
+    /// (moved or sold as the conversion said), freeing their grid headroom.
+    pub(super) fn asics_leave(
+        &mut self,
+        hall: usize,
+        now: SimTime,
+        queue: &mut EventQueue<OperatorEvent>,
+    ) {
+        if let Some((_, move_to)) = self.facilities.halls[hall].asics_leave.take() {
+            self.dispose_asics(hall, move_to);
+            self.retry_waiting(now, queue);
         }
     }
 

@@ -48,6 +48,9 @@ pub struct HallRuntime {
     pub committed_racks: u64,
     /// A hosting client's machines in the hall, MW IT (0 unless it is hosting).
     pub hosted_mw: f64,
+    /// While converting, the hall's ASICs still hashing until the construction needs the
+    /// space: when they leave, and the ASIC hall they move to (else they are sold).
+    pub asics_leave: Option<(SimTime, Option<usize>)>,
 }
 
 impl HallRuntime {
@@ -190,6 +193,7 @@ impl Facilities {
                     committed_mw: 0.0,
                     committed_racks: 0,
                     hosted_mw: 0.0,
+                    asics_leave: None,
                 })
                 .collect(),
             grid_mw: model.sites.iter().map(|s| s.grid_mw).collect(),
@@ -376,6 +380,25 @@ impl Facilities {
         self.committed_site_mw_without(site, None)
     }
 
+    /// How much promising `mw` more of GPU capacity in `hall` adds to its site's committed
+    /// load, MW: its facility load (× PUE), less what overlaps ASICs still hashing in a hall
+    /// being converted around them (the site counts the larger of the two).
+    pub(super) fn added_load(&self, hall: usize, mw: f64) -> f64 {
+        let h = &self.halls[hall];
+        if h.asics_leave.is_none() {
+            return mw * h.shape.pue;
+        }
+        let asic: f64 = self
+            .fleets
+            .iter()
+            .filter(|f| f.spec.hall == hall)
+            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+            .sum();
+        let before = asic.max(h.committed_mw * h.shape.pue);
+        let after = asic.max((h.committed_mw + mw) * h.shape.pue);
+        after - before
+    }
+
     /// [`Facilities::committed_site_mw`] as if fleet `except` were gone.
     fn committed_site_mw_without(&self, site: usize, except: Option<usize>) -> f64 {
         let asic: f64 = self
@@ -392,7 +415,22 @@ impl Facilities {
             .filter(|h| h.site == site)
             .map(|h| (h.committed_mw + h.hosted_mw) * h.shape.pue)
             .sum();
-        asic + gpu
+        // A hall being converted around its still-hashing ASICs never carries both loads:
+        // the ASICs leave before its GPUs arrive, so it counts the larger of the two.
+        let overlap: f64 = (0..self.halls.len())
+            .filter(|&i| self.halls[i].site == site && self.halls[i].asics_leave.is_some())
+            .map(|i| {
+                let hall_asic: f64 = self
+                    .fleets
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, f)| f.spec.hall == i && Some(*k) != except)
+                    .map(|(_, f)| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+                    .sum();
+                hall_asic.min(self.halls[i].committed_mw * self.halls[i].shape.pue)
+            })
+            .sum();
+        asic + gpu - overlap
     }
 
     /// How many of `wanted` units of `spec` fit in ASIC hall `hall`: racks, cooling and
@@ -496,7 +534,10 @@ impl Facilities {
                     }
                 }
                 HallUse::GpuReady | HallUse::Converting(_) => {
-                    if hall_it_mw[i] > 0.0 {
+                    // Only a hall converting around its ASICs, until they leave, holds any.
+                    let keeps_asics =
+                        matches!(hall.use_, HallUse::Converting(_)) && hall.asics_leave.is_some();
+                    if hall_it_mw[i] > 0.0 && !keeps_asics {
                         return Err(format!("hall {name}: ASICs left in a GPU hall"));
                     }
                     if hall.committed_mw > capacity * SLACK
@@ -586,7 +627,7 @@ impl Facilities {
                 }
                 let take = free.min(left);
                 pieces.push((hall, take));
-                load += take * self.halls[hall].shape.pue;
+                load += self.added_load(hall, take);
                 left -= take;
             }
             if left <= 1e-9
@@ -626,7 +667,7 @@ impl Facilities {
             if mw > free * (1.0 + 1e-12) {
                 continue;
             }
-            if self.committed_site_mw(h.site) + mw * h.shape.pue
+            if self.committed_site_mw(h.site) + self.added_load(i, mw)
                 > self.grid_mw[h.site] * (1.0 + 1e-12)
             {
                 continue;

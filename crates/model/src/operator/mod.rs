@@ -74,6 +74,8 @@ pub enum OperatorEvent {
     LeaseDefaults(u32),
     /// Lease `k`'s hall is still not ready past its delivery milestone: the tenant may cancel.
     LeaseCancelDeadline(u32),
+    /// The construction of hall `h` needs the space its ASICs kept hashing in.
+    AsicsLeave(u32),
     /// GPU-cloud deployment `k` reaches the end of its life.
     GpuCloudRetires(u32),
     /// GPU-cloud deployment `k`'s fixed-price contract ends (its GPUs go to spot).
@@ -494,6 +496,7 @@ impl Handler<OperatorEvent> for Operator<'_> {
             OperatorEvent::LeaseCancelDeadline(k) => {
                 self.lease_cancel_deadline(k as usize, now, queue);
             }
+            OperatorEvent::AsicsLeave(h) => self.asics_leave(h as usize, now, queue),
             OperatorEvent::GpuCloudRetires(k) => self.cloud_retires(k as usize, now, queue),
             OperatorEvent::GpuContractEnds(k) => self.cloud_contract_ends(k as usize),
             OperatorEvent::HostingEnds(k) => self.hosting_ends(k as usize, now, queue),

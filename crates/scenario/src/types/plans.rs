@@ -67,6 +67,12 @@ pub enum Action {
         /// What happens to the hall's ASICs.
         #[serde(default)]
         asics: AsicDisposal,
+        /// Calendar months into the build during which the hall's ASICs keep hashing, until
+        /// the construction needs the space (at most the lead time). Default 0: they leave
+        /// when work starts.
+        #[serde(default, skip_serializing_if = "is_zero_u32")]
+        #[schemars(range(min = 0, max = 120))]
+        asics_hash_for_months: u32,
         /// A loan for a share of the capex the company pays (see `ConversionDebt`).
         #[serde(default)]
         debt: Option<ConversionDebt>,
@@ -502,6 +508,11 @@ pub enum Rule {
         /// Months from start to GPU-ready.
         #[schemars(range(min = 0, max = 120))]
         lead_time_months: u32,
+        /// Calendar months into each build during which the hall's ASICs keep hashing (at
+        /// most the lead time). Default 0.
+        #[serde(default, skip_serializing_if = "is_zero_u32")]
+        #[schemars(range(min = 0, max = 120))]
+        asics_hash_for_months: u32,
         /// Most halls this rule converts.
         #[schemars(range(min = 1, max = 10_000))]
         max_conversions: u32,
