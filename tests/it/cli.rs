@@ -121,13 +121,7 @@ fn the_seed_changes_the_futures_and_repeats_them() {
 
 #[test]
 fn validate_accepts_every_shipped_config() {
-    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    // configs/*.yaml and the public deals in configs/deals/.
-    let files = [configs.clone(), configs.join("deals")]
-        .into_iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"));
+    let files = crate::common::shipped_configs();
     for path in files {
         let o = pivotsim().arg("validate").arg(&path).output().unwrap();
         assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));

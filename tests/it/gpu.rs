@@ -415,13 +415,7 @@ fn every_shipped_config_keeps_its_invariants_at_every_event() {
     // Test builds check grid, cooling, density and rack invariants after every event
     // (Operator::check_invariants); running each shipped config's plans, conversions and grid
     // upgrades included, for a few futures exercises them.
-    let configs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    // configs/*.yaml and the public deals in configs/deals/.
-    let files = [configs.clone(), configs.join("deals")]
-        .into_iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"));
+    let files = crate::common::shipped_configs();
     for path in files {
         let loaded = scenario::load_file(&path).unwrap();
         let model = CompiledScenario::new(&loaded.scenario).unwrap();

@@ -10,7 +10,8 @@ use pivotsim_engine::{
 use pivotsim_scenario::resolve::{hall_index, site_index};
 use pivotsim_scenario::source::{join_field, join_index};
 use pivotsim_scenario::{
-    Action, AsicDisposal, Date, Debt, HostingPower, Plan, Rule, Scenario, Shock, field,
+    Action, AsicDisposal, ConversionDebt, Date, Debt, HallTarget, HostingPower, Plan, Rule,
+    Scenario, Shock, field,
 };
 
 use super::{
@@ -391,6 +392,14 @@ impl Dated<'_> {
         })
     }
 
+    /// A rule's earliest date (`path` names it): the start when it has none.
+    fn not_before(&self, path: &str, date: Option<&Date>) -> Result<SimTime, CompileError> {
+        match date {
+            Some(d) => self.at(path, d),
+            None => Ok(SimTime::ZERO),
+        }
+    }
+
     /// One rule; `rp` is its path.
     fn rule(&self, rp: &str, r: &Rule) -> Result<RuleSpec, CompileError> {
         Ok(match r {
@@ -408,22 +417,12 @@ impl Dated<'_> {
                 hashprice_below: *hashprice_30d_below_usd_per_ph_day,
                 min_lost: *min_lost_inquiries,
                 lookback_secs: months_to_secs(f64::from(*lookback_months)),
-                conversion: ConversionSpec {
-                    to: HallShape::from_target(to),
-                    capex_usd_per_mw: *capex_usd_per_mw,
-                    lead_time_months: *lead_time_months,
-                    debt: debt.clone(),
-                    tenant_funded_share: 0.0,
-                    asics_hash_months: 0,
-                },
+                conversion: rule_conversion(to, *capex_usd_per_mw, *lead_time_months, debt, 0),
                 max_conversions: *max_conversions,
-                not_before: match not_before {
-                    Some(d) => self.at(
-                        &join_field(rp, field!(Rule::ConvertNextAsicHall { not_before })),
-                        d,
-                    )?,
-                    None => SimTime::ZERO,
-                },
+                not_before: self.not_before(
+                    &join_field(rp, field!(Rule::ConvertNextAsicHall { not_before })),
+                    not_before.as_ref(),
+                )?,
             },
             Rule::ConvertOnPrelease {
                 min_preleased_share,
@@ -436,22 +435,18 @@ impl Dated<'_> {
                 debt,
             } => RuleSpec::ConvertOnPrelease {
                 min_share: *min_preleased_share,
-                conversion: ConversionSpec {
-                    to: HallShape::from_target(to),
-                    capex_usd_per_mw: *capex_usd_per_mw,
-                    lead_time_months: *lead_time_months,
-                    debt: debt.clone(),
-                    tenant_funded_share: 0.0,
-                    asics_hash_months: (*asics_hash_for_months).min(*lead_time_months),
-                },
+                conversion: rule_conversion(
+                    to,
+                    *capex_usd_per_mw,
+                    *lead_time_months,
+                    debt,
+                    *asics_hash_for_months,
+                ),
                 max_conversions: *max_conversions,
-                not_before: match not_before {
-                    Some(d) => self.at(
-                        &join_field(rp, field!(Rule::ConvertOnPrelease { not_before })),
-                        d,
-                    )?,
-                    None => SimTime::ZERO,
-                },
+                not_before: self.not_before(
+                    &join_field(rp, field!(Rule::ConvertOnPrelease { not_before })),
+                    not_before.as_ref(),
+                )?,
             },
             Rule::RefreshAsics {
                 payback_months,
@@ -466,13 +461,10 @@ impl Dated<'_> {
                 usd_per_th: *usd_per_th,
                 max_capex_per_year: *max_capex_usd_per_year,
                 cooldown_months: *cooldown_months,
-                not_before: match not_before {
-                    Some(d) => self.at(
-                        &join_field(rp, field!(Rule::RefreshAsics { not_before })),
-                        d,
-                    )?,
-                    None => SimTime::ZERO,
-                },
+                not_before: self.not_before(
+                    &join_field(rp, field!(Rule::RefreshAsics { not_before })),
+                    not_before.as_ref(),
+                )?,
             },
         })
     }
@@ -568,6 +560,25 @@ impl Dated<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// The conversion a rule starts: no tenant funding; the ASICs hash on for at most the lead
+/// time.
+fn rule_conversion(
+    to: &HallTarget,
+    capex_usd_per_mw: f64,
+    lead_time_months: u32,
+    debt: &Option<ConversionDebt>,
+    asics_hash_months: u32,
+) -> ConversionSpec {
+    ConversionSpec {
+        to: HallShape::from_target(to),
+        capex_usd_per_mw,
+        lead_time_months,
+        debt: debt.clone(),
+        tenant_funded_share: 0.0,
+        asics_hash_months: asics_hash_months.min(lead_time_months),
     }
 }
 

@@ -689,12 +689,7 @@ impl Operator<'_> {
                     if lost < *min_lost as usize {
                         continue;
                     }
-                    let Some(hall) = self
-                        .facilities
-                        .halls
-                        .iter()
-                        .position(|h| h.use_ == HallUse::Asic)
-                    else {
+                    let Some(hall) = self.next_asic_hall() else {
                         continue;
                     };
                     if !self.can_fund(conversion, now) {
@@ -729,6 +724,14 @@ impl Operator<'_> {
                 }
             }
         }
+    }
+
+    /// The hall a conversion rule converts next: the first ASIC hall in file order.
+    fn next_asic_hall(&self) -> Option<usize> {
+        self.facilities
+            .halls
+            .iter()
+            .position(|h| h.use_ == HallUse::Asic)
     }
 
     /// An operator starts a build only when its cash above the minimum covers the part of the
@@ -779,12 +782,7 @@ impl Operator<'_> {
         if self.rule_conversions[r] >= *max_conversions || now < *not_before {
             return;
         }
-        let Some(hall) = self
-            .facilities
-            .halls
-            .iter()
-            .position(|h| h.use_ == HallUse::Asic)
-        else {
+        let Some(hall) = self.next_asic_hall() else {
             return;
         };
         let ready = self.model.add_months(now, conversion.lead_time_months);
