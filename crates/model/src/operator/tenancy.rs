@@ -356,10 +356,16 @@ impl Tenancy {
     /// months × term years), and when it was lost (for the rules' lookback).
     pub(super) fn record_loss(&mut self, mw: f64, price: f64, term_secs: u64, now: SimTime) {
         self.tallies.lost_inquiries += 1;
+        self.record_lost_capacity(mw, price, term_secs);
+        self.lost_times.push(now);
+    }
+
+    /// Counts the MW and nominal value of a deal's phase that was lost while the deal itself
+    /// was signed (one deal, not another lost inquiry).
+    pub(super) fn record_lost_capacity(&mut self, mw: f64, price: f64, term_secs: u64) {
         self.tallies.lost_mw += mw;
         self.tallies.lost_contract_value_usd +=
             mw * 1_000.0 * price * 12.0 * term_secs as f64 / SECONDS_PER_YEAR;
-        self.lost_times.push(now);
     }
 
     /// SLA credits of the month: each billing lease's downtime beyond the allowance earns
@@ -586,10 +592,11 @@ impl Operator<'_> {
             if !fits {
                 // The capacity went to other tenants first: the phase (and, for the first,
                 // the deal) is lost.
-                self.tenancy.record_loss(mw, price, term_secs, now);
                 if phase == 0 {
+                    self.tenancy.record_loss(mw, price, term_secs, now);
                     return;
                 }
+                self.tenancy.record_lost_capacity(mw, price, term_secs);
                 continue;
             }
             // The first phase keeps the anchor's stream; later ones have their own kind.
