@@ -10,11 +10,11 @@
 
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 
-use crate::error::{ErrorKind, ScenarioError};
+use crate::error::ScenarioError;
 use crate::field;
 use crate::names::shown;
-use crate::source::{Position, SourceDocument};
-use crate::trace::{located, read_input_csv};
+use crate::source::SourceDocument;
+use crate::trace::{csv_error as error, located, read_input_csv};
 use crate::types::{BitcoinHistoryRow, EnergyHistoryRow, Scenario};
 
 /// Header of a bitcoin history, exactly.
@@ -126,16 +126,6 @@ pub fn parse_energy(text: &str, file: &str) -> Result<Vec<EnergyHistoryRow>, Sce
         });
     }
     Ok(out)
-}
-
-fn error(file: &str, line: usize, column: &str, message: String) -> ScenarioError {
-    ScenarioError::new(
-        file,
-        column,
-        Position { line, column: 1 },
-        ErrorKind::Type,
-        message,
-    )
 }
 
 /// The data rows of `text` as (line number, trimmed fields), after checking that the first

@@ -130,17 +130,21 @@ pub(crate) fn located(
     )
 }
 
+/// The error of a value in an input CSV file: `file`, the 1-based `line`, the named `column`
+/// as its field, and what was wrong.
+pub(crate) fn csv_error(file: &str, line: usize, column: &str, message: String) -> ScenarioError {
+    ScenarioError::new(
+        file,
+        column,
+        Position { line, column: 1 },
+        ErrorKind::Type,
+        message,
+    )
+}
+
 /// Parses a trace: a header `start,duration_hours`, then one outage per line.
 pub fn parse(text: &str, file: &str) -> Result<Vec<TraceOutage>, ScenarioError> {
-    let err = |line: usize, column: &str, message: String| {
-        ScenarioError::new(
-            file,
-            column,
-            Position { line, column: 1 },
-            ErrorKind::Type,
-            message,
-        )
-    };
+    let err = |line: usize, column: &str, message: String| csv_error(file, line, column, message);
     let mut lines = text
         .lines()
         .enumerate()
