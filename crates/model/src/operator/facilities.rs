@@ -659,25 +659,25 @@ impl Facilities {
             if h.shape.max_kw_per_rack < density_kw {
                 continue;
             }
-            let racks = racks_for(mw, density_kw);
-            if h.committed_racks.saturating_add(racks) > u64::from(h.shape.rack_slots) {
-                continue;
-            }
-            let free = h.free_gpu_mw();
-            if mw > free * (1.0 + 1e-12) {
-                continue;
-            }
-            if self.committed_site_mw(h.site) + self.added_load(i, mw)
-                > self.grid_mw[h.site] * (1.0 + 1e-12)
-            {
+            if !self.has_room(i, mw, racks_for(mw, density_kw)) {
                 continue;
             }
             out.push(Candidate {
                 hall: i,
-                free_mw: free,
+                free_mw: h.free_gpu_mw(),
             });
         }
         out
+    }
+
+    /// Whether `hall` can still promise `mw` of GPU capacity in `racks` racks: unpromised MW
+    /// and rack slots, and its site's grid for the load it adds.
+    pub(super) fn has_room(&self, hall: usize, mw: f64, racks: u64) -> bool {
+        let h = &self.halls[hall];
+        h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
+            && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
+            && self.committed_site_mw(h.site) + self.added_load(hall, mw)
+                <= self.grid_mw[h.site] * (1.0 + 1e-12)
     }
 
     /// Promises `mw` MW IT and `racks` racks of GPU hall `hall` (to a lease or a GPU cloud).

@@ -585,10 +585,7 @@ impl Operator<'_> {
             let h = &self.facilities.halls[hall];
             let racks = racks_for(mw, h.shape.max_kw_per_rack);
             let fits = matches!(h.use_, HallUse::GpuReady | HallUse::Converting(_))
-                && mw <= h.free_gpu_mw() * (1.0 + 1e-12)
-                && h.committed_racks.saturating_add(racks) <= u64::from(h.shape.rack_slots)
-                && self.facilities.committed_site_mw(h.site) + self.facilities.added_load(hall, mw)
-                    <= self.facilities.grid_mw[h.site] * (1.0 + 1e-12);
+                && self.facilities.has_room(hall, mw, racks);
             if !fits {
                 // The capacity went to other tenants first: the phase (and, for the first,
                 // the deal) is lost.
