@@ -388,15 +388,21 @@ impl Facilities {
         if h.asics_leave.is_none() {
             return mw * h.shape.pue;
         }
-        let asic: f64 = self
-            .fleets
-            .iter()
-            .filter(|f| f.spec.hall == hall)
-            .map(|f| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
-            .sum();
+        let asic = self.hall_asic_mw(hall, None);
         let before = asic.max(h.committed_mw * h.shape.pue);
         let after = asic.max((h.committed_mw + mw) * h.shape.pue);
         after - before
+    }
+
+    /// The facility load of the ASICs installed in `hall` (working or not), MW, leaving out
+    /// fleet `except`.
+    fn hall_asic_mw(&self, hall: usize, except: Option<usize>) -> f64 {
+        self.fleets
+            .iter()
+            .enumerate()
+            .filter(|(k, f)| f.spec.hall == hall && Some(*k) != except)
+            .map(|(_, f)| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
+            .sum()
     }
 
     /// [`Facilities::committed_site_mw`] as if fleet `except` were gone.
@@ -420,14 +426,8 @@ impl Facilities {
         let overlap: f64 = (0..self.halls.len())
             .filter(|&i| self.halls[i].site == site && self.halls[i].asics_leave.is_some())
             .map(|i| {
-                let hall_asic: f64 = self
-                    .fleets
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, f)| f.spec.hall == i && Some(*k) != except)
-                    .map(|(_, f)| f64::from(f.state.units) * f.spec.facility_mw_per_unit)
-                    .sum();
-                hall_asic.min(self.halls[i].committed_mw * self.halls[i].shape.pue)
+                self.hall_asic_mw(i, except)
+                    .min(self.halls[i].committed_mw * self.halls[i].shape.pue)
             })
             .sum();
         asic + gpu - overlap
