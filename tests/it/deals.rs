@@ -35,12 +35,13 @@ fn as_signed(name: &str) -> Scenario {
 }
 
 /// What one future of the first plan (the deal as signed) gives: its metrics, per lease its
-/// MW and term in years, and the loans drawn over the run (a term-out at completion is not a
-/// draw), USD.
+/// MW and term in years, the loans drawn over the run (a term-out at completion is not a
+/// draw) and the debt owed at the horizon, USD.
 struct Outcome {
     metrics: RunMetrics,
     leases: Vec<(f64, f64)>,
     debt_drawn: f64,
+    debt_at_end: f64,
 }
 
 fn run_deal(name: &str) -> Outcome {
@@ -60,19 +61,22 @@ fn run_deal(name: &str) -> Outcome {
     eprintln!(
         "{name} as signed: contracted ${:.1}M, year-1 ${:.3}/kW-month, margin {:.2}%, \
          tenant-funded ${:.1}M, company conversion capex ${:.1}M, prepaid ${:.1}M, \
-         leases (MW, years) {leases:?}",
+         warrants took ${:.1}M, leases (MW, years) {leases:?}",
         metrics.get(Metric::ContractedRevenue) / 1e6,
         metrics.get(Metric::Year1Rent),
         metrics.get(Metric::LeaseNoiMargin) * 100.0,
         metrics.get(Metric::TenantFundedCapex) / 1e6,
         metrics.get(Metric::ConversionCapex) / 1e6,
         metrics.get(Metric::RentPrepaid) / 1e6,
+        metrics.get(Metric::GuarantorDilution) / 1e6,
     );
     let debt_drawn = op.months().iter().map(|m| m.flows[Flow::DebtDraws]).sum();
+    let debt_at_end = op.months().last().map_or(0.0, |m| m.debt_outstanding_usd);
     Outcome {
         metrics,
         leases,
         debt_drawn,
+        debt_at_end,
     }
 }
 
@@ -163,6 +167,18 @@ fn terawulf_fluidstack_reproduces_its_value_and_margin() {
     // leaves the first building vacant for two: within half a point.
     let margin = o.get(Metric::LeaseNoiMargin);
     assert!((margin - 0.85).abs() < 0.005, "{name}: NOI margin {margin}");
+    // Google's warrants for about 8% of TeraWulf (§D2), exercised at the horizon: they take
+    // 8% of what the shares hold then, the cash and the equity in the business (its terminal
+    // value less the notes still owed; no project accounts here).
+    let held = o.get(Metric::EndCash) + (o.get(Metric::TerminalValue) - o.debt_at_end).max(0.0);
+    assert!(held > 1e9, "{name}: the shares hold {held}");
+    assert_within(
+        name,
+        "warrants' take",
+        o.get(Metric::GuarantorDilution),
+        0.08 * held,
+        1e-9,
+    );
 }
 
 #[test]

@@ -437,6 +437,47 @@ fn a_guaranteed_tenant_costs_its_guarantee_fee_on_the_rent_it_pays() {
 }
 
 #[test]
+fn a_guarantor_paid_in_warrants_takes_its_share_of_the_owners_claim_at_the_horizon() {
+    // A 10 MW anchor at $100/kW-month ($1M a month) for three years, in a class whose
+    // guarantor receives warrants for 10% of the company. The site has no mining, no opex,
+    // no tax, no debt and no terminal value, so at the horizon the shares hold the cash:
+    // $100M at the start + 36 × $1M of rent = $136M. The warrants (nil strike) take 10% of
+    // it, $13.6M, undiscounted; the equity value falls by its present value at 10% a year
+    // at the horizon, 2029-01-01, 1,096 days (2028 is a leap year) or 1,096 / 365.25 years
+    // after the start: $13.6M × 1.1^(−3.000684) = $10,217,214.74.
+    let plans = |class: &str| {
+        format!(
+            "  - name: lease\n    actions:\n      - {{type: sign_tenant, date: 2026-01-01, \
+             site: S, hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100, \
+             tenant_class: {class}}}\n"
+        )
+    };
+    let classes = "    lease:\n      tenant_classes:\n        - {name: backed, default_hazard_per_year: 0, \
+                   guarantee_warrants_share_of_equity: 0.1}\n        - {name: plain, \
+                   default_hazard_per_year: 0}\n";
+    let with_classes = |yaml: String| yaml.replacen("    lease:\n", classes, 1);
+    let backed = run(&deal_site_with(&plans("backed"), with_classes), |op| {
+        (op.metrics(), op.cash())
+    });
+    let plain = run(&deal_site_with(&plans("plain"), with_classes), |op| {
+        op.metrics()
+    });
+    let (m, cash) = backed;
+    assert!((cash - 136_000_000.0).abs() < 1e-3, "{cash}");
+    assert!(
+        (m.get(Metric::GuarantorDilution) - 13_600_000.0).abs() < 1e-3,
+        "{}",
+        m.get(Metric::GuarantorDilution)
+    );
+    assert_eq!(plain.get(Metric::GuarantorDilution), 0.0);
+    let lost = plain.get(Metric::Npv) - m.get(Metric::Npv);
+    assert!((lost - 10_217_214.74).abs() < 0.01, "{lost}");
+    // Cash and the business do not move: the shares change hands.
+    assert_eq!(m.get(Metric::EndCash), plain.get(Metric::EndCash));
+    assert_eq!(m.get(Metric::ProjectNpv), plain.get(Metric::ProjectNpv));
+}
+
+#[test]
 fn a_backed_tenants_default_recovers_its_share_of_the_rent_left() {
     // A 10 MW anchor at $100/kW-month ($1M a month) for 10 years from 2026-01-01, in a class
     // whose backstop pays half the rent left at a default; it defaults on 2027-01-01, with

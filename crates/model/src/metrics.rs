@@ -109,6 +109,7 @@ outputs! {
     LateDeliveryDamages => "late_delivery_damages_usd", "Late-delivery damages", Usd, "liquidated damages owed to tenants while phases they signed for were late";
     GuaranteeFees => "guarantee_fees_usd", "Guarantee fees", Usd, "fees paid for guarantors' backing of tenants' rent";
     DefaultRecoveries => "default_recoveries_usd", "Default recoveries", Usd, "what guarantors or estates paid the landlord at tenants' defaults";
+    GuarantorDilution => "guarantor_dilution_usd", "Guarantor dilution", Usd, "what guarantors' warrants took from the owners at the end of the run: their share of the cash and equity at the horizon, or of what a default left the owners (undiscounted)";
     YearsToFirstHalving => "years_to_first_halving", "Years to first halving", Plain, "years from the start to the first halving within the horizon (empty if none)";
     SlaCredits => "sla_credits_usd", "SLA credits", Usd, "service credits paid to tenants for downtime beyond the SLA allowance";
     GridOutageHours => "grid_outage_hours", "Grid outage hours", Plain, "site-hours of grid outage, summed over sites";

@@ -53,6 +53,9 @@ pub(super) struct Financing<'a> {
     default: Option<(SimTime, DefaultReason)>,
     /// Terminal value at the horizon, USD (0 until then, and after a default).
     terminal_value: f64,
+    /// The share of the company the owners keep once the guarantors' warrants are exercised
+    /// (1 without warrants): each grant of a share s leaves them 1 − s of what they held.
+    owners_share: f64,
 }
 
 /// What the operator is worth at the horizon, USD.
@@ -94,7 +97,23 @@ impl<'a> Financing<'a> {
             breached_months: 0,
             default: None,
             terminal_value: 0.0,
+            owners_share: 1.0,
         }
+    }
+
+    /// A guarantor receives warrants for `share` of the company (a fraction, at a nil
+    /// strike): the owners keep 1 − `share` of what they held, so two grants of 8% leave them
+    /// 0.92² of the company, as the second dilutes every holder, the first guarantor too.
+    pub(super) fn grant_warrants(&mut self, share: f64) {
+        self.owners_share *= 1.0 - share;
+    }
+
+    /// What the guarantors' warrants take of `claim` (USD, what the company's shares hold at
+    /// the end of the run, at least zero counted): their share of it, USD. Warrants at a nil
+    /// strike are in the money whenever the shares are worth anything, so their intrinsic
+    /// value at exercise is that share.
+    pub(super) fn warrants_take(&self, claim: f64) -> f64 {
+        (1.0 - self.owners_share) * claim.max(0.0)
     }
 
     /// Whether the run has defaulted (absorbing: nothing accrues afterwards).
@@ -464,5 +483,21 @@ mod tests {
         let expected = 0.5 * (10_000.0 - (100.0 + 100.0 + 3_000.0 / 360.0 + 9_000.0 / 120.0));
         assert!((taxes_of_a_month(&with_buildings) - expected).abs() < 1e-9);
         assert!((expected - 4_858.333_333).abs() < 1e-3);
+    }
+
+    #[test]
+    fn warrants_granted_twice_dilute_the_owners_twice() {
+        // TeraWulf's pattern: warrants for 8% at the first deal, then for 8% of the enlarged
+        // company at a second. The owners keep 0.92 × 0.92 = 0.8464 of it, so of a $100M
+        // claim the guarantors take $15.36M (not $16M: the second grant dilutes the first
+        // guarantor too); nothing of a claim below zero (the shares are worth nothing).
+        let terms = terms(12, 12, 12);
+        let mut f = Financing::new(&terms);
+        assert_eq!(f.warrants_take(100e6), 0.0);
+        f.grant_warrants(0.08);
+        assert!((f.warrants_take(100e6) - 8e6).abs() < 1e-6);
+        f.grant_warrants(0.08);
+        assert!((f.warrants_take(100e6) - 15.36e6).abs() < 1e-6);
+        assert_eq!(f.warrants_take(-5e6), 0.0);
     }
 }

@@ -402,6 +402,8 @@ pub(super) struct Ledger {
     min_cash_month: usize,
     /// Present value at the equity rate of the equity raised, USD.
     raised_pv: f64,
+    /// What the guarantors' warrants took from the owners at the end of the run, USD.
+    warrants_took: f64,
     /// Shares issued by raises.
     shares_issued: f64,
 }
@@ -433,6 +435,7 @@ impl Ledger {
             min_cash: starting_cash,
             min_cash_month: 0,
             raised_pv: 0.0,
+            warrants_took: 0.0,
             shares_issued: 0.0,
         }
     }
@@ -538,6 +541,30 @@ impl Ledger {
             *last += equity;
         }
         self.horizon_values = (value, equity);
+    }
+
+    /// At the end of the run `at` (the horizon, after its value is booked, or a default,
+    /// after its settlement), the guarantors exercise their warrants and take `usd` of what
+    /// the owners held: out of the equity value and the owners' last flow (and, at the
+    /// horizon, out of what the exit added to it). Not cash: the company's cash and its
+    /// accounts do not move, its shares change hands.
+    pub(super) fn warrants_exercised(&mut self, at: SimTime, usd: f64, at_horizon: bool) {
+        if usd == 0.0 {
+            return;
+        }
+        self.npv -= usd * self.discount(at);
+        if let Some(last) = self.equity_flows.last_mut() {
+            *last -= usd;
+        }
+        if at_horizon {
+            self.horizon_values.1 -= usd;
+        }
+        self.warrants_took += usd;
+    }
+
+    /// What the guarantors' warrants took from the owners, USD (0 without warrants).
+    pub(super) fn warrants_took(&self) -> f64 {
+        self.warrants_took
     }
 
     /// Sells new shares at `at`: `amount` (USD) comes in, `cost` (USD) goes out, and

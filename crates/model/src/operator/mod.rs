@@ -255,6 +255,9 @@ impl<'a> Operator<'a> {
         self.ledger.book_month(self.clock, booked.unlevered_taxes);
         if let Some(kept) = self.financing.test_default(self.ledger.cash(), self.clock) {
             self.ledger.settle_default(self.clock, kept);
+            // The guarantors hold their share of what a liquidation leaves the shares.
+            let took = self.financing.warrants_take(kept);
+            self.ledger.warrants_exercised(self.clock, took, false);
         }
         let defaulted = self.financing.has_defaulted();
         let at_close = MonthClose {
@@ -300,6 +303,10 @@ impl<'a> Operator<'a> {
         ) {
             self.ledger
                 .book_horizon_value(self.clock, v.value, v.equity);
+            // The guarantors hold their share of everything the shares hold at the horizon:
+            // the cash and the equity in the business.
+            let took = self.financing.warrants_take(self.ledger.cash() + v.equity);
+            self.ledger.warrants_exercised(self.clock, took, true);
         }
     }
 

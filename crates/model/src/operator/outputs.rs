@@ -79,6 +79,7 @@ impl Operator<'_> {
                 Metric::LateDeliveryDamages => t[Flow::LateDeliveryDamages],
                 Metric::GuaranteeFees => t[Flow::GuaranteeFees],
                 Metric::DefaultRecoveries => t[Flow::DefaultRecoveries],
+                Metric::GuarantorDilution => self.ledger.warrants_took(),
                 Metric::LeaseNoiMargin => {
                     let rent = t[Flow::LeaseRevenue];
                     if rent > 0.0 {

@@ -631,6 +631,16 @@ impl Operator<'_> {
             }
             self.sign(lease, now + delay, queue);
         }
+        // The deal is signed (a lost first phase returned above): a guarantor paid in
+        // shares receives its warrants.
+        let warrants = self
+            .model
+            .ai
+            .as_ref()
+            .map_or(0.0, |a| a.lease_hazard(class).warrants_share);
+        if warrants > 0.0 {
+            self.financing.grant_warrants(warrants);
+        }
     }
 
     /// The tenant of lease `k` cancels it: its hall was not ready `cancel_after` past its

@@ -118,6 +118,7 @@ impl AiParams {
                         .bust_default_factor
                         .unwrap_or(m.regimes.bust_default_factor),
                     guarantee_fee_share: c.guarantee_fee_share_of_rent,
+                    warrants_share: c.guarantee_warrants_share_of_equity,
                     recovery_share: c.recovery_share_of_remaining_rent,
                 })
                 .collect(),
@@ -151,6 +152,7 @@ impl AiParams {
                 boom: self.default_hazard,
                 bust_factor: self.bust_default_factor,
                 guarantee_fee_share: 0.0,
+                warrants_share: 0.0,
                 recovery_share: 0.0,
             })
     }
@@ -166,6 +168,8 @@ pub struct DefaultHazard {
     pub bust_factor: f64,
     /// The class's guarantee fee, a share of the rent it backs.
     pub guarantee_fee_share: f64,
+    /// The share of the company its guarantor's warrants take at each deal signed.
+    pub warrants_share: f64,
     /// Share of the rent left on the term recovered at a default.
     pub recovery_share: f64,
 }

@@ -136,11 +136,16 @@ pub struct TenantClass {
     #[schemars(range(min = 0.0, max = 100.0), extend("x-expected" = "a multiple"))]
     pub bust_default_factor: Option<f64>,
     /// What the class's credit support costs the landlord, a share of the rent it backs,
-    /// paid as that rent is billed (a guarantor's fee; a guarantee paid in warrants can be
-    /// stated as the fee of equal value). Default 0.
+    /// paid as that rent is billed (a guarantor's fee). Default 0.
     #[serde(default, skip_serializing_if = "is_zero_f64")]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the rent"))]
     pub guarantee_fee_share_of_rent: f64,
+    /// What the class's credit support costs the owners in shares: each deal of the class
+    /// signed grants its guarantor warrants (at a nil strike) for this share of the company,
+    /// exercised at the end of the run (docs/model.md, Credit classes). Default 0.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    #[schemars(range(min = 0.0, max = 0.5), extend("x-expected" = "a fraction of the company's shares"))]
+    pub guarantee_warrants_share_of_equity: f64,
     /// What the landlord recovers when a tenant of the class defaults: this share of the
     /// rent left on its term (at the rent of the day), paid at the default by its guarantor
     /// or estate. Default 0.
