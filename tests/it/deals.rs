@@ -36,12 +36,13 @@ fn as_signed(name: &str) -> Scenario {
 
 /// What one future of the first plan (the deal as signed) gives: its metrics, per lease its
 /// MW and term in years, the loans drawn over the run (a term-out at completion is not a
-/// draw) and the debt owed at the horizon, USD.
+/// draw), the debt owed at the horizon and the GPUs bought, USD.
 struct Outcome {
     metrics: RunMetrics,
     leases: Vec<(f64, f64)>,
     debt_drawn: f64,
     debt_at_end: f64,
+    gpu_capex: f64,
 }
 
 fn run_deal(name: &str) -> Outcome {
@@ -72,11 +73,13 @@ fn run_deal(name: &str) -> Outcome {
     );
     let debt_drawn = op.months().iter().map(|m| m.flows[Flow::DebtDraws]).sum();
     let debt_at_end = op.months().last().map_or(0.0, |m| m.debt_outstanding_usd);
+    let gpu_capex = op.months().iter().map(|m| m.flows[Flow::GpuCapex]).sum();
     Outcome {
         metrics,
         leases,
         debt_drawn,
         debt_at_end,
+        gpu_capex,
     }
 }
 
@@ -214,33 +217,47 @@ fn hut8_fluidstack_anthropic_reproduces_its_value_and_year1_rent() {
 }
 
 #[test]
-fn iren_microsoft_reproduces_its_value_prepayment_and_margin_as_a_lease() {
+fn iren_microsoft_reproduces_its_value_prepayment_and_margin_as_a_gpu_contract() {
     let name = "iren-microsoft";
     let o = run_deal(name);
-    // Published: about $9.7B over 5 years, 200 MW (Public deals §D4); modelled as a lease.
-    assert_within(
-        name,
-        "contract value",
-        o.get(Metric::ContractedRevenue),
-        9.7e9,
-        0.03,
-    );
-    o.assert_mw_and_term(name, 200.0, 5.0);
-    // $9.7B / (200,000 kW × 60 months) = $808.33/kW-month, flat.
-    assert_within(name, "rent", o.get(Metric::Year1Rent), 808.33, 0.001);
-    // 20% prepayment: 0.2 × $9.7B = $1.94B, one year's rent, paid at signing.
+    // Published: about $9.7B over 5 years (Public deals §D4). The config contracts every one
+    // of 4 × 27,272 = 109,088 GB300s (50 MW of IT a hall at 1.8333 kW) for 5 years at
+    // $2.0287/GPU-hour: 109,088 × 2.0287 × 5 × 8,766 h = $9,699.9M as announced.
+    let value = o.get(Metric::ContractedRevenue);
+    assert_within(name, "contract value", value, 9.7e9, 0.03);
+    assert_within(name, "contract value", value, 9_699_878_166.0, 1e-9);
+    assert!(o.leases.is_empty(), "{name}: a GPU contract, not a lease");
+    // About $5.8B of GPU servers: 109,088 × $53,168 = $5,800.0M, bought as the halls are
+    // delivered.
+    let gpu_capex: f64 = o.gpu_capex;
+    assert_within(name, "GPU capex", gpu_capex, 5.8e9, 1e-4);
+    // 20% prepayment: 0.2 × $9,699.9M = $1,940.0M, received with the GPUs.
     assert_within(
         name,
         "prepayment",
         o.get(Metric::RentPrepaid),
-        1.94e9,
-        0.001,
+        0.2 * 9_699_878_166.0,
+        1e-9,
     );
-    // About 85% project EBITDA margin: the config's opex is 15% of $1.94B a year less the
-    // expected power (200 MW × PUE 1.2 × 8,766 h × $50.9/MWh, the energy block's mean with its
-    // monthly factors and spikes = $107M); the run's power price is one random path, so
-    // within 2 points.
-    let margin = o.get(Metric::LeaseNoiMargin);
+    // What the contract bills over the run: the whole value less the GPUs down for repair
+    // (4%/yr failing, 4 days each: 0.04 × 4 / 365.25 = 0.044% of the hours) and the last
+    // hall's last 6 hours (its 5 × 365.25 days run 0.25 day past the horizon): within 0.1%.
+    assert_within(name, "billed", o.get(Metric::GpuRevenue), value, 0.001);
+    // About 85% project EBITDA margin: the config's GPU-hall opex is 15% of $1.94B a year
+    // less the expected power (200 MW × PUE 1.2 × 8,766 h × $50.9/MWh = $107M); the run's
+    // power price is one random path, so within 2 points. (Revenue − energy − opex) over
+    // revenue: the site holds nothing else.
+    let revenue = o.get(Metric::Revenue);
+    let margin = (revenue - o.get(Metric::EnergyCost) - o.get(Metric::Opex)) / revenue;
+    // docs/validation.md's Public deals table quotes these (`-- --nocapture`).
+    eprintln!(
+        "{name} as signed: billed ${:.1}M, EBITDA margin {:.2}%, GPU capex ${:.1}M, \
+         project IRR {:.1}%",
+        o.get(Metric::GpuRevenue) / 1e6,
+        margin * 100.0,
+        gpu_capex / 1e6,
+        o.get(Metric::Irr) * 100.0,
+    );
     assert!(
         (margin - 0.85).abs() < 0.02,
         "{name}: EBITDA margin {margin}"

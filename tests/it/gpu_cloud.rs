@@ -2,6 +2,7 @@
 //! utilisation by regime, residual value by age and generation, GPU-backed debt; each
 //! checked against a value worked out by hand.
 
+use pivotsim::model::operator::Flow;
 use pivotsim::model::{self, CompiledScenario, Metric, World};
 use pivotsim::scenario::{self, Scenario};
 
@@ -182,4 +183,40 @@ fn a_gpu_loan_is_drawn_at_purchase_and_amortises_within_the_gpus_life() {
     assert!((interest - 2_725_030.0).abs() < 1.0, "{interest}");
     let paid = run(&s, Metric::Interest);
     assert!((paid - interest).abs() < 1.0, "{paid} vs {interest}");
+}
+
+#[test]
+fn a_prepaid_gpu_contract_counts_its_value_and_settles_its_first_bills() {
+    // All 1,000 GPUs contracted for 3 years at $2.50/GPU-hour, 20% prepaid, over a 2-year
+    // horizon. As announced the contract is worth 1,000 × $2.50 × 3 × 8,766 h = $65,745,000;
+    // the customer prepays 20%, $13,149,000, on 2026-01-01. It bills $2,500 an hour, so the
+    // prepayment settles the first 13,149,000 / 2,500 = 5,259.6 hours: January to July 2026
+    // (744 + 672 + 744 + 720 + 744 + 720 + 744 = 5,088 h) in full, then 171.6 h of August,
+    // $429,000, and nothing from September. The revenue is what is billed, prepaid or not:
+    // $2,500 × 17,520 h = $43,800,000.
+    let s = cloud_site(
+        "boom",
+        "",
+        "",
+        2,
+        "life_years: 5, utilization: 0.8, contract: {share_of_gpus: 1, term_years: 3, \
+         price_usd_per_gpu_hour: 2.5, prepaid_share_of_contract: 0.2}",
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
+    let m = op.metrics();
+    assert!((m.get(Metric::ContractedRevenue) - 65_745_000.0).abs() < 1e-3);
+    assert!((m.get(Metric::RentPrepaid) - 13_149_000.0).abs() < 1e-3);
+    assert!((m.get(Metric::GpuRevenue) - 43_800_000.0).abs() < 1e-3);
+    let credits: Vec<f64> = op
+        .months()
+        .iter()
+        .map(|m| m.flows[Flow::PrepaymentCredits])
+        .collect();
+    assert!((credits[0] - 744.0 * 2_500.0).abs() < 1e-6, "{credits:?}");
+    assert!((credits[7] - 429_000.0).abs() < 1e-3, "{credits:?}");
+    assert_eq!(credits[8], 0.0);
+    assert!((credits.iter().sum::<f64>() - 13_149_000.0).abs() < 1e-3);
 }

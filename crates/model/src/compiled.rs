@@ -243,6 +243,8 @@ pub struct GpuContractSpec {
     pub term_secs: u64,
     /// Fixed price, USD per GPU-hour.
     pub price: f64,
+    /// Share of the contract's value prepaid at signing.
+    pub prepaid_share: f64,
 }
 
 /// What an action does, with names resolved to global hall and site indices.

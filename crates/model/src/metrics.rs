@@ -79,7 +79,7 @@ outputs! {
     Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
     ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions (the company's share)";
     TenantFundedCapex => "tenant_funded_capex_usd", "Tenant-funded capex", Usd, "conversion capex paid by tenants (not the company's: not in capex, depreciation or loans)";
-    RentPrepaid => "rent_prepaid_usd", "Rent prepaid", Usd, "rent tenants prepaid at signing (credited against the rent they bill later; revenue when billed)";
+    RentPrepaid => "rent_prepaid_usd", "Rent prepaid", Usd, "rent tenants (and GPU contracts customers) prepaid at signing (credited against what they are billed later; revenue when billed)";
     SalvageProceeds => "salvage_proceeds_usd", "ASIC salvage", Usd, "proceeds of ASICs sold";
     EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
     Npv => "npv_usd", "NPV", Usd, "the equity value (equity_npv_usd), kept under its old name";
@@ -100,8 +100,8 @@ outputs! {
     TenantDefaults => "tenant_defaults", "Tenant defaults", Count, "leases ended early by a tenant default";
     HostingClientDefaults => "hosting_client_defaults", "Hosting client defaults", Count, "hosting contracts ended early by the client's default";
     HostingBadDebt => "hosting_bad_debt_usd", "Hosting bad debt", Usd, "defaulted hosting clients' unpaid bills (their arrears) less their deposits, written off";
-    ContractedRevenue => "contracted_revenue_usd", "Contracted revenue", Usd, "total value of the leases signed, as a deal announcement states it: each initial term's rent with its escalator";
-    LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest tenant's share of the contracted revenue, all phases of its deal together (empty without leases)";
+    ContractedRevenue => "contracted_revenue_usd", "Contracted revenue", Usd, "total value of the leases and GPU contracts signed, as a deal announcement states it: each lease's initial term's rent with its escalator, each GPU contract's GPUs × price × hours of its term";
+    LargestTenantShare => "largest_tenant_share", "Largest tenant share", Plain, "the largest tenant's share of the leases' contracted revenue, all phases of its deal together (empty without leases)";
     LeaseNoiMargin => "lease_noi_margin", "Lease NOI margin", Plain, "net operating income of the leasing business (rent − SLA credits − energy of leases with power included − GPU-ready halls' opex) over its rent, for the run (empty without rent)";
     Year1Rent => "year1_rent_usd_per_kw_month", "Year-1 rent $/kW-month", Plain, "year-1 rent of the leases signed, weighted by their MW (empty without leases)";
     MwDeliveredLate => "delivered_late_mw", "MW delivered late", Plain, "capacity whose lease started after its contracted delivery date because its hall was late, MW IT";

@@ -243,6 +243,7 @@ impl Dated<'_> {
                         share: c.share_of_gpus,
                         term_secs: (c.term_years * SECONDS_PER_YEAR) as u64,
                         price: c.price_usd_per_gpu_hour,
+                        prepaid_share: c.prepaid_share_of_contract,
                     }),
                     debt: debt.clone(),
                     hall: self.hall(site, hall)?,

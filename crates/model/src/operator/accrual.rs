@@ -11,6 +11,7 @@
 //! month), so a full month bills its monthly amount (to a few roundings per run between
 //! events) and a partial one pro rata.
 
+use crate::operator::facilities::GpuCloud;
 use crate::operator::project_finance::ProjectMonth;
 use crate::operator::{Flow, Flows, HallUse, Lease, Operator};
 use crate::world::ai_market::AiWorld;
@@ -46,6 +47,9 @@ pub(super) struct Rates {
     pub(super) guarantee_fees_usd_per_month: f64,
     /// Billing leases with prepaid rent left: (lease, rent, USD per month).
     pub(super) prepaid_leases: Vec<(usize, f64)>,
+    /// GPU clouds whose contract has prepayment left: (cloud, what the contract bills, USD
+    /// per hour).
+    pub(super) prepaid_clouds: Vec<(usize, f64)>,
     /// Sites whose grid is down now.
     pub(super) sites_down: f64,
     /// Each project loan's hall, in the financing's order (empty without project loans).
@@ -113,7 +117,7 @@ impl Rates {
         hours: f64,
         months: f64,
         m: &mut Flows,
-        leases: &mut [Lease],
+        (leases, clouds): (&mut [Lease], &mut [GpuCloud]),
     ) {
         m[Flow::LeaseRevenue] += self.lease_usd_per_month * months;
         m[Flow::LateDeliveryDamages] += self.late_damages_usd_per_month * months;
@@ -132,6 +136,12 @@ impl Rates {
         for &(k, rent) in &self.prepaid_leases {
             let credit = (rent * months).min(leases[k].prepaid_left);
             leases[k].prepaid_left -= credit;
+            m[Flow::PrepaymentCredits] += credit;
+        }
+        // So does a GPU contract's prepayment, what the contract bills (still revenue).
+        for &(k, usd_per_hour) in &self.prepaid_clouds {
+            let credit = (usd_per_hour * hours).min(clouds[k].prepaid_left);
+            clouds[k].prepaid_left -= credit;
             m[Flow::PrepaymentCredits] += credit;
         }
     }
@@ -304,7 +314,13 @@ impl Operator<'_> {
                 hour = until;
             }
         }
-        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        r.accrue_constants(
+            secs,
+            hours,
+            months,
+            m,
+            (&mut self.tenancy.leases, &mut self.facilities.clouds),
+        );
         for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
             rates.accrue(months, summary.sum, &mut project.month);
         }
@@ -366,7 +382,13 @@ impl Operator<'_> {
         m[Flow::LeaseEnergy] += r.paid_lease_facility_mw * hours * price;
         m[Flow::GpuCloudEnergy] +=
             (r.paid_tenant_facility_mw - r.paid_lease_facility_mw) * hours * price;
-        r.accrue_constants(secs, hours, months, m, &mut self.tenancy.leases);
+        r.accrue_constants(
+            secs,
+            hours,
+            months,
+            m,
+            (&mut self.tenancy.leases, &mut self.facilities.clouds),
+        );
         for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
             rates.accrue(months, hours * price, &mut project.month);
         }

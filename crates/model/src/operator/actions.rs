@@ -616,6 +616,12 @@ impl Operator<'_> {
         self.facilities.reserve_gpu(hall, mw, racks);
         let capex = f64::from(n) * capex_per_gpu;
         self.ledger.pay_capex(capex, CapexKind::Gpus);
+        // The contract as announced: every contracted GPU billed for every hour of the term.
+        let contract_value_usd = contract.map_or(0.0, |c| {
+            f64::from(n) * c.share * c.price * c.term_secs as f64 / SECONDS_PER_HOUR as f64
+        });
+        let prepaid = contract.map_or(0.0, |c| c.prepaid_share * contract_value_usd);
+        self.ledger.month[Flow::RentPrepaid] += prepaid;
         if let Some(d) = debt {
             // Secured on the GPUs, with corporate recourse: drawn now, serviced from the
             // company's cash, and in a default the lenders take the GPUs with the rest.
@@ -654,6 +660,8 @@ impl Operator<'_> {
             generation,
             bust_utilization,
             contract,
+            contract_value_usd,
+            prepaid_left: prepaid,
         });
         if ready {
             self.cloud_activates(k, now, queue);

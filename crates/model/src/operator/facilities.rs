@@ -111,6 +111,11 @@ pub(super) struct GpuCloud {
     pub(super) bust_utilization: f64,
     /// The fixed-price contract on part of the GPUs while it runs (None after it ends).
     pub(super) contract: Option<GpuContractSpec>,
+    /// The contract's value as signed: contracted GPUs × price × hours of the term, USD (0
+    /// without a contract).
+    pub(super) contract_value_usd: f64,
+    /// What is left of the customer's prepayment, USD: it settles what the contract bills.
+    pub(super) prepaid_left: f64,
 }
 
 impl GpuCloud {
@@ -303,7 +308,7 @@ impl Facilities {
     /// ASICs and of GPU-ready halls at their `sites`' rates, vacant GPU-ready MW, and the
     /// capex of projects under way.
     pub(super) fn add_rates(&self, sites: &[SiteSpec], gpu_down: &[f64], r: &mut Rates) {
-        for c in &self.clouds {
+        for (k, c) in self.clouds.iter().enumerate() {
             if c.state == CloudState::Active {
                 let up = 1.0 - gpu_down[c.hall];
                 let working = f64::from(c.failures.working());
@@ -311,7 +316,11 @@ impl Facilities {
                 // the utilisation of the day's regime.
                 let contracted = c.contracted_share();
                 if let Some(contract) = c.contract {
-                    r.contracted_gpu_usd_per_hour += working * contracted * up * contract.price;
+                    let billed = working * contracted * up * contract.price;
+                    r.contracted_gpu_usd_per_hour += billed;
+                    if c.prepaid_left > 0.0 {
+                        r.prepaid_clouds.push((k, billed));
+                    }
                 }
                 let spot = if contracted == 0.0 {
                     working

@@ -124,8 +124,8 @@ flows! {
     GpuCapex => "gpu_capex_usd", Not, Memo, "of the capital spent, GPUs deployed, USD";
     Salvage => "salvage_usd", In, Investment, "proceeds of ASICs sold, USD";
     PlantToLenders => "plant_to_lenders_usd", In, Investment, "a converted hall its project lenders took, at its liquidation value (what it settles of their claim; not cash: paired with debt_settled_by_plant_usd), USD";
-    RentPrepaid => "rent_prepaid_usd", In, WorkingCapital, "rent prepaid by tenants at signing, USD";
-    PrepaymentCredits => "prepayment_credits_usd", Out, WorkingCapital, "billed rent settled from a tenant's prepayment rather than paid in cash, USD";
+    RentPrepaid => "rent_prepaid_usd", In, WorkingCapital, "rent prepaid by tenants, and GPU contracts prepaid by customers, at signing, USD";
+    PrepaymentCredits => "prepayment_credits_usd", Out, WorkingCapital, "billed rent (or GPU contract revenue) settled from a prepayment rather than paid in cash, USD";
     HostingDeposits => "hosting_deposits_usd", In, WorkingCapital, "deposits received from hosting clients, less those returned or set against arrears (negative then), USD";
     HostingEnergy => "hosting_energy_usd", Not, Memo, "of the spot energy, the energy of hosting clients' machines, USD";
     HostingOpex => "hosting_opex_usd", Not, Memo, "of the opex, the hosting halls', USD";

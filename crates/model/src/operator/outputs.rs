@@ -52,7 +52,9 @@ impl Operator<'_> {
                 Metric::HostingBadDebt => t[Flow::HostingBadDebt],
                 Metric::ContractedRevenue => self.contracted_usd(),
                 Metric::LargestTenantShare => {
-                    let total = self.contracted_usd();
+                    // Over the leases: a GPU contract's customer has no identity in the model
+                    // (IREN's four halls would be four tenants, not one Microsoft).
+                    let total = self.leases_contracted_usd();
                     // A deal's phases are one tenant: sum them on the deal's first lease.
                     let leases = &self.tenancy.leases;
                     let mut by_deal = vec![0.0; leases.len()];
@@ -135,6 +137,16 @@ impl Operator<'_> {
 
     /// The value of every lease signed, USD, in signing order.
     fn contracted_usd(&self) -> f64 {
+        self.leases_contracted_usd()
+            + self
+                .facilities
+                .clouds
+                .iter()
+                .fold(0.0, |total, c| total + c.contract_value_usd)
+    }
+
+    /// The value of the leases signed, USD (GPU contracts excluded).
+    fn leases_contracted_usd(&self) -> f64 {
         self.tenancy
             .leases
             .iter()

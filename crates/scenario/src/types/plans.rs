@@ -436,6 +436,12 @@ pub struct GpuContract {
     /// Fixed price, USD per GPU-hour.
     #[schemars(range(min = 0.0, max = 1_000.0), extend("x-expected" = "USD per GPU-hour"))]
     pub price_usd_per_gpu_hour: f64,
+    /// Share of the contract's value (contracted GPUs × price × hours of the term) the
+    /// customer prepays at signing (the deployment's date); it settles what the contract bills
+    /// from the start until used up. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction of the contract's value"))]
+    pub prepaid_share_of_contract: f64,
 }
 
 /// A loan secured on a GPU deployment (like CoreWeave's delayed-draw term loans): a share of
