@@ -478,6 +478,41 @@ fn a_guarantor_paid_in_warrants_takes_its_share_of_the_owners_claim_at_the_horiz
 }
 
 #[test]
+fn a_guarantor_paid_in_warrants_shares_what_a_liquidation_leaves_the_owners() {
+    // The same anchor and 10% class, but the company must keep $150M of cash and starts with
+    // $100M: it defaults at the first close, 2026-02-01, when January's $1M of rent has
+    // brought its cash to $101M. With no debt and no book value (the halls cost nothing) the
+    // owners keep all of it, and the guarantor's warrants take 10%, $10.1M; the equity value
+    // loses that at the default, 31 days in: $10.1M × 1.1^(−31/365.25).
+    let plans = "  - name: lease\n    actions:\n      - {type: sign_tenant, date: 2026-01-01, site: S, \
+                 hall: H1, mw: 10, term_years: 10, price_usd_per_kw_month: 100, \
+                 tenant_class: backed}\n";
+    let classes = |share: f64| {
+        format!(
+            "    lease:\n      tenant_classes:\n        - {{name: backed, default_hazard_per_year: 0, \
+             guarantee_warrants_share_of_equity: {share}}}\n"
+        )
+    };
+    let scenario = |share: f64| {
+        deal_site_with(plans, |yaml| {
+            yaml.replacen("    lease:\n", &classes(share), 1).replacen(
+                "sites:\n",
+                "finance: {min_cash_usd: 150000000}\nsites:\n",
+                1,
+            )
+        })
+    };
+    let m = run(&scenario(0.1), |op| op.metrics());
+    let without = run(&scenario(0.0), |op| op.metrics());
+    assert_eq!(m.get(Metric::Defaulted), 1.0);
+    assert!((m.get(Metric::LiquidationProceeds) - 101_000_000.0).abs() < 1e-3);
+    assert!((m.get(Metric::GuarantorDilution) - 10_100_000.0).abs() < 1e-3);
+    let lost = without.get(Metric::Npv) - m.get(Metric::Npv);
+    let expected = 10_100_000.0 * 1.1f64.powf(-31.0 / 365.25);
+    assert!((lost - expected).abs() < 1e-3, "{lost} against {expected}");
+}
+
+#[test]
 fn a_backed_tenants_default_recovers_its_share_of_the_rent_left() {
     // A 10 MW anchor at $100/kW-month ($1M a month) for 10 years from 2026-01-01, in a class
     // whose backstop pays half the rent left at a default; it defaults on 2027-01-01, with
