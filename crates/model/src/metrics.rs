@@ -79,7 +79,7 @@ outputs! {
     Capex => "capex_usd", "Capex", Usd, "capital spent: conversions, grid upgrades, ASICs and GPUs";
     ConversionCapex => "conversion_capex_usd", "Conversion capex", Usd, "capital spent on hall conversions (the company's share)";
     TenantFundedCapex => "tenant_funded_capex_usd", "Tenant-funded capex", Usd, "conversion capex paid by tenants (not the company's: not in capex, depreciation or loans)";
-    RentPrepaid => "rent_prepaid_usd", "Rent prepaid", Usd, "rent tenants (and GPU contracts customers) prepaid at signing (credited against what they are billed later; revenue when billed)";
+    RentPrepaid => "rent_prepaid_usd", "Rent prepaid", Usd, "rent tenants (and GPU contract customers) prepaid at signing (credited against what they are billed later; revenue when billed)";
     SalvageProceeds => "salvage_proceeds_usd", "ASIC salvage", Usd, "proceeds of ASICs sold";
     EndCash => "end_cash_usd", "End cash", Usd, "cash at the horizon";
     Npv => "npv_usd", "NPV", Usd, "the equity value (equity_npv_usd), kept under its old name";

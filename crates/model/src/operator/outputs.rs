@@ -135,7 +135,7 @@ impl Operator<'_> {
         RunMetrics { values }
     }
 
-    /// The value of every lease signed, USD, in signing order.
+    /// The value of every lease and GPU contract signed, USD.
     fn contracted_usd(&self) -> f64 {
         self.leases_contracted_usd()
             + self
