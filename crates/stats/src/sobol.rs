@@ -290,14 +290,15 @@ mod tests {
         });
         let s = indices(&y, design.samples(), 3, 200, 7).expect("outputs match the design");
         for i in 0..3 {
-            // Tolerance: at N = 8192 scrambled-Sobol rows the Jansen estimators' standard
-            // error is below 0.01 for this function (the bootstrap intervals below are about
-            // ±0.015 wide); 0.03 is three of them, and every interval must hold the truth
-            // give or take that same 0.01 (a 95% interval misses 1 time in 20).
-            assert!((s[i].first.value - first[i]).abs() < 0.03, "S{} {:?}", i + 1, s[i]);
-            assert!((s[i].total.value - total[i]).abs() < 0.03, "ST{} {:?}", i + 1, s[i]);
-            assert!(s[i].first.low - 0.01 <= first[i] && first[i] <= s[i].first.high + 0.01);
-            assert!(s[i].total.low - 0.01 <= total[i] && total[i] <= s[i].total.high + 0.01);
+            // Tolerance 0.01: with N = 8192 scrambled-Sobol rows the estimates land within
+            // 0.002 of the closed form (measured: S1 0.3132, ST1 0.5581, S3 0.0005); 0.01
+            // leaves room for another scramble seed. The bootstrap treats rows as independent
+            // draws, which overstates a low-discrepancy design's error: its intervals are
+            // ±0.02 to ±0.035 wide, and each must hold the true index.
+            assert!((s[i].first.value - first[i]).abs() < 0.01, "S{} {:?}", i + 1, s[i]);
+            assert!((s[i].total.value - total[i]).abs() < 0.01, "ST{} {:?}", i + 1, s[i]);
+            assert!(s[i].first.low <= first[i] && first[i] <= s[i].first.high);
+            assert!(s[i].total.low <= total[i] && total[i] <= s[i].total.high);
         }
     }
 
@@ -314,10 +315,13 @@ mod tests {
         let s = indices(&y, design.samples(), 4, 200, 11).expect("outputs match the design");
         for (i, a) in coefficients.iter().enumerate() {
             let share = a * a / 14.0;
-            // Tolerance 0.02: the first-order estimator's error at N = 4096 is about 0.005
-            // here (the total's is smaller: a linear model's AB_i differ from A in one term).
-            assert!((s[i].first.value - share).abs() < 0.02, "S{i}: {:?}", s[i]);
-            assert!((s[i].total.value - share).abs() < 0.02, "ST{i}: {:?}", s[i]);
+            // Tolerance 0.01: at N = 4096 the estimates land within 0.001 of the shares
+            // (measured: S1 0.0717 against 0.0714); the bootstrap intervals (±0.005 to ±0.035)
+            // must hold them.
+            assert!((s[i].first.value - share).abs() < 0.01, "S{i}: {:?}", s[i]);
+            assert!((s[i].total.value - share).abs() < 0.01, "ST{i}: {:?}", s[i]);
+            assert!(s[i].first.low <= share && share <= s[i].first.high, "S{i}: {:?}", s[i]);
+            assert!(s[i].total.low <= share && share <= s[i].total.high, "ST{i}: {:?}", s[i]);
         }
         // An input the model does not read changes no output: its total index is exactly
         // zero (f(A) = f(AB_4) on every row).
