@@ -144,6 +144,8 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         "runs.csv",
         "timeseries.csv",
         "sweep.csv",
+        crate::report::sensitivity::CSV,
+        crate::report::sensitivity::SHARD_MANIFEST,
         REPORT_HTML,
     ]
     .contains(&name)
@@ -160,6 +162,8 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         || figures::PLOT_STEMS.contains(&stem)
         || stem.starts_with(figures::REVENUE_MIX_PREFIX)
         || stem.starts_with(figures::PAIRED_PREFIX)
+        || stem.starts_with(crate::report::sensitivity::TORNADO_PREFIX)
+        || stem.starts_with(crate::report::sensitivity::SOBOL_PREFIX)
 }
 
 #[cfg(test)]
