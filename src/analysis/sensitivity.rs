@@ -402,14 +402,20 @@ mod tests {
         let t = tornado(&variants, 0, Statistic::Mean, 1);
         assert_eq!(t.base[0].value, 20.0);
         assert_eq!(t.swings[0].swing.value, 10.0);
-        assert_eq!((t.swings[0].swing.low, t.swings[0].swing.high), (10.0, 10.0));
+        assert_eq!(
+            (t.swings[0].swing.low, t.swings[0].swing.high),
+            (10.0, 10.0)
+        );
         assert_eq!(t.swings[1].swing.value, 0.0);
         assert_eq!((t.swings[1].swing.low, t.swings[1].swing.high), (0.0, 0.0));
         // The median moves by the same 10; every paired resample of a constant shift moves
         // it by 10 too, so the bootstrap interval is [10, 10].
         let m = tornado(&variants, 0, Statistic::Quantile(0.5), 1);
         assert_eq!(m.swings[0].swing.value, 10.0);
-        assert_eq!((m.swings[0].swing.low, m.swings[0].swing.high), (10.0, 10.0));
+        assert_eq!(
+            (m.swings[0].swing.low, m.swings[0].swing.high),
+            (10.0, 10.0)
+        );
     }
 
     #[test]

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::analysis::estimate::Statistic;
 use crate::analysis::evaluate::{Evaluation, Measure, evaluate};
 use crate::analysis::sensitivity::{DEFAULT_INPUTS, Input, shard_futures};
-use crate::analysis::estimate::Statistic;
-use crate::cli::args::{MergeArgs, OutputFormat, SensitivityArgs, SensitivityMethod, metric_by_name};
+use crate::cli::args::{
+    MergeArgs, OutputFormat, SensitivityArgs, SensitivityMethod, metric_by_name,
+};
 use crate::cli::output_dir::OutputDir;
 use crate::cli::run::{self, Prepared, Request};
 use crate::cli::{Failure, interrupt};
@@ -87,10 +89,11 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         }
         let mut set = args.set.clone();
         set.extend(overrides);
-        let variant = run::prepare(&request(args, &set, Some(base.seed), true)).map_err(|e| match e {
-            Failure::Invalid(m) => Failure::Invalid(format!("{what}: {m}")),
-            other => other,
-        })?;
+        let variant =
+            run::prepare(&request(args, &set, Some(base.seed), true)).map_err(|e| match e {
+                Failure::Invalid(m) => Failure::Invalid(format!("{what}: {m}")),
+                other => other,
+            })?;
         prepared.push(variant);
     }
     let mut models = Vec::with_capacity(study.variants());
@@ -103,7 +106,10 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         None => 0..study.runs,
     };
     let out = OutputDir::create(&args.out)?;
-    let bar = run::progress_bar(models.len() as u64 * (futures.end - futures.start), args.quiet);
+    let bar = run::progress_bar(
+        models.len() as u64 * (futures.end - futures.start),
+        args.quiet,
+    );
     let started = Instant::now();
     let measures = [measure];
     let evaluation = Evaluation {
@@ -115,7 +121,9 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| Failure::Runtime(anyhow::Error::new(e).context("cannot start worker threads")))?;
+        .map_err(|e| {
+            Failure::Runtime(anyhow::Error::new(e).context("cannot start worker threads"))
+        })?;
     let values = pool.install(|| {
         evaluate(&models, &evaluation, Some(interrupt::flag()), |done| {
             bar.set_position(done)
@@ -385,7 +393,10 @@ fn variant_overrides(study: &Study) -> Vec<(String, Vec<Override>)> {
             for input in &study.inputs {
                 for (what, value) in [("low", &input.low), ("high", &input.high)] {
                     variants.push((
-                        format!("input `{}` at its {what} value {value}", shown(&input.label)),
+                        format!(
+                            "input `{}` at its {what} value {value}",
+                            shown(&input.label)
+                        ),
                         set(input, value, what),
                     ));
                 }

@@ -168,11 +168,7 @@ pub fn results(study: &Study, values: &[VariantValues]) -> Results {
     match study.design() {
         None => Results::Tornado(sensitivity::tornado(values, 0, statistic, study.seed)),
         Some(design) => Results::Sobol(sensitivity::sobol(
-            values,
-            &design,
-            0,
-            statistic,
-            study.seed,
+            values, &design, 0, statistic, study.seed,
         )),
     }
 }
@@ -197,10 +193,14 @@ fn sorted_indices(rows: &[SobolRow], plan: usize) -> Vec<&SobolRow> {
     rows
 }
 
-/// A value as the scenario reads it, for a CSV cell or a table: numbers in shortest form.
+/// A value as the scenario reads it, for a CSV cell or a table: numbers in shortest form
+/// without a needless `.0` (`3000000`, `0.3`), text without quotes.
 fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) if n.is_f64() => {
+            n.as_f64().map_or_else(String::new, |x| format!("{x}"))
+        }
         other => other.to_string(),
     }
 }
@@ -336,10 +336,13 @@ pub fn write_plots(
                     .map(|s| {
                         let base = t.base[p].value;
                         let bar = |e: Estimate| {
+                            // No whisker: the interval of one level's statistic mixes in the
+                            // spread of the futures themselves; the swing's paired interval is
+                            // in the table and sensitivity.csv.
                             Some(Bar {
                                 from: base,
                                 to: e.value,
-                                interval: Some((e.low, e.high)),
+                                interval: None,
                             })
                         };
                         BarRow {
@@ -348,7 +351,10 @@ pub fn write_plots(
                         }
                     })
                     .collect();
-                let title = format!("{plan}: {} of {measure}, each input low and high", study.statistic);
+                let title = format!(
+                    "{plan}: {} of {measure}, each input low and high",
+                    study.statistic
+                );
                 let base = t.base[p].value;
                 let markers = [Marker {
                     x_years: base,
@@ -363,9 +369,11 @@ pub fn write_plots(
                         caption: &caption,
                     },
                     study.format(),
-                    &["input at its low value".into(), "input at its high value".into()],
+                    &[
+                        "input at its low value".into(),
+                        "input at its high value".into(),
+                    ],
                     &rows,
-                    false,
                     &markers,
                 )
             }
@@ -386,7 +394,10 @@ pub fn write_plots(
                         }
                     })
                     .collect();
-                let title = format!("{plan}: share of the variance of the {} of {measure}", study.statistic);
+                let title = format!(
+                    "{plan}: share of the variance of the {} of {measure}",
+                    study.statistic
+                );
                 plots::horizontal_bars(
                     &dir.join(format!("{SOBOL_PREFIX}{}", file_stem(plan))),
                     &Labels {
@@ -396,9 +407,11 @@ pub fn write_plots(
                         caption: &caption,
                     },
                     ValueFormat::Probability,
-                    &["first order (alone)".into(), "total (with interactions)".into()],
+                    &[
+                        "first order (alone)".into(),
+                        "total (with interactions)".into(),
+                    ],
                     &rows,
-                    true,
                     &[],
                 )
             }
@@ -473,7 +486,11 @@ impl CommandOutput for SensitivityOutput<'_> {
                         rows.push([
                             input.label.clone(),
                             format!("{} → {}", value_text(&input.low), self.money(sw.low.value)),
-                            format!("{} → {}", value_text(&input.high), self.money(sw.high.value)),
+                            format!(
+                                "{} → {}",
+                                value_text(&input.high),
+                                self.money(sw.high.value)
+                            ),
                             self.money(sw.swing.value),
                             self.interval(&sw.swing),
                         ]);
@@ -537,9 +554,7 @@ impl CommandOutput for SensitivityOutput<'_> {
 
     fn json(&self) -> String {
         let s = self.study;
-        let estimate = |e: &Estimate| {
-            serde_json::json!({"value": finite(e.value), "ci95_low": finite(e.low), "ci95_high": finite(e.high), "futures": e.futures})
-        };
+        let estimate = |e: &Estimate| serde_json::json!({"value": finite(e.value), "ci95_low": finite(e.low), "ci95_high": finite(e.high), "futures": e.futures});
         let plans: Vec<serde_json::Value> = s
             .plans
             .iter()
@@ -711,7 +726,10 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(Study, Vec<VariantValues>), Sens
             )
         })?;
         let m: ShardManifest = serde_json::from_str(&text).map_err(|e| {
-            shard_error(&path, format!("{e}; expected a sensitivity shard manifest written by pivotsim"))
+            shard_error(
+                &path,
+                format!("{e}; expected a sensitivity shard manifest written by pivotsim"),
+            )
         })?;
         if m.format != SHARD_FORMAT || m.format_version != SHARD_FORMAT_VERSION {
             return Err(shard_error(

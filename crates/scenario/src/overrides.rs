@@ -287,7 +287,10 @@ mod tests {
         // plan and on the conversion rule of its third; the first plan converts nothing.
         assert_eq!(
             expand(&doc.value, "plans[*].actions[*].capex_usd_per_mw").unwrap(),
-            ["plans[1].actions[0].capex_usd_per_mw", "plans[1].actions[1].capex_usd_per_mw"]
+            [
+                "plans[1].actions[0].capex_usd_per_mw",
+                "plans[1].actions[1].capex_usd_per_mw"
+            ]
         );
         assert_eq!(
             expand(&doc.value, "plans[*].rules[*].capex_usd_per_mw").unwrap(),
@@ -297,7 +300,11 @@ mod tests {
             expand(&doc.value, "market.bitcoin.volatility").unwrap(),
             ["market.bitcoin.volatility"]
         );
-        assert!(expand(&doc.value, "market.bitcoin.volatilty").unwrap().is_empty());
+        assert!(
+            expand(&doc.value, "market.bitcoin.volatilty")
+                .unwrap()
+                .is_empty()
+        );
         assert!(expand(&doc.value, "market..x").is_err());
     }
 

@@ -42,17 +42,16 @@ pub struct BarRow {
 const ROW_FILL: f64 = 0.7;
 
 /// Writes a horizontal bar chart of `rows` (top to bottom) with one legend entry per name of
-/// `series`. With `side_by_side`, a row's bars sit in lanes one under the other (Sobol's
-/// first-order and total indices); otherwise they overlap on one lane (a tornado's low and
-/// high bars, on either side of the base). `markers` are dashed vertical lines (the base
-/// value). Returns the PNG and SVG paths.
+/// `series`. A row's bars sit in lanes one under the other, in series order, so two bars on
+/// the same side of the axis never hide each other (a tornado's low and high results both
+/// below the base). `markers` are dashed vertical lines (the base value). Returns the PNG and
+/// SVG paths.
 pub fn horizontal_bars(
     stem: &Path,
     labels: &Labels,
     fmt: ValueFormat,
     series: &[String],
     rows: &[BarRow],
-    side_by_side: bool,
     markers: &[Marker],
 ) -> Result<Vec<PathBuf>, PlotError> {
     if let Some(row) = rows.iter().find(|r| r.bars.len() != series.len()) {
@@ -81,7 +80,6 @@ pub fn horizontal_bars(
         fmt,
         series,
         rows,
-        side_by_side,
         markers,
         lo,
         hi,
@@ -94,7 +92,6 @@ struct BarsFigure<'a> {
     fmt: ValueFormat,
     series: &'a [String],
     rows: &'a [BarRow],
-    side_by_side: bool,
     markers: &'a [Marker],
     lo: f64,
     hi: f64,
@@ -109,9 +106,6 @@ impl BarsFigure<'_> {
     /// The lower and upper y of series `s`'s bar in row `r`.
     fn lane(&self, r: usize, s: usize) -> (f64, f64) {
         let c = self.centre(r);
-        if !self.side_by_side {
-            return (c - ROW_FILL / 2.0, c + ROW_FILL / 2.0);
-        }
         let h = ROW_FILL / self.series.len().max(1) as f64;
         let top = c + ROW_FILL / 2.0 - h * s as f64;
         (top - h, top)
@@ -129,7 +123,10 @@ impl Figure for BarsFigure<'_> {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                LegendItem::new(name.clone(), Swatch::Fill(colour(i).mix(0.75), Some(colour(i))))
+                LegendItem::new(
+                    name.clone(),
+                    Swatch::Fill(colour(i).mix(0.75), Some(colour(i))),
+                )
             })
             .collect();
         let page = Page::new(root, self.labels.title, &items)?;
@@ -162,8 +159,7 @@ impl Figure for BarsFigure<'_> {
                 let corners = [(bar.from, y0), (bar.to, y1)];
                 plot.draw(&Rectangle::new(corners, c.mix(0.75).filled()))?;
                 plot.draw(&Rectangle::new(corners, c.stroke_width(1)))?;
-                if let Some((l, h)) = bar.interval.filter(|(l, h)| l.is_finite() && h.is_finite())
-                {
+                if let Some((l, h)) = bar.interval.filter(|(l, h)| l.is_finite() && h.is_finite()) {
                     let mid = (y0 + y1) / 2.0;
                     let cap = (y1 - y0) / 4.0;
                     let ink = BLACK.stroke_width(2);
