@@ -27,6 +27,9 @@ pub struct Input {
     pub low: serde_json::Value,
     /// The high value.
     pub high: serde_json::Value,
+    /// Whether a sampled value must be a whole number: the field holds one (a month count)
+    /// and the range is written in whole numbers.
+    pub whole: bool,
 }
 
 impl Input {
@@ -35,18 +38,13 @@ impl Input {
         Some((self.low.as_f64()?, self.high.as_f64()?))
     }
 
-    /// Whether a sampled value must be a whole number: low and high are written as integers.
-    pub fn whole(&self) -> bool {
-        self.low.is_i64() || self.low.is_u64()
-    }
-
     /// The value at `u` in [0, 1) of its range, for a Sobol design: `low + u (high − low)`,
     /// rounded to a whole number when the range is written in whole numbers. `None` when the
     /// range is not numeric.
     pub fn at(&self, u: f64) -> Option<serde_json::Value> {
         let (low, high) = self.numeric_range()?;
         let x = low + u * (high - low);
-        Some(if self.whole() {
+        Some(if self.whole {
             serde_json::Value::from(x.round() as i64)
         } else {
             serde_json::Value::from(x)
@@ -85,6 +83,7 @@ impl DefaultInput {
             paths,
             low: value(self.low),
             high: value(self.high),
+            whole: self.whole,
         }
     }
 }

@@ -281,6 +281,7 @@ fn choose_inputs(
             }
             inputs.push(Input {
                 label: p.path.clone(),
+                whole: whole(document, &paths, &p.low, &p.high),
                 paths,
                 low: p.low.clone(),
                 high: p.high.clone(),
@@ -291,11 +292,22 @@ fn choose_inputs(
     if !base.scenario.sensitivity.is_empty() {
         let mut inputs = Vec::new();
         for entry in &base.scenario.sensitivity {
+            let paths = expand("sensitivity", &entry.path)?;
+            // A range in whole numbers over a whole-number field (months) stays whole.
+            let number = |x: f64| {
+                if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                    serde_json::Value::from(x as i64)
+                } else {
+                    serde_json::Value::from(x)
+                }
+            };
+            let (low, high) = (number(entry.low), number(entry.high));
             inputs.push(Input {
                 label: entry.label.clone().unwrap_or_else(|| entry.path.clone()),
-                paths: expand("sensitivity", &entry.path)?,
-                low: serde_json::Value::from(entry.low),
-                high: serde_json::Value::from(entry.high),
+                whole: whole(document, &paths, &low, &high),
+                paths,
+                low,
+                high,
             });
         }
         return Ok((inputs, Vec::new()));
@@ -318,6 +330,24 @@ fn choose_inputs(
         }
     }
     Ok((inputs, skipped))
+}
+
+/// Whether a Sobol design samples this input in whole numbers: its range is written in whole
+/// numbers and the scenario writes its first field as one (`lead_time_months: 12`), so that
+/// `share_of_capex=0,1` still samples fractions.
+fn whole(
+    document: &serde_json::Value,
+    paths: &[String],
+    low: &serde_json::Value,
+    high: &serde_json::Value,
+) -> bool {
+    let integer = |v: &serde_json::Value| v.is_i64() || v.is_u64();
+    integer(low)
+        && integer(high)
+        && paths
+            .first()
+            .and_then(|p| overrides::value_at(document, p))
+            .is_some_and(integer)
 }
 
 /// Refuses an analysis that cannot be run, before anything is built.

@@ -104,18 +104,25 @@ fn the_scenarios_own_list_is_used_when_no_param_is_given() {
     let mut text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml"))
             .unwrap();
+    // The second entry is a whole-number field (months): its range must reach the scenario
+    // as whole numbers, or the typing of `lead_time_months` would refuse `6.0`.
     text.push_str(
-        "sensitivity:\n  - {path: market.energy.mean_usd_per_mwh, low: 25, high: 60, label: Energy}\n",
+        "sensitivity:\n  - {path: market.energy.mean_usd_per_mwh, low: 25, high: 60, label: Energy}\n  - {path: \"plans[*].actions[*].lead_time_months\", low: 6, high: 24}\n",
     );
     std::fs::write(dir.path().join("s.yaml"), text).unwrap();
     let doc = json_of(dir.path(), &["s.yaml", "--runs", "4", "--no-plots"]);
-    let inputs = doc["plans"][0]["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 1);
-    assert_eq!(inputs[0]["input"], "Energy");
+    let energy = input(&doc, "stay-mining", "Energy");
     assert_eq!(
-        inputs[0]["paths"],
+        energy["paths"],
         serde_json::json!(["market.energy.mean_usd_per_mwh"])
     );
+    let months = input(
+        &doc,
+        "convert-half-2027",
+        "plans[*].actions[*].lead_time_months",
+    );
+    assert_eq!(months["low"]["input_value"], serde_json::json!(6));
+    assert_eq!(doc["plans"][0]["inputs"].as_array().unwrap().len(), 2);
 }
 
 /// The files of one output folder, by name, with their bytes.

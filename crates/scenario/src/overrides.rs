@@ -247,6 +247,11 @@ pub fn expand(document: &serde_json::Value, pattern: &str) -> Result<Vec<String>
     Ok(paths)
 }
 
+/// The value `path` names in `document`, if there is one (no wildcards).
+pub fn value_at<'v>(document: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    lookup(document, &steps(path).ok()?)
+}
+
 /// The value at `steps` in `node`, if there is one.
 fn lookup<'v>(mut node: &'v serde_json::Value, steps: &[Step]) -> Option<&'v serde_json::Value> {
     for step in steps {
