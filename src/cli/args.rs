@@ -31,7 +31,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the shipped example scenarios, or print one.
     Example(ExampleArgs),
-    /// Combine shard folders from `run --shard K/N` into the outputs of one whole run.
+    /// Combine shard folders from `run --shard K/N` (or `sensitivity --shard K/N`) into the
+    /// outputs of one whole run.
     Merge(MergeArgs),
     /// Run a full Monte Carlo at every point of a grid of parameter values (same seeds).
     Sweep(SweepArgs),
@@ -187,7 +188,8 @@ pub struct SweepAxis {
 /// Options of `pivotsim merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard folders written by `pivotsim run --shard K/N`, in any order.
+    /// Shard folders written by `pivotsim run --shard K/N` or `pivotsim sensitivity --shard
+    /// K/N`, in any order.
     #[arg(required = true, value_name = "DIR")]
     pub shards: Vec<PathBuf>,
     /// Output folder for the merged summary.json, runs.csv, timeseries.csv and plots.
