@@ -181,12 +181,22 @@ mod tests {
             "paired_npv_difference_convert-half-2027.svg",
             "sweep.png",
             ".runs.csv.partial-42",
+            "sensitivity.csv",
+            "sensitivity-shard.json",
+            "tornado-stay-mining.png",
+            "sobol-adaptive.svg",
         ] {
             assert!(is_output_name(name, false), "{name}");
         }
         assert!(is_output_name("point-007", true));
         assert!(is_output_name(".plots.partial-42", true));
-        for name in ["notes.txt", "photo.png", "summary.json.bak", "point-007"] {
+        for name in [
+            "notes.txt",
+            "photo.png",
+            "summary.json.bak",
+            "point-007",
+            "tornado.txt",
+        ] {
             assert!(!is_output_name(name, false), "{name}");
         }
         assert!(!is_output_name("point-x", true));
