@@ -71,7 +71,12 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         runs: base.scenario.runs,
         plans: base.model.plans.iter().map(|p| p.name.clone()).collect(),
         baseline: base.baseline,
-        measure: measure.key(),
+        // `p_default` keeps its name (it reads `defaulted`, shown as a probability).
+        measure: if args.metric.trim() == "p_default" {
+            "p_default".to_owned()
+        } else {
+            measure.key()
+        },
         statistic: statistic.key(),
         inputs,
         rates: (

@@ -275,3 +275,27 @@ fn bad_requests_exit_2_before_anything_is_written() {
     );
     assert!(!dir.path().join("never").exists());
 }
+
+#[test]
+fn p_default_is_a_probability_with_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = json_of(
+        dir.path(),
+        &[
+            "--param",
+            "market.bitcoin.drift_per_year=-0.3,0.3",
+            "--metric",
+            "p_default",
+            "--runs",
+            "4",
+            "--no-plots",
+        ],
+    );
+    assert_eq!(doc["measure"], "p_default");
+    // The mean of a 0/1 flag over 4 futures is a multiple of 1/4 in [0, 1].
+    let base = doc["plans"][0]["base"]["value"].as_f64().unwrap();
+    assert!(
+        (0.0..=1.0).contains(&base) && (base * 4.0).fract() == 0.0,
+        "{base}"
+    );
+}
