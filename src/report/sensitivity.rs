@@ -14,7 +14,6 @@ use thiserror::Error;
 use crate::analysis::estimate::{Estimate, Statistic};
 use crate::analysis::evaluate::{Measure, VariantValues};
 use crate::analysis::sensitivity::{self, Input, SobolRow, Tornado};
-use crate::cli::args::metric_by_name;
 use crate::model::Metric;
 use crate::report::ReportError;
 use crate::report::atomic::{AtomicFile, write_atomic};
@@ -84,9 +83,11 @@ pub struct Study {
 }
 
 impl Study {
-    /// The measure, by its name.
+    /// The measure, by its name (stored as [`Measure::key`] writes it, or `p_default`).
     pub fn measure(&self) -> Option<Measure> {
-        Measure::by_name(&self.measure, metric_by_name)
+        Measure::by_name(&self.measure, |key| {
+            Metric::ALL.iter().copied().find(|m| m.key() == key)
+        })
     }
 
     /// The statistic, by its name.
