@@ -299,3 +299,43 @@ fn p_default_is_a_probability_with_its_own_name() {
         "{base}"
     );
 }
+
+#[test]
+fn merge_refuses_an_incomplete_or_mixed_set_of_sensitivity_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = |k: &str, runs: &str, out: &str| {
+        let o = run_in(
+            dir.path(),
+            &[
+                "sensitivity",
+                "--param",
+                "market.bitcoin.volatility=0.4,0.65",
+                "--runs",
+                runs,
+                "--shard",
+                k,
+                "-o",
+                out,
+                "-q",
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    shard("1/2", "4", "a");
+    shard("2/2", "6", "b");
+    shard("2/2", "4", "c");
+    for (dirs, expected) in [
+        (&["a"][..], "incomplete set: shard(s) 2/2 missing"),
+        (&["a", "b"][..], "belongs to another study"),
+        (&["a", "c", "c"][..], "given twice"),
+    ] {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(dirs);
+        args.extend_from_slice(&["-o", "merged"]);
+        let o = run_in(dir.path(), &args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{dirs:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{dirs:?}: {}", stderr(&o));
+        assert!(!dir.path().join("merged").exists());
+    }
+}
