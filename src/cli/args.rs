@@ -31,10 +31,14 @@ pub enum Command {
     Init(InitArgs),
     /// List the shipped example scenarios, or print one.
     Example(ExampleArgs),
-    /// Combine shard folders from `run --shard K/N` into the outputs of one whole run.
+    /// Combine shard folders from `run --shard K/N` (or `sensitivity --shard K/N`) into the
+    /// outputs of one whole run.
     Merge(MergeArgs),
     /// Run a full Monte Carlo at every point of a grid of parameter values (same seeds).
     Sweep(SweepArgs),
+    /// Which assumption decides a plan's value: each input's swing from its low to its high
+    /// value (a tornado), or Sobol indices (`--method sobol`), on common futures.
+    Sensitivity(SensitivityArgs),
     /// Print the event log of one replication of one plan.
     Trace(TraceArgs),
     /// Print a JSON Schema of the scenario file, for editors.
@@ -184,7 +188,8 @@ pub struct SweepAxis {
 /// Options of `pivotsim merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard folders written by `pivotsim run --shard K/N`, in any order.
+    /// Shard folders written by `pivotsim run --shard K/N` or `pivotsim sensitivity --shard
+    /// K/N`, in any order.
     #[arg(required = true, value_name = "DIR")]
     pub shards: Vec<PathBuf>,
     /// Output folder for the merged summary.json, runs.csv, timeseries.csv and plots.
@@ -256,6 +261,115 @@ pub struct SweepArgs {
     /// `--vary` (all must have the same number of values).
     #[arg(long)]
     pub zip: bool,
+}
+
+/// Options of `pivotsim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (YAML). Default: the embedded default scenario.
+    pub scenario: Option<PathBuf>,
+    /// An input and its range, e.g. `market.bitcoin.volatility=0.4,0.65`; `[*]` sets every
+    /// item of a list (`plans[*].actions[*].capex_usd_per_mw=3e6,15e6`). Repeatable. Default:
+    /// the scenario's `sensitivity:` list, else the shipped list of uncertain inputs.
+    #[arg(long, value_name = "PATH=LOW,HIGH", value_parser = parse_param)]
+    pub param: Vec<SensitivityParam>,
+    /// One input at a time (tornado), or variance-based Sobol indices over the inputs' ranges.
+    #[arg(long, value_enum, default_value_t = SensitivityMethod::Tornado)]
+    pub method: SensitivityMethod,
+    /// With `--method sobol`: base rows of the Saltelli design, a power of two; the design
+    /// simulates SAMPLES × (inputs + 2) variants.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub samples: usize,
+    /// The measure: a runs.csv metric (unit suffix optional), `delta_<metric>` for its
+    /// difference from the baseline plan on the same future, or `p_default`.
+    #[arg(long, value_name = "METRIC", default_value = "equity_npv_usd")]
+    pub metric: String,
+    /// The statistic of the measure over futures: `mean`, `median`, `pNN`, `cvarNN`.
+    #[arg(long, value_name = "STAT", default_value = "mean")]
+    pub stat: String,
+    /// Futures per variant (overrides the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u64>,
+    /// Root random seed: every variant runs on the futures of this seed.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Change one scenario value before the inputs are varied (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// Output folder for sensitivity.csv and the charts.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "pivotsim-sensitivity"
+    )]
+    pub out: PathBuf,
+    /// Worker threads (default: RAYON_NUM_THREADS or the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// What to print on stdout: a table, or a JSON document for scripts.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Print nothing on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do not draw the charts.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// The plan `delta_` measures compare with (default: the scenario's first plan).
+    #[arg(long, value_name = "PLAN")]
+    pub baseline: Option<String>,
+    /// Simulate only part K of N of the futures and write a shard folder for `pivotsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// The analysis `pivotsim sensitivity` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SensitivityMethod {
+    /// One input at a time, to its low and its high value.
+    Tornado,
+    /// First-order and total Sobol indices from a Saltelli design.
+    Sobol,
+}
+
+/// One `--param PATH=LOW,HIGH`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityParam {
+    /// The path (or pattern), as typed.
+    pub path: String,
+    /// The low value, as the scenario reads it.
+    pub low: serde_json::Value,
+    /// The high value.
+    pub high: serde_json::Value,
+}
+
+/// Parses `PATH=LOW,HIGH` for `sensitivity --param`.
+fn parse_param(text: &str) -> Result<SensitivityParam, String> {
+    let expected = || {
+        format!(
+            "expected PATH=LOW,HIGH (e.g. market.bitcoin.volatility=0.4,0.65), got `{}`",
+            shown(text)
+        )
+    };
+    let (path, values) = text.split_once('=').ok_or_else(expected)?;
+    let values = split_top_level(values);
+    let [low, high] = values.as_slice() else {
+        return Err(expected());
+    };
+    let value = |v: &str| -> Result<serde_json::Value, String> {
+        // The wildcard is not a list index `--set` knows; any index stands in while the value
+        // is read.
+        let probe = path.trim().replace("[*]", "[0]");
+        overrides::parse(&format!("{probe}={v}"))
+            .map(|o| o.value)
+            .map_err(|e| e.to_string())
+    };
+    Ok(SensitivityParam {
+        path: path.trim().to_owned(),
+        low: value(low)?,
+        high: value(high)?,
+    })
 }
 
 /// Options of `pivotsim trace`.

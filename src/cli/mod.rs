@@ -10,6 +10,7 @@ mod init;
 mod interrupt;
 mod output_dir;
 mod run;
+mod sensitivity;
 mod sweep;
 mod trace;
 
@@ -93,7 +94,11 @@ pub fn main() -> ExitCode {
         Some(Command::Validate(args)) => validate(&args),
         Some(Command::Init(args)) => init::init(&args),
         Some(Command::Example(args)) => init::example(&args),
+        Some(Command::Merge(args)) if sensitivity::are_shards(&args.shards) => {
+            sensitivity::merge(&args)
+        }
         Some(Command::Merge(args)) => run::merge(&args),
+        Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::Trace(args)) => trace::trace(&args),
         Some(Command::Schema) => run::print_stdout(&scenario::schema::scenario_schema_json()),

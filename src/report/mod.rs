@@ -13,6 +13,7 @@ pub mod html;
 pub mod outputs;
 pub mod plots;
 pub mod runs_csv;
+pub mod sensitivity;
 pub mod shard;
 pub mod summary;
 pub mod sweep;

@@ -144,6 +144,8 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         "runs.csv",
         "timeseries.csv",
         "sweep.csv",
+        crate::report::sensitivity::CSV,
+        crate::report::sensitivity::SHARD_MANIFEST,
         REPORT_HTML,
     ]
     .contains(&name)
@@ -160,6 +162,8 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         || figures::PLOT_STEMS.contains(&stem)
         || stem.starts_with(figures::REVENUE_MIX_PREFIX)
         || stem.starts_with(figures::PAIRED_PREFIX)
+        || stem.starts_with(crate::report::sensitivity::TORNADO_PREFIX)
+        || stem.starts_with(crate::report::sensitivity::SOBOL_PREFIX)
 }
 
 #[cfg(test)]
@@ -177,12 +181,22 @@ mod tests {
             "paired_npv_difference_convert-half-2027.svg",
             "sweep.png",
             ".runs.csv.partial-42",
+            "sensitivity.csv",
+            "sensitivity-shard.json",
+            "tornado-stay-mining.png",
+            "sobol-adaptive.svg",
         ] {
             assert!(is_output_name(name, false), "{name}");
         }
         assert!(is_output_name("point-007", true));
         assert!(is_output_name(".plots.partial-42", true));
-        for name in ["notes.txt", "photo.png", "summary.json.bak", "point-007"] {
+        for name in [
+            "notes.txt",
+            "photo.png",
+            "summary.json.bak",
+            "point-007",
+            "tornado.txt",
+        ] {
             assert!(!is_output_name(name, false), "{name}");
         }
         assert!(!is_output_name("point-x", true));

@@ -219,6 +219,50 @@ pub fn apply(document: &mut SourceDocument, overrides: &[Override]) -> Result<()
     Ok(())
 }
 
+/// The wildcard that stands for every item of a list in [`expand`].
+pub const EVERY_ITEM: &str = "[*]";
+
+/// The paths of `document` that `pattern` names: the pattern itself when it names a value
+/// there (not null), or, with [`EVERY_ITEM`] in place of list indices, every path of that shape
+/// whose value exists, in document order. Empty when none does; an error when the pattern is
+/// malformed.
+pub fn expand(document: &serde_json::Value, pattern: &str) -> Result<Vec<String>, ScenarioError> {
+    let Some((prefix, rest)) = pattern.split_once(EVERY_ITEM) else {
+        let found = lookup(document, &steps(pattern)?).is_some_and(|v| !v.is_null());
+        return Ok(if found {
+            vec![pattern.to_owned()]
+        } else {
+            Vec::new()
+        });
+    };
+    let items = if prefix.is_empty() {
+        None
+    } else {
+        lookup(document, &steps(prefix)?).and_then(serde_json::Value::as_array)
+    };
+    let mut paths = Vec::new();
+    for i in 0..items.map_or(0, Vec::len) {
+        paths.extend(expand(document, &format!("{prefix}[{i}]{rest}"))?);
+    }
+    Ok(paths)
+}
+
+/// The value `path` names in `document`, if there is one (no wildcards).
+pub fn value_at<'v>(document: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    lookup(document, &steps(path).ok()?)
+}
+
+/// The value at `steps` in `node`, if there is one.
+fn lookup<'v>(mut node: &'v serde_json::Value, steps: &[Step]) -> Option<&'v serde_json::Value> {
+    for step in steps {
+        node = match step {
+            Step::Key(key) => node.as_object()?.get(key)?,
+            Step::Index(i) => node.as_array()?.get(*i)?,
+        };
+    }
+    Some(node)
+}
+
 fn parent_or_root(path: &str) -> &str {
     match source::parent_path(path) {
         Some("") | None => "the scenario",
@@ -239,6 +283,34 @@ mod tests {
         let mut doc = source::parse(scenario::DEFAULT_SCENARIO_YAML, "default.yaml")?;
         apply(&mut doc, &parsed)?;
         scenario::from_document(doc)
+    }
+
+    #[test]
+    fn wildcards_expand_to_the_paths_the_document_writes() {
+        let doc = source::parse(scenario::DEFAULT_SCENARIO_YAML, "default.yaml").unwrap();
+        // The default scenario writes `capex_usd_per_mw` on the two conversions of its second
+        // plan and on the conversion rule of its third; the first plan converts nothing.
+        assert_eq!(
+            expand(&doc.value, "plans[*].actions[*].capex_usd_per_mw").unwrap(),
+            [
+                "plans[1].actions[0].capex_usd_per_mw",
+                "plans[1].actions[1].capex_usd_per_mw"
+            ]
+        );
+        assert_eq!(
+            expand(&doc.value, "plans[*].rules[*].capex_usd_per_mw").unwrap(),
+            ["plans[2].rules[0].capex_usd_per_mw"]
+        );
+        assert_eq!(
+            expand(&doc.value, "market.bitcoin.volatility").unwrap(),
+            ["market.bitcoin.volatility"]
+        );
+        assert!(
+            expand(&doc.value, "market.bitcoin.volatilty")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(expand(&doc.value, "market..x").is_err());
     }
 
     /// `--runs` and `--seed` are overrides made by the program: checked like a value in the

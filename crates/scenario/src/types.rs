@@ -138,6 +138,11 @@ pub struct Scenario {
     /// without the set, on the same futures.
     #[serde(default)]
     pub stresses: Vec<Stress>,
+    /// The uncertain inputs `pivotsim sensitivity` varies when no `--param` is given, each
+    /// from its low to its high value. Without it, the command's shipped list is used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_SENSITIVITY_INPUTS), extend("x-expected" = "sensitivity input"))]
+    pub sensitivity: Vec<SensitivityInput>,
     /// The operator's sites.
     #[schemars(length(min = 1), extend("x-expected" = "site"))]
     pub sites: Vec<Site>,
@@ -236,6 +241,29 @@ pub struct Stress {
     pub name: String,
     /// Shocks added to the scenario's own.
     pub shocks: Vec<Shock>,
+}
+
+/// Most inputs of a `sensitivity:` list (and of one `pivotsim sensitivity` run): a tornado
+/// simulates two variants per input, a Sobol design `samples × (inputs + 2)`.
+pub const MAX_SENSITIVITY_INPUTS: usize = 40;
+
+/// One uncertain input of a sensitivity analysis: a scenario value and the range it may take.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityInput {
+    /// The value varied, written as `--set` writes it (`market.bitcoin.volatility`);
+    /// `[*]` stands for every item of a list (`plans[*].actions[*].capex_usd_per_mw` sets
+    /// every conversion's capex that the file writes).
+    pub path: String,
+    /// The low value, in the unit of the field.
+    #[schemars(range(min = -1e15, max = 1e15), extend("x-expected" = "the field's unit"))]
+    pub low: f64,
+    /// The high value, in the unit of the field; above `low`.
+    #[schemars(range(min = -1e15, max = 1e15), extend("x-expected" = "the field's unit"))]
+    pub high: f64,
+    /// What tables and charts call it (default: the path).
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// A probability distribution for a sampled quantity, written `{dist: NAME, ...}`.

@@ -39,6 +39,7 @@ pub mod moments;
 pub mod paired;
 pub mod proportion;
 pub mod sketch;
+pub mod sobol;
 pub mod summary;
 pub mod wide;
 

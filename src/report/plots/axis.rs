@@ -70,6 +70,11 @@ impl TickAxis {
         Self { lo, hi, ticks }
     }
 
+    /// An axis over `lo..hi` with the given ticks (categories: a bar chart's rows).
+    pub(crate) fn labelled(lo: f64, hi: f64, ticks: Vec<(f64, String)>) -> Self {
+        Self { lo, hi, ticks }
+    }
+
     /// The same axis with only every `every`-th tick, chosen so that a tick at zero stays (a
     /// value axis then still reads from $0). Used when the labels would touch.
     pub(crate) fn thinned(&self, every: usize) -> Self {

@@ -21,6 +21,7 @@
 //!   unreadable browns.
 
 mod axis;
+mod bars;
 mod canvas;
 mod distribution;
 mod png_text;
@@ -33,6 +34,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub use crate::report::format::{ValueFormat, format_value};
+pub use bars::{Bar, BarRow, horizontal_bars};
 pub use distribution::{cdf, histogram};
 pub use timeseries::{fan_chart, lines, parameter_fan_chart, stacked_area};
 

@@ -22,7 +22,8 @@ use crate::source::{SourceDocument, join_field, join_index};
 use crate::types::{
     AsicFleet, BitcoinHistoryRow, ConversionDebt, Date, Debt, DebtRate, EnergyHistoryRow, Hall,
     HallState, HashrateModel, Plan, ProjectTerms, RETARGET_INTERVAL_BLOCKS, Recourse, Refinancing,
-    Revolver, Scenario, Shock, Site, Stress, TenantClass, TraceOutage, VintageNetwork,
+    Revolver, Scenario, SensitivityInput, Shock, Site, Stress, TenantClass, TraceOutage,
+    VintageNetwork,
 };
 
 /// Checks a typed scenario against its source document (for positions): declared ranges
@@ -72,6 +73,7 @@ pub fn validate(scenario: &Scenario, doc: &SourceDocument) -> Result<(), Scenari
         c.plan(&p, plan)?;
     }
     c.plan_stems()?;
+    c.sensitivity()?;
     Ok(())
 }
 
@@ -189,6 +191,42 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// The `sensitivity:` list: every path names values the file writes, every range is
+    /// increasing, every label is a name.
+    fn sensitivity(&self) -> Result<(), ScenarioError> {
+        for (i, input) in self.s.sensitivity.iter().enumerate() {
+            let p = join_index(field!(Scenario.sensitivity), i);
+            let path = join_field(&p, field!(SensitivityInput.path));
+            let found = crate::overrides::expand(&self.doc.value, &input.path)
+                .map_err(|e| self.err(&path, ErrorKind::Reference, e.message))?;
+            if found.is_empty() {
+                return Err(self.err(
+                    &path,
+                    ErrorKind::Reference,
+                    format!(
+                        "`{}` names no value of this scenario; expected the path of a value the \
+                         file writes, as `--set` takes it (e.g. market.bitcoin.volatility)",
+                        shown(&input.path)
+                    ),
+                ));
+            }
+            if input.low >= input.high {
+                return Err(self.err(
+                    &join_field(&p, field!(SensitivityInput.high)),
+                    ErrorKind::Range,
+                    format!(
+                        "high {} is not above low {}; expected low < high",
+                        input.high, input.low
+                    ),
+                ));
+            }
+            if let Some(label) = &input.label {
+                self.text(&join_field(&p, field!(SensitivityInput.label)), label)?;
+            }
+        }
+        Ok(())
+    }
+
     fn err(&self, path: &str, kind: ErrorKind, message: String) -> ScenarioError {
         self.doc.error_at(path, kind, message)
     }
