@@ -52,6 +52,8 @@ fn swings_are_zero_where_a_plan_cannot_feel_the_input_and_signed_where_it_can() 
             "plans[*].actions[*].capex_usd_per_mw=3e6,15e6",
             "--param",
             "market.bitcoin.price_usd=83600,106900",
+            "--param",
+            "market.ai.inquiries.rate_per_year=2,8",
             "--runs",
             "16",
             "--no-plots",
@@ -68,6 +70,12 @@ fn swings_are_zero_where_a_plan_cannot_feel_the_input_and_signed_where_it_can() 
     }
     assert_eq!(
         swing(&doc, "stay-mining", "plans[*].actions[*].capex_usd_per_mw"),
+        (0.0, 0.0, 0.0)
+    );
+    // Stay-mining never offers space: more inquiries are only counted, without cutting its
+    // accrual at their instants, so its sums are the same to the last bit.
+    assert_eq!(
+        swing(&doc, "stay-mining", "market.ai.inquiries.rate_per_year"),
         (0.0, 0.0, 0.0)
     );
     // The wildcard reached both of convert-half-2027's conversions.

@@ -801,6 +801,9 @@ impl Operator<'_> {
         if preleased <= 0.0 || preleased < min_share * capacity * (1.0 - 1e-12) {
             return;
         }
+        // Reached from an inquiry's arrival, which does not accrue up to its instant: the
+        // cash the funding test reads must include everything until now.
+        self.advance(now);
         if !self.can_fund(conversion, now) {
             return;
         }

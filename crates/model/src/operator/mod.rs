@@ -422,7 +422,18 @@ impl Handler<OperatorEvent> for Operator<'_> {
         event: OperatorEvent,
         queue: &mut EventQueue<OperatorEvent>,
     ) {
-        self.advance(now);
+        // An inquiry that is only counted, or waits, or is lost changes no rate, so the run of
+        // hours it falls in is not cut there: accruing up to it would split that run in two
+        // and move the sums' last bits, and an input that only adds inquiries (the inquiry
+        // rate) would not leave a plan that never takes one exactly unchanged. The inquiry's
+        // handling accrues up to now itself before it signs a tenant or reads the cash
+        // (`sign_inquiry`, the pre-lease rule).
+        if !matches!(
+            event,
+            OperatorEvent::InquiryArrives(_) | OperatorEvent::InquiryExpires(_)
+        ) {
+            self.advance(now);
+        }
         // A default is absorbing: the lenders hold what is left, so the plan acts no more, and
         // its machines, tenants and inquiries change nothing it reports. Month closes still
         // record the (empty) months, and the end closes the books.

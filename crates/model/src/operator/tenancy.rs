@@ -483,6 +483,9 @@ impl Operator<'_> {
         now: SimTime,
         queue: &mut EventQueue<OperatorEvent>,
     ) -> bool {
+        // Inquiry events do not accrue up to their instant (see `Operator::handle`); a
+        // signature changes the books, so everything before it is booked first.
+        self.advance(now);
         let inq = self.world.ai.inquiries[i];
         let start = now + inq.start_delay_secs;
         let Some(ai) = &self.model.ai else {
