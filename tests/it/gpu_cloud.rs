@@ -17,13 +17,32 @@ fn cloud_site(
     years: u32,
     actions: &str,
 ) -> Scenario {
+    cloud_site_with_cash(
+        10_000_000_000.0,
+        regime,
+        generations,
+        finance,
+        years,
+        actions,
+    )
+}
+
+/// [`cloud_site`] with `cash` USD at the start.
+fn cloud_site_with_cash(
+    cash: f64,
+    regime: &str,
+    generations: &str,
+    finance: &str,
+    years: u32,
+    actions: &str,
+) -> Scenario {
     let default = scenario::DEFAULT_SCENARIO_YAML;
     let market_start = default.find("market:").unwrap();
     let ai_start = default.find("  ai:").unwrap();
     let bitcoin_and_energy = &default[market_start..ai_start];
     let yaml = format!(
         "name: gpu cloud test\nstart: 2026-01-01\nhorizon_years: {years}\nseed: 1\nruns: 10\n\
-         discount_rate: 0.10\nstarting_cash_usd: 10000000000\n{bitcoin_and_energy}\
+         discount_rate: 0.10\nstarting_cash_usd: {cash}\n{bitcoin_and_energy}\
          \x20 ai:\n\
          \x20   regimes: {{initial: {regime}, boom_to_bust_per_year: 0, bust_to_boom_per_year: 0, \
          bust_inquiry_factor: 1, bust_price_factor: 0.5, bust_default_factor: 1}}\n\
@@ -219,4 +238,156 @@ fn a_prepaid_gpu_contract_counts_its_value_and_settles_its_first_bills() {
     assert!((credits[7] - 429_000.0).abs() < 1e-3, "{credits:?}");
     assert_eq!(credits[8], 0.0);
     assert!((credits.iter().sum::<f64>() - 13_149_000.0).abs() < 1e-3);
+}
+
+/// A $21M loan on the 1,000 GPUs ($30M): 70% at 12% fixed (1% a month), amortising over 24
+/// months, with `recourse` and, for an SPV, `terms` (a YAML map, or "").
+fn gpu_loan(recourse: &str, terms: &str) -> String {
+    let terms = if terms.is_empty() {
+        String::new()
+    } else {
+        format!(", project_terms: {terms}")
+    };
+    format!(
+        "debt: {{share_of_capex: 0.7, rate: {{fixed: 0.12}}, term_months: 24, \
+         repayment: amortizing, recourse: {recourse}{terms}}}"
+    )
+}
+
+/// The level payment of the $21M loan: 21M × 0.01 / (1 − 1.01^−24), USD a month.
+fn gpu_loan_payment() -> f64 {
+    21_000_000.0 * 0.01 / (1.0 - 1.01_f64.powi(-24))
+}
+
+#[test]
+fn an_spv_gpu_loan_is_served_from_the_gpus_cash_and_stays_out_of_the_corporate_covenant() {
+    // All 1,000 GPUs contracted at $2.50 an hour ($1.86M in January's 744 h) against the
+    // loan's $988,542.92 a month: the SPV serves it from the GPUs' own cash at about 1.8x.
+    // The first close pays 1% of $21M, $210,000, of interest and $778,542.92 of principal;
+    // over 24 months the interest is 24 × 988,542.92 − 21M = $2,725,030, as for the same
+    // loan with corporate recourse; the parent funds the six-month reserve,
+    // 6 × 988,542.92 = $5,931,257.50, when the loan is drawn, and gets it back at the
+    // 24th close. A corporate covenant of 100x (which no business meets) defaults the
+    // company at the first close when the loan is the company's, and never when it is the
+    // SPV's: the SPV's service is not in the corporate test.
+    let contract = "life_years: 5, utilization: 0.8, \
+                    contract: {share_of_gpus: 1, term_years: 3, price_usd_per_gpu_hour: 2.5}";
+    let covenant = "finance:\n  covenant: {min_dscr: 100, months_allowed: 1}\n";
+    let spv = cloud_site(
+        "boom",
+        "",
+        covenant,
+        2,
+        &format!("{contract}, {}", gpu_loan("project", "")),
+    );
+    let payment = gpu_loan_payment();
+    assert!((payment - 988_542.92).abs() < 0.01);
+    let model = CompiledScenario::new(&spv).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
+    let m = op.metrics();
+    assert_eq!(m.get(Metric::Defaulted), 0.0);
+    assert_eq!(m.get(Metric::ProjectDefaults), 0.0);
+    assert!((m.get(Metric::Interest) - 2_725_030.0).abs() < 1.0);
+    let months = op.months();
+    assert!((months[0].flows[Flow::DebtDraws] - 21_000_000.0).abs() < 1e-6);
+    assert!((months[0].flows[Flow::Interest] - 210_000.0).abs() < 1e-6);
+    assert!((months[0].flows[Flow::Principal] - (payment - 210_000.0)).abs() < 1e-6);
+    assert!((months[0].flows[Flow::RestrictedCashIn] - 6.0 * payment).abs() < 1e-6);
+    assert!((months[23].flows[Flow::RestrictedCashOut] - 6.0 * payment).abs() < 1e-6);
+    assert_eq!(op.restricted_cash(), 0.0);
+    let corporate = cloud_site(
+        "boom",
+        "",
+        covenant,
+        2,
+        &format!("{contract}, {}", gpu_loan("corporate", "")),
+    );
+    assert_eq!(run(&corporate, Metric::DefaultedOnCovenant), 1.0);
+}
+
+/// Spot GPUs only, in a bust: 1,000 × 50% rented × $1.00 (half the $2.00 price) = $500 an
+/// hour, about $372,000 a month less about $36,000 of energy (1.2 MW), against the loan's
+/// $988,542.92: a third of its service.
+const BUST_SPOT: &str = "life_years: 5, utilization: 0.8, bust_utilization: 0.5";
+
+/// SPV terms: a six-month reserve, the first test after six months, no failed test
+/// allowed, no equity cure.
+const STRICT_TERMS: &str = "{first_test_months_after_cod: 6, lock_up_dscr: 1.2, min_dscr: 1.1, \
+                            cure_months: 0, equity_cure_limit_usd: 0, reserve_months: 6}";
+
+#[test]
+fn in_a_bust_the_spv_lenders_take_the_gpus_and_the_company_goes_on() {
+    // $20M at the start: the GPUs cost $30M, the loan brings $21M and the parent funds the
+    // $5,931,257.50 reserve, leaving $5,068,742.50. Each month the reserve pays the ~$650,000
+    // the GPUs' cash falls short of the service (6 × 650,000 < 5.93M: no payment is missed),
+    // so the parent's cash does not move. The first test, at the sixth close (2026-06-30),
+    // finds a DSCR near 0.34 < 1.10 with no failure allowed: the lenders take the GPUs, their
+    // contract and what is left of the reserve. They are owed about $16.3M; the GPUs' book
+    // value is at most $30M, of which a liquidation recovers 30% (at most $9M) and the reserve
+    // holds about $2M, so nothing comes back. The company goes on with its $5,068,742.50
+    // (nothing else earns or costs in this site), and its GPU revenue is January to June's:
+    // $500 × 4,344 h (181 days) = $2,172,000, nothing after.
+    let s = cloud_site_with_cash(
+        20_000_000.0,
+        "bust",
+        "",
+        "finance:\n  liquidation_recovery: 0.3\n",
+        2,
+        &format!("{BUST_SPOT}, {}", gpu_loan("project", STRICT_TERMS)),
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
+    let m = op.metrics();
+    assert_eq!(m.get(Metric::Defaulted), 0.0);
+    assert_eq!(m.get(Metric::ProjectDefaults), 1.0);
+    let kept = 20_000_000.0 - 30_000_000.0 + 21_000_000.0 - 6.0 * gpu_loan_payment();
+    assert!((kept - 5_068_742.50).abs() < 0.01);
+    assert!(
+        (m.get(Metric::EndCash) - kept).abs() < 1.0,
+        "{}",
+        m.get(Metric::EndCash)
+    );
+    assert!((m.get(Metric::GpuRevenue) - 2_172_000.0).abs() < 1e-3);
+    let months = op.months();
+    assert!(
+        months[6..]
+            .iter()
+            .all(|r| r.flows[Flow::GpuCloudRevenue] == 0.0
+                && r.flows[Flow::GpuCloudEnergy] == 0.0
+                && r.flows[Flow::Interest] == 0.0)
+    );
+    assert_eq!(op.restricted_cash(), 0.0);
+    // The hall's space is the company's again: 10 MW free.
+    assert!((op.halls()[0].free_gpu_mw() - 10.0).abs() < 1e-9);
+}
+
+#[test]
+fn in_the_same_bust_a_corporate_gpu_loan_drains_the_company_and_defaults_it() {
+    // The same deployment and loan with corporate recourse: $20M − $30M + $21M = $11M after
+    // the purchase, and the company pays the ~$650,000 a month the GPUs fall short of the
+    // service from its own cash (between $630,000 and $680,000 whatever the energy price's
+    // path, as the energy is $30,000–$60,000 a month). $11M lasts 11M / 680,000 = 16.2 to
+    // 11M / 630,000 = 17.5 closes: the company defaults on cash at the 17th (2027-05-31),
+    // within 16–18 months, and its owners lose what the SPV would have let them keep.
+    let s = cloud_site_with_cash(
+        20_000_000.0,
+        "bust",
+        "",
+        "finance:\n  liquidation_recovery: 0.3\n",
+        2,
+        &format!("{BUST_SPOT}, {}", gpu_loan("corporate", "")),
+    );
+    let model = CompiledScenario::new(&s).unwrap();
+    let mut world = World::default();
+    world.generate(&model, 1, 0);
+    let op = model::run_to_horizon(&model, &world, 0, 1, 0);
+    let m = op.metrics();
+    assert_eq!(m.get(Metric::DefaultedOnCash), 1.0);
+    assert_eq!(m.get(Metric::ProjectDefaults), 0.0);
+    let years = m.get(Metric::DefaultYears);
+    assert!((16.0 / 12.0..=18.0 / 12.0).contains(&years), "{years}");
 }

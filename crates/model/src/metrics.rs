@@ -126,7 +126,7 @@ outputs! {
     DefaultYears => "default_years", "Default (years)", Plain, "years from the start to the default (empty if none)";
     DefaultedOnCash => "defaulted_on_cash", "Default: cash", Count, "1 when the company defaulted because its cash went below the minimum (zero unless `finance.min_cash_usd`) after the revolver";
     DefaultedOnCovenant => "defaulted_on_covenant", "Default: covenant", Count, "1 when the run defaulted on the corporate DSCR covenant";
-    ProjectDefaults => "project_defaults", "Project defaults", Count, "conversions whose project lenders took them (hall, leases and reserve); the company goes on";
+    ProjectDefaults => "project_defaults", "Project defaults", Count, "project loans whose lenders took their collateral: a conversion (hall, leases and reserve) or GPUs in an SPV (the GPUs, their contract and reserve); the company goes on";
     EquityCures => "equity_cures_usd", "Equity cures", Usd, "equity the parent put into project loans to cure missed payments or failed DSCR tests";
     EquityRaised => "equity_raised_usd", "Equity raised", Usd, "new shares sold (gross); the company's cash, not a flow to the owners";
     EquityValuePerShare => "equity_value_per_share_usd", "Value per share", Plain, "equity value plus the present value of the equity raised, over the shares outstanding after the raises (empty without `finance.shares_outstanding`)";

@@ -12,7 +12,7 @@
 //! events) and a partial one pro rata.
 
 use crate::operator::facilities::GpuCloud;
-use crate::operator::project_finance::ProjectMonth;
+use crate::operator::project_finance::{Collateral, ProjectMonth};
 use crate::operator::{Flow, Flows, HallUse, Lease, Operator};
 use crate::world::ai_market::AiWorld;
 use crate::world::energy::PriceSummary;
@@ -85,16 +85,50 @@ impl Rates {
     }
 }
 
-/// What one project's hall earns and costs per unit of time now (zero once it is no longer
-/// the company's).
+/// What one project's hall, or its SPV's GPUs, earn and cost per unit of time now (zero once
+/// they are no longer the company's).
 #[derive(Copy, Clone, Debug, Default, PartialEq)]
 pub(super) struct ProjectRates {
     /// Rent of its billing leases, USD per month.
     pub(super) rent_usd_per_month: f64,
     /// Its operating cost, USD per month.
     pub(super) opex_usd_per_month: f64,
-    /// Facility load whose energy the landlord pays, MW.
+    /// Facility load whose energy the landlord (or the GPUs' owner) pays, MW.
     pub(super) paid_facility_mw: f64,
+    /// GPUs in an SPV: what they earn, as [`Rates`] counts the operator's GPUs.
+    pub(super) gpus: Option<SpvGpuRates>,
+}
+
+/// What the GPUs of an SPV earn now.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub(super) struct SpvGpuRates {
+    /// What their contract bills, USD per hour (take-or-pay).
+    pub(super) contracted_usd_per_hour: f64,
+    /// Their spot GPUs rented: [in a boom, in a bust].
+    pub(super) spot_rented: [f64; 2],
+    /// Their generation, whose GPU-hour price the spot GPUs earn.
+    pub(super) generation: usize,
+}
+
+impl SpvGpuRates {
+    /// What they earn per hour on `day` of `ai`, USD.
+    fn usd_per_hour(&self, ai: &AiWorld, day: u64) -> f64 {
+        let regime = usize::from(ai.bust_on(day));
+        self.contracted_usd_per_hour + self.spot_rented[regime] * ai.gpu_price(self.generation, day)
+    }
+
+    /// What they earn over `count` hours from hour `first` of `ai`, USD (prices and the
+    /// regime are daily: one term per day the hours touch).
+    fn earned_over(&self, ai: &AiWorld, first: u64, count: u64) -> f64 {
+        let (mut hour, end, mut usd) = (first, first + count, 0.0);
+        while hour < end {
+            let day = hour / HOURS_PER_DAY;
+            let until = end.min((day + 1) * HOURS_PER_DAY);
+            usd += self.usd_per_hour(ai, day) * (until - hour) as f64;
+            hour = until;
+        }
+        usd
+    }
 }
 
 impl ProjectRates {
@@ -323,6 +357,9 @@ impl Operator<'_> {
         );
         for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
             rates.accrue(months, summary.sum, &mut project.month);
+            if let Some(gpus) = &rates.gpus {
+                project.month.revenue += gpus.earned_over(&world.ai, first, count);
+            }
         }
         for site in &self.model.sites {
             // Σ block · (contract − price) over the hours.
@@ -391,6 +428,10 @@ impl Operator<'_> {
         );
         for (rates, project) in r.projects.iter().zip(&mut self.financing.projects) {
             rates.accrue(months, hours * price, &mut project.month);
+            if let Some(gpus) = &rates.gpus {
+                let day = self.clock.hour_index() / HOURS_PER_DAY;
+                project.month.revenue += gpus.usd_per_hour(&self.world.ai, day) * hours;
+            }
         }
         for site in &self.model.sites {
             m[Flow::PpaSettlement] += site.ppa_block_mw * hours * (site.ppa_price - price);
@@ -414,10 +455,30 @@ impl Operator<'_> {
             ..Rates::default()
         };
         r.projects.clear();
+        let (sites_down, gpu_down) = self.facilities.apply_outages();
         for p in &self.financing.projects {
             let hall = &self.facilities.halls[p.hall];
             let mut rates = ProjectRates::default();
-            if p.is_active() && hall.use_ == HallUse::GpuReady {
+            if let Collateral::Gpus(cloud) = p.collateral {
+                if let Some(e) = p
+                    .is_active()
+                    .then(|| self.facilities.cloud_earnings(cloud, &gpu_down))
+                    .flatten()
+                {
+                    // The SPV pays its share of the hall's running cost, pro rata to the IT
+                    // load its GPUs take (as a colocation fee to the parent), and their energy.
+                    let c = &self.facilities.clouds[cloud];
+                    let it_mw = f64::from(c.gpus) * c.kw_per_gpu / 1_000.0;
+                    rates.opex_usd_per_month =
+                        self.model.sites[hall.site].gpu_opex_usd_per_mw_month * it_mw;
+                    rates.paid_facility_mw = e.facility_mw;
+                    rates.gpus = Some(SpvGpuRates {
+                        contracted_usd_per_hour: e.contracted_usd_per_hour.unwrap_or(0.0),
+                        spot_rented: e.spot_rented,
+                        generation: c.generation,
+                    });
+                }
+            } else if p.is_active() && hall.use_ == HallUse::GpuReady {
                 let site = &self.model.sites[hall.site];
                 rates.opex_usd_per_month =
                     site.gpu_opex_usd_per_mw_month * hall.shape.it_capacity_mw();
@@ -430,7 +491,6 @@ impl Operator<'_> {
             }
             r.projects.push(rates);
         }
-        let (sites_down, gpu_down) = self.facilities.apply_outages();
         r.sites_down = sites_down;
         if !self.hosting.contracts.is_empty() {
             let (asic_down, _) = self.facilities.outage_shares();

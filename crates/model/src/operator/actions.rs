@@ -613,6 +613,11 @@ impl Operator<'_> {
         let mw = f64::from(n) * per_gpu_mw;
         let racks = racks_for(mw, h.shape.max_kw_per_rack);
         let ready = h.use_ == HallUse::GpuReady;
+        // When the GPUs start renting: now, or when their hall is converted.
+        let renting_from = match h.use_ {
+            HallUse::Converting(at) => at,
+            _ => now,
+        };
         self.facilities.reserve_gpu(hall, mw, racks);
         let capex = f64::from(n) * capex_per_gpu;
         self.ledger.pay_capex(capex, CapexKind::Gpus);
@@ -622,12 +627,32 @@ impl Operator<'_> {
         });
         let prepaid = contract.map_or(0.0, |c| c.prepaid_share * contract_value_usd);
         self.ledger.month[Flow::RentPrepaid] += prepaid;
-        if let Some(d) = debt {
+        let k = self.facilities.clouds.len();
+        let loan_name = || format!("GPU loan, {}", self.model.halls[hall].name);
+        if let Some(d) = debt.as_ref().filter(|d| d.recourse == Recourse::Project) {
+            // In an SPV: drawn now, served from the GPUs' own cash flow; at its default the
+            // lenders take the GPUs and their contract, and the company goes on.
+            let base_rate = self
+                .world
+                .base_rate
+                .get(self.month_index)
+                .copied()
+                .unwrap_or(0.0);
+            self.financing.sign_gpu_loan(
+                loan_name(),
+                (hall, k),
+                d,
+                capex,
+                (now, renting_from),
+                base_rate,
+                &mut self.ledger.month,
+            );
+        } else if let Some(d) = debt {
             // Secured on the GPUs, with corporate recourse: drawn now, serviced from the
             // company's cash, and in a default the lenders take the GPUs with the rest.
             self.draw_debt(
                 DebtSpec {
-                    name: format!("GPU loan, {}", self.model.halls[hall].name),
+                    name: loan_name(),
                     principal: capex * d.share_of_capex,
                     drawn: Some(now),
                     rate: d.rate,
@@ -637,7 +662,6 @@ impl Operator<'_> {
                 0,
             );
         }
-        let k = self.facilities.clouds.len();
         // Each deployment's failures draw from their own stream (instance = its position).
         let instance = u16::try_from(k).unwrap_or(u16::MAX);
         let rng = stream(

@@ -125,6 +125,17 @@ impl GpuCloud {
     }
 }
 
+/// What a renting GPU deployment earns and draws now.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct CloudEarnings {
+    /// What its contract bills, USD per hour (None without a contract in force).
+    pub(super) contracted_usd_per_hour: Option<f64>,
+    /// Its spot GPUs rented: [in a boom, in a bust] (working × utilisation × share up).
+    pub(super) spot_rented: [f64; 2],
+    /// Its facility load (working GPUs × kW × PUE × share up), MW.
+    pub(super) facility_mw: f64,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum CloudState {
     Pending,
@@ -309,32 +320,20 @@ impl Facilities {
     /// capex of projects under way.
     pub(super) fn add_rates(&self, sites: &[SiteSpec], gpu_down: &[f64], r: &mut Rates) {
         for (k, c) in self.clouds.iter().enumerate() {
-            if c.state == CloudState::Active {
-                let up = 1.0 - gpu_down[c.hall];
-                let working = f64::from(c.failures.working());
-                // Contracted GPUs bill take-or-pay while working; the rest rent at spot, at
-                // the utilisation of the day's regime.
-                let contracted = c.contracted_share();
-                if let Some(contract) = c.contract {
-                    let billed = working * contracted * up * contract.price;
+            if let Some(e) = self.cloud_earnings(k, gpu_down) {
+                if let Some(billed) = e.contracted_usd_per_hour {
                     r.contracted_gpu_usd_per_hour += billed;
                     if c.prepaid_left > 0.0 {
                         r.prepaid_clouds.push((k, billed));
                     }
                 }
-                let spot = if contracted == 0.0 {
-                    working
-                } else {
-                    working * (1.0 - contracted)
-                };
                 if r.spot_gpus_rented.len() <= c.generation {
                     r.spot_gpus_rented.resize(c.generation + 1, [0.0; 2]);
                 }
                 let rented = &mut r.spot_gpus_rented[c.generation];
-                rented[0] += spot * c.utilization * up;
-                rented[1] += spot * c.bust_utilization * up;
-                r.paid_tenant_facility_mw +=
-                    working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up;
+                rented[0] += e.spot_rented[0];
+                rented[1] += e.spot_rented[1];
+                r.paid_tenant_facility_mw += e.facility_mw;
             }
         }
         for f in &self.fleets {
@@ -359,6 +358,33 @@ impl Facilities {
                 }
             }
         }
+    }
+
+    /// What GPU deployment `cloud` earns and draws now, with each hall's GPU share down
+    /// `gpu_down`; None unless it is renting.
+    pub(super) fn cloud_earnings(&self, cloud: usize, gpu_down: &[f64]) -> Option<CloudEarnings> {
+        let c = &self.clouds[cloud];
+        if c.state != CloudState::Active {
+            return None;
+        }
+        let up = 1.0 - gpu_down[c.hall];
+        let working = f64::from(c.failures.working());
+        // Contracted GPUs bill take-or-pay while working; the rest rent at spot, at the
+        // utilisation of the day's regime.
+        let contracted = c.contracted_share();
+        let contracted_usd_per_hour = c
+            .contract
+            .map(|contract| working * contracted * up * contract.price);
+        let spot = if contracted == 0.0 {
+            working
+        } else {
+            working * (1.0 - contracted)
+        };
+        Some(CloudEarnings {
+            contracted_usd_per_hour,
+            spot_rented: [spot * c.utilization * up, spot * c.bust_utilization * up],
+            facility_mw: working * c.kw_per_gpu / 1_000.0 * self.halls[c.hall].shape.pue * up,
+        })
     }
 
     /// The share of each hall's capacity down now, for ASICs and for GPU loads. A grid
@@ -696,7 +722,6 @@ impl Facilities {
         h.committed_racks += racks;
     }
 
-    /// Frees what [`Facilities::reserve_gpu`] promised.
     /// The mining EBITDA multiple the installed ASICs support at `now`: each fleet's years
     /// left (its own `life_years` if given, else `default_life`, less its age; `multiple`
     /// without either), at most `multiple`, averaged with weights of the fleets' hashrate.
@@ -778,6 +803,22 @@ impl Facilities {
         }
     }
 
+    /// The lenders of its SPV loan took GPU deployment `cloud` with its contract: it earns,
+    /// draws and is worth nothing more to the company, and its space and racks are free.
+    pub(super) fn foreclose_cloud(&mut self, cloud: usize) {
+        let c = &mut self.clouds[cloud];
+        if c.state == CloudState::Retired {
+            return;
+        }
+        c.state = CloudState::Retired;
+        c.contract = None;
+        c.prepaid_left = 0.0;
+        let (hall, mw) = (c.hall, f64::from(c.gpus) * c.kw_per_gpu / 1_000.0);
+        let racks = racks_for(mw, self.halls[hall].shape.max_kw_per_rack);
+        self.release_gpu(hall, mw, racks);
+    }
+
+    /// Frees what [`Facilities::reserve_gpu`] promised.
     pub(super) fn release_gpu(&mut self, hall: usize, mw: f64, racks: u64) {
         let h = &mut self.halls[hall];
         h.committed_mw = (h.committed_mw - mw).max(0.0);

@@ -14,10 +14,10 @@ use std::collections::VecDeque;
 
 use crate::compiled::{DebtSpec, FinanceSpec};
 use crate::finance::{DefaultReason, Depreciation, Loan, TaxBook, Trailing, annual_rate};
-use crate::operator::project_finance::{ParentCash, ProjectLoan};
+use crate::operator::project_finance::{Collateral, ParentCash, ProjectLoan};
 use crate::operator::{Flow, Flows};
 use pivotsim_engine::SimTime;
-use pivotsim_scenario::{ConversionDebt, TerminalValue};
+use pivotsim_scenario::{ConversionDebt, GpuDebt, TerminalValue};
 
 /// A cash shortfall below the minimum smaller than this is rounding, not a default, USD. The
 /// revolver, a project's cure and the parent's cash sweep each bring cash to the minimum
@@ -169,6 +169,40 @@ impl<'a> Financing<'a> {
             .push(ProjectLoan::new(name, hall, debt, capex, build, life));
     }
 
+    /// Signs an SPV loan on GPU deployment `cloud` (standing in `hall`) under `debt`: its
+    /// share of the GPUs' `capex` (USD) is drawn into the open month `month` at `start`, and
+    /// the loan goes into service when the GPUs start renting at `ready` (the parent funds
+    /// its reserve then; into `month` when that is now), at base rate `base_rate`. Nothing
+    /// after a default.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn sign_gpu_loan(
+        &mut self,
+        name: String,
+        (hall, cloud): (usize, usize),
+        debt: &GpuDebt,
+        capex: f64,
+        (start, ready): (SimTime, SimTime),
+        base_rate: f64,
+        month: &mut Flows,
+    ) {
+        if self.has_defaulted() {
+            return;
+        }
+        let life = self.terms.depreciation_months.gpus;
+        let (loan, reserve) = ProjectLoan::on_gpus(
+            name,
+            (hall, cloud),
+            debt,
+            capex,
+            (start, ready),
+            life,
+            base_rate,
+        );
+        month[Flow::DebtDraws] += loan.balance();
+        month[Flow::RestrictedCashIn] += reserve;
+        self.projects.push(loan);
+    }
+
     /// The trailing-twelve-month DSCR, or None when no debt was serviced in the window.
     pub(super) fn dscr(&self) -> Option<f64> {
         self.trailing.dscr()
@@ -235,7 +269,7 @@ impl<'a> Financing<'a> {
                 month[Flow::LiquidationProceeds] += excess;
                 month[Flow::PlantToLenders] += c.plant_transferred;
                 month[Flow::DebtSettledByPlant] += c.plant_transferred;
-                booked.foreclosed.push(p.hall);
+                booked.foreclosed.push((p.hall, p.collateral));
             }
         }
         let ebitda = month.ebitda();
@@ -408,8 +442,8 @@ impl<'a> Financing<'a> {
 pub(super) struct MonthBooked {
     /// The taxes the month would have paid without debt, USD (for the project value).
     pub(super) unlevered_taxes: f64,
-    /// Halls whose project lenders took them at this close.
-    pub(super) foreclosed: Vec<usize>,
+    /// What project lenders took at this close: the hall, or GPUs standing in it.
+    pub(super) foreclosed: Vec<(usize, Collateral)>,
 }
 
 /// The first month (1-based) whose cumulative unlevered cash flow is back at or above zero

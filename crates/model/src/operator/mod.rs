@@ -39,6 +39,7 @@ use hosting::Hosting;
 pub use hosting::{HostingContract, HostingState};
 use ledger::{CapexKind, Ledger, MonthClose};
 pub use ledger::{CashEffect, Flow, FlowClass, Flows, MonthRecord};
+use project_finance::Collateral;
 pub use project_finance::ProjectStatus;
 use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
@@ -272,16 +273,22 @@ impl<'a> Operator<'a> {
         };
         self.ledger.record_month(self.clock, at_close);
         self.month_index += 1;
-        for hall in booked.foreclosed {
-            self.foreclose(hall);
+        for (hall, collateral) in booked.foreclosed {
+            self.foreclose(hall, collateral);
         }
     }
 
-    /// The lenders of a project loan took `hall`: it, its leases and its GPUs leave the
-    /// company, and the plan no longer acts on it.
-    fn foreclose(&mut self, hall: usize) {
-        self.tenancy.foreclose(hall);
-        self.facilities.foreclose(hall);
+    /// The lenders of a project loan took its collateral. A hall: it, its leases and its GPUs
+    /// leave the company, and the plan no longer acts on it. GPUs in an SPV: they and their
+    /// contract leave, and their space in `hall` is free again.
+    fn foreclose(&mut self, hall: usize, collateral: Collateral) {
+        match collateral {
+            Collateral::Hall => {
+                self.tenancy.foreclose(hall);
+                self.facilities.foreclose(hall);
+            }
+            Collateral::Gpus(cloud) => self.facilities.foreclose_cloud(cloud),
+        }
     }
 
     /// At the horizon: the terminal value, to the unlevered flows and the project value

@@ -23,6 +23,15 @@
 //! locked-up cash. They recover at most what they are owed, so the parent gets any excess of
 //! the project's liquidation value over their claim. The company itself goes on.
 //!
+//! The same loan finances GPUs with project recourse (`deploy_gpu_cloud`'s `debt` with
+//! `recourse: project`), as GPU-backed facilities are structured: the GPUs and their contract
+//! sit in a special-purpose vehicle (SPV) whose cash flow (what the GPUs bill, less their
+//! energy and their share of the hall's opex) serves the loan through the same waterfall. The
+//! loan is drawn when the GPUs are bought; while they wait for their hall it capitalises its
+//! interest, as a construction loan does, and it becomes term debt (with its reserve) when
+//! they start renting. At its default the lenders take the GPUs and their contract; the hall
+//! stays the company's.
+//!
 //! In the consolidated books the parent's cash is its free cash: money in the reserve and
 //! locked up is outside it (moved by the restricted-cash flows), so the owners' flows see
 //! cash only when it can reach them.
@@ -32,7 +41,16 @@ use std::collections::VecDeque;
 use crate::compiled::DebtSpec;
 use crate::finance::{Loan, annual_rate, annuity_payment};
 use pivotsim_engine::SimTime;
-use pivotsim_scenario::{ConversionDebt, DebtRate, ProjectTerms, Repayment};
+use pivotsim_scenario::{ConversionDebt, DebtRate, GpuDebt, ProjectTerms, Repayment};
+
+/// What a project loan's lenders can take, and whose cash flow serves it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Collateral {
+    /// The converted hall, with its leases.
+    Hall,
+    /// A GPU deployment (its index among the GPU clouds) and its contract, in an SPV.
+    Gpus(usize),
+}
 
 /// The project's operating flows accrued in the open month, USD.
 #[derive(Copy, Clone, Debug, Default, PartialEq)]
@@ -134,8 +152,10 @@ pub struct ProjectStatus {
 pub(super) struct ProjectLoan {
     /// Name, for reports.
     pub(super) name: String,
-    /// The converted hall (global index): what the lenders can take.
+    /// The converted hall, or the hall the GPUs stand in (global index).
     pub(super) hall: usize,
+    /// What the lenders can take: the hall, or the GPUs.
+    pub(super) collateral: Collateral,
     share_of_capex: f64,
     terms: ProjectTerms,
     construction_rate: DebtRate,
@@ -199,6 +219,7 @@ impl ProjectLoan {
         ProjectLoan {
             name,
             hall,
+            collateral: Collateral::Hall,
             share_of_capex: debt.share_of_capex,
             terms,
             construction_rate: debt.rate,
@@ -230,6 +251,43 @@ impl ProjectLoan {
             foreclosure_reason: None,
             last: (ProjectClose::default(), 0.0),
         }
+    }
+
+    /// An SPV loan on GPU deployment `cloud`, standing in `hall`, under `debt`: the GPUs cost
+    /// `capex` (USD, its book value over `life_months`) and `debt.share_of_capex` of it is
+    /// drawn at `start`, when they are bought, at base rate `base_rate`. GPUs that rent from `start` (`ready` ≤ `start`)
+    /// put the loan into service at once, and the second value is the reserve the parent
+    /// funds now, USD; GPUs waiting for their hall until `ready` capitalise its interest until
+    /// then, when it becomes term debt and the reserve is funded (at that month close).
+    pub(super) fn on_gpus(
+        name: String,
+        (hall, cloud): (usize, usize),
+        debt: &GpuDebt,
+        capex: f64,
+        (start, ready): (SimTime, SimTime),
+        life_months: u32,
+        base_rate: f64,
+    ) -> (Self, f64) {
+        let principal = capex * debt.share_of_capex;
+        let conversion = ConversionDebt {
+            share_of_capex: debt.share_of_capex,
+            rate: debt.rate,
+            term_months: debt.term_months,
+            repayment: debt.repayment,
+            recourse: debt.recourse,
+            project_terms: debt.project_terms,
+            refinance_at_cod: None,
+        };
+        // Spent at once: `new` holds it all as drawn, and nothing more is drawn.
+        let mut loan =
+            ProjectLoan::new(name, hall, &conversion, capex, (start, start), life_months);
+        loan.collateral = Collateral::Gpus(cloud);
+        loan.ready = ready.max(start);
+        if loan.ready > start {
+            return (loan, 0.0);
+        }
+        let reserve = loan.term_out_at(principal, start, base_rate);
+        (loan, reserve)
     }
 
     /// What the lenders are owed now, USD (0 once repaid or foreclosed).
@@ -456,8 +514,13 @@ impl ProjectLoan {
         if now < self.ready {
             return;
         }
+        close.to_restricted += self.term_out_at(self.construction_balance, now, base_rate);
+    }
+
+    /// The loan becomes term debt of `principal` (USD) at `now` and base rate `base_rate`;
+    /// the parent funds the reserve: `reserve_months` of the first payment. Returns it, USD.
+    fn term_out_at(&mut self, principal: f64, now: SimTime, base_rate: f64) -> f64 {
         let (rate, term_months, repayment) = self.term;
-        let principal = self.construction_balance;
         let i = annual_rate(rate, base_rate) / 12.0;
         let payment = match repayment {
             Repayment::Amortizing => annuity_payment(principal, i, term_months),
@@ -465,7 +528,6 @@ impl ProjectLoan {
         };
         self.reserve_target = f64::from(self.terms.reserve_months) * payment;
         self.reserve = self.reserve_target;
-        close.to_restricted += self.reserve;
         self.phase = Phase::Operating(Loan::drawn(DebtSpec {
             name: self.name.clone(),
             principal,
@@ -474,6 +536,7 @@ impl ProjectLoan {
             term_months,
             repayment,
         }));
+        self.reserve
     }
 
     /// Whether this month's test, with `cfads` and `owed` (USD) added to the window, would
@@ -780,5 +843,80 @@ mod tests {
         let closes = operate(&mut p, 7, RICH, |_| 0.0);
         assert!(closes[6].foreclosed.is_none());
         assert!((closes[6].cure - 100_000.0).abs() < 1e-6);
+    }
+
+    fn gpu_debt(rate: f64, term_months: u32) -> GpuDebt {
+        GpuDebt {
+            share_of_capex: 0.7,
+            rate: DebtRate::Fixed(rate),
+            term_months,
+            repayment: Repayment::Amortizing,
+            recourse: pivotsim_scenario::Recourse::Project,
+            project_terms: None,
+        }
+    }
+
+    #[test]
+    fn an_spv_loan_on_renting_gpus_is_in_service_at_once_with_its_reserve() {
+        // $30M of GPUs, 70% ($21M) borrowed at 12% (1% a month) over 24 months, the GPUs
+        // renting from the purchase: no construction, the annuity is
+        // 21M × 0.01 / (1 − 1.01^−24) = $988,542.92 from the first close, and the parent
+        // funds the default six months of it ($5,931,257.5) into the reserve at once. With
+        // CFADS of $1.5M a month (1.52×, above the 1.20× lock-up) the first close pays
+        // $210,000 of interest (1% of $21M) and $778,542.92 of principal, and the rest goes up.
+        let (mut p, reserve) = ProjectLoan::on_gpus(
+            "GPU loan, A".into(),
+            (0, 3),
+            &gpu_debt(0.12, 24),
+            30_000_000.0,
+            (at(0), at(0)),
+            60,
+            0.0,
+        );
+        let payment = 21_000_000.0 * 0.01 / (1.0 - 1.01_f64.powi(-24));
+        assert!((payment - 988_542.92).abs() < 0.01, "{payment}");
+        assert!((reserve - 6.0 * payment).abs() < 1e-6);
+        assert_eq!(p.collateral, Collateral::Gpus(3));
+        assert!((p.balance() - 21_000_000.0).abs() < 1e-6);
+        p.month.revenue = 1_500_000.0;
+        let first = p.close_month(at(1), 0.0, RICH, 0.5);
+        assert!((first.interest - 210_000.0).abs() < 1e-6);
+        assert!((first.principal - (payment - 210_000.0)).abs() < 1e-6);
+        assert_eq!((first.draws, first.capitalised_interest), (0.0, 0.0));
+        assert_eq!(first.to_restricted, 0.0);
+        // Over its 24 months it is repaid and the reserve comes back.
+        let closes: Vec<_> = (2..=24)
+            .map(|m| {
+                p.month.revenue = 1_500_000.0;
+                p.close_month(at(m), 0.0, RICH, 0.5)
+            })
+            .collect();
+        assert!(closes.iter().all(|c| c.foreclosed.is_none()));
+        assert!((closes[22].from_restricted - 6.0 * payment).abs() < 1e-6);
+        assert!(!p.is_active() && !p.is_foreclosed());
+    }
+
+    #[test]
+    fn an_spv_loan_on_gpus_waiting_for_their_hall_capitalises_until_they_rent() {
+        // The same $21M drawn at purchase, the hall ready two months later: 1% a month is
+        // capitalised at each close until then, 21M × 1.01² = $21,422,100 at the second
+        // close, which becomes the term debt (with its reserve, funded at that close).
+        let (mut p, reserve) = ProjectLoan::on_gpus(
+            "GPU loan, A".into(),
+            (0, 0),
+            &gpu_debt(0.12, 24),
+            30_000_000.0,
+            (at(0), at(2)),
+            60,
+            0.0,
+        );
+        assert_eq!(reserve, 0.0);
+        let first = p.close_month(at(1), 0.0, RICH, 0.5);
+        assert!((first.capitalised_interest - 210_000.0).abs() < 1e-6);
+        assert_eq!((first.draws, first.to_restricted), (0.0, 0.0));
+        let second = p.close_month(at(2), 0.0, RICH, 0.5);
+        assert!((p.balance() - 21_422_100.0).abs() < 1e-6, "{}", p.balance());
+        let payment = 21_422_100.0 * 0.01 / (1.0 - 1.01_f64.powi(-24));
+        assert!((second.to_restricted - 6.0 * payment).abs() < 1e-6);
     }
 }

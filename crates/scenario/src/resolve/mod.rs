@@ -677,24 +677,36 @@ impl Checker<'_> {
         }
         if let Some(t) = &d.project_terms {
             let at = join_field(path, field!(ConversionDebt.project_terms));
-            if corporate {
-                return Err(self.err(
-                    &at,
-                    ErrorKind::Reference,
-                    "project terms apply to a project loan: add `recourse: project`".into(),
-                ));
-            }
-            if t.lock_up_dscr < t.min_dscr {
-                return Err(self.err(
-                    &join_field(&at, field!(ProjectTerms.lock_up_dscr)),
-                    ErrorKind::Range,
-                    format!(
-                        "{} is below min_dscr {}; cash locks up at or above the default \
+            self.project_terms(&at, corporate, t)?;
+        }
+        Ok(())
+    }
+
+    /// A project loan's terms `t` at `at` (on a loan with corporate recourse when
+    /// `corporate`): they apply only to project loans, and cash locks up before a default.
+    pub(super) fn project_terms(
+        &self,
+        at: &str,
+        corporate: bool,
+        t: &ProjectTerms,
+    ) -> Result<(), ScenarioError> {
+        if corporate {
+            return Err(self.err(
+                at,
+                ErrorKind::Reference,
+                "project terms apply to a project loan: add `recourse: project`".into(),
+            ));
+        }
+        if t.lock_up_dscr < t.min_dscr {
+            return Err(self.err(
+                &join_field(at, field!(ProjectTerms.lock_up_dscr)),
+                ErrorKind::Range,
+                format!(
+                    "{} is below min_dscr {}; cash locks up at or above the default \
                          threshold",
-                        t.lock_up_dscr, t.min_dscr
-                    ),
-                ));
-            }
+                    t.lock_up_dscr, t.min_dscr
+                ),
+            ));
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::field;
 use crate::names::shown;
 use crate::source::{join_field, join_index};
 use crate::types::{
-    Action, AsicDisposal, AsicFleet, GpuDebt, HallState, LeasePhase, Plan, Rule, Scenario,
+    Action, AsicDisposal, AsicFleet, GpuDebt, HallState, LeasePhase, Plan, Recourse, Rule, Scenario,
 };
 
 impl Checker<'_> {
@@ -325,6 +325,13 @@ impl Checker<'_> {
                     if let Some(d) = debt {
                         let debt_path = at(field!(Action::DeployGpuCloud { debt }));
                         self.rate(&join_field(&debt_path, field!(GpuDebt.rate)), d.rate)?;
+                        if let Some(t) = &d.project_terms {
+                            self.project_terms(
+                                &join_field(&debt_path, field!(GpuDebt.project_terms)),
+                                d.recourse == Recourse::Corporate,
+                                t,
+                            )?;
+                        }
                         // A GPU loan amortises within the GPUs' life: the collateral is gone
                         // once they retire.
                         let life_months = life_years * 12.0;

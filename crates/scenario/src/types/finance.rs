@@ -117,7 +117,7 @@ pub enum Recourse {
 }
 
 impl Recourse {
-    fn is_corporate(&self) -> bool {
+    pub(crate) fn is_corporate(&self) -> bool {
         *self == Recourse::Corporate
     }
 }

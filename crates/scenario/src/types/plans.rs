@@ -3,7 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsicFleet, ConversionDebt, Date, DebtRate, HallTarget, Repayment};
+use super::{
+    AsicFleet, ConversionDebt, Date, DebtRate, HallTarget, ProjectTerms, Recourse, Repayment,
+};
 
 /// A named plan: what the operator does over the horizon.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -445,8 +447,11 @@ pub struct GpuContract {
 }
 
 /// A loan secured on a GPU deployment (like CoreWeave's delayed-draw term loans): a share of
-/// the GPU capex, drawn at purchase, repaid within the GPUs' life. It has corporate recourse:
-/// if the company defaults, the lenders take the GPUs with the rest of its assets.
+/// the GPU capex, drawn at purchase, repaid within the GPUs' life. With corporate recourse (the
+/// default) it is the company's debt: if the company defaults, the lenders take the GPUs with
+/// the rest of its assets. With project recourse the GPUs and their contract sit in a
+/// special-purpose vehicle whose own cash flow serves the loan; at its default the lenders
+/// take the GPUs and the company goes on.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuDebt {
@@ -460,6 +465,14 @@ pub struct GpuDebt {
     pub term_months: u32,
     /// Repayment.
     pub repayment: Repayment,
+    /// Whom the lenders can reach: `corporate` (default) or `project` (the GPUs and their
+    /// contract alone).
+    #[serde(default, skip_serializing_if = "Recourse::is_corporate")]
+    pub recourse: Recourse,
+    /// The SPV loan's covenants and reserve (with `recourse: project`; defaults apply when
+    /// absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_terms: Option<ProjectTerms>,
 }
 
 /// A rule evaluated at each monthly review.
