@@ -8,3 +8,4 @@
 
 pub mod estimate;
 pub mod evaluate;
+pub mod optimize;
