@@ -386,13 +386,21 @@ impl Problem {
         if search::grid_size(&self.sizes(), budget).is_some() {
             return Strategy::Exhaustive;
         }
+        match self.edge() {
+            Some(feasible_above) => Strategy::Bisection { feasible_above },
+            None => Strategy::Pattern,
+        }
+    }
+
+    /// For the question "the least (most) value of the one variable that meets the
+    /// constraints": whether the feasible values lie above the answer (minimising) or below
+    /// it. `None` for any other question.
+    pub fn edge(&self) -> Option<bool> {
         match self.goal {
             Goal::Variable(_) if self.variables.len() == 1 && !self.constraints.is_empty() => {
-                Strategy::Bisection {
-                    feasible_above: self.sense == Sense::Minimize,
-                }
+                Some(self.sense == Sense::Minimize)
             }
-            _ => Strategy::Pattern,
+            _ => None,
         }
     }
 

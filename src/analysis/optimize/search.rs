@@ -51,6 +51,9 @@ impl Score {
 /// A grid point: one index per variable.
 pub type Point = Vec<usize>;
 
+/// Scores a batch of distinct grid points, in order, or fails with the caller's error.
+pub type Scorer<'a, E> = dyn FnMut(&[Point]) -> Result<Vec<Score>, E> + 'a;
+
 /// How the grid is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -105,7 +108,7 @@ pub fn search<E>(
     sizes: &[usize],
     strategy: Strategy,
     budget: usize,
-    score: &mut dyn FnMut(&[Point]) -> Result<Vec<Score>, E>,
+    score: &mut Scorer<'_, E>,
 ) -> Result<Outcome, E> {
     let mut run = Run {
         cache: BTreeMap::new(),
@@ -138,7 +141,7 @@ struct Run<'a, E> {
     cache: BTreeMap<Point, Score>,
     scored: Vec<(Point, Score)>,
     budget: usize,
-    score: &'a mut dyn FnMut(&[Point]) -> Result<Vec<Score>, E>,
+    score: &'a mut Scorer<'a, E>,
 }
 
 impl<E> Run<'_, E> {

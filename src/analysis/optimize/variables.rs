@@ -30,8 +30,11 @@ pub enum Kind {
 /// One decision variable and its grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variable {
-    /// The scenario path, as typed (e.g. `plans[1].actions[0].date`).
+    /// The scenario path, as typed (e.g. `plans[1].actions[0].date`); several paths set to
+    /// the same value are written joined by commas.
     pub path: String,
+    /// Each scenario path the variable sets.
+    paths: Vec<String>,
     /// What its values are.
     pub kind: Kind,
     /// The lower bound: the value itself for numbers and integers; for dates, months since
@@ -49,7 +52,8 @@ pub struct Variable {
 }
 
 impl Variable {
-    /// Parses `PATH=MIN..MAX` or `PATH=MIN..MAX/STEP`. Both bounds integers make an integer
+    /// Parses `PATH=MIN..MAX` or `PATH=MIN..MAX/STEP`; `PATH,PATH2=…` sets several paths to
+    /// the same value (a conversion date and its tenant's signing date move together). Both bounds integers make an integer
     /// variable, both dates (`YYYY-MM-DD`) a date variable searched in whole months (STEP in
     /// months); otherwise numbers. Without a step, numbers and integers are searched on
     /// [`DEFAULT_INTERVALS`] intervals (an integer step rounded up), dates month by month.
@@ -64,6 +68,7 @@ impl Variable {
         };
         let (path, range) = text.split_once('=').ok_or_else(expected)?;
         let path = path.trim();
+        let paths: Vec<String> = path.split(',').map(|p| p.trim().to_owned()).collect();
         let (bounds, step) = match range.split_once('/') {
             Some((b, s)) => (b, Some(s.trim())),
             None => (range, None),
@@ -72,7 +77,9 @@ impl Variable {
         let (low, high) = (low.trim(), high.trim());
         // The path's syntax is checked as `--set` checks it; whether the scenario has it is
         // checked when the scenario is loaded.
-        overrides::parse(&format!("{path}={low}")).map_err(|e| e.to_string())?;
+        for p in &paths {
+            overrides::parse(&format!("{p}={low}")).map_err(|e| e.to_string())?;
+        }
         let range_text = format!("{low}..{high}");
         let empty = |shown_low: &str, shown_high: &str| {
             format!(
@@ -167,7 +174,8 @@ impl Variable {
             ));
         }
         let mut variable = Variable {
-            path: path.to_owned(),
+            path: paths.join(","),
+            paths,
             kind,
             min,
             step,
@@ -245,13 +253,17 @@ impl Variable {
         }
     }
 
-    /// The `--set`-like override that puts grid point `index` into the scenario; messages
-    /// about its value name the `--var`.
-    pub fn override_at(&self, index: usize) -> Override {
-        let value = self.value_at(index);
-        let mut o = Override::new(&self.path, value);
-        o.given_as = format!("--var {}={}", self.path, self.text_at(index));
-        o
+    /// The `--set`-like overrides that put grid point `index` into the scenario, one per
+    /// path; messages about a value name the `--var`.
+    pub fn overrides_at(&self, index: usize) -> Vec<Override> {
+        self.paths
+            .iter()
+            .map(|path| {
+                let mut o = Override::new(path, self.value_at(index));
+                o.given_as = format!("--var {}={}", self.path, self.text_at(index));
+                o
+            })
+            .collect()
     }
 }
 
@@ -312,6 +324,14 @@ mod tests {
         ] {
             assert!(Variable::parse(bad).is_err(), "{bad}");
         }
+        // One variable may set several paths to the same value.
+        let v = Variable::parse("a.date, b.date=2027-01-01..2027-03-01").unwrap();
+        let set = v.overrides_at(2);
+        assert_eq!(set.len(), 2);
+        assert_eq!(
+            (set[1].path.as_str(), &set[1].value),
+            ("b.date", &serde_json::json!("2027-03-01"))
+        );
         let message = Variable::parse("starting_cash_usd=9..3").unwrap_err();
         assert!(message.contains("empty"), "{message}");
     }
