@@ -132,7 +132,33 @@ pub(crate) fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let mut winner = None;
     if !finalists.is_empty() {
         let fresh = args.runs..2 * args.runs;
-        let confirmed = sim.assess_values(&finalists, fresh.clone())?;
+        let mut confirmed = sim.assess_values(&finalists, fresh.clone())?;
+        // For the least (most) value, when no finalist holds on fresh futures, the fresh
+        // evidence puts the edge further on: walk on, a few grid points a batch.
+        if let Some(feasible_above) = problem.edge() {
+            let n = problem.sizes()[0];
+            for _ in 0..EDGE_WALKS {
+                if confirmed.iter().any(|c| c.1.score.feasible) {
+                    break;
+                }
+                let Some(last) = confirmed.last().map(|c| c.0[0]) else {
+                    break;
+                };
+                let next: Vec<Point> = (1..=3)
+                    .filter_map(|step| {
+                        if feasible_above {
+                            (last + step < n).then(|| vec![last + step])
+                        } else {
+                            last.checked_sub(step).map(|j| vec![j])
+                        }
+                    })
+                    .collect();
+                if next.is_empty() {
+                    break;
+                }
+                confirmed.extend(sim.assess_values(&next, fresh.clone())?);
+            }
+        }
         let first_confirm = trials.len();
         for (point, assessment, _) in &confirmed {
             trials.push(Trial {
@@ -157,7 +183,8 @@ pub(crate) fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         if let Some(w) = best {
             winner = Some(first_confirm + w);
             trials[first_confirm + w].chosen = true;
-            if problem.edge().is_none() {
+            // Among several feasible finalists only: alone, the winner has no rival.
+            if problem.edge().is_none() && feasible.len() > 1 {
                 let statistic = match problem.goal {
                     Goal::Measure(_, s) => Some(s),
                     Goal::Variable(_) => None,
@@ -219,6 +246,10 @@ pub(crate) fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     }
     run::print_stdout(&output.render(args.format.into()))
 }
+
+/// Batches of three further grid points tried on fresh futures when none of the finalists of
+/// a least (most) value question holds there.
+const EDGE_WALKS: usize = 3;
 
 /// The question, resolved against the metrics and the variables.
 fn problem(args: &OptimizeArgs) -> Result<Problem, Failure> {

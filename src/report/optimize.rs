@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::estimate::Statistic;
 use crate::analysis::optimize::{
-    Assessment, Comparison, Goal, Point, Problem, Sense, Strategy, measure_key,
+    Assessment, Comparison, Goal, Kind, Point, Problem, Sense, Strategy, measure_key,
 };
 use crate::report::ReportError;
 use crate::report::atomic::AtomicFile;
@@ -372,8 +372,7 @@ impl OptimizeOutput<'_> {
                     Sense::Maximize => "most",
                 };
                 format!(
-                    "The {word} {} for plan {} that meets {} is {} (grid step {}), chosen on \
-                     fresh futures",
+                    "The {word} {} for plan {} that meets {} is {} (grid step {})",
                     v.path,
                     self.plan,
                     self.problem
@@ -383,7 +382,12 @@ impl OptimizeOutput<'_> {
                         .collect::<Vec<_>>()
                         .join(" and "),
                     format_value(v.numeric_at(t.point[i]), objective_format(self.problem)),
-                    v.step_text()
+                    match v.kind {
+                        Kind::Date => v.step_text(),
+                        Kind::Integer | Kind::Number => {
+                            format_value(v.step(), objective_format(self.problem))
+                        }
+                    }
                 )
             }
             _ => format!(
@@ -403,6 +407,22 @@ impl OptimizeOutput<'_> {
             let _ = write!(s, ": {}", parts.join(", "));
         }
         let _ = write!(s, " on {} fresh futures", count(self.runs));
+        // An answer at the end of a range may only be the best inside it.
+        let at_ends: Vec<&str> = self
+            .problem
+            .variables
+            .iter()
+            .zip(&t.point)
+            .filter(|(v, k)| **k == 0 || **k + 1 == v.points())
+            .map(|(v, _)| v.path.as_str())
+            .collect();
+        if !at_ends.is_empty() {
+            let _ = write!(
+                s,
+                " (at the end of the range of {}: the best may lie beyond it)",
+                at_ends.join(" and ")
+            );
+        }
         if let Some(bracket) = self.bracket_below() {
             let _ = write!(s, "; {bracket}");
         }

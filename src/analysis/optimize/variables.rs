@@ -201,6 +201,11 @@ impl Variable {
         self.points
     }
 
+    /// The grid's step in the variable's unit (in months for a date).
+    pub fn step(&self) -> f64 {
+        self.step
+    }
+
     /// The grid's step as users write it (`5000000`, `0.05`, `1 month`).
     pub fn step_text(&self) -> String {
         step_text(self.kind, self.step)
