@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 
 use crate::analysis::evaluate::{Evaluation, Measure, VariantValues, evaluate};
 use crate::analysis::optimize::{self, Assessment, Goal, Outcome, Point, Problem, Sense};
-use crate::cli::args::{OptimizeArgs, metric_by_name};
+use crate::cli::args::{OptimizeArgs, OutputFormat, metric_by_name};
 use crate::cli::output_dir::OutputDir;
 use crate::cli::run::{self, Prepared, Request};
 use crate::cli::{Failure, interrupt};
@@ -242,6 +242,10 @@ pub(crate) fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     out.keep();
     let output = OptimizeOutput { plots, ..output };
     if winner.is_none() {
+        // Scripts still get the document (`chosen` null) before the exit code says why.
+        if args.format == OutputFormat::Json {
+            run::print_stdout(&output.json())?;
+        }
         return Err(Failure::Infeasible(output.no_answer()));
     }
     run::print_stdout(&output.render(args.format.into()))

@@ -442,9 +442,15 @@ fn no_feasible_candidate_exits_4_with_the_table_and_no_scenario() {
             "--runs",
             "8",
             "--no-plots",
+            "--format",
+            "json",
         ],
     );
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    // Scripts still get the document, with no choice in it.
+    let document: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(document["chosen"].is_null());
+    assert_eq!(document["evaluations"], 3);
     assert!(stderr(&o).contains("no candidate"), "{}", stderr(&o));
     assert_eq!(rows(&dir.path().join("out")).len(), 3);
     assert!(!dir.path().join("out/best.yaml").exists());
