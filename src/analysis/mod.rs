@@ -8,4 +8,5 @@
 
 pub mod estimate;
 pub mod evaluate;
+pub mod optimize;
 pub mod sensitivity;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::analysis::optimize::{ConstraintSpec, MeasureSpec, Variable};
 use crate::model::Metric;
 use crate::montecarlo::{ConvergenceTarget, Shard};
 use crate::scenario::overrides::{self, Override};
@@ -41,6 +42,9 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Print the event log of one replication of one plan.
     Trace(TraceArgs),
+    /// Find the values of a few inputs that make one plan best under risk limits (common
+    /// random numbers, confirmed on fresh futures).
+    Optimize(OptimizeArgs),
     /// Print a JSON Schema of the scenario file, for editors.
     Schema,
     /// Print a shell completion script.
@@ -370,6 +374,89 @@ fn parse_param(text: &str) -> Result<SensitivityParam, String> {
         low: value(low)?,
         high: value(high)?,
     })
+}
+
+/// Options of `pivotsim optimize`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("objective").required(true).args(["maximize", "minimize"])))]
+pub struct OptimizeArgs {
+    /// Scenario file (YAML). Default: the embedded default scenario.
+    pub scenario: Option<PathBuf>,
+    /// The plan whose inputs are chosen, by name.
+    #[arg(long, value_name = "NAME")]
+    pub plan: String,
+    /// A decision variable: a scenario path and its range, searched on a grid, e.g.
+    /// `plans[1].actions[1].date=2027-01-01..2029-01-01` (dates in whole months, or
+    /// `/3` for every 3 months), `starting_cash_usd=0..200000000/5000000` (both bounds whole:
+    /// an integer), `plans[1].actions[0].debt.share_of_capex=0.50..0.85/0.05`. Without a
+    /// step, 20 intervals. `PATH,PATH2=…` sets several paths to one value (a conversion and
+    /// its tenant's signing). Repeatable.
+    #[arg(long = "var", required = true, value_name = "PATH=MIN..MAX[/STEP]", value_parser = parse_variable)]
+    pub vars: Vec<Variable>,
+    /// Maximise METRIC:STAT of the plan: a runs.csv metric or `delta_<metric>` (against the
+    /// baseline plan on the same future), and mean, median, pNN or cvarNN (default mean).
+    #[arg(long, value_name = "METRIC[:STAT]", value_parser = parse_measure_spec)]
+    pub maximize: Option<MeasureSpec>,
+    /// Minimise METRIC:STAT, or a decision variable itself (`--minimize starting_cash_usd`:
+    /// the least equity that meets the constraints).
+    #[arg(long, value_name = "METRIC[:STAT]|PATH", value_parser = parse_measure_spec)]
+    pub minimize: Option<MeasureSpec>,
+    /// A constraint, met when the end of the statistic's 95% interval on the limit's side
+    /// clears it, e.g. `p_default<=0.05` (the Wilson upper bound of P(default) at most 5%) or
+    /// `min_dscr:p05>=1.2`. Repeatable.
+    #[arg(long = "subject-to", value_name = "METRIC[:STAT]<=LIMIT", value_parser = parse_constraint)]
+    pub subject_to: Vec<ConstraintSpec>,
+    /// Grid points the search may simulate (the confirmation on fresh futures comes on top).
+    #[arg(long, value_name = "N", default_value_t = crate::analysis::optimize::DEFAULT_BUDGET)]
+    pub budget: usize,
+    /// Futures simulated per candidate (the same futures for all; the finalists are simulated
+    /// again on as many fresh ones).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub runs: u64,
+    /// Root random seed (overrides the scenario's; drawn and printed when neither is set).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Output folder: optimize.csv, best.yaml and the frontier plot.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "pivotsim-optimize"
+    )]
+    pub out: PathBuf,
+    /// Worker threads (default: RAYON_NUM_THREADS or the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Change one scenario value for every candidate (as `run --set`). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// The plan `delta_` measures compare with (default: the scenario's first plan).
+    #[arg(long, value_name = "PLAN")]
+    pub baseline: Option<String>,
+    /// What to print on stdout: the answer and the finalists, or a JSON document.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Print nothing on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do not draw the frontier plot.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Parses `--var`.
+fn parse_variable(text: &str) -> Result<Variable, String> {
+    Variable::parse(text)
+}
+
+/// Parses `--maximize` and `--minimize`.
+fn parse_measure_spec(text: &str) -> Result<MeasureSpec, String> {
+    MeasureSpec::parse(text)
+}
+
+/// Parses `--subject-to`.
+fn parse_constraint(text: &str) -> Result<ConstraintSpec, String> {
+    ConstraintSpec::parse(text)
 }
 
 /// Options of `pivotsim trace`.

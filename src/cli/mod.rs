@@ -2,12 +2,14 @@
 //!
 //! Exit codes: 0 success; 1 runtime failure (an output could not be written); 2 invalid input
 //! or usage (bad scenario, bad option, bad or incomplete shards); 3 `--require-target` given
-//! and the `--target-ci` half-width not reached; 130 interrupted (Ctrl-C or SIGTERM). stdout
+//! and the `--target-ci` half-width not reached; 4 `optimize` found no candidate meeting its
+//! constraints (its table and plot are still written); 130 interrupted (Ctrl-C or SIGTERM). stdout
 //! carries results, stderr progress and messages.
 
 pub mod args;
 mod init;
 mod interrupt;
+mod optimize;
 mod output_dir;
 mod run;
 mod sensitivity;
@@ -32,6 +34,8 @@ pub const EXIT_RUNTIME: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
 /// Exit code when `--require-target` was given and the convergence target was not met.
 pub const EXIT_TARGET_MISSED: u8 = 3;
+/// Exit code when `optimize` found no candidate that meets its constraints.
+pub const EXIT_INFEASIBLE: u8 = 4;
 /// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, the shell convention).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -48,6 +52,9 @@ pub enum Failure {
     TargetMissed,
     /// Ctrl-C or SIGTERM arrived; nothing was committed (exit 130).
     Interrupted,
+    /// `optimize` found no candidate meeting its constraints (exit 4); the message says how
+    /// close the best came.
+    Infeasible(String),
 }
 
 impl From<scenario::ScenarioError> for Failure {
@@ -101,6 +108,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::Trace(args)) => trace::trace(&args),
+        Some(Command::Optimize(args)) => optimize::optimize(&args),
         Some(Command::Schema) => run::print_stdout(&scenario::schema::scenario_schema_json()),
         Some(Command::Completions(args)) => completions(args.shell),
     };
@@ -129,6 +137,10 @@ pub fn main() -> ExitCode {
                 "interrupted: stopped, and every file and folder this run had written was removed"
             );
             ExitCode::from(EXIT_INTERRUPTED)
+        }
+        Err(Failure::Infeasible(message)) => {
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&message));
+            ExitCode::from(EXIT_INFEASIBLE)
         }
         Err(Failure::TargetMissed) => {
             let _ = writeln!(

@@ -10,6 +10,7 @@ pub mod csv_text;
 pub mod figures;
 pub mod format;
 pub mod html;
+pub mod optimize;
 pub mod outputs;
 pub mod plots;
 pub mod runs_csv;

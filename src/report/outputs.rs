@@ -126,7 +126,8 @@ fn inline_plots(files: &[PathBuf]) -> Result<Vec<InlinePlot>, ReportError> {
 }
 
 /// Whether `name`, an entry directly inside an output folder, is something a pivotsim command
-/// writes there: the run files, the plots, a sweep's table, plot and `point-NNN` folders, and
+/// writes there: the run files, the plots, a sweep's table, plot and `point-NNN` folders,
+/// `optimize`'s table, chosen scenario and frontier plot, and
 /// the hidden temporaries (`.NAME.partial-PID`, `.plots.partial-PID`) a killed run can leave.
 /// `is_dir` tells a folder from a file (a symbolic link counts as a file, never followed).
 pub fn is_output_name(name: &str, is_dir: bool) -> bool {
@@ -146,6 +147,8 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         "sweep.csv",
         crate::report::sensitivity::CSV,
         crate::report::sensitivity::SHARD_MANIFEST,
+        "optimize.csv",
+        "best.yaml",
         REPORT_HTML,
     ]
     .contains(&name)
@@ -159,6 +162,7 @@ pub fn is_output_name(name: &str, is_dir: bool) -> bool {
         return false;
     };
     stem == "sweep"
+        || stem == "frontier"
         || figures::PLOT_STEMS.contains(&stem)
         || stem.starts_with(figures::REVENUE_MIX_PREFIX)
         || stem.starts_with(figures::PAIRED_PREFIX)

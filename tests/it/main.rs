@@ -18,6 +18,7 @@ mod gpu_cloud;
 mod history;
 mod leases;
 mod model;
+mod optimize;
 mod outputs;
 mod properties;
 mod robustness;

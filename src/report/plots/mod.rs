@@ -24,6 +24,7 @@ mod axis;
 mod bars;
 mod canvas;
 mod distribution;
+mod frontier;
 mod png_text;
 mod svg_text;
 mod timeseries;
@@ -36,6 +37,7 @@ use std::path::PathBuf;
 pub use crate::report::format::{ValueFormat, format_value};
 pub use bars::{Bar, BarRow, horizontal_bars};
 pub use distribution::{cdf, histogram};
+pub use frontier::{FrontierPoints, frontier};
 pub use timeseries::{fan_chart, lines, parameter_fan_chart, stacked_area};
 
 /// A distribution given as `(value, count)` pairs, e.g. the bins of a quantile sketch.
