@@ -22,3 +22,4 @@ mod outputs;
 mod properties;
 mod robustness;
 mod schema;
+mod variance;
