@@ -154,6 +154,33 @@ flows! {
     GridOutageHours => "grid_outage_hours", Not, Memo, "site-hours of grid outage (summed over sites)";
 }
 
+/// The bit of a class in [`Flows::fold`]'s mask.
+const fn class_bit(class: FlowClass) -> u32 {
+    1 << class as u32
+}
+
+/// Each flow's class bit, in table order.
+const FLOW_CLASS_BITS: [u32; Flow::COUNT] = {
+    let mut bits = [0; Flow::COUNT];
+    let mut i = 0;
+    while i < Flow::COUNT {
+        bits[i] = class_bit(Flow::ALL[i].class());
+        i += 1;
+    }
+    bits
+};
+
+/// Whether each flow moves cash out, in table order.
+const FLOW_IS_OUTFLOW: [bool; Flow::COUNT] = {
+    let mut out = [false; Flow::COUNT];
+    let mut i = 0;
+    while i < Flow::COUNT {
+        out[i] = matches!(Flow::ALL[i].cash_effect(), CashEffect::Out);
+        i += 1;
+    }
+    out
+};
+
 /// Money and energy accrued over an interval: one value per [`Flow`], indexed by it.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Flows([f64; Flow::COUNT]);
@@ -188,13 +215,18 @@ impl Flows {
     /// cash (or, `as_costs`, as it costs: outflows added). With no `start`, the first flow
     /// starts the sum (as `a + b`, not `0 + a + b`, which could differ in the sign of a zero).
     fn fold(&self, start: Option<f64>, classes: &[FlowClass], as_costs: bool) -> f64 {
+        // The classes as a bit mask, tested against each flow's bit from a table built at
+        // compile time: the month close folds the table several times per plan, and testing
+        // membership by matching every flow's class against the slice was about a tenth of a
+        // replication's instructions. The same flows are added in the same order.
+        let mask = classes.iter().fold(0u32, |m, c| m | class_bit(*c));
         let mut sum = start;
-        for flow in Flow::ALL {
-            if !classes.contains(&flow.class()) {
+        for i in 0..Flow::COUNT {
+            if FLOW_CLASS_BITS[i] & mask == 0 {
                 continue;
             }
-            let value = self[flow];
-            let adds = (flow.cash_effect() == CashEffect::Out) == as_costs;
+            let value = self.0[i];
+            let adds = FLOW_IS_OUTFLOW[i] == as_costs;
             sum = Some(match (sum, adds) {
                 (None, true) => value,
                 (None, false) => -value,
