@@ -14,9 +14,11 @@
 //! those of plain runs). Control variates: the regression of the quantity on the world's
 //! price-diffusion normals (Σz and its time-weighted sum, both of mean exactly 0) over the
 //! plain run; the adjusted mean has variance σ²(1 − R²)/n, a factor 1/(1 − R²) (less a
-//! fraction q/n of the runs' worth for q estimated coefficients). Two more columns fit the AI
-//! market's time in boom and count of inquiries, and each hall's construction delay. The
-//! runs to a 95% half-width h are (1.96·σ/h)²/factor.
+//! fraction q/n of the runs' worth for q estimated coefficients). Further columns fit the AI
+//! market's time in boom and count of inquiries, and the conversion's own draws (each anchor
+//! deal's default clock and each hall's construction delay, see `conversion_draw_features`;
+//! adjusted R², for their 126 coefficients). The runs to a 95% half-width h are
+//! (1.96·σ/h)²/factor.
 
 use std::time::Instant;
 
@@ -24,7 +26,7 @@ use pivotsim::model::world::samplers::sample;
 use pivotsim::model::world::streams::{StreamKind, tenant_stream};
 use pivotsim::model::{CompiledScenario, Metric, RunMetrics, World};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions, money_tie_tolerance};
-use pivotsim::scenario::{self, AiRegime};
+use pivotsim::scenario::{self, AiRegime, Dist};
 
 /// The half-width the issue asks the time to: $2M on mean ΔNPV.
 const TARGET_HALF_WIDTH_USD: f64 = 2e6;
@@ -106,16 +108,22 @@ fn r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
             .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
             .unwrap_or(col);
         a.swap(col, pivot);
-        for row in 0..q {
-            if row != col && a[col][col] != 0.0 {
-                let f = a[row][col] / a[col][col];
-                for k in col..=q {
-                    a[row][k] -= f * a[col][k];
+        let pivot_row = a[col].clone();
+        if pivot_row[col] == 0.0 {
+            continue;
+        }
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * p;
                 }
             }
         }
     }
+    // A control that is a combination of others (a zero pivot) explains nothing more.
     let explained: f64 = (0..q)
+        .filter(|&i| a[i][i] != 0.0)
         .map(|i| a[i][q] / a[i][i] * covariance(controls[i], ys))
         .sum();
     explained / variance(ys)
@@ -169,6 +177,32 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
     out
 }
 
+/// Functions of the first draws of the operator streams a conversion's luck comes from, each
+/// of known mean whatever the scenario: for each anchor deal's default clock E ~ Exp(1) (the
+/// first draw of its stream, instance = the action's index in its plan, 0 to 15), e^(−E)
+/// (mean 1/2) and 1{E < x} (mean 1 − e^(−x)) at x = 0.05, 0.1, 0.2, 0.4, 0.8; for each hall's
+/// construction delay, drawn lognormal (median m, σ) as the first draw of its stream, its
+/// normal Z = ln(D/m)/σ with Z (mean 0), Z² (mean 1), |Z| (mean √(2/π)), Z³ (mean 0) and
+/// 1{Z > 0} (mean 1/2). Drawn again here as `Tenancy` and `construction_luck` draw them.
+fn conversion_draw_features(model: &CompiledScenario, seed: u64, replication: u64) -> Vec<f64> {
+    let mut out = Vec::new();
+    for action in 0..16 {
+        let mut rng = tenant_stream(seed, replication, StreamKind::AnchorTenant, action);
+        let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut rng);
+        out.push((-e).exp());
+        out.extend([0.05, 0.1, 0.2, 0.4, 0.8].map(|x| f64::from(u8::from(e < x))));
+    }
+    let risk = model.ai.as_ref().and_then(|a| a.construction_risk);
+    if let Some(Dist::Lognormal { median, sigma }) = risk.map(|r| r.delay_months) {
+        for hall in 0..model.halls.len() {
+            let mut rng = tenant_stream(seed, replication, StreamKind::ConstructionRisk, hall);
+            let z = (sample(&Dist::Lognormal { median, sigma }, &mut rng) / median).ln() / sigma;
+            out.extend([z, z * z, z.abs(), z * z * z, f64::from(u8::from(z > 0.0))]);
+        }
+    }
+    out
+}
+
 fn factor_text(f: f64) -> String {
     if f.is_finite() {
         format!("{f:.2}")
@@ -190,7 +224,7 @@ fn main() {
     let (mut sum, mut weighted, mut boom, mut inquiries) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let end = plain_model.end.secs();
-    let mut construction: Vec<Vec<f64>> = vec![Vec::new(); plain_model.halls.len()];
+    let mut own_draws: Vec<Vec<f64>> = Vec::new();
     for r in &plain {
         world.generate(&plain_model, seed, r.replication);
         sum.push(world.price_normals.sum);
@@ -204,14 +238,10 @@ fn main() {
             .sum();
         boom.push(boom_secs as f64);
         inquiries.push(world.ai.inquiries.len() as f64);
-        // Each hall's construction delay as its stream first draws it (`construction_luck` in
-        // crates/model/src/operator/actions.rs, before the boom factor and the clamp): a draw
-        // of known mean, the same in every plan that converts the hall.
-        if let Some(risk) = plain_model.ai.as_ref().and_then(|a| a.construction_risk) {
-            for (h, draws) in construction.iter_mut().enumerate() {
-                let mut rng = tenant_stream(seed, r.replication, StreamKind::ConstructionRisk, h);
-                draws.push(sample(&risk.delay_months, &mut rng));
-            }
+        let features = conversion_draw_features(&plain_model, seed, r.replication);
+        own_draws.resize_with(features.len(), Vec::new);
+        for (column, x) in own_draws.iter_mut().zip(features) {
+            column.push(x);
         }
     }
     println!(
@@ -222,7 +252,7 @@ fn main() {
     );
     println!();
     println!(
-        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: halls' construction delays (R²) | runs to ±$2M: plain / antithetic / all controls | CPU-s to ±$2M: plain / antithetic / all controls |"
+        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: the conversion's own draws (adjusted R²) | runs to ±$2M: plain / antithetic / own draws | CPU-s to ±$2M: plain / antithetic / own draws |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for q in quantities(&plain_model) {
@@ -235,14 +265,12 @@ fn main() {
             r_squared(&xs, &[&boom, &inquiries]),
             r_squared(&xs, &[&sum, &weighted, &boom, &inquiries]),
         ];
-        let delays: Vec<&[f64]> = construction
-            .iter()
-            .filter(|d| !d.is_empty())
-            .map(Vec::as_slice)
-            .collect();
-        let delay_fit = r_squared(&xs, &delays);
+        let own: Vec<&[f64]> = own_draws.iter().map(Vec::as_slice).collect();
+        // Adjusted for the q coefficients fitted on the same n runs: 1 − (1 − R²)(n − 1)/(n − q − 1).
+        let n = xs.len() as f64;
+        let own_fit = 1.0 - (1.0 - r_squared(&xs, &own)) * (n - 1.0) / (n - own.len() as f64 - 1.0);
         let cells = fits.map(|r2| format!("{} ({r2:.3})", factor_text(1.0 / (1.0 - r2))));
-        let control = 1.0 / (1.0 - fits[2]);
+        let control = 1.0 / (1.0 - own_fit);
         let (runs_cell, cpu_cell) = if q.delta_npv {
             let plain_runs = (Z95 * sigma / TARGET_HALF_WIDTH_USD).powi(2);
             let (a, c) = (plain_runs / anti, plain_runs / control);
@@ -264,13 +292,13 @@ fn main() {
             format!("${:.1}M", sigma / 1e6)
         };
         println!(
-            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({delay_fit:.3}) | {runs_cell} | {cpu_cell} |",
+            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({own_fit:.3}) | {runs_cell} | {cpu_cell} |",
             q.name,
             factor_text(anti),
             cells[0],
             cells[1],
             cells[2],
-            factor_text(1.0 / (1.0 - delay_fit)),
+            factor_text(control),
         );
     }
 }
