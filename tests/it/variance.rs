@@ -290,3 +290,68 @@ fn antithetic_runs_are_the_same_bytes_for_any_thread_count_and_shard_split() {
         stderr(&refused)
     );
 }
+
+#[test]
+fn the_option_is_the_scenario_field_and_sweeps_take_it_at_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `--antithetic` is `--set antithetic=true`: the same bytes.
+    study(d, &["--out", "option"], &[]);
+    let o = run_in(
+        d,
+        &[
+            "run",
+            "--runs",
+            "151",
+            "--seed",
+            "9",
+            "--set",
+            "horizon_years=3",
+            "--set",
+            "antithetic=true",
+            "--no-plots",
+            "-q",
+            "--out",
+            "field",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for file in ["summary.json", "runs.csv"] {
+        let a = std::fs::read(d.join("option").join(file)).unwrap();
+        assert!(
+            a == std::fs::read(d.join("field").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // A sweep runs every point with antithetic futures.
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
+    let s = run_in(
+        d,
+        &[
+            "sweep",
+            config.to_str().unwrap(),
+            "--vary",
+            "market.bitcoin.volatility=0.4,0.7",
+            "--set",
+            "horizon_years=3",
+            "--runs",
+            "64",
+            "--seed",
+            "3",
+            "--antithetic",
+            "--no-plots",
+            "--no-report",
+            "--out",
+            "sweep",
+            "-q",
+        ],
+        &[],
+    );
+    assert!(s.status.success(), "{}", stderr(&s));
+    for point in ["point-000", "point-001"] {
+        let summary =
+            std::fs::read_to_string(d.join("sweep").join(point).join("summary.json")).unwrap();
+        assert!(summary.contains(r#""antithetic": true"#), "{point}");
+    }
+}
