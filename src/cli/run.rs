@@ -198,11 +198,21 @@ pub(crate) fn simulate(
     Ok((result, runs_csv, started.elapsed().as_secs_f64()))
 }
 
+/// The `--set` overrides with the one `--antithetic` stands for (last, so it wins), when given.
+pub(crate) fn with_antithetic(set: &[Override], antithetic: bool) -> Vec<Override> {
+    let mut all = set.to_vec();
+    if antithetic {
+        all.push(Override::for_option("--antithetic", "antithetic", true));
+    }
+    all
+}
+
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     interrupt::install();
+    let set = with_antithetic(&args.set, args.antithetic);
     let prepared = prepare(&Request {
         path: args.scenario.as_deref(),
-        set: &args.set,
+        set: &set,
         runs: args.runs,
         seed: args.seed,
         stresses: &args.stress,

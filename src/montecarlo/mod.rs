@@ -10,6 +10,14 @@
 //!
 //! With a convergence target, the target is checked after every [`CHECK_CHUNKS`] chunks
 //! merged (a fixed number of runs), so where a run stops never depends on threads either.
+//!
+//! With antithetic futures (the scenario's `antithetic`), replications 2k and 2k + 1 are a
+//! pair. A chunk holds an even number of replications and starts at an even index, so a pair
+//! never straddles a chunk, a batch or a shard. Each pair's values are pushed together
+//! ([`crate::stats::MetricAccumulator::push_pair`]), so every mean's standard error and
+//! interval (and `--target-ci`) come from the variance of the pair means; the last
+//! replication of an odd run count is a single. Quantiles and probabilities keep their
+//! per-run estimators.
 
 pub mod timeseries;
 
@@ -29,6 +37,12 @@ pub use timeseries::{BAND_LEVELS, BandCell, TimeSeriesStats};
 
 /// Replications per chunk: the unit of parallel work and of deterministic merging.
 pub const CHUNK_SIZE: u64 = 64;
+
+// Antithetic pairs (2k, 2k + 1) must never straddle a chunk, hence a shard.
+const _: () = assert!(
+    CHUNK_SIZE % 2 == 0,
+    "a chunk must hold whole antithetic pairs"
+);
 
 /// Most worker threads a run accepts (`--jobs`): far more than any machine's cores, few
 /// enough that the threads' stacks and the operating system's limits are never the problem.
@@ -138,6 +152,18 @@ impl PlanStatistics {
         }
     }
 
+    /// The two futures of an antithetic pair.
+    fn push_pair(&mut self, first: &RunMetrics, second: &RunMetrics) {
+        for ((acc, x0), x1) in self
+            .metrics
+            .iter_mut()
+            .zip(first.values.iter())
+            .zip(second.values.iter())
+        {
+            acc.push_pair(*x0, *x1);
+        }
+    }
+
     fn merge(&mut self, other: &PlanStatistics) {
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
@@ -217,6 +243,36 @@ impl PairStatistics {
         self.push_metrics(runs);
         for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
             acc.push(figure.of(versus));
+        }
+    }
+
+    /// The two futures of an antithetic pair: every plan's metrics and returns over the
+    /// baseline, in each.
+    fn push_pair(
+        &mut self,
+        (runs0, versus0): (&[RunMetrics], &PlanVersusBaseline),
+        (runs1, versus1): (&[RunMetrics], &PlanVersusBaseline),
+    ) {
+        self.push_metrics_pair(runs0, runs1);
+        for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
+            acc.push_pair(figure.of(versus0), figure.of(versus1));
+        }
+    }
+
+    fn push_metrics_pair(&mut self, runs0: &[RunMetrics], runs1: &[RunMetrics]) {
+        let (ra0, rb0) = (&runs0[self.a], &runs0[self.b]);
+        let (ra1, rb1) = (&runs1[self.a], &runs1[self.b]);
+        let (tie0, tie1) = (money_tie_tolerance(ra0, rb0), money_tie_tolerance(ra1, rb1));
+        for ((m, acc), metric) in self.metrics.iter_mut().enumerate().zip(Metric::ALL) {
+            let (t0, t1) = if metric.is_usd() {
+                (tie0, tie1)
+            } else {
+                (0.0, 0.0)
+            };
+            acc.push_antithetic_pair(
+                (ra0.values[m], rb0.values[m], t0),
+                (ra1.values[m], rb1.values[m], t1),
+            );
         }
     }
 
@@ -305,6 +361,10 @@ pub struct MonteCarloResult {
     pub stress_effects: Vec<PairStatistics>,
     /// Monthly bands of every plan's series.
     pub timeseries: TimeSeriesStats,
+    /// Whether the replications ran in antithetic pairs (not written when false, so a run
+    /// without them serializes as before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub antithetic: bool,
     /// The convergence outcome, when a target was set.
     #[serde(skip)]
     pub convergence: Option<ConvergenceOutcome>,
@@ -326,6 +386,11 @@ impl MonteCarloResult {
                 "seeds differ: {} and {}",
                 self.seed, other.seed
             )));
+        }
+        if self.antithetic != other.antithetic {
+            return Err(MergeMismatch(
+                "one ran antithetic futures and the other did not".into(),
+            ));
         }
         if self.baseline != other.baseline {
             return Err(MergeMismatch(format!(
@@ -409,11 +474,11 @@ impl MonteCarloResult {
         self.plans
             .iter()
             .map(|p| {
-                let m = p.metric(metric).moments();
-                if m.count() < 2 {
+                let accumulator = p.metric(metric);
+                if accumulator.count() < 2 {
                     f64::INFINITY
                 } else {
-                    Z95 * m.std_error()
+                    Z95 * accumulator.std_error()
                 }
             })
             .fold(0.0, f64::max)
@@ -472,9 +537,6 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
             &mut one,
         );
         series.extend_from_slice(&one);
-        for (s, run) in stats.iter_mut().zip(&plans) {
-            s.push(run);
-        }
         let mut versus_baseline = vec![None; plans.len()];
         for pair in &mut pairs {
             let (plan_project, plan_equity) = scratch.cash_flows(pair.a);
@@ -488,11 +550,7 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
                 ),
                 equity: incremental_returns(plan_equity, base_equity, rates[pair.a].1, &mut diff),
             };
-            pair.push(&plans, &versus);
             versus_baseline[pair.a] = Some(versus);
-        }
-        for effect in &mut stress_effects {
-            effect.push_metrics(&plans);
         }
         rows.push(ReplicationRow {
             replication,
@@ -500,12 +558,71 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
             versus_baseline,
         });
     }
+    // The statistics take the rows in replication order, an antithetic pair's two rows at
+    // once (a chunk starts at an even index, so its rows pair up from the first).
+    let mut rest = rows.as_slice();
+    while let Some((row, after)) = rest.split_first() {
+        match after.first() {
+            Some(next) if model.antithetic && row.replication % 2 == 0 => {
+                push_antithetic_pair(row, next, &mut stats, &mut pairs, &mut stress_effects);
+                rest = &after[1..];
+            }
+            _ => {
+                push_single(row, &mut stats, &mut pairs, &mut stress_effects);
+                rest = after;
+            }
+        }
+    }
     ChunkOutput {
         rows,
         stats,
         pairs,
         stress_effects,
         series,
+    }
+}
+
+/// Adds one replication to a chunk's statistics.
+fn push_single(
+    row: &ReplicationRow,
+    stats: &mut [PlanStatistics],
+    pairs: &mut [PairStatistics],
+    stress_effects: &mut [PairStatistics],
+) {
+    for (s, run) in stats.iter_mut().zip(&row.plans) {
+        s.push(run);
+    }
+    for pair in pairs {
+        if let Some(versus) = &row.versus_baseline[pair.a] {
+            pair.push(&row.plans, versus);
+        }
+    }
+    for effect in stress_effects {
+        effect.push_metrics(&row.plans);
+    }
+}
+
+/// Adds the two replications of an antithetic pair to a chunk's statistics.
+fn push_antithetic_pair(
+    first: &ReplicationRow,
+    second: &ReplicationRow,
+    stats: &mut [PlanStatistics],
+    pairs: &mut [PairStatistics],
+    stress_effects: &mut [PairStatistics],
+) {
+    for (s, (run0, run1)) in stats.iter_mut().zip(first.plans.iter().zip(&second.plans)) {
+        s.push_pair(run0, run1);
+    }
+    for pair in pairs {
+        if let (Some(v0), Some(v1)) = (
+            &first.versus_baseline[pair.a],
+            &second.versus_baseline[pair.a],
+        ) {
+            pair.push_pair((&first.plans, v0), (&second.plans, v1));
+        }
+    }
+    for effect in stress_effects {
+        effect.push_metrics_pair(&first.plans, &second.plans);
     }
 }
 
@@ -546,6 +663,7 @@ pub fn run<E: Send>(
         pairs: PairStatistics::versus(opts.baseline, &model.plans),
         stress_effects: PairStatistics::stress_effects(&model.plans),
         timeseries: TimeSeriesStats::new(model.plans.len(), months),
+        antithetic: model.antithetic,
         convergence: None,
     };
     let per_replication = model.plans.len() * months * model::Series::COUNT;

@@ -24,3 +24,4 @@ mod properties;
 mod robustness;
 mod schema;
 mod sensitivity;
+mod variance;

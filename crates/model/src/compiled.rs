@@ -593,6 +593,9 @@ pub struct CompiledScenario {
     pub fleets: Vec<FleetSpec>,
     /// Plans.
     pub plans: Vec<PlanSpec>,
+    /// Antithetic futures: the odd replication of each pair (2k, 2k + 1) mirrors the normal
+    /// draws of the even one's BTC price, hashrate and energy paths (`world::streams`).
+    pub antithetic: bool,
 }
 
 impl CompiledScenario {
@@ -815,6 +818,7 @@ impl CompiledScenario {
             halls,
             fleets,
             plans,
+            antithetic: s.antithetic,
         })
     }
 }

@@ -119,6 +119,12 @@ pub struct Scenario {
     #[serde(default = "default_runs")]
     #[schemars(range(min = 1, max = MAX_RUNS))]
     pub runs: u64,
+    /// Antithetic futures: replications in pairs (0 and 1, 2 and 3, …) whose BTC price,
+    /// hashrate and energy paths take opposite normal draws, so the mean's interval is
+    /// narrower for the same runs. Off by default; on, the odd replications' futures differ
+    /// from those of a run without it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub antithetic: bool,
     /// Annual discount rate for NPV, as a fraction (0.12 = 12%/yr): both the project and the
     /// equity rate unless `finance.discount_rates` gives them (which then take precedence).
     #[schemars(range(min = 0.0, max = 1.0), extend("x-expected" = "a fraction per year"))]

@@ -84,6 +84,24 @@ impl PairedAccumulator {
     pub fn push_with_tolerance(&mut self, a: f64, b: f64, tolerance: f64) {
         let d = a - b;
         self.diff.push(d);
+        self.count_outcome(d, tolerance);
+    }
+
+    /// Adds the pairs of the two futures of an antithetic pair, `(a, b, tolerance)` each as in
+    /// [`push_with_tolerance`](Self::push_with_tolerance): the differences go in as a pair
+    /// ([`MetricAccumulator::push_pair`], so the mean difference's interval uses the pair
+    /// means), wins and ties one future at a time.
+    #[inline]
+    pub fn push_antithetic_pair(&mut self, first: (f64, f64, f64), second: (f64, f64, f64)) {
+        let (d0, d1) = (first.0 - first.1, second.0 - second.1);
+        self.diff.push_pair(d0, d1);
+        self.count_outcome(d0, first.2);
+        self.count_outcome(d1, second.2);
+    }
+
+    /// Counts a finite difference `d` as a win of `a`, a tie or neither.
+    #[inline]
+    fn count_outcome(&mut self, d: f64, tolerance: f64) {
         if d.is_finite() {
             // `max` drops a NaN tolerance (it returns the other operand).
             let tolerance = tolerance.max(0.0);
@@ -192,6 +210,20 @@ mod tests {
         let mut q = PairedAccumulator::new();
         q.push_with_tolerance(1.0 + 1e-12, 1.0, f64::NAN);
         assert_eq!((q.ties(), q.a_wins().successes()), (0, 1));
+    }
+
+    #[test]
+    fn antithetic_pairs_count_each_future_and_pair_the_differences() {
+        let mut p = PairedAccumulator::new();
+        // Differences (2, −2) and (1, 0.5 within the tolerance 1).
+        p.push_antithetic_pair((3.0, 1.0, 0.0), (1.0, 3.0, 0.0));
+        p.push_antithetic_pair((2.0, 1.0, 0.0), (1.5, 1.0, 1.0));
+        let s = p.summarize().unwrap();
+        // Four futures: one win (d = 2) and one win (d = 1 > 0), one tie (0.5 ≤ 1).
+        assert_eq!((s.diff.count, p.a_wins().successes(), s.ties), (4, 2, 1));
+        // Pair means of the differences 0 and 0.75: variance 0.28125; SE² = 4·2·0.28125/16.
+        assert_eq!(s.diff.mean, 1.5 / 4.0);
+        assert!((s.diff.std_error - (4.0 * 2.0 * 0.281_25_f64 / 16.0).sqrt()).abs() < 1e-15);
     }
 
     #[test]

@@ -16,11 +16,21 @@
 //!
 //! For a metric where larger is worse (losses, lost demand), push its negation, or read the
 //! upper percentiles instead.
+//!
+//! # Antithetic pairs
+//!
+//! Values pushed as a pair ([`MetricAccumulator::push_pair`]: the two members of an antithetic
+//! pair of futures) also go into the moments of the pair means. The mean is the same either
+//! way; its standard error and interval then come from the variance of the pair means
+//! ([`MetricAccumulator::std_error`]), which is what antithetic futures reduce. Percentiles,
+//! VaR, CVaR and the standard deviation describe the distribution of one future and keep
+//! their per-run estimators.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidAccumulator;
 use crate::moments::Moments;
+use crate::proportion::Z95;
 use crate::sketch::QuantileSketch;
 
 /// The percentile levels reported, as fractions, in the order of [`Percentiles`]' fields.
@@ -36,6 +46,11 @@ pub const PERCENTILE_LEVELS: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.9
 pub struct MetricAccumulator {
     moments: Moments,
     sketch: QuantileSketch,
+    /// The means (x₀ + x₁)/2 of the pairs pushed with [`push_pair`](Self::push_pair) whose
+    /// two values are finite; absent until one is (and then not serialized, so a run without
+    /// pairs writes what it always wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pair_means: Option<Moments>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +58,8 @@ pub struct MetricAccumulator {
 struct MetricWire {
     moments: Moments,
     sketch: QuantileSketch,
+    #[serde(default)]
+    pair_means: Option<Moments>,
 }
 
 impl TryFrom<MetricWire> for MetricAccumulator {
@@ -56,9 +73,19 @@ impl TryFrom<MetricWire> for MetricAccumulator {
                 right: w.sketch.count(),
             });
         }
+        if let Some(pairs) = &w.pair_means
+            && pairs.count().saturating_mul(2) > w.moments.count()
+        {
+            return Err(InvalidAccumulator::PartsDisagree {
+                what: "metric accumulator pairs (twice their count) and values",
+                left: pairs.count().saturating_mul(2),
+                right: w.moments.count(),
+            });
+        }
         Ok(MetricAccumulator {
             moments: w.moments,
             sketch: w.sketch,
+            pair_means: w.pair_means,
         })
     }
 }
@@ -78,11 +105,60 @@ impl MetricAccumulator {
         self.sketch.push(x);
     }
 
+    /// Adds the two values of an antithetic pair: each as [`push`](Self::push) would, and,
+    /// when both are finite, their mean to the pair means that the standard error is taken
+    /// from. A pair with a non-finite value counts its finite value as a single.
+    #[inline]
+    pub fn push_pair(&mut self, x0: f64, x1: f64) {
+        self.push(x0);
+        self.push(x1);
+        if x0.is_finite() && x1.is_finite() {
+            // Halved first, so that two values near f64::MAX do not overflow.
+            let mean = 0.5 * x0 + 0.5 * x1;
+            self.pair_means.get_or_insert_with(Moments::new).push(mean);
+        }
+    }
+
     /// Adds `other`'s values. Counts, extremes and sketch bins merge exactly; mean and variance
     /// are reproducible for a fixed merge order (see [`Moments::merge`]).
     pub fn merge(&mut self, other: &MetricAccumulator) {
         self.moments.merge(&other.moments);
         self.sketch.merge(&other.sketch);
+        if let Some(pairs) = &other.pair_means {
+            self.pair_means
+                .get_or_insert_with(Moments::new)
+                .merge(pairs);
+        }
+    }
+
+    /// Standard error of the mean, in the metric's unit; NaN with fewer than two values.
+    ///
+    /// Without pairs, `sd/√n`. With P pairs and S = n − 2P singles (the last replication of
+    /// an odd count, or a pair with one non-finite value), the mean is
+    /// (Σ_pairs 2·m_p + Σ_singles x)/n, so its variance is (4P·Var(m) + S·Var(x))/n², with
+    /// Var(m) the sample variance of the pair means and Var(x) that of all the values (the
+    /// singles are taken as independent of everything else). Fewer than two pairs give no
+    /// pair variance, and the per-run `sd/√n` is used.
+    pub fn std_error(&self) -> f64 {
+        match &self.pair_means {
+            Some(pairs) if pairs.count() >= 2 => {
+                let n = self.moments.count();
+                let p = pairs.count();
+                let singles = n - 2 * p;
+                let single_part = if singles > 0 {
+                    singles as f64 * self.moments.variance()
+                } else {
+                    0.0
+                };
+                (4.0 * p as f64 * pairs.variance() + single_part).sqrt() / n as f64
+            }
+            _ => self.moments.std_error(),
+        }
+    }
+
+    /// The moments of the antithetic pair means, when pairs were pushed.
+    pub fn pair_means(&self) -> Option<&Moments> {
+        self.pair_means.as_ref()
     }
 
     /// Number of finite values pushed.
@@ -126,13 +202,18 @@ impl MetricAccumulator {
                 .map_or(f64::NAN, |v| v.clamp(min, max))
         };
         let [p1, p5, p10, p25, p50, p75, p90, p95, p99] = PERCENTILE_LEVELS.map(quantile);
-        let (ci95_low, ci95_high) = m.ci95();
+        let std_error = self.std_error();
+        let (ci95_low, ci95_high) = if self.pair_means.is_some() {
+            (m.mean() - Z95 * std_error, m.mean() + Z95 * std_error)
+        } else {
+            m.ci95()
+        };
         Some(MetricSummary {
             count: m.count(),
             non_finite: self.non_finite(),
             mean: m.mean(),
             std_dev: m.std_dev(),
-            std_error: m.std_error(),
+            std_error,
             ci95_low,
             ci95_high,
             min,
@@ -173,7 +254,8 @@ pub struct MetricSummary {
     /// Sample standard deviation (divisor `n − 1`).
     #[serde(with = "nullable_f64")]
     pub std_dev: f64,
-    /// Standard error of the mean, `std_dev/√count`.
+    /// Standard error of the mean, `std_dev/√count` (from the pair means' variance when the
+    /// values came in antithetic pairs, see [`MetricAccumulator::std_error`]).
     #[serde(with = "nullable_f64")]
     pub std_error: f64,
     /// Lower bound of the normal-approximation 95% CI of the mean, `mean − 1.96·std_error`.
@@ -298,6 +380,80 @@ mod tests {
         assert_eq!((s.count, s.mean, s.min, s.max), (1000, 500.5, 1.0, 1000.0));
         // Sample sd of 1..=n is √(n(n+1)/12) = √83,416.67 = 288.8194.
         assert!((s.std_dev - 288.819_436).abs() < 1e-5);
+    }
+
+    #[test]
+    fn antithetic_pairs_give_the_standard_error_of_pair_means() {
+        // Pairs (1, 3), (5, 3), (0, 8) and a single 4: n = 7, P = 3, S = 1.
+        let mut a = MetricAccumulator::new();
+        for (x0, x1) in [(1.0, 3.0), (5.0, 3.0), (0.0, 8.0)] {
+            a.push_pair(x0, x1);
+        }
+        a.push(4.0);
+        // Pair means 2, 4, 4: mean 10/3, sample variance ((4/3)² + 2·(2/3)²)/2 = 4/3.
+        // Values: Σx = 24, Σx² = 124, sample variance (124 − 24²/7)/6 = 146/21.
+        // Var(mean) = (4·P·4/3 + S·146/21)/n² = (16 + 146/21)/49 = 482/1029.
+        let s = a.summarize().unwrap();
+        assert_eq!((s.count, s.mean), (7, 24.0 / 7.0));
+        assert!(
+            (s.std_error - (482.0_f64 / 1029.0).sqrt()).abs() < 1e-12,
+            "{}",
+            s.std_error
+        );
+        let half = Z95 * s.std_error;
+        assert_eq!((s.ci95_low, s.ci95_high), (s.mean - half, s.mean + half));
+        // The per-run spread is unchanged: √(146/21).
+        assert!((s.std_dev - (146.0_f64 / 21.0).sqrt()).abs() < 1e-12);
+        // Perfectly mirrored pairs (x, −x) have pair means all 0: the mean is known exactly.
+        let mut mirrored = MetricAccumulator::new();
+        for x in [0.3, -1.7, 2.2, 0.9] {
+            mirrored.push_pair(x, -x);
+        }
+        assert_eq!(mirrored.std_error(), 0.0);
+        // A pair with a NaN keeps its finite value as a single; one pair alone gives no pair
+        // variance, so the per-run standard error is used.
+        let mut broken = MetricAccumulator::new();
+        broken.push_pair(1.0, f64::NAN);
+        broken.push_pair(2.0, 4.0);
+        broken.push(3.0);
+        let plain = acc_of([1.0, 2.0, 4.0, 3.0]);
+        assert_eq!(broken.pair_means().map(Moments::count), Some(1));
+        assert_eq!(broken.std_error(), plain.std_error());
+    }
+
+    #[test]
+    fn pairs_merge_exactly_and_stay_out_of_the_json_when_absent() {
+        let values = npv_like(5, 2_000);
+        let whole = {
+            let mut a = MetricAccumulator::new();
+            for p in values.chunks(2) {
+                a.push_pair(p[0], p[1]);
+            }
+            a
+        };
+        let mut halves = [MetricAccumulator::new(), MetricAccumulator::new()];
+        for (k, p) in values.chunks(2).enumerate() {
+            halves[usize::from(k >= 377)].push_pair(p[0], p[1]);
+        }
+        let [mut first, second] = halves;
+        first.merge(&second);
+        assert_eq!(first, whole);
+        let json = serde_json::to_string(&whole).unwrap();
+        assert!(json.contains("pair_means"));
+        let back: MetricAccumulator = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, whole);
+        // More pairs than half the values is refused.
+        let mut two = MetricAccumulator::new();
+        two.push_pair(1.0, 2.0);
+        two.push_pair(3.0, 5.0);
+        let broken =
+            serde_json::to_string(&two)
+                .unwrap()
+                .replacen(r#""count":4"#, r#""count":3"#, 1);
+        assert!(serde_json::from_str::<MetricAccumulator>(&broken).is_err());
+        // Without pairs nothing new is written.
+        let plain = serde_json::to_string(&acc_of([1.0, 2.0])).unwrap();
+        assert!(!plain.contains("pair_means"), "{plain}");
     }
 
     #[test]

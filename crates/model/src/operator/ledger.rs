@@ -154,6 +154,72 @@ flows! {
     GridOutageHours => "grid_outage_hours", Not, Memo, "site-hours of grid outage (summed over sites)";
 }
 
+/// The flows one aggregate adds, in table order, with whether each is added or subtracted:
+/// built at compile time from the classes, so that [`Flows::fold`] visits only those flows.
+/// The month close and the trailing DSCR fold the table thousands of times per replication,
+/// and matching every flow's class against the aggregate's classes was about a tenth of a
+/// replication's instructions.
+struct FoldPlan {
+    /// Indices of the flows, in table order (the first `len`).
+    flows: [usize; Flow::COUNT],
+    /// Whether each is added (else subtracted).
+    adds: [bool; Flow::COUNT],
+    len: usize,
+}
+
+impl FoldPlan {
+    /// The flows of `classes`, added as they move cash in (or, `as_costs`, as they cost:
+    /// outflows added).
+    const fn new(classes: &[FlowClass], as_costs: bool) -> Self {
+        let mut plan = FoldPlan {
+            flows: [0; Flow::COUNT],
+            adds: [false; Flow::COUNT],
+            len: 0,
+        };
+        let mut i = 0;
+        while i < Flow::COUNT {
+            let flow = Flow::ALL[i];
+            let mut c = 0;
+            while c < classes.len() {
+                if classes[c] as u32 == flow.class() as u32 {
+                    plan.flows[plan.len] = i;
+                    plan.adds[plan.len] = matches!(flow.cash_effect(), CashEffect::Out) == as_costs;
+                    plan.len += 1;
+                    break;
+                }
+                c += 1;
+            }
+            i += 1;
+        }
+        plan
+    }
+}
+
+const HOSTING_REVENUE: FoldPlan = FoldPlan::new(&[FlowClass::Hosting], false);
+const MINING_REVENUE: FoldPlan = FoldPlan::new(&[FlowClass::Mining], false);
+const GPU_REVENUE: FoldPlan = FoldPlan::new(&[FlowClass::Gpu], false);
+const ENERGY_COST: FoldPlan = FoldPlan::new(&[FlowClass::Energy], true);
+const OPERATING: FoldPlan = FoldPlan::new(&[FlowClass::Operating], false);
+const BELOW_EBITDA_TO_OWNERS: FoldPlan = FoldPlan::new(
+    &[
+        FlowClass::Investment,
+        FlowClass::WorkingCapital,
+        FlowClass::Financing,
+        FlowClass::Tax,
+    ],
+    false,
+);
+const BELOW_EBITDA_PROJECT: FoldPlan = FoldPlan::new(
+    &[
+        FlowClass::Investment,
+        FlowClass::WorkingCapital,
+        FlowClass::Tax,
+    ],
+    false,
+);
+const BELOW_EBITDA_FREE_CASH: FoldPlan =
+    FoldPlan::new(&[FlowClass::Investment, FlowClass::WorkingCapital], false);
+
 /// Money and energy accrued over an interval: one value per [`Flow`], indexed by it.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Flows([f64; Flow::COUNT]);
@@ -184,17 +250,14 @@ impl Flows {
         Flow::ALL.map(|flow| (flow.key(), self[flow]))
     }
 
-    /// `start`, then each flow of `classes` in table order, added or subtracted as it moves
-    /// cash (or, `as_costs`, as it costs: outflows added). With no `start`, the first flow
+    /// `start`, then each flow of `plan` in table order, added or subtracted as it moves
+    /// cash (or, for costs, as it costs: outflows added). With no `start`, the first flow
     /// starts the sum (as `a + b`, not `0 + a + b`, which could differ in the sign of a zero).
-    fn fold(&self, start: Option<f64>, classes: &[FlowClass], as_costs: bool) -> f64 {
+    fn fold(&self, start: Option<f64>, plan: &FoldPlan) -> f64 {
         let mut sum = start;
-        for flow in Flow::ALL {
-            if !classes.contains(&flow.class()) {
-                continue;
-            }
-            let value = self[flow];
-            let adds = (flow.cash_effect() == CashEffect::Out) == as_costs;
+        for k in 0..plan.len {
+            let value = self.0[plan.flows[k]];
+            let adds = plan.adds[k];
             sum = Some(match (sum, adds) {
                 (None, true) => value,
                 (None, false) => -value,
@@ -230,17 +293,17 @@ impl Flows {
 
     /// Hosting revenue: fees and power billed to clients less bad debt, USD.
     pub fn hosting_revenue(&self) -> f64 {
-        self.fold(None, &[FlowClass::Hosting], false)
+        self.fold(None, &HOSTING_REVENUE)
     }
 
     /// Mining revenue after pool fees plus demand-response credits, USD.
     pub fn mining_revenue(&self) -> f64 {
-        self.fold(None, &[FlowClass::Mining], false)
+        self.fold(None, &MINING_REVENUE)
     }
 
     /// GPU revenue (leases net of SLA credits, and GPU cloud), USD.
     pub fn gpu_revenue(&self) -> f64 {
-        self.fold(None, &[FlowClass::Gpu], false)
+        self.fold(None, &GPU_REVENUE)
     }
 
     /// All revenue, USD.
@@ -250,56 +313,31 @@ impl Flows {
 
     /// Energy cost, USD (the energy flows as costs: positive when paid).
     pub fn energy_cost(&self) -> f64 {
-        self.fold(None, &[FlowClass::Energy], true)
+        self.fold(None, &ENERGY_COST)
     }
 
     /// EBITDA: revenue − energy − opex, USD.
     pub fn ebitda(&self) -> f64 {
-        self.fold(
-            Some(self.revenue() - self.energy_cost()),
-            &[FlowClass::Operating],
-            false,
-        )
+        self.fold(Some(self.revenue() - self.energy_cost()), &OPERATING)
     }
 
     /// Net cash flow to the owners, USD: EBITDA − capex + salvage + loans drawn − debt
     /// service − taxes.
     pub fn net_cash(&self) -> f64 {
-        self.fold(
-            Some(self.ebitda()),
-            &[
-                FlowClass::Investment,
-                FlowClass::WorkingCapital,
-                FlowClass::Financing,
-                FlowClass::Tax,
-            ],
-            false,
-        )
+        self.fold(Some(self.ebitda()), &BELOW_EBITDA_TO_OWNERS)
     }
 
     /// Unlevered (project) cash flow, for IRR and payback, USD: EBITDA − capex + salvage −
     /// taxes (the taxes actually paid, after the interest shield).
     pub fn project_cash(&self) -> f64 {
-        self.fold(
-            Some(self.ebitda()),
-            &[
-                FlowClass::Investment,
-                FlowClass::WorkingCapital,
-                FlowClass::Tax,
-            ],
-            false,
-        )
+        self.fold(Some(self.ebitda()), &BELOW_EBITDA_PROJECT)
     }
 
     /// Free cash flow to the firm, for the project value, USD: EBITDA − capex + salvage ±
     /// rent prepayments and their credits − `unlevered_taxes` (the taxes the month would pay without debt). Without debt it is
     /// [`Flows::project_cash`] bit for bit (the same terms in the same order).
     pub fn free_cash_flow(&self, unlevered_taxes: f64) -> f64 {
-        self.fold(
-            Some(self.ebitda()),
-            &[FlowClass::Investment, FlowClass::WorkingCapital],
-            false,
-        ) - unlevered_taxes
+        self.fold(Some(self.ebitda()), &BELOW_EBITDA_FREE_CASH) - unlevered_taxes
     }
 
     /// Adds `other` flow by flow.

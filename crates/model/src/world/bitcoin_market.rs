@@ -12,13 +12,13 @@
 //! expected rate; the process then continues from the state the history left.
 
 use crate::compiled::{CompiledScenario, ShockSpec};
-use crate::world::bitcoin_network::{Network, NetworkParams};
+use crate::world::bitcoin_network::{Network, NetworkDraws, NetworkParams};
 use crate::world::bitcoin_protocol::{
     ChainEvent, HALVING_INTERVAL_BLOCKS, HASHES_PER_DIFFICULTY, RETARGET_INTERVAL_BLOCKS,
     TARGET_BLOCK_SECS, btc_per_th_second, hashprice_usd_per_ph_day, implied_hashrate_h_s, retarget,
     subsidy_btc,
 };
-use crate::world::samplers::{PoissonHead, geometric_at_least_one, poisson};
+use crate::world::samplers::{PoissonHead, geometric_at_least_one, poisson, signed_normal};
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{World, WorldProcess};
 use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SimTime, math};
@@ -109,6 +109,9 @@ pub struct BitcoinStreams {
     pub blocks: ChaCha8Rng,
     /// Fees and fee regimes.
     pub fees: ChaCha8Rng,
+    /// The factor of every standard normal of the price, hashrate and frontier: −1 in the
+    /// odd member of an antithetic pair, else 1 (see `Streams::normal_sign`).
+    pub normal_sign: f64,
 }
 
 /// The state of the chain and market between steps.
@@ -134,8 +137,32 @@ pub struct BitcoinState {
     /// The part of the next block already mined when blocks arrive at their expected rate
     /// (during a replayed history), in blocks from 0 to 1.
     pub block_progress: f64,
+    /// The price diffusion's standard normals drawn so far (after the antithetic sign).
+    pub price_normals: PriceNormals,
     /// Per-day constants of the parameters given to [`BitcoinState::initial`].
     constants: DayConstants,
+}
+
+/// Sums of the standard normals z_d that drive the BTC price's diffusion (one a simulated
+/// day d ≥ 1 outside a replayed history; jumps excluded). Each z_d has mean 0 whatever the
+/// scenario (drift, jumps, shocks or a history change the price, never the draw), so both
+/// sums have expectation exactly 0: a control variate whose mean is known in closed form.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PriceNormals {
+    /// Σ z_d.
+    pub sum: f64,
+    /// Σ d·z_d, with d the day index.
+    pub day_weighted_sum: f64,
+}
+
+impl PriceNormals {
+    /// Σ (D − d)·z_d / D for a path of D days: the diffusion part of the path's mean log
+    /// price in units of the daily volatility, since a shock on day d moves the log price of
+    /// the D − d days from d on. Expectation 0.
+    pub fn time_weighted(&self, days: u64) -> f64 {
+        let d = days.max(1) as f64;
+        self.sum - self.day_weighted_sum / d
+    }
 }
 
 /// Terms of the daily step that depend only on the parameters, computed once per path with
@@ -210,6 +237,7 @@ impl BitcoinState {
             fee_spike_until_day: 0,
             network,
             block_progress: 0.0,
+            price_normals: PriceNormals::default(),
             constants: DayConstants::new(p),
         }
     }
@@ -265,7 +293,9 @@ impl BitcoinState {
     pub fn step_day(&mut self, p: &BitcoinParams, day: u64, s: &mut BitcoinStreams) {
         let c = self.constants;
         let dt = 1.0 / DAYS_PER_YEAR;
-        let z: f64 = StandardNormal.sample(&mut s.price);
+        let z = signed_normal(&mut s.price, s.normal_sign);
+        self.price_normals.sum += z;
+        self.price_normals.day_weighted_sum += day as f64 * z;
         let mut log_step = c.log_drift + c.price_sd * z;
         if p.jump_rate > 0.0 {
             // `poisson(rng, jumps_per_day)`, with its table cached for the usual small mean.
@@ -274,7 +304,7 @@ impl BitcoinState {
                 None => poisson(&mut s.price, c.jumps_per_day),
             };
             for _ in 0..jumps {
-                let j: f64 = StandardNormal.sample(&mut s.price);
+                let j = signed_normal(&mut s.price, s.normal_sign);
                 log_step += p.jump_mean + p.jump_std * j;
             }
         }
@@ -297,7 +327,7 @@ impl BitcoinState {
                 },
                 _,
             ) => {
-                let zh: f64 = StandardNormal.sample(&mut s.hashrate);
+                let zh = signed_normal(&mut s.hashrate, s.normal_sign);
                 let growth = trend + response * math::ln(hp / breakeven);
                 math::ln(self.hashrate_h_s) + growth * dt + c.hashrate_sd * zh
             }
@@ -325,9 +355,17 @@ impl BitcoinState {
         let after = (0.5 * subsidy + self.fees_btc) / (subsidy + self.fees_btc).max(1e-12);
         let expected = np.expected_hashprice(hp, halving_in_days, after);
         match &mut self.network {
-            Some(network) => {
-                network.step_day(np, day, hp, expected, &mut s.hashrate, &mut s.frontier)
-            }
+            Some(network) => network.step_day(
+                np,
+                day,
+                hp,
+                expected,
+                NetworkDraws {
+                    noise: &mut s.hashrate,
+                    frontier: &mut s.frontier,
+                    normal_sign: s.normal_sign,
+                },
+            ),
             None => self.hashrate_h_s,
         }
     }
@@ -528,12 +566,15 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
         world.chain_events.clear();
         world.network.clear();
         let p = self.params;
+        // The price and the network's paths are mirrored in an antithetic pair; blocks and
+        // fees are drawn independently in each member.
         let mut rngs = BitcoinStreams {
-            price: streams.of(StreamKind::BtcPrice),
-            hashrate: streams.of(StreamKind::NetworkHashrate),
-            frontier: streams.of(StreamKind::EfficiencyFrontier),
+            price: streams.mirrored_stream(StreamKind::BtcPrice),
+            hashrate: streams.mirrored_stream(StreamKind::NetworkHashrate),
+            frontier: streams.mirrored_stream(StreamKind::EfficiencyFrontier),
             blocks: streams.of(StreamKind::Blocks),
             fees: streams.of(StreamKind::Fees),
+            normal_sign: streams.normal_sign(),
         };
         let mut state = BitcoinState::initial(p);
         let end = self.end.secs() as f64;
@@ -594,6 +635,7 @@ impl<'m> WorldProcess<'m> for BitcoinMarketProcess<'m> {
         let (mean, last) = hashprice_summary(&world.segments, self.end);
         world.mean_hashprice = mean;
         world.final_hashprice = last;
+        world.price_normals = state.price_normals;
         world.years_to_first_halving = world.chain_events.iter().find_map(|(t, e)| match e {
             ChainEvent::Halving { .. } => Some(t.days_f64() / DAYS_PER_YEAR),
             ChainEvent::Retarget { .. } => None,
@@ -704,6 +746,7 @@ mod tests {
             frontier: Streams::new(seed, rep).of(StreamKind::EfficiencyFrontier),
             blocks: Streams::new(seed, rep).of(StreamKind::Blocks),
             fees: Streams::new(seed, rep).of(StreamKind::Fees),
+            normal_sign: 1.0,
         }
     }
 

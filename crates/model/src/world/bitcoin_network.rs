@@ -14,9 +14,31 @@
 //! Cost: a few `exp` a day, whatever the number of vintages (each keeps its breakeven's factor). Entries are pooled into one vintage per half year,
 //! so a 10-year path holds the starting fleet plus about 20 vintages.
 
+use crate::world::samplers::signed_normal;
 use pivotsim_engine::{DAYS_PER_YEAR, math};
 use rand::rngs::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+
+/// The network's random draws for one day: its hashrate noise and its frontier's step, each a
+/// standard normal times `normal_sign` (−1 in the mirrored member of an antithetic pair).
+pub struct NetworkDraws<'a> {
+    /// The hashrate noise's stream.
+    pub noise: &'a mut ChaCha8Rng,
+    /// The efficiency frontier's stream.
+    pub frontier: &'a mut ChaCha8Rng,
+    /// 1, or −1 to mirror the draws.
+    pub normal_sign: f64,
+}
+
+impl<'a> NetworkDraws<'a> {
+    /// Unmirrored draws from these streams.
+    pub fn new(noise: &'a mut ChaCha8Rng, frontier: &'a mut ChaCha8Rng) -> Self {
+        NetworkDraws {
+            noise,
+            frontier,
+            normal_sign: 1.0,
+        }
+    }
+}
 
 /// Days over which new machines are pooled into one vintage (their efficiency is the
 /// hashrate-weighted mean of the frontier over those days).
@@ -238,11 +260,10 @@ impl Network {
         day: u64,
         hashprice: f64,
         order_hashprice: f64,
-        noise_rng: &mut ChaCha8Rng,
-        frontier_rng: &mut ChaCha8Rng,
+        draws: NetworkDraws<'_>,
     ) -> f64 {
         let dt = 1.0 / DAYS_PER_YEAR;
-        let zf: f64 = StandardNormal.sample(frontier_rng);
+        let zf = signed_normal(draws.frontier, draws.normal_sign);
         self.frontier_gap *= math::exp(self.frontier_drift + self.frontier_sd * zf);
         let inverse_hp = 1.0 / p.factor(hashprice);
 
@@ -266,7 +287,7 @@ impl Network {
             self.add(p, day, frontier, added, inverse_hp);
         }
 
-        let z: f64 = StandardNormal.sample(noise_rng);
+        let z = signed_normal(draws.noise, draws.normal_sign);
         self.noise = self.noise * self.noise_decay + self.noise_sd * z;
         self.hashrate_h_s()
     }
@@ -358,12 +379,18 @@ pub(crate) mod tests {
         assert!((n.running_h_s() / h0 - 1.0).abs() < 1e-6);
         let installed = n.installed_h_s();
         for day in 1..30 {
-            n.step_day(&p, day, 24.0 / 1.2, 24.0 / 1.2, &mut a, &mut b);
+            n.step_day(
+                &p,
+                day,
+                24.0 / 1.2,
+                24.0 / 1.2,
+                NetworkDraws::new(&mut a, &mut b),
+            );
         }
         let off = n.running_h_s() / installed;
         assert!((off - 0.002013).abs() < 2e-6, "{off}");
         for day in 30..60 {
-            n.step_day(&p, day, 24.024, 24.024, &mut a, &mut b);
+            n.step_day(&p, day, 24.024, 24.024, NetworkDraws::new(&mut a, &mut b));
         }
         let half = n.vintages[0].running;
         assert!((half - 0.50850).abs() < 1e-5, "{half}");
@@ -386,7 +413,7 @@ pub(crate) mod tests {
         let mut n = Network::initial(&p, 1e20, 200.0);
         let installed = n.installed_h_s();
         for day in 1..=100 {
-            n.step_day(&p, day, 200.0, 200.0, &mut a, &mut b);
+            n.step_day(&p, day, 200.0, 200.0, NetworkDraws::new(&mut a, &mut b));
         }
         let growth = n.installed_h_s() / installed;
         let expected = (1.0 + 0.5 / DAYS_PER_YEAR).powi(100);
@@ -412,7 +439,7 @@ pub(crate) mod tests {
         let (mut a, mut b) = rngs();
         let mut n = Network::initial(&p, 1e20, 30.0);
         for day in 1..=365 {
-            n.step_day(&p, day, 30.0, 30.0, &mut a, &mut b);
+            n.step_day(&p, day, 30.0, 30.0, NetworkDraws::new(&mut a, &mut b));
         }
         let expected = 5.0 + 10.0 * (-0.2f64 * 365.0 / 365.25).exp();
         assert!((n.frontier_j_per_th(&p) - expected).abs() < 1e-9);

@@ -11,10 +11,9 @@
 
 use pivotsim_engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
 use rand::rngs::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::compiled::{CompiledScenario, ShockSpec};
-use crate::world::samplers::{MeanReversion, geometric_at_least_one};
+use crate::world::samplers::{MeanReversion, geometric_at_least_one, signed_normal};
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{World, WorldProcess};
 
@@ -66,18 +65,21 @@ impl EnergyParams {
 /// Fills `out` with one price per hour, USD/MWh. `daily_factor[h / 24]` is the seasonal
 /// multiplier of the hour's day. The path starts with the replayed history, if any, then
 /// continues from its last price; without one it starts from the stationary distribution.
+/// Every standard normal is multiplied by `normal_sign` (1, or −1 for the mirrored member of
+/// an antithetic pair).
 pub fn generate_hourly_prices(
     p: &EnergyParams,
     daily_factor: &[f64],
     hours: usize,
     rng: &mut ChaCha8Rng,
+    normal_sign: f64,
     out: &mut Vec<f64>,
 ) {
     out.clear();
     let (ou, m) = p.step_constants();
     let stationary_sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
     // Drawn with or without a history, so that a history shifts none of the later draws.
-    let z0: f64 = StandardNormal.sample(rng);
+    let z0 = signed_normal(rng, normal_sign);
     let mut x = stationary_sd * z0;
     out.extend(p.history.iter().take(hours).copied());
     let replayed = out.len();
@@ -106,7 +108,7 @@ pub fn generate_hourly_prices(
             factor = daily_factor.get(day).copied().unwrap_or(1.0);
         }
         hour_of_day += 1;
-        x = ou.advance(x, rng);
+        x = ou.step(x, signed_normal(rng, normal_sign));
         if spike_left == 0 && spikes && UniformBits::draw(rng).0 < spike_start_below {
             spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
         }
@@ -143,12 +145,15 @@ impl<'m> WorldProcess<'m> for EnergyPriceProcess<'m> {
     /// Generates the hourly path, sets the hours of scheduled price spikes (capped), and
     /// caches each day's summary for the plans.
     fn generate(&self, shocks: &[ShockSpec], streams: Streams, world: &mut World) {
-        let mut rng = streams.of(StreamKind::EnergyPrice);
+        // Mirrored in an antithetic pair: the spikes, drawn from the same stream, are the same
+        // in both members.
+        let mut rng = streams.mirrored_stream(StreamKind::EnergyPrice);
         generate_hourly_prices(
             self.params,
             self.daily_factor,
             self.hours,
             &mut rng,
+            streams.normal_sign(),
             &mut world.hourly_price,
         );
         for shock in shocks {
@@ -264,6 +269,7 @@ mod tests {
     use super::*;
     use crate::world::streams::{StreamKind, Streams};
     use rand::{Rng, RngExt};
+    use rand_distr::{Distribution, StandardNormal};
 
     fn params() -> EnergyParams {
         EnergyParams {
@@ -288,7 +294,7 @@ mod tests {
         let hours = 20 * HOURS_PER_YEAR as usize;
         let mut rng = Streams::new(1, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
+        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
         let mean = out.iter().sum::<f64>() / hours as f64;
         assert!((mean - 40.0).abs() < 0.5, "mean {mean}");
         let logs: Vec<f64> = out.iter().map(|x| x.ln()).collect();
@@ -307,7 +313,7 @@ mod tests {
         let hours = 50 * HOURS_PER_YEAR as usize;
         let mut rng = Streams::new(2, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], hours, &mut rng, &mut out);
+        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
         let spikes = out.iter().filter(|&&x| x == 1_500.0).count() as f64 / hours as f64;
         let rl = 15.0 / HOURS_PER_YEAR * 4.0;
         let expected = rl / (1.0 + rl);
@@ -325,7 +331,7 @@ mod tests {
         p.cap = 3_000.0;
         let mut rng = Streams::new(3, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], HOURS_PER_YEAR as usize, &mut rng, &mut out);
+        generate_hourly_prices(&p, &[], HOURS_PER_YEAR as usize, &mut rng, 1.0, &mut out);
         assert_eq!(out.iter().cloned().fold(0.0, f64::max), 3_000.0);
     }
 
@@ -340,7 +346,7 @@ mod tests {
         let hours = 365 * 24;
         let mut rng = Streams::new(4, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&p, &factors, hours, &mut rng, &mut out);
+        generate_hourly_prices(&p, &factors, hours, &mut rng, 1.0, &mut out);
 
         let mut reference = Streams::new(4, 0).of(StreamKind::EnergyPrice);
         let (ou, m) = p.step_constants();
@@ -403,7 +409,7 @@ mod tests {
         // `hours_below` must equal the pass bit for bit.
         let mut rng = Streams::new(5, 0).of(StreamKind::EnergyPrice);
         let mut out = Vec::new();
-        generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, &mut out);
+        generate_hourly_prices(&params(), &[], 24 * 50, &mut rng, 1.0, &mut out);
         for len in [1, 5, 23, 24] {
             for day in out.chunks(len) {
                 let s = PriceSummary::of(day);

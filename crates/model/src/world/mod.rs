@@ -34,7 +34,7 @@ use outages::{OutageProcess, Outages};
 use pivotsim_engine::{SECONDS_PER_DAY, SimTime};
 use streams::Streams;
 
-pub use bitcoin_market::MarketSegment;
+pub use bitcoin_market::{MarketSegment, PriceNormals};
 
 /// One stochastic process of the world.
 ///
@@ -69,6 +69,8 @@ pub struct World {
     pub mean_hashprice: f64,
     /// Hashprice in force at the horizon, USD per PH/s per day.
     pub final_hashprice: f64,
+    /// The standard normals of the BTC price's diffusion (expectation 0: a control variate).
+    pub price_normals: PriceNormals,
     /// The AI market (empty when the scenario has none).
     pub ai: AiWorld,
     /// Grid outages and cooling failures.
@@ -142,7 +144,7 @@ impl World {
         }
         // The shocks are lent to the processes while they write the rest of the world.
         let shocks = std::mem::take(&mut self.shocks);
-        let streams = Streams::new(seed, replication);
+        let streams = Streams::new(seed, replication).with_antithetic(model.antithetic);
         // Each process draws only from its own streams, so this order changes no draw.
         BitcoinMarketProcess::from_scenario(model).generate(&shocks, streams, self);
         EnergyPriceProcess::from_scenario(model).generate(&shocks, streams, self);

@@ -217,6 +217,14 @@ impl MeanReversion {
     }
 }
 
+/// One standard normal times `sign` (1, or −1 in the mirrored member of an antithetic pair,
+/// `Streams::normal_sign`): the same draw, and the same use of the stream, either way.
+#[inline]
+pub fn signed_normal(rng: &mut ChaCha8Rng, sign: f64) -> f64 {
+    let z: f64 = StandardNormal.sample(rng);
+    sign * z
+}
+
 /// Draws one value of a scenario distribution. Parameters were validated, so constructor failures cannot happen; if one
 /// did, the distribution's central value is returned rather than panicking.
 pub fn sample(d: &Dist, rng: &mut ChaCha8Rng) -> f64 {

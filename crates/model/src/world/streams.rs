@@ -93,16 +93,61 @@ impl StreamKind {
 /// The streams of one replication: every process draws from `(seed, replication, kind,
 /// instance)` and nothing else, so plans share the world's futures and adding a process
 /// shifts no other's draws.
+///
+/// With antithetic futures, replications come in pairs (2k, 2k + 1). The processes whose
+/// normal draws are mirrored (the BTC price, the network's hashrate noise and frontier, the
+/// energy price) take the odd member's stream from the even one, [`Streams::mirrored_stream`],
+/// and multiply each standard normal they draw by [`Streams::normal_sign`] (−1 in the odd
+/// member). Everything else they draw from that stream (jump counts, spike starts and
+/// lengths) is the same in the pair. Every other stream, world- or operator-side, stays keyed
+/// by the replication's own index, so it is independent between the two: sharing it would
+/// only add a perfectly positive correlation to the pair and widen its mean's interval.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Streams {
     seed: u64,
     replication: u64,
+    antithetic: bool,
 }
 
 impl Streams {
     /// The streams of replication `replication` under root seed `seed`.
     pub fn new(seed: u64, replication: u64) -> Self {
-        Streams { seed, replication }
+        Streams {
+            seed,
+            replication,
+            antithetic: false,
+        }
+    }
+
+    /// The same streams, in antithetic pairs when `on`.
+    pub fn with_antithetic(self, on: bool) -> Self {
+        Streams {
+            antithetic: on,
+            ..self
+        }
+    }
+
+    /// Whether this replication is the odd member of an antithetic pair, whose mirrored
+    /// processes negate the even member's normal draws.
+    pub fn is_mirror(self) -> bool {
+        self.antithetic && self.replication % 2 == 1
+    }
+
+    /// The factor of every standard normal a mirrored process draws: −1 in the odd member of
+    /// an antithetic pair, else 1 (a multiplication by 1 leaves every bit).
+    pub fn normal_sign(self) -> f64 {
+        if self.is_mirror() { -1.0 } else { 1.0 }
+    }
+
+    /// The stream of a process whose normal draws are mirrored (instance 0): the even
+    /// member's stream in an antithetic pair, else this replication's own.
+    pub fn mirrored_stream(self, kind: StreamKind) -> ChaCha8Rng {
+        let replication = if self.is_mirror() {
+            self.replication - 1
+        } else {
+            self.replication
+        };
+        stream(self.seed, replication, kind.process(0))
     }
 
     /// The stream of the single process of `kind` (instance 0).
@@ -169,6 +214,37 @@ mod tests {
         for &kind in StreamKind::ALL {
             assert_eq!(kind.id(), pinned(kind), "{kind:?} was renumbered");
         }
+    }
+
+    #[test]
+    fn antithetic_pairs_share_the_mirrored_streams_only() {
+        let first = |mut r: ChaCha8Rng| rand::Rng::next_u64(&mut r);
+        let (even, odd) = (
+            Streams::new(7, 4).with_antithetic(true),
+            Streams::new(7, 5).with_antithetic(true),
+        );
+        // The odd member reads the even member's price stream with the sign flipped ...
+        assert_eq!(
+            first(odd.mirrored_stream(StreamKind::BtcPrice)),
+            first(even.mirrored_stream(StreamKind::BtcPrice))
+        );
+        assert_eq!((even.normal_sign(), odd.normal_sign()), (1.0, -1.0));
+        // ... and its own stream for everything else.
+        assert_ne!(
+            first(odd.of(StreamKind::Blocks)),
+            first(even.of(StreamKind::Blocks))
+        );
+        // Off, and for the even member, a mirrored stream is the replication's own.
+        let off = Streams::new(7, 5);
+        assert_eq!(
+            first(off.mirrored_stream(StreamKind::BtcPrice)),
+            first(off.of(StreamKind::BtcPrice))
+        );
+        assert_eq!(
+            first(even.mirrored_stream(StreamKind::EnergyPrice)),
+            first(Streams::new(7, 4).of(StreamKind::EnergyPrice))
+        );
+        assert_eq!(off.normal_sign(), 1.0);
     }
 
     #[test]
