@@ -228,6 +228,82 @@ fn readme_sample_matches_a_default_run() {
     }
 }
 
+/// The words of a README command line: split on spaces, with single-quoted words kept whole
+/// (the README's commands use no other shell syntax).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            _ => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+#[ignore = "slow (about 3 minutes): run by .ci/run with --ignored"]
+fn readme_decision_answers_match_their_commands() {
+    // Every ```console block of the README is a `$ pivotsim …` command (continued with `\`)
+    // and lines of what it prints, `…` standing for lines left out: run the command and check
+    // that each quoted line is a line of its output, in order.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```console\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks.len() >= 3, "the README's checked commands");
+    let dir = tempfile::tempdir().unwrap();
+    for (k, block) in blocks.iter().enumerate() {
+        let mut lines = block.lines();
+        let mut command = String::new();
+        for line in lines.by_ref() {
+            let line = line.trim_start_matches("$ ").trim();
+            match line.strip_suffix('\\') {
+                Some(part) => command.push_str(part),
+                None => {
+                    command.push_str(line);
+                    break;
+                }
+            }
+        }
+        let words = shell_words(&command);
+        assert_eq!(words[0], "pivotsim", "{command}");
+        let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let out = format!("out-{k}");
+        args.extend(["-q", "--no-plots", "-o", &out]);
+        let o = run_in(dir.path(), &args, &[]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+        let printed = String::from_utf8_lossy(&o.stdout);
+        let mut printed_lines = printed.lines();
+        for quoted in lines.filter(|l| *l != "…") {
+            assert!(
+                printed_lines.any(|l| l == quoted),
+                "README line not printed by `{command}` (or out of order):\n{quoted}\n\n{printed}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_table_of_three_plans_under_two_stresses_fits_in_120_columns_and_names_the_baseline() {
     // The default scenario's 3 plans, each also under its 2 stresses: 9 plans, too many to be
