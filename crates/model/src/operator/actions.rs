@@ -632,12 +632,7 @@ impl Operator<'_> {
         if let Some(d) = debt.as_ref().filter(|d| d.recourse == Recourse::Project) {
             // In an SPV: drawn now, served from the GPUs' own cash flow; at its default the
             // lenders take the GPUs and their contract, and the company goes on.
-            let base_rate = self
-                .world
-                .base_rate
-                .get(self.month_index)
-                .copied()
-                .unwrap_or(0.0);
+            let base_rate = self.base_rate_now();
             self.financing.sign_gpu_loan(
                 loan_name(),
                 (hall, k),

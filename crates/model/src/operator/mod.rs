@@ -181,6 +181,15 @@ impl<'a> Operator<'a> {
         op
     }
 
+    /// The floating base rate of the open month (0 when the scenario has none), per year.
+    fn base_rate_now(&self) -> f64 {
+        self.world
+            .base_rate
+            .get(self.month_index)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// Schedules the operator's first events. Every month close is scheduled first, so that
     /// anything dated on the 1st of a month (sequence numbers order same-time events) falls
     /// in the month it opens, not the one it closes.
@@ -230,12 +239,7 @@ impl<'a> Operator<'a> {
             self.ledger.discard_open_month();
             financing::MonthBooked::default()
         } else {
-            let base_rate = self
-                .world
-                .base_rate
-                .get(self.month_index)
-                .copied()
-                .unwrap_or(0.0);
+            let base_rate = self.base_rate_now();
             let sla = self.model.ai.as_ref().and_then(|a| a.sla.as_ref());
             self.ledger.month[Flow::SlaCredits] = self.tenancy.sla_credits(sla, self.clock);
             // The tax year of the month being closed: the year of its last second.
