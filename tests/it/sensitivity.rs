@@ -347,3 +347,33 @@ fn merge_refuses_an_incomplete_or_mixed_set_of_sensitivity_shards() {
         assert!(!dir.path().join("merged").exists());
     }
 }
+
+#[test]
+fn the_bitcoin_market_leaves_a_plan_without_miners_unchanged_to_the_last_bit() {
+    // TeraWulf's deal as signed has no ASICs: the BTC path sets nothing it earns. The market's
+    // segments (block boundaries) used to cut its accrual all the same, which moved its sums'
+    // last bits (swings of ±10⁻⁷ USD); now it is exactly the same future at both values.
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/deals/terawulf-fluidstack.yaml");
+    let doc = json_of(
+        dir.path(),
+        &[
+            config.to_str().unwrap(),
+            "--param",
+            "market.bitcoin.price_usd=83600,106900",
+            "--param",
+            "market.bitcoin.volatility=0.4,0.65",
+            "--runs",
+            "8",
+            "--no-plots",
+        ],
+    );
+    for input in ["market.bitcoin.price_usd", "market.bitcoin.volatility"] {
+        assert_eq!(
+            swing(&doc, "deal-as-signed", input),
+            (0.0, 0.0, 0.0),
+            "{input}"
+        );
+    }
+}

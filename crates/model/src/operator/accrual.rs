@@ -214,13 +214,21 @@ impl Operator<'_> {
         if self.reference_sweep {
             return self.advance_hour_by_hour(to);
         }
+        // A market segment sets only the mining revenue rate: with no ASICs working, its
+        // boundaries are not cut, so the bitcoin path leaves a plan without miners the same
+        // to the last bit (a cut splits a run of hours and moves the sums' last bits).
+        let mining = self
+            .facilities
+            .fleets
+            .iter()
+            .any(|f| f.state.working() > 0 && f.online > 0.0);
         while self.clock < to {
             let segment_end = world.segment_end(self.segment, self.model.end);
             let rate = world
                 .segments
                 .get(self.segment)
                 .map_or(0.0, |s| s.usd_per_th_second);
-            let stop = to.min(segment_end);
+            let stop = if mining { to.min(segment_end) } else { to };
             let until = if defaulted {
                 stop
             } else if self.clock.secs() % SECONDS_PER_HOUR == 0
@@ -241,7 +249,9 @@ impl Operator<'_> {
                 until
             };
             self.clock = until;
-            if until == segment_end && self.segment + 1 < world.segments.len() {
+            while self.segment + 1 < world.segments.len()
+                && world.segment_end(self.segment, self.model.end) <= until
+            {
                 self.segment += 1;
             }
         }
@@ -266,7 +276,9 @@ impl Operator<'_> {
                 .map_or(0.0, |s| s.usd_per_th_second);
             self.accrue(until.secs_since(self.clock) as f64, price, rate, gpu);
             self.clock = until;
-            if until == segment_end && self.segment + 1 < world.segments.len() {
+            while self.segment + 1 < world.segments.len()
+                && world.segment_end(self.segment, self.model.end) <= until
+            {
                 self.segment += 1;
             }
         }
