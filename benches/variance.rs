@@ -167,6 +167,22 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             delta_npv: false,
         });
     }
+    // The all-or-nothing events a conversion's value turns on, for the plan converting
+    // (plan 1): whether each happens at least once in a future.
+    if let Some(name) = names.get(1) {
+        for (event, metric) in [
+            ("a tenant default", Metric::TenantDefaults),
+            ("a project default", Metric::ProjectDefaults),
+            ("a late delivery", Metric::MwDeliveredLate),
+            ("a cancellation for lateness", Metric::MwCancelledLate),
+        ] {
+            out.push(Quantity {
+                name: format!("P({event}), {name}"),
+                of: Box::new(move |r| f64::from(u8::from(r.plans[1].get(metric) > 0.0))),
+                delta_npv: false,
+            });
+        }
+    }
     for (p, name) in names.iter().enumerate() {
         out.push(Quantity {
             name: format!("P(default), {name}"),
