@@ -231,6 +231,24 @@ fn conversion_draw_features(
     out
 }
 
+/// The columns of [`conversion_draw_features`] that belong to the default scenario's
+/// convert-half-2027 plan: its two anchor deals (actions 3 and 4 of the plan: six features
+/// each) and the two halls it converts (A and B, halls 0 and 1: five each), 22 controls
+/// against 126 for every possible action and hall.
+fn compact_columns() -> Vec<usize> {
+    let anchors = [3usize, 4].into_iter().flat_map(|a| a * 6..a * 6 + 6);
+    let halls = [0usize, 1]
+        .into_iter()
+        .flat_map(|h| 16 * 6 + h * 5..16 * 6 + h * 5 + 5);
+    anchors.chain(halls).collect()
+}
+
+/// 1 − (1 − R²)(n − 1)/(n − q − 1): R² adjusted for q coefficients fitted on n values.
+fn adjusted_r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
+    let (n, q) = (ys.len() as f64, controls.len() as f64);
+    1.0 - (1.0 - r_squared(ys, controls)) * (n - 1.0) / (n - q - 1.0)
+}
+
 fn factor_text(f: f64) -> String {
     if f.is_finite() {
         format!("{f:.2}")
@@ -354,6 +372,39 @@ fn main() {
             cells[2],
             factor_text(control),
             factor_text(both),
+        );
+    }
+    // The same control on the convert plan's own draws only (22 controls): how much of the
+    // gain a small accumulator would keep.
+    let columns = compact_columns();
+    if own_draws.len() > columns[columns.len() - 1] {
+        let delta = |r: &ReplicationRow| r.plans[1].get(Metric::Npv) - r.plans[0].get(Metric::Npv);
+        let xs: Vec<f64> = plain.iter().map(delta).collect();
+        let ys: Vec<f64> = paired.iter().map(delta).collect();
+        let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
+            .chunks_exact(2)
+            .map(|p| 0.5 * (p[0] + p[1]))
+            .collect();
+        let own: Vec<&[f64]> = columns.iter().map(|&c| own_draws[c].as_slice()).collect();
+        let pair_own: Vec<&[f64]> = columns.iter().map(|&c| pair_draws[c].as_slice()).collect();
+        let (fit, pair_fit) = (
+            adjusted_r_squared(&xs, &own),
+            adjusted_r_squared(&pair_ys, &pair_own),
+        );
+        let anti = antithetic_factor(&ys);
+        let plain_runs = (Z95 * variance(&xs).sqrt() / TARGET_HALF_WIDTH_USD).powi(2);
+        println!();
+        println!(
+            "mean ΔNPV, {} − {}, controls on its own two anchors' clocks and two halls' delays only ({} controls): \
+             control alone {} (adjusted R² {fit:.3}), antithetic and control {} (adjusted R² {pair_fit:.3}); \
+             runs to ±$2M {:.0} / {:.0}",
+            plain_model.plans[1].name,
+            plain_model.plans[0].name,
+            columns.len(),
+            factor_text(1.0 / (1.0 - fit)),
+            factor_text(anti / (1.0 - pair_fit)),
+            plain_runs * (1.0 - fit),
+            plain_runs * (1.0 - pair_fit) / anti,
         );
     }
 }
