@@ -22,7 +22,7 @@
 
 use std::time::Instant;
 
-use pivotsim::model::world::samplers::sample;
+use pivotsim::model::world::samplers::{mirror_exp1, sample};
 use pivotsim::model::world::streams::{StreamKind, tenant_stream};
 use pivotsim::model::{CompiledScenario, Metric, RunMetrics, World};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions, money_tie_tolerance};
@@ -167,6 +167,22 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             delta_npv: false,
         });
     }
+    // The all-or-nothing events a conversion's value turns on, for the plan converting
+    // (plan 1): whether each happens at least once in a future.
+    if let Some(name) = names.get(1) {
+        for (event, metric) in [
+            ("a tenant default", Metric::TenantDefaults),
+            ("a project default", Metric::ProjectDefaults),
+            ("a late delivery", Metric::MwDeliveredLate),
+            ("a cancellation for lateness", Metric::MwCancelledLate),
+        ] {
+            out.push(Quantity {
+                name: format!("P({event}), {name}"),
+                of: Box::new(move |r| f64::from(u8::from(r.plans[1].get(metric) > 0.0))),
+                delta_npv: false,
+            });
+        }
+    }
     for (p, name) in names.iter().enumerate() {
         out.push(Quantity {
             name: format!("P(default), {name}"),
@@ -184,23 +200,53 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
 /// construction delay, drawn lognormal (median m, σ) as the first draw of its stream, its
 /// normal Z = ln(D/m)/σ with Z (mean 0), Z² (mean 1), |Z| (mean √(2/π)), Z³ (mean 0) and
 /// 1{Z > 0} (mean 1/2). Drawn again here as `Tenancy` and `construction_luck` draw them.
-fn conversion_draw_features(model: &CompiledScenario, seed: u64, replication: u64) -> Vec<f64> {
+///
+/// With `antithetic`, the draws of an antithetic run's replication: the odd member of a pair
+/// reads the even member's streams and mirrors them (E → −ln(1 − e^(−E)), Z → −Z).
+fn conversion_draw_features(
+    model: &CompiledScenario,
+    seed: u64,
+    replication: u64,
+    antithetic: bool,
+) -> Vec<f64> {
     let mut out = Vec::new();
+    let mirror = antithetic && replication % 2 == 1;
+    let keyed_by = if mirror { replication - 1 } else { replication };
     for action in 0..16 {
-        let mut rng = tenant_stream(seed, replication, StreamKind::AnchorTenant, action);
+        let mut rng = tenant_stream(seed, keyed_by, StreamKind::AnchorTenant, action);
         let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut rng);
+        let e = if mirror { mirror_exp1(e) } else { e };
         out.push((-e).exp());
         out.extend([0.05, 0.1, 0.2, 0.4, 0.8].map(|x| f64::from(u8::from(e < x))));
     }
     let risk = model.ai.as_ref().and_then(|a| a.construction_risk);
     if let Some(Dist::Lognormal { median, sigma }) = risk.map(|r| r.delay_months) {
         for hall in 0..model.halls.len() {
-            let mut rng = tenant_stream(seed, replication, StreamKind::ConstructionRisk, hall);
+            let mut rng = tenant_stream(seed, keyed_by, StreamKind::ConstructionRisk, hall);
             let z = (sample(&Dist::Lognormal { median, sigma }, &mut rng) / median).ln() / sigma;
+            let z = if mirror { -z } else { z };
             out.extend([z, z * z, z.abs(), z * z * z, f64::from(u8::from(z > 0.0))]);
         }
     }
     out
+}
+
+/// The columns of [`conversion_draw_features`] that belong to the default scenario's
+/// convert-half-2027 plan: its two anchor deals (actions 3 and 4 of the plan: six features
+/// each) and the two halls it converts (A and B, halls 0 and 1: five each), 22 controls
+/// against 126 for every possible action and hall.
+fn compact_columns() -> Vec<usize> {
+    let anchors = [3usize, 4].into_iter().flat_map(|a| a * 6..a * 6 + 6);
+    let halls = [0usize, 1]
+        .into_iter()
+        .flat_map(|h| 16 * 6 + h * 5..16 * 6 + h * 5 + 5);
+    anchors.chain(halls).collect()
+}
+
+/// 1 − (1 − R²)(n − 1)/(n − q − 1): R² adjusted for q coefficients fitted on n values.
+fn adjusted_r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
+    let (n, q) = (ys.len() as f64, controls.len() as f64);
+    1.0 - (1.0 - r_squared(ys, controls)) * (n - 1.0) / (n - q - 1.0)
 }
 
 fn factor_text(f: f64) -> String {
@@ -238,10 +284,23 @@ fn main() {
             .sum();
         boom.push(boom_secs as f64);
         inquiries.push(world.ai.inquiries.len() as f64);
-        let features = conversion_draw_features(&plain_model, seed, r.replication);
+        let features = conversion_draw_features(&plain_model, seed, r.replication, false);
         own_draws.resize_with(features.len(), Vec::new);
         for (column, x) in own_draws.iter_mut().zip(features) {
             column.push(x);
+        }
+    }
+    // The same draws in the antithetic run, as pair means: the controls left to fit once
+    // the pairs have mirrored them (an odd function of a draw cancels in a pair; an even
+    // one, such as Z², does not).
+    let paired_whole = &paired[..paired.len() / 2 * 2];
+    let mut pair_draws: Vec<Vec<f64>> = Vec::new();
+    for pair in paired_whole.chunks_exact(2) {
+        let even = conversion_draw_features(&plain_model, seed, pair[0].replication, true);
+        let odd = conversion_draw_features(&plain_model, seed, pair[1].replication, true);
+        pair_draws.resize_with(even.len(), Vec::new);
+        for (column, (a, b)) in pair_draws.iter_mut().zip(even.iter().zip(&odd)) {
+            column.push(0.5 * (a + b));
         }
     }
     println!(
@@ -252,9 +311,9 @@ fn main() {
     );
     println!();
     println!(
-        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: the conversion's own draws (adjusted R²) | runs to ±$2M: plain / antithetic / own draws | CPU-s to ±$2M: plain / antithetic / own draws |"
+        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: the conversion's own draws (adjusted R²) | antithetic and own draws on the pair means (adjusted R²) | runs to ±$2M: plain / antithetic / own draws / both | CPU-s to ±$2M: plain / antithetic / own draws / both |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for q in quantities(&plain_model) {
         let xs: Vec<f64> = plain.iter().map(|r| (q.of)(r)).collect();
         let ys: Vec<f64> = paired.iter().map(|r| (q.of)(r)).collect();
@@ -271,16 +330,29 @@ fn main() {
         let own_fit = 1.0 - (1.0 - r_squared(&xs, &own)) * (n - 1.0) / (n - own.len() as f64 - 1.0);
         let cells = fits.map(|r2| format!("{} ({r2:.3})", factor_text(1.0 / (1.0 - r2))));
         let control = 1.0 / (1.0 - own_fit);
+        // Both: the pair means' variance shrinks by the antithetic factor, then by the fit of
+        // the pair means on the pairs' mean draws (adjusted for its q coefficients on P pairs).
+        let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
+            .chunks_exact(2)
+            .map(|p| 0.5 * (p[0] + p[1]))
+            .collect();
+        let pair_own: Vec<&[f64]> = pair_draws.iter().map(Vec::as_slice).collect();
+        let pairs = pair_ys.len() as f64;
+        let pair_fit = 1.0
+            - (1.0 - r_squared(&pair_ys, &pair_own)) * (pairs - 1.0)
+                / (pairs - pair_own.len() as f64 - 1.0);
+        let both = anti / (1.0 - pair_fit);
         let (runs_cell, cpu_cell) = if q.delta_npv {
             let plain_runs = (Z95 * sigma / TARGET_HALF_WIDTH_USD).powi(2);
-            let (a, c) = (plain_runs / anti, plain_runs / control);
+            let (a, c, b) = (plain_runs / anti, plain_runs / control, plain_runs / both);
             (
-                format!("{plain_runs:.0} / {a:.0} / {c:.0}"),
+                format!("{plain_runs:.0} / {a:.0} / {c:.0} / {b:.0}"),
                 format!(
-                    "{:.1} / {:.1} / {:.1}",
+                    "{:.1} / {:.1} / {:.1} / {:.1}",
                     plain_runs * plain_cost,
                     a * paired_cost,
-                    c * plain_cost
+                    c * plain_cost,
+                    b * paired_cost
                 ),
             )
         } else {
@@ -292,13 +364,47 @@ fn main() {
             format!("${:.1}M", sigma / 1e6)
         };
         println!(
-            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({own_fit:.3}) | {runs_cell} | {cpu_cell} |",
+            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({own_fit:.3}) | {} ({pair_fit:.3}) | {runs_cell} | {cpu_cell} |",
             q.name,
             factor_text(anti),
             cells[0],
             cells[1],
             cells[2],
             factor_text(control),
+            factor_text(both),
+        );
+    }
+    // The same control on the convert plan's own draws only (22 controls): how much of the
+    // gain a small accumulator would keep.
+    let columns = compact_columns();
+    if own_draws.len() > columns[columns.len() - 1] {
+        let delta = |r: &ReplicationRow| r.plans[1].get(Metric::Npv) - r.plans[0].get(Metric::Npv);
+        let xs: Vec<f64> = plain.iter().map(delta).collect();
+        let ys: Vec<f64> = paired.iter().map(delta).collect();
+        let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
+            .chunks_exact(2)
+            .map(|p| 0.5 * (p[0] + p[1]))
+            .collect();
+        let own: Vec<&[f64]> = columns.iter().map(|&c| own_draws[c].as_slice()).collect();
+        let pair_own: Vec<&[f64]> = columns.iter().map(|&c| pair_draws[c].as_slice()).collect();
+        let (fit, pair_fit) = (
+            adjusted_r_squared(&xs, &own),
+            adjusted_r_squared(&pair_ys, &pair_own),
+        );
+        let anti = antithetic_factor(&ys);
+        let plain_runs = (Z95 * variance(&xs).sqrt() / TARGET_HALF_WIDTH_USD).powi(2);
+        println!();
+        println!(
+            "mean ΔNPV, {} − {}, controls on its own two anchors' clocks and two halls' delays only ({} controls): \
+             control alone {} (adjusted R² {fit:.3}), antithetic and control {} (adjusted R² {pair_fit:.3}); \
+             runs to ±$2M {:.0} / {:.0}",
+            plain_model.plans[1].name,
+            plain_model.plans[0].name,
+            columns.len(),
+            factor_text(1.0 / (1.0 - fit)),
+            factor_text(anti / (1.0 - pair_fit)),
+            plain_runs * (1.0 - fit),
+            plain_runs * (1.0 - pair_fit) / anti,
         );
     }
 }

@@ -88,6 +88,102 @@ fn a_pair_mirrors_the_price_and_energy_normals_and_draws_the_rest_anew() {
     assert_ne!(odd.base_rate, even.base_rate);
 }
 
+#[test]
+fn a_pair_mirrors_the_ai_markets_regime_clock_and_inquiries() {
+    // Antithetic stream version 2: the odd member reads the even member's AI-market streams
+    // with every draw x mapped to F⁻¹(1 − F(x)).
+    let (on, off) = (compiled(true), compiled(false));
+    // The default market starts in a boom left at hazard h = 0.15/yr, not following BTC, so
+    // the first switch is at E/h with E ~ Exp(1); mirrored, E' = −ln(1 − e^(−E)), hence
+    // e^(−h·t) + e^(−h·t') = e^(−E) + (1 − e^(−E)) = 1 (up to the switch time's truncation
+    // to whole seconds: h·1 s ≈ 5e−9).
+    let h = 0.15 / pivotsim::engine::SECONDS_PER_YEAR;
+    // The first inquiry, arriving before that switch in both, is drawn from the same place
+    // of both streams: its price factor e^(0.10·Z) becomes e^(−0.10·Z) (product 1), its size
+    // (lognormal, median 12 MW) 12²/size unless cut at the support, its density (uniform on
+    // 40–132 kW) 172 − density, its arrival (rate r = 4/yr in a boom) as the switch.
+    let r = 4.0 / pivotsim::engine::SECONDS_PER_YEAR;
+    let mut checked = 0;
+    for pair in 0..20 {
+        let (even, odd) = (world(&on, 5, 2 * pair), world(&on, 5, 2 * pair + 1));
+        assert_eq!(even.ai.regimes, world(&off, 5, 2 * pair).ai.regimes);
+        let (Some(&(t_even, _)), Some(&(t_odd, _))) =
+            (even.ai.regimes.get(1), odd.ai.regimes.get(1))
+        else {
+            continue;
+        };
+        let survival = |t: pivotsim::engine::SimTime, rate: f64| (-rate * t.secs() as f64).exp();
+        assert!(
+            (survival(t_even, h) + survival(t_odd, h) - 1.0).abs() < 1e-6,
+            "pair {pair}: {t_even:?} {t_odd:?}"
+        );
+        let (a, b) = (&even.ai.inquiries[0], &odd.ai.inquiries[0]);
+        if a.at >= t_even || b.at >= t_odd {
+            continue;
+        }
+        assert!((survival(a.at, r) + survival(b.at, r) - 1.0).abs() < 1e-6);
+        assert!((a.price_factor * b.price_factor - 1.0).abs() < 1e-12);
+        assert!((a.density_kw + b.density_kw - 172.0).abs() < 1e-9);
+        assert!((a.size_mw * b.size_mw / 144.0 - 1.0).abs() < 1e-9);
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked} pairs checked");
+}
+
+#[test]
+fn a_pair_mirrors_each_halls_cost_overrun() {
+    // Only the first conversion of convert-half-2027 (hall A, started 2027-01-01), a delay of
+    // 0 and an overrun x ~ Exp(mean m = 0.08) in every regime (boom factor 1): the company's
+    // conversion capex is B·(1 + x) for the budget B (the capex with no overrun). In the odd
+    // member x' = −m·ln(1 − e^(−x/m)), so e^(−x/m) + e^(−x'/m) = 1 (x is cut at 2, 25 means
+    // out: never in practice).
+    let build = |antithetic: bool, overrun: scenario::Dist| {
+        let mut s = default_scenario();
+        s.antithetic = antithetic;
+        s.horizon_years = 3;
+        s.plans.retain(|p| p.name == "convert-half-2027");
+        s.plans[0].actions.truncate(1);
+        let risk = s
+            .market
+            .ai
+            .as_mut()
+            .unwrap()
+            .construction_risk
+            .as_mut()
+            .unwrap();
+        risk.delay_months = scenario::Dist::Constant { value: 0.0 };
+        risk.cost_overrun = overrun;
+        risk.boom_factor = 1.0;
+        CompiledScenario::new(&s).unwrap()
+    };
+    let m = 0.08;
+    let (_, budget_rows) =
+        run_keeping_rows(&build(false, scenario::Dist::Constant { value: 0.0 }), 2, 1);
+    let budget = budget_rows[0].plans[0].get(Metric::ConversionCapex);
+    assert!(budget > 1e8, "{budget}");
+    let (_, rows) = run_keeping_rows(&build(true, scenario::Dist::Exponential { mean: m }), 16, 1);
+    let overrun = |k: usize| rows[k].plans[0].get(Metric::ConversionCapex) / budget - 1.0;
+    for pair in 0..8 {
+        let (x, x_mirror) = (overrun(2 * pair), overrun(2 * pair + 1));
+        assert!(x > 0.0 && x_mirror > 0.0, "pair {pair}: {x} {x_mirror}");
+        let sum = (-x / m).exp() + (-x_mirror / m).exp();
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "pair {pair}: {x} {x_mirror} ({sum})"
+        );
+    }
+    // Without the option the odd replication's overrun is its own, not the mirror.
+    let (_, plain) = run_keeping_rows(&build(false, scenario::Dist::Exponential { mean: m }), 2, 1);
+    assert_eq!(
+        plain[0].plans[0].get(Metric::ConversionCapex),
+        rows[0].plans[0].get(Metric::ConversionCapex)
+    );
+    assert_ne!(
+        plain[1].plans[0].get(Metric::ConversionCapex),
+        rows[1].plans[0].get(Metric::ConversionCapex)
+    );
+}
+
 /// Runs `runs` replications of `model`, keeping every row.
 fn run_keeping_rows(
     model: &CompiledScenario,

@@ -16,8 +16,8 @@ use crate::operator::{
 
 use crate::world::bitcoin_market::HashrateParams;
 use crate::world::bitcoin_protocol::ChainEvent;
-use crate::world::samplers::{mean, sample};
-use crate::world::streams::{StreamKind, tenant_stream};
+use crate::world::samplers::{mean, mirror_sample, sample};
+use crate::world::streams::{StreamKind, paired_stream, tenant_stream};
 use pivotsim_engine::{
     DAYS_PER_YEAR, EventQueue, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR, SimTime,
     months_to_secs, stream,
@@ -213,21 +213,44 @@ impl Operator<'_> {
         let Some(risk) = self.model.ai.as_ref().and_then(|a| a.construction_risk) else {
             return (0, 0.0);
         };
-        let mut rng = tenant_stream(
-            self.seed,
-            self.replication,
-            StreamKind::ConstructionRisk,
-            hall,
-        );
+        // In the odd member of an antithetic pair the hall's luck mirrors the even member's
+        // (a late build there is an early one here); a gamma, which cannot be mirrored,
+        // makes the hall draw its own luck instead.
+        let mirrorable = mirror_sample(&risk.delay_months, 1.0).is_some()
+            && mirror_sample(&risk.cost_overrun, 1.0).is_some();
+        let (mut rng, mirror) = if mirrorable {
+            paired_stream(
+                self.seed,
+                self.replication,
+                self.model.antithetic,
+                StreamKind::ConstructionRisk,
+                hall,
+            )
+        } else {
+            let own = tenant_stream(
+                self.seed,
+                self.replication,
+                StreamKind::ConstructionRisk,
+                hall,
+            );
+            (own, false)
+        };
+        let mut draw = |d: &pivotsim_scenario::Dist| {
+            let x = sample(d, &mut rng);
+            if mirror {
+                mirror_sample(d, x).unwrap_or(x)
+            } else {
+                x
+            }
+        };
+        let (delay_draw, overrun_draw) = (draw(&risk.delay_months), draw(&risk.cost_overrun));
         let factor = if self.world.ai.regime_at(now) == AiRegime::Boom {
             risk.boom_factor
         } else {
             1.0
         };
-        let delay = (sample(&risk.delay_months, &mut rng) * factor)
-            .clamp(MONTHS_SUPPORT.0, MONTHS_SUPPORT.1);
-        let overrun = (sample(&risk.cost_overrun, &mut rng) * factor)
-            .clamp(OVERRUN_SUPPORT.0, OVERRUN_SUPPORT.1);
+        let delay = (delay_draw * factor).clamp(MONTHS_SUPPORT.0, MONTHS_SUPPORT.1);
+        let overrun = (overrun_draw * factor).clamp(OVERRUN_SUPPORT.0, OVERRUN_SUPPORT.1);
         (months_to_secs(delay), overrun)
     }
 

@@ -19,7 +19,8 @@ use crate::operator::accrual::{ProjectRates, Rates};
 use crate::operator::{CloudState, Flow, HallRuntime, HallUse, Operator, OperatorEvent};
 use crate::placement;
 use crate::world::World;
-use crate::world::streams::{StreamKind, tenant_stream};
+use crate::world::samplers::mirror_exp1;
+use crate::world::streams::{StreamKind, paired_stream};
 use pivotsim_engine::{EventQueue, SimTime};
 use pivotsim_engine::{SECONDS_PER_AVG_MONTH, SECONDS_PER_HOUR, SECONDS_PER_YEAR};
 use pivotsim_scenario::{Cooling, PowerTerms, RenewalOptions, RenewalRent, Sla};
@@ -110,6 +111,9 @@ pub struct Lease {
     pub renewal_options: Option<(u32, RenewalOptions)>,
     /// The tenant's own random stream (default clock, renewal draws).
     rng: ChaCha8Rng,
+    /// Whether its draws mirror the even member's of an antithetic pair (`paired_stream`):
+    /// its default clock E becomes −ln(1 − e^(−E)), a renewal uniform U becomes 1 − U.
+    mirrored: bool,
 }
 
 impl Lease {
@@ -130,7 +134,7 @@ impl Lease {
         racks: u64,
         price: f64,
         term_secs: u64,
-        rng: ChaCha8Rng,
+        (rng, mirrored): (ChaCha8Rng, bool),
     ) -> Self {
         Lease {
             hall,
@@ -161,6 +165,7 @@ impl Lease {
             year1_rent: price,
             renewal_options: None,
             rng,
+            mirrored,
         }
     }
 }
@@ -493,16 +498,18 @@ impl Operator<'_> {
         };
         let first = self.tenancy.leases.len();
         for (piece, &(hall, mw)) in pieces.iter().enumerate() {
-            let rng = if piece == 0 {
-                tenant_stream(self.seed, self.replication, StreamKind::Tenant, i)
+            let (kind, instance) = if piece == 0 {
+                (StreamKind::Tenant, i)
             } else {
-                tenant_stream(
-                    self.seed,
-                    self.replication,
-                    StreamKind::TenantPhase,
-                    i * 64 + piece.min(63),
-                )
+                (StreamKind::TenantPhase, i * 64 + piece.min(63))
             };
+            let rng = paired_stream(
+                self.seed,
+                self.replication,
+                self.model.antithetic,
+                kind,
+                instance,
+            );
             let mut lease = Lease::signed(
                 hall,
                 mw,
@@ -600,21 +607,18 @@ impl Operator<'_> {
                 continue;
             }
             // The first phase keeps the anchor's stream; later ones have their own kind.
-            let rng = if phase == 0 {
-                tenant_stream(
-                    self.seed,
-                    self.replication,
-                    StreamKind::AnchorTenant,
-                    timed.index,
-                )
+            let (kind, instance) = if phase == 0 {
+                (StreamKind::AnchorTenant, timed.index)
             } else {
-                tenant_stream(
-                    self.seed,
-                    self.replication,
-                    StreamKind::AnchorPhase,
-                    timed.index * 64 + phase.min(63),
-                )
+                (StreamKind::AnchorPhase, timed.index * 64 + phase.min(63))
             };
+            let rng = paired_stream(
+                self.seed,
+                self.replication,
+                self.model.antithetic,
+                kind,
+                instance,
+            );
             let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
             lease.escalator = escalator;
             lease.power_included = power_included;
@@ -723,7 +727,13 @@ impl Operator<'_> {
             return;
         }
         if let Some(ai) = &self.model.ai {
-            let clock: f64 = Exp1.sample(&mut self.tenancy.leases[k].rng);
+            let lease = &mut self.tenancy.leases[k];
+            let drawn: f64 = Exp1.sample(&mut lease.rng);
+            let clock = if lease.mirrored {
+                mirror_exp1(drawn)
+            } else {
+                drawn
+            };
             let hazard = ai.lease_hazard(self.tenancy.leases[k].class);
             if let Some(t) = self.world.ai.default_time(hazard, now, end, clock) {
                 queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
@@ -796,7 +806,12 @@ impl Operator<'_> {
             self.release(k, now, queue);
             return;
         };
-        let renew_draw: f64 = self.tenancy.leases[k].rng.random();
+        let drawn: f64 = self.tenancy.leases[k].rng.random();
+        let renew_draw = if self.tenancy.leases[k].mirrored {
+            1.0 - drawn
+        } else {
+            drawn
+        };
         // The market rent of the day, times the tenant's own price factor.
         let market = ai.price
             * ai.price_factor(self.world.ai.regime_at(now))

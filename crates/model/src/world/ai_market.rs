@@ -8,11 +8,12 @@
 
 use pivotsim_engine::math;
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1, StandardNormal};
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1};
 
 use crate::compiled::{CompiledScenario, ShockSpec};
 use crate::world::gpu_price::GpuGenerationLevels;
-use crate::world::samplers::sample;
+use crate::world::samplers::{mirror_exp1, mirror_sample, sample, signed_normal};
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{MarketSegment, World, WorldProcess};
 use pivotsim_engine::{SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, months_to_secs};
@@ -333,7 +334,15 @@ impl AiWorld {
 
         // Regimes: exponential holding times with the hazard of the current regime. A forced
         // bust interrupts the holding time; the chain is memoryless, so it restarts from there.
-        let mut rng = streams.of(StreamKind::AiRegime);
+        // In the odd member of an antithetic pair (stream version 2) the regimes and the
+        // inquiries read the even member's streams with every draw x mapped to
+        // F⁻¹(1 − F(x)): a long boom there is a short one here, a large tenant a small one.
+        let mirror = streams.is_mirror();
+        let exp1 = |rng: &mut ChaCha8Rng| {
+            let e: f64 = Exp1.sample(rng);
+            if mirror { mirror_exp1(e) } else { e }
+        };
+        let mut rng = streams.mirrored_stream(StreamKind::AiRegime);
         let mut busts: Vec<f64> = forced_busts.iter().map(|t| t.secs() as f64).collect();
         busts.sort_by(f64::total_cmp);
         let mut next_bust = busts.into_iter().peekable();
@@ -345,7 +354,7 @@ impl AiWorld {
                 AiRegime::Boom => p.boom_to_bust,
                 AiRegime::Bust => p.bust_to_boom,
             };
-            let e: f64 = Exp1.sample(&mut rng);
+            let e = exp1(&mut rng);
             let natural = if hazard <= 0.0 {
                 f64::INFINITY
             } else if p.btc_sensitivity == 0.0 || btc_daily.is_empty() {
@@ -381,7 +390,15 @@ impl AiWorld {
 
         // Inquiries: a Poisson stream whose rate is piecewise constant over the regimes; the
         // process is memoryless, so each regime segment starts a fresh exponential gap.
-        let mut rng = streams.of(StreamKind::Inquiries);
+        let mut rng = streams.mirrored_stream(StreamKind::Inquiries);
+        let draw = |d: &Dist, rng: &mut ChaCha8Rng| {
+            let x = sample(d, rng);
+            if mirror {
+                mirror_sample(d, x).unwrap_or(x)
+            } else {
+                x
+            }
+        };
         for (k, &(from, regime)) in self.regimes.iter().enumerate() {
             let until = self.regimes.get(k + 1).map_or(end_s, |r| r.0.secs() as f64);
             let rate = match regime {
@@ -393,33 +410,36 @@ impl AiWorld {
             }
             let mut at = from.secs() as f64;
             loop {
-                let e: f64 = Exp1.sample(&mut rng);
+                let e = exp1(&mut rng);
                 at += e / rate;
                 if at >= until {
                     break;
                 }
-                let z: f64 = StandardNormal.sample(&mut rng);
+                let z = signed_normal(&mut rng, streams.normal_sign());
                 let price_factor = math::exp(p.price_dispersion * z);
                 let level = p.price * p.price_factor(regime);
                 // Draws are cut at the supports validation holds bounded distributions to
                 // (declared once, with the scenario), so a heavy-tailed distribution cannot
                 // produce an absurd tenant.
                 let cut = |x: f64, (lo, hi): (f64, f64)| x.clamp(lo, hi);
-                let years = cut(sample(&p.term_years, &mut rng), TERM_YEARS_SUPPORT);
+                let years = cut(draw(&p.term_years, &mut rng), TERM_YEARS_SUPPORT);
                 self.inquiries.push(Inquiry {
                     at: SimTime::from_secs(at as u64),
-                    size_mw: cut(sample(&p.size_mw, &mut rng), SIZE_MW_SUPPORT),
+                    size_mw: cut(draw(&p.size_mw, &mut rng), SIZE_MW_SUPPORT),
                     term_secs: (years * SECONDS_PER_YEAR) as u64,
                     price: level * price_factor,
                     price_factor,
-                    liquid: rng.random::<f64>() < p.liquid_share,
-                    density_kw: cut(sample(&p.density, &mut rng), DENSITY_KW_SUPPORT),
+                    liquid: {
+                        let u = rng.random::<f64>();
+                        (if mirror { 1.0 - u } else { u }) < p.liquid_share
+                    },
+                    density_kw: cut(draw(&p.density, &mut rng), DENSITY_KW_SUPPORT),
                     start_delay_secs: months_to_secs(cut(
-                        sample(&p.start_delay_months, &mut rng),
+                        draw(&p.start_delay_months, &mut rng),
                         MONTHS_SUPPORT,
                     )),
                     patience_secs: months_to_secs(cut(
-                        sample(&p.patience_months, &mut rng),
+                        draw(&p.patience_months, &mut rng),
                         MONTHS_SUPPORT,
                     )),
                 });

@@ -250,6 +250,40 @@ pub fn sample(d: &Dist, rng: &mut ChaCha8Rng) -> f64 {
     }
 }
 
+/// The antithetic counterpart of an exponential clock of mean 1, x' = F⁻¹(1 − F(x)) with
+/// F(x) = 1 − e^(−x): the clock a uniform U → 1 − U gives, −ln(1 − e^(−x)). Exp(1) again,
+/// and decreasing in x, so a tenant that defaults early in one member of an antithetic pair
+/// defaults late in the other. A clock of 0 (never drawn in practice) maps to +∞.
+pub fn mirror_exp1(x: f64) -> f64 {
+    let survival = math::exp(-x);
+    if survival >= 1.0 {
+        return f64::INFINITY;
+    }
+    -math::ln(1.0 - survival)
+}
+
+/// The antithetic counterpart of a value `x` drawn from `d`, x' = F⁻¹(1 − F(x)): the same
+/// distribution, decreasing in x (a normal's Z → −Z, a uniform's U → 1 − U). None for a
+/// gamma, whose quantile has no closed form: a caller then draws it independently.
+pub fn mirror_sample(d: &Dist, x: f64) -> Option<f64> {
+    match *d {
+        Dist::Constant { value } => Some(value),
+        // U → 1 − U on [min, max].
+        Dist::Uniform { min, max } => Some(min + max - x),
+        // x = mean·E with E ~ Exp(1).
+        Dist::Exponential { mean } if mean > 0.0 => Some(mean * mirror_exp1(x / mean)),
+        // x = median·e^(σZ), so −Z gives median·e^(−σZ) = median²/x.
+        Dist::Lognormal { median, .. } if x > 0.0 => Some(median * (median / x)),
+        // x = scale·E^(1/shape) with E ~ Exp(1).
+        Dist::Weibull { shape, scale } if shape > 0.0 && scale > 0.0 => {
+            let e = math::powf(x / scale, shape);
+            Some(scale * math::powf(mirror_exp1(e), 1.0 / shape))
+        }
+        Dist::Exponential { .. } | Dist::Lognormal { .. } | Dist::Weibull { .. } => Some(x),
+        Dist::Gamma { .. } => None,
+    }
+}
+
 /// The distribution's mean.
 pub fn mean(d: &Dist) -> f64 {
     match *d {
@@ -292,6 +326,86 @@ pub fn gamma_fn(x: f64) -> f64 {
 mod tests {
     use super::*;
     use pivotsim_engine::{DAYS_PER_YEAR, ProcessId, stream};
+
+    #[test]
+    fn a_mirrored_draw_has_the_complementary_probability() {
+        // x' = F⁻¹(1 − F(x)), so F(x) + F(x') = 1 with each distribution's closed-form CDF.
+        let cdf = |d: &Dist, x: f64| match *d {
+            Dist::Uniform { min, max } => (x - min) / (max - min),
+            Dist::Exponential { mean } => 1.0 - (-x / mean).exp(),
+            Dist::Weibull { shape, scale } => 1.0 - (-(x / scale).powf(shape)).exp(),
+            // Φ(ln(x/m)/σ): symmetric about the median, so F(x) + F(x') = 1 iff x·x' = m².
+            Dist::Lognormal { median, .. } => x / median,
+            _ => unreachable!(),
+        };
+        let dists = [
+            Dist::Uniform {
+                min: 3.0,
+                max: 24.0,
+            },
+            Dist::Exponential { mean: 0.08 },
+            Dist::Weibull {
+                shape: 1.7,
+                scale: 5.0,
+            },
+            Dist::Lognormal {
+                median: 2.0,
+                sigma: 0.8,
+            },
+        ];
+        let mut rng = stream(1, 0, ProcessId::new(999, 0));
+        for d in &dists {
+            for _ in 0..1_000 {
+                let x = sample(d, &mut rng);
+                let y = mirror_sample(d, x).unwrap();
+                let total = if let Dist::Lognormal { .. } = d {
+                    cdf(d, x) * cdf(d, y)
+                } else {
+                    cdf(d, x) + cdf(d, y)
+                };
+                assert!((total - 1.0).abs() < 1e-9, "{d:?}: {x} → {y}");
+            }
+        }
+        assert_eq!(
+            mirror_sample(&Dist::Constant { value: 4.0 }, 4.0),
+            Some(4.0)
+        );
+        assert_eq!(
+            mirror_sample(
+                &Dist::Gamma {
+                    shape: 2.0,
+                    scale: 1.0
+                },
+                1.0
+            ),
+            None
+        );
+        // Exp(1): e^(−E) + e^(−E') = 1; at ln 2, the median, the mirror is itself.
+        assert!((mirror_exp1(std::f64::consts::LN_2) - std::f64::consts::LN_2).abs() < 1e-12);
+        assert_eq!(mirror_exp1(0.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn mirrored_clocks_keep_their_mean_and_pair_negatively() {
+        // E and E' = −ln(1 − e^(−E)) are both Exp(1) (mean 1, sd 1): over 20,000 draws the
+        // mean of E' is within 4·1/√20000 = 0.028 of 1. Their covariance is
+        // 1 − π²/6 ≈ −0.645 (E[E·E'] = 2 − π²/6 for the antithetic exponential pair).
+        let mut rng = stream(2, 0, ProcessId::new(999, 0));
+        let n = 20_000;
+        let (mut sum, mut sum_mirror, mut cross) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let e: f64 = rand_distr::Exp1.sample(&mut rng);
+            let m = mirror_exp1(e);
+            sum += e;
+            sum_mirror += m;
+            cross += e * m;
+        }
+        let n = f64::from(n);
+        assert!((sum_mirror / n - 1.0).abs() < 0.028, "{}", sum_mirror / n);
+        let covariance = cross / n - (sum / n) * (sum_mirror / n);
+        let want = 1.0 - std::f64::consts::PI.powi(2) / 6.0;
+        assert!((covariance - want).abs() < 0.05, "{covariance} vs {want}");
+    }
 
     fn sample_mean(d: &Dist, n: usize) -> (f64, f64) {
         let mut rng = stream(17, 0, ProcessId::new(60, 0));

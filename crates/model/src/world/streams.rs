@@ -99,9 +99,12 @@ impl StreamKind {
 /// energy price) take the odd member's stream from the even one, [`Streams::mirrored_stream`],
 /// and multiply each standard normal they draw by [`Streams::normal_sign`] (−1 in the odd
 /// member). Everything else they draw from that stream (jump counts, spike starts and
-/// lengths) is the same in the pair. Every other stream, world- or operator-side, stays keyed
-/// by the replication's own index, so it is independent between the two: sharing it would
-/// only add a perfectly positive correlation to the pair and widen its mean's interval.
+/// lengths) is the same in the pair. Since antithetic stream version 2 the AI market (its
+/// regimes and inquiries) also reads the even member's streams, and so do the operator's
+/// construction luck and tenants' lives ([`paired_stream`]), with every draw x mapped to
+/// F⁻¹(1 − F(x)). Every other stream stays keyed by the replication's own index, so it is
+/// independent between the two: sharing it unmirrored would only add a perfectly positive
+/// correlation to the pair and widen its mean's interval.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Streams {
     seed: u64,
@@ -161,6 +164,25 @@ impl Streams {
         let instance = u16::try_from(index).unwrap_or(u16::MAX);
         stream(self.seed, self.replication, kind.process(instance))
     }
+}
+
+/// The stream of an operator-side process whose draws are mirrored in an antithetic pair
+/// (antithetic stream version 2: a hall's construction delay and overrun, a tenant's or an
+/// anchor deal's default clock and renewal draws), and whether this replication mirrors
+/// them: the odd member of a pair reads the even member's stream of the same kind and
+/// instance and maps each draw x to F⁻¹(1 − F(x)) ([`crate::world::samplers::mirror_sample`]).
+/// Off, or in the even member, it is exactly [`tenant_stream`].
+pub fn paired_stream(
+    seed: u64,
+    replication: u64,
+    antithetic: bool,
+    kind: StreamKind,
+    index: usize,
+) -> (ChaCha8Rng, bool) {
+    let streams = Streams::new(seed, replication).with_antithetic(antithetic);
+    let mirror = streams.is_mirror();
+    let keyed_by = if mirror { replication - 1 } else { replication };
+    (tenant_stream(seed, keyed_by, kind, index), mirror)
 }
 
 /// The stream of a tenant's life after signing: instance `index` of `kind` ([`StreamKind::Tenant`]
@@ -245,6 +267,31 @@ mod tests {
             first(Streams::new(7, 4).of(StreamKind::EnergyPrice))
         );
         assert_eq!(off.normal_sign(), 1.0);
+    }
+
+    #[test]
+    fn an_operator_stream_of_a_pair_is_the_even_members_and_off_is_its_own() {
+        let first = |(mut r, mirror): (ChaCha8Rng, bool)| (rand::Rng::next_u64(&mut r), mirror);
+        let own = |replication| {
+            first((
+                tenant_stream(7, replication, StreamKind::AnchorTenant, 3),
+                false,
+            ))
+        };
+        // Off, and in the even member, exactly `tenant_stream`, unmirrored.
+        assert_eq!(
+            first(paired_stream(7, 5, false, StreamKind::AnchorTenant, 3)),
+            own(5)
+        );
+        assert_eq!(
+            first(paired_stream(7, 4, true, StreamKind::AnchorTenant, 3)),
+            own(4)
+        );
+        // The odd member reads replication 4's stream, to be mirrored.
+        assert_eq!(
+            first(paired_stream(7, 5, true, StreamKind::AnchorTenant, 3)),
+            (own(4).0, true)
+        );
     }
 
     #[test]
