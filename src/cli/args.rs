@@ -106,8 +106,9 @@ pub struct RunArgs {
     /// "plan [STRESS]".
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,
-    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite normal
-    /// draws in the BTC price, hashrate and energy paths, so the means' intervals are
+    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite draws in
+    /// the BTC price, hashrate and energy paths and in the conversion's luck (construction,
+    /// tenant defaults, the AI market), so the means' intervals are
     /// narrower for the same runs (quantiles and probabilities are not helped). The same as
     /// `--set antithetic=true`.
     #[arg(long)]
@@ -267,8 +268,9 @@ pub struct SweepArgs {
     /// Compare every other plan with PLAN at each point (as `run --baseline`).
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,
-    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite normal
-    /// draws in the BTC price, hashrate and energy paths, so the means' intervals are
+    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite draws in
+    /// the BTC price, hashrate and energy paths and in the conversion's luck (construction,
+    /// tenant defaults, the AI market), so the means' intervals are
     /// narrower for the same runs (quantiles and probabilities are not helped). The same as
     /// `--set antithetic=true`.
     #[arg(long)]

@@ -593,8 +593,9 @@ pub struct CompiledScenario {
     pub fleets: Vec<FleetSpec>,
     /// Plans.
     pub plans: Vec<PlanSpec>,
-    /// Antithetic futures: the odd replication of each pair (2k, 2k + 1) mirrors the normal
-    /// draws of the even one's BTC price, hashrate and energy paths (`world::streams`).
+    /// Antithetic futures: the odd replication of each pair (2k, 2k + 1) mirrors the draws of
+    /// the even one's BTC price, hashrate and energy paths, and (stream version 2 of the
+    /// pairs) its construction luck, tenant default clocks and AI market (`world::streams`).
     pub antithetic: bool,
 }
 

@@ -120,7 +120,8 @@ pub struct Scenario {
     #[schemars(range(min = 1, max = MAX_RUNS))]
     pub runs: u64,
     /// Antithetic futures: replications in pairs (0 and 1, 2 and 3, …) whose BTC price,
-    /// hashrate and energy paths take opposite normal draws, so the mean's interval is
+    /// hashrate and energy paths, construction luck, tenant default clocks and AI market take
+    /// opposite draws, so the mean's interval is
     /// narrower for the same runs. Off by default; on, the odd replications' futures differ
     /// from those of a run without it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
