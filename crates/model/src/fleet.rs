@@ -201,6 +201,14 @@ impl FleetState {
     /// are drawn among the working units.
     #[inline]
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
+        if self.units == 0 {
+            // Nothing to step (a fleet sold, retired or moved out): no unit is in repair
+            // (`failed` ≤ `units`, and the cohorts sum to `failed`, so every slot is 0), and
+            // no failure is drawn among 0 working units, which takes no random number. The
+            // day would only move the slot on, and the next stepped day after a gap finds it
+            // from `day % repair_days`, the same slot.
+            return;
+        }
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
             Some((last_day, last_slot)) if day.checked_sub(1) == Some(last_day) => {
@@ -419,6 +427,51 @@ mod tests {
         // A GPU cloud's failures step only while it is active, so days can be skipped; the
         // slot must still be `day % repair_days`, not the next one along.
         same_draws_as_plain_poisson(|day| day % 7 != 3 && !(400..433).contains(&day));
+    }
+
+    #[test]
+    fn an_emptied_fleet_refilled_draws_as_if_stepped_throughout() {
+        // A fleet sold out on day 1,000 and refilled with 4,000 working units on day 1,300
+        // (a plan moving its machines out and back). Reference: every day stepped, slot
+        // `day % 20`, a Poisson draw whenever units work and none (no random number) when
+        // none do, as `draw_failures` does for n = 0. The fleet skips the empty days
+        // outright; the failures it counts and the stream position must match the reference
+        // on every day, and a skipped day that still drew would shift every later draw.
+        use crate::world::samplers::poisson;
+        let p = 1.0 - (-0.3f64 / 365.25).exp();
+        let mut fleet = FleetState::new(5_000, 20);
+        let mut rng = stream(6, 0, ProcessId::new(100, 0));
+        let mut reference_rng = stream(6, 0, ProcessId::new(100, 0));
+        let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
+        for day in 0..2_000u64 {
+            if day == 1_000 {
+                fleet.remove(fleet.units);
+                (units, failed) = (0, 0);
+                returning.fill(0);
+            }
+            if day == 1_300 {
+                fleet.add(4_000);
+                units = 4_000;
+            }
+            fleet.step_day(day, p, &mut rng);
+            let slot = (day % 20) as usize;
+            failed -= returning[slot];
+            let n = units - failed;
+            let k = if n == 0 {
+                0
+            } else {
+                poisson(&mut reference_rng, f64::from(n) * p).min(u64::from(n)) as u32
+            };
+            returning[slot] = k;
+            failed += k;
+            assert_eq!(fleet.failed, failed, "day {day}");
+            assert_eq!(fleet.returning, returning, "day {day}");
+        }
+        assert!(failed > 0, "the refilled fleet fails again");
+        assert_eq!(
+            rand::Rng::next_u64(&mut rng),
+            rand::Rng::next_u64(&mut reference_rng)
+        );
     }
 
     /// Steps a fleet on the days `stepped` keeps and checks it against a reference that
