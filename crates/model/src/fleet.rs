@@ -201,6 +201,8 @@ impl FleetState {
     /// are drawn among the working units.
     #[inline]
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
+        // Tested where the caller inlines it, so that the half of the fleet-days that have
+        // no units (the convert plans' fleets once moved out) cost no call.
         if self.units == 0 {
             // Nothing to step (a fleet sold, retired or moved out): no unit is in repair
             // (`failed` ≤ `units`, and the cohorts sum to `failed`, so every slot is 0), and
@@ -209,6 +211,11 @@ impl FleetState {
             // from `day % repair_days`, the same slot.
             return;
         }
+        self.step_day_with_units(day, daily_failure_prob, rng);
+    }
+
+    /// [`FleetState::step_day`] for a fleet with units.
+    fn step_day_with_units(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
             Some((last_day, last_slot)) if day.checked_sub(1) == Some(last_day) => {
