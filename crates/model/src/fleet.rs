@@ -11,11 +11,11 @@
 //! [`RATE_PERIOD_DAYS`], at the age in the middle of the period, so a fleet's daily draw keeps
 //! its cached Poisson table for a month at a time.
 
-use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math};
+use pivotsim_engine::{
+    DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, UniformBits, math,
+};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
-
-use crate::world::samplers::PoissonHead;
 
 /// Days between two updates of an ageing fleet's failure rate.
 pub const RATE_PERIOD_DAYS: u64 = 30;
@@ -147,11 +147,11 @@ pub struct FleetState {
     pub failed: u32,
     /// Failures by the day they return: slot `day % repair_days`.
     returning: Vec<u32>,
-    /// The Poisson draw's table (e^(−working · p) and the first CDF terms) by units in repair
-    /// (`None`: not yet computed), valid for `cache_key`. Working counts repeat from day to
-    /// day, so this saves nearly every `exp` and division of the daily draws, with the same
-    /// bits.
-    heads_by_failed: Vec<Option<PoissonHead>>,
+    /// The Poisson draw's CDF (e^(−working · p) and the terms drawn so far) by units in
+    /// repair (`None`: not yet computed), valid for `cache_key`. Working counts repeat from
+    /// day to day, so this saves nearly every `exp` and division of the daily draws, with the
+    /// same bits.
+    heads_by_failed: Vec<Option<LazyPoissonCdf>>,
     /// The last day stepped and its slot in `returning`, so that consecutive days find their
     /// slot without a division.
     last_step: Option<(u64, usize)>,
@@ -201,6 +201,21 @@ impl FleetState {
     /// are drawn among the working units.
     #[inline]
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
+        // Tested where the caller inlines it, so that the half of the fleet-days that have
+        // no units (the convert plans' fleets once moved out) cost no call.
+        if self.units == 0 {
+            // Nothing to step (a fleet sold, retired or moved out): no unit is in repair
+            // (`failed` ≤ `units`, and the cohorts sum to `failed`, so every slot is 0), and
+            // no failure is drawn among 0 working units, which takes no random number. The
+            // day would only move the slot on, and the next stepped day after a gap finds it
+            // from `day % repair_days`, the same slot.
+            return;
+        }
+        self.step_day_with_units(day, daily_failure_prob, rng);
+    }
+
+    /// [`FleetState::step_day`] for a fleet with units.
+    fn step_day_with_units(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
             Some((last_day, last_slot)) if day.checked_sub(1) == Some(last_day) => {
@@ -236,15 +251,15 @@ impl FleetState {
         self.draw_failures_uncached(n, p, rng)
     }
 
-    /// The Poisson table cached for `n` working units at daily probability `p`, if any.
+    /// The Poisson CDF cached for `n` working units at daily probability `p`, if any.
     #[inline]
-    fn cached_head(&self, n: u32, p: f64) -> Option<&PoissonHead> {
+    fn cached_head(&mut self, n: u32, p: f64) -> Option<&mut LazyPoissonCdf> {
         if self.cache_key != (self.units, p.to_bits()) {
             return None;
         }
         self.heads_by_failed
-            .get((self.units - n) as usize)?
-            .as_ref()
+            .get_mut((self.units - n) as usize)?
+            .as_mut()
     }
 
     /// [`FleetState::draw_failures`] when no table is cached: builds it, or draws a binomial.
@@ -261,9 +276,9 @@ impl FleetState {
             .unwrap_or(0)
     }
 
-    /// The Poisson table for `n` working units at daily probability `p` (mean = n · p),
+    /// The Poisson CDF for `n` working units at daily probability `p` (mean = n · p),
     /// from the cache when this working count was seen before with the same units and p.
-    fn head(&mut self, n: u32, p: f64, mean: f64) -> &PoissonHead {
+    fn head(&mut self, n: u32, p: f64, mean: f64) -> &mut LazyPoissonCdf {
         let key = (self.units, p.to_bits());
         if self.cache_key != key {
             self.cache_key = key;
@@ -275,7 +290,84 @@ impl FleetState {
         if failed >= self.heads_by_failed.len() {
             self.heads_by_failed.resize(failed + 1, None);
         }
-        self.heads_by_failed[failed].get_or_insert_with(|| PoissonHead::new(mean, math::exp(-mean)))
+        self.heads_by_failed[failed]
+            .get_or_insert_with(|| LazyPoissonCdf::new(mean, math::exp(-mean)))
+    }
+}
+
+/// Terms of the Poisson CDF a [`LazyPoissonCdf`] keeps as integer bounds.
+const LAZY_CDF_TERMS: usize = 8;
+
+/// The Poisson CDF at one mean, drawn by inversion with exactly the arithmetic of
+/// [`poisson_inversion`](crate::world::samplers::poisson_inversion) (so the same uniform gives
+/// the same count, bit for bit), computed only as far as the draws have needed. A third of a
+/// fleet's draws meet a count of units in repair not seen yet in the rate period, and most
+/// of those draws stop at 0 or 1 failures: the terms beyond are built when a later draw
+/// reaches them, each once.
+#[derive(Debug, Clone, Copy)]
+struct LazyPoissonCdf {
+    lambda: f64,
+    /// For k < `built`, the bound with u ≤ P(N ≤ k) ⟺ the uniform's integer ≤ it
+    /// ([`UniformBits::at_most`]), P(N ≤ k) as the sequential search accumulates it.
+    at_most: [u64; LAZY_CDF_TERMS],
+    /// Terms built, 1 to [`LAZY_CDF_TERMS`].
+    built: usize,
+    /// P(N = built − 1) and P(N ≤ built − 1), to continue the search.
+    last_term: f64,
+    last_cdf: f64,
+}
+
+impl LazyPoissonCdf {
+    /// The CDF for mean `lambda` (0 < λ < 30) given `p0` = e^(−λ), with its first term.
+    fn new(lambda: f64, p0: f64) -> Self {
+        let mut at_most = [0; LAZY_CDF_TERMS];
+        at_most[0] = UniformBits::at_most(p0);
+        LazyPoissonCdf {
+            lambda,
+            at_most,
+            built: 1,
+            last_term: p0,
+            last_cdf: p0,
+        }
+    }
+
+    /// One draw: `poisson_inversion(rng, lambda, p0)` with the same uniform and the same
+    /// result. The first k with u ≤ P(N ≤ k), searched from k = 0 (usually 0 or 1).
+    #[inline]
+    fn sample(&mut self, rng: &mut ChaCha8Rng) -> u64 {
+        let m = UniformBits::draw(rng).0;
+        for (k, &bound) in self.at_most[..self.built].iter().enumerate() {
+            if m <= bound {
+                return k as u64;
+            }
+        }
+        self.extend_and_search(m)
+    }
+
+    /// The search past the terms built: builds terms up to [`LAZY_CDF_TERMS`] (kept for later
+    /// draws), then continues as the sequential search does, to its cap of 1,000.
+    #[cold]
+    #[inline(never)]
+    fn extend_and_search(&mut self, m: u64) -> u64 {
+        while self.built < LAZY_CDF_TERMS {
+            let k = self.built;
+            self.last_term *= self.lambda / k as f64;
+            self.last_cdf += self.last_term;
+            self.at_most[k] = UniformBits::at_most(self.last_cdf);
+            self.built += 1;
+            if m <= self.at_most[k] {
+                return k as u64;
+            }
+        }
+        let u = UniformBits(m).value();
+        let mut k = LAZY_CDF_TERMS as u64 - 1;
+        let (mut p, mut cdf) = (self.last_term, self.last_cdf);
+        while u > cdf && k < 1_000 {
+            k += 1;
+            p *= self.lambda / k as f64;
+            cdf += p;
+        }
+        k
     }
 }
 
@@ -419,6 +511,72 @@ mod tests {
         // A GPU cloud's failures step only while it is active, so days can be skipped; the
         // slot must still be `day % repair_days`, not the next one along.
         same_draws_as_plain_poisson(|day| day % 7 != 3 && !(400..433).contains(&day));
+    }
+
+    #[test]
+    fn the_lazy_cdf_draws_what_the_sequential_search_draws() {
+        // `poisson_inversion` is the definition: the first k with u ≤ P(N ≤ k), P built term
+        // by term. The lazy CDF must give the same count for the same uniform whatever order
+        // the terms were built in; means from 0.05 (nearly always 0: one term) to 9.5 (the
+        // 8 terms hold P(N ≤ 7) ≈ 0.27, so most draws go past them to the search), 20,000
+        // draws each, and the streams must end in the same place.
+        use crate::world::samplers::poisson_inversion;
+        for lambda in [0.05, 0.7, 2.0, 4.5, 9.5] {
+            let p0 = math::exp(-lambda);
+            let mut cdf = LazyPoissonCdf::new(lambda, p0);
+            let mut a = stream(8, 0, ProcessId::new(100, 0));
+            let mut b = stream(8, 0, ProcessId::new(100, 0));
+            for i in 0..20_000 {
+                let expected = poisson_inversion(&mut a, lambda, p0);
+                assert_eq!(cdf.sample(&mut b), expected, "λ = {lambda}, draw {i}");
+            }
+            assert_eq!(rand::Rng::next_u64(&mut a), rand::Rng::next_u64(&mut b));
+        }
+    }
+
+    #[test]
+    fn an_emptied_fleet_refilled_draws_as_if_stepped_throughout() {
+        // A fleet sold out on day 1,000 and refilled with 4,000 working units on day 1,300
+        // (a plan moving its machines out and back). Reference: every day stepped, slot
+        // `day % 20`, a Poisson draw whenever units work and none (no random number) when
+        // none do, as `draw_failures` does for n = 0. The fleet skips the empty days
+        // outright; the failures it counts and the stream position must match the reference
+        // on every day, and a skipped day that still drew would shift every later draw.
+        use crate::world::samplers::poisson;
+        let p = 1.0 - (-0.3f64 / 365.25).exp();
+        let mut fleet = FleetState::new(5_000, 20);
+        let mut rng = stream(6, 0, ProcessId::new(100, 0));
+        let mut reference_rng = stream(6, 0, ProcessId::new(100, 0));
+        let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
+        for day in 0..2_000u64 {
+            if day == 1_000 {
+                fleet.remove(fleet.units);
+                (units, failed) = (0, 0);
+                returning.fill(0);
+            }
+            if day == 1_300 {
+                fleet.add(4_000);
+                units = 4_000;
+            }
+            fleet.step_day(day, p, &mut rng);
+            let slot = (day % 20) as usize;
+            failed -= returning[slot];
+            let n = units - failed;
+            let k = if n == 0 {
+                0
+            } else {
+                poisson(&mut reference_rng, f64::from(n) * p).min(u64::from(n)) as u32
+            };
+            returning[slot] = k;
+            failed += k;
+            assert_eq!(fleet.failed, failed, "day {day}");
+            assert_eq!(fleet.returning, returning, "day {day}");
+        }
+        assert!(failed > 0, "the refilled fleet fails again");
+        assert_eq!(
+            rand::Rng::next_u64(&mut rng),
+            rand::Rng::next_u64(&mut reference_rng)
+        );
     }
 
     /// Steps a fleet on the days `stepped` keeps and checks it against a reference that
