@@ -478,6 +478,29 @@ impl Operator<'_> {
         }
     }
 
+    /// The stream of piece `piece` of deal `index`: the first piece (phase) keeps the deal's
+    /// own stream (`kinds.0`), later ones have their own kind (`kinds.1`), so a deal's phases
+    /// draw independently and adding a phase moves no other draw.
+    fn deal_stream(
+        &self,
+        kinds: (StreamKind, StreamKind),
+        index: usize,
+        piece: usize,
+    ) -> (ChaCha8Rng, bool) {
+        let (kind, instance) = if piece == 0 {
+            (kinds.0, index)
+        } else {
+            (kinds.1, index * 64 + piece.min(63))
+        };
+        paired_stream(
+            self.seed,
+            self.replication,
+            self.model.antithetic,
+            kind,
+            instance,
+        )
+    }
+
     /// Signs inquiry `i` now as one deal of one or more leases, (hall, MW IT) each; false
     /// without an AI market. The first lease draws from the inquiry's own stream (its default
     /// clock and renewals), the others from their own.
@@ -498,18 +521,7 @@ impl Operator<'_> {
         };
         let first = self.tenancy.leases.len();
         for (piece, &(hall, mw)) in pieces.iter().enumerate() {
-            let (kind, instance) = if piece == 0 {
-                (StreamKind::Tenant, i)
-            } else {
-                (StreamKind::TenantPhase, i * 64 + piece.min(63))
-            };
-            let rng = paired_stream(
-                self.seed,
-                self.replication,
-                self.model.antithetic,
-                kind,
-                instance,
-            );
+            let rng = self.deal_stream((StreamKind::Tenant, StreamKind::TenantPhase), i, piece);
             let mut lease = Lease::signed(
                 hall,
                 mw,
@@ -606,18 +618,10 @@ impl Operator<'_> {
                 self.tenancy.record_lost_capacity(mw, price, term_secs);
                 continue;
             }
-            // The first phase keeps the anchor's stream; later ones have their own kind.
-            let (kind, instance) = if phase == 0 {
-                (StreamKind::AnchorTenant, timed.index)
-            } else {
-                (StreamKind::AnchorPhase, timed.index * 64 + phase.min(63))
-            };
-            let rng = paired_stream(
-                self.seed,
-                self.replication,
-                self.model.antithetic,
-                kind,
-                instance,
+            let rng = self.deal_stream(
+                (StreamKind::AnchorTenant, StreamKind::AnchorPhase),
+                timed.index,
+                phase,
             );
             let mut lease = Lease::signed(hall, mw, racks, price, term_secs, rng);
             lease.escalator = escalator;
