@@ -116,7 +116,7 @@ impl UniformBits {
         // `as u64` truncates toward zero, which is ⌊x⌋ for x ≥ 0, and saturates as
         // `floor() as u64` does (a negative x and NaN give 0, x ≥ 2^64 gives u64::MAX): the
         // same bound for every q, without `floor`, a library call on the baseline x86-64
-        // target (a third of the cost of building an ASIC failure table).
+        // target (a third of the cost of building a cumulative table of bounds).
         (q * TWO_POW_53) as u64
     }
 }
