@@ -439,10 +439,11 @@ impl Handler<OperatorEvent> for Operator<'_> {
         // rate) would not leave a plan that never takes one exactly unchanged. The inquiry's
         // handling accrues up to now itself before it signs a tenant or reads the cash
         // (`sign_inquiry`, the pre-lease rule).
-        if !matches!(
+        let inquiry = matches!(
             event,
             OperatorEvent::InquiryArrives(_) | OperatorEvent::InquiryExpires(_)
-        ) {
+        );
+        if !inquiry {
             self.advance(now);
         }
         // A default is absorbing: the lenders hold what is left, so the plan acts no more, and
@@ -533,7 +534,10 @@ impl Handler<OperatorEvent> for Operator<'_> {
                 self.hosting_client_defaults(k as usize, now, queue);
             }
         }
-        if !matches!(event, OperatorEvent::Day(_)) {
+        // An inquiry that left the clock behind changed nothing (anything that does accrues up
+        // to now first), so its rates stand.
+        let unchanged = inquiry && self.clock < now;
+        if !matches!(event, OperatorEvent::Day(_)) && !unchanged {
             self.refresh_rates();
         }
         // Test and debug builds check the physical invariants and the accounting identity
