@@ -15,18 +15,21 @@
 //! price-diffusion normals (Σz and its time-weighted sum, both of mean exactly 0) over the
 //! plain run; the adjusted mean has variance σ²(1 − R²)/n, a factor 1/(1 − R²) (less a
 //! fraction q/n of the runs' worth for q estimated coefficients). Further columns fit the AI
-//! market's time in boom and count of inquiries, and the conversion's own draws (each anchor
-//! deal's default clock and each hall's construction delay, see `conversion_draw_features`;
-//! adjusted R², for their 126 coefficients). The runs to a 95% half-width h are
-//! (1.96·σ/h)²/factor.
+//! market's time in boom and count of inquiries, and the draws the plans rest on: the
+//! indicator controls pivotsim applies by default (`pivotsim::model::controls`: each anchor
+//! deal's default clock and each converted hall's delay and overrun, below seven quantiles),
+//! those of the plans the quantity is about (adjusted R²). For the mean ΔNPV rows the last
+//! column is the factor of the estimator `pivotsim run` reports, (plain SE / its SE)², from
+//! the run's own statistics. The runs to a 95% half-width h are (1.96·σ/h)²/factor.
 
 use std::time::Instant;
 
-use pivotsim::model::world::samplers::{mirror_exp1, sample};
-use pivotsim::model::world::streams::{StreamKind, tenant_stream};
+use pivotsim::model::controls::Controls;
 use pivotsim::model::{CompiledScenario, Metric, RunMetrics, World};
-use pivotsim::montecarlo::{self, ReplicationRow, RunOptions, money_tie_tolerance};
-use pivotsim::scenario::{self, AiRegime, Dist};
+use pivotsim::montecarlo::{
+    self, MonteCarloResult, ReplicationRow, RunOptions, money_tie_tolerance,
+};
+use pivotsim::scenario::{self, AiRegime};
 
 /// The half-width the issue asks the time to: $2M on mean ΔNPV.
 const TARGET_HALF_WIDTH_USD: f64 = 2e6;
@@ -45,13 +48,20 @@ fn model(antithetic: bool) -> CompiledScenario {
     CompiledScenario::new(&loaded.scenario).expect("the default horizon fits the calendar")
 }
 
-/// Every row of a one-thread run, with its CPU time per replication (seconds).
-fn run(model: &CompiledScenario, runs: u64, seed: u64) -> (Vec<ReplicationRow>, f64) {
+/// Every row of a one-thread run with control variates on (as `pivotsim run` by default), its
+/// statistics, and its CPU time per replication (seconds).
+fn run(
+    model: &CompiledScenario,
+    runs: u64,
+    seed: u64,
+) -> (Vec<ReplicationRow>, MonteCarloResult, f64) {
     let mut rows = Vec::with_capacity(runs as usize);
+    let mut options = RunOptions::new(runs, seed, 1);
+    options.control_variates = true;
     let started = Instant::now();
-    montecarlo::run_in_pool(
+    let result = montecarlo::run_in_pool(
         model,
-        &RunOptions::new(runs, seed, 1),
+        &options,
         |row| {
             rows.push(row.clone());
             Ok::<(), ()>(())
@@ -60,7 +70,7 @@ fn run(model: &CompiledScenario, runs: u64, seed: u64) -> (Vec<ReplicationRow>, 
     )
     .expect("a pool of one thread")
     .expect("the sink never fails");
-    (rows, started.elapsed().as_secs_f64() / runs as f64)
+    (rows, result, started.elapsed().as_secs_f64() / runs as f64)
 }
 
 fn mean(xs: &[f64]) -> f64 {
@@ -90,9 +100,13 @@ fn antithetic_factor(xs: &[f64]) -> f64 {
     variance(paired) / (2.0 * variance(&means))
 }
 
-/// R² of the least-squares fit of `ys` on `controls` (with an intercept): the normal
-/// equations S·b = s_y on the controls' covariances, solved by Gaussian elimination.
-fn r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
+/// R² of the least-squares fit of `ys` on `controls` (with an intercept), and how many
+/// controls entered it: the normal
+/// equations S·b = s_y on the controls' covariances, solved by Gaussian elimination in column
+/// order, leaving out a control whose pivot falls below 10⁻⁹ of its own variance (constant,
+/// or a combination of the ones before it: with antithetic pairs, the indicators at q and
+/// 1 − q of a mirrored draw sum to a constant).
+fn r_squared(ys: &[f64], controls: &[&[f64]]) -> (f64, usize) {
     let q = controls.len();
     let mut a: Vec<Vec<f64>> = (0..q)
         .map(|i| {
@@ -103,30 +117,29 @@ fn r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
             row
         })
         .collect();
+    let diagonal: Vec<f64> = (0..q).map(|i| a[i][i]).collect();
+    let mut kept = vec![false; q];
     for col in 0..q {
-        let pivot = (col..q)
-            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-            .unwrap_or(col);
-        a.swap(col, pivot);
-        let pivot_row = a[col].clone();
-        if pivot_row[col] == 0.0 {
+        if a[col][col] <= 1e-9 * diagonal[col] || diagonal[col] <= 0.0 {
             continue;
         }
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
-                    *x -= f * p;
-                }
+        kept[col] = true;
+        let pivot_row = a[col].clone();
+        for row in a.iter_mut().skip(col + 1) {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                *x -= f * p;
             }
         }
     }
-    // A control that is a combination of others (a zero pivot) explains nothing more.
-    let explained: f64 = (0..q)
-        .filter(|&i| a[i][i] != 0.0)
-        .map(|i| a[i][q] / a[i][i] * covariance(controls[i], ys))
-        .sum();
-    explained / variance(ys)
+    // Back-substitution over the kept controls; the others' coefficients are 0.
+    let mut b = vec![0.0; q];
+    for k in (0..q).rev().filter(|&k| kept[k]) {
+        let rest: f64 = (k + 1..q).map(|j| a[k][j] * b[j]).sum();
+        b[k] = (a[k][q] - rest) / a[k][k];
+    }
+    let explained: f64 = (0..q).map(|i| b[i] * covariance(controls[i], ys)).sum();
+    (explained / variance(ys), kept.iter().filter(|k| **k).count())
 }
 
 /// One quantity measured per future: its name and how to read it from a row.
@@ -135,6 +148,8 @@ struct Quantity {
     of: Box<dyn Fn(&ReplicationRow) -> f64>,
     /// Whether the issue's $2M half-width applies (a ΔNPV).
     delta_npv: bool,
+    /// The plans whose draws are its controls.
+    plans: Vec<usize>,
 }
 
 fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
@@ -146,6 +161,7 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             name: format!("mean equity value, {name}"),
             of: Box::new(get(p, Metric::Npv)),
             delta_npv: false,
+            plans: vec![p],
         });
     }
     for (p, name) in names.iter().enumerate().skip(1) {
@@ -153,6 +169,7 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             name: format!("mean ΔNPV (equity), {name} − {}", names[0]),
             of: Box::new(move |r| r.plans[p].get(Metric::Npv) - r.plans[0].get(Metric::Npv)),
             delta_npv: true,
+            plans: vec![p, 0],
         });
     }
     for (p, name) in names.iter().enumerate().skip(1) {
@@ -165,6 +182,7 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             name: format!("P(better), {name}"),
             of: Box::new(better),
             delta_npv: false,
+            plans: vec![p, 0],
         });
     }
     // The all-or-nothing events a conversion's value turns on, for the plan converting
@@ -180,6 +198,7 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
                 name: format!("P({event}), {name}"),
                 of: Box::new(move |r| f64::from(u8::from(r.plans[1].get(metric) > 0.0))),
                 delta_npv: false,
+                plans: vec![1],
             });
         }
     }
@@ -188,65 +207,44 @@ fn quantities(model: &CompiledScenario) -> Vec<Quantity> {
             name: format!("P(default), {name}"),
             of: Box::new(get(p, Metric::Defaulted)),
             delta_npv: false,
+            plans: vec![p],
         });
     }
     out
 }
 
-/// Functions of the first draws of the operator streams a conversion's luck comes from, each
-/// of known mean whatever the scenario: for each anchor deal's default clock E ~ Exp(1) (the
-/// first draw of its stream, instance = the action's index in its plan, 0 to 15), e^(−E)
-/// (mean 1/2) and 1{E < x} (mean 1 − e^(−x)) at x = 0.05, 0.1, 0.2, 0.4, 0.8; for each hall's
-/// construction delay, drawn lognormal (median m, σ) as the first draw of its stream, its
-/// normal Z = ln(D/m)/σ with Z (mean 0), Z² (mean 1), |Z| (mean √(2/π)), Z³ (mean 0) and
-/// 1{Z > 0} (mean 1/2). Drawn again here as `Tenancy` and `construction_luck` draw them.
-///
-/// With `antithetic`, the draws of an antithetic run's replication: the odd member of a pair
-/// reads the even member's streams and mirrors them (E → −ln(1 − e^(−E)), Z → −Z).
-fn conversion_draw_features(
-    model: &CompiledScenario,
-    seed: u64,
-    replication: u64,
-    antithetic: bool,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mirror = antithetic && replication % 2 == 1;
-    let keyed_by = if mirror { replication - 1 } else { replication };
-    for action in 0..16 {
-        let mut rng = tenant_stream(seed, keyed_by, StreamKind::AnchorTenant, action);
-        let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut rng);
-        let e = if mirror { mirror_exp1(e) } else { e };
-        out.push((-e).exp());
-        out.extend([0.05, 0.1, 0.2, 0.4, 0.8].map(|x| f64::from(u8::from(e < x))));
-    }
-    let risk = model.ai.as_ref().and_then(|a| a.construction_risk);
-    if let Some(Dist::Lognormal { median, sigma }) = risk.map(|r| r.delay_months) {
-        for hall in 0..model.halls.len() {
-            let mut rng = tenant_stream(seed, keyed_by, StreamKind::ConstructionRisk, hall);
-            let z = (sample(&Dist::Lognormal { median, sigma }, &mut rng) / median).ln() / sigma;
-            let z = if mirror { -z } else { z };
-            out.extend([z, z * z, z.abs(), z * z * z, f64::from(u8::from(z > 0.0))]);
-        }
-    }
-    out
+/// The indicator columns `columns` of each row, as 0/1 series (one per column).
+fn indicator_columns(rows: &[ReplicationRow], columns: &[usize]) -> Vec<Vec<f64>> {
+    columns
+        .iter()
+        .map(|&c| {
+            rows.iter()
+                .map(|r| f64::from(u8::from(r.controls[c])))
+                .collect()
+        })
+        .collect()
 }
 
-/// The columns of [`conversion_draw_features`] that belong to the default scenario's
-/// convert-half-2027 plan: its two anchor deals (actions 3 and 4 of the plan: six features
-/// each) and the two halls it converts (A and B, halls 0 and 1: five each), 22 controls
-/// against 126 for every possible action and hall.
-fn compact_columns() -> Vec<usize> {
-    let anchors = [3usize, 4].into_iter().flat_map(|a| a * 6..a * 6 + 6);
-    let halls = [0usize, 1]
-        .into_iter()
-        .flat_map(|h| 16 * 6 + h * 5..16 * 6 + h * 5 + 5);
-    anchors.chain(halls).collect()
+/// The same columns as pair means over an antithetic run's pairs (0, 1), (2, 3), ….
+fn pair_indicator_columns(rows: &[ReplicationRow], columns: &[usize]) -> Vec<Vec<f64>> {
+    let whole = &rows[..rows.len() / 2 * 2];
+    columns
+        .iter()
+        .map(|&c| {
+            whole
+                .chunks_exact(2)
+                .map(|p| 0.5 * f64::from(u8::from(p[0].controls[c]) + u8::from(p[1].controls[c])))
+                .collect()
+        })
+        .collect()
 }
 
-/// 1 − (1 − R²)(n − 1)/(n − q − 1): R² adjusted for q coefficients fitted on n values.
+/// 1 − (1 − R²)(n − 1)/(n − q − 1): R² adjusted for the q coefficients fitted on n values
+/// (q the controls that entered the fit).
 fn adjusted_r_squared(ys: &[f64], controls: &[&[f64]]) -> f64 {
-    let (n, q) = (ys.len() as f64, controls.len() as f64);
-    1.0 - (1.0 - r_squared(ys, controls)) * (n - 1.0) / (n - q - 1.0)
+    let (r2, q) = r_squared(ys, controls);
+    let n = ys.len() as f64;
+    1.0 - (1.0 - r2) * (n - 1.0) / (n - q as f64 - 1.0)
 }
 
 fn factor_text(f: f64) -> String {
@@ -257,20 +255,40 @@ fn factor_text(f: f64) -> String {
     }
 }
 
+/// (plain SE / reported SE)² of `pivotsim run`'s estimate of the mean ΔNPV of plan `plan`
+/// against the baseline, and the estimator it reported: its control-variate estimate where it
+/// gave one. `plain_variance` is σ²/n of plain runs.
+fn reported_factor(result: &MonteCarloResult, plan: usize, plain_variance: f64) -> (f64, bool) {
+    let Some(pair) = result.pairs.iter().find(|p| p.a == plan) else {
+        return (f64::NAN, false);
+    };
+    match pair
+        .controlled
+        .as_ref()
+        .and_then(|c| c.estimate(Metric::Npv))
+    {
+        Some(e) => (plain_variance / (e.std_error * e.std_error), true),
+        None => {
+            let se = pair.metric(Metric::Npv).diff().std_error();
+            (plain_variance / (se * se), false)
+        }
+    }
+}
+
 fn main() {
     let runs = env_or("PIVOTSIM_VR_RUNS", 4_000).max(4);
     let seed = env_or("PIVOTSIM_VR_SEED", 20_260_301);
     let (plain_model, antithetic_model) = (model(false), model(true));
-    let (plain, plain_cost) = run(&plain_model, runs, seed);
-    let (paired, paired_cost) = run(&antithetic_model, runs, seed);
-    // The controls, from each plain future's world again: the price-diffusion normals (mean
-    // exactly 0) and the AI market's time in boom and count of inquiries (whose means are in
-    // closed form when the regimes do not follow BTC: docs/performance.md).
+    let (plain, plain_result, plain_cost) = run(&plain_model, runs, seed);
+    let (paired, paired_result, paired_cost) = run(&antithetic_model, runs, seed);
+    let controls = Controls::new(&plain_model);
+    // The world's controls, from each plain future's world again: the price-diffusion normals
+    // (mean exactly 0) and the AI market's time in boom and count of inquiries (whose means
+    // are in closed form when the regimes do not follow BTC: docs/performance.md).
     let mut world = World::default();
     let (mut sum, mut weighted, mut boom, mut inquiries) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let end = plain_model.end.secs();
-    let mut own_draws: Vec<Vec<f64>> = Vec::new();
     for r in &plain {
         world.generate(&plain_model, seed, r.replication);
         sum.push(world.price_normals.sum);
@@ -284,67 +302,60 @@ fn main() {
             .sum();
         boom.push(boom_secs as f64);
         inquiries.push(world.ai.inquiries.len() as f64);
-        let features = conversion_draw_features(&plain_model, seed, r.replication, false);
-        own_draws.resize_with(features.len(), Vec::new);
-        for (column, x) in own_draws.iter_mut().zip(features) {
-            column.push(x);
-        }
-    }
-    // The same draws in the antithetic run, as pair means: the controls left to fit once
-    // the pairs have mirrored them (an odd function of a draw cancels in a pair; an even
-    // one, such as Z², does not).
-    let paired_whole = &paired[..paired.len() / 2 * 2];
-    let mut pair_draws: Vec<Vec<f64>> = Vec::new();
-    for pair in paired_whole.chunks_exact(2) {
-        let even = conversion_draw_features(&plain_model, seed, pair[0].replication, true);
-        let odd = conversion_draw_features(&plain_model, seed, pair[1].replication, true);
-        pair_draws.resize_with(even.len(), Vec::new);
-        for (column, (a, b)) in pair_draws.iter_mut().zip(even.iter().zip(&odd)) {
-            column.push(0.5 * (a + b));
-        }
     }
     println!(
-        "{runs} runs, seed {seed}; CPU per replication (one thread, all plans, statistics): \
-         plain {:.2} ms, antithetic {:.2} ms",
+        "{runs} runs, seed {seed}; CPU per replication (one thread, all plans, statistics and \
+         control variates): plain {:.2} ms, antithetic {:.2} ms",
         plain_cost * 1e3,
         paired_cost * 1e3
     );
     println!();
     println!(
-        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: the conversion's own draws (adjusted R²) | antithetic and own draws on the pair means (adjusted R²) | runs to ±$2M: plain / antithetic / own draws / both | CPU-s to ±$2M: plain / antithetic / own draws / both |"
+        "| quantity | σ per run | antithetic | control: BTC normals (R²) | control: AI boom time and inquiries (R²) | control: all four (R²) | control: the plans' own draws (controls; adjusted R²) | antithetic and own draws on the pair means (adjusted R²) | as `pivotsim run` reports it: plain runs / antithetic | runs to ±$2M: plain / antithetic / own draws / both | CPU-s to ±$2M: plain / antithetic / own draws / both |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for q in quantities(&plain_model) {
         let xs: Vec<f64> = plain.iter().map(|r| (q.of)(r)).collect();
         let ys: Vec<f64> = paired.iter().map(|r| (q.of)(r)).collect();
         let sigma = variance(&xs).sqrt();
         let anti = antithetic_factor(&ys);
         let fits = [
-            r_squared(&xs, &[&sum, &weighted]),
-            r_squared(&xs, &[&boom, &inquiries]),
-            r_squared(&xs, &[&sum, &weighted, &boom, &inquiries]),
+            r_squared(&xs, &[&sum, &weighted]).0,
+            r_squared(&xs, &[&boom, &inquiries]).0,
+            r_squared(&xs, &[&sum, &weighted, &boom, &inquiries]).0,
         ];
-        let own: Vec<&[f64]> = own_draws.iter().map(Vec::as_slice).collect();
-        // Adjusted for the q coefficients fitted on the same n runs: 1 − (1 − R²)(n − 1)/(n − q − 1).
-        let n = xs.len() as f64;
-        let own_fit = 1.0 - (1.0 - r_squared(&xs, &own)) * (n - 1.0) / (n - own.len() as f64 - 1.0);
         let cells = fits.map(|r2| format!("{} ({r2:.3})", factor_text(1.0 / (1.0 - r2))));
-        let control = 1.0 / (1.0 - own_fit);
-        // Both: the pair means' variance shrinks by the antithetic factor, then by the fit of
-        // the pair means on the pairs' mean draws (adjusted for its q coefficients on P pairs).
-        let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
-            .chunks_exact(2)
-            .map(|p| 0.5 * (p[0] + p[1]))
-            .collect();
-        let pair_own: Vec<&[f64]> = pair_draws.iter().map(Vec::as_slice).collect();
-        let pairs = pair_ys.len() as f64;
-        let pair_fit = 1.0
-            - (1.0 - r_squared(&pair_ys, &pair_own)) * (pairs - 1.0)
-                / (pairs - pair_own.len() as f64 - 1.0);
-        let both = anti / (1.0 - pair_fit);
-        let (runs_cell, cpu_cell) = if q.delta_npv {
+        let columns = controls.columns_for(&plain_model, &q.plans);
+        let (control, own_fit, both, pair_fit) = if columns.is_empty() {
+            (1.0, 0.0, anti, 0.0)
+        } else {
+            let own = indicator_columns(&plain, &columns);
+            let own: Vec<&[f64]> = own.iter().map(Vec::as_slice).collect();
+            let own_fit = adjusted_r_squared(&xs, &own);
+            // Both: the pair means' variance shrinks by the antithetic factor, then by the
+            // fit of the pair means on the pairs' mean indicators.
+            let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
+                .chunks_exact(2)
+                .map(|p| 0.5 * (p[0] + p[1]))
+                .collect();
+            let pair_own = pair_indicator_columns(&paired, &columns);
+            let pair_own: Vec<&[f64]> = pair_own.iter().map(Vec::as_slice).collect();
+            let pair_fit = adjusted_r_squared(&pair_ys, &pair_own);
+            (
+                1.0 / (1.0 - own_fit),
+                own_fit,
+                anti / (1.0 - pair_fit),
+                pair_fit,
+            )
+        };
+        let (runs_cell, cpu_cell, reported_cell) = if q.delta_npv {
             let plain_runs = (Z95 * sigma / TARGET_HALF_WIDTH_USD).powi(2);
             let (a, c, b) = (plain_runs / anti, plain_runs / control, plain_runs / both);
+            let plain_variance = sigma * sigma / runs as f64;
+            let (on_plain, cv_plain) = reported_factor(&plain_result, q.plans[0], plain_variance);
+            let (on_paired, cv_paired) =
+                reported_factor(&paired_result, q.plans[0], plain_variance);
+            let how = |cv: bool| if cv { "control variates" } else { "plain mean" };
             (
                 format!("{plain_runs:.0} / {a:.0} / {c:.0} / {b:.0}"),
                 format!(
@@ -354,9 +365,16 @@ fn main() {
                     c * plain_cost,
                     b * paired_cost
                 ),
+                format!(
+                    "{} ({}) / {} ({})",
+                    factor_text(on_plain),
+                    how(cv_plain),
+                    factor_text(on_paired),
+                    how(cv_paired)
+                ),
             )
         } else {
-            ("".into(), "".into())
+            (String::new(), String::new(), String::new())
         };
         let sigma_text = if q.name.starts_with("P(") {
             format!("{sigma:.3}")
@@ -364,47 +382,15 @@ fn main() {
             format!("${:.1}M", sigma / 1e6)
         };
         println!(
-            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({own_fit:.3}) | {} ({pair_fit:.3}) | {runs_cell} | {cpu_cell} |",
+            "| {} | {sigma_text} | {} | {} | {} | {} | {} ({}; {own_fit:.3}) | {} ({pair_fit:.3}) | {reported_cell} | {runs_cell} | {cpu_cell} |",
             q.name,
             factor_text(anti),
             cells[0],
             cells[1],
             cells[2],
             factor_text(control),
-            factor_text(both),
-        );
-    }
-    // The same control on the convert plan's own draws only (22 controls): how much of the
-    // gain a small accumulator would keep.
-    let columns = compact_columns();
-    if own_draws.len() > columns[columns.len() - 1] {
-        let delta = |r: &ReplicationRow| r.plans[1].get(Metric::Npv) - r.plans[0].get(Metric::Npv);
-        let xs: Vec<f64> = plain.iter().map(delta).collect();
-        let ys: Vec<f64> = paired.iter().map(delta).collect();
-        let pair_ys: Vec<f64> = ys[..ys.len() / 2 * 2]
-            .chunks_exact(2)
-            .map(|p| 0.5 * (p[0] + p[1]))
-            .collect();
-        let own: Vec<&[f64]> = columns.iter().map(|&c| own_draws[c].as_slice()).collect();
-        let pair_own: Vec<&[f64]> = columns.iter().map(|&c| pair_draws[c].as_slice()).collect();
-        let (fit, pair_fit) = (
-            adjusted_r_squared(&xs, &own),
-            adjusted_r_squared(&pair_ys, &pair_own),
-        );
-        let anti = antithetic_factor(&ys);
-        let plain_runs = (Z95 * variance(&xs).sqrt() / TARGET_HALF_WIDTH_USD).powi(2);
-        println!();
-        println!(
-            "mean ΔNPV, {} − {}, controls on its own two anchors' clocks and two halls' delays only ({} controls): \
-             control alone {} (adjusted R² {fit:.3}), antithetic and control {} (adjusted R² {pair_fit:.3}); \
-             runs to ±$2M {:.0} / {:.0}",
-            plain_model.plans[1].name,
-            plain_model.plans[0].name,
             columns.len(),
-            factor_text(1.0 / (1.0 - fit)),
-            factor_text(anti / (1.0 - pair_fit)),
-            plain_runs * (1.0 - fit),
-            plain_runs * (1.0 - pair_fit) / anti,
+            factor_text(both),
         );
     }
 }

@@ -76,7 +76,9 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Stop early once the 95% CI half-width of METRIC is below HALFWIDTH for every plan,
     /// checked every 1,024 runs (e.g. `npv=5e6`; metric names as in runs.csv, with or without
-    /// the unit suffix). `--runs` is then the most that will be run.
+    /// the unit suffix); `delta:METRIC=HALFWIDTH` (e.g. `delta:npv=2e6`) watches every plan's
+    /// mean difference from the baseline instead, with its control-variate interval where
+    /// that is on. `--runs` is then the most that will be run.
     #[arg(long, value_name = "METRIC=HALFWIDTH", value_parser = parse_target)]
     pub target_ci: Option<ConvergenceTarget>,
     /// With --target-ci: exit with code 3 when `--runs` is reached before the target is met.
@@ -113,6 +115,14 @@ pub struct RunArgs {
     /// `--set antithetic=true`.
     #[arg(long)]
     pub antithetic: bool,
+    /// Keep the plain means of the differences from the baseline. By default the mean
+    /// difference in equity and project value (`npv_usd`, `equity_npv_usd`,
+    /// `project_npv_usd`) and its interval are adjusted by control variates: a regression on
+    /// the draws the two plans' luck rests on (each anchor deal's default clock, each
+    /// converted hall's construction delay and overrun), whose distributions are known. The
+    /// futures, `runs.csv`, the percentiles and the probabilities are the same either way.
+    #[arg(long)]
+    pub no_control_variates: bool,
 }
 
 /// Parses `PATH=VALUE` for `--set` and `--vary`'s paths.
@@ -275,6 +285,14 @@ pub struct SweepArgs {
     /// `--set antithetic=true`.
     #[arg(long)]
     pub antithetic: bool,
+    /// Keep the plain means of the differences from the baseline. By default the mean
+    /// difference in equity and project value (`npv_usd`, `equity_npv_usd`,
+    /// `project_npv_usd`) and its interval are adjusted by control variates: a regression on
+    /// the draws the two plans' luck rests on (each anchor deal's default clock, each
+    /// converted hall's construction delay and overrun), whose distributions are known. The
+    /// futures, `runs.csv`, the percentiles and the probabilities are the same either way.
+    #[arg(long)]
+    pub no_control_variates: bool,
     /// Vary the axes together instead of as a grid: point i takes the i-th value of every
     /// `--vary` (all must have the same number of values).
     #[arg(long)]
@@ -555,6 +573,11 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
             shown(text)
         )
     })?;
+    // `delta:METRIC`: the mean difference of every plan from the baseline.
+    let (difference, name) = match name.trim().strip_prefix("delta:") {
+        Some(rest) => (true, rest),
+        None => (false, name),
+    };
     let metric = parse_metric(name)?;
     if MAY_BE_UNDEFINED.contains(&metric) {
         // The half-width of a metric that is empty in some futures is computed over the
@@ -577,7 +600,11 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
                 shown(value)
             )
         })?;
-    Ok(ConvergenceTarget { metric, half_width })
+    Ok(ConvergenceTarget {
+        metric,
+        half_width,
+        difference,
+    })
 }
 
 /// The metrics that can be undefined in a future (written empty in `runs.csv`): no

@@ -147,6 +147,7 @@ pub(crate) fn simulate(
     jobs: Option<usize>,
     target: Option<montecarlo::ConvergenceTarget>,
     shard: Option<Shard>,
+    control_variates: bool,
     quiet: bool,
 ) -> Result<(MonteCarloResult, RunsCsvWriter, f64), Failure> {
     if let Some(n) = jobs
@@ -174,6 +175,7 @@ pub(crate) fn simulate(
         baseline: prepared.baseline,
         shard,
         cancel: Some(interrupt::flag()),
+        control_variates,
     };
     let result = montecarlo::run_in_pool(
         &prepared.model,
@@ -227,6 +229,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         args.jobs,
         args.target_ci,
         args.shard,
+        !args.no_control_variates,
         args.quiet,
     )?;
     if let Some(shard) = args.shard {
@@ -248,7 +251,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         note(
             args.quiet,
             &format!(
-                "target {} ± {}: {} after {} runs (worst 95% half-width {})",
+                "target {}{} ± {}: {} after {} runs (worst 95% half-width {})",
+                if c.difference { "delta:" } else { "" },
                 c.metric,
                 half_width(c.target_half_width),
                 if c.met { "met" } else { "NOT met" },

@@ -82,8 +82,15 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             ),
         );
         let dir = OutputDir::create(&out.path().join(format!("point-{index:03}")))?;
-        let (result, runs_csv, _) =
-            run::simulate(&prepared, &dir, args.jobs, None, None, args.quiet)?;
+        let (result, runs_csv, _) = run::simulate(
+            &prepared,
+            &dir,
+            args.jobs,
+            None,
+            None,
+            !args.no_control_variates,
+            args.quiet,
+        )?;
         let written = run::write_outputs(
             &dir,
             &prepared,

@@ -27,11 +27,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::compiled::PlanSpec;
+use crate::model::controls::Controls;
 use crate::model::returns::{
     self, IncrementalMetric, MirrRates, PlanVersusBaseline, incremental_returns,
 };
 use crate::model::{self, CompiledScenario, Metric, RunMetrics, Scratch};
-use crate::stats::{MetricAccumulator, PairedAccumulator, Z95};
+use crate::stats::{
+    ControlledEstimate, ControlledMeans, MetricAccumulator, PairedAccumulator, Z95,
+};
 
 pub use timeseries::{BAND_LEVELS, BandCell, TimeSeriesStats};
 
@@ -51,14 +54,22 @@ pub const MAX_THREADS: usize = 1_024;
 /// Chunks between convergence checks (1,024 runs).
 pub const CHECK_CHUNKS: u64 = 16;
 
-/// Stop when a metric's 95% CI half-width is below a target for every plan.
+/// Stop when a metric's 95% CI half-width is below a target for every plan, or, on
+/// differences, for every plan's mean difference from the baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConvergenceTarget {
     /// The metric watched.
     pub metric: Metric,
     /// Largest acceptable 95% CI half-width, in the metric's unit.
     pub half_width: f64,
+    /// Whether the target is on the mean difference of every plan from the baseline (its
+    /// control-variate estimate where that is on) rather than on each plan's mean.
+    pub difference: bool,
 }
+
+/// The metrics whose mean difference from the baseline is adjusted by control variates
+/// (when they are on): the values a decision is taken on.
+pub const CONTROLLED_METRICS: [Metric; 3] = [Metric::Npv, Metric::EquityNpv, Metric::ProjectNpv];
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +90,9 @@ pub struct RunOptions {
     /// When this flag becomes true (e.g. on Ctrl-C), remaining replications are skipped and
     /// [`run`] returns early with an incomplete result, which the caller must discard.
     pub cancel: Option<&'static AtomicBool>,
+    /// Adjust the mean differences of [`CONTROLLED_METRICS`] from the baseline by control
+    /// variates on the draws each pair of plans rests on ([`Controls`]).
+    pub control_variates: bool,
 }
 
 /// Part `index` (1-based) of `count` equal, contiguous slices of the chunks of a run.
@@ -123,6 +137,7 @@ impl RunOptions {
             baseline: 0,
             shard: None,
             cancel: None,
+            control_variates: false,
         }
     }
 }
@@ -193,6 +208,41 @@ pub struct PairStatistics {
     pub metrics: Vec<PairedAccumulator>,
     /// One accumulator per [`IncrementalMetric`] (A over B, per future), by its index.
     pub returns: Vec<MetricAccumulator>,
+    /// With control variates, the sums for [`CONTROLLED_METRICS`]' differences; None when
+    /// they are off or the two plans rest on no control draw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled: Option<ControlledPair>,
+}
+
+/// The control-variate sums of one pair of plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlledPair {
+    /// The columns of the scenario's [`Controls`] the two plans rest on.
+    pub columns: Vec<usize>,
+    /// Each column's known mean.
+    pub means: Vec<f64>,
+    /// One outcome per [`CONTROLLED_METRICS`] entry (A − B per unit).
+    pub sums: ControlledMeans,
+}
+
+impl ControlledPair {
+    fn new(controls: &Controls, columns: Vec<usize>) -> Self {
+        let all = controls.means();
+        let means = columns.iter().map(|&c| all[c]).collect();
+        let sums = ControlledMeans::new(CONTROLLED_METRICS.len(), columns.len());
+        ControlledPair {
+            columns,
+            means,
+            sums,
+        }
+    }
+
+    /// The adjusted mean difference of `metric`, when it is one of [`CONTROLLED_METRICS`] and
+    /// the sums allow a fit.
+    pub fn estimate(&self, metric: Metric) -> Option<ControlledEstimate> {
+        let outcome = CONTROLLED_METRICS.iter().position(|m| *m == metric)?;
+        self.sums.estimate(outcome, &self.means)
+    }
 }
 
 impl PairStatistics {
@@ -217,8 +267,28 @@ impl PairStatistics {
                 returns: (0..IncrementalMetric::COUNT)
                     .map(|_| MetricAccumulator::new())
                     .collect(),
+                controlled: None,
             })
             .collect()
+    }
+
+    /// [`versus`](Self::versus), each pair with its control-variate sums when `controls` is
+    /// given and the two plans rest on some of its draws.
+    fn versus_controlled(
+        baseline: usize,
+        model: &CompiledScenario,
+        controls: Option<&Controls>,
+    ) -> Vec<PairStatistics> {
+        let mut pairs = Self::versus(baseline, &model.plans);
+        if let Some(controls) = controls {
+            for pair in &mut pairs {
+                let columns = controls.columns_for(model, &[pair.a, pair.b]);
+                if !columns.is_empty() {
+                    pair.controlled = Some(ControlledPair::new(controls, columns));
+                }
+            }
+        }
+        pairs
     }
 
     /// Every stressed copy of a plan against the same plan unstressed (what the stress does
@@ -235,14 +305,23 @@ impl PairStatistics {
                     .map(|_| PairedAccumulator::new())
                     .collect(),
                 returns: Vec::new(),
+                controlled: None,
             })
             .collect()
     }
 
-    fn push(&mut self, runs: &[RunMetrics], versus: &PlanVersusBaseline) {
+    fn push(&mut self, row: &ReplicationRow, versus: &PlanVersusBaseline) {
+        let runs = &row.plans;
         self.push_metrics(runs);
         for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
             acc.push(figure.of(versus));
+        }
+        if let Some(controlled) = &mut self.controlled {
+            let ys = CONTROLLED_METRICS.map(|m| runs[self.a].get(m) - runs[self.b].get(m));
+            let columns = &controlled.columns;
+            controlled
+                .sums
+                .push(&ys, |j| 2 * u8::from(row.controls[columns[j]]));
         }
     }
 
@@ -250,12 +329,25 @@ impl PairStatistics {
     /// baseline, in each.
     fn push_pair(
         &mut self,
-        (runs0, versus0): (&[RunMetrics], &PlanVersusBaseline),
-        (runs1, versus1): (&[RunMetrics], &PlanVersusBaseline),
+        (row0, versus0): (&ReplicationRow, &PlanVersusBaseline),
+        (row1, versus1): (&ReplicationRow, &PlanVersusBaseline),
     ) {
+        let (runs0, runs1) = (&row0.plans, &row1.plans);
         self.push_metrics_pair(runs0, runs1);
         for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
             acc.push_pair(figure.of(versus0), figure.of(versus1));
+        }
+        if let Some(controlled) = &mut self.controlled {
+            let (a, b) = (self.a, self.b);
+            // The pair mean of each difference, halved first as the moments' pair means are.
+            let ys = CONTROLLED_METRICS.map(|m| {
+                0.5 * (runs0[a].get(m) - runs0[b].get(m))
+                    + 0.5 * (runs1[a].get(m) - runs1[b].get(m))
+            });
+            let columns = &controlled.columns;
+            controlled.sums.push(&ys, |j| {
+                u8::from(row0.controls[columns[j]]) + u8::from(row1.controls[columns[j]])
+            });
         }
     }
 
@@ -291,6 +383,23 @@ impl PairStatistics {
         }
         for (x, y) in self.returns.iter_mut().zip(&other.returns) {
             x.merge(y);
+        }
+        if let (Some(x), Some(y)) = (&mut self.controlled, &other.controlled) {
+            x.sums.merge(&y.sums);
+        }
+    }
+
+    /// The 95% half-width of the mean difference of `metric`: its control-variate estimate's
+    /// where there is one, else the plain one; +∞ with fewer than two differences.
+    pub fn half_width(&self, metric: Metric) -> f64 {
+        if let Some(e) = self.controlled.as_ref().and_then(|c| c.estimate(metric)) {
+            return Z95 * e.std_error;
+        }
+        let diff = self.metric(metric).diff();
+        if diff.count() < 2 {
+            f64::INFINITY
+        } else {
+            Z95 * diff.std_error()
         }
     }
 
@@ -365,6 +474,10 @@ pub struct MonteCarloResult {
     /// without them serializes as before).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub antithetic: bool,
+    /// Whether the mean differences were adjusted by control variates (not written when
+    /// false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub control_variates: bool,
     /// The convergence outcome, when a target was set.
     #[serde(skip)]
     pub convergence: Option<ConvergenceOutcome>,
@@ -390,6 +503,11 @@ impl MonteCarloResult {
         if self.antithetic != other.antithetic {
             return Err(MergeMismatch(
                 "one ran antithetic futures and the other did not".into(),
+            ));
+        }
+        if self.control_variates != other.control_variates {
+            return Err(MergeMismatch(
+                "one used control variates and the other did not".into(),
             ));
         }
         if self.baseline != other.baseline {
@@ -448,6 +566,11 @@ impl MonteCarloResult {
                     (p.a, p.b) == (want.a, want.b)
                         && p.metrics.len() == Metric::COUNT
                         && p.returns.len() == IncrementalMetric::COUNT
+                        && p.controlled.as_ref().is_none_or(|c| {
+                            c.columns.len() == c.means.len()
+                                && c.sums.controls() == c.columns.len()
+                                && c.sums.outcomes() == CONTROLLED_METRICS.len()
+                        })
                 })
             && self.stress_effects.len() == PairStatistics::stress_effects(plan_specs).len()
             && self
@@ -466,6 +589,19 @@ impl MonteCarloResult {
             Err(MergeMismatch(
                 "the statistics do not match the scenario's plans and horizon".into(),
             ))
+        }
+    }
+
+    /// The largest 95% CI half-width a target watches: of `target.metric` over plans, or of
+    /// its mean difference from the baseline over the compared plans.
+    pub fn worst_half_width_of(&self, target: &ConvergenceTarget) -> f64 {
+        if target.difference {
+            self.pairs
+                .iter()
+                .map(|p| p.half_width(target.metric))
+                .fold(0.0, f64::max)
+        } else {
+            self.worst_half_width(target.metric)
         }
     }
 
@@ -494,6 +630,8 @@ pub struct ReplicationRow {
     pub plans: Vec<RunMetrics>,
     /// Per plan, in scenario order, its returns over the baseline (None for the baseline).
     pub versus_baseline: Vec<Option<PlanVersusBaseline>>,
+    /// With control variates, every column's indicator ([`Controls::draw`]); empty otherwise.
+    pub controls: Vec<bool>,
 }
 
 struct ChunkOutput {
@@ -505,7 +643,12 @@ struct ChunkOutput {
     series: Vec<f64>,
 }
 
-fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> ChunkOutput {
+fn simulate_chunk(
+    model: &CompiledScenario,
+    opts: &RunOptions,
+    controls: Option<&Controls>,
+    chunk: u64,
+) -> ChunkOutput {
     let first = chunk * CHUNK_SIZE;
     let last = (first + CHUNK_SIZE).min(opts.runs);
     let mut scratch = Scratch::default();
@@ -514,7 +657,7 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
         .iter()
         .map(|p| PlanStatistics::new(&p.name))
         .collect();
-    let mut pairs = PairStatistics::versus(opts.baseline, &model.plans);
+    let mut pairs = PairStatistics::versus_controlled(opts.baseline, model, controls);
     let mut stress_effects = PairStatistics::stress_effects(&model.plans);
     let rates: Vec<(MirrRates, MirrRates)> = (0..model.plans.len())
         .map(|p| returns::mirr_rates(model, p))
@@ -552,10 +695,15 @@ fn simulate_chunk(model: &CompiledScenario, opts: &RunOptions, chunk: u64) -> Ch
             };
             versus_baseline[pair.a] = Some(versus);
         }
+        let mut indicators = Vec::new();
+        if let Some(controls) = controls {
+            controls.draw(model, opts.seed, replication, &mut indicators);
+        }
         rows.push(ReplicationRow {
             replication,
             plans,
             versus_baseline,
+            controls: indicators,
         });
     }
     // The statistics take the rows in replication order, an antithetic pair's two rows at
@@ -594,7 +742,7 @@ fn push_single(
     }
     for pair in pairs {
         if let Some(versus) = &row.versus_baseline[pair.a] {
-            pair.push(&row.plans, versus);
+            pair.push(row, versus);
         }
     }
     for effect in stress_effects {
@@ -618,7 +766,7 @@ fn push_antithetic_pair(
             &first.versus_baseline[pair.a],
             &second.versus_baseline[pair.a],
         ) {
-            pair.push_pair((&first.plans, v0), (&second.plans, v1));
+            pair.push_pair((first, v0), (second, v1));
         }
     }
     for effect in stress_effects {
@@ -651,6 +799,10 @@ pub fn run<E: Send>(
         "the baseline must be one of the scenario's plans"
     );
     let months = model::months_per_run(model);
+    let controls = opts
+        .control_variates
+        .then(|| Controls::new(model))
+        .filter(|c| !c.is_empty());
     let mut result = MonteCarloResult {
         runs: 0,
         seed: opts.seed,
@@ -660,17 +812,18 @@ pub fn run<E: Send>(
             .iter()
             .map(|p| PlanStatistics::new(&p.name))
             .collect(),
-        pairs: PairStatistics::versus(opts.baseline, &model.plans),
+        pairs: PairStatistics::versus_controlled(opts.baseline, model, controls.as_ref()),
         stress_effects: PairStatistics::stress_effects(&model.plans),
         timeseries: TimeSeriesStats::new(model.plans.len(), months),
         antithetic: model.antithetic,
+        control_variates: controls.is_some(),
         convergence: None,
     };
     let per_replication = model.plans.len() * months * model::Series::COUNT;
     let simulate_batch = |range: std::ops::Range<u64>| -> Vec<ChunkOutput> {
         range
             .into_par_iter()
-            .map(|c| simulate_chunk(model, opts, c))
+            .map(|c| simulate_chunk(model, opts, controls.as_ref(), c))
             .collect()
     };
     // Absorbs one batch in chunk order: rows to the sink, statistics merged, convergence
@@ -697,7 +850,7 @@ pub fn run<E: Send>(
             if let Some(target) = opts.target
                 && (done_chunks % CHECK_CHUNKS == 0 || start + offset as u64 + 1 == chunks)
             {
-                let worst = result.worst_half_width(target.metric);
+                let worst = result.worst_half_width_of(&target);
                 let met = worst <= target.half_width;
                 result.convergence = Some(ConvergenceOutcome {
                     target,

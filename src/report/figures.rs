@@ -336,12 +336,17 @@ fn draw(
         let Some(stats) = npv.summarize() else {
             continue;
         };
+        let mean_difference = pair
+            .controlled
+            .as_ref()
+            .and_then(|c| c.estimate(Metric::Npv))
+            .map_or(stats.diff.mean, |e| e.mean);
         let diff = [distribution(&format!("{plan} − {baseline}"), npv.diff())];
         let mean = Marker {
-            x_years: stats.diff.mean,
+            x_years: mean_difference,
             label: format!(
                 "mean Δ {} · P(Δ > 0) = {}",
-                crate::report::format::format_value(stats.diff.mean, ValueFormat::Usd),
+                crate::report::format::format_value(mean_difference, ValueFormat::Usd),
                 crate::report::format::percent(stats.p_a_beats_b)
             ),
         };

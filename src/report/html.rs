@@ -282,7 +282,7 @@ fn answer(out: &mut String, summary: &Summary) {
         match against_baseline(summary, &plan.name) {
             Some((c, comparison)) => match comparison.metrics.get(npv) {
                 Some(paired) => {
-                    let d = &paired.diff;
+                    let d = paired.mean_difference();
                     let class = if d.ci95_low > 0.0 {
                         "better"
                     } else if d.ci95_high < 0.0 {
@@ -293,7 +293,7 @@ fn answer(out: &mut String, summary: &Summary) {
                     out.push_str(&headline_cell(
                         DELTA,
                         class,
-                        &format!("/comparisons/{c}/metrics/{npv}/diff/mean"),
+                        &format!("/comparisons/{c}/metrics/{npv}/{}/mean", d.field),
                         d.mean,
                         signed_usd(d.mean),
                         Some((signed_usd(d.ci95_low), signed_usd(d.ci95_high))),
@@ -342,7 +342,7 @@ fn answer(out: &mut String, summary: &Summary) {
 
 /// One plan against the baseline in words.
 fn verdict(plan: &str, baseline: &str, paired: &crate::stats::PairedSummary) -> String {
-    let d = &paired.diff;
+    let d = paired.mean_difference();
     let worse = (1.0 - paired.p_a_beats_b - paired.p_tie).max(0.0);
     let tie = if paired.ties > 0 {
         format!(", ties it in {}", percent(paired.p_tie))

@@ -24,6 +24,9 @@ pub struct Summary {
     pub seed: u64,
     /// Replications run per plan.
     pub runs: u64,
+    /// Whether the mean differences of equity and project value from the baseline were
+    /// adjusted by control variates (each such comparison metric then has `controlled`).
+    pub control_variates: bool,
     /// With a convergence target: whether it was met and at what half-width.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub convergence: Option<ConvergenceReport>,
@@ -51,6 +54,10 @@ pub struct Summary {
 pub struct ConvergenceReport {
     /// Metric watched (its key).
     pub metric: &'static str,
+    /// Whether the target was on every plan's mean difference from the baseline
+    /// (`--target-ci delta:METRIC=…`) rather than on each plan's mean; not written when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub difference: bool,
     /// Target 95% CI half-width.
     pub target_half_width: f64,
     /// Largest half-width over plans when the run stopped.
@@ -171,7 +178,11 @@ pub struct DefaultByYear {
 fn paired_summaries(pair: &PairStatistics) -> BTreeMap<&'static str, PairedSummary> {
     Metric::ALL
         .iter()
-        .filter_map(|m| pair.metric(*m).summarize().map(|s| (m.key(), s)))
+        .filter_map(|m| {
+            let mut s = pair.metric(*m).summarize()?;
+            s.controlled = pair.controlled.as_ref().and_then(|c| c.estimate(*m));
+            Some((m.key(), s))
+        })
         .collect()
 }
 
@@ -293,6 +304,7 @@ impl Summary {
             .collect();
         let convergence = result.convergence.map(|c| ConvergenceReport {
             metric: c.target.metric.key(),
+            difference: c.target.difference,
             target_half_width: c.target.half_width,
             achieved_half_width: c.worst_half_width,
             met: c.met,
@@ -310,6 +322,7 @@ impl Summary {
             },
             seed: result.seed,
             runs: result.runs,
+            control_variates: result.control_variates,
             chunk_size: CHUNK_SIZE,
             plans_per_variant: scenario.plans.len().clamp(1, plans.len().max(1)),
             plans,

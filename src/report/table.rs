@@ -234,7 +234,7 @@ fn comparison_cells(summary: &Summary, plan: usize, reference: Reference) -> [St
     match paired(summary, &a.name, &b.name, key) {
         Some(p) => [
             label.into(),
-            signed_usd(p.diff.mean),
+            signed_usd(p.mean_difference().mean),
             percent(p.p_a_beats_b),
             percent(p.p_tie),
         ],
@@ -488,7 +488,8 @@ fn wrap_into(out: &mut String, first: &str, indent: &str, parts: &[String]) {
 /// the shares of futures where the plan is better, tied (within rounding noise: neither
 /// side's win) and worse.
 fn value_difference(p: &PairedSummary) -> String {
-    let half = (p.diff.ci95_high - p.diff.ci95_low) / 2.0;
+    let d = p.mean_difference();
+    let half = (d.ci95_high - d.ci95_low) / 2.0;
     let worse = (1.0 - p.p_a_beats_b - p.p_tie).max(0.0);
     let ties = if p.ties > 0 {
         format!(", tied in {}", percent(p.p_tie))
@@ -497,7 +498,7 @@ fn value_difference(p: &PairedSummary) -> String {
     };
     format!(
         "Δ {} ± {}: better in {} of futures{ties}, worse in {}",
-        signed_usd(p.diff.mean),
+        signed_usd(d.mean),
         usd(half),
         percent(p.p_a_beats_b),
         percent(worse)

@@ -10,6 +10,7 @@ mod bad_input;
 mod batch;
 mod cli;
 mod commands;
+mod control_variates;
 mod deals;
 mod docs;
 mod finance;

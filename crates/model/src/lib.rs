@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod compiled;
+pub mod controls;
 pub mod finance;
 pub mod fleet;
 pub mod lease_value;

@@ -13,6 +13,7 @@
 //! | [`Proportion`] | successes, trials | exact |
 //! | [`MetricAccumulator`] | [`Moments`] + [`QuantileSketch`] → [`MetricSummary`] | as parts |
 //! | [`PairedAccumulator`] | differences + P(a > b) → [`PairedSummary`] | as parts |
+//! | [`ControlledMeans`] | outcomes' moments, indicator controls' counts and products, Σ y·control → [`ControlledEstimate`] | exact (integer adds) |
 //!
 //! Each has `new`, `push` and `merge`, is `Clone + Debug + PartialEq + Serialize +
 //! Deserialize`, and uses memory independent of the number of values pushed. Deserialization
@@ -33,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod band;
+pub mod control;
 pub mod error;
 pub mod exact_sum;
 pub mod moments;
@@ -44,10 +46,11 @@ pub mod summary;
 pub mod wide;
 
 pub use band::BandSketch;
+pub use control::{ControlledEstimate, ControlledMeans};
 pub use error::InvalidAccumulator;
 pub use exact_sum::ExactSum;
 pub use moments::Moments;
-pub use paired::{PairedAccumulator, PairedSummary};
+pub use paired::{MeanDifference, PairedAccumulator, PairedSummary};
 pub use proportion::{Proportion, Z95, wilson_interval};
 pub use sketch::{QuantileSketch, SortedBins};
 pub use summary::{MetricAccumulator, MetricSummary, PERCENTILE_LEVELS, Percentiles};

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::control::ControlledEstimate;
 use crate::error::InvalidAccumulator;
 use crate::proportion::Proportion;
 use crate::summary::{MetricAccumulator, MetricSummary};
@@ -148,8 +149,22 @@ impl PairedAccumulator {
             // `summarize` returned above unless there is at least one finite pair.
             p_tie: self.ties as f64 / self.a_wins.trials() as f64,
             ties: self.ties,
+            controlled: None,
         })
     }
+}
+
+/// The mean difference a report leads with, and where `summary.json` holds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MeanDifference {
+    /// Mean of `a − b`.
+    pub mean: f64,
+    /// Lower bound of its 95% interval.
+    pub ci95_low: f64,
+    /// Upper bound.
+    pub ci95_high: f64,
+    /// The field of the [`PairedSummary`] it comes from: `controlled` or `diff`.
+    pub field: &'static str,
 }
 
 /// Statistics of a paired comparison of `a` against `b`.
@@ -167,6 +182,31 @@ pub struct PairedSummary {
     pub p_tie: f64,
     /// Pairs that tie.
     pub ties: u64,
+    /// The mean difference adjusted by control variates, when they were on and applied
+    /// (`diff` keeps the plain statistics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled: Option<ControlledEstimate>,
+}
+
+impl PairedSummary {
+    /// The mean difference to report: the control-variate estimate when there is one (the
+    /// narrower interval, for the same mean in expectation), else the plain mean.
+    pub fn mean_difference(&self) -> MeanDifference {
+        match &self.controlled {
+            Some(c) => MeanDifference {
+                mean: c.mean,
+                ci95_low: c.ci95_low,
+                ci95_high: c.ci95_high,
+                field: "controlled",
+            },
+            None => MeanDifference {
+                mean: self.diff.mean,
+                ci95_low: self.diff.ci95_low,
+                ci95_high: self.diff.ci95_high,
+                field: "diff",
+            },
+        }
+    }
 }
 
 #[cfg(test)]

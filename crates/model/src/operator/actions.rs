@@ -213,37 +213,8 @@ impl Operator<'_> {
         let Some(risk) = self.model.ai.as_ref().and_then(|a| a.construction_risk) else {
             return (0, 0.0);
         };
-        // In the odd member of an antithetic pair the hall's luck mirrors the even member's
-        // (a late build there is an early one here); a gamma, which cannot be mirrored,
-        // makes the hall draw its own luck instead.
-        let mirrorable = mirror_sample(&risk.delay_months, 1.0).is_some()
-            && mirror_sample(&risk.cost_overrun, 1.0).is_some();
-        let (mut rng, mirror) = if mirrorable {
-            paired_stream(
-                self.seed,
-                self.replication,
-                self.model.antithetic,
-                StreamKind::ConstructionRisk,
-                hall,
-            )
-        } else {
-            let own = tenant_stream(
-                self.seed,
-                self.replication,
-                StreamKind::ConstructionRisk,
-                hall,
-            );
-            (own, false)
-        };
-        let mut draw = |d: &pivotsim_scenario::Dist| {
-            let x = sample(d, &mut rng);
-            if mirror {
-                mirror_sample(d, x).unwrap_or(x)
-            } else {
-                x
-            }
-        };
-        let (delay_draw, overrun_draw) = (draw(&risk.delay_months), draw(&risk.cost_overrun));
+        let (delay_draw, overrun_draw) =
+            construction_draws(self.model, self.seed, self.replication, hall).unwrap_or((0.0, 0.0));
         let factor = if self.world.ai.regime_at(now) == AiRegime::Boom {
             risk.boom_factor
         } else {
@@ -949,4 +920,42 @@ impl Operator<'_> {
         self.facilities.release_gpu(hall, mw, racks);
         self.retry_waiting(now, queue);
     }
+}
+
+/// A hall's construction luck as drawn, before the AI regime's factor and the supports:
+/// (delay in months, cost overrun as a fraction of capex), the first two draws of the hall's
+/// stream; None without construction risk. In the odd member of an antithetic pair the luck
+/// mirrors the even member's (a late build there is an early one here); a gamma, which cannot
+/// be mirrored, makes the hall draw its own luck instead. Shared by the conversion and by the
+/// control variates ([`crate::controls`]), which must see the same draws.
+pub(crate) fn construction_draws(
+    model: &crate::CompiledScenario,
+    seed: u64,
+    replication: u64,
+    hall: usize,
+) -> Option<(f64, f64)> {
+    let risk = model.ai.as_ref().and_then(|a| a.construction_risk)?;
+    let mirrorable = mirror_sample(&risk.delay_months, 1.0).is_some()
+        && mirror_sample(&risk.cost_overrun, 1.0).is_some();
+    let (mut rng, mirror) = if mirrorable {
+        paired_stream(
+            seed,
+            replication,
+            model.antithetic,
+            StreamKind::ConstructionRisk,
+            hall,
+        )
+    } else {
+        let own = tenant_stream(seed, replication, StreamKind::ConstructionRisk, hall);
+        (own, false)
+    };
+    let mut draw = |d: &pivotsim_scenario::Dist| {
+        let x = sample(d, &mut rng);
+        if mirror {
+            mirror_sample(d, x).unwrap_or(x)
+        } else {
+            x
+        }
+    };
+    Some((draw(&risk.delay_months), draw(&risk.cost_overrun)))
 }

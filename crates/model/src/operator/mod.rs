@@ -43,6 +43,7 @@ use project_finance::Collateral;
 pub use project_finance::ProjectStatus;
 use tenancy::Tenancy;
 pub use tenancy::{InquiryStatus, Lease, LeaseState};
+pub(crate) use {actions::construction_draws, tenancy::default_clock};
 
 /// What happens to the operator, in time order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

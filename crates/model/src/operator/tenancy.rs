@@ -732,12 +732,7 @@ impl Operator<'_> {
         }
         if let Some(ai) = &self.model.ai {
             let lease = &mut self.tenancy.leases[k];
-            let drawn: f64 = Exp1.sample(&mut lease.rng);
-            let clock = if lease.mirrored {
-                mirror_exp1(drawn)
-            } else {
-                drawn
-            };
+            let clock = default_clock(&mut lease.rng, lease.mirrored);
             let hazard = ai.lease_hazard(self.tenancy.leases[k].class);
             if let Some(t) = self.world.ai.default_time(hazard, now, end, clock) {
                 queue.schedule(t, OperatorEvent::LeaseDefaults(k as u32));
@@ -929,4 +924,13 @@ impl Operator<'_> {
 /// Racks needed for `mw` of IT at `density_kw` per rack.
 pub(super) fn racks_for(mw: f64, density_kw: f64) -> u64 {
     (mw * 1_000.0 / density_kw.max(1e-9) - 1e-9).ceil().max(0.0) as u64
+}
+
+/// A deal's default clock, E ~ Exp(1) in units of its cumulative hazard: the first draw of
+/// its first lease's stream, mirrored (E → −ln(1 − e^(−E))) in the odd member of an antithetic
+/// pair. Shared by the lease and by the control variates ([`crate::controls`]), which must
+/// see the same draw.
+pub(crate) fn default_clock(rng: &mut ChaCha8Rng, mirrored: bool) -> f64 {
+    let drawn: f64 = Exp1.sample(rng);
+    if mirrored { mirror_exp1(drawn) } else { drawn }
 }

@@ -262,6 +262,27 @@ pub fn mirror_exp1(x: f64) -> f64 {
     -math::ln(1.0 - survival)
 }
 
+/// The `q`-quantile of `d`, F⁻¹(q), for 0 < q < 1, with `z_q` = Φ⁻¹(q) the standard
+/// normal's (given by the caller, which keeps a table of them: Φ⁻¹ has no closed form). A
+/// value drawn from `d` falls below it with probability exactly `q`, so 1{x < F⁻¹(q)} is a
+/// control variate of known mean. None for a constant (nothing to control), a degenerate
+/// distribution, or a gamma (no closed-form quantile).
+pub fn quantile(d: &Dist, q: f64, z_q: f64) -> Option<f64> {
+    // −ln(1 − q): the quantile of Exp(1).
+    let exp1 = || -math::ln(1.0 - q);
+    match *d {
+        Dist::Uniform { min, max } if max > min => Some(min + q * (max - min)),
+        Dist::Exponential { mean } if mean > 0.0 => Some(mean * exp1()),
+        Dist::Lognormal { median, sigma } if median > 0.0 && sigma > 0.0 => {
+            Some(median * math::exp(sigma * z_q))
+        }
+        Dist::Weibull { shape, scale } if shape > 0.0 && scale > 0.0 => {
+            Some(scale * math::powf(exp1(), 1.0 / shape))
+        }
+        _ => None,
+    }
+}
+
 /// The antithetic counterpart of a value `x` drawn from `d`, x' = F⁻¹(1 − F(x)): the same
 /// distribution, decreasing in x (a normal's Z → −Z, a uniform's U → 1 − U). None for a
 /// gamma, whose quantile has no closed form: a caller then draws it independently.
