@@ -18,6 +18,12 @@
 //! interval (and `--target-ci`) come from the variance of the pair means; the last
 //! replication of an odd run count is a single. Quantiles and probabilities keep their
 //! per-run estimators.
+//!
+//! With control variates ([`RunOptions::control_variates`]), each row also carries the
+//! indicators of the scenario's [`Controls`], and each pair of plans compared keeps the sums
+//! of a regression of its differences in [`CONTROLLED_METRICS`] on the indicators its two
+//! plans rest on ([`ControlledPair`]; per run, or per antithetic pair). The sums are integer
+//! counts and exact sums, so they merge like every other accumulator.
 
 pub mod timeseries;
 
