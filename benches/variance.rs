@@ -139,7 +139,10 @@ fn r_squared(ys: &[f64], controls: &[&[f64]]) -> (f64, usize) {
         b[k] = (a[k][q] - rest) / a[k][k];
     }
     let explained: f64 = (0..q).map(|i| b[i] * covariance(controls[i], ys)).sum();
-    (explained / variance(ys), kept.iter().filter(|k| **k).count())
+    (
+        explained / variance(ys),
+        kept.iter().filter(|k| **k).count(),
+    )
 }
 
 /// One quantity measured per future: its name and how to read it from a row.
