@@ -21,9 +21,11 @@ fn default_model() -> CompiledScenario {
     CompiledScenario::new(&loaded.scenario).expect("the default horizon fits the calendar")
 }
 
-/// Runs `runs` replications on a pool of `threads` threads and returns the runs done.
+/// Runs `runs` replications on a pool of `threads` threads, with control variates on as
+/// `pivotsim run` has them by default, and returns the runs done.
 fn run(model: &CompiledScenario, runs: u64, threads: usize) -> u64 {
-    let opts = RunOptions::new(runs, SEED, threads);
+    let mut opts = RunOptions::new(runs, SEED, threads);
+    opts.control_variates = true;
     match montecarlo::run_in_pool(model, &opts, |_| Ok::<(), Infallible>(()), |_| {}) {
         Ok(Ok(result)) => result.runs,
         Ok(Err(never)) => match never {},

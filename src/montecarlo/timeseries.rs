@@ -48,6 +48,12 @@ pub struct TimeSeriesStats {
 }
 
 impl TimeSeriesStats {
+    /// Bins allocated by every cell's sketch: what the bands cost, for measuring memory
+    /// (`examples/statistics_memory.rs`).
+    pub fn allocated_bins(&self) -> usize {
+        self.cells.iter().map(|c| c.sketch.allocated_bins()).sum()
+    }
+
     /// Empty bands for `plans` plans over `months` months.
     pub fn new(plans: usize, months: usize) -> Self {
         TimeSeriesStats {

@@ -162,6 +162,12 @@ pub struct BandSketch {
 }
 
 impl BandSketch {
+    /// Bins allocated in memory (both signs): what the sketch costs, for measuring memory
+    /// (`examples/statistics_memory.rs`).
+    pub fn allocated_bins(&self) -> usize {
+        self.positive.counts.capacity() + self.negative.counts.capacity()
+    }
+
     /// An empty sketch.
     pub fn new() -> Self {
         Self::default()

@@ -516,6 +516,15 @@ impl QuantileSketch {
         self.non_finite = self.non_finite.saturating_add(other.non_finite);
     }
 
+    /// Bins allocated in memory (both signs' windows and buffers): what the sketch costs,
+    /// for measuring memory (`examples/statistics_memory.rs`), not part of its value.
+    pub fn allocated_bins(&self) -> usize {
+        [&self.positive, &self.negative]
+            .iter()
+            .map(|s| s.counts.capacity() + s.pending.capacity())
+            .sum()
+    }
+
     /// Number of finite values pushed (NaN and ±∞ excluded).
     pub fn count(&self) -> u64 {
         self.count
