@@ -36,3 +36,45 @@ pub fn shipped_configs() -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// Runs `study` (a `pivotsim run` of one fixed study into `--out DIR`, given extra arguments)
+/// with 1 and 2 threads and as 3 shards merged in reverse order, in `dir`, and asserts that
+/// `files` are the same bytes in all three folders (`one`, `two`, `merged`). Returns the
+/// shard folders.
+pub fn assert_same_bytes_for_threads_and_shards(
+    dir: &Path,
+    study: impl Fn(&[&str]),
+    files: &[&str],
+) -> Vec<std::path::PathBuf> {
+    study(&["--out", "one", "-j", "1"]);
+    study(&["--out", "two", "-j", "2"]);
+    let shards: Vec<std::path::PathBuf> = (1..=3)
+        .map(|k| {
+            let out = dir.join(format!("shard-{k}"));
+            let shard = format!("{k}/3");
+            study(&["--shard", &shard, "--out", &out.display().to_string()]);
+            out
+        })
+        .collect();
+    let mut merge = vec!["merge", "--no-plots", "-q", "--out", "merged"];
+    let names: Vec<String> = shards
+        .iter()
+        .rev()
+        .map(|p| p.display().to_string())
+        .collect();
+    merge.extend(names.iter().map(String::as_str));
+    let m = run_in(dir, &merge, &[]);
+    assert!(m.status.success(), "{}", stderr(&m));
+    for file in files {
+        let one = std::fs::read(dir.join("one").join(file)).unwrap();
+        assert!(
+            one == std::fs::read(dir.join("two").join(file)).unwrap(),
+            "{file}: 1 vs 2 threads"
+        );
+        assert!(
+            one == std::fs::read(dir.join("merged").join(file)).unwrap(),
+            "{file}: merged"
+        );
+    }
+    shards
+}

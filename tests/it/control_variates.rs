@@ -2,14 +2,14 @@
 //! here independently, the same bytes for any thread count and shard split, the plain
 //! statistics untouched, and `--target-ci delta:…`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pivotsim::model::controls::Controls;
 use pivotsim::model::{CompiledScenario, Metric};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario;
 
-use crate::common::{run_in, stderr};
+use crate::common::{assert_same_bytes_for_threads_and_shards, run_in, stderr};
 
 fn model(horizon_years: u32, antithetic: bool) -> CompiledScenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -210,36 +210,11 @@ fn study(dir: &Path, extra: &[&str]) {
 fn adjusted_runs_are_the_same_bytes_for_any_thread_count_and_shard_split() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    study(d, &["--out", "one", "-j", "1"]);
-    study(d, &["--out", "two", "-j", "2"]);
-    let shards: Vec<PathBuf> = (1..=3)
-        .map(|k| {
-            let out = d.join(format!("shard-{k}"));
-            let shard = format!("{k}/3");
-            study(d, &["--shard", &shard, "--out", out.to_str().unwrap()]);
-            out
-        })
-        .collect();
-    let mut merge = vec!["merge", "--no-plots", "-q", "--out", "merged"];
-    let names: Vec<String> = shards
-        .iter()
-        .rev()
-        .map(|p| p.display().to_string())
-        .collect();
-    merge.extend(names.iter().map(String::as_str));
-    let m = run_in(d, &merge, &[]);
-    assert!(m.status.success(), "{}", stderr(&m));
-    for file in ["summary.json", "runs.csv", "report.html"] {
-        let one = std::fs::read(d.join("one").join(file)).unwrap();
-        assert!(
-            one == std::fs::read(d.join("two").join(file)).unwrap(),
-            "{file}: threads"
-        );
-        assert!(
-            one == std::fs::read(d.join("merged").join(file)).unwrap(),
-            "{file}: merged"
-        );
-    }
+    let shards = assert_same_bytes_for_threads_and_shards(
+        d,
+        |extra| study(d, extra),
+        &["summary.json", "runs.csv", "report.html"],
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("one/summary.json")).unwrap())
             .unwrap();

@@ -1,14 +1,14 @@
 //! Antithetic futures (issue #21): what a pair shares and mirrors, the pair-mean interval the
 //! statistics report, and determinism across thread counts and shard splits with them on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pivotsim::model::{CompiledScenario, Metric, RunMetrics, World};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario::{self, Scenario};
 use pivotsim::stats::Z95;
 
-use crate::common::{run_in, stderr};
+use crate::common::{assert_same_bytes_for_threads_and_shards, run_in, stderr};
 
 fn default_scenario() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -311,36 +311,11 @@ fn antithetic_runs_are_the_same_bytes_for_any_thread_count_and_shard_split() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // 151 runs: three chunks, the last ending with an unpaired replication.
-    study(d, &["--out", "one", "-j", "1"], &[]);
-    study(d, &["--out", "two", "-j", "2"], &[]);
-    let shards: Vec<PathBuf> = (1..=3)
-        .map(|k| {
-            let out = d.join(format!("shard-{k}"));
-            let shard = format!("{k}/3");
-            study(d, &["--shard", &shard, "--out", out.to_str().unwrap()], &[]);
-            out
-        })
-        .collect();
-    let mut merge = vec!["merge", "--no-plots", "-q", "--out", "merged"];
-    let names: Vec<String> = shards
-        .iter()
-        .rev()
-        .map(|p| p.display().to_string())
-        .collect();
-    merge.extend(names.iter().map(String::as_str));
-    let m = run_in(d, &merge, &[]);
-    assert!(m.status.success(), "{}", stderr(&m));
-    for file in ["summary.json", "runs.csv", "timeseries.csv", "report.html"] {
-        let one = std::fs::read(d.join("one").join(file)).unwrap();
-        assert!(
-            one == std::fs::read(d.join("two").join(file)).unwrap(),
-            "{file}: 1 vs 2 threads"
-        );
-        assert!(
-            one == std::fs::read(d.join("merged").join(file)).unwrap(),
-            "{file}: merged"
-        );
-    }
+    let shards = assert_same_bytes_for_threads_and_shards(
+        d,
+        |extra| study(d, extra, &[]),
+        &["summary.json", "runs.csv", "timeseries.csv", "report.html"],
+    );
     // The option is recorded with the effective scenario.
     let summary = std::fs::read_to_string(d.join("one/summary.json")).unwrap();
     assert!(summary.contains(r#""antithetic": true"#), "not recorded");
