@@ -78,3 +78,26 @@ pub fn assert_same_bytes_for_threads_and_shards(
     }
     shards
 }
+
+/// Runs `opts` on `model` through the library, keeping every row.
+pub fn run_keeping_rows(
+    model: &pivotsim::model::CompiledScenario,
+    opts: &pivotsim::montecarlo::RunOptions,
+) -> (
+    pivotsim::montecarlo::MonteCarloResult,
+    Vec<pivotsim::montecarlo::ReplicationRow>,
+) {
+    let mut rows = Vec::new();
+    let result = pivotsim::montecarlo::run_in_pool(
+        model,
+        opts,
+        |row| {
+            rows.push(row.clone());
+            Ok::<(), ()>(())
+        },
+        |_| {},
+    )
+    .unwrap()
+    .unwrap();
+    (result, rows)
+}

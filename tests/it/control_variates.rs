@@ -9,7 +9,7 @@ use pivotsim::model::{CompiledScenario, Metric};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario;
 
-use crate::common::{assert_same_bytes_for_threads_and_shards, run_in, stderr};
+use crate::common::{self, assert_same_bytes_for_threads_and_shards, run_in, stderr};
 
 fn model(horizon_years: u32, antithetic: bool) -> CompiledScenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -24,21 +24,9 @@ fn run_keeping_rows(
     runs: u64,
     control_variates: bool,
 ) -> (montecarlo::MonteCarloResult, Vec<ReplicationRow>) {
-    let mut rows = Vec::new();
     let mut opts = RunOptions::new(runs, 17, 2);
     opts.control_variates = control_variates;
-    let result = montecarlo::run_in_pool(
-        model,
-        &opts,
-        |row| {
-            rows.push(row.clone());
-            Ok::<(), ()>(())
-        },
-        |_| {},
-    )
-    .unwrap()
-    .unwrap();
-    (result, rows)
+    common::run_keeping_rows(model, &opts)
 }
 
 /// The intercept of the least-squares fit of `ys` on `xs − means` and its standard error,

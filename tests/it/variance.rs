@@ -8,7 +8,7 @@ use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario::{self, Scenario};
 use pivotsim::stats::Z95;
 
-use crate::common::{assert_same_bytes_for_threads_and_shards, run_in, stderr};
+use crate::common::{self, assert_same_bytes_for_threads_and_shards, run_in, stderr};
 
 fn default_scenario() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -184,25 +184,13 @@ fn a_pair_mirrors_each_halls_cost_overrun() {
     );
 }
 
-/// Runs `runs` replications of `model`, keeping every row.
+/// Runs `runs` replications of `model` on `threads` threads, keeping every row.
 fn run_keeping_rows(
     model: &CompiledScenario,
     runs: u64,
     threads: usize,
 ) -> (montecarlo::MonteCarloResult, Vec<ReplicationRow>) {
-    let mut rows = Vec::new();
-    let result = montecarlo::run_in_pool(
-        model,
-        &RunOptions::new(runs, 11, threads),
-        |row| {
-            rows.push(row.clone());
-            Ok::<(), ()>(())
-        },
-        |_| {},
-    )
-    .unwrap()
-    .unwrap();
-    (result, rows)
+    common::run_keeping_rows(model, &RunOptions::new(runs, 11, threads))
 }
 
 /// The standard error of the mean of `values` taken in pairs (0, 1), (2, 3), …, computed
