@@ -76,9 +76,10 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Stop early once the 95% CI half-width of METRIC is below HALFWIDTH for every plan,
     /// checked every 1,024 runs (e.g. `npv=5e6`; metric names as in runs.csv, with or without
-    /// the unit suffix); `delta:METRIC=HALFWIDTH` (e.g. `delta:npv=2e6`) watches every plan's
-    /// mean difference from the baseline instead, with its control-variate interval where
-    /// that is on. `--runs` is then the most that will be run.
+    /// the unit suffix); `delta:METRIC=HALFWIDTH` or `delta_METRIC=HALFWIDTH` (e.g.
+    /// `delta:npv=2e6`) watches every plan's mean difference from the baseline instead, with
+    /// its control-variate interval where that applies. `--runs` is then the most that will
+    /// be run.
     #[arg(long, value_name = "METRIC=HALFWIDTH", value_parser = parse_target)]
     pub target_ci: Option<ConvergenceTarget>,
     /// With --target-ci: exit with code 3 when `--runs` is reached before the target is met.
@@ -573,8 +574,13 @@ fn parse_target(text: &str) -> Result<ConvergenceTarget, String> {
             shown(text)
         )
     })?;
-    // `delta:METRIC`: the mean difference of every plan from the baseline.
-    let (difference, name) = match name.trim().strip_prefix("delta:") {
+    // `delta:METRIC` (or `delta_METRIC`, as `optimize` writes it): the mean difference of
+    // every plan from the baseline.
+    let trimmed = name.trim();
+    let (difference, name) = match trimmed
+        .strip_prefix("delta:")
+        .or_else(|| trimmed.strip_prefix("delta_"))
+    {
         Some(rest) => (true, rest),
         None => (false, name),
     };

@@ -222,6 +222,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         shard: args.shard.is_some(),
         baseline: args.baseline.as_deref(),
     })?;
+    if let Some(target) = args.target_ci
+        && target.difference
+        && prepared.model.plans.len() < 2
+    {
+        // With one plan there is no difference to watch: the target would be met at once.
+        return Err(Failure::Invalid(format!(
+            "--target-ci delta:{}: the scenario has one plan, so there is no difference from a \
+             baseline to watch; expected a target on the plan's own metric (e.g. {}=…)",
+            target.metric.key(),
+            target.metric.key()
+        )));
+    }
     let out = OutputDir::create(&args.out)?;
     let (result, runs_csv, elapsed) = simulate(
         &prepared,

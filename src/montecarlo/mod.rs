@@ -316,11 +316,18 @@ impl PairStatistics {
             .collect()
     }
 
-    fn push(&mut self, row: &ReplicationRow, versus: &PlanVersusBaseline) {
+    /// One future's differences. `pairs_only`: the control-variate sums take antithetic
+    /// pairs only, so this single (the unpaired last run of an odd count) stays out of them:
+    /// a unit of another kind than the pair means, its half-unit weights would make the
+    /// level-½ indicator, constant over pairs, a dummy for it alone.
+    fn push(&mut self, row: &ReplicationRow, versus: &PlanVersusBaseline, pairs_only: bool) {
         let runs = &row.plans;
         self.push_metrics(runs);
         for (acc, figure) in self.returns.iter_mut().zip(IncrementalMetric::ALL) {
             acc.push(figure.of(versus));
+        }
+        if pairs_only {
+            return;
         }
         if let Some(controlled) = &mut self.controlled {
             let ys = CONTROLLED_METRICS.map(|m| runs[self.a].get(m) - runs[self.b].get(m));
@@ -537,6 +544,25 @@ impl MonteCarloResult {
         {
             return Err(MergeMismatch("the horizons or plan pairs differ".into()));
         }
+        let same_controls = |a: &Option<ControlledPair>, b: &Option<ControlledPair>| match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                (&a.columns, &a.means) == (&b.columns, &b.means)
+                    && (a.sums.controls(), a.sums.outcomes())
+                        == (b.sums.controls(), b.sums.outcomes())
+            }
+            _ => false,
+        };
+        if !self
+            .pairs
+            .iter()
+            .zip(&other.pairs)
+            .all(|(a, b)| same_controls(&a.controlled, &b.controlled))
+        {
+            return Err(MergeMismatch(
+                "the control variates of a plan pair differ".into(),
+            ));
+        }
         for (total, part) in self.plans.iter_mut().zip(&other.plans) {
             total.merge(part);
         }
@@ -722,7 +748,13 @@ fn simulate_chunk(
                 rest = &after[1..];
             }
             _ => {
-                push_single(row, &mut stats, &mut pairs, &mut stress_effects);
+                push_single(
+                    row,
+                    model.antithetic,
+                    &mut stats,
+                    &mut pairs,
+                    &mut stress_effects,
+                );
                 rest = after;
             }
         }
@@ -736,9 +768,11 @@ fn simulate_chunk(
     }
 }
 
-/// Adds one replication to a chunk's statistics.
+/// Adds one replication to a chunk's statistics (`antithetic`: an unpaired one of an
+/// antithetic run).
 fn push_single(
     row: &ReplicationRow,
+    antithetic: bool,
     stats: &mut [PlanStatistics],
     pairs: &mut [PairStatistics],
     stress_effects: &mut [PairStatistics],
@@ -748,7 +782,7 @@ fn push_single(
     }
     for pair in pairs {
         if let Some(versus) = &row.versus_baseline[pair.a] {
-            pair.push(row, versus);
+            pair.push(row, versus, antithetic);
         }
     }
     for effect in stress_effects {

@@ -336,16 +336,21 @@ fn draw(
         let Some(stats) = npv.summarize() else {
             continue;
         };
-        let mean_difference = pair
+        let adjusted = pair
             .controlled
             .as_ref()
-            .and_then(|c| c.estimate(Metric::Npv))
-            .map_or(stats.diff.mean, |e| e.mean);
+            .and_then(|c| c.estimate(Metric::Npv));
+        let mean_difference = adjusted.map_or(stats.diff.mean, |e| e.mean);
+        let which = if adjusted.is_some() {
+            "mean Δ (control-variate estimate)"
+        } else {
+            "mean Δ"
+        };
         let diff = [distribution(&format!("{plan} − {baseline}"), npv.diff())];
         let mean = Marker {
             x_years: mean_difference,
             label: format!(
-                "mean Δ {} · P(Δ > 0) = {}",
+                "{which} {} · P(Δ > 0) = {}",
                 crate::report::format::format_value(mean_difference, ValueFormat::Usd),
                 crate::report::format::percent(stats.p_a_beats_b)
             ),

@@ -234,7 +234,11 @@ fn comparison_cells(summary: &Summary, plan: usize, reference: Reference) -> [St
     match paired(summary, &a.name, &b.name, key) {
         Some(p) => [
             label.into(),
-            signed_usd(p.mean_difference().mean),
+            format!(
+                "{}{}",
+                signed_usd(p.mean_difference().mean),
+                adjusted_mark(p)
+            ),
             percent(p.p_a_beats_b),
             percent(p.p_tie),
         ],
@@ -443,6 +447,17 @@ pub fn render(summary: &Summary, footer: &str) -> String {
             }
         }
     }
+    if summary
+        .comparisons
+        .iter()
+        .any(|c| c.metrics.values().any(|p| p.controlled.is_some()))
+    {
+        let _ = writeln!(
+            out,
+            "\n{ADJUSTED} a control-variate estimate of the mean difference (README, Determinism), not the mean of\n  \
+             the futures' differences in runs.csv, which summary.json keeps as `diff`."
+        );
+    }
     if summary.comparisons.iter().any(|c| c.b != summary.baseline) {
         let _ = writeln!(
             out,
@@ -484,6 +499,14 @@ fn wrap_into(out: &mut String, first: &str, indent: &str, parts: &[String]) {
     out.push('\n');
 }
 
+/// The mark of a mean difference adjusted by control variates, explained under the table.
+const ADJUSTED: &str = "*";
+
+/// [`ADJUSTED`] when `p`'s mean difference is the control-variate estimate, else nothing.
+fn adjusted_mark(p: &PairedSummary) -> &'static str {
+    if p.controlled.is_some() { ADJUSTED } else { "" }
+}
+
 /// A paired difference in one line, from the plan's side: mean Δ ± its 95% half-width, and
 /// the shares of futures where the plan is better, tied (within rounding noise: neither
 /// side's win) and worse.
@@ -497,8 +520,9 @@ fn value_difference(p: &PairedSummary) -> String {
         String::new()
     };
     format!(
-        "Δ {} ± {}: better in {} of futures{ties}, worse in {}",
+        "Δ {}{} ± {}: better in {} of futures{ties}, worse in {}",
         signed_usd(d.mean),
+        adjusted_mark(p),
         usd(half),
         percent(p.p_a_beats_b),
         percent(worse)

@@ -105,13 +105,12 @@ fn textbook_regression(ys: &[f64], xs: &[Vec<f64>], means: &[f64]) -> (f64, f64,
     (intercept, (s2 * (1.0 / n + leverage)).sqrt(), used)
 }
 
-#[test]
-fn the_adjusted_mean_is_the_textbook_regression_on_the_pairs_controls() {
-    // 700 runs of the default scenario over 4 years (the conversion's builds start in 2027):
-    // convert-half-2027 against stay-mining rests on its two anchor deals and two halls,
-    // 6 draws × 7 levels = 42 columns, 430 runs needed at 10 per coefficient.
-    let model = model(4, false);
-    let (result, rows) = run_keeping_rows(&model, 700, true);
+/// The adjusted mean difference of convert-half-2027 against stay-mining over `runs` runs,
+/// checked against [`textbook_regression`] on the same units: the runs, or with antithetic
+/// futures the pair means (the unpaired last run of an odd count left out).
+fn check_against_the_textbook(runs: u64, antithetic: bool) -> usize {
+    let model = model(4, antithetic);
+    let (result, rows) = run_keeping_rows(&model, runs, true);
     assert!(result.control_variates);
     let pair = &result.pairs[0];
     let controlled = pair
@@ -119,25 +118,33 @@ fn the_adjusted_mean_is_the_textbook_regression_on_the_pairs_controls() {
         .as_ref()
         .expect("the convert plan has controls");
     assert_eq!(controlled.columns.len(), 42);
-    let ys: Vec<f64> = rows
-        .iter()
-        .map(|r| r.plans[pair.a].get(Metric::Npv) - r.plans[pair.b].get(Metric::Npv))
-        .collect();
-    let xs: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            controlled
-                .columns
-                .iter()
-                .map(|&c| f64::from(u8::from(r.controls[c])))
-                .collect()
-        })
-        .collect();
+    let delta =
+        |r: &ReplicationRow| r.plans[pair.a].get(Metric::Npv) - r.plans[pair.b].get(Metric::Npv);
+    let indicators = |r: &ReplicationRow| -> Vec<f64> {
+        controlled
+            .columns
+            .iter()
+            .map(|&c| f64::from(u8::from(r.controls[c])))
+            .collect()
+    };
+    let (ys, xs): (Vec<f64>, Vec<Vec<f64>>) = if antithetic {
+        rows.chunks_exact(2)
+            .map(|p| {
+                let (x0, x1) = (indicators(&p[0]), indicators(&p[1]));
+                (
+                    0.5 * delta(&p[0]) + 0.5 * delta(&p[1]),
+                    x0.iter().zip(&x1).map(|(a, b)| 0.5 * (a + b)).collect(),
+                )
+            })
+            .unzip()
+    } else {
+        rows.iter().map(|r| (delta(r), indicators(r))).unzip()
+    };
     let (mean, se, used) = textbook_regression(&ys, &xs, &controlled.means);
     let e = controlled
         .estimate(Metric::Npv)
-        .expect("the controls narrow this interval");
-    assert_eq!(e.controls, used);
+        .expect("enough units per coefficient");
+    assert_eq!((e.controls, e.units), (used, ys.len() as u64));
     // The same estimator by two routes (exact integer sums against two-pass f64): equal to
     // far below the interval's width.
     assert!((e.mean - mean).abs() < 1e-6 * se, "{} vs {mean}", e.mean);
@@ -146,13 +153,30 @@ fn the_adjusted_mean_is_the_textbook_regression_on_the_pairs_controls() {
         "{} vs {se}",
         e.std_error
     );
-    // And narrower than the plain interval, as it must be to be reported.
+    // Here the controls explain most of the difference: the interval is narrower.
     assert!(e.std_error < pair.metric(Metric::Npv).diff().std_error());
     // The controls are the scenario's: each indicator as Controls::draw gives it.
     let controls = Controls::new(&model);
     let mut again = Vec::new();
     controls.draw(&model, 17, rows[5].replication, &mut again);
     assert_eq!(again, rows[5].controls);
+    e.controls
+}
+
+#[test]
+fn the_adjusted_mean_is_the_textbook_regression_on_the_pairs_controls() {
+    // 900 runs of the default scenario over 4 years (the conversion's builds start in 2027):
+    // convert-half-2027 against stay-mining rests on its two anchor deals and two halls,
+    // 6 draws × 7 levels = 42 columns, 860 runs needed at 20 per coefficient.
+    assert_eq!(check_against_the_textbook(900, false), 42);
+}
+
+#[test]
+fn with_antithetic_pairs_the_regression_is_on_the_pair_means() {
+    // 1,723 runs: 861 pairs (the 860 the 42 columns need, and one) and an unpaired last run,
+    // which stays out. In a pair the levels 0.5 (constant) and 0.9 (2 − the level 0.1 of the
+    // mirrored draw) drop out of the fit: 30 of the 42 columns remain.
+    assert_eq!(check_against_the_textbook(1_723, true), 30);
 }
 
 #[test]
@@ -171,17 +195,18 @@ fn off_it_leaves_no_trace_and_the_plain_statistics_are_the_same() {
     for (a, b) in on.pairs.iter().zip(&off.pairs) {
         assert_eq!(a.metrics, b.metrics);
     }
-    // With 300 runs the 42 columns have too few runs each: no estimate, the plain stands.
+    // With 300 runs the 42 columns have too few runs each (860 needed): no estimate, the
+    // plain mean stands.
     let c = on.pairs[0].controlled.as_ref().unwrap();
     assert!(c.estimate(Metric::Npv).is_none());
 }
 
-/// `pivotsim run` of the default scenario over 4 years, 700 runs, with `extra` arguments.
+/// `pivotsim run` of the default scenario over 4 years, 900 runs, with `extra` arguments.
 fn study(dir: &Path, extra: &[&str]) {
     let mut args = vec![
         "run",
         "--runs",
-        "700",
+        "900",
         "--seed",
         "9",
         "--set",
@@ -311,4 +336,28 @@ fn a_target_on_a_difference_names_a_metric_every_future_defines() {
         assert!(stderr(&o).contains(expected), "{target}: {}", stderr(&o));
         assert!(!dir.path().join("x").exists());
     }
+    // One plan: no difference to watch (it would be "met" at once), refused before anything
+    // is written; `delta_` is read as `delta:`, as `optimize` writes its objectives.
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--runs",
+            "10",
+            "--set",
+            "plans=[{name: only, actions: []}]",
+            "--target-ci",
+            "delta_npv=1e6",
+            "-o",
+            "x",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the scenario has one plan"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("x").exists());
 }
