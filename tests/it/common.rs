@@ -56,14 +56,8 @@ pub fn assert_same_bytes_for_threads_and_shards(
             out
         })
         .collect();
-    let mut merge = vec!["merge", "--no-plots", "-q", "--out", "merged"];
-    let names: Vec<String> = shards
-        .iter()
-        .rev()
-        .map(|p| p.display().to_string())
-        .collect();
-    merge.extend(names.iter().map(String::as_str));
-    let m = run_in(dir, &merge, &[]);
+    let reversed: Vec<&Path> = shards.iter().rev().map(|p| p.as_path()).collect();
+    let m = merge_shards(dir, "merged", &reversed);
     assert!(m.status.success(), "{}", stderr(&m));
     for file in files {
         let one = std::fs::read(dir.join("one").join(file)).unwrap();
@@ -77,6 +71,14 @@ pub fn assert_same_bytes_for_threads_and_shards(
         );
     }
     shards
+}
+
+/// `pivotsim merge --no-plots -q --out OUT SHARD...` in `dir`.
+pub fn merge_shards(dir: &Path, out: &str, shards: &[&Path]) -> Output {
+    let mut args = vec!["merge", "--no-plots", "-q", "--out", out];
+    let names: Vec<String> = shards.iter().map(|p| p.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    run_in(dir, &args, &[])
 }
 
 /// Runs `opts` on `model` through the library, keeping every row.

@@ -9,7 +9,7 @@ use pivotsim::model::{CompiledScenario, Metric};
 use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario;
 
-use crate::common::{self, assert_same_bytes_for_threads_and_shards, run_in, stderr};
+use crate::common::{self, assert_same_bytes_for_threads_and_shards, merge_shards, run_in, stderr};
 
 fn model(horizon_years: u32, antithetic: bool) -> CompiledScenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -250,19 +250,7 @@ fn adjusted_runs_are_the_same_bytes_for_any_thread_count_and_shard_split() {
             off.to_str().unwrap(),
         ],
     );
-    let mixed = run_in(
-        d,
-        &[
-            "merge",
-            "-q",
-            "--out",
-            "mixed",
-            off.to_str().unwrap(),
-            shards[1].to_str().unwrap(),
-            shards[2].to_str().unwrap(),
-        ],
-        &[],
-    );
+    let mixed = merge_shards(d, "mixed", &[&off, &shards[1], &shards[2]]);
     assert_eq!(mixed.status.code(), Some(2), "{}", stderr(&mixed));
     assert!(
         stderr(&mixed).contains("control variates"),

@@ -38,6 +38,21 @@ fn optimize(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
     run_in(dir, &args, &[])
 }
 
+/// The rows of `dir`'s optimize.csv of one phase (`search` or `confirm`).
+fn phase_rows(dir: &Path, phase: &str) -> Vec<BTreeMap<String, String>> {
+    rows(dir)
+        .into_iter()
+        .filter(|r| r["phase"] == phase)
+        .collect()
+}
+
+/// Runs `optimize` into `out` (which must succeed) and returns its search rows.
+fn search_rows(dir: &Path, out: &str, extra: &[&str]) -> Vec<BTreeMap<String, String>> {
+    let o = optimize(dir, out, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+    phase_rows(&dir.join(out), "search")
+}
+
 #[test]
 fn the_search_finds_the_brute_force_optimum_of_the_conversion_date() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,12 +72,7 @@ fn the_search_finds_the_brute_force_optimum_of_the_conversion_date() {
     // 24 futures.
     let mut all = common.to_vec();
     all.extend(["--budget", "13"]);
-    let o = optimize(dir.path(), "all", &all);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let brute: Vec<_> = rows(&dir.path().join("all"))
-        .into_iter()
-        .filter(|r| r["phase"] == "search")
-        .collect();
+    let brute = search_rows(dir.path(), "all", &all);
     assert_eq!(brute.len(), 13);
     let month = |r: &BTreeMap<String, String>| -> usize {
         let date = &r[HALL_B_DATES];
@@ -77,12 +87,7 @@ fn the_search_finds_the_brute_force_optimum_of_the_conversion_date() {
     // The search, with 6 evaluations for 13 months, must land within one month of it.
     let mut few = common.to_vec();
     few.extend(["--budget", "6"]);
-    let o = optimize(dir.path(), "few", &few);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let searched: Vec<_> = rows(&dir.path().join("few"))
-        .into_iter()
-        .filter(|r| r["phase"] == "search")
-        .collect();
+    let searched = search_rows(dir.path(), "few", &few);
     assert!(searched.len() <= 6);
     let found = searched
         .iter()
@@ -167,12 +172,7 @@ fn the_least_equity_for_a_default_limit_brackets_the_limit() {
     ];
     let mut bisect = common.to_vec();
     bisect.extend(["--budget", "7"]);
-    let o = optimize(dir.path(), "bisect", &bisect);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let search: Vec<_> = rows(&dir.path().join("bisect"))
-        .into_iter()
-        .filter(|r| r["phase"] == "search")
-        .collect();
+    let search = search_rows(dir.path(), "bisect", &bisect);
     // 2 ends + ⌈log₂ 16⌉ = 6 evaluations at most.
     assert!(search.len() <= 6, "{}", search.len());
     let cash = |r: &BTreeMap<String, String>| number(r, "starting_cash_usd");
@@ -191,12 +191,7 @@ fn the_least_equity_for_a_default_limit_brackets_the_limit() {
     // the bisection's answer.
     let mut all = common.to_vec();
     all.extend(["--budget", "17"]);
-    let o = optimize(dir.path(), "all", &all);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let grid: Vec<_> = rows(&dir.path().join("all"))
-        .into_iter()
-        .filter(|r| r["phase"] == "search")
-        .collect();
+    let grid = search_rows(dir.path(), "all", &all);
     assert_eq!(grid.len(), 17);
     let flags: Vec<bool> = grid.iter().map(|r| r["feasible"] == "1").collect();
     let edge = flags.iter().position(|&f| f).unwrap();
@@ -211,10 +206,7 @@ fn the_least_equity_for_a_default_limit_brackets_the_limit() {
     // the limit there; it is the answer, or the least value above it that does: every
     // confirmed value below it broke the limit on the fresh futures (the walk goes on past
     // finalists that fail there).
-    let confirmed: Vec<_> = rows(&dir.path().join("bisect"))
-        .into_iter()
-        .filter(|r| r["phase"] == "confirm")
-        .collect();
+    let confirmed: Vec<_> = phase_rows(&dir.path().join("bisect"), "confirm");
     let chosen: Vec<_> = confirmed.iter().filter(|r| r["chosen"] == "1").collect();
     assert_eq!(chosen.len(), 1);
     assert_eq!(

@@ -8,7 +8,7 @@ use pivotsim::montecarlo::{self, ReplicationRow, RunOptions};
 use pivotsim::scenario::{self, Scenario};
 use pivotsim::stats::Z95;
 
-use crate::common::{self, assert_same_bytes_for_threads_and_shards, run_in, stderr};
+use crate::common::{self, assert_same_bytes_for_threads_and_shards, merge_shards, run_in, stderr};
 
 fn default_scenario() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default.yaml");
@@ -275,8 +275,9 @@ fn without_the_option_nothing_changes_and_results_do_not_mention_it() {
     assert_ne!(npv(&rows_on, 7), npv(&rows_off, 7));
 }
 
-/// `pivotsim run` of the default scenario over 3 years, antithetic, with `extra` arguments.
-fn study(dir: &Path, extra: &[&str], env: &[(&str, &str)]) {
+/// `pivotsim run` of the default scenario over 3 years, 151 runs, with `extra` arguments
+/// (which must succeed).
+fn plain_study(dir: &Path, extra: &[&str], env: &[(&str, &str)]) {
     let mut args = vec![
         "run",
         "--runs",
@@ -285,13 +286,19 @@ fn study(dir: &Path, extra: &[&str], env: &[(&str, &str)]) {
         "9",
         "--set",
         "horizon_years=3",
-        "--antithetic",
         "--no-plots",
         "-q",
     ];
     args.extend_from_slice(extra);
     let o = run_in(dir, &args, env);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// [`plain_study`] with antithetic futures.
+fn study(dir: &Path, extra: &[&str], env: &[(&str, &str)]) {
+    let mut args = vec!["--antithetic"];
+    args.extend_from_slice(extra);
+    plain_study(dir, &args, env);
 }
 
 #[test]
@@ -309,39 +316,12 @@ fn antithetic_runs_are_the_same_bytes_for_any_thread_count_and_shard_split() {
     assert!(summary.contains(r#""antithetic": true"#), "not recorded");
     // A shard run without it belongs to another run.
     let plain = d.join("plain");
-    let o = run_in(
+    plain_study(
         d,
-        &[
-            "run",
-            "--runs",
-            "151",
-            "--seed",
-            "9",
-            "--set",
-            "horizon_years=3",
-            "--no-plots",
-            "-q",
-            "--shard",
-            "1/3",
-            "--out",
-            plain.to_str().unwrap(),
-        ],
+        &["--shard", "1/3", "--out", plain.to_str().unwrap()],
         &[],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let refused = run_in(
-        d,
-        &[
-            "merge",
-            "-q",
-            "--out",
-            "mixed",
-            plain.to_str().unwrap(),
-            shards[1].to_str().unwrap(),
-            shards[2].to_str().unwrap(),
-        ],
-        &[],
-    );
+    let refused = merge_shards(d, "mixed", &[&plain, &shards[1], &shards[2]]);
     assert!(!refused.status.success());
     assert!(
         stderr(&refused).contains("belongs to another run"),
@@ -356,26 +336,7 @@ fn the_option_is_the_scenario_field_and_sweeps_take_it_at_every_point() {
     let d = dir.path();
     // `--antithetic` is `--set antithetic=true`: the same bytes.
     study(d, &["--out", "option"], &[]);
-    let o = run_in(
-        d,
-        &[
-            "run",
-            "--runs",
-            "151",
-            "--seed",
-            "9",
-            "--set",
-            "horizon_years=3",
-            "--set",
-            "antithetic=true",
-            "--no-plots",
-            "-q",
-            "--out",
-            "field",
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    plain_study(d, &["--set", "antithetic=true", "--out", "field"], &[]);
     for file in ["summary.json", "runs.csv"] {
         let a = std::fs::read(d.join("option").join(file)).unwrap();
         assert!(
