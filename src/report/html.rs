@@ -349,7 +349,7 @@ fn verdict(plan: &str, baseline: &str, paired: &crate::stats::PairedSummary) -> 
     } else {
         String::new()
     };
-    let estimate = if d.field == "controlled" {
+    let estimate = if paired.controlled.is_some() {
         " (a control-variate estimate of the mean)"
     } else {
         ""

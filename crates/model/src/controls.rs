@@ -42,16 +42,23 @@ pub enum ControlDraw {
         /// The action's index in its plan (its stream's instance).
         action: usize,
     },
-    /// The construction delay of a conversion of this hall.
-    ConstructionDelay {
+    /// One of the two draws of a conversion of this hall (sorted by hall, so a hall's two
+    /// are neighbours and its stream is read once).
+    Construction {
         /// Global hall index.
         hall: usize,
+        /// Which of the two.
+        part: ConstructionPart,
     },
-    /// The cost overrun of a conversion of this hall.
-    ConstructionOverrun {
-        /// Global hall index.
-        hall: usize,
-    },
+}
+
+/// The two draws of a hall's construction luck, in their stream's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConstructionPart {
+    /// The delay, months.
+    Delay,
+    /// The cost overrun, a fraction of the budget.
+    Overrun,
 }
 
 impl ControlDraw {
@@ -61,10 +68,14 @@ impl ControlDraw {
             ControlDraw::AnchorClock { action } => {
                 format!("default clock of the anchor deal of action {action}")
             }
-            ControlDraw::ConstructionDelay { hall } => format!("construction delay of hall {hall}"),
-            ControlDraw::ConstructionOverrun { hall } => {
-                format!("construction overrun of hall {hall}")
-            }
+            ControlDraw::Construction {
+                hall,
+                part: ConstructionPart::Delay,
+            } => format!("construction delay of hall {hall}"),
+            ControlDraw::Construction {
+                hall,
+                part: ConstructionPart::Overrun,
+            } => format!("construction overrun of hall {hall}"),
         }
     }
 }
@@ -94,8 +105,10 @@ impl Controls {
             .filter_map(|key| {
                 let dist = match key {
                     ControlDraw::AnchorClock { .. } => exp1,
-                    ControlDraw::ConstructionDelay { .. } => risk?.delay_months,
-                    ControlDraw::ConstructionOverrun { .. } => risk?.cost_overrun,
+                    ControlDraw::Construction { part, .. } => match part {
+                        ConstructionPart::Delay => risk?.delay_months,
+                        ConstructionPart::Overrun => risk?.cost_overrun,
+                    },
                 };
                 let mut thresholds = [0.0; LEVELS.len()];
                 for (t, &(q, z)) in thresholds.iter_mut().zip(&LEVELS) {
@@ -144,6 +157,8 @@ impl Controls {
     /// Every column's indicator in replication `replication`, into `out` (cleared first).
     pub fn draw(&self, model: &CompiledScenario, seed: u64, replication: u64, out: &mut Vec<bool>) {
         out.clear();
+        // The last hall's construction draws: its delay and overrun are neighbours.
+        let mut luck: Option<(usize, Option<(f64, f64)>)> = None;
         for (key, thresholds) in &self.draws {
             let x = match *key {
                 ControlDraw::AnchorClock { action } => {
@@ -156,11 +171,19 @@ impl Controls {
                     );
                     default_clock(&mut rng, mirrored)
                 }
-                ControlDraw::ConstructionDelay { hall } => {
-                    construction_draws(model, seed, replication, hall).map_or(0.0, |d| d.0)
-                }
-                ControlDraw::ConstructionOverrun { hall } => {
-                    construction_draws(model, seed, replication, hall).map_or(0.0, |d| d.1)
+                ControlDraw::Construction { hall, part } => {
+                    let drawn = match luck {
+                        Some((h, drawn)) if h == hall => drawn,
+                        _ => {
+                            let drawn = construction_draws(model, seed, replication, hall);
+                            luck = Some((hall, drawn));
+                            drawn
+                        }
+                    };
+                    drawn.map_or(0.0, |(delay, overrun)| match part {
+                        ConstructionPart::Delay => delay,
+                        ConstructionPart::Overrun => overrun,
+                    })
                 }
             };
             out.extend(thresholds.iter().map(|&t| x < t));
@@ -199,8 +222,9 @@ fn plan_draws(model: &CompiledScenario, plan: usize) -> Vec<ControlDraw> {
         .is_some_and(|a| a.construction_risk.is_some());
     if has_risk {
         for hall in halls {
-            out.push(ControlDraw::ConstructionDelay { hall });
-            out.push(ControlDraw::ConstructionOverrun { hall });
+            for part in [ConstructionPart::Delay, ConstructionPart::Overrun] {
+                out.push(ControlDraw::Construction { hall, part });
+            }
         }
     }
     out
