@@ -1,21 +1,22 @@
 //! ASIC failures and repairs: how many machines of each fleet are working on a given day.
 //!
 //! Tens of thousands of machines each failing a few percent a year would be tens of
-//! thousands of events per run, so failures are drawn per fleet per day: the day's failures
-//! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25), and each
-//! cohort comes back after exactly `repair_days`. In steady state the fraction in repair is
-//! p·r / (1 + p·r), which the tests check.
+//! thousands of events per run, so failures are counted per fleet per day: the day's failures
+//! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25) (for ASICs its
+//! Poisson limit, timed by one exponential clock per failure rather than a draw per day), and
+//! each cohort comes back after exactly `repair_days`. In steady state the fraction in repair
+//! is p·r / (1 + p·r), which the tests check.
 //!
 //! Machines wear out: a fleet's annual failure rate rises linearly with its age, and at the
 //! end of its physical life every unit is retired. The rate is re-read once per
-//! [`RATE_PERIOD_DAYS`], at the age in the middle of the period, so a fleet's daily draw keeps
-//! its cached Poisson table for a month at a time.
+//! [`RATE_PERIOD_DAYS`], at the age in the middle of the period (the rate rises about a point
+//! a year, so a month's steps are far finer than the ageing they follow).
 
-use pivotsim_engine::{
-    DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, UniformBits, math,
-};
+use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math};
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
+
+use rand::RngExt;
 
 /// Days between two updates of an ageing fleet's failure rate.
 pub const RATE_PERIOD_DAYS: u64 = 30;
@@ -147,16 +148,13 @@ pub struct FleetState {
     pub failed: u32,
     /// Failures by the day they return: slot `day % repair_days`.
     returning: Vec<u32>,
-    /// The Poisson draw's CDF (e^(−working · p) and the terms drawn so far) by units in
-    /// repair (`None`: not yet computed), valid for `cache_key`. Working counts repeat from
-    /// day to day, so this saves nearly every `exp` and division of the daily draws, with the
-    /// same bits.
-    heads_by_failed: Vec<Option<LazyPoissonCdf>>,
+    /// What is left of the exponential clock (mean 1) that times the next failure, as its
+    /// survival e^(−clock), uniform on (0, 1] (NaN: not drawn yet). See
+    /// [`FleetState::draw_failures`].
+    clock: f64,
     /// The last day stepped and its slot in `returning`, so that consecutive days find their
     /// slot without a division.
     last_step: Option<(u64, usize)>,
-    /// (units, daily failure probability bits) the cache was filled for.
-    cache_key: (u32, u64),
 }
 
 impl FleetState {
@@ -166,8 +164,7 @@ impl FleetState {
             units,
             failed: 0,
             returning: vec![0; repair_days.max(1) as usize],
-            heads_by_failed: Vec::new(),
-            cache_key: (units, f64::NAN.to_bits()),
+            clock: f64::NAN,
             last_step: None,
         }
     }
@@ -235,140 +232,55 @@ impl FleetState {
         self.failed += failures;
     }
 
-    /// Binomial(n, p) failures. For n·p below 1 with small p the Poisson limit is within
-    /// n·p² of it in total variation and far cheaper; it is capped at n.
+    /// Binomial(n, p) failures. For small p the Poisson limit, mean n·p, is within n·p² of it
+    /// in total variation (p ≈ 2·10⁻⁴ a day for ASICs); it is capped at n.
+    ///
+    /// The Poisson counts of successive days are the points of one unit-rate Poisson process
+    /// laid over the fleet's cumulative hazard: day d covers the next h_d = n_d·p_d of it, and
+    /// the gaps between points are independent exponential clocks E of mean 1. The fleet
+    /// keeps the clock left before its next failure as a survival V = e^(−E), uniform on
+    /// (0, 1]: the clock runs out within the day if E ≤ h, that is V ≥ S = e^(−h), and the
+    /// rest of the day is then worth a survival S/V, against which the next clock is
+    /// compared; a day the clock outlasts leaves V/S. The count of a day is Poisson(h_d) and
+    /// independent of earlier days (the clock is memoryless), as with a draw every day, for
+    /// one uniform per failure and one `exp` per fleet-day instead of a uniform per
+    /// fleet-day and a table of the Poisson CDF for every new count in repair. Larger p or
+    /// means (GPUs late in life, a test's p = 1) take a binomial draw and leave the clock as
+    /// it is (still uniform, being independent of that draw).
     #[inline]
     fn draw_failures(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
         if n == 0 || p <= 0.0 {
             return 0;
         }
-        // The usual day: this working count's Poisson table is cached. A table exists only
-        // where `draw_failures_uncached` chose the Poisson branch for this same (units, p,
-        // working), so using it here draws exactly what that would.
-        if let Some(head) = self.cached_head(n, p) {
-            return head.sample(rng).min(u64::from(n)) as u32;
+        let hazard = f64::from(n) * p;
+        if p >= 1e-3 || hazard >= 10.0 {
+            return Binomial::new(u64::from(n), p.min(1.0))
+                .map(|d| d.sample(rng).min(u64::from(n)) as u32)
+                .unwrap_or(0);
         }
-        self.draw_failures_uncached(n, p, rng)
-    }
-
-    /// The Poisson CDF cached for `n` working units at daily probability `p`, if any.
-    #[inline]
-    fn cached_head(&mut self, n: u32, p: f64) -> Option<&mut LazyPoissonCdf> {
-        if self.cache_key != (self.units, p.to_bits()) {
-            return None;
+        let mut survival = math::exp(-hazard);
+        // A clock not drawn yet (NaN) is drawn now.
+        let mut clock = if self.clock.is_nan() {
+            uniform_above_zero(rng)
+        } else {
+            self.clock
+        };
+        let mut failures = 0u32;
+        while clock >= survival {
+            failures += 1;
+            survival /= clock;
+            clock = uniform_above_zero(rng);
         }
-        self.heads_by_failed
-            .get_mut((self.units - n) as usize)?
-            .as_mut()
-    }
-
-    /// [`FleetState::draw_failures`] when no table is cached: builds it, or draws a binomial.
-    #[cold]
-    #[inline(never)]
-    fn draw_failures_uncached(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
-        let mean = f64::from(n) * p;
-        if p < 1e-3 && mean < 10.0 {
-            // 0 < mean < 10 here, so this is `poisson(rng, mean)` with its table cached.
-            return (self.head(n, p, mean).sample(rng).min(u64::from(n))) as u32;
-        }
-        Binomial::new(u64::from(n), p.min(1.0))
-            .map(|d| d.sample(rng).min(u64::from(n)) as u32)
-            .unwrap_or(0)
-    }
-
-    /// The Poisson CDF for `n` working units at daily probability `p` (mean = n · p),
-    /// from the cache when this working count was seen before with the same units and p.
-    fn head(&mut self, n: u32, p: f64, mean: f64) -> &mut LazyPoissonCdf {
-        let key = (self.units, p.to_bits());
-        if self.cache_key != key {
-            self.cache_key = key;
-            self.heads_by_failed.clear();
-        }
-        // Only the failed count varies while the key holds; a fleet rarely has more than a
-        // few dozen units out, so the cache stays small.
-        let failed = (self.units - n) as usize;
-        if failed >= self.heads_by_failed.len() {
-            self.heads_by_failed.resize(failed + 1, None);
-        }
-        self.heads_by_failed[failed]
-            .get_or_insert_with(|| LazyPoissonCdf::new(mean, math::exp(-mean)))
+        self.clock = clock / survival;
+        failures.min(n)
     }
 }
 
-/// Terms of the Poisson CDF a [`LazyPoissonCdf`] keeps as integer bounds.
-const LAZY_CDF_TERMS: usize = 8;
-
-/// The Poisson CDF at one mean, drawn by inversion with exactly the arithmetic of
-/// [`poisson_inversion`](crate::world::samplers::poisson_inversion) (so the same uniform gives
-/// the same count, bit for bit), computed only as far as the draws have needed. A third of a
-/// fleet's draws meet a count of units in repair not seen yet in the rate period, and most
-/// of those draws stop at 0 or 1 failures: the terms beyond are built when a later draw
-/// reaches them, each once.
-#[derive(Debug, Clone, Copy)]
-struct LazyPoissonCdf {
-    lambda: f64,
-    /// For k < `built`, the bound with u ≤ P(N ≤ k) ⟺ the uniform's integer ≤ it
-    /// ([`UniformBits::at_most`]), P(N ≤ k) as the sequential search accumulates it.
-    at_most: [u64; LAZY_CDF_TERMS],
-    /// Terms built, 1 to [`LAZY_CDF_TERMS`].
-    built: usize,
-    /// P(N = built − 1) and P(N ≤ built − 1), to continue the search.
-    last_term: f64,
-    last_cdf: f64,
-}
-
-impl LazyPoissonCdf {
-    /// The CDF for mean `lambda` (0 < λ < 30) given `p0` = e^(−λ), with its first term.
-    fn new(lambda: f64, p0: f64) -> Self {
-        let mut at_most = [0; LAZY_CDF_TERMS];
-        at_most[0] = UniformBits::at_most(p0);
-        LazyPoissonCdf {
-            lambda,
-            at_most,
-            built: 1,
-            last_term: p0,
-            last_cdf: p0,
-        }
-    }
-
-    /// One draw: `poisson_inversion(rng, lambda, p0)` with the same uniform and the same
-    /// result. The first k with u ≤ P(N ≤ k), searched from k = 0 (usually 0 or 1).
-    #[inline]
-    fn sample(&mut self, rng: &mut ChaCha8Rng) -> u64 {
-        let m = UniformBits::draw(rng).0;
-        for (k, &bound) in self.at_most[..self.built].iter().enumerate() {
-            if m <= bound {
-                return k as u64;
-            }
-        }
-        self.extend_and_search(m)
-    }
-
-    /// The search past the terms built: builds terms up to [`LAZY_CDF_TERMS`] (kept for later
-    /// draws), then continues as the sequential search does, to its cap of 1,000.
-    #[cold]
-    #[inline(never)]
-    fn extend_and_search(&mut self, m: u64) -> u64 {
-        while self.built < LAZY_CDF_TERMS {
-            let k = self.built;
-            self.last_term *= self.lambda / k as f64;
-            self.last_cdf += self.last_term;
-            self.at_most[k] = UniformBits::at_most(self.last_cdf);
-            self.built += 1;
-            if m <= self.at_most[k] {
-                return k as u64;
-            }
-        }
-        let u = UniformBits(m).value();
-        let mut k = LAZY_CDF_TERMS as u64 - 1;
-        let (mut p, mut cdf) = (self.last_term, self.last_cdf);
-        while u > cdf && k < 1_000 {
-            k += 1;
-            p *= self.lambda / k as f64;
-            cdf += p;
-        }
-        k
-    }
+/// A uniform on (0, 1]: 1 − U for the usual U on [0, 1). A clock's survival is never 0, which
+/// would never run out.
+#[inline]
+fn uniform_above_zero(rng: &mut ChaCha8Rng) -> f64 {
+    1.0 - rng.random::<f64>()
 }
 
 #[cfg(test)]
@@ -502,52 +414,93 @@ mod tests {
     }
 
     #[test]
-    fn cached_first_terms_give_the_same_draws_as_plain_poisson() {
-        same_draws_as_plain_poisson(|_| true);
+    fn daily_counts_are_poisson_at_the_days_mean() {
+        // 100,000 units out for one day each (r = 1) at p = 1.6e-5: n·p = 1.6 (to within the
+        // p ≈ 1.6e-5 of units out). Each day's count is Poisson(1.6): P(0) = e^(−1.6) =
+        // 0.20190, P(1) = 1.6·P(0) = 0.32303, P(2) = 1.28·P(0) = 0.25843, P(3) = 0.13783, and
+        // the variance equals the mean. Over 200,000 days the sd of a share near 0.3 is
+        // √(0.3·0.7/200,000) = 0.001; allow 0.005, and 3% on the variance-to-mean ratio (a
+        // Poisson sample variance has sd √((λ + 2λ²)/200,000) = 0.0058, 0.36% of λ).
+        let p = 1.6e-5;
+        let mut f = FleetState::new(100_000, 1);
+        let mut rng = stream(12, 0, ProcessId::new(100, 0));
+        let days = 200_000u64;
+        let mut counts = [0u64; 4];
+        let (mut sum, mut sum_sq) = (0.0, 0.0);
+        for day in 0..days {
+            f.step_day(day, p, &mut rng);
+            let k = f.failed;
+            if (k as usize) < counts.len() {
+                counts[k as usize] += 1;
+            }
+            sum += f64::from(k);
+            sum_sq += f64::from(k) * f64::from(k);
+        }
+        let p0 = (-1.6f64).exp();
+        for (k, expected) in [p0, 1.6 * p0, 1.28 * p0, 1.6f64.powi(3) / 6.0 * p0]
+            .into_iter()
+            .enumerate()
+        {
+            let share = counts[k] as f64 / days as f64;
+            assert!(
+                (share - expected).abs() < 0.005,
+                "P({k}) {share} vs {expected}"
+            );
+        }
+        let mean = sum / days as f64;
+        let variance = sum_sq / days as f64 - mean * mean;
+        assert!((mean / 1.6 - 1.0).abs() < 0.01, "mean {mean}");
+        assert!(
+            (variance / mean - 1.0).abs() < 0.03,
+            "dispersion {}",
+            variance / mean
+        );
+    }
+
+    #[test]
+    fn the_clocks_give_the_same_counts_as_a_plain_clock_on_every_day() {
+        same_draws_as_plain_clock(|_| true);
     }
 
     #[test]
     fn skipped_days_keep_the_slot_of_their_date() {
         // A GPU cloud's failures step only while it is active, so days can be skipped; the
         // slot must still be `day % repair_days`, not the next one along.
-        same_draws_as_plain_poisson(|day| day % 7 != 3 && !(400..433).contains(&day));
+        same_draws_as_plain_clock(|day| day % 7 != 3 && !(400..433).contains(&day));
     }
 
-    #[test]
-    fn the_lazy_cdf_draws_what_the_sequential_search_draws() {
-        // `poisson_inversion` is the definition: the first k with u ≤ P(N ≤ k), P built term
-        // by term. The lazy CDF must give the same count for the same uniform whatever order
-        // the terms were built in; means from 0.05 (nearly always 0: one term) to 9.5 (the
-        // 8 terms hold P(N ≤ 7) ≈ 0.27, so most draws go past them to the search), 20,000
-        // draws each, and the streams must end in the same place.
-        use crate::world::samplers::poisson_inversion;
-        for lambda in [0.05, 0.7, 2.0, 4.5, 9.5] {
-            let p0 = math::exp(-lambda);
-            let mut cdf = LazyPoissonCdf::new(lambda, p0);
-            let mut a = stream(8, 0, ProcessId::new(100, 0));
-            let mut b = stream(8, 0, ProcessId::new(100, 0));
-            for i in 0..20_000 {
-                let expected = poisson_inversion(&mut a, lambda, p0);
-                assert_eq!(cdf.sample(&mut b), expected, "λ = {lambda}, draw {i}");
-            }
-            assert_eq!(rand::Rng::next_u64(&mut a), rand::Rng::next_u64(&mut b));
+    /// The reference's Poisson count for `hazard` expected failures, written in the clock's
+    /// own terms: exponential clocks −ln(V) (mean 1) run out one after another within the
+    /// hazard, and the clock left (drawn at the first call) carries over. The fleet works with
+    /// survivals e^(−clock) instead, so the two agree in law and, but for rounding in the last
+    /// bits, draw for draw.
+    fn plain_clock_count(clock: &mut Option<f64>, hazard: f64, rng: &mut ChaCha8Rng) -> u32 {
+        let mut left = hazard;
+        let mut k = 0;
+        let mut c = clock.unwrap_or_else(|| -(uniform_above_zero(rng)).ln());
+        while c <= left {
+            left -= c;
+            k += 1;
+            c = -(uniform_above_zero(rng)).ln();
         }
+        *clock = Some(c - left);
+        k
     }
 
     #[test]
     fn an_emptied_fleet_refilled_draws_as_if_stepped_throughout() {
         // A fleet sold out on day 1,000 and refilled with 4,000 working units on day 1,300
         // (a plan moving its machines out and back). Reference: every day stepped, slot
-        // `day % 20`, a Poisson draw whenever units work and none (no random number) when
-        // none do, as `draw_failures` does for n = 0. The fleet skips the empty days
-        // outright; the failures it counts and the stream position must match the reference
-        // on every day, and a skipped day that still drew would shift every later draw.
-        use crate::world::samplers::poisson;
+        // `day % 20`, a clock run down by n·p whenever units work and not at all when none
+        // do. The fleet skips the empty days outright; the failures it counts and the stream
+        // position must match the reference on every day, and a skipped day that still drew
+        // would shift every later draw.
         let p = 1.0 - (-0.3f64 / 365.25).exp();
         let mut fleet = FleetState::new(5_000, 20);
         let mut rng = stream(6, 0, ProcessId::new(100, 0));
         let mut reference_rng = stream(6, 0, ProcessId::new(100, 0));
         let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
+        let mut clock = None;
         for day in 0..2_000u64 {
             if day == 1_000 {
                 fleet.remove(fleet.units);
@@ -565,7 +518,7 @@ mod tests {
             let k = if n == 0 {
                 0
             } else {
-                poisson(&mut reference_rng, f64::from(n) * p).min(u64::from(n)) as u32
+                plain_clock_count(&mut clock, f64::from(n) * p, &mut reference_rng).min(n)
             };
             returning[slot] = k;
             failed += k;
@@ -579,18 +532,17 @@ mod tests {
         );
     }
 
-    /// Steps a fleet on the days `stepped` keeps and checks it against a reference that
-    /// recomputes e^(−n·p) on every draw through `poisson` and finds the slot as `day % r`.
-    /// The fleet caches the Poisson table by units in repair. Same stream, same units removed
-    /// half-way: same counts.
-    fn same_draws_as_plain_poisson(stepped: impl Fn(u64) -> bool) {
-        use crate::world::samplers::poisson;
+    /// Steps a fleet on the days `stepped` keeps and checks it against a reference that runs
+    /// one clock down by n·p each stepped day and finds the slot as `day % r`. Same stream,
+    /// same units removed half-way: same counts, and the stream ends in the same place.
+    fn same_draws_as_plain_clock(stepped: impl Fn(u64) -> bool) {
         // 30%/yr: p = 8.2e-4 and n·p ≈ 4, inside the Poisson branch.
         let p = 1.0 - (-0.3f64 / 365.25).exp();
         let mut fleet = FleetState::new(5_000, 20);
         let mut rng = stream(4, 0, ProcessId::new(100, 0));
         let mut reference_rng = stream(4, 0, ProcessId::new(100, 0));
         let (mut units, mut failed, mut returning) = (5_000u32, 0u32, vec![0u32; 20]);
+        let mut clock = None;
         for day in (0..3_000u64).filter(|d| stepped(*d)) {
             if day == 1_500 {
                 fleet.remove(1_000);
@@ -602,10 +554,14 @@ mod tests {
             let slot = (day % 20) as usize;
             failed -= returning[slot];
             let n = units - failed;
-            let k = poisson(&mut reference_rng, f64::from(n) * p).min(u64::from(n)) as u32;
+            let k = plain_clock_count(&mut clock, f64::from(n) * p, &mut reference_rng).min(n);
             returning[slot] = k;
             failed += k;
             assert_eq!(fleet.failed, failed, "day {day}");
         }
+        assert_eq!(
+            rand::Rng::next_u64(&mut rng),
+            rand::Rng::next_u64(&mut reference_rng)
+        );
     }
 }

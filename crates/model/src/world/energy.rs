@@ -9,11 +9,11 @@
 //! (`EnergyParams::history`) gives the first hours' prices; the log level then continues from
 //! the last of them.
 
-use pivotsim_engine::{HOURS_PER_DAY, HOURS_PER_YEAR, UniformBits, math};
+use pivotsim_engine::{HOURS_PER_DAY, HOURS_PER_YEAR, math};
 use rand::rngs::ChaCha8Rng;
 
 use crate::compiled::{CompiledScenario, ShockSpec};
-use crate::world::samplers::{MeanReversion, geometric_at_least_one, signed_normal};
+use crate::world::samplers::{GeometricGap, MeanReversion, geometric_at_least_one, signed_normal};
 use crate::world::streams::{StreamKind, Streams};
 use crate::world::{World, WorldProcess};
 
@@ -92,35 +92,48 @@ pub fn generate_hourly_prices(
             .unwrap_or(1.0);
         x = math::ln(last.max(HISTORY_CONTINUATION_FLOOR_USD_PER_MWH) / factor) - m;
     }
-    let spike_start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
-    let spikes = p.spike_rate > 0.0;
-    // `rng.random::<f64>() < spike_start`, decided on the uniform's integer.
-    let spike_start_below = UniformBits::below(spike_start);
+    // A spike starts in an hour outside spikes with probability 1 − e^(−rate/8766): the hours
+    // outside spikes before the next start are geometric, drawn once per spike rather than
+    // as a trial every hour (the same law, one draw instead of thousands).
+    let spikes = (p.spike_rate > 0.0).then(|| GeometricGap::new(p.spike_rate / HOURS_PER_YEAR));
+    let mut until_spike = spikes.map_or(u64::MAX, |g| g.sample(rng));
     let mut spike_left: u64 = 0;
-    // Extending from a sized iterator writes each price in place with no capacity check, and
-    // the day's factor is looked up once a day rather than by dividing every hour.
-    let (mut day, mut hour_of_day) = (replayed / DAY_HOURS, (replayed % DAY_HOURS) as u32);
-    let mut factor = daily_factor.get(day).copied().unwrap_or(1.0);
-    out.extend((replayed..hours).map(|_| {
-        if u64::from(hour_of_day) == HOURS_PER_DAY {
-            hour_of_day = 0;
-            day += 1;
-            factor = daily_factor.get(day).copied().unwrap_or(1.0);
-        }
-        hour_of_day += 1;
-        x = ou.step(x, signed_normal(rng, normal_sign));
-        if spike_left == 0 && spikes && UniformBits::draw(rng).0 < spike_start_below {
-            spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
-        }
-        let price = if spike_left > 0 {
+    let spike_price = p.spike_price.min(p.cap);
+    // Day by day, so that the day's seasonal factor is read once; within a day, the hours
+    // before the next spike starts are one run with no spike test in it.
+    let mut hour = replayed;
+    while hour < hours {
+        let day = hour / DAY_HOURS;
+        let day_end = ((day + 1) * DAY_HOURS).min(hours);
+        let factor = daily_factor.get(day).copied().unwrap_or(1.0);
+        while hour < day_end {
+            if spike_left == 0 && until_spike > 0 {
+                // Ordinary hours, until the next start or the end of the day.
+                let run = (until_spike.min((day_end - hour) as u64)) as usize;
+                // Extending from a sized iterator writes each price in place with no
+                // capacity check.
+                out.extend((0..run).map(|_| {
+                    x = ou.step(x, signed_normal(rng, normal_sign));
+                    let price = factor * math::exp(m + x);
+                    // `price.min(cap)` without its NaN handling: prices are never NaN.
+                    if price > p.cap { p.cap } else { price }
+                }));
+                until_spike -= run as u64;
+                hour += run;
+                continue;
+            }
+            // An hour of spike: the level still moves (the same draw as in any hour), and a
+            // spike that starts now draws its length and the gap to the next start.
+            x = ou.step(x, signed_normal(rng, normal_sign));
+            if spike_left == 0 {
+                spike_left = geometric_at_least_one(rng, p.spike_mean_hours);
+                until_spike = spikes.map_or(u64::MAX, |g| g.sample(rng));
+            }
             spike_left -= 1;
-            p.spike_price
-        } else {
-            factor * math::exp(m + x)
-        };
-        // `price.min(cap)` without its NaN handling: prices are never NaN.
-        if price > p.cap { p.cap } else { price }
-    }));
+            out.push(spike_price);
+            hour += 1;
+        }
+    }
 }
 
 /// The hourly energy price as a world process: its parameters, the seasonal factor of each
@@ -268,7 +281,7 @@ fn by_lane(prices: &[f64], mut add: impl FnMut(usize, f64)) {
 mod tests {
     use super::*;
     use crate::world::streams::{StreamKind, Streams};
-    use rand::{Rng, RngExt};
+    use rand::Rng;
     use rand_distr::{Distribution, StandardNormal};
 
     fn params() -> EnergyParams {
@@ -336,9 +349,10 @@ mod tests {
     }
 
     #[test]
-    fn the_integer_spike_test_draws_what_the_uniform_test_draws() {
-        // The path as written with `rng.random::<f64>() < spike_start` (the definition) must
-        // equal the generated one bit for bit, and leave the stream at the same place; with a
+    fn the_path_is_the_ou_step_with_spikes_started_by_geometric_gaps() {
+        // The path as written plainly (a normal every hour; outside spikes, a count of hours
+        // left before the next start, drawn as a geometric gap each time one starts) must
+        // equal the generated one bit for bit and leave the stream at the same place; with a
         // high spike rate and a seasonal factor so that every branch is taken often.
         let mut p = params();
         p.spike_rate = 400.0;
@@ -353,15 +367,21 @@ mod tests {
         let sd = (p.volatility * p.volatility / (2.0 * p.reversion)).sqrt();
         let z0: f64 = StandardNormal.sample(&mut reference);
         let mut x = sd * z0;
-        let start = 1.0 - math::exp(-p.spike_rate / HOURS_PER_YEAR);
+        let gap = GeometricGap::new(p.spike_rate / HOURS_PER_YEAR);
+        let mut until = gap.sample(&mut reference);
         let mut left = 0u64;
         let mut spikes = 0;
         for (h, &price) in out.iter().enumerate() {
             let z: f64 = StandardNormal.sample(&mut reference);
             x = ou.step(x, z);
-            if left == 0 && reference.random::<f64>() < start {
-                left = geometric_at_least_one(&mut reference, p.spike_mean_hours);
-                spikes += 1;
+            if left == 0 {
+                if until == 0 {
+                    left = geometric_at_least_one(&mut reference, p.spike_mean_hours);
+                    until = gap.sample(&mut reference);
+                    spikes += 1;
+                } else {
+                    until -= 1;
+                }
             }
             let expected = if left > 0 {
                 left -= 1;
@@ -373,6 +393,36 @@ mod tests {
         }
         assert!(spikes > 300, "{spikes} spikes");
         assert_eq!(rng.next_u64(), reference.next_u64());
+    }
+
+    #[test]
+    fn spikes_start_as_often_as_an_hourly_trial_would_start_them() {
+        // The model: in each hour outside a spike, a spike starts with probability
+        // p = 1 − e^(−rate/8766) and lasts a geometric number of hours of mean L (≥ 1, the
+        // first of them the hour it starts). Renewal: a cycle is G hours without a start,
+        // G ~ Geometric(p) failures with E[G] = (1 − p)/p = 1/(e^λ − 1), then L spike hours.
+        // At 400/yr, λ = 400/8766 = 0.045631, E[G] = 21.423, L = 4: E[cycle] = 25.423 hours,
+        // so 175,320 hours (20 years) hold 6,896 starts and a share 4/25.423 = 15.73% of
+        // spike hours. Var(cycle) = (1 − p)/p² + (1 − 1/L)·L² = 480.4 + 12 = 492.4, so the
+        // count's sd is √(6,896 · 492.4 / 25.423²) ≈ 72 (1.0%); allow 4%.
+        let mut p = params();
+        p.spike_rate = 400.0;
+        let hours = 20 * HOURS_PER_YEAR as usize;
+        let mut rng = Streams::new(9, 0).of(StreamKind::EnergyPrice);
+        let mut out = Vec::new();
+        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
+        let in_spike: Vec<bool> = out.iter().map(|&x| x == p.spike_price).collect();
+        // A run of spike hours begins after an hour outside spikes (the OU price is never
+        // exactly $1,500). A start in the hour right after a spike (G = 0, probability
+        // p = 1 − e^(−λ) = 0.04461) extends that run, so 6,896 · e^(−λ) = 6,588 runs.
+        let runs = in_spike.windows(2).filter(|w| !w[0] && w[1]).count();
+        let share = in_spike.iter().filter(|&&b| b).count() as f64 / hours as f64;
+        let expected_runs = hours as f64 / 25.423 * (-400.0 / HOURS_PER_YEAR).exp();
+        assert!(
+            (runs as f64 / expected_runs - 1.0).abs() < 0.04,
+            "{runs} runs of spike hours vs {expected_runs}"
+        );
+        assert!((share / 0.1573 - 1.0).abs() < 0.04, "share {share}");
     }
 
     #[test]

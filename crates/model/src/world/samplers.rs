@@ -42,7 +42,7 @@ pub fn poisson_inversion(rng: &mut ChaCha8Rng, lambda: f64, p0: f64) -> u64 {
 }
 
 /// How many terms of the Poisson CDF a [`PoissonHead`] keeps: draws at the small means the
-/// model uses (ASIC failures per fleet-day, BTC jumps per day) almost never go past it.
+/// model uses (BTC jumps per day) almost never go past it.
 const POISSON_HEAD_TERMS: usize = 8;
 // `PoissonHead::sample` splits the table into halves of four.
 const _: () = assert!(POISSON_HEAD_TERMS == 8);
@@ -119,6 +119,38 @@ impl PoissonHead {
         }
         k
     }
+}
+
+/// The number of periods without an event before the next one, for events that come with
+/// probability p = 1 − e^(−λ) in each period: Geometric(p) failures, P(G ≥ k) = (1 − p)^k =
+/// e^(−kλ). Drawn as ⌊E/λ⌋ with E = −ln(1 − U) an exponential clock of mean 1, since
+/// P(⌊E/λ⌋ ≥ k) = P(E ≥ kλ) = e^(−kλ): one uniform per event instead of one per period.
+#[derive(Debug, Clone, Copy)]
+pub struct GeometricGap {
+    /// λ, the hazard of one period (> 0).
+    hazard: f64,
+}
+
+impl GeometricGap {
+    /// Gaps between events of hazard `hazard` (λ > 0) per period.
+    pub fn new(hazard: f64) -> Self {
+        GeometricGap { hazard }
+    }
+
+    /// One gap, in whole periods (`u64::MAX` for a gap beyond 10^15 periods, never in a run).
+    #[inline]
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> u64 {
+        let gap = exp1(rng) / self.hazard;
+        if gap < 1e15 { gap as u64 } else { u64::MAX }
+    }
+}
+
+/// An exponential clock of mean 1, −ln(1 − U), by inversion with the deterministic `ln`
+/// (U in [0, 1), so 1 − U in (0, 1] and the clock is finite and ≥ 0).
+#[inline]
+pub fn exp1(rng: &mut ChaCha8Rng) -> f64 {
+    let u: f64 = rng.random();
+    -math::ln(1.0 - u)
 }
 
 /// A geometric number of periods, at least 1, with the given mean (≥ 1): 1 + failures before
@@ -347,6 +379,38 @@ pub fn gamma_fn(x: f64) -> f64 {
 mod tests {
     use super::*;
     use pivotsim_engine::{DAYS_PER_YEAR, ProcessId, stream};
+
+    #[test]
+    fn geometric_gaps_have_the_geometric_law() {
+        // Hazard λ = 0.05 a period: a period has an event with p = 1 − e^(−0.05) = 0.048771,
+        // so the gap G (periods without one before it) has P(G = 0) = p, P(G ≥ 10) =
+        // e^(−0.5) = 0.60653 and E[G] = (1 − p)/p = 1/(e^0.05 − 1) = 19.504. Over 200,000
+        // gaps: sd of P(G = 0) is √(p(1 − p)/200,000) = 4.8e-4, of P(G ≥ 10) 1.1e-3, and of the
+        // mean √((1 − p)/p²/200,000) = 0.045; allow 4 sd.
+        let gap = GeometricGap::new(0.05);
+        let mut rng = stream(3, 0, ProcessId::new(999, 1));
+        let n = 200_000;
+        let (mut zeros, mut long, mut sum) = (0u32, 0u32, 0u64);
+        for _ in 0..n {
+            let g = gap.sample(&mut rng);
+            zeros += u32::from(g == 0);
+            long += u32::from(g >= 10);
+            sum += g;
+        }
+        let share = |k: u32| f64::from(k) / f64::from(n);
+        assert!(
+            (share(zeros) - 0.048771).abs() < 4.0 * 4.8e-4,
+            "P(0) {}",
+            share(zeros)
+        );
+        assert!(
+            (share(long) - 0.60653).abs() < 4.0 * 1.1e-3,
+            "P(≥10) {}",
+            share(long)
+        );
+        let mean = sum as f64 / f64::from(n);
+        assert!((mean - 19.504).abs() < 4.0 * 0.045, "mean {mean}");
+    }
 
     #[test]
     fn a_mirrored_draw_has_the_complementary_probability() {
