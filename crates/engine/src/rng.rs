@@ -79,8 +79,7 @@ pub fn stream(root_seed: u64, replication: u64, process: ProcessId) -> ChaCha8Rn
 /// `rand`'s `random::<f64>()` is `m · 2^−53`, with `m` the top 53 bits of one `next_u64`
 /// (exact: `m` < 2^53 converts exactly and the scaling is by a power of two). A comparison of
 /// the uniform with a fixed number is therefore a comparison of `m` with an integer bound
-/// ([`UniformBits::below`], [`UniformBits::at_most`]): the same draw and the same answer, with
-/// no conversion. [`UniformBits::value`] gives the uniform itself.
+/// ([`UniformBits::at_most`]): the same draw and the same answer, with no conversion. [`UniformBits::value`] gives the uniform itself.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct UniformBits(pub u64);
 
@@ -98,14 +97,6 @@ impl UniformBits {
     #[inline]
     pub fn value(self) -> f64 {
         self.0 as f64 * (1.0 / TWO_POW_53)
-    }
-
-    /// The bound `b` with `u < q ⟺ m < b` for every draw: ⌈q · 2^53⌉ (q · 2^53 is exact, and
-    /// for an integer m, m < x ⟺ m < ⌈x⌉). For q ≥ 0 (q > 1 gives a bound every draw
-    /// meets, as it should).
-    pub fn below(q: f64) -> u64 {
-        debug_assert!(q >= 0.0, "uniform bound for {q}");
-        (q * TWO_POW_53).ceil() as u64
     }
 
     /// The bound `b` with `u ≤ q ⟺ m ≤ b` for every draw: ⌊q · 2^53⌋ (for an integer m,
@@ -129,10 +120,9 @@ mod tests {
     #[test]
     fn uniform_bits_decide_what_the_uniform_decides() {
         // Same stream twice: the integer route must reproduce rand's uniform bit for bit and
-        // answer `u < q` and `u ≤ q` as the float comparison does. Thresholds: the draw
-        // itself (where < and ≤ part), the floats just above and below it, the midpoints
-        // (m ± ½) · 2^−53 between it and its neighbouring draws (where ⌈⌉ and ⌊⌋ part: a
-        // rounding the wrong way fails there), and ordinary numbers.
+        // answer `u ≤ q` as the float comparison does. Thresholds: the draw itself, the
+        // floats just above and below it, the midpoints (m ± ½) · 2^−53 between it and its
+        // neighbouring draws (where a rounding the wrong way fails), and ordinary numbers.
         let mut a = stream(9, 0, ProcessId::new(1, 0));
         let mut b = stream(9, 0, ProcessId::new(1, 0));
         for i in 0..10_000u64 {
@@ -149,14 +139,11 @@ mod tests {
                 (i as f64 * 0.618_034) % 1.0,
             ];
             for q in thresholds {
-                assert_eq!(bits.0 < UniformBits::below(q), u < q, "{u} < {q}");
                 assert_eq!(bits.0 <= UniformBits::at_most(q), u <= q, "{u} ≤ {q}");
             }
         }
         assert_eq!(a.next_u64(), b.next_u64());
-        // The ends: u < 0 never, u < 1 always; u ≤ 0 only for m = 0.
-        assert_eq!(UniformBits::below(0.0), 0);
-        assert_eq!(UniformBits::below(1.0), 1 << 53);
+        // The ends: u ≤ 0 only for m = 0.
         assert_eq!(UniformBits::at_most(0.0), 0);
         // Truncation is the floor above 0: just below an integer bound stays below it
         // (⌊(2^52 − ½)·2^−53 · 2^53⌋ = 2^52 − 1, where rounding to nearest would give 2^52),

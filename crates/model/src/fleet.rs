@@ -13,10 +13,9 @@
 //! a year, so a month's steps are far finer than the ageing they follow).
 
 use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math};
+use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
-
-use rand::RngExt;
 
 /// Days between two updates of an ageing fleet's failure rate.
 pub const RATE_PERIOD_DAYS: u64 = 30;

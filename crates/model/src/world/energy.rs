@@ -316,18 +316,26 @@ mod tests {
         assert!((lv / 0.01125 - 1.0).abs() < 0.15, "log variance {lv}");
     }
 
+    /// Whether each of `hours` hours is a spike hour, on a path with spikes starting at
+    /// `rate` a year (lasting 4 hours on average, at $1,500/MWh) drawn with `seed`.
+    fn spike_hours(rate: f64, hours: usize, seed: u64) -> Vec<bool> {
+        let mut p = params();
+        p.spike_rate = rate;
+        let mut rng = Streams::new(seed, 0).of(StreamKind::EnergyPrice);
+        let mut out = Vec::new();
+        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
+        // The OU price is never exactly the spike price.
+        out.iter().map(|&x| x == p.spike_price).collect()
+    }
+
     #[test]
     fn spike_hours_match_rate_times_mean_length() {
         // Spikes start at 15/yr when not spiking and last 4 hours on average: the long-run
         // fraction of spike hours is r·L/(1 + r·L) per hour with r = 15/8766, L = 4 → 0.006798.
         // Over 50 years (438,300 h, ~750 spikes) the relative sd is about 1/√750·√2 ≈ 5%.
-        let mut p = params();
-        p.spike_rate = 15.0;
         let hours = 50 * HOURS_PER_YEAR as usize;
-        let mut rng = Streams::new(2, 0).of(StreamKind::EnergyPrice);
-        let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
-        let spikes = out.iter().filter(|&&x| x == 1_500.0).count() as f64 / hours as f64;
+        let in_spike = spike_hours(15.0, hours, 2);
+        let spikes = in_spike.iter().filter(|&&b| b).count() as f64 / hours as f64;
         let rl = 15.0 / HOURS_PER_YEAR * 4.0;
         let expected = rl / (1.0 + rl);
         assert!(
@@ -405,15 +413,9 @@ mod tests {
         // so 175,320 hours (20 years) hold 6,896 starts and a share 4/25.423 = 15.73% of
         // spike hours. Var(cycle) = (1 − p)/p² + (1 − 1/L)·L² = 480.4 + 12 = 492.4, so the
         // count's sd is √(6,896 · 492.4 / 25.423²) ≈ 72 (1.0%); allow 4%.
-        let mut p = params();
-        p.spike_rate = 400.0;
         let hours = 20 * HOURS_PER_YEAR as usize;
-        let mut rng = Streams::new(9, 0).of(StreamKind::EnergyPrice);
-        let mut out = Vec::new();
-        generate_hourly_prices(&p, &[], hours, &mut rng, 1.0, &mut out);
-        let in_spike: Vec<bool> = out.iter().map(|&x| x == p.spike_price).collect();
-        // A run of spike hours begins after an hour outside spikes (the OU price is never
-        // exactly $1,500). A start in the hour right after a spike (G = 0, probability
+        let in_spike = spike_hours(400.0, hours, 9);
+        // A run of spike hours begins after an hour outside spikes. A start in the hour right after a spike (G = 0, probability
         // p = 1 − e^(−λ) = 0.04461) extends that run, so 6,896 · e^(−λ) = 6,588 runs.
         let runs = in_spike.windows(2).filter(|w| !w[0] && w[1]).count();
         let share = in_spike.iter().filter(|&&b| b).count() as f64 / hours as f64;
