@@ -2,8 +2,9 @@
 //!
 //! Tens of thousands of machines each failing a few percent a year would be tens of
 //! thousands of events per run, so failures are counted per fleet per day: the day's failures
-//! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25) (for ASICs its
-//! Poisson limit, timed by one exponential clock per failure rather than a draw per day), and
+//! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25) (for small p
+//! its Poisson limit, timed by one exponential clock per failure rather than a draw per day;
+//! ASIC fleets and GPU clouds alike), and
 //! each cohort comes back after exactly `repair_days`. In steady state the fraction in repair
 //! is p·r / (1 + p·r), which the tests check.
 //!
@@ -244,8 +245,9 @@ impl FleetState {
     /// independent of earlier days (the clock is memoryless), as with a draw every day, for
     /// one uniform per failure and one `exp` per fleet-day instead of a uniform per
     /// fleet-day and a table of the Poisson CDF for every new count in repair. Larger p or
-    /// means (GPUs late in life, a test's p = 1) take a binomial draw and leave the clock as
-    /// it is (still uniform, being independent of that draw).
+    /// means (a rate above about 37% a year, more than 10 expected failures a day, a test's
+    /// p = 1) take a binomial draw and leave the clock as it is (still uniform, being
+    /// independent of that draw).
     #[inline]
     fn draw_failures(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
         if n == 0 || p <= 0.0 {
@@ -420,12 +422,17 @@ mod tests {
         // the variance equals the mean. Over 200,000 days the sd of a share near 0.3 is
         // √(0.3·0.7/200,000) = 0.001; allow 0.005, and 3% on the variance-to-mean ratio (a
         // Poisson sample variance has sd √((λ + 2λ²)/200,000) = 0.0058, 0.36% of λ).
+        // Days are independent, the clock carrying nothing over (it is memoryless): two days
+        // in a row without a failure have probability e^(−1.6)² = e^(−3.2) = 0.040762 (sd of
+        // the share over 200,000 pairs √(0.0408·0.959/200,000) = 4.4e-4; allow 0.002), and
+        // the lag-1 correlation of the counts is 0 (sd 1/√200,000 = 0.0022; allow 0.01).
         let p = 1.6e-5;
         let mut f = FleetState::new(100_000, 1);
         let mut rng = stream(12, 0, ProcessId::new(100, 0));
         let days = 200_000u64;
         let mut counts = [0u64; 4];
         let (mut sum, mut sum_sq) = (0.0, 0.0);
+        let mut daily = Vec::with_capacity(days as usize);
         for day in 0..days {
             f.step_day(day, p, &mut rng);
             let k = f.failed;
@@ -434,7 +441,16 @@ mod tests {
             }
             sum += f64::from(k);
             sum_sq += f64::from(k) * f64::from(k);
+            daily.push(f64::from(k));
         }
+        let pairs = daily.windows(2);
+        let both_zero = pairs.clone().filter(|w| w[0] == 0.0 && w[1] == 0.0).count();
+        let share = both_zero as f64 / (days - 1) as f64;
+        assert!((share - 0.040762).abs() < 0.002, "two quiet days {share}");
+        let m = sum / days as f64;
+        let lag1: f64 = pairs.map(|w| (w[0] - m) * (w[1] - m)).sum::<f64>() / (days - 1) as f64;
+        let correlation = lag1 / (sum_sq / days as f64 - m * m);
+        assert!(correlation.abs() < 0.01, "lag-1 correlation {correlation}");
         let p0 = (-1.6f64).exp();
         for (k, expected) in [p0, 1.6 * p0, 1.28 * p0, 1.6f64.powi(3) / 6.0 * p0]
             .into_iter()

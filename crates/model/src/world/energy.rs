@@ -94,7 +94,7 @@ pub fn generate_hourly_prices(
     }
     // A spike starts in an hour outside spikes with probability 1 − e^(−rate/8766): the hours
     // outside spikes before the next start are geometric, drawn once per spike rather than
-    // as a trial every hour (the same law, one draw instead of thousands).
+    // as a trial every hour (the same law, one draw instead of hundreds).
     let spikes = (p.spike_rate > 0.0).then(|| GeometricGap::new(p.spike_rate / HOURS_PER_YEAR));
     let mut until_spike = spikes.map_or(u64::MAX, |g| g.sample(rng));
     let mut spike_left: u64 = 0;
@@ -409,22 +409,25 @@ mod tests {
         // p = 1 − e^(−rate/8766) and lasts a geometric number of hours of mean L (≥ 1, the
         // first of them the hour it starts). Renewal: a cycle is G hours without a start,
         // G ~ Geometric(p) failures with E[G] = (1 − p)/p = 1/(e^λ − 1), then L spike hours.
-        // At 400/yr, λ = 400/8766 = 0.045631, E[G] = 21.423, L = 4: E[cycle] = 25.423 hours,
-        // so 175,320 hours (20 years) hold 6,896 starts and a share 4/25.423 = 15.73% of
-        // spike hours. Var(cycle) = (1 − p)/p² + (1 − 1/L)·L² = 480.4 + 12 = 492.4, so the
-        // count's sd is √(6,896 · 492.4 / 25.423²) ≈ 72 (1.0%); allow 4%.
+        // At 400/yr, λ = 400/8766 = 0.045631, E[G] = 21.419, L = 4: E[cycle] = 25.419 hours,
+        // so 175,320 hours (20 years) hold 6,897 starts and a share 4/25.419 = 15.74% of
+        // spike hours. Var(cycle) = (1 − p)/p² + (1 − 1/L)·L² = 480.2 + 12 = 492.2, so the
+        // count's sd is √(6,897 · 492.2 / 25.419²) ≈ 72 (1.0%); allow 4%.
         let hours = 20 * HOURS_PER_YEAR as usize;
         let in_spike = spike_hours(400.0, hours, 9);
-        // A run of spike hours begins after an hour outside spikes. A start in the hour right after a spike (G = 0, probability
-        // p = 1 − e^(−λ) = 0.04461) extends that run, so 6,896 · e^(−λ) = 6,588 runs.
+        let lambda = 400.0 / HOURS_PER_YEAR;
+        let cycle = 1.0 / (lambda.exp() - 1.0) + 4.0;
+        // A run of spike hours begins after an hour outside spikes. A start in the hour right
+        // after a spike (G = 0, probability p = 1 − e^(−λ) = 0.04461) extends that run, so
+        // 6,897 · e^(−λ) = 6,590 runs.
         let runs = in_spike.windows(2).filter(|w| !w[0] && w[1]).count();
         let share = in_spike.iter().filter(|&&b| b).count() as f64 / hours as f64;
-        let expected_runs = hours as f64 / 25.423 * (-400.0 / HOURS_PER_YEAR).exp();
+        let expected_runs = hours as f64 / cycle * (-lambda).exp();
         assert!(
             (runs as f64 / expected_runs - 1.0).abs() < 0.04,
             "{runs} runs of spike hours vs {expected_runs}"
         );
-        assert!((share / 0.1573 - 1.0).abs() < 0.04, "share {share}");
+        assert!((share / (4.0 / cycle) - 1.0).abs() < 0.04, "share {share}");
     }
 
     #[test]
