@@ -103,3 +103,27 @@ pub fn run_keeping_rows(
     .unwrap();
     (result, rows)
 }
+
+/// The names in `dir`, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Asserts exit 2, one `error:` line on stderr that holds every `expected` part, and that the
+/// command created nothing in `dir`.
+pub fn assert_refused(o: &Output, dir: &Path, expected: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    for part in expected {
+        assert!(err.contains(part), "`{part}` not in: {err}");
+    }
+    assert!(listing(dir).is_empty(), "created {:?}", listing(dir));
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::stderr;
+use crate::common::{assert_refused, listing, stderr};
 
 /// Runs `pivotsim ARGS` in `dir` with the inherited environment.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
@@ -192,16 +192,6 @@ fn mkfifo(path: &Path) {
         .status()
         .unwrap();
     assert!(status.success());
-}
-
-/// The names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -534,20 +524,6 @@ fn validate_default(dir: &Path, sets: &[&str]) -> Output {
         args.extend(["--set", s]);
     }
     run_in(dir, &args)
-}
-
-/// Asserts exit 2, one `error:` line on stderr that holds every `expected` part, and that the
-/// command created nothing in `dir`.
-fn assert_refused(o: &Output, dir: &Path, expected: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    let lines: Vec<&str> = err.trim_end().lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    for part in expected {
-        assert!(err.contains(part), "`{part}` not in: {err}");
-    }
-    assert!(listing(dir).is_empty(), "created {:?}", listing(dir));
 }
 
 #[test]
