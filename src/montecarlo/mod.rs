@@ -408,12 +408,7 @@ impl PairStatistics {
         if let Some(e) = self.controlled.as_ref().and_then(|c| c.estimate(metric)) {
             return Z95 * e.std_error;
         }
-        let diff = self.metric(metric).diff();
-        if diff.count() < 2 {
-            f64::INFINITY
-        } else {
-            Z95 * diff.std_error()
-        }
+        self.metric(metric).diff().ci95_half_width()
     }
 
     /// The accumulator of one figure of the returns over the baseline.
@@ -641,14 +636,7 @@ impl MonteCarloResult {
     pub fn worst_half_width(&self, metric: Metric) -> f64 {
         self.plans
             .iter()
-            .map(|p| {
-                let accumulator = p.metric(metric);
-                if accumulator.count() < 2 {
-                    f64::INFINITY
-                } else {
-                    Z95 * accumulator.std_error()
-                }
-            })
+            .map(|p| p.metric(metric).ci95_half_width())
             .fold(0.0, f64::max)
     }
 }

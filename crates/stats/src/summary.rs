@@ -156,6 +156,16 @@ impl MetricAccumulator {
         }
     }
 
+    /// The 95% half-width of the mean, Z95 · [`std_error`](Self::std_error), in the values'
+    /// unit; +∞ with fewer than two values (no interval yet, so no target is met).
+    pub fn ci95_half_width(&self) -> f64 {
+        if self.count() < 2 {
+            f64::INFINITY
+        } else {
+            Z95 * self.std_error()
+        }
+    }
+
     /// The moments of the antithetic pair means, when pairs were pushed.
     pub fn pair_means(&self) -> Option<&Moments> {
         self.pair_means.as_ref()
