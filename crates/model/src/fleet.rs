@@ -14,9 +14,10 @@
 //! a year, so a month's steps are far finer than the ageing they follow).
 
 use pivotsim_engine::{DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, SimTime, math};
-use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
+
+use crate::world::samplers::uniform_above_zero;
 
 /// Days between two updates of an ageing fleet's failure rate.
 pub const RATE_PERIOD_DAYS: u64 = 30;
@@ -277,16 +278,10 @@ impl FleetState {
     }
 }
 
-/// A uniform on (0, 1]: 1 − U for the usual U on [0, 1). A clock's survival is never 0, which
-/// would never run out.
-#[inline]
-fn uniform_above_zero(rng: &mut ChaCha8Rng) -> f64 {
-    1.0 - rng.random::<f64>()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::samplers::exp1;
     use pivotsim_engine::{ProcessId, stream};
 
     #[test]
@@ -485,18 +480,18 @@ mod tests {
     }
 
     /// The reference's Poisson count for `hazard` expected failures, written in the clock's
-    /// own terms: exponential clocks −ln(V) (mean 1) run out one after another within the
+    /// own terms: exponential clocks ([`exp1`], mean 1) run out one after another within the
     /// hazard, and the clock left (drawn at the first call) carries over. The fleet works with
     /// survivals e^(−clock) instead, so the two agree in law and, but for rounding in the last
     /// bits, draw for draw.
     fn plain_clock_count(clock: &mut Option<f64>, hazard: f64, rng: &mut ChaCha8Rng) -> u32 {
         let mut left = hazard;
         let mut k = 0;
-        let mut c = clock.unwrap_or_else(|| -(uniform_above_zero(rng)).ln());
+        let mut c = clock.unwrap_or_else(|| exp1(rng));
         while c <= left {
             left -= c;
             k += 1;
-            c = -(uniform_above_zero(rng)).ln();
+            c = exp1(rng);
         }
         *clock = Some(c - left);
         k

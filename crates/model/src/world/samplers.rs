@@ -149,8 +149,14 @@ impl GeometricGap {
 /// (U in [0, 1), so 1 − U in (0, 1] and the clock is finite and ≥ 0).
 #[inline]
 pub fn exp1(rng: &mut ChaCha8Rng) -> f64 {
-    let u: f64 = rng.random();
-    -math::ln(1.0 - u)
+    -math::ln(uniform_above_zero(rng))
+}
+
+/// A uniform on (0, 1]: 1 − U for the usual U on [0, 1) (the same draw, the same bits as
+/// `1.0 - rng.random::<f64>()`). For a clock's survival or a logarithm, which 0 would break.
+#[inline]
+pub fn uniform_above_zero(rng: &mut ChaCha8Rng) -> f64 {
+    1.0 - rng.random::<f64>()
 }
 
 /// A geometric number of periods, at least 1, with the given mean (≥ 1): 1 + failures before
