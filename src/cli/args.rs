@@ -109,21 +109,9 @@ pub struct RunArgs {
     /// "plan [STRESS]".
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,
-    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite draws in
-    /// the BTC price, hashrate and energy paths and in the conversion's luck (construction,
-    /// tenant defaults, the AI market), so the means' intervals are
-    /// narrower for the same runs (quantiles and probabilities are not helped). The same as
-    /// `--set antithetic=true`.
-    #[arg(long)]
-    pub antithetic: bool,
-    /// Keep the plain means of the differences from the baseline. By default the mean
-    /// difference in equity and project value (`npv_usd`, `equity_npv_usd`,
-    /// `project_npv_usd`) and its interval are adjusted by control variates: a regression on
-    /// the draws the two plans' luck rests on (each anchor deal's default clock, each
-    /// converted hall's construction delay and overrun), whose distributions are known. The
-    /// futures, `runs.csv`, the percentiles and the probabilities are the same either way.
-    #[arg(long)]
-    pub no_control_variates: bool,
+    /// Antithetic futures and control variates.
+    #[command(flatten)]
+    pub variance: VarianceArgs,
 }
 
 /// Parses `PATH=VALUE` for `--set` and `--vary`'s paths.
@@ -232,6 +220,26 @@ pub struct MergeArgs {
     pub no_report: bool,
 }
 
+/// The variance-reduction options `run` and `sweep` share.
+#[derive(Debug, Args, Default)]
+pub struct VarianceArgs {
+    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite draws in
+    /// the BTC price, hashrate and energy paths and in the conversion's luck (construction,
+    /// tenant defaults, the AI market), so the means' intervals are
+    /// narrower for the same runs (quantiles and probabilities are not helped). The same as
+    /// `--set antithetic=true`.
+    #[arg(long)]
+    pub antithetic: bool,
+    /// Keep the plain means of the differences from the baseline. By default the mean
+    /// difference in equity and project value (`npv_usd`, `equity_npv_usd`,
+    /// `project_npv_usd`) and its interval are adjusted by control variates: a regression on
+    /// the draws the two plans' luck rests on (each anchor deal's default clock, each
+    /// converted hall's construction delay and overrun), whose distributions are known. The
+    /// futures, `runs.csv`, the percentiles and the probabilities are the same either way.
+    #[arg(long)]
+    pub no_control_variates: bool,
+}
+
 /// Options of `pivotsim sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -279,21 +287,9 @@ pub struct SweepArgs {
     /// Compare every other plan with PLAN at each point (as `run --baseline`).
     #[arg(long, value_name = "PLAN")]
     pub baseline: Option<String>,
-    /// Run the futures in antithetic pairs: replications 2k and 2k + 1 take opposite draws in
-    /// the BTC price, hashrate and energy paths and in the conversion's luck (construction,
-    /// tenant defaults, the AI market), so the means' intervals are
-    /// narrower for the same runs (quantiles and probabilities are not helped). The same as
-    /// `--set antithetic=true`.
-    #[arg(long)]
-    pub antithetic: bool,
-    /// Keep the plain means of the differences from the baseline. By default the mean
-    /// difference in equity and project value (`npv_usd`, `equity_npv_usd`,
-    /// `project_npv_usd`) and its interval are adjusted by control variates: a regression on
-    /// the draws the two plans' luck rests on (each anchor deal's default clock, each
-    /// converted hall's construction delay and overrun), whose distributions are known. The
-    /// futures, `runs.csv`, the percentiles and the probabilities are the same either way.
-    #[arg(long)]
-    pub no_control_variates: bool,
+    /// Antithetic futures and control variates.
+    #[command(flatten)]
+    pub variance: VarianceArgs,
     /// Vary the axes together instead of as a grid: point i takes the i-th value of every
     /// `--vary` (all must have the same number of values).
     #[arg(long)]

@@ -211,7 +211,7 @@ pub(crate) fn with_antithetic(set: &[Override], antithetic: bool) -> Vec<Overrid
 
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     interrupt::install();
-    let set = with_antithetic(&args.set, args.antithetic);
+    let set = with_antithetic(&args.set, args.variance.antithetic);
     let prepared = prepare(&Request {
         path: args.scenario.as_deref(),
         set: &set,
@@ -241,7 +241,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         args.jobs,
         args.target_ci,
         args.shard,
-        !args.no_control_variates,
+        !args.variance.no_control_variates,
         args.quiet,
     )?;
     if let Some(shard) = args.shard {

@@ -38,7 +38,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let mut prepared_points = Vec::with_capacity(total);
     for index in 0..total {
         let (values, overrides) = point(args, index);
-        let mut all: Vec<Override> = run::with_antithetic(&args.set, args.antithetic);
+        let mut all: Vec<Override> = run::with_antithetic(&args.set, args.variance.antithetic);
         all.extend(overrides.iter().cloned());
         let prepared = run::prepare(&Request {
             path: Some(&args.scenario),
@@ -88,7 +88,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             args.jobs,
             None,
             None,
-            !args.no_control_variates,
+            !args.variance.no_control_variates,
             args.quiet,
         )?;
         let written = run::write_outputs(
