@@ -146,7 +146,9 @@ impl GeometricGap {
 }
 
 /// An exponential clock of mean 1, −ln(1 − U), by inversion with the deterministic `ln`
-/// (U in [0, 1), so 1 − U in (0, 1] and the clock is finite and ≥ 0).
+/// (U in [0, 1), so 1 − U in (0, 1] and the clock is finite and ≥ 0). Not `rand_distr`'s
+/// `Exp1` (which the tenants' default clocks keep, as their streams were drawn): its ziggurat
+/// calls the platform's `ln` in the tail, this uses only the model's own arithmetic.
 #[inline]
 pub fn exp1(rng: &mut ChaCha8Rng) -> f64 {
     -math::ln(uniform_above_zero(rng))
