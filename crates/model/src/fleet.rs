@@ -158,6 +158,20 @@ pub struct FleetState {
     last_step: Option<(u64, usize)>,
 }
 
+/// One fleet-day's failure draw, prepared by [`FleetState::begin_day`].
+#[derive(Debug, Clone, Copy)]
+pub struct DayDraw {
+    /// Its slot in the repair cohorts (`day % repair_days`).
+    slot: usize,
+    /// Units working after today's returns.
+    working: u32,
+    /// Daily failure probability of a working unit.
+    p: f64,
+    /// e^(−working · p), the survival of the day's hazard; NaN when the day takes a binomial
+    /// draw instead.
+    survival: f64,
+}
+
 impl FleetState {
     /// A fleet with every unit working.
     pub fn new(units: u32, repair_days: u32) -> Self {
@@ -199,21 +213,27 @@ impl FleetState {
     /// are drawn among the working units.
     #[inline]
     pub fn step_day(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
-        // Tested where the caller inlines it, so that the half of the fleet-days that have
-        // no units (the convert plans' fleets once moved out) cost no call.
+        if let Some(draw) = self.begin_day(day, daily_failure_prob) {
+            self.end_day(draw, rng);
+        }
+    }
+
+    /// The first half of [`FleetState::step_day`]: the units due back return, and today's
+    /// failure draw is prepared (its survival e^(−hazard) computed), or `None` for a fleet
+    /// with no units. [`FleetState::end_day`] then draws the failures. A caller stepping
+    /// several fleets begins every fleet's day before ending any, so that their `exp`s,
+    /// which depend on nothing drawn, overlap in the processor instead of each waiting
+    /// behind the previous fleet's draws (the draws and their order are the same).
+    #[inline]
+    pub fn begin_day(&mut self, day: u64, daily_failure_prob: f64) -> Option<DayDraw> {
         if self.units == 0 {
             // Nothing to step (a fleet sold, retired or moved out): no unit is in repair
             // (`failed` ≤ `units`, and the cohorts sum to `failed`, so every slot is 0), and
             // no failure is drawn among 0 working units, which takes no random number. The
             // day would only move the slot on, and the next stepped day after a gap finds it
             // from `day % repair_days`, the same slot.
-            return;
+            return None;
         }
-        self.step_day_with_units(day, daily_failure_prob, rng);
-    }
-
-    /// [`FleetState::step_day`] for a fleet with units.
-    fn step_day_with_units(&mut self, day: u64, daily_failure_prob: f64, rng: &mut ChaCha8Rng) {
         let slot = match self.last_step {
             // `day % len`, from yesterday's slot (`(day − 1) % len`) without a division.
             Some((last_day, last_slot)) if day.checked_sub(1) == Some(last_day) => {
@@ -228,8 +248,27 @@ impl FleetState {
         self.last_step = Some((day, slot));
         self.failed -= self.returning[slot];
         let working = self.working();
-        let failures = self.draw_failures(working, daily_failure_prob, rng);
-        self.returning[slot] = failures;
+        let p = daily_failure_prob;
+        let hazard = f64::from(working) * p;
+        let poisson = working > 0 && p > 0.0 && p < 1e-3 && hazard < 10.0;
+        Some(DayDraw {
+            slot,
+            working,
+            p,
+            survival: if poisson {
+                math::exp(-hazard)
+            } else {
+                f64::NAN
+            },
+        })
+    }
+
+    /// The second half of [`FleetState::step_day`]: draws the failures `draw` prepared and
+    /// sends them to repair.
+    #[inline]
+    pub fn end_day(&mut self, draw: DayDraw, rng: &mut ChaCha8Rng) {
+        let failures = self.draw_failures(&draw, rng);
+        self.returning[draw.slot] = failures;
         self.failed += failures;
     }
 
@@ -250,17 +289,18 @@ impl FleetState {
     /// p = 1) take a binomial draw and leave the clock as it is (still uniform, being
     /// independent of that draw).
     #[inline]
-    fn draw_failures(&mut self, n: u32, p: f64, rng: &mut ChaCha8Rng) -> u32 {
+    fn draw_failures(&mut self, draw: &DayDraw, rng: &mut ChaCha8Rng) -> u32 {
+        let (n, p) = (draw.working, draw.p);
         if n == 0 || p <= 0.0 {
             return 0;
         }
-        let hazard = f64::from(n) * p;
-        if p >= 1e-3 || hazard >= 10.0 {
+        if draw.survival.is_nan() {
+            // p ≥ 1e-3 or a hazard of 10 or more (see [`FleetState::begin_day`]).
             return Binomial::new(u64::from(n), p.min(1.0))
                 .map(|d| d.sample(rng).min(u64::from(n)) as u32)
                 .unwrap_or(0);
         }
-        let mut survival = math::exp(-hazard);
+        let mut survival = draw.survival;
         // A clock not drawn yet (NaN) is drawn now.
         let mut clock = if self.clock.is_nan() {
             uniform_above_zero(rng)

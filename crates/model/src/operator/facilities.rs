@@ -4,7 +4,7 @@
 use rand::rngs::ChaCha8Rng;
 
 use crate::compiled::{CompiledScenario, FleetSpec, GpuContractSpec, HallShape, SiteSpec};
-use crate::fleet::{Ageing, FleetState, RATE_PERIOD_DAYS};
+use crate::fleet::{Ageing, DayDraw, FleetState, RATE_PERIOD_DAYS};
 use crate::operator::accrual::Rates;
 use crate::operator::tenancy::Tenancy;
 use crate::operator::tenancy::racks_for;
@@ -188,6 +188,9 @@ pub(super) struct Facilities {
     /// Conversions and grid upgrades, started or done.
     pub(super) projects: Vec<Project>,
     pub(super) outages: OutageState,
+    /// Scratch for [`Facilities::step_day`]: the day's fleet draws begun and not yet ended
+    /// (fleet index, draw).
+    day_draws: Vec<(usize, DayDraw)>,
 }
 
 impl Facilities {
@@ -220,6 +223,7 @@ impl Facilities {
                 generators_failed: vec![0; model.sites.len()],
                 cooling_derate: vec![0.0; model.halls.len()],
             },
+            day_draws: Vec::with_capacity(model.fleets.len()),
         }
     }
 
@@ -256,7 +260,10 @@ impl Facilities {
     /// and repairs. Returns the ASIC units retired.
     pub(super) fn step_day(&mut self, day: u64) -> u32 {
         let mut retired = 0;
-        for f in &mut self.fleets {
+        // Every fleet's day begins before any ends, so that their `exp`s overlap (see
+        // `FleetState::begin_day`); each fleet draws from its own stream, in the same order.
+        self.day_draws.clear();
+        for (k, f) in self.fleets.iter_mut().enumerate() {
             if f.state.units > 0 && f.ageing.retired_by(day) {
                 retired += f.state.units;
                 f.state.remove(f.state.units);
@@ -266,7 +273,13 @@ impl Facilities {
                 f.daily_failure_prob = f.ageing.daily_prob_for_period(day);
                 f.next_rate_day = day + RATE_PERIOD_DAYS;
             }
-            f.state.step_day(day, f.daily_failure_prob, &mut f.rng);
+            if let Some(draw) = f.state.begin_day(day, f.daily_failure_prob) {
+                self.day_draws.push((k, draw));
+            }
+        }
+        for &(k, draw) in &self.day_draws {
+            let f = &mut self.fleets[k];
+            f.state.end_day(draw, &mut f.rng);
         }
         for c in &mut self.clouds {
             if c.state == CloudState::Active {
