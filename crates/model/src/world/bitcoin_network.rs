@@ -265,7 +265,16 @@ impl Network {
         let dt = 1.0 / DAYS_PER_YEAR;
         let zf = signed_normal(draws.frontier, draws.normal_sign);
         self.frontier_gap *= math::exp(self.frontier_drift + self.frontier_sd * zf);
-        let inverse_hp = 1.0 / p.factor(hashprice);
+        self.order_hashprice += (order_hashprice - self.order_hashprice) * self.order_weight;
+        let frontier = self.frontier_j_per_th(p);
+        // The day's four factors depend on nothing computed after them: taken together, their
+        // `ln`s and `exp`s overlap in the processor rather than each waiting behind the
+        // vintage loop (the same operations on the same values as in their places of use).
+        let hashprice_factor = p.factor(hashprice);
+        let order_factor = p.factor(self.order_hashprice);
+        let entry_factor = p.factor(p.entry_breakeven(frontier));
+        let frontier_factor = p.factor(p.power_breakeven(frontier));
+        let inverse_hp = 1.0 / hashprice_factor;
 
         // Running machines: each vintage's share moves toward the share of owners whose power
         // today's hashprice covers; the installed base wears out.
@@ -277,14 +286,11 @@ impl Network {
 
         // Entry: orders follow a smoothed hashprice; the share of buyers for whom a frontier
         // machine pays back sets the day's new hashrate, a fraction of the installed base.
-        self.order_hashprice += (order_hashprice - self.order_hashprice) * self.order_weight;
-        let frontier = self.frontier_j_per_th(p);
-        let entry_factor = p.factor(p.entry_breakeven(frontier));
-        let share =
-            NetworkParams::share_covered(entry_factor, 1.0 / p.factor(self.order_hashprice));
+        let share = NetworkParams::share_covered(entry_factor, 1.0 / order_factor);
         let added = p.max_entry_per_year * share * dt * self.installed_h_s();
         if added > 0.0 {
-            self.add(p, day, frontier, added, inverse_hp);
+            let running_new = NetworkParams::share_covered(frontier_factor, inverse_hp);
+            self.add(p, day, frontier, added, running_new);
         }
 
         let z = signed_normal(draws.noise, draws.normal_sign);
@@ -293,8 +299,15 @@ impl Network {
     }
 
     /// Adds `added_h_s` of machines at `j_per_th` to the open vintage (opening one every
-    /// [`VINTAGE_POOL_DAYS`]); they run at the share today's hashprice covers.
-    fn add(&mut self, p: &NetworkParams, day: u64, j_per_th: f64, added_h_s: f64, inverse_hp: f64) {
+    /// [`VINTAGE_POOL_DAYS`]); they run at `running_new`, the share today's hashprice covers.
+    fn add(
+        &mut self,
+        p: &NetworkParams,
+        day: u64,
+        j_per_th: f64,
+        added_h_s: f64,
+        running_new: f64,
+    ) {
         let pool = day / VINTAGE_POOL_DAYS;
         if self.open_pool != Some(pool) {
             self.vintages.push(Vintage {
@@ -309,8 +322,6 @@ impl Network {
             return;
         };
         let total = v.installed_h_s + added_h_s;
-        let running_new =
-            NetworkParams::share_covered(p.factor(p.power_breakeven(j_per_th)), inverse_hp);
         v.j_per_th = (v.j_per_th * v.installed_h_s + j_per_th * added_h_s) / total;
         v.running = (v.running * v.installed_h_s + running_new * added_h_s) / total;
         v.installed_h_s = total;
