@@ -160,16 +160,17 @@ pub struct FleetState {
 
 /// One fleet-day's failure draw, prepared by [`FleetState::begin_day`].
 #[derive(Debug, Clone, Copy)]
-pub struct DayDraw {
+pub(crate) struct DayDraw {
     /// Its slot in the repair cohorts (`day % repair_days`).
     slot: usize,
     /// Units working after today's returns.
     working: u32,
     /// Daily failure probability of a working unit.
     p: f64,
-    /// e^(−working · p), the survival of the day's hazard; NaN when the day takes a binomial
-    /// draw instead.
-    survival: f64,
+    /// e^(−working · p), the survival of the day's hazard, when the day's count is drawn by
+    /// the fleet's clock; `None` when it takes a binomial draw instead (p ≥ 1e-3 or a hazard
+    /// of 10 or more). Either way a day with no working unit or p ≤ 0 draws nothing.
+    survival: Option<f64>,
 }
 
 impl FleetState {
@@ -224,8 +225,11 @@ impl FleetState {
     /// several fleets begins every fleet's day before ending any, so that their `exp`s,
     /// which depend on nothing drawn, overlap in the processor instead of each waiting
     /// behind the previous fleet's draws (the draws and their order are the same).
+    ///
+    /// The two calls are a pair: between them the returned units have left `failed` but
+    /// their slot still holds them, so nothing else may touch the fleet until `end_day`.
     #[inline]
-    pub fn begin_day(&mut self, day: u64, daily_failure_prob: f64) -> Option<DayDraw> {
+    pub(crate) fn begin_day(&mut self, day: u64, daily_failure_prob: f64) -> Option<DayDraw> {
         if self.units == 0 {
             // Nothing to step (a fleet sold, retired or moved out): no unit is in repair
             // (`failed` ≤ `units`, and the cohorts sum to `failed`, so every slot is 0), and
@@ -250,23 +254,19 @@ impl FleetState {
         let working = self.working();
         let p = daily_failure_prob;
         let hazard = f64::from(working) * p;
-        let poisson = working > 0 && p > 0.0 && p < 1e-3 && hazard < 10.0;
+        let binomial = p >= 1e-3 || hazard >= 10.0;
         Some(DayDraw {
             slot,
             working,
             p,
-            survival: if poisson {
-                math::exp(-hazard)
-            } else {
-                f64::NAN
-            },
+            survival: (!binomial).then(|| math::exp(-hazard)),
         })
     }
 
     /// The second half of [`FleetState::step_day`]: draws the failures `draw` prepared and
     /// sends them to repair.
     #[inline]
-    pub fn end_day(&mut self, draw: DayDraw, rng: &mut ChaCha8Rng) {
+    pub(crate) fn end_day(&mut self, draw: DayDraw, rng: &mut ChaCha8Rng) {
         let failures = self.draw_failures(&draw, rng);
         self.returning[draw.slot] = failures;
         self.failed += failures;
@@ -294,13 +294,11 @@ impl FleetState {
         if n == 0 || p <= 0.0 {
             return 0;
         }
-        if draw.survival.is_nan() {
-            // p ≥ 1e-3 or a hazard of 10 or more (see [`FleetState::begin_day`]).
+        let Some(mut survival) = draw.survival else {
             return Binomial::new(u64::from(n), p.min(1.0))
                 .map(|d| d.sample(rng).min(u64::from(n)) as u32)
                 .unwrap_or(0);
-        }
-        let mut survival = draw.survival;
+        };
         // A clock not drawn yet (NaN) is drawn now.
         let mut clock = if self.clock.is_nan() {
             uniform_above_zero(rng)
