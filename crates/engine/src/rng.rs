@@ -79,7 +79,8 @@ pub fn stream(root_seed: u64, replication: u64, process: ProcessId) -> ChaCha8Rn
 /// `rand`'s `random::<f64>()` is `m · 2^−53`, with `m` the top 53 bits of one `next_u64`
 /// (exact: `m` < 2^53 converts exactly and the scaling is by a power of two). A comparison of
 /// the uniform with a fixed number is therefore a comparison of `m` with an integer bound
-/// ([`UniformBits::at_most`]): the same draw and the same answer, with no conversion. [`UniformBits::value`] gives the uniform itself.
+/// ([`UniformBits::at_most`]): the same draw and the same answer, with no conversion.
+/// [`UniformBits::value`] gives the uniform itself.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct UniformBits(pub u64);
 

@@ -4,9 +4,9 @@
 //! thousands of events per run, so failures are counted per fleet per day: the day's failures
 //! among working units are Binomial(working, p) with p = 1 − e^(−rate/365.25) (for small p
 //! its Poisson limit, timed by one exponential clock per failure rather than a draw per day;
-//! ASIC fleets and GPU clouds alike), and
-//! each cohort comes back after exactly `repair_days`. In steady state the fraction in repair
-//! is p·r / (1 + p·r), which the tests check.
+//! ASIC fleets and GPU clouds alike), and each cohort comes back after exactly
+//! `repair_days`. In steady state the fraction in repair is p·r / (1 + p·r), which the tests
+//! check.
 //!
 //! Machines wear out: a fleet's annual failure rate rises linearly with its age, and at the
 //! end of its physical life every unit is retired. The rate is re-read once per
